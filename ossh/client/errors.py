@@ -1,0 +1,142 @@
+"""The one exception tree of the client: everything it raises is an `OssError`.
+
+A service error is built from OSS's XML error body, or, for HEAD (no body), from the base64 XML in
+`x-oss-err`, falling back to the status code so a missing key is still `NoSuchKey`.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+
+import xmltodict
+
+
+class OssError(Exception):
+    """Root of every error the client raises; `str()` is one line with the code and request id."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
+                 request_id: str | None = None, host_id: str | None = None, ec: str | None = None,
+                 details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.host_id = host_id
+        self.ec = ec
+        self.details = details or {}
+
+    def __str__(self) -> str:
+        extra = [x for x in (self.code, f"request {self.request_id}" if self.request_id else None) if x]
+        return f"{self.message} ({', '.join(extra)})" if extra else self.message
+
+
+class ClientError(OssError, ValueError):
+    """Bad arguments, caught before anything is sent."""
+
+
+class TransportError(OssError):
+    """The request did not get an answer: connection refused, reset, timed out."""
+
+
+class IntegrityError(OssError):
+    """The bytes that arrived are not the bytes that were sent (CRC-64 or MD5 mismatch)."""
+
+
+class ServiceError(OssError):
+    """OSS answered with an error status."""
+
+    @classmethod
+    def from_response(cls, status: int, headers, body: bytes | None = b"") -> "ServiceError":
+        fields = _error_fields(headers, body)
+        code = fields.pop("Code", None) or _CODE_BY_STATUS.get(status)
+        message = fields.pop("Message", None) or _default_message(status, code)
+        request_id = fields.pop("RequestId", None) or _header(headers, "x-oss-request-id")
+        host_id = fields.pop("HostId", None)
+        ec = fields.pop("EC", None) or _header(headers, "x-oss-ec")
+        klass = _CLASSES.get(code, ServiceError)
+        return klass(message, status=status, code=code, request_id=request_id, host_id=host_id,
+                     ec=ec, details=fields)
+
+
+def _header(headers, name: str) -> str | None:
+    if headers is None:
+        return None
+    value = headers.get(name)
+    if value is None and not hasattr(headers, "lower_items"):
+        value = next((v for k, v in headers.items() if k.lower() == name), None)
+    return value
+
+
+def _error_fields(headers, body: bytes | None) -> dict:
+    """The child elements of `<Error>` as strings, from the body or from `x-oss-err`."""
+    raw = body or b""
+    if not raw.strip():
+        encoded = _header(headers, "x-oss-err")
+        if encoded:
+            try:
+                raw = base64.b64decode(encoded)
+            except (binascii.Error, ValueError):
+                raw = b""
+    if not raw.strip():
+        return {}
+    try:
+        doc = xmltodict.parse(raw)
+    except Exception:  # not XML (a proxy's HTML page, say): keep the first line as the message
+        text = raw.decode("utf-8", "replace").strip().splitlines()
+        return {"Message": text[0][:200]} if text else {}
+    err = doc.get("Error") if isinstance(doc, dict) else None
+    if not isinstance(err, dict):
+        return {}
+    return {k: (v if isinstance(v, str) else "" if v is None else str(v)) for k, v in err.items()}
+
+
+def _default_message(status: int, code: str | None) -> str:
+    return _MESSAGES.get(code) or f"HTTP {status}"
+
+
+_CODE_BY_STATUS = {
+    400: "InvalidArgument", 403: "AccessDenied", 404: "NoSuchKey", 405: "MethodNotAllowed",
+    409: "Conflict", 412: "PreconditionFailed", 416: "InvalidRange", 500: "InternalError",
+    501: "NotImplemented", 503: "ServiceUnavailable",
+}
+_MESSAGES = {
+    "NoSuchKey": "The specified key does not exist.",
+    "NoSuchBucket": "The specified bucket does not exist.",
+    "AccessDenied": "Access denied.",
+    "PreconditionFailed": "At least one of the pre-conditions you specified did not hold.",
+}
+
+_CLASSES: dict[str, type] = {}
+
+
+def _define(code: str, doc: str) -> type:
+    klass = type(code, (ServiceError,), {"__doc__": doc})
+    _CLASSES[code] = klass
+    return klass
+
+
+NoSuchBucket = _define("NoSuchBucket", "The bucket does not exist.")
+NoSuchKey = _define("NoSuchKey", "The object does not exist.")
+NoSuchUpload = _define("NoSuchUpload", "The multipart upload id is unknown.")
+AccessDenied = _define("AccessDenied", "The caller may not do this (ACL, wrong endpoint, expired URL).")
+SignatureDoesNotMatch = _define("SignatureDoesNotMatch", "The server computed another signature.")
+InvalidAccessKeyId = _define("InvalidAccessKeyId", "The access key id is unknown.")
+RequestTimeTooSkewed = _define("RequestTimeTooSkewed", "The local clock is over 15 minutes off.")
+BucketAlreadyExists = _define("BucketAlreadyExists", "The bucket name is taken.")
+BucketNotEmpty = _define("BucketNotEmpty", "The bucket still holds objects or multipart uploads.")
+FileAlreadyExists = _define("FileAlreadyExists", "forbid-overwrite was set and the object exists.")
+PositionNotEqualToLength = _define("PositionNotEqualToLength", "Append position is not the length.")
+ObjectNotAppendable = _define("ObjectNotAppendable", "Only Appendable objects take appends.")
+InvalidArgument = _define("InvalidArgument", "A parameter is invalid.")
+InvalidBucketName = _define("InvalidBucketName", "The bucket name is invalid.")
+InvalidObjectName = _define("InvalidObjectName", "The key is invalid.")
+InvalidDigest = _define("InvalidDigest", "Content-MD5 does not match the body.")
+InvalidPart = _define("InvalidPart", "A listed part is missing or its ETag differs.")
+InvalidPartOrder = _define("InvalidPartOrder", "Parts are not in ascending order.")
+EntityTooSmall = _define("EntityTooSmall", "A part other than the last is too small.")
+EntityTooLarge = _define("EntityTooLarge", "The body is too large.")
+MalformedXML = _define("MalformedXML", "The XML body is invalid.")
+PreconditionFailed = _define("PreconditionFailed", "A conditional header did not hold.")
+InvalidRange = _define("InvalidRange", "The range is not satisfiable.")
+NotImplementedByServer = _define("NotImplemented", "The server does not support this operation.")
