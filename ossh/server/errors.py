@@ -1,0 +1,63 @@
+"""OSS error responses raised by the embedded server: code, HTTP status, message and EC per OSS."""
+
+# code -> (status, default message, EC). EC values follow OSS's "NNNN-NNNNNNNN" shape.
+_CODES = {
+    "AccessDenied": (403, "You have no right to access this object.", "0003-00000001"),
+    "BucketAlreadyExists": (409, "The requested bucket name is not available. The bucket namespace is shared by "
+                            "all users of the system. Please select a different name and try again.", "0015-00000104"),
+    "BucketNotEmpty": (409, "The bucket you tried to delete is not empty.", "0015-00000301"),
+    "EntityTooLarge": (400, "Your proposed upload exceeds the maximum allowed size.", "0016-00000201"),
+    "EntityTooSmall": (400, "Your proposed upload smaller than the minimum allowed size.", "0042-00000210"),
+    "FileAlreadyExists": (409, "The object you specified already exists and can not be overwritten.",
+                          "0016-00000708"),
+    "IncompleteBody": (400, "The request body is shorter than the Content-Length.", "0016-00000225"),
+    "InvalidAccessKeyId": (403, "The OSS Access Key Id you provided does not exist in our records.",
+                           "0002-00000902"),
+    "InvalidArgument": (400, "Invalid argument.", "0016-00000001"),
+    "InvalidBucketName": (400, "The specified bucket is not valid.", "0015-00000001"),
+    "InvalidDigest": (400, "The Content-MD5 you specified is not valid.", "0016-00000702"),
+    "InvalidObjectName": (400, "The name of the object is not valid.", "0016-00000005"),
+    "InvalidPart": (400, "One or more of the specified parts could not be found or the specified entity tag "
+                    "might not have matched the part's entity tag.", "0042-00000202"),
+    "InvalidPartOrder": (400, "The list of parts was not in ascending order.", "0042-00000205"),
+    "InvalidRange": (416, "The requested range cannot be satisfied.", "0017-00000801"),
+    "InvalidSecurityToken": (403, "The security token you provided is invalid.", "0002-00000901"),
+    "MalformedXML": (400, "The XML you provided was not well-formed or did not validate against our published "
+                     "schema.", "0016-00000602"),
+    "MethodNotAllowed": (405, "The specified method is not allowed against this resource.", "0016-00000003"),
+    "MissingContentLength": (411, "You must provide the Content-Length HTTP header.", "0016-00000101"),
+    "NoSuchBucket": (404, "The specified bucket does not exist.", "0015-00000101"),
+    "NoSuchKey": (404, "The specified key does not exist.", "0026-00000001"),
+    "NoSuchUpload": (404, "The specified upload does not exist. The upload ID may be invalid, or the upload "
+                     "may have been aborted or completed.", "0042-00000002"),
+    "NotImplemented": (501, "A header or query you provided implies functionality that is not implemented.",
+                       "0004-00000001"),
+    "ObjectNotAppendable": (409, "The operation is not valid for the current state of the object.",
+                            "0026-00000502"),
+    "PositionNotEqualToLength": (409, "Position is not equal to file length.", "0026-00000503"),
+    "PreconditionFailed": (412, "At least one of the pre-conditions you specified did not hold.", "0026-00000003"),
+    "RequestTimeTooSkewed": (403, "The difference between the request time and the current time is too large.",
+                             "0002-00000504"),
+    "SignatureDoesNotMatch": (403, "The request signature we calculated does not match the signature you "
+                              "provided. Check your key and signing method.", "0002-00000040"),
+    "TooManyBuckets": (400, "You have attempted to create more buckets than allowed.", "0015-00000002"),
+    "InternalError": (500, "We encountered an internal error. Please try again.", "0000-00000001"),
+}
+
+
+class OssServerError(Exception):
+    """An error answered to the client; `details` become extra XML elements (Key, StringToSign, ...)."""
+
+    def __init__(self, code: str, message: str | None = None, status: int | None = None,
+                 headers: dict[str, str] | None = None, **details: str):
+        default_status, default_message, self.ec = _CODES.get(code, (400, code, "0016-00000001"))
+        self.code = code
+        self.status = status or default_status
+        self.message = message or default_message
+        self.headers = headers or {}
+        self.details = {k: v for k, v in details.items() if v is not None}
+        super().__init__(f"{self.code}: {self.message}")
+
+
+def invalid_argument(message: str, name: str, value: str) -> OssServerError:
+    return OssServerError("InvalidArgument", message, ArgumentName=name, ArgumentValue=value)

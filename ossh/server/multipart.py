@@ -1,0 +1,114 @@
+"""Multipart uploads in the store: parts as body files, Complete concatenates them into one object body."""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+
+from .blobs import Staged
+from .errors import OssServerError
+from .storage import ObjectAttrs, ObjectRecord, Store, md5_etag
+
+MIN_PART = 100 * 1024
+MAX_PARTS = 10_000
+
+
+class Multipart:
+    def __init__(self, store: Store):
+        self.store = store
+        self.db = store.db
+
+    def initiate(self, bucket: str, key: str, attrs: ObjectAttrs) -> str:
+        upload_id = uuid.uuid4().hex.upper()
+        with self.db.write() as conn:
+            conn.execute("INSERT INTO uploads VALUES(?,?,?,?,?,?,?,?,?)",
+                         (upload_id, bucket, key.encode(), time.time(), attrs.storage_class, attrs.acl,
+                          attrs.content_type, json.dumps(attrs.headers), json.dumps(attrs.meta)))
+        return upload_id
+
+    def upload(self, bucket: str, key: str, upload_id: str, conn=None):
+        row = (conn or self.db.conn()).execute(
+            "SELECT * FROM uploads WHERE upload_id=? AND bucket=? AND key=?",
+            (upload_id, bucket, key.encode())).fetchone()
+        if row is None:
+            raise OssServerError("NoSuchUpload", UploadId=upload_id)
+        return row
+
+    def put_part(self, bucket: str, key: str, upload_id: str, number: int, staged: Staged) -> str:
+        """Store (or replace) part `number`; returns its ETag (the part's MD5)."""
+        body_id = self.store.blobs.place(staged)
+        etag = md5_etag(staged.md5)
+        try:
+            with self.db.write() as conn:
+                self.upload(bucket, key, upload_id, conn)
+                old = conn.execute("SELECT body FROM parts WHERE upload_id=? AND part_number=?",
+                                   (upload_id, number)).fetchone()
+                conn.execute("INSERT OR REPLACE INTO parts VALUES(?,?,?,?,?,?,?)",
+                             (upload_id, number, body_id, staged.size, etag, str(staged.crc), time.time()))
+        except BaseException:
+            self.store.blobs.remove(body_id)
+            raise
+        if old is not None:
+            self.store.blobs.remove(old["body"])
+        return etag
+
+    def list_parts(self, upload_id: str, marker: int, max_parts: int) -> tuple[list, bool]:
+        rows = self.db.query("SELECT * FROM parts WHERE upload_id=? AND part_number>? ORDER BY part_number LIMIT ?",
+                             (upload_id, marker, max_parts + 1))
+        return rows[:max_parts], len(rows) > max_parts
+
+    def complete(self, bucket: str, key: str, upload_id: str, wanted: list[tuple[int, str]] | None,
+                 forbid_overwrite: bool) -> ObjectRecord:
+        """`wanted` = [(part number, etag)] as the client listed them, or None for every part (complete-all)."""
+        upload = self.upload(bucket, key, upload_id)
+        stored = {r["part_number"]: r for r in self.db.query("SELECT * FROM parts WHERE upload_id=?", (upload_id,))}
+        if wanted is None:
+            chosen = [stored[n] for n in sorted(stored)]
+        else:
+            chosen = self._check_listed(wanted, stored)
+        if not chosen:
+            raise OssServerError("InvalidPart", "At least one part must be specified.")
+        for part in chosen[:-1]:
+            if part["size"] < MIN_PART:
+                raise OssServerError("EntityTooSmall", PartNumber=str(part["part_number"]))
+        staged = self.store.blobs.concat([(p["body"], p["size"], int(p["crc64"])) for p in chosen])
+        digest = hashlib.md5(b"".join(bytes.fromhex(p["etag"]) for p in chosen)).hexdigest().upper()
+        attrs = ObjectAttrs(upload["content_type"], json.loads(upload["headers"]), json.loads(upload["meta"]),
+                            upload["acl"], upload["storage_class"])
+        leftovers: list[str] = []
+
+        def finish(conn):
+            # The upload must still exist in the transaction that publishes the object: a concurrent
+            # Complete or Abort makes this one fail rather than publish twice.
+            self.upload(bucket, key, upload_id, conn)
+            leftovers.extend(r["body"] for r in conn.execute(
+                "DELETE FROM parts WHERE upload_id=? RETURNING body", (upload_id,)))
+            conn.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
+
+        body_id = self.store.blobs.place(staged)
+        record = self.store.put_body(bucket, key, body_id, staged.size, f"{digest}-{len(chosen)}", staged.crc,
+                                     "Multipart", attrs, forbid_overwrite, before_commit=finish)
+        self.store.blobs.remove(*leftovers)
+        return record
+
+    @staticmethod
+    def _check_listed(wanted, stored):
+        chosen, previous = [], 0
+        for number, etag in wanted:
+            if number <= previous:
+                raise OssServerError("InvalidPartOrder", PartNumber=str(number))
+            previous = number
+            part = stored.get(number)
+            if part is None or part["etag"] != etag.strip('"').upper():
+                raise OssServerError("InvalidPart", PartNumber=str(number), ETag=etag)
+            chosen.append(part)
+        return chosen
+
+    def abort(self, bucket: str, key: str, upload_id: str) -> None:
+        with self.db.write() as conn:
+            self.upload(bucket, key, upload_id, conn)
+            bodies = [r["body"] for r in conn.execute("DELETE FROM parts WHERE upload_id=? RETURNING body",
+                                                        (upload_id,))]
+            conn.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
+        self.store.blobs.remove(*bodies)
