@@ -1,0 +1,98 @@
+"""Service and bucket operations: list buckets, create/delete, info, location, ACL, and object listings
+(V1 and V2) with iterators that page transparently."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from . import xmlbuild, xmlparse
+from .endpoint import nonempty
+from .errors import ClientError
+from .models import BucketInfo, BucketPage, BucketSummary, ObjectPage, ObjectSummary
+
+
+class BucketOps:
+    """Mixed into OssClient; relies on its `request`."""
+
+    # ---------------------------------------------------------------- service
+
+    def list_buckets(self, prefix: str = "", marker: str = "", max_keys: int = 100) -> BucketPage:
+        params = nonempty({"prefix": prefix, "marker": marker, "max-keys": max_keys})
+        return xmlparse.bucket_page(self.request("GET", params=params).content)
+
+    def iter_buckets(self, prefix: str = "") -> Iterator[BucketSummary]:
+        marker = ""
+        while True:
+            page = self.list_buckets(prefix=prefix, marker=marker, max_keys=1000)
+            yield from page.buckets
+            if not page.is_truncated or not page.next_marker:
+                return
+            marker = page.next_marker
+
+    # ---------------------------------------------------------------- buckets
+
+    def create_bucket(self, bucket: str, acl: str | None = None, storage_class: str | None = None,
+                      region: str | None = None) -> None:
+        """`region` (cn-hangzhou or oss-cn-hangzhou) must be the endpoint's region: OSS creates a bucket
+        in the region of the endpoint that receives the request."""
+        headers = {"x-oss-acl": acl} if acl else {}
+        body = xmlbuild.create_bucket(storage_class)
+        if body:
+            headers["Content-Type"] = "application/xml"
+        if region:
+            self._check_region(region)
+        self.request("PUT", bucket, headers=headers, data=body)
+
+    def _check_region(self, region: str) -> None:
+        wanted = region[4:] if region.startswith("oss-") else region
+        if self.region and wanted != self.region:
+            raise ClientError(f"cannot create a bucket in {wanted} through an endpoint of {self.region}")
+
+    def delete_bucket(self, bucket: str) -> None:
+        self.request("DELETE", bucket)
+
+    def get_bucket_info(self, bucket: str) -> BucketInfo:
+        return xmlparse.bucket_info(self.request("GET", bucket, params={"bucketInfo": ""}).content)
+
+    def get_bucket_location(self, bucket: str) -> str:
+        return xmlparse.location(self.request("GET", bucket, params={"location": ""}).content)
+
+    def get_bucket_acl(self, bucket: str) -> str:
+        return xmlparse.acl(self.request("GET", bucket, params={"acl": ""}).content)
+
+    def put_bucket_acl(self, bucket: str, acl: str) -> None:
+        self.request("PUT", bucket, params={"acl": ""}, headers={"x-oss-acl": acl})
+
+    # ---------------------------------------------------------------- listings
+
+    def list_objects(self, bucket: str, prefix: str = "", marker: str = "", delimiter: str = "",
+                     max_keys: int = 100) -> ObjectPage:
+        params = nonempty({"prefix": prefix, "marker": marker, "delimiter": delimiter, "max-keys": max_keys})
+        params["encoding-type"] = "url"
+        return xmlparse.object_page(self.request("GET", bucket, params=params).content)
+
+    def list_objects_v2(self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "",
+                        continuation_token: str = "", max_keys: int = 100, fetch_owner: bool = False) -> ObjectPage:
+        params = {"list-type": "2", **nonempty({
+            "prefix": prefix, "delimiter": delimiter, "start-after": start_after,
+            "continuation-token": continuation_token, "max-keys": max_keys}), "encoding-type": "url"}
+        if fetch_owner:
+            params["fetch-owner"] = "true"
+        return xmlparse.object_page(self.request("GET", bucket, params=params).content)
+
+    def iter_objects(self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "",
+                     page_size: int = 1000) -> Iterator[ObjectSummary | str]:
+        """Objects and (as str) common prefixes in key order, over as many V2 pages as it takes."""
+        token = ""
+        while True:
+            page = self.list_objects_v2(bucket, prefix=prefix, delimiter=delimiter, start_after=start_after,
+                                        continuation_token=token, max_keys=page_size)
+            yield from _merge(page)
+            if not page.is_truncated or not page.next_continuation_token:
+                return
+            token = page.next_continuation_token
+
+
+def _merge(page: ObjectPage) -> list[ObjectSummary | str]:
+    """A page's objects and prefixes interleaved in key order (as a plain listing shows them)."""
+    entries: list[ObjectSummary | str] = [*page.objects, *page.prefixes]
+    return sorted(entries, key=lambda e: (e if isinstance(e, str) else e.key).encode("utf-8"))

@@ -1,0 +1,111 @@
+"""Multipart uploads: initiate, upload part (from data or by server-side copy), complete with a combined
+CRC-64 check, abort, and paged listings of parts and uploads."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from . import xmlbuild, xmlparse
+from .api_object import copy_source, range_header
+from .body import Payload, Progress
+from .crc import Crc64
+from .endpoint import nonempty
+from .errors import ClientError
+from .headers import check_crc, crc_of, etag_of, object_headers
+from .models import CompleteResult, PartInfo, PartPage, PartResult, UploadInfo, UploadPage
+
+MAX_PARTS = 10_000
+
+
+class MultipartOps:
+    """Mixed into OssClient; relies on its `request` and `_payload`."""
+
+    def init_multipart_upload(self, bucket: str, key: str, content_type: str | None = None,
+                              metadata: dict | None = None, acl: str | None = None,
+                              storage_class: str | None = None, headers: dict | None = None) -> str:
+        hdrs = object_headers(key, content_type, metadata, acl, storage_class, False, headers)
+        return xmlparse.upload_id(self.request("POST", bucket, key, params={"uploads": ""}, headers=hdrs).content)
+
+    def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, data,
+                    progress: Progress | None = None) -> PartResult:
+        if not 1 <= int(part_number) <= MAX_PARTS:
+            raise ClientError(f"part number must be 1..{MAX_PARTS}, not {part_number}")
+        payload = data if isinstance(data, Payload) else self._payload(data, progress)
+        try:
+            resp = self.request("PUT", bucket, key, params={"partNumber": str(part_number), "uploadId": upload_id},
+                                data=payload)
+        finally:
+            payload.close()
+        check_crc(payload.crc.value, crc_of(resp.headers), f"upload part {part_number} of {key}",
+                  resp.headers.get("x-oss-request-id"))
+        return PartResult(int(part_number), etag_of(resp.headers), payload.sent, crc_of(resp.headers))
+
+    def upload_part_copy(self, bucket: str, key: str, upload_id: str, part_number: int, src_bucket: str,
+                         src_key: str, byte_range=None) -> PartResult:
+        headers = {"x-oss-copy-source": copy_source(src_bucket, src_key)}
+        size = None
+        if byte_range is not None:
+            headers["x-oss-copy-source-range"] = range_header(byte_range)
+            if not isinstance(byte_range, str) and None not in byte_range:
+                size = byte_range[1] - byte_range[0] + 1
+        resp = self.request("PUT", bucket, key, params={"partNumber": str(part_number), "uploadId": upload_id},
+                            headers=headers)
+        etag = xmlparse.unquote_etag(xmlparse.element(resp.content, "ETag")) or etag_of(resp.headers)
+        return PartResult(int(part_number), etag, size, crc_of(resp.headers))
+
+    def complete_multipart_upload(self, bucket: str, key: str, upload_id: str,
+                                  parts: list[PartResult] | None) -> CompleteResult:
+        """parts=None asks the server to use every uploaded part (x-oss-complete-all). When every part's
+        CRC and size are known, their combination is checked against the object's."""
+        if parts is None:
+            resp = self.request("POST", bucket, key, params={"uploadId": upload_id},
+                                headers={"x-oss-complete-all": "yes"})
+        else:
+            parts = sorted(parts, key=lambda p: p.part_number)
+            body = xmlbuild.complete_multipart((p.part_number, p.etag) for p in parts)
+            resp = self.request("POST", bucket, key, params={"uploadId": upload_id},
+                                headers={"Content-Type": "application/xml"}, data=body)
+        root = xmlparse.parse(resp.content) if resp.content else {}
+        result = CompleteResult(xmlparse.unquote_etag(xmlparse.text(root, "ETag")) or etag_of(resp.headers),
+                                crc_of(resp.headers), xmlparse.text(root, "Location") or None)
+        if parts and all(p.crc64 is not None and p.size is not None for p in parts):
+            whole = Crc64()
+            for p in parts:
+                whole.combine(p.crc64, p.size)
+            check_crc(whole.value, result.crc64, f"complete {key}", resp.headers.get("x-oss-request-id"))
+        return result
+
+    def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
+        self.request("DELETE", bucket, key, params={"uploadId": upload_id})
+
+    def list_parts(self, bucket: str, key: str, upload_id: str, part_number_marker: int = 0,
+                   max_parts: int = 1000) -> PartPage:
+        params = {"uploadId": upload_id, "max-parts": str(max_parts)}
+        if part_number_marker:
+            params["part-number-marker"] = str(part_number_marker)
+        return xmlparse.part_page(self.request("GET", bucket, key, params=params).content)
+
+    def iter_parts(self, bucket: str, key: str, upload_id: str) -> Iterator[PartInfo]:
+        marker = 0
+        while True:
+            page = self.list_parts(bucket, key, upload_id, part_number_marker=marker)
+            yield from page.parts
+            if not page.is_truncated or not page.next_part_number_marker:
+                return
+            marker = page.next_part_number_marker
+
+    def list_multipart_uploads(self, bucket: str, prefix: str = "", delimiter: str = "", key_marker: str = "",
+                               upload_id_marker: str = "", max_uploads: int = 1000) -> UploadPage:
+        params = {"uploads": "", "encoding-type": "url", **nonempty({
+            "prefix": prefix, "delimiter": delimiter, "key-marker": key_marker,
+            "upload-id-marker": upload_id_marker, "max-uploads": max_uploads})}
+        return xmlparse.upload_page(self.request("GET", bucket, params=params).content)
+
+    def iter_uploads(self, bucket: str, prefix: str = "") -> Iterator[UploadInfo]:
+        key_marker = id_marker = ""
+        while True:
+            page = self.list_multipart_uploads(bucket, prefix=prefix, key_marker=key_marker,
+                                               upload_id_marker=id_marker)
+            yield from page.uploads
+            if not page.is_truncated:
+                return
+            key_marker, id_marker = page.next_key_marker, page.next_upload_id_marker

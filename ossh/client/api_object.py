@@ -1,0 +1,146 @@
+"""Object operations: put, get (streaming, ranges, conditions), head/meta, delete (one and batches of 1,000),
+copy, append and ACLs, each checking the server's CRC-64 where it sends one."""
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Iterable
+from urllib.parse import quote
+
+from . import xmlbuild, xmlparse
+from .body import Progress
+from .crc import crc64_combine
+from .errors import ClientError, NoSuchKey
+from .headers import (check_crc, crc_of, etag_of, http_date_header, meta_from_headers, object_headers)
+from .models import AppendResult, CopyResult, ObjectMeta, PutResult
+from .reader import ObjectReader
+
+DELETE_BATCH = 1000
+
+
+def copy_source(bucket: str, key: str) -> str:
+    return f"/{bucket}/{quote(key, safe='')}"
+
+
+def range_header(byte_range) -> str:
+    """(start, end) inclusive, with None for an open end / a suffix; or a ready `bytes=a-b` string."""
+    if isinstance(byte_range, str):
+        return byte_range if byte_range.startswith("bytes=") else f"bytes={byte_range}"
+    start, end = byte_range
+    if start is None and end is None:
+        raise ClientError("a range needs a start or an end")
+    return f"bytes={'' if start is None else start}-{'' if end is None else end}"
+
+
+class ObjectOps:
+    """Mixed into OssClient; relies on its `request`, `_payload` and chunk sizes."""
+
+    def put_object(self, bucket: str, key: str, data, content_type: str | None = None,
+                   metadata: dict | None = None, acl: str | None = None, storage_class: str | None = None,
+                   forbid_overwrite: bool = False, headers: dict | None = None,
+                   progress: Progress | None = None) -> PutResult:
+        hdrs = object_headers(key, content_type, metadata, acl, storage_class, forbid_overwrite, headers)
+        payload = self._payload(data, progress)
+        try:
+            resp = self.request("PUT", bucket, key, headers=hdrs, data=payload)
+        finally:
+            payload.close()
+        rid = resp.headers.get("x-oss-request-id")
+        check_crc(payload.crc.value, crc_of(resp.headers), f"put {key}", rid)
+        return PutResult(etag_of(resp.headers), crc_of(resp.headers), rid)
+
+    def get_object(self, bucket: str, key: str, byte_range=None, if_match: str | None = None,
+                   if_none_match: str | None = None, if_modified_since=None, if_unmodified_since=None,
+                   headers: dict | None = None, progress: Progress | None = None) -> ObjectReader:
+        hdrs = dict(headers or {})
+        if byte_range is not None:
+            hdrs["Range"] = range_header(byte_range)
+        for name, value in (("If-Match", if_match), ("If-None-Match", if_none_match)):
+            if value:
+                hdrs[name] = value if value.startswith('"') or value == "*" else f'"{value}"'
+        for name, value in (("If-Modified-Since", if_modified_since), ("If-Unmodified-Since", if_unmodified_since)):
+            if value is not None:
+                hdrs[name] = http_date_header(value)
+        resp = self.request("GET", bucket, key, headers=hdrs, stream=True)
+        meta = meta_from_headers(key, resp.headers)
+        return ObjectReader(resp, meta, self.download_chunk_size, verify=resp.status_code == 200,
+                            progress=progress)
+
+    def head_object(self, bucket: str, key: str, headers: dict | None = None) -> ObjectMeta:
+        resp = self.request("HEAD", bucket, key, headers=headers)
+        return meta_from_headers(key, resp.headers)
+
+    def get_object_meta(self, bucket: str, key: str) -> ObjectMeta:
+        resp = self.request("HEAD", bucket, key, params={"objectMeta": ""})
+        return meta_from_headers(key, resp.headers)
+
+    def object_exists(self, bucket: str, key: str) -> bool:
+        """False only for a missing key; a missing bucket or a denial still raises."""
+        try:
+            self.get_object_meta(bucket, key)
+            return True
+        except NoSuchKey:
+            return False
+
+    def delete_object(self, bucket: str, key: str) -> None:
+        self.request("DELETE", bucket, key)
+
+    def delete_objects(self, bucket: str, keys: Iterable[str], quiet: bool = False) -> list[str]:
+        """Deletes in batches of 1,000; returns the keys reported deleted (quiet: only failures, so [])."""
+        deleted: list[str] = []
+        batch: list[str] = []
+        for key in keys:
+            batch.append(key)
+            if len(batch) == DELETE_BATCH:
+                deleted += self._delete_batch(bucket, batch, quiet)
+                batch = []
+        if batch:
+            deleted += self._delete_batch(bucket, batch, quiet)
+        return deleted
+
+    def _delete_batch(self, bucket: str, keys: list[str], quiet: bool) -> list[str]:
+        body = xmlbuild.delete_objects(keys, quiet)
+        headers = {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode(),
+                   "Content-Type": "application/xml"}
+        resp = self.request("POST", bucket, params={"delete": "", "encoding-type": "url"}, headers=headers,
+                            data=body)
+        return xmlparse.deleted_keys(resp.content)
+
+    def copy_object(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str,
+                    metadata: dict | None = None, content_type: str | None = None, acl: str | None = None,
+                    forbid_overwrite: bool = False, headers: dict | None = None) -> CopyResult:
+        """Server-side copy; giving metadata or content_type replaces the source's (REPLACE directive)."""
+        replace = metadata is not None or content_type is not None
+        hdrs = object_headers(dst_key, content_type, metadata, acl, None, forbid_overwrite, headers, guess=replace)
+        hdrs["x-oss-copy-source"] = copy_source(src_bucket, src_key)
+        hdrs["x-oss-metadata-directive"] = "REPLACE" if replace else "COPY"
+        resp = self.request("PUT", dst_bucket, dst_key, headers=hdrs)
+        root = xmlparse.parse(resp.content)
+        return CopyResult(xmlparse.unquote_etag(xmlparse.text(root, "ETag")) or etag_of(resp.headers),
+                          crc_of(resp.headers), xmlparse.iso_time(xmlparse.text(root, "LastModified")))
+
+    def append_object(self, bucket: str, key: str, position: int, data, init_crc: int | None = None,
+                      content_type: str | None = None, headers: dict | None = None,
+                      progress: Progress | None = None) -> AppendResult:
+        """Appends at `position` (0 creates an Appendable object). The server's CRC covers the whole object,
+        so it is checked when the CRC of the first `position` bytes is known (init_crc, or position 0)."""
+        hdrs = object_headers(key, content_type, None, None, None, False, headers, guess=position == 0)
+        payload = self._payload(data, progress)
+        try:
+            resp = self.request("POST", bucket, key, params={"append": "", "position": str(position)},
+                                headers=hdrs, data=payload)
+        finally:
+            payload.close()
+        remote = crc_of(resp.headers)
+        prior = 0 if position == 0 else init_crc
+        if prior is not None:
+            check_crc(crc64_combine(prior, payload.crc.value, payload.sent), remote, f"append {key}",
+                      resp.headers.get("x-oss-request-id"))
+        next_position = xmlparse.as_int(resp.headers.get("x-oss-next-append-position"), position + payload.sent)
+        return AppendResult(next_position, remote, etag_of(resp.headers))
+
+    def get_object_acl(self, bucket: str, key: str) -> str:
+        return xmlparse.acl(self.request("GET", bucket, key, params={"acl": ""}).content)
+
+    def put_object_acl(self, bucket: str, key: str, acl: str) -> None:
+        self.request("PUT", bucket, key, params={"acl": ""}, headers={"x-oss-object-acl": acl})

@@ -1,0 +1,93 @@
+"""OssClient: the configured entry point (endpoint, credentials, signature, retries, chunk sizes) that the
+service, bucket, object, multipart and transfer operations are mixed into."""
+from __future__ import annotations
+
+from typing import Callable
+
+import requests
+
+from .api_bucket import BucketOps
+from .api_multipart import MultipartOps
+from .api_object import ObjectOps
+from .auth import Credentials
+from .body import Payload, make_payload
+from .endpoint import Endpoint
+from .errors import ClientError
+from .transfer import TransferOps
+from .transport import Call, RetryPolicy, Transport
+
+
+class OssClient(BucketOps, ObjectOps, MultipartOps, TransferOps):
+    """Every OSS operation the shell needs; all methods raise only OssError subclasses."""
+
+    def __init__(self, endpoint: str, access_key_id: str | None = None, access_key_secret: str | None = None,
+                 region: str | None = None, security_token: str | None = None, signature_version: str = "v4",
+                 addressing: str = "auto", connect_timeout: float = 10, read_timeout: float = 120,
+                 max_retries: int = 3, upload_chunk_size: int = 1 << 20, download_chunk_size: int = 1 << 20,
+                 retry_base_delay: float = 0.2, pool_size: int = 16):
+        if bool(access_key_id) != bool(access_key_secret):
+            raise ClientError("give both the access key id and the secret, or neither (anonymous)")
+        creds = Credentials(access_key_id, access_key_secret, security_token) if access_key_id else None
+        self._endpoint = Endpoint.parse(endpoint, region, addressing)
+        self.transport = Transport(self._endpoint, creds, signature_version, connect_timeout, read_timeout,
+                                   RetryPolicy(max_retries, retry_base_delay), pool_size)
+        self.upload_chunk_size = upload_chunk_size
+        self.download_chunk_size = download_chunk_size
+
+    @property
+    def endpoint(self) -> str:
+        return self._endpoint.url
+
+    @property
+    def region(self) -> str | None:
+        return self._endpoint.region
+
+    @property
+    def signature_version(self) -> str:
+        return self.transport.signature_version
+
+    def set_upload_chunk_size(self, size: int) -> None:
+        self.upload_chunk_size = _positive(size)
+
+    def set_download_chunk_size(self, size: int) -> None:
+        self.download_chunk_size = _positive(size)
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> "OssClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"OssClient({self.endpoint!r}, signature_version={self.signature_version!r})"
+
+    def request(self, method: str, bucket: str | None = None, key: str | None = None,
+                params: dict | None = None, headers: dict | None = None, data=None, stream: bool = False,
+                raise_errors: bool = True, progress: Callable | None = None) -> requests.Response:
+        """One signed request, returned raw: the escape hatch for operations without a method (and the
+        2013 facade). With raise_errors=False an error answer is returned instead of raised."""
+        body = data if isinstance(data, Payload) or data is None else self._payload(data, progress)
+        call = Call(method.upper(), bucket, key, {k: "" if v is None else str(v) for k, v in (params or {}).items()},
+                    dict(headers or {}), body)
+        return self.transport.send(call, stream=stream, raise_errors=raise_errors)
+
+    @staticmethod
+    def _payload(data, progress: Callable | None = None, length: int | None = None) -> Payload:
+        return make_payload(data, progress, length)
+
+    def presign(self, method: str, bucket: str, key: str | None = None, expires: int = 3600,
+                headers: dict | None = None, params: dict | None = None) -> str:
+        """A URL that works without credentials for `expires` seconds, signed with the client's version.
+        Headers signed here (Content-Type, x-oss-*) must be sent with the URL."""
+        call = Call(method.upper(), bucket, key, dict(params or {}), dict(headers or {}))
+        url, _ = self.transport.build(self.transport.endpoint_for(bucket), call, presign_expires=int(expires))
+        return url
+
+
+def _positive(size: int) -> int:
+    if int(size) <= 0:
+        raise ClientError("chunk size must be positive")
+    return int(size)

@@ -1,0 +1,116 @@
+"""Endpoint addressing: scheme defaulting, region detection, virtual-hosted vs path-style URLs, key quoting."""
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+from .errors import ClientError
+
+_REGION_RE = re.compile(r"^oss-(?!accelerate)([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$")
+_DUALSTACK_RE = re.compile(r"^([a-z]{2}-[a-z0-9-]+)\.oss\.aliyuncs\.com$")
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+
+
+def is_ip_or_localhost(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
+def region_from_host(host: str) -> str | None:
+    """`cn-hangzhou` for oss-cn-hangzhou[-internal].aliyuncs.com or cn-hangzhou.oss.aliyuncs.com."""
+    host = host.lower()
+    m = _REGION_RE.match(host) or _DUALSTACK_RE.match(host)
+    return m.group(1) if m else None
+
+
+def is_valid_bucket_name(name: str) -> bool:
+    return bool(_BUCKET_RE.match(name))
+
+
+def quote_key(key: str) -> str:
+    """The key as a URL path, `/` kept like the v2 SDK does. Dot segments are escaped because HTTP
+    libraries would otherwise resolve `a/../b` to `b`."""
+    parts = quote(key, safe="/").split("/")
+    return "/".join(p.replace(".", "%2E") if p in (".", "..") else p for p in parts)
+
+
+def query_string(params: dict[str, str] | None) -> str:
+    """`k` for an empty value (sub-resources such as `acl`), `k=v` otherwise, all RFC 3986-encoded."""
+    if not params:
+        return ""
+    return "&".join(quote(k, safe="-_.~") + ("=" + quote(str(v), safe="-_.~") if v != "" else "")
+                    for k, v in params.items() if v is not None)
+
+
+def nonempty(params: dict) -> dict[str, str]:
+    """Listing options with the unset ones (empty, None) left out, values as strings."""
+    return {k: str(v) for k, v in params.items() if v not in ("", None)}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One OSS endpoint: `scheme://host[:port]`, its region and how buckets are addressed on it."""
+
+    scheme: str
+    netloc: str           # host[:port] as given
+    region: str | None
+    addressing: str = "auto"   # auto: path-style for IP/localhost, else virtual-hosted; or path / virtual
+
+    @classmethod
+    def parse(cls, endpoint: str, region: str | None = None, addressing: str = "auto") -> "Endpoint":
+        if addressing not in ("auto", "path", "virtual"):
+            raise ClientError(f"addressing must be auto, path or virtual, not {addressing!r}")
+        text = (endpoint or "").strip().rstrip("/")
+        if not text:
+            raise ClientError("no endpoint given")
+        if "://" not in text:
+            host = urlsplit("//" + text).hostname or ""
+            text = ("http://" if is_ip_or_localhost(host) else "https://") + text
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ClientError(f"invalid endpoint {endpoint!r}")
+        return cls(parts.scheme, parts.netloc, region or region_from_host(parts.hostname), addressing)
+
+    @property
+    def host(self) -> str:
+        return urlsplit("//" + self.netloc).hostname or ""
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://{self.netloc}"
+
+    def uses_path_style(self, bucket: str | None) -> bool:
+        if self.addressing == "path" or (self.addressing == "auto" and is_ip_or_localhost(self.host)):
+            return True
+        return bucket is not None and not is_valid_bucket_name(bucket)
+
+    def object_url(self, bucket: str | None, key: str | None = None, params: dict[str, str] | None = None) -> str:
+        """`…/` for the service, `…/bucket/` (or `bucket.host/`) for a bucket, plus the quoted key."""
+        netloc, path = self.netloc, "/"
+        if bucket:
+            if self.uses_path_style(bucket):
+                path = f"/{bucket}/"
+            else:
+                netloc = f"{bucket}.{self.netloc}"
+        if key:
+            path += quote_key(key)
+        query = query_string(params)
+        return f"{self.scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+
+    def moved_to(self, location: str, bucket: str | None = None) -> "Endpoint":
+        """The endpoint a redirect URL or an `<Endpoint>` answer names; a bare host keeps this scheme.
+        A virtual-hosted `bucket.host` loses its bucket label."""
+        parts = urlsplit(location if "://" in location else f"{self.scheme}://{location}")
+        netloc = parts.netloc
+        if bucket and netloc.lower().startswith(bucket.lower() + "."):
+            netloc = netloc[len(bucket) + 1:]
+        host = urlsplit("//" + netloc).hostname or ""
+        return Endpoint(parts.scheme or self.scheme, netloc, region_from_host(host) or self.region, self.addressing)

@@ -1,0 +1,218 @@
+"""HTTP for the client: a pooled requests.Session with 1 MiB send blocks, signing, retries with backoff,
+redirects and per-bucket region switches, and debug logging that never shows a secret."""
+from __future__ import annotations
+
+import logging
+import random
+import re
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+
+from .auth import Credentials, SignableRequest, SignerV1, SignerV4
+from .body import Payload
+from .endpoint import Endpoint
+from .errors import ClientError, ServiceError, TransportError
+
+log = logging.getLogger("ossh.client")
+
+_SECRET_PARAMS = {"signature", "x-oss-signature", "security-token", "x-oss-security-token"}
+_REDIRECTS = (301, 302, 307, 308)
+_THROTTLE_CODES = {"Throttling", "SlowDown", "RequestTimeout", "ServiceUnavailable", "InternalError"}
+USER_AGENT = "ossh/0.1.0"
+
+
+class _BigBlockAdapter(HTTPAdapter):
+    """urllib3 sends bodies in 16 KiB blocks by default, which halves PUT throughput; send 1 MiB."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["blocksize"] = 1 << 20
+        super().init_poolmanager(*args, **kwargs)
+
+
+@dataclass
+class RetryPolicy:
+    """Which failures to retry and how long to wait: exponential backoff with full jitter."""
+
+    max_retries: int = 3
+    base_delay: float = 0.2
+    max_delay: float = 20.0
+
+    def should_retry(self, attempt: int, replayable: bool, status: int | None = None,
+                     code: str | None = None) -> bool:
+        """attempt counts the retries already made; status None means the connection failed."""
+        if attempt >= self.max_retries or not replayable:
+            return False
+        return status is None or status >= 500 or status == 429 or code in _THROTTLE_CODES
+
+    def delay(self, attempt: int) -> float:
+        return random.uniform(0, min(self.max_delay, self.base_delay * (2 ** attempt)))
+
+
+@dataclass
+class Call(SignableRequest):
+    """One logical request; the transport may send it several times (retries, redirects)."""
+
+    body: Payload | None = None
+
+    @property
+    def replayable(self) -> bool:
+        return self.body is None or self.body.rewindable
+
+
+def redact_url(url: str) -> str:
+    """The URL with signature and token parameters replaced, fit for a log line."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    pairs = [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    return urlunsplit(parts._replace(query=urlencode(pairs)))
+
+
+class Transport:
+    """Sends Calls to OSS: signs each attempt, retries what can be retried, follows moved buckets."""
+
+    def __init__(self, endpoint: Endpoint, credentials: Credentials | None, signature_version: str = "v4",
+                 connect_timeout: float = 10, read_timeout: float = 120, retry: RetryPolicy | None = None,
+                 pool_size: int = 16):
+        version = (signature_version or "v4").lower()
+        if version not in ("v1", "v4"):
+            raise ClientError(f"signature version must be v1 or v4, not {signature_version!r}")
+        self.endpoint = endpoint
+        self.credentials = credentials
+        self.signature_version = version
+        self.timeout = (connect_timeout, read_timeout)
+        self.retry = retry or RetryPolicy()
+        self._moved: dict[str, Endpoint] = {}
+        self._lock = threading.Lock()
+        self.session = requests.Session()
+        adapter = _BigBlockAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def endpoint_for(self, bucket: str | None) -> Endpoint:
+        return self._moved.get(bucket, self.endpoint) if bucket else self.endpoint
+
+    def signer(self, endpoint: Endpoint):
+        if self.signature_version == "v1":
+            return SignerV1()
+        return SignerV4(endpoint.region or self.endpoint.region or "cn-hangzhou")
+
+    def close(self) -> None:
+        self.session.close()
+
+    # ------------------------------------------------------------------ sending
+
+    def send(self, call: Call, stream: bool = False, raise_errors: bool = True) -> requests.Response:
+        """The final response: 2xx, or (raise_errors=False) whatever error OSS gave after retries."""
+        endpoint = self.endpoint_for(call.bucket)
+        attempt = hops = 0
+        while True:
+            if (attempt or hops) and call.body is not None:
+                call.body.rewind()
+            try:
+                resp = self._send_once(endpoint, call, stream)
+            except requests.RequestException as exc:
+                if self.retry.should_retry(attempt, call.replayable):
+                    self._sleep(attempt, call, f"{type(exc).__name__}")
+                    attempt += 1
+                    continue
+                raise TransportError(f"cannot reach {endpoint.netloc}: {_reason(exc)}") from None
+            if resp.status_code < 300:
+                return resp
+            moved = self._moved_endpoint(endpoint, call, resp)
+            if moved is not None and hops < 3 and call.replayable:
+                resp.close()
+                hops += 1
+                endpoint = moved
+                continue
+            _load(resp)
+            err = ServiceError.from_response(resp.status_code, resp.headers, resp.content)
+            if self.retry.should_retry(attempt, call.replayable, resp.status_code, err.code):
+                self._sleep(attempt, call, f"{resp.status_code} {err.code}")
+                attempt += 1
+                continue
+            if raise_errors:
+                raise err
+            return resp
+
+    def _sleep(self, attempt: int, call: Call, why: str) -> None:
+        delay = self.retry.delay(attempt)
+        log.debug("retry %d of %s %s/%s after %s in %.2fs", attempt + 1, call.method, call.bucket or "",
+                  call.key or "", why, delay)
+        time.sleep(delay)
+
+    def _moved_endpoint(self, endpoint: Endpoint, call: Call, resp: requests.Response) -> Endpoint | None:
+        """Where a redirect or a wrong-region answer points; remembered per bucket."""
+        target = None
+        if resp.status_code in _REDIRECTS and resp.headers.get("Location"):
+            target = endpoint.moved_to(resp.headers["Location"], call.bucket)
+        elif resp.status_code in (301, 403) and call.bucket:
+            _load(resp)
+            host = ServiceError.from_response(resp.status_code, resp.headers, resp.content).details.get("Endpoint")
+            if host:
+                target = endpoint.moved_to(host, call.bucket)
+        if target is None or target.netloc == endpoint.netloc:
+            return None
+        if call.bucket:
+            with self._lock:
+                self._moved[call.bucket] = target
+        log.debug("bucket %s answered from %s", call.bucket or "-", target.netloc)
+        return target
+
+    def build(self, endpoint: Endpoint, call: Call, presign_expires: int | None = None) -> tuple[str, dict]:
+        """URL and signed headers for one attempt (or, with presign_expires, a presigned URL)."""
+        req = SignableRequest(call.method, call.bucket, call.key, dict(call.params), dict(call.headers))
+        signer = self.signer(endpoint)
+        creds = self.credentials
+        if presign_expires is not None:
+            if creds is None:
+                raise ClientError("presigning needs credentials")
+            if isinstance(signer, SignerV1):
+                signer.presign(req, creds, int(time.time()) + presign_expires)
+            else:
+                signer.presign(req, creds, presign_expires)
+        elif creds is not None:
+            signer.sign(req, creds)
+        return endpoint.object_url(call.bucket, call.key, req.params), req.headers
+
+    def _send_once(self, endpoint: Endpoint, call: Call, stream: bool) -> requests.Response:
+        url, headers = self.build(endpoint, call)
+        headers.setdefault("User-Agent", USER_AGENT)
+        body = call.body
+        if body is not None:
+            if body.length is not None:
+                headers["Content-Length"] = str(body.length)
+            elif not any(k.lower() == "content-length" for k in headers):
+                headers["Transfer-Encoding"] = "chunked"
+        prep = requests.PreparedRequest()
+        prep.method = call.method
+        prep.url = url  # set as built: requests' own preparation would re-quote the key
+        prep.headers = CaseInsensitiveDict(headers)
+        prep.body = body if body is not None and body.length != 0 else (b"" if body is not None else None)
+        started = time.monotonic()
+        resp = self.session.send(prep, stream=True, timeout=self.timeout, allow_redirects=False)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s -> %s request %s %.3fs", call.method, redact_url(url), resp.status_code,
+                      resp.headers.get("x-oss-request-id", "-"), time.monotonic() - started)
+        if not stream:
+            resp.content  # a failure while reading the body is retried like a connection failure
+        return resp
+
+
+def _load(resp: requests.Response) -> None:
+    """Read the whole (small) body, wrapping read failures like any transport failure."""
+    try:
+        resp.content
+    except requests.RequestException as exc:
+        raise TransportError(f"reading the answer failed: {_reason(exc)}") from None
+
+
+def _reason(exc: Exception) -> str:
+    """A short cause without URLs' query strings (which could hold a presigned signature)."""
+    return f"{type(exc).__name__}: {re.sub(r'[?][^ )]*', '', str(exc))[:300]}"

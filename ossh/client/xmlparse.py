@@ -1,0 +1,170 @@
+"""Parsing of OSS XML response bodies into the records of ossh.client.models (xmltodict + force_list).
+
+Names the server returns URL-encoded (encoding-type=url) are decoded here, so callers see real keys.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import unquote
+
+import xmltodict
+
+from .models import (BucketInfo, BucketPage, BucketSummary, ObjectPage, ObjectSummary, Owner, PartInfo,
+                     PartPage, UploadInfo, UploadPage)
+
+# Elements that repeat; xmltodict would otherwise return a dict for one and a list for many.
+_LISTS = ("Contents", "CommonPrefixes", "Part", "Upload", "Deleted", "Bucket", "Object", "Grant")
+
+
+def parse(body: bytes | str) -> dict:
+    """The document's root element as a dict (empty elements are None)."""
+    doc = xmltodict.parse(body or b"<_/>", force_list=_LISTS)
+    return next(iter(doc.values())) or {}
+
+
+def text(node: dict | None, name: str, default: str = "") -> str:
+    value = (node or {}).get(name)
+    if value is None:
+        return default
+    if isinstance(value, list):
+        value = value[0]
+    if isinstance(value, dict):  # an element with attributes: xmltodict keeps the text under "#text"
+        value = value.get("#text", default) or default
+    return str(value)
+
+
+def as_int(value: str | None, default: int | None = None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def as_bool(value: str | None) -> bool:
+    return str(value).strip().lower() == "true"
+
+
+def iso_time(value: str | None) -> datetime | None:
+    """`2015-02-02T05:15:13.000Z` (XML timestamps) as an aware UTC datetime."""
+    if not value:
+        return None
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return dt.astimezone(timezone.utc) if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def http_time(value: str | None) -> datetime | None:
+    """`Sat, 12 Dec 2015 00:35:53 GMT` (HTTP headers) as an aware UTC datetime."""
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).astimezone(timezone.utc)
+    except (TypeError, ValueError):
+        return None
+
+
+def unquote_etag(etag: str | None) -> str | None:
+    return etag.strip().strip('"') if etag else etag
+
+
+def _decoder(node: dict):
+    """unquote when the response says its names are URL-encoded, identity otherwise."""
+    return unquote if text(node, "EncodingType").lower() == "url" else (lambda s: s)
+
+
+def _owner(node: dict | None) -> Owner | None:
+    if not node:
+        return None
+    return Owner(id=text(node, "ID") or None, display_name=text(node, "DisplayName") or None)
+
+
+def bucket_page(body: bytes) -> BucketPage:
+    root = parse(body)
+    buckets = [BucketSummary(name=text(b, "Name"), location=text(b, "Location") or None,
+                             region=text(b, "Region") or None, creation_date=iso_time(text(b, "CreationDate")),
+                             storage_class=text(b, "StorageClass") or None,
+                             extranet_endpoint=text(b, "ExtranetEndpoint") or None,
+                             intranet_endpoint=text(b, "IntranetEndpoint") or None)
+               for b in ((root.get("Buckets") or {}).get("Bucket") or [])]
+    return BucketPage(buckets=buckets, is_truncated=as_bool(text(root, "IsTruncated")),
+                      next_marker=text(root, "NextMarker"), prefix=text(root, "Prefix"),
+                      marker=text(root, "Marker"), owner=_owner(root.get("Owner")))
+
+
+def acl(body: bytes) -> str:
+    grants = (parse(body).get("AccessControlList") or {}).get("Grant") or []
+    return str(grants[0]) if grants else ""
+
+
+def bucket_info(body: bytes) -> BucketInfo:
+    b = parse(body).get("Bucket") or {}
+    b = b[0] if isinstance(b, list) else b
+    grants = (b.get("AccessControlList") or {}).get("Grant") or []
+    owner = _owner(b.get("Owner"))
+    return BucketInfo(name=text(b, "Name"), location=text(b, "Location") or None, region=text(b, "Region") or None,
+                      creation_date=iso_time(text(b, "CreationDate")), storage_class=text(b, "StorageClass") or None,
+                      acl=str(grants[0]) if grants else None, owner_id=owner.id if owner else None,
+                      extranet_endpoint=text(b, "ExtranetEndpoint") or None,
+                      intranet_endpoint=text(b, "IntranetEndpoint") or None)
+
+
+def location(body: bytes) -> str:
+    doc = xmltodict.parse(body)
+    value = next(iter(doc.values()))
+    return value.get("#text", "") if isinstance(value, dict) else (value or "")
+
+
+def object_page(body: bytes) -> ObjectPage:
+    root = parse(body)
+    dec = _decoder(root)
+    objects = []
+    for c in root.get("Contents") or []:
+        owner = _owner(c.get("Owner"))
+        objects.append(ObjectSummary(key=dec(text(c, "Key")), size=as_int(text(c, "Size"), 0),
+                                     etag=unquote_etag(text(c, "ETag")) or None,
+                                     last_modified=iso_time(text(c, "LastModified")),
+                                     storage_class=text(c, "StorageClass") or None, type=text(c, "Type") or None,
+                                     owner_id=owner.id if owner else None))
+    return ObjectPage(objects=objects, prefixes=_prefixes(root, dec), is_truncated=as_bool(text(root, "IsTruncated")),
+                      next_marker=dec(text(root, "NextMarker")),
+                      next_continuation_token=dec(text(root, "NextContinuationToken")),
+                      key_count=as_int(text(root, "KeyCount")))
+
+
+def _prefixes(root: dict, dec) -> list[str]:
+    return [dec(text(p, "Prefix")) for p in root.get("CommonPrefixes") or [] if p]
+
+
+def deleted_keys(body: bytes) -> list[str]:
+    root = parse(body)
+    dec = _decoder(root)
+    return [dec(text(d, "Key")) for d in root.get("Deleted") or [] if d]
+
+
+def upload_id(body: bytes) -> str:
+    return text(parse(body), "UploadId")
+
+
+def part_page(body: bytes) -> PartPage:
+    root = parse(body)
+    parts = [PartInfo(part_number=as_int(text(p, "PartNumber"), 0), etag=unquote_etag(text(p, "ETag")),
+                      size=as_int(text(p, "Size"), 0), last_modified=iso_time(text(p, "LastModified")))
+             for p in root.get("Part") or []]
+    return PartPage(parts=parts, is_truncated=as_bool(text(root, "IsTruncated")),
+                    next_part_number_marker=as_int(text(root, "NextPartNumberMarker"), 0))
+
+
+def upload_page(body: bytes) -> UploadPage:
+    root = parse(body)
+    dec = _decoder(root)
+    uploads = [UploadInfo(key=dec(text(u, "Key")), upload_id=text(u, "UploadId"),
+                          initiated=iso_time(text(u, "Initiated")))
+               for u in root.get("Upload") or []]
+    return UploadPage(uploads=uploads, prefixes=_prefixes(root, dec), is_truncated=as_bool(text(root, "IsTruncated")),
+                      next_key_marker=dec(text(root, "NextKeyMarker")),
+                      next_upload_id_marker=text(root, "NextUploadIdMarker"))
+
+
+def element(body: bytes, name: str) -> str:
+    """One child of the root (CopyObjectResult/ETag, CompleteMultipartUploadResult/Location, …)."""
+    return text(parse(body), name)
