@@ -1,0 +1,118 @@
+"""The `ossh` command line: argv -> interactive shell | batch (stdin, -b, -c) | one command | serve."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+
+from . import __version__
+from .config import Settings, data_dir, resolve, state_dir
+
+EMBEDDED_REGION = "cn-hangzhou"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ossh", description="An interactive shell for Alibaba Cloud OSS and OSS-compatible servers.",
+        epilog="Without a command: a shell on a terminal, batch mode when standard input is not one. "
+               "`ossh serve --help` runs the embedded server. Inside the shell, `help` lists the commands.")
+    p.add_argument("--endpoint", help="OSS endpoint URL (env OSS_ENDPOINT)")
+    p.add_argument("--region", help="region for V4 signatures (env OSS_REGION)")
+    p.add_argument("--access-key-id", help="env OSS_ACCESS_KEY_ID")
+    p.add_argument("--access-key-secret", help="env OSS_ACCESS_KEY_SECRET")
+    p.add_argument("--json", action="store_true", help="print one JSON object per line")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.add_argument("-c", dest="commands", metavar="'CMD; CMD'", help="run these commands and exit")
+    p.add_argument("-b", dest="batch_file", metavar="FILE", help="run the commands in FILE (sftp -b semantics)")
+    p.add_argument("--version", action="version", version=f"ossh {__version__}")
+    p.add_argument("command", nargs=argparse.REMAINDER, help="one command and its arguments, then exit")
+    return p
+
+
+class ClientFactory:
+    """Creates the OssClient on first use; with nothing configured, starts the embedded server first."""
+
+    def __init__(self, settings: Settings, stack: contextlib.ExitStack, err=sys.stderr):
+        self.settings = settings
+        self.stack = stack
+        self.err = err
+
+    @property
+    def label(self) -> str:
+        return self.settings.endpoint or f"embedded ({data_dir()})"
+
+    def __call__(self):
+        from ossh.client import OssClient
+
+        s = self.settings
+        if not s.embedded:
+            return OssClient(s.endpoint, s.access_key_id, s.access_key_secret, region=s.region,
+                             security_token=s.security_token)
+        from ossh.server import LocalServer
+
+        root = data_dir()
+        root.mkdir(parents=True, exist_ok=True)
+        srv = self.stack.enter_context(LocalServer(root))
+        self.err.write(f"ossh: no endpoint configured; started the embedded server at {srv.endpoint} "
+                       f"(store {root})\n")
+        self.err.flush()
+        return OssClient(srv.endpoint, srv.access_key_id, srv.access_key_secret,
+                         region=getattr(srv, "region", EMBEDDED_REGION))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["serve"]:
+        from ossh.server.serve import main as serve
+        return serve(argv[1:])
+    args = _parser().parse_args(argv)
+    settings = resolve({"endpoint": args.endpoint, "region": args.region,
+                        "access_key_id": args.access_key_id, "access_key_secret": args.access_key_secret})
+    with contextlib.ExitStack() as stack:
+        try:
+            return _run(args, settings, stack)
+        except KeyboardInterrupt:
+            return 130
+        except BrokenPipeError:
+            # the reader went away (`ossh cat big | head`); keep Python from complaining at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
+
+
+def _run(args, settings: Settings, stack: contextlib.ExitStack) -> int:
+    from .shell.executor import Executor, Outcome
+    from .shell.state import Context, ShellState
+
+    factory = ClientFactory(settings, stack)
+    state = ShellState(format="json" if args.json else "text")
+    ctx = Context(state, factory, endpoint_label=factory.label, profile=settings.profile)
+    interactive = not (args.command or args.commands is not None or args.batch_file) and sys.stdin.isatty()
+    tty_out = sys.stdout.isatty()
+    executor = Executor(ctx, color=tty_out and not args.json, debug=args.debug)
+    if args.command:
+        if tty_out and sys.stderr.isatty():
+            from .shell.progress import terminal_progress
+            ctx.progress = terminal_progress
+        outcome = executor.run(args.command)
+        return 0 if outcome in (Outcome.OK, Outcome.EXIT) else 1
+    if args.commands is not None:
+        from .shell.batch import run_string
+        return run_string(executor, args.commands)
+    if args.batch_file:
+        from .shell.batch import run_lines
+        try:
+            with open(args.batch_file, encoding="utf-8") as f:
+                return run_lines(executor, f)
+        except OSError as e:
+            sys.stderr.write(f"ossh: -b: {args.batch_file}: {e.strerror}\n")
+            return 1
+    if not interactive:
+        from .shell.batch import run_lines
+        return run_lines(executor, sys.stdin)
+    from .shell import repl
+    from .shell.progress import terminal_progress
+
+    ctx.progress = terminal_progress
+    ctx.client  # start the embedded server (and say so) before the first prompt
+    return repl.run(executor, state_dir() / "history")

@@ -1,0 +1,47 @@
+"""Creating and removing buckets: mkbucket, rmbucket."""
+from __future__ import annotations
+
+from ..paths import PathError, RemotePath, bucket_name
+from ..registry import ACLS, HIDDEN, STORAGE_CLASSES, UsageError, arg, command
+from ..results import Message
+from .common import delete_under, plural
+
+
+def _name(text: str) -> str:
+    try:
+        return bucket_name(text)
+    except PathError as e:
+        raise UsageError(str(e)) from None
+
+
+@command("mkbucket", "Create a bucket.", "mkbucket photos --acl public-read --storage-class IA",
+         arg("name", metavar="NAME"), arg("--acl", choices=ACLS, metavar="ACL"),
+         arg("--region"), arg("--location", dest="region", help=HIDDEN),
+         arg("--storage-class", choices=STORAGE_CLASSES, metavar="CLASS"), complete=("bucket",))
+def mkbucket(ctx, a):
+    name = _name(a.name)
+    ctx.client.create_bucket(name, acl=a.acl, storage_class=a.storage_class, region=a.region)
+    ctx.changed(RemotePath(name))
+    return Message(f"created oss://{name}/", {"action": "mkbucket", "bucket": name})
+
+
+@command("rmbucket", "Remove a bucket (-f: delete its objects and abort its multipart uploads first).",
+         "rmbucket -f scratch",
+         arg("-f", action="store_true", help="empty the bucket first"),
+         arg("name", metavar="NAME"), complete=("bucket",))
+def rmbucket(ctx, a):
+    name = _name(a.name)
+    if a.f:
+        n = delete_under(ctx, RemotePath(name))
+        aborted = 0
+        for u in list(ctx.client.iter_uploads(name)):
+            ctx.client.abort_multipart_upload(name, u.key, u.upload_id)
+            aborted += 1
+        if n or aborted:
+            yield Message(f"removed {plural(n, 'object')}, aborted {plural(aborted, 'upload')}",
+                          {"action": "empty", "bucket": name, "objects": n, "uploads": aborted})
+    ctx.client.delete_bucket(name)
+    ctx.changed(RemotePath(name))
+    if ctx.state.bucket == name:
+        ctx.state.go(RemotePath())
+    yield Message(f"removed oss://{name}/", {"action": "rmbucket", "bucket": name})

@@ -1,0 +1,109 @@
+"""Helpers shared by commands: resolving arguments to remote paths, glob expansion, listings."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from ..paths import PathError, RemotePath, glob_match, literal_head, split_glob
+from ..registry import CommandError, UsageError
+from ..state import Context
+
+BATCH = 1000   # keys per DeleteObjects request (the OSS maximum)
+
+
+@dataclass
+class Entry:
+    """One listed thing: an object (summary set) or a prefix (summary None)."""
+    path: RemotePath
+    summary: object = None
+
+    @property
+    def is_prefix(self) -> bool:
+        return self.summary is None
+
+
+def remote(ctx: Context, text: str) -> RemotePath:
+    try:
+        return ctx.state.resolve(text)
+    except PathError as e:
+        raise UsageError(str(e)) from None
+
+
+def in_bucket(ctx: Context, text: str) -> RemotePath:
+    path = remote(ctx, text)
+    if path.bucket is None:
+        raise UsageError(f"{text or '.'}: not inside a bucket (cd into one or use oss://BUCKET/KEY)")
+    return path
+
+
+def children(ctx: Context, prefix: RemotePath, head: str = "") -> Iterator[Entry]:
+    """One level under a prefix (delimiter listing), optionally only names starting with head."""
+    for item in ctx.client.iter_objects(prefix.bucket, prefix=prefix.key + head, delimiter="/"):
+        if isinstance(item, str):
+            yield Entry(RemotePath(prefix.bucket, item))
+        else:
+            yield Entry(RemotePath(prefix.bucket, item.key), item)
+
+
+def walk(ctx: Context, prefix: RemotePath) -> Iterator:
+    """Every object summary under a prefix, recursively, in key order."""
+    for item in ctx.client.iter_objects(prefix.bucket, prefix=prefix.key):
+        if not isinstance(item, str):
+            yield item
+
+
+def expand(ctx: Context, text: str) -> list[Entry] | None:
+    """Entries a glob argument matches (None when text holds no glob)."""
+    path = remote(ctx, text)
+    try:
+        parts = split_glob(path)
+    except PathError as e:
+        raise UsageError(str(e)) from None
+    if parts is None:
+        return None
+    base, pattern = parts
+    matches = [e for e in children(ctx, base, literal_head(pattern))
+               if glob_match(e.path.key[len(base.key):], pattern)]
+    if not matches:
+        if ctx.client.object_exists(path.bucket, path.key):   # a key that really holds * or ?
+            return [Entry(path, ctx.client.head_object(path.bucket, path.key))]
+        raise CommandError(f"{text}: no match")
+    return matches
+
+
+def is_nonempty_prefix(ctx: Context, path: RemotePath) -> bool:
+    page = ctx.client.list_objects(path.bucket, prefix=path.as_prefix().key, max_keys=1)
+    return bool(page.objects or page.prefixes)
+
+
+def chunks(items: Iterable, size: int = BATCH) -> Iterator[list]:
+    it = iter(items)
+    while batch := list(itertools.islice(it, size)):
+        yield batch
+
+
+def delete_under(ctx: Context, prefix: RemotePath) -> int:
+    """Delete every object under a prefix, 1,000 keys a request; returns how many."""
+    count = 0
+    for batch in chunks(s.key for s in walk(ctx, prefix)):
+        ctx.client.delete_objects(prefix.bucket, batch, quiet=True)
+        count += len(batch)
+    ctx.changed(prefix)
+    return count
+
+
+def parse_meta(pairs: list[str] | None) -> dict[str, str] | None:
+    if not pairs:
+        return None
+    meta = {}
+    for pair in pairs:
+        k, sep, v = pair.partition("=")
+        if not sep or not k:
+            raise UsageError(f"--meta wants KEY=VALUE, got {pair!r}")
+        meta[k] = v
+    return meta
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -1,0 +1,59 @@
+"""The shell's own commands: help, set, exit."""
+from __future__ import annotations
+
+from ..registry import REGISTRY, ExitShell, UsageError, arg, command
+from ..results import Column, Message, Record, Table
+from ..state import FORMATS
+
+SETTINGS = {"format": FORMATS}
+
+
+def _describe(cmd) -> Record:
+    aliases = sorted(a.name for a in REGISTRY.aliases.values() if a.target == cmd.name)
+    options = [f"{', '.join(a.option_strings)}{' ' + (a.metavar or a.dest.upper()) if a.nargs != 0 else ''}"
+               f"{'  ' + a.help if a.help else ''}"
+               for a in cmd.parser._actions if a.option_strings and a.help != "==SUPPRESS=="]
+    fields = [("usage", cmd.usage), ("summary", cmd.summary), ("example", cmd.example)]
+    if options:
+        fields.append(("options", "; ".join(options)))
+    if aliases:
+        fields.append(("aliases", ", ".join(aliases)))
+    return Record(fields)
+
+
+@command("help", "List commands, or show one command's usage and an example.", "help ls",
+         arg("name", nargs="*", metavar="COMMAND"), complete=("command",))
+def help_(ctx, a):
+    if not a.name:
+        rows = [{"command": n, "summary": c.summary} for n, c in sorted(REGISTRY.commands.items())]
+        rows += [{"command": n, "summary": f"alias: {al.target} {' '.join(al.preset)}".rstrip()}
+                 for n, al in sorted(REGISTRY.aliases.items())]
+        return Table([Column("command", "COMMAND"), Column("summary", "SUMMARY")], rows)
+    name = " ".join(a.name)
+    if name in REGISTRY.groups():
+        return [_describe(c) for n, c in sorted(REGISTRY.commands.items()) if n.startswith(name + " ")]
+    try:
+        cmd, _ = REGISTRY.lookup(a.name)
+    except UsageError:
+        raise UsageError(f"no such command: {name}") from None
+    return _describe(cmd)
+
+
+@command("set", "Show or change a setting (format text|json).", "set format json",
+         arg("name", nargs="?", choices=sorted(SETTINGS), metavar="NAME"), arg("value", nargs="?", metavar="VALUE"),
+         complete=(tuple(SETTINGS), FORMATS))
+def set_(ctx, a):
+    st = ctx.state
+    if a.name is None:
+        return Record([(n, getattr(st, n)) for n in SETTINGS])
+    if a.value is None:
+        return Message(f"{a.name} {getattr(st, a.name)}", {a.name: getattr(st, a.name)})
+    if a.value not in SETTINGS[a.name]:
+        raise UsageError(f"{a.name} must be one of {', '.join(SETTINGS[a.name])}")
+    setattr(st, a.name, a.value)
+    return None
+
+
+@command("exit", "Leave the shell.", "exit", aliases=("quit", "bye"))
+def exit_(ctx, a):
+    raise ExitShell()

@@ -1,0 +1,118 @@
+"""Multipart uploads: mpu ls, mpu parts, mpu abort, mpu init."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from ..registry import HIDDEN, CommandError, UsageError, arg, command
+from ..results import Column, Message, Table
+from .common import in_bucket, plural
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_age(text: str) -> int:
+    """'90', '90s', '15m', '2h', '7d', '1w' -> seconds."""
+    m = re.fullmatch(r"(\d+)([smhdw]?)", text.strip())
+    if not m:
+        raise UsageError(f"bad age {text!r} (e.g. 90s, 15m, 2h, 7d)")
+    return int(m.group(1)) * _UNITS[m.group(2) or "s"]
+
+
+def format_age(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _age(initiated) -> float:
+    return (datetime.now(timezone.utc) - initiated).total_seconds()
+
+
+def _uploads(ctx, path):
+    prefix = path.key
+    for u in ctx.client.iter_uploads(path.bucket, prefix=prefix):
+        if path.is_prefix or u.key == path.key:
+            yield u
+
+
+@command("mpu ls", "List unfinished multipart uploads: key, upload id, age, bytes uploaded so far.",
+         "mpu ls oss://backup/", arg("-h", action="store_true", help="human-readable sizes"),
+         arg("path", nargs="?", default="", metavar="PATH"), complete=("remote",))
+def mpu_ls(ctx, a):
+    path = in_bucket(ctx, a.path)
+    rows = []
+    for u in _uploads(ctx, path):
+        parts = list(ctx.client.iter_parts(path.bucket, u.key, u.upload_id))
+        rows.append({"uri": f"oss://{path.bucket}/{u.key}", "key": u.key, "upload_id": u.upload_id,
+                     "initiated": u.initiated, "age": format_age(_age(u.initiated)),
+                     "parts": len(parts), "size": sum(p.size for p in parts)})
+    cols = [Column("age", "AGE"), Column("parts", "PARTS", "count"), Column("size", "BYTES", "size"),
+            Column("upload_id", "UPLOAD ID"), Column("key", "KEY")]
+    return Table(cols, rows, header=bool(rows), human=a.h)
+
+
+def _upload_id(a) -> str:
+    uid = a.upload_id or a.upload_id_option
+    if not uid:
+        raise UsageError("missing UPLOAD_ID")
+    return uid
+
+
+_ID_ARGS = (arg("key", metavar="KEY"), arg("upload_id", nargs="?", metavar="UPLOAD_ID"),
+            arg("--upload_id", "--upload-id", dest="upload_id_option", help=HIDDEN))
+
+
+@command("mpu parts", "List the parts an upload holds so far.", "mpu parts big.iso 0004B9894A22E5B1888A1E29F823****",
+         *_ID_ARGS, complete=("remote", "upload_id"))
+def mpu_parts(ctx, a):
+    path = in_bucket(ctx, a.key)
+    parts = ctx.client.iter_parts(path.bucket, path.key, _upload_id(a))
+    rows = ({"part_number": p.part_number, "size": p.size, "etag": p.etag, "last_modified": p.last_modified}
+            for p in parts)
+    cols = [Column("part_number", "PART", "count"), Column("size", "SIZE", "size"),
+            Column("last_modified", "MODIFIED", "time"), Column("etag", "ETAG")]
+    return Table(cols, rows, header=True)
+
+
+@command("mpu abort", "Abort one upload, or with --all every upload under a path (optionally older than AGE).",
+         "mpu abort --all --older-than 7d logs/",
+         arg("--all", action="store_true", help="abort every upload under PATH"),
+         arg("--older-than", metavar="AGE", help="with --all: only uploads older than AGE (90s, 15m, 2h, 7d)"),
+         arg("key", nargs="?", metavar="KEY|PATH"), arg("upload_id", nargs="?", metavar="UPLOAD_ID"),
+         arg("--upload_id", "--upload-id", dest="upload_id_option", help=HIDDEN),
+         complete=("remote", "upload_id"))
+def mpu_abort(ctx, a):
+    if not a.all:
+        if a.older_than:
+            raise UsageError("--older-than goes with --all")
+        if not a.key:
+            raise UsageError("missing KEY and UPLOAD_ID (or --all)")
+        path = in_bucket(ctx, a.key)
+        uid = _upload_id(a)
+        ctx.client.abort_multipart_upload(path.bucket, path.key, uid)
+        return Message(f"aborted {uid} ({path.uri()})", {"action": "abort", "uri": path.uri(), "upload_id": uid})
+    if a.upload_id:
+        raise UsageError("--all takes a PATH, not an UPLOAD_ID")
+    path = in_bucket(ctx, a.key or "")
+    min_age = parse_age(a.older_than) if a.older_than else None
+    n = 0
+    for u in list(_uploads(ctx, path)):
+        if min_age is not None and _age(u.initiated) < min_age:
+            continue
+        ctx.client.abort_multipart_upload(path.bucket, u.key, u.upload_id)
+        n += 1
+    return Message(f"aborted {plural(n, 'upload')} under {path.uri()}",
+                   {"action": "abort", "uri": path.uri(), "count": n})
+
+
+@command("mpu init", "Start a multipart upload and print its id.", "mpu init big.iso",
+         arg("key", metavar="KEY"), complete=("remote",))
+def mpu_init(ctx, a):
+    path = in_bucket(ctx, a.key)
+    if path.is_prefix:
+        raise CommandError(f"{a.key}: give a key, not a prefix")
+    uid = ctx.client.init_multipart_upload(path.bucket, path.key)
+    return Message(uid, {"uri": path.uri(), "upload_id": uid})

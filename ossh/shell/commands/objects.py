@@ -1,0 +1,184 @@
+"""Working on objects in place: rm, cp, mv, stat, du, acl, presign."""
+from __future__ import annotations
+
+from ..paths import RemotePath
+from ..registry import ACLS, HIDDEN, OBJECT_ACLS, CommandError, UsageError, arg, command
+from ..render import human_size
+from ..results import Column, Message, Record, Table
+from .common import (delete_under, expand, in_bucket, is_nonempty_prefix, plural, remote, walk)
+
+
+def _targets(ctx, texts: list[str]) -> list[tuple[RemotePath, bool]]:
+    """(path, is_prefix) for each argument, globs expanded."""
+    out = []
+    for text in texts:
+        matches = expand(ctx, text)
+        if matches is None:
+            out.append((p := in_bucket(ctx, text), p.is_prefix))
+        else:
+            out.extend((e.path, e.is_prefix) for e in matches)
+    return out
+
+
+@command("rm", "Remove objects (-r: everything under a prefix, 1,000 keys a request).",
+         "rm -r tmp/",
+         arg("-r", action="store_true", help="remove prefixes recursively"),
+         arg("-f", action="store_true", help="no confirmation, no error for missing keys"),
+         arg("paths", nargs="+", metavar="PATH"), complete=("remote",))
+def rm(ctx, a):
+    for path, is_prefix in _targets(ctx, a.paths):
+        if not is_prefix and not a.f and not ctx.client.object_exists(path.bucket, path.key):
+            if a.r and is_nonempty_prefix(ctx, path):
+                path, is_prefix = path.as_prefix(), True
+            else:
+                raise CommandError(f"{path.uri()}: no such object")
+        if is_prefix:
+            if not a.r:
+                raise CommandError(f"{path.uri()}: is a prefix (use -r)")
+            if ctx.interactive and not a.f and not ctx.confirm(f"remove everything under {path.uri()}?"):
+                yield Message(f"skipped {path.uri()}", {"action": "skip", "uri": path.uri()})
+                continue
+            n = delete_under(ctx, path)
+            yield Message(f"removed {plural(n, 'object')} under {path.uri()}",
+                          {"action": "rm", "uri": path.uri(), "count": n})
+        else:
+            ctx.client.delete_object(path.bucket, path.key)
+            ctx.changed(path)
+            yield Message(f"removed {path.uri()}", {"action": "rm", "uri": path.uri(), "count": 1})
+
+
+def _copy_pairs(ctx, a):
+    src, dst = remote(ctx, a.src), in_bucket(ctx, a.dst)
+    matches = expand(ctx, a.src)
+    if matches is None:
+        if src.bucket is None or not src.key:
+            raise UsageError(f"{a.src}: give an object or a prefix")
+        if not src.is_prefix and not ctx.client.object_exists(src.bucket, src.key) and is_nonempty_prefix(ctx, src):
+            src = src.as_prefix()
+        matches_paths = [(src, src.is_prefix)]
+    else:
+        matches_paths = [(e.path, e.is_prefix) for e in matches]
+    into = len(matches_paths) > 1 or dst.is_prefix
+    for path, is_prefix in matches_paths:
+        if is_prefix:
+            if not a.r:
+                raise CommandError(f"{path.uri()}: is a prefix (use -r)")
+            root = dst.child(path.name) if into else dst.as_prefix()
+            for s in walk(ctx, path):
+                yield RemotePath(path.bucket, s.key), RemotePath(root.bucket, root.key + s.key[len(path.key):])
+        else:
+            yield path, dst.child(path.name) if into else dst
+
+
+def _copy(ctx, a, move: bool):
+    verb = "mv" if move else "cp"
+    moved: list[RemotePath] = []
+    for src, dst in _copy_pairs(ctx, a):
+        if src == dst:
+            raise CommandError(f"{src.uri()}: source and destination are the same")
+        ctx.client.copy_object(src.bucket, src.key, dst.bucket, dst.key)
+        ctx.changed(dst)
+        if move:
+            ctx.client.delete_object(src.bucket, src.key)
+            ctx.changed(src)
+        moved.append(src)
+        yield Message(f"{src.uri()} -> {dst.uri()}", {"action": verb, "src": src.uri(), "dst": dst.uri()})
+    if not moved:
+        raise CommandError(f"{a.src}: nothing to {'move' if move else 'copy'}")
+
+
+_COPY_ARGS = (arg("-r", action="store_true", help="copy prefixes recursively"),
+              arg("src", metavar="SRC"), arg("dst", metavar="DST"))
+
+
+@command("cp", "Copy objects on the server, within or across buckets.", "cp report.pdf oss://archive/2024/",
+         *_COPY_ARGS, complete=("remote",))
+def cp(ctx, a):
+    yield from _copy(ctx, a, move=False)
+
+
+@command("mv", "Move objects on the server (copy, then delete the source).", "mv draft.txt final.txt",
+         *_COPY_ARGS, complete=("remote",))
+def mv(ctx, a):
+    yield from _copy(ctx, a, move=True)
+
+
+@command("stat", "Show an object's size, ETag, CRC-64, type, ACL and metadata (or a bucket's info).",
+         "stat photos/cat.jpg", arg("path", metavar="PATH"), complete=("remote",))
+def stat(ctx, a):
+    path = in_bucket(ctx, a.path)
+    c = ctx.client
+    if not path.key:
+        i = c.get_bucket_info(path.bucket)
+        return Record([("Bucket", i.name), ("Region", i.region), ("Location", i.location),
+                       ("Created", i.creation_date), ("Storage-Class", i.storage_class), ("ACL", i.acl),
+                       ("Extranet-Endpoint", i.extranet_endpoint), ("Intranet-Endpoint", i.intranet_endpoint)])
+    if path.is_prefix:
+        raise CommandError(f"{path.uri()}: is a prefix (try du)")
+    m = c.head_object(path.bucket, path.key)
+    return Record([("URI", path.uri()), ("Size", m.size), ("ETag", m.etag), ("CRC-64", m.crc64),
+                   ("Type", m.object_type), ("Content-Type", m.content_type),
+                   ("Last-Modified", m.last_modified), ("Storage-Class", m.storage_class),
+                   ("ACL", c.get_object_acl(path.bucket, path.key)), ("Metadata", dict(m.metadata or {}))])
+
+
+@command("du", "Total size and object count under a prefix (at the root: per bucket).", "du -h logs/",
+         arg("-h", action="store_true", help="human-readable sizes"),
+         arg("path", nargs="?", default="", metavar="PATH"), complete=("remote_dir",))
+def du(ctx, a):
+    path = remote(ctx, a.path)
+    prefixes = ([RemotePath(b.name) for b in ctx.client.iter_buckets()] if path.is_root
+                else [path if path.is_prefix or not is_nonempty_prefix(ctx, path) else path.as_prefix()])
+    rows = []
+    for p in prefixes:
+        size = count = 0
+        for s in walk(ctx, p):
+            size += s.size
+            count += 1
+        rows.append({"uri": p.uri(), "size": size, "objects": count})
+    cols = [Column("size", "SIZE", "size"), Column("objects", "OBJECTS", "count"), Column("uri", "PATH")]
+    return Table(cols, rows, human=a.h)
+
+
+@command("acl", "Show (one argument) or set (two) the ACL of a bucket or of objects.",
+         "acl photos/cat.jpg public-read",
+         arg("path", nargs="?", default="", metavar="PATH"),
+         arg("value", nargs="?", choices=OBJECT_ACLS, metavar="ACL"),
+         arg("--acl", dest="acl_option", choices=OBJECT_ACLS, help=HIDDEN),
+         complete=("remote", OBJECT_ACLS))
+def acl(ctx, a):
+    value = a.value or a.acl_option
+    c = ctx.client
+    matches = expand(ctx, a.path) if a.path else None
+    paths = [e.path for e in matches if not e.is_prefix] if matches else [in_bucket(ctx, a.path)]
+    for path in paths:
+        if not path.key:
+            if value is None:
+                got = c.get_bucket_acl(path.bucket)
+                yield Message(f"{path.uri()}  {got}", {"uri": path.uri(), "acl": got})
+                continue
+            if value not in ACLS:
+                raise UsageError(f"bucket ACL must be one of {', '.join(ACLS)}")
+            c.put_bucket_acl(path.bucket, value)
+        elif path.is_prefix:
+            raise CommandError(f"{path.uri()}: is a prefix; ACLs belong to buckets and objects")
+        elif value is None:
+            got = c.get_object_acl(path.bucket, path.key)
+            yield Message(f"{path.uri()}  {got}", {"uri": path.uri(), "acl": got})
+            continue
+        else:
+            c.put_object_acl(path.bucket, path.key, value)
+        yield Message(f"{path.uri()}  {value}", {"uri": path.uri(), "acl": value, "action": "set"})
+
+
+@command("presign", "Print a presigned GET URL for an object.", "presign report.pdf --expires 600",
+         arg("path", metavar="PATH"), arg("--expires", type=int, default=3600, metavar="SECONDS"),
+         arg("--timeout", dest="expires", type=int, help=HIDDEN), complete=("remote",))
+def presign(ctx, a):
+    path = in_bucket(ctx, a.path)
+    if path.is_prefix:
+        raise UsageError(f"{a.path}: give an object, not a prefix")
+    if a.expires <= 0:
+        raise UsageError("--expires must be a positive number of seconds")
+    url = ctx.client.presign("GET", path.bucket, path.key, expires=a.expires)
+    return Message(url, {"uri": path.uri(), "url": url, "expires": a.expires})

@@ -1,0 +1,155 @@
+"""Moving bytes between the local machine and OSS: put, get, cat."""
+from __future__ import annotations
+
+import os
+
+from ..paths import RemotePath
+from ..registry import CommandError, OBJECT_ACLS, UsageError, arg, command
+from ..render import human_size
+from ..results import Message, Stream
+from .common import expand, in_bucket, is_nonempty_prefix, parse_meta, remote, walk
+
+
+def _dest_key(dest: RemotePath, name: str, into: bool) -> RemotePath:
+    return dest.child(name) if into or dest.is_prefix else dest
+
+
+def _upload(ctx, a, local: str, dest: RemotePath):
+    size = os.path.getsize(local)
+    kwargs = dict(content_type=a.content_type, metadata=parse_meta(a.meta), acl=a.acl)
+    if a.multipart:
+        kwargs["threshold"] = 0
+    with ctx.progress(f"put {os.path.basename(local)}", size) as progress:
+        ctx.client.upload_file(dest.bucket, dest.key, local, progress=progress, **kwargs)
+    ctx.changed(dest)
+    return Message(f"{local} -> {dest.uri()} ({human_size(size)})",
+                   {"action": "put", "local": local, "uri": dest.uri(), "size": size})
+
+
+def _put_tree(ctx, a, root: str, dest: RemotePath):
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            rel = os.path.relpath(path, root).replace(os.sep, "/")
+            yield _upload(ctx, a, path, RemotePath(dest.bucket, dest.as_prefix().key + rel))
+
+
+@command("put", "Upload local files (-r: directories, -: standard input) to a key or prefix.",
+         "put -r photos/ oss://backup/2024/",
+         arg("-r", action="store_true", help="upload directories recursively"),
+         arg("--acl", choices=OBJECT_ACLS, metavar="ACL"), arg("--content-type", metavar="TYPE"),
+         arg("--meta", action="append", metavar="KEY=VALUE", help="user metadata (repeatable)"),
+         arg("--multipart", action="store_true", help="use the multipart API whatever the size"),
+         arg("paths", nargs="+"), complete=("put",),
+         usage="[-r] [--acl ACL] [--content-type TYPE] [--meta KEY=VALUE] LOCAL... [DEST]")
+def put(ctx, a):
+    sources, dest_text = (a.paths[:-1], a.paths[-1]) if len(a.paths) > 1 else (a.paths, "")
+    dest = in_bucket(ctx, dest_text)
+    many = len(sources) > 1
+    for src in sources:
+        if src == "-":
+            if dest.is_prefix:
+                raise UsageError("put -: give a key to store standard input under")
+            ctx.client.put_object(dest.bucket, dest.key, ctx.binary_stdin(), content_type=a.content_type,
+                                  metadata=parse_meta(a.meta), acl=a.acl)
+            ctx.changed(dest)
+            yield Message(f"- -> {dest.uri()}", {"action": "put", "local": "-", "uri": dest.uri()})
+            continue
+        local = ctx.state.local(src)
+        base = os.path.basename(local.rstrip(os.sep))
+        if os.path.isdir(local):
+            if not a.r:
+                raise CommandError(f"{src}: is a directory (use -r)")
+            target = dest.child(base + "/") if dest.is_prefix else dest.as_prefix()
+            yield from _put_tree(ctx, a, local, target)
+        elif os.path.isfile(local):
+            yield _upload(ctx, a, local, _dest_key(dest, base, many))
+        else:
+            raise CommandError(f"{src}: no such local file")
+
+
+def _download(ctx, src: RemotePath, local: str, size: int | None):
+    parent = os.path.dirname(local)
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    with ctx.progress(f"get {src.name}", size) as progress:
+        meta = ctx.client.download_file(src.bucket, src.key, local, progress=progress)
+    return Message(f"{src.uri()} -> {local} ({human_size(meta.size)})",
+                   {"action": "get", "uri": src.uri(), "local": local, "size": meta.size})
+
+
+def _inside(root: str, rel: str) -> str:
+    """root/rel, refusing keys such as ../x that would land outside root."""
+    path = os.path.normpath(os.path.join(root, *rel.split("/")))
+    if os.path.commonpath([os.path.abspath(root), os.path.abspath(path)]) != os.path.abspath(root):
+        raise CommandError(f"refusing key {rel!r}: it would be written outside {root}")
+    return path
+
+
+def _get_tree(ctx, prefix: RemotePath, root: str):
+    for s in walk(ctx, prefix):
+        rel = s.key[len(prefix.key):]
+        if not rel:
+            continue
+        local = _inside(root, rel)
+        if rel.endswith("/"):
+            os.makedirs(local, exist_ok=True)
+            continue
+        yield _download(ctx, RemotePath(prefix.bucket, s.key), local, s.size)
+
+
+def _sources(ctx, texts: list[str]):
+    """(path, is_prefix, size) for each source argument, globs expanded."""
+    for text in texts:
+        matches = expand(ctx, text)
+        if matches is None:
+            path = in_bucket(ctx, text)
+            if not path.is_prefix and is_nonempty_prefix(ctx, path) and not ctx.client.object_exists(path.bucket, path.key):
+                path = path.as_prefix()
+            yield path, path.is_prefix, None
+        else:
+            for e in matches:
+                yield e.path, e.is_prefix, None if e.is_prefix else e.summary.size
+
+
+@command("get", "Download objects (-r: prefixes, - as LOCAL: standard output).",
+         "get -r logs/2024/ ~/logs",
+         arg("-r", action="store_true", help="download prefixes recursively"),
+         arg("paths", nargs="+"), complete=("remote", "remote_or_local"), usage="[-r] SRC... [LOCAL]")
+def get(ctx, a):
+    srcs, dest_text = (a.paths[:-1], a.paths[-1]) if len(a.paths) > 1 else (a.paths, ".")
+    if dest_text == "-":
+        for text in srcs:
+            yield _cat(ctx, in_bucket(ctx, text))
+        return
+    dest = ctx.state.local(dest_text)
+    sources = list(_sources(ctx, srcs))
+    into = os.path.isdir(dest) or dest_text.endswith(("/", os.sep)) or len(sources) > 1
+    for path, is_prefix, size in sources:
+        if is_prefix:
+            if not a.r:
+                raise CommandError(f"{path.uri()}: is a prefix (use -r)")
+            name = path.name.rstrip("/") or path.bucket
+            root = os.path.join(dest, name) if os.path.isdir(dest) else dest
+            yield from _get_tree(ctx, path, root)
+        else:
+            yield _download(ctx, path, os.path.join(dest, path.name) if into else dest, size)
+
+
+def _cat(ctx, path: RemotePath) -> Stream:
+    if path.is_prefix:
+        raise CommandError(f"{path.uri()}: is a prefix")
+    reader = ctx.client.get_object(path.bucket, path.key)
+
+    def chunks():
+        with reader:
+            yield from reader.iter_chunks()
+    return Stream(chunks())
+
+
+@command("cat", "Write an object to standard output.", "cat notes/todo.txt",
+         arg("paths", nargs="+", metavar="KEY"), complete=("remote",))
+def cat(ctx, a):
+    for text in a.paths:
+        yield _cat(ctx, in_bucket(ctx, text))

@@ -1,0 +1,233 @@
+"""Completion as a pure function: line text + shell state + a listing cache -> suggestions.
+
+Remote listings come from a ListingCache (one delimiter listing per level, dropped when a command
+changes that level) with a per-call fetch budget, so completion never lists more than a page or two
+per keystroke. Tested without a terminal.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from .paths import SCHEME, PathError, RemotePath, resolve
+from .registry import HIDDEN, REGISTRY, Registry
+from .state import ShellState
+from .words import Word, quote, split
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    text: str               # replaces the word under the cursor
+    start: int              # where that word starts, relative to the cursor (<= 0)
+    display: str = ""
+    meta: str = ""
+
+
+@dataclass
+class Listing:
+    names: list[str]        # relative to the listed prefix; prefixes end with /
+    truncated: bool = False
+
+
+class Lister(Protocol):
+    def children(self, bucket: str, prefix: str, level: str) -> Listing: ...   # names relative to level
+    def buckets(self) -> Listing: ...
+    def upload_ids(self, bucket: str, key: str) -> Listing: ...
+
+
+class ListingCache:
+    """Listings keyed by (kind, bucket, prefix); a Budget limits fetches per completion."""
+
+    def __init__(self, lister: Lister):
+        self.lister = lister
+        self._entries: dict[tuple, Listing] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, fetch: Callable[[], Listing], budget: "Budget") -> Listing | None:
+        with self._lock:
+            if key in self._entries:
+                return self._entries[key]
+        if not budget.take():
+            return None
+        listing = fetch()
+        with self._lock:
+            self._entries[key] = listing
+        return listing
+
+    def invalidate(self, path: RemotePath) -> None:
+        """Drop listings that may show path: its ancestors' levels, its own and those below it."""
+        with self._lock:
+            for key in list(self._entries):
+                kind, bucket, prefix = key
+                if path.bucket is None or kind == "buckets" and not path.key:
+                    del self._entries[key]
+                elif bucket == path.bucket and (path.key.startswith(prefix) or prefix.startswith(path.key)):
+                    del self._entries[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class Budget:
+    def __init__(self, fetches: int):
+        self.left = fetches
+
+    def take(self) -> bool:
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        return True
+
+
+def _remote(word: str, state: ShellState, cache: ListingCache, budget: Budget, dirs_only=False,
+            buckets_only=False) -> list[tuple[str, str, str]]:
+    """(new word value, display, meta) for a remote path being typed."""
+    cut = word.rfind("/") + 1
+    head, partial = word[:cut], word[cut:]
+    if word.startswith(SCHEME) and "/" not in word[len(SCHEME):]:
+        head, partial = SCHEME, word[len(SCHEME):]
+        level = RemotePath()
+    else:
+        try:
+            level = resolve(head, state.bucket, state.prefix) if head else state.location
+        except PathError:
+            return []
+    if level.is_root:
+        listing = cache.get(("buckets", None, ""), cache.lister.buckets, budget)
+        names = [n if buckets_only else n + "/" for n in (listing.names if listing else [])]
+        meta = "bucket"
+    else:
+        level = level.as_prefix()
+        lister = cache.lister
+        listing = cache.get(("children", level.bucket, level.key),
+                            lambda: lister.children(level.bucket, level.key, level.key), budget)
+        if listing and listing.truncated and partial:
+            listing = cache.get(("children", level.bucket, level.key + partial),
+                                lambda: lister.children(level.bucket, level.key + partial, level.key), budget)
+        names = listing.names if listing else []
+        meta = ""
+    out = []
+    for n in names:
+        if n.startswith(partial) and not (dirs_only and not n.endswith("/")):
+            out.append((head + n, n, meta or ("prefix" if n.endswith("/") else "object")))
+    return out
+
+
+def _local(word: str, state: ShellState, listdir, dirs_only=False) -> list[tuple[str, str, str]]:
+    cut = word.rfind("/") + 1
+    head, partial = word[:cut], word[cut:]
+    directory = os.path.expanduser(head) if head else "."
+    if not os.path.isabs(directory):
+        directory = os.path.join(state.local_cwd, directory)
+    try:
+        names = sorted(listdir(directory))
+    except OSError:
+        return []
+    out = []
+    for n in names:
+        if not n.startswith(partial) or (n.startswith(".") and not partial.startswith(".")):
+            continue
+        is_dir = os.path.isdir(os.path.join(directory, n))
+        if dirs_only and not is_dir:
+            continue
+        shown = n + ("/" if is_dir else "")
+        out.append((head + shown, shown, "dir" if is_dir else "file"))
+    return out
+
+
+def _choices(word: str, values, meta="") -> list[tuple[str, str, str]]:
+    return [(v, v, meta) for v in values if v.startswith(word)]
+
+
+def complete(line: str, state: ShellState, cache: ListingCache, registry: Registry = REGISTRY,
+             budget: int = 2, listdir=os.listdir) -> list[Suggestion]:
+    """Suggestions for the word that ends `line` (the text before the cursor)."""
+    parsed = split(line)
+    words = parsed.commands[-1]
+    if parsed.trailing_space:
+        current, before = Word("", len(line)), words
+    else:
+        current, before = words[-1], words[:-1]
+    start = current.start - len(line)
+    found = _candidates(current.value, [w.value for w in before], state, cache, registry, Budget(budget), listdir)
+    return [Suggestion(quote(text) if text else text, start, display or text, meta)
+            for text, display, meta in found]
+
+
+def _candidates(word, before, state, cache, registry, budget, listdir):
+    if not before:
+        names = registry.names()
+        return [(n, n, _summary(registry, n)) for n in names if n.startswith(word)]
+    name, args = before[0], before[1:]
+    if name in registry.aliases:
+        alias = registry.aliases[name]
+        target = alias.target.split(" ")
+        name, args = target[0], target[1:] + list(alias.preset) + args
+    if name in registry.groups():
+        if not args:
+            subs = sorted(n.split(" ", 1)[1] for n in registry.commands if n.startswith(name + " "))
+            return _choices(word, subs, name)
+        name, args = f"{name} {args[0]}", args[1:]
+    cmd = registry.commands.get(name)
+    if cmd is None:
+        return []
+    options = cmd.options()
+    if word.startswith("--") and "=" in word:
+        opt, _, value = word.partition("=")
+        action = options.get(opt)
+        return [(f"{opt}={v}", v, "") for v in (action.choices or ()) if v.startswith(value)] if action else []
+    if args and args[-1] in options and options[args[-1]].nargs != 0:
+        return _choices(word, options[args[-1]].choices or (), args[-1])
+    if word.startswith("-"):
+        return _choices(word, sorted(o for o, a in options.items() if a.help != HIDDEN), "option")
+    positionals, skip = [], False
+    for w in args:
+        if skip:
+            skip = False
+        elif w in options:
+            skip = options[w].nargs != 0
+        elif not (w.startswith("-") and w != "-"):
+            positionals.append(w)
+    kind = cmd.positional_kind(len(positionals))
+    return _by_kind(kind, word, positionals, state, cache, budget, listdir, registry)
+
+
+def _by_kind(kind, word, positionals, state, cache, budget, listdir, registry):
+    if kind is None:
+        return []
+    if isinstance(kind, tuple):
+        return _choices(word, kind)
+    if kind == "command":
+        return _choices(word, sorted(set(registry.names())), "command")
+    if kind in ("remote", "remote_dir", "bucket"):
+        return _remote(word, state, cache, budget, dirs_only=kind == "remote_dir", buckets_only=kind == "bucket")
+    if kind in ("local", "local_dir"):
+        return _local(word, state, listdir, dirs_only=kind == "local_dir")
+    if kind == "put" or kind == "remote_or_local":
+        if word.startswith(SCHEME):
+            return _remote(word, state, cache, budget)
+        local = _local(word, state, listdir)
+        return local if kind == "put" else local + _remote(word, state, cache, budget)
+    if kind == "upload_id" and positionals:
+        try:
+            path = resolve(positionals[0], state.bucket, state.prefix)
+        except PathError:
+            return []
+        if path.bucket is None or path.is_prefix:
+            return []
+        listing = cache.get(("uploads", path.bucket, path.key),
+                            lambda: cache.lister.upload_ids(path.bucket, path.key), budget)
+        return _choices(word, listing.names if listing else (), "upload id")
+    return []
+
+
+def _summary(registry: Registry, name: str) -> str:
+    if name in registry.commands:
+        return registry.commands[name].summary
+    if name in registry.aliases:
+        a = registry.aliases[name]
+        return f"= {a.target} {' '.join(a.preset)}".rstrip()
+    return "multipart uploads" if name == "mpu" else ""

@@ -1,0 +1,82 @@
+"""Runs one command (a list of words): lookup, argument parsing, rendering, and one-line errors."""
+from __future__ import annotations
+
+import enum
+import sys
+import time
+import traceback
+
+from .registry import REGISTRY, CommandError, ExitShell, Registry, UsageError
+from .render import Renderer
+from .state import Context
+
+
+class Outcome(enum.Enum):
+    OK = "ok"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXIT = "exit"
+
+
+def _is_oss_error(exc: BaseException) -> bool:
+    # ossh.client is imported lazily (it pulls in requests); an OssError can only exist once it was.
+    errors = sys.modules.get("ossh.client.errors")
+    return errors is not None and isinstance(exc, errors.OssError)
+
+
+def describe(exc: BaseException) -> str:
+    """The one-line reason shown to the user (OssError's str already ends with code and request id)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    text = str(exc).strip().splitlines()
+    if isinstance(exc, (UsageError, CommandError)) or _is_oss_error(exc):
+        return text[0] if text else type(exc).__name__
+    return f"internal error: {type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+class Executor:
+    def __init__(self, ctx: Context, out=None, err=None, color: bool = False, debug: bool = False,
+                 registry: Registry = REGISTRY):
+        import ossh.shell.commands  # noqa: F401  (registers every command)
+        self.ctx = ctx
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.color = color
+        self.debug = debug
+        self.registry = registry
+
+    def run(self, words: list[str], where: str = "") -> Outcome:
+        """Run one command; errors go to stderr as `ossh: [where: ]<command>: <reason>`."""
+        name = words[0]
+        started = time.monotonic()
+        try:
+            cmd, args = self.registry.lookup(words)
+            name = cmd.name
+            namespace = cmd.parse(args)
+            renderer = Renderer(self.out, self.ctx.state.format, self.color)
+            renderer.render(cmd.func(self.ctx, namespace))
+            self.out.flush()
+        except ExitShell:
+            return Outcome.EXIT
+        except KeyboardInterrupt:
+            self._report(where, name, "cancelled")
+            self.ctx.state.last_result = f"{name}: cancelled"
+            return Outcome.CANCELLED
+        except Exception as exc:  # every failure becomes one line; --debug adds the traceback
+            if self.debug:
+                traceback.print_exc(file=self.err)
+            reason = describe(exc)
+            self._report(where, name, reason)
+            self.ctx.state.last_result = f"{name}: {reason}"
+            return Outcome.FAILED
+        self.ctx.state.last_result = f"{name}: ok ({time.monotonic() - started:.2f}s)"
+        return Outcome.OK
+
+    def _report(self, where: str, name: str, reason: str) -> None:
+        try:
+            self.out.flush()
+        except Exception:  # a closed stdout (e.g. `| head`) must not hide the real error
+            pass
+        prefix = f"ossh: {where}: " if where else "ossh: "
+        self.err.write(f"{prefix}{name}: {reason}\n")
+        self.err.flush()

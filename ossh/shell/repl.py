@@ -1,0 +1,70 @@
+"""The interactive loop: prompt with history, suggestions, completion off the UI thread, a bottom
+toolbar, Ctrl-C cancelling the line or the running command, Ctrl-D / exit leaving.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.completion import ThreadedCompleter
+from prompt_toolkit.history import FileHistory
+from prompt_toolkit.shortcuts import confirm
+
+from .completer_adapter import ClientLister, ShellCompleter
+from .completion import ListingCache
+from .executor import Executor, Outcome
+from .words import QuoteError, split_commands
+
+
+def _confirm(question: str) -> bool:
+    try:
+        return confirm(question)
+    except (KeyboardInterrupt, EOFError):
+        return False
+
+
+def make_session(executor: Executor, history_path: Path, toolbar: bool, **io) -> PromptSession:
+    ctx = executor.ctx
+    history_path.parent.mkdir(parents=True, exist_ok=True)
+
+    def bottom_toolbar():
+        last = ctx.state.last_result or "ready"
+        return f" {ctx.endpoint_label}  profile: {ctx.profile}  last: {last}"
+
+    return PromptSession(
+        history=FileHistory(os.fspath(history_path)),
+        auto_suggest=AutoSuggestFromHistory(),
+        completer=ThreadedCompleter(ShellCompleter(ctx)),
+        complete_while_typing=False,
+        bottom_toolbar=bottom_toolbar if toolbar else None,
+        **io)
+
+
+def run(executor: Executor, history_path: Path, toolbar: bool = True, **io) -> int:
+    """Read and run commands until exit or end of input; io: prompt_toolkit input=/output= for tests."""
+    ctx = executor.ctx
+    ctx.interactive = True
+    ctx.confirm = _confirm
+    if ctx.cache is None:
+        ctx.cache = ListingCache(ClientLister(ctx))
+    session = make_session(executor, history_path, toolbar, **io)
+    while True:
+        try:
+            text = session.prompt(lambda: ctx.state.prompt() + " ")
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            return 0
+        try:
+            commands = split_commands(text)
+        except QuoteError as e:
+            executor.err.write(f"ossh: {e}\n")
+            continue
+        for words in commands:
+            outcome = executor.run(words)
+            if outcome is Outcome.EXIT:
+                return 0
+            if outcome is Outcome.CANCELLED:
+                break

@@ -1,0 +1,85 @@
+"""Where the shell is (bucket, prefix, previous location, local directory) and its settings,
+plus the Context that commands receive: state, a lazily created client, the listing cache.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .paths import RemotePath, local_path, resolve
+
+FORMATS = ("text", "json")
+
+
+@dataclass
+class ShellState:
+    bucket: str | None = None
+    prefix: str = ""
+    previous: RemotePath | None = None
+    local_cwd: str = field(default_factory=os.getcwd)
+    format: str = "text"
+    last_result: str = ""
+
+    @property
+    def location(self) -> RemotePath:
+        return RemotePath(self.bucket, self.prefix)
+
+    def go(self, target: RemotePath) -> None:
+        """Move to a bucket/prefix, remembering where we were for `cd -`."""
+        here = self.location
+        target = target.as_prefix() if target.bucket else RemotePath()
+        self.bucket, self.prefix = target.bucket, target.key
+        self.previous = here
+
+    def prompt(self) -> str:
+        return f"{self.location.uri()}>"
+
+    def resolve(self, text: str) -> RemotePath:
+        return resolve(text, self.bucket, self.prefix)
+
+    def local(self, text: str) -> str:
+        return local_path(text, self.local_cwd)
+
+
+def _no(question: str) -> bool:
+    return False
+
+
+def _no_progress(label: str, total: int | None):
+    return contextlib.nullcontext(None)
+
+
+@dataclass
+class Context:
+    """What a command runs with. Side effects come in through these fields so tests can swap them."""
+    state: ShellState
+    client_factory: Callable[[], Any]
+    cache: Any = None                          # completion.ListingCache, dropped per prefix on change
+    interactive: bool = False
+    confirm: Callable[[str], bool] = _no      # asks a yes/no question (interactive only)
+    progress: Callable[[str, int | None], Any] = _no_progress   # context manager giving progress(done, total) or None
+    stdin: Any = None                         # binary stream for `put -`
+    endpoint_label: str = ""
+    profile: str = "default"
+    _client: Any = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = self.client_factory()
+        return self._client
+
+    @property
+    def client_ready(self) -> bool:
+        return self._client is not None
+
+    def binary_stdin(self):
+        return self.stdin if self.stdin is not None else sys.stdin.buffer
+
+    def changed(self, path: RemotePath) -> None:
+        """A command created/removed something at path: drop cached listings that show it."""
+        if self.cache is not None:
+            self.cache.invalidate(path)
