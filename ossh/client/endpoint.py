@@ -68,7 +68,7 @@ class Endpoint:
     def parse(cls, endpoint: str, region: str | None = None, addressing: str = "auto") -> "Endpoint":
         if addressing not in ("auto", "path", "virtual"):
             raise ClientError(f"addressing must be auto, path or virtual, not {addressing!r}")
-        text = (endpoint or "").strip().rstrip("/")
+        text = (endpoint or "").strip()
         if not text:
             raise ClientError("no endpoint given")
         if "://" not in text:

@@ -22,3 +22,8 @@ def delete_objects(keys: Iterable[str], quiet: bool) -> bytes:
 def complete_multipart(parts: Iterable[tuple[int, str]]) -> bytes:
     return _dump({"CompleteMultipartUpload": {
         "Part": [{"PartNumber": str(n), "ETag": f'"{etag}"'} for n, etag in parts]}})
+
+
+def create_bucket_location(location: str) -> bytes:
+    """The 2013 API's PutBucket body naming the region (`oss-cn-hangzhou`)."""
+    return _dump({"CreateBucketConfiguration": {"LocationConstraint": location}})
