@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from .paths import SCHEME, PathError, RemotePath, resolve
-from .registry import HIDDEN, REGISTRY, Registry
+from .commands import REGISTRY
+from .registry import HIDDEN, Registry
 from .state import ShellState
 from .words import Word, quote, split
 
@@ -110,7 +111,7 @@ def _remote(word: str, state: ShellState, cache: ListingCache, budget: Budget, d
         names = listing.names if listing else []
         meta = ""
     out = []
-    for n in names:
+    for n in sorted(names):
         if n.startswith(partial) and not (dirs_only and not n.endswith("/")):
             out.append((head + n, n, meta or ("prefix" if n.endswith("/") else "object")))
     return out
@@ -161,11 +162,8 @@ def _candidates(word, before, state, cache, registry, budget, listdir):
     if not before:
         names = registry.names()
         return [(n, n, _summary(registry, n)) for n in names if n.startswith(word)]
-    name, args = before[0], before[1:]
-    if name in registry.aliases:
-        alias = registry.aliases[name]
-        target = alias.target.split(" ")
-        name, args = target[0], target[1:] + list(alias.preset) + args
+    words = registry.unalias(before)
+    name, args = words[0], words[1:]
     if name in registry.groups():
         if not args:
             subs = sorted(n.split(" ", 1)[1] for n in registry.commands if n.startswith(name + " "))

@@ -6,7 +6,8 @@ import sys
 import time
 import traceback
 
-from .registry import REGISTRY, CommandError, ExitShell, Registry, UsageError
+from .commands import REGISTRY
+from .registry import CommandError, ExitShell, Registry, UsageError
 from .render import Renderer
 from .state import Context
 
@@ -37,7 +38,6 @@ def describe(exc: BaseException) -> str:
 class Executor:
     def __init__(self, ctx: Context, out=None, err=None, color: bool = False, debug: bool = False,
                  registry: Registry = REGISTRY):
-        import ossh.shell.commands  # noqa: F401  (registers every command)
         self.ctx = ctx
         self.out = out or sys.stdout
         self.err = err or sys.stderr

@@ -102,13 +102,17 @@ class Registry:
         top = {n for n in self.commands if " " not in n} | self.groups()
         return sorted(top | set(self.aliases))
 
+    def unalias(self, words: list[str]) -> list[str]:
+        """The words with an alias replaced by its target and preset arguments."""
+        alias = self.aliases.get(words[0]) if words else None
+        if alias is None:
+            return list(words)
+        return alias.target.split(" ") + list(alias.preset) + list(words[1:])
+
     def lookup(self, words: list[str]) -> tuple[Command, list[str]]:
         """The command a line names and its arguments (alias presets included)."""
-        name, args = words[0], list(words[1:])
-        if name in self.aliases:
-            alias = self.aliases[name]
-            target = alias.target.split(" ")
-            name, args = target[0], target[1:] + list(alias.preset) + args
+        words = self.unalias(words)
+        name, args = words[0], words[1:]
         if name in self.groups():
             if not args:
                 subs = ", ".join(sorted(n.split(" ", 1)[1] for n in self.commands if n.startswith(name + " ")))

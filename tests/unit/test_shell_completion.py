@@ -1,0 +1,135 @@
+"""Completion logic as a pure function, with an in-memory listing source standing in for OSS."""
+import pytest
+
+from ossh.shell.completion import Listing, ListingCache, complete
+from ossh.shell.paths import RemotePath
+from ossh.shell.state import ShellState
+
+TREE = {
+    "photos": ["2023/", "2024/", "cat.jpg", "my dog.jpg"],
+    "photos/2024/": ["jan/", "feb.png"],
+    "logs": ["app.log"],
+}
+
+
+class TreeLister:
+    """Listings from TREE; counts calls so tests can check caching and the fetch budget."""
+
+    def __init__(self):
+        self.calls = []
+
+    def children(self, bucket, prefix, level):
+        self.calls.append((bucket, prefix))
+        key = bucket if not level else f"{bucket}/{level}"
+        return Listing([n for n in TREE.get(key, []) if (level + n).startswith(prefix)])
+
+    def buckets(self):
+        self.calls.append(("buckets",))
+        return Listing(["logs", "photos"])
+
+    def upload_ids(self, bucket, key):
+        self.calls.append(("uploads", bucket, key))
+        return Listing(["0AF1", "0B22"] if key == "big.iso" else [])
+
+
+@pytest.fixture
+def cache():
+    return ListingCache(TreeLister())
+
+
+def texts(line, state, cache, **kw):
+    return [s.text for s in complete(line, state, cache, **kw)]
+
+
+def test_command_names_and_subcommands(cache):
+    st = ShellState()
+    assert texts("mkb", st, cache) == ["mkbucket"]
+    assert {"ls", "lls", "lcd", "lpwd"} <= set(texts("l", st, cache))
+    assert texts("mpu ", st, cache) == ["abort", "init", "ls", "parts"]
+    assert texts("help rmb", st, cache) == ["rmbucket"]
+    assert texts("nosuchcommand x", st, cache) == []
+
+
+def test_options_and_option_values(cache):
+    st = ShellState("photos")
+    assert texts("ls -", st, cache) == ["-d", "-h", "-l", "-r"]
+    assert texts("put --a", st, cache) == ["--acl"]
+    assert texts("put --acl pu", st, cache) == ["public-read", "public-read-write"]
+    assert texts("mkbucket x --acl ", st, cache) == ["private", "public-read", "public-read-write"]
+    assert texts("mkbucket x --storage-class C", st, cache) == ["ColdArchive"]
+    assert texts("put --acl=d", st, cache) == ["--acl=default"]
+    assert texts("acl cat.jpg p", st, cache) == ["private", "public-read", "public-read-write"]
+    assert texts("set format j", st, cache) == ["json"]
+    assert "--upload_id" not in texts("mpu parts --", st, cache)       # osscmd spellings stay hidden
+
+
+def test_buckets_at_the_root(cache):
+    st = ShellState()
+    assert texts("cd p", st, cache) == ["photos/"]
+    assert texts("ls oss://l", st, cache) == ["oss://logs/"]
+    assert texts("rmbucket ", st, cache) == ["logs", "photos"]
+    inside = ShellState("photos", "2024/")
+    assert texts("ls /l", inside, cache) == ["/logs/"]
+    assert texts("cd ../../", inside, cache) == ["../../logs/", "../../photos/"]
+
+
+def test_keys_and_prefixes_with_quoting(cache):
+    st = ShellState("photos")
+    assert texts("ls ", st, cache) == ["2023/", "2024/", "cat.jpg", "'my dog.jpg'"]
+    assert texts("cd ", st, cache) == ["2023/", "2024/"]                  # cd: prefixes only
+    assert texts("get 2024/f", st, cache) == ["2024/feb.png"]
+    assert texts("ls oss://photos/2024/j", ShellState(), cache) == ["oss://photos/2024/jan/"]
+    assert texts("rm 'my d", st, cache) == ["'my dog.jpg'"]
+    found = complete("stat my", st, cache)
+    assert [(s.text, s.start, s.display) for s in found] == [("'my dog.jpg'", -2, "my dog.jpg")]
+    assert texts("cat c", ShellState("photos", "2024/"), cache) == []
+
+
+def test_listings_are_cached_and_invalidated(cache):
+    st = ShellState("photos")
+    lister = cache.lister
+    texts("ls ", st, cache)
+    texts("ls c", st, cache)
+    assert lister.calls == [("photos", "")]
+    cache.invalidate(RemotePath("logs", "x"))               # another bucket: kept
+    texts("ls ", st, cache)
+    assert len(lister.calls) == 1
+    cache.invalidate(RemotePath("photos", "2024/new.png"))  # a change below: every level above is dropped
+    texts("ls ", st, cache)
+    assert len(lister.calls) == 2
+    texts("cd oss://", st, cache)
+    cache.invalidate(RemotePath("newbucket"))               # a bucket created: the bucket list is dropped
+    texts("cd oss://", st, cache)
+    assert lister.calls.count(("buckets",)) == 2
+
+
+def test_fetch_budget_per_keystroke(cache):
+    st = ShellState("photos")
+    assert texts("ls 2024/", st, cache, budget=0) == []      # nothing cached, nothing may be fetched
+    assert cache.lister.calls == []
+    assert texts("ls 2024/", st, cache, budget=1) == ["2024/feb.png", "2024/jan/"]
+    assert texts("ls 2024/", st, cache, budget=0) == ["2024/feb.png", "2024/jan/"]   # now from the cache
+
+
+def test_upload_ids_for_mpu(cache):
+    st = ShellState("photos")
+    assert texts("mpu abort big.iso ", st, cache) == ["0AF1", "0B22"]
+    assert texts("mpu parts big.iso 0B", st, cache) == ["0B22"]
+    assert texts("listpart big.iso ", st, cache) == ["0AF1", "0B22"]       # osscmd alias
+    assert texts("mpu parts other ", st, cache) == []
+
+
+def test_local_paths(cache, tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a b.txt").write_text("x")
+    (tmp_path / "data.bin").write_text("x")
+    (tmp_path / ".hidden").write_text("x")
+    st = ShellState("photos", local_cwd=str(tmp_path))
+    assert texts("put d", st, cache) == ["data.bin", "docs/"]
+    assert texts("put docs/", st, cache) == ["'docs/a b.txt'"]
+    assert texts("lcd ", st, cache) == ["docs/"]
+    assert texts("put .", st, cache) == [".hidden"]
+    assert texts(f"lls {tmp_path}/do", st, cache) == [f"{tmp_path}/docs/"]
+    assert texts("put data.bin oss://l", st, cache) == ["oss://logs/"]
+    got = texts("get cat.jpg d", st, cache)                 # get's destination: local and remote
+    assert got == ["data.bin", "docs/"]
