@@ -1,0 +1,143 @@
+"""Request dispatch for the embedded server: route by method/scope/sub-resource, validate names,
+authenticate, then apply bucket and object ACLs before an operation handler runs."""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+from ossh.client.auth import SUB_RESOURCES
+
+from . import bucket_ops, multipart_ops, object_ops, object_read
+from .auth_check import Account, authenticate
+from .context import Request, Response
+from .errors import OssServerError
+from .multipart import Multipart
+from .storage import Store
+
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+MAX_KEY_BYTES = 1023
+
+# Access an operation needs. ANY_ACCOUNT: any signed request; OWNER: the bucket's owner; READ/WRITE/LIST:
+# the owner, or anyone when the effective ACL allows it.
+ANY_ACCOUNT, OWNER, LIST, READ, WRITE = "account", "owner", "list", "read", "write"
+
+# Parameters that may accompany any operation without selecting a different one.
+_NEUTRAL = {"security-token", "continuation-token", "x-oss-traffic-limit", "x-oss-request-payer"}
+
+
+@dataclass(frozen=True)
+class Op:
+    handler: Callable
+    access: str
+
+
+_ROUTES: dict[tuple[str, str, frozenset], Op] = {
+    ("GET", "service", frozenset()): Op(bucket_ops.list_buckets, ANY_ACCOUNT),
+    ("PUT", "bucket", frozenset()): Op(bucket_ops.create_bucket, ANY_ACCOUNT),
+    ("DELETE", "bucket", frozenset()): Op(bucket_ops.delete_bucket, OWNER),
+    ("GET", "bucket", frozenset()): Op(bucket_ops.list_objects, LIST),
+    ("HEAD", "bucket", frozenset()): Op(bucket_ops.head_bucket, LIST),
+    ("GET", "bucket", frozenset({"acl"})): Op(bucket_ops.get_bucket_acl, OWNER),
+    ("PUT", "bucket", frozenset({"acl"})): Op(bucket_ops.put_bucket_acl, OWNER),
+    ("GET", "bucket", frozenset({"bucketInfo"})): Op(bucket_ops.get_bucket_info, OWNER),
+    ("GET", "bucket", frozenset({"location"})): Op(bucket_ops.get_bucket_location, OWNER),
+    ("GET", "bucket", frozenset({"stat"})): Op(bucket_ops.get_bucket_stat, OWNER),
+    ("GET", "bucket", frozenset({"uploads"})): Op(multipart_ops.list_uploads, LIST),
+    ("POST", "bucket", frozenset({"delete"})): Op(object_ops.delete_objects, WRITE),
+    ("GET", "object", frozenset()): Op(object_read.get_object, READ),
+    ("HEAD", "object", frozenset()): Op(object_read.head_object, READ),
+    ("HEAD", "object", frozenset({"objectMeta"})): Op(object_read.get_object_meta, READ),
+    ("PUT", "object", frozenset()): Op(object_ops.put_or_copy_object, WRITE),
+    ("DELETE", "object", frozenset()): Op(object_ops.delete_object, WRITE),
+    ("POST", "object", frozenset({"append", "position"})): Op(object_ops.append_object, WRITE),
+    ("POST", "object", frozenset({"append"})): Op(object_ops.append_object, WRITE),
+    ("GET", "object", frozenset({"acl"})): Op(object_ops.get_object_acl, OWNER),
+    ("PUT", "object", frozenset({"acl"})): Op(object_ops.put_object_acl, OWNER),
+    ("POST", "object", frozenset({"uploads"})): Op(multipart_ops.initiate, WRITE),
+    ("PUT", "object", frozenset({"uploadId", "partNumber"})): Op(multipart_ops.upload_part, WRITE),
+    ("POST", "object", frozenset({"uploadId"})): Op(multipart_ops.complete, WRITE),
+    ("DELETE", "object", frozenset({"uploadId"})): Op(multipart_ops.abort, WRITE),
+    ("GET", "object", frozenset({"uploadId"})): Op(multipart_ops.list_parts, WRITE),
+}
+
+
+def route(req: Request) -> Op:
+    scope = "object" if req.key else ("bucket" if req.bucket else "service")
+    subs = frozenset(p for p in req.params if p in SUB_RESOURCES and p not in _NEUTRAL
+                     and not p.startswith("response-"))
+    op = _ROUTES.get((req.method, scope, subs))
+    if op is None:
+        raise OssServerError("NotImplemented", Method=req.method, ResourceType=scope,
+                             SubResources=",".join(sorted(subs)) or None)
+    return op
+
+
+def validate_names(req: Request) -> None:
+    if req.bucket is not None and not BUCKET_NAME.match(req.bucket):
+        raise OssServerError("InvalidBucketName", BucketName=req.bucket)
+    if req.key is not None:
+        if len(req.key.encode("utf-8")) > MAX_KEY_BYTES or req.key[0] in "/\\":
+            raise OssServerError("InvalidObjectName", Key=req.key)
+
+
+class App:
+    """Everything a request needs: the store, the accounts, the region and how to reach this server."""
+
+    def __init__(self, store: Store, accounts: dict[str, Account], region: str):
+        self.store = store
+        self.multipart = Multipart(store)
+        self.accounts = accounts
+        self.region = region
+        self.host = ""              # host:port, set once the socket is bound
+        self._active = 0
+        self._idle = threading.Condition()
+
+    def handle(self, req: Request) -> Response:
+        with self._idle:
+            self._active += 1
+        try:
+            return self._handle(req)
+        finally:
+            with self._idle:
+                self._active -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._active == 0, timeout)
+
+    def _handle(self, req: Request) -> Response:
+        validate_names(req)
+        op = route(req)
+        bucket = None
+        if req.bucket and not (req.method == "PUT" and req.key is None):
+            # Bucket existence is checked before the signature, as OSS does for everything but PutBucket(Acl).
+            bucket = self.store.require_bucket(req.bucket)
+        req.account = authenticate(req.signable(), self.accounts, self.region)
+        if bucket is None and req.bucket and op.access != ANY_ACCOUNT:
+            bucket = self.store.require_bucket(req.bucket)
+        self.authorize(req, op.access, bucket)
+        return op.handler(self, req)
+
+    def authorize(self, req: Request, access: str, bucket, key: str | None = None) -> None:
+        """Raise AccessDenied unless `req.account` may do `access` on the bucket (and key)."""
+        if access == ANY_ACCOUNT:
+            if req.account is None:
+                raise OssServerError("AccessDenied", "Anonymous access is forbidden for this operation.")
+            return
+        if req.account is not None and req.account.owner_id == bucket.owner:
+            return
+        if access == OWNER:
+            raise OssServerError("AccessDenied", "You are forbidden to access this resource.")
+        acl = bucket.acl
+        key = key if key is not None else req.key
+        if access in (READ, WRITE) and key:
+            record = self.store.get(bucket.name, key)
+            if record is not None and record.attrs.acl != "default":
+                acl = record.attrs.acl
+        allowed = {"public-read-write"} if access == WRITE else {"public-read", "public-read-write"}
+        if acl not in allowed:
+            raise OssServerError("AccessDenied", "You have no right to access this object because of bucket acl."
+                                 if acl == bucket.acl else "You have no right to access this object.")

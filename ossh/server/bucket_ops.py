@@ -1,0 +1,156 @@
+"""Service and bucket operations: ListBuckets, Put/DeleteBucket, bucket info/location/stat/ACL, listings."""
+from __future__ import annotations
+
+import base64
+import binascii
+
+from .context import Request, Response
+from .errors import invalid_argument
+from .listing import list_objects as scan_objects
+from .xmlio import acl_policy, document, iso_time, owner, parse, url_encode
+
+BUCKET_ACLS = ("private", "public-read", "public-read-write")
+STORAGE_CLASSES = ("Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive")
+
+
+def check_acl(value: str, allowed=BUCKET_ACLS, name: str = "x-oss-acl") -> str:
+    if value not in allowed:
+        raise invalid_argument("no such bucket access control exists", name, value)
+    return value
+
+
+def encoder(req: Request):
+    """The text transform for keys and prefixes in a listing: identity or encoding-type=url."""
+    kind = req.param("encoding-type")
+    if kind and kind != "url":
+        raise invalid_argument("The encoding type is not valid.", "encoding-type", kind)
+    return url_encode if kind == "url" else (lambda s: s)
+
+
+def _endpoints(app) -> list[tuple[str, str]]:
+    return [("ExtranetEndpoint", app.host), ("IntranetEndpoint", app.host)]
+
+
+def _bucket_summary(app, bucket) -> list[tuple[str, object]]:
+    return [("CreationDate", iso_time(bucket.created)), *_endpoints(app), ("Location", bucket.location),
+            ("Name", bucket.name), ("Region", bucket.location.removeprefix("oss-")),
+            ("StorageClass", bucket.storage_class)]
+
+
+def list_buckets(app, req: Request) -> Response:
+    prefix, marker = req.param("prefix"), req.param("marker")
+    max_keys = req.int_param("max-keys", 100, 1, 1000)
+    buckets, truncated = app.store.list_buckets(req.owner_id, prefix, marker, max_keys)
+    children = [("Prefix", prefix), ("Marker", marker), ("MaxKeys", max_keys), ("IsTruncated", truncated)]
+    if truncated:
+        children.append(("NextMarker", buckets[-1].name))
+    children += [("Owner", owner(req.owner_id)),
+                 ("Buckets", [("Bucket", _bucket_summary(app, b)) for b in buckets])]
+    return Response.xml(document("ListAllMyBucketsResult", children))
+
+
+def create_bucket(app, req: Request) -> Response:
+    acl = req.header("x-oss-acl") or None
+    if acl is not None:
+        check_acl(acl)
+    storage_class = "Standard"
+    body = req.body.read_all()
+    if body.strip():
+        config = parse(body, "CreateBucketConfiguration")
+        storage_class = config.get("StorageClass") or "Standard"
+        if storage_class not in STORAGE_CLASSES:
+            raise invalid_argument("Invalid storage class.", "StorageClass", str(storage_class))
+    app.store.create_bucket(req.bucket, req.owner_id, acl, storage_class, "oss-" + app.region)
+    return Response(200, {"Location": "/" + req.bucket})
+
+
+def delete_bucket(app, req: Request) -> Response:
+    app.store.delete_bucket(req.bucket)
+    return Response(204)
+
+
+def head_bucket(app, req: Request) -> Response:
+    return Response(200, {"x-oss-bucket-region": app.region})
+
+
+def get_bucket_acl(app, req: Request) -> Response:
+    bucket = app.store.require_bucket(req.bucket)
+    return Response.xml(acl_policy(bucket.owner, bucket.acl))
+
+
+def put_bucket_acl(app, req: Request) -> Response:
+    app.store.set_bucket_acl(req.bucket, check_acl(req.header("x-oss-acl")))
+    return Response(200)
+
+
+def get_bucket_info(app, req: Request) -> Response:
+    b = app.store.require_bucket(req.bucket)
+    info = [*_bucket_summary(app, b), ("Owner", owner(b.owner)),
+            ("AccessControlList", [("Grant", b.acl)]), ("DataRedundancyType", "LRS"), ("Versioning", None),
+            ("ServerSideEncryptionRule", [("SSEAlgorithm", "None")]), ("Comment", None)]
+    return Response.xml(document("BucketInfo", [("Bucket", info)]))
+
+
+def get_bucket_location(app, req: Request) -> Response:
+    return Response.xml(document("LocationConstraint", app.store.require_bucket(req.bucket).location))
+
+
+def get_bucket_stat(app, req: Request) -> Response:
+    stat = app.store.bucket_stat(req.bucket)
+    return Response.xml(document("BucketStat", list(stat.items())))
+
+
+def _contents(obj, owner_id: str | None, enc) -> list[tuple[str, object]]:
+    entry = [("Key", enc(obj.key)), ("LastModified", iso_time(obj.mtime)), ("ETag", f'"{obj.etag}"'),
+             ("Type", obj.type), ("Size", obj.size), ("StorageClass", obj.attrs.storage_class)]
+    if owner_id is not None:
+        entry.append(("Owner", owner(owner_id)))
+    return entry
+
+
+def _token_encode(marker: str) -> str:
+    return base64.urlsafe_b64encode(marker.encode()).decode().rstrip("=")
+
+
+def _token_decode(token: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise invalid_argument("The continuation token is not valid.", "continuation-token", token) from None
+
+
+def list_objects(app, req: Request) -> Response:
+    enc = encoder(req)
+    bucket = app.store.require_bucket(req.bucket)
+    prefix, delimiter = req.param("prefix"), req.param("delimiter")
+    max_keys = req.int_param("max-keys", 100, 0, 1000)
+    v2 = req.param("list-type") == "2"
+    if v2:
+        token, start_after = req.param("continuation-token"), req.param("start-after")
+        after = _token_decode(token) if token else start_after
+    else:
+        after = req.param("marker")
+    page = scan_objects(app.store.db, req.bucket, prefix, after, delimiter, max_keys)
+    head = [("Name", req.bucket), ("Prefix", enc(prefix))]
+    if v2:
+        if start_after:
+            head.append(("StartAfter", enc(start_after)))
+        if token:
+            head.append(("ContinuationToken", token))
+        head += [("MaxKeys", max_keys), ("Delimiter", enc(delimiter))]
+    else:
+        head += [("Marker", enc(after)), ("MaxKeys", max_keys), ("Delimiter", enc(delimiter))]
+    if req.param("encoding-type"):
+        head.append(("EncodingType", "url"))
+    head.append(("IsTruncated", page.truncated))
+    if v2:
+        head.append(("KeyCount", len(page.entries) + len(page.prefixes)))
+        if page.truncated:
+            head.append(("NextContinuationToken", _token_encode(page.next_marker)))
+    elif page.truncated:
+        head.append(("NextMarker", enc(page.next_marker)))
+    show_owner = bucket.owner if (not v2 or req.param("fetch-owner") == "true") else None
+    head += [("Contents", _contents(o, show_owner, enc)) for o in page.entries]
+    head += [("CommonPrefixes", [("Prefix", enc(p))]) for p in page.prefixes]
+    return Response.xml(document("ListBucketResult", head))
+

@@ -1,0 +1,139 @@
+"""The request and response objects that pass between the HTTP layer and the operation handlers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ossh.client.auth import SignableRequest
+
+from .auth_check import Account
+from .errors import OssServerError, invalid_argument
+from .xmlio import MAX_XML
+
+
+class BodyReader:
+    """A request body as a stream: Content-Length bounded or de-chunked (Transfer-Encoding: chunked)."""
+
+    def __init__(self, rfile, length: int | None, chunked: bool):
+        self._rfile = rfile
+        self.length = None if chunked else (length or 0)
+        self._left = self.length if not chunked else 0
+        self._chunked = chunked
+        self.done = not chunked and self._left == 0
+
+    def readinto(self, view: memoryview) -> int:
+        if self.done:
+            return 0
+        if self._chunked and self._left == 0 and not self._next_chunk():
+            return 0
+        n = self._rfile.readinto(view[:self._left])
+        if not n:
+            raise OssServerError("IncompleteBody")
+        self._left -= n
+        if self._left == 0:
+            if self._chunked:
+                self._rfile.readline(8)     # the CRLF closing the chunk
+            else:
+                self.done = True
+        return n
+
+    def _next_chunk(self) -> bool:
+        line = self._rfile.readline(1024)
+        try:
+            size = int(line.split(b";", 1)[0].strip(), 16)
+        except ValueError:
+            raise OssServerError("InvalidArgument", "Malformed chunked encoding.") from None
+        if size == 0:
+            while self._rfile.readline(8192) not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            self.done = True
+            return False
+        self._left = size
+        return True
+
+    def read_all(self, limit: int = MAX_XML) -> bytes:
+        """The whole (small) body; over `limit` is MalformedXML, as for every XML request body."""
+        if self.length is not None and self.length > limit:
+            raise OssServerError("MalformedXML", "The XML you provided is too large.")
+        out = bytearray()
+        buf = memoryview(bytearray(1 << 16))
+        while True:
+            n = self.readinto(buf)
+            if not n:
+                return bytes(out)
+            out += buf[:n]
+            if len(out) > limit:
+                raise OssServerError("MalformedXML", "The XML you provided is too large.")
+
+    def drain(self, limit: int) -> bool:
+        """Consume what is left (up to `limit` bytes) so the connection can serve another request."""
+        buf = memoryview(bytearray(1 << 16))
+        total = 0
+        try:
+            while not self.done and total <= limit:
+                n = self.readinto(buf)
+                if not n:
+                    break
+                total += n
+        except (OSError, OssServerError):
+            return False
+        return self.done
+
+
+@dataclass
+class Request:
+    method: str
+    bucket: str | None
+    key: str | None
+    params: dict[str, str]
+    headers: dict[str, str]          # as sent (names keep their case)
+    body: BodyReader
+    request_id: str
+    host: str                        # the service host:port the client addressed, without a bucket label
+    account: Account | None = None
+    _lower: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        self._lower = {k.lower(): v for k, v in self.headers.items()}
+
+    def header(self, name: str, default: str = "") -> str:
+        return self._lower.get(name.lower(), default)
+
+    def headers_with_prefix(self, prefix: str) -> dict[str, str]:
+        return {k: v for k, v in self._lower.items() if k.startswith(prefix)}
+
+    def param(self, name: str) -> str:
+        """A query value where empty means absent (oss2 sends `prefix=&marker=`)."""
+        return self.params.get(name) or ""
+
+    def int_param(self, name: str, default: int, low: int, high: int) -> int:
+        raw = self.param(name)
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise invalid_argument(f"Argument {name} must be an integer between {low} and {high}.", name, raw)
+        return value
+
+    def signable(self) -> SignableRequest:
+        return SignableRequest(self.method, self.bucket, self.key, dict(self.params), dict(self.headers))
+
+    @property
+    def owner_id(self) -> str | None:
+        return self.account.owner_id if self.account else None
+
+
+@dataclass
+class Response:
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    file: object = None              # an open file sent with sendfile instead of `body`
+    offset: int = 0
+    length: int = 0
+
+    @classmethod
+    def xml(cls, body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> "Response":
+        return cls(status, {"Content-Type": "application/xml", **(headers or {})}, body)

@@ -1,0 +1,190 @@
+"""The HTTP face of the embedded server: ThreadingHTTPServer with keep-alive, OSS addressing (path-style
+and virtual-hosted), streamed bodies, sendfile for object bodies, OSS error documents."""
+from __future__ import annotations
+
+import base64
+import ipaddress
+import secrets
+import socket
+import sys
+import threading
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, unquote
+
+from .app import App
+from .context import BodyReader, Request, Response
+from .errors import OssServerError
+from .xmlio import document
+
+DRAIN_LIMIT = 64 << 20   # after an early error, read at most this much of a body to keep the connection
+
+
+def error_response(err: OssServerError, request_id: str, host: str, bucket: str | None) -> Response:
+    children = [("Code", err.code), ("Message", err.message), ("RequestId", request_id),
+                ("HostId", f"{bucket}.{host}" if bucket else host)]
+    children += list(err.details.items())
+    children += [("EC", err.ec), ("RecommendDoc", f"https://api.aliyun.com/troubleshoot?q={err.ec}")]
+    headers = {"x-oss-ec": err.ec, **err.headers}
+    return Response.xml(document("Error", children), err.status, headers)
+
+
+class OssHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address, app: App):
+        self.app = app
+        self.connections: set[socket.socket] = set()
+        self.conn_lock = threading.Lock()
+        super().__init__(address, OssRequestHandler)
+
+    def close_connections(self) -> None:
+        """Wake keep-alive connections blocked waiting for a next request, so their threads end."""
+        with self.conn_lock:
+            for conn in list(self.connections):
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+class OssRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "AliyunOSS"
+    sys_version = ""
+    timeout = 300
+    server: OssHTTPServer
+
+    def setup(self):
+        super().setup()
+        with self.server.conn_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self):
+        with self.server.conn_lock:
+            self.server.connections.discard(self.connection)
+        super().finish()
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
+        pass
+
+    def send_error(self, code, message=None, explain=None):
+        """Protocol-level failures (bad request line, unknown method) in OSS's XML, not stdlib HTML."""
+        rid = _request_id()
+        name = "NotImplemented" if code == 501 else "InvalidArgument"
+        err = OssServerError(name, message or explain, status=code if code >= 400 else 400)
+        self.close_connection = True
+        self._send(error_response(err, rid, self.server.app.host, None), rid)
+
+    def _dispatch(self):
+        request_id = _request_id()
+        app = self.server.app
+        req = None
+        bucket = None
+        try:
+            req = self._parse(request_id)
+            bucket = req.bucket
+            resp = app.handle(req)
+        except OssServerError as err:
+            resp = error_response(err, request_id, app.host, bucket)
+        except Exception:  # a server bug must still answer in OSS's format, and be visible
+            traceback.print_exc(file=sys.stderr)
+            resp = error_response(OssServerError("InternalError"), request_id, app.host, bucket)
+        if req is None or not req.body.drain(DRAIN_LIMIT):
+            self.close_connection = True
+        try:
+            self._send(resp, request_id)
+        finally:
+            if resp.file is not None:
+                resp.file.close()
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _dispatch
+
+    def _parse(self, request_id: str) -> Request:
+        app = self.server.app
+        target = self.path
+        if "://" in target.split("?", 1)[0]:      # absolute-form request target
+            target = "/" + target.split("://", 1)[1].partition("/")[2]
+        raw_path, _, query = target.partition("?")
+        host_header = self.headers.get("Host", app.host)
+        bucket, service_host = _bucket_from_host(host_header, app.host)
+        raw_path = raw_path[1:] if raw_path.startswith("/") else raw_path
+        if bucket is None:
+            raw_bucket, _, raw_key = raw_path.partition("/")
+            bucket = unquote(raw_bucket) or None
+        else:
+            raw_key = raw_path
+        req_key = None
+        try:
+            if raw_key and bucket:
+                req_key = unquote(raw_key, errors="strict")
+            params = dict(parse_qsl(query, keep_blank_values=True, errors="strict"))
+        except UnicodeDecodeError:
+            raise OssServerError("InvalidObjectName" if raw_key else "InvalidArgument",
+                                 "The request is not valid UTF-8.") from None
+        chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            raise OssServerError("InvalidArgument", "Invalid Content-Length.")
+        body = BodyReader(self.rfile, length, chunked)
+        headers = dict(self.headers.items())
+        return Request(self.command, bucket, req_key, params, headers, body, request_id, service_host)
+
+    def _send(self, resp: Response, request_id: str) -> None:
+        head = self.command == "HEAD"
+        self.send_response(resp.status)
+        headers = resp.headers
+        if head and resp.status >= 300 and resp.body:
+            # HEAD has no body: the error document travels base64-encoded in x-oss-err, as on OSS.
+            headers = {**headers, "x-oss-err": base64.b64encode(resp.body).decode()}
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("x-oss-request-id", request_id)
+        length = resp.length if resp.file is not None else len(resp.body)
+        if "Content-Length" not in headers:
+            self.send_header("Content-Length", str(length))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if head or resp.status in (204, 304):
+            return
+        if resp.file is not None:
+            if resp.length:
+                self.connection.sendfile(resp.file, resp.offset, resp.length)
+        elif resp.body:
+            self.wfile.write(resp.body)
+
+
+def _request_id() -> str:
+    return secrets.token_hex(12).upper()
+
+
+def _split_port(host: str) -> tuple[str, str]:
+    if host.startswith("["):
+        name, _, rest = host.partition("]")
+        return name + "]", rest
+    name, sep, port = host.rpartition(":")
+    return (name, sep + port) if sep and port.isdigit() else (host, "")
+
+
+def _bucket_from_host(host_header: str, own_host: str) -> tuple[str | None, str]:
+    """(bucket, service host) for `bucket.<host>` virtual-hosted requests; (None, host) for path style."""
+    name, port = _split_port(host_header.strip().lower())
+    own_name, _ = _split_port(own_host.lower())
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+        return None, host_header
+    except ValueError:
+        pass
+    for base in {own_name, "localhost"}:
+        if base and name.endswith("." + base):
+            return name[: -len(base) - 1], base + port
+    return None, host_header

@@ -1,0 +1,120 @@
+"""LocalServer: the embedded server on a background thread, and the accounts it accepts."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import string
+import threading
+from pathlib import Path
+
+from .app import App
+from .auth_check import Account
+from .http import OssHTTPServer
+from .storage import Store
+
+CREDENTIALS_FILE = "credentials.json"
+ACCOUNTS_FILE = "accounts.json"
+
+
+def _generated_account(root: Path) -> tuple[Account, bool]:
+    """The key pair kept (mode 0600) in the root, made on first use; True when just made."""
+    path = root / CREDENTIALS_FILE
+    if path.exists():
+        data = json.loads(path.read_text())
+        return Account(data["access_key_id"], data["access_key_secret"]), False
+    alphabet = string.ascii_letters + string.digits
+    account = Account("LTAI" + "".join(secrets.choice(alphabet) for _ in range(20)),
+                      "".join(secrets.choice(alphabet) for _ in range(30)))
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"access_key_id": account.access_key_id, "access_key_secret": account.access_key_secret}, f)
+    os.replace(tmp, path)
+    return account, True
+
+
+def read_accounts_file(path: Path) -> list[Account]:
+    """`{"ak": "sk", ...}` or `[{"access_key_id": .., "access_key_secret": .., "security_token": ..}, ...]`."""
+    data = json.loads(Path(path).read_text())
+    if isinstance(data, dict):
+        return [Account(k, v) for k, v in data.items()]
+    return [Account(d["access_key_id"], d["access_key_secret"], d.get("security_token")) for d in data]
+
+
+def resolve_accounts(root: Path, credentials: dict[str, str] | None,
+                     accounts_file: Path | None = None) -> tuple[list[Account], bool]:
+    """Accounts in priority order (the first is primary), and whether the primary was just generated."""
+    generated = False
+    if credentials:
+        accounts = [Account(k, v) for k, v in credentials.items()]
+    elif os.environ.get("OSS_ACCESS_KEY_ID") and os.environ.get("OSS_ACCESS_KEY_SECRET"):
+        accounts = [Account(os.environ["OSS_ACCESS_KEY_ID"], os.environ["OSS_ACCESS_KEY_SECRET"])]
+    else:
+        account, generated = _generated_account(root)
+        accounts = [account]
+    for extra in (root / ACCOUNTS_FILE, accounts_file):
+        if extra is not None and Path(extra).exists():
+            accounts += read_accounts_file(Path(extra))
+    return accounts, generated
+
+
+class LocalServer:
+    """`with LocalServer(root, port=0) as srv: srv.endpoint` — an OSS-compatible server on a thread."""
+
+    def __init__(self, root, host: str = "127.0.0.1", port: int = 0, credentials: dict[str, str] | None = None,
+                 region: str = "cn-hangzhou", accounts_file=None):
+        self.root = Path(root)
+        self.host = host
+        self.port = port
+        self.region = region
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.accounts, self.generated = resolve_accounts(self.root, credentials, accounts_file)
+        self.store: Store | None = None
+        self._httpd: OssHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def access_key_id(self) -> str:
+        return self.accounts[0].access_key_id
+
+    @property
+    def access_key_secret(self) -> str:
+        return self.accounts[0].access_key_secret
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> "LocalServer":
+        self.store = Store(self.root)
+        app = App(self.store, {a.access_key_id: a for a in self.accounts}, self.region)
+        try:
+            self._httpd = OssHTTPServer((self.host, self.port), app)
+        except OSError:
+            self.store.close()
+            raise
+        self.port = self._httpd.server_address[1]
+        app.host = f"{self.host}:{self.port}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="ossh-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, grace: float = 30.0) -> None:
+        """Stop accepting, let requests in flight finish (up to `grace` seconds), then close the store."""
+        if self._httpd is None:
+            return
+        self._httpd.shutdown()
+        self._httpd.app.wait_idle(grace)
+        self._httpd.close_connections()
+        self._httpd.server_close()
+        self._thread.join(grace)
+        self.store.close()
+        self._httpd = None
+
+    def __enter__(self) -> "LocalServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

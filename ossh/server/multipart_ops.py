@@ -1,0 +1,136 @@
+"""Multipart operations: Initiate, UploadPart(Copy), Complete, Abort, ListParts, ListMultipartUploads."""
+from __future__ import annotations
+
+import re
+
+from .bucket_ops import encoder
+from .context import Request, Response
+from .errors import OssServerError, invalid_argument
+from .listing import list_uploads as scan_uploads
+from .multipart import MAX_PARTS
+from .object_ops import MAX_OBJECT, attrs_from_headers, check_md5, copy_source, receive, write_headers
+from .xmlio import document, iso_time, parse
+
+_COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
+
+
+def initiate(app, req: Request) -> Response:
+    enc = encoder(req)
+    upload_id = app.multipart.initiate(req.bucket, req.key, attrs_from_headers(app, req))
+    children = [("Bucket", req.bucket), ("Key", enc(req.key)), ("UploadId", upload_id)]
+    if req.param("encoding-type"):
+        children.insert(0, ("EncodingType", "url"))
+    return Response.xml(document("InitiateMultipartUploadResult", children))
+
+
+def _part_number(req: Request) -> int:
+    raw = req.params.get("partNumber", "")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PARTS:
+        raise invalid_argument("Part number must be an integer between 1 and 10000, inclusive.",
+                               "partNumber", raw)
+    return int(raw)
+
+
+def upload_part(app, req: Request) -> Response:
+    number = _part_number(req)
+    upload_id = req.params["uploadId"]
+    app.multipart.upload(req.bucket, req.key, upload_id)   # fail before receiving a body for nothing
+    if req.header("x-oss-copy-source"):
+        return _upload_part_copy(app, req, upload_id, number)
+    staged = receive(app, req, MAX_OBJECT)
+    etag = app.multipart.put_part(req.bucket, req.key, upload_id, number, staged)
+    return Response(200, {"ETag": f'"{etag}"', "x-oss-hash-crc64ecma": str(staged.crc)})
+
+
+def _upload_part_copy(app, req, upload_id, number) -> Response:
+    src = copy_source(app, req)
+    first, last = 0, src.size - 1
+    raw = req.header("x-oss-copy-source-range")
+    if raw:
+        match = _COPY_RANGE.match(raw.replace(" ", ""))
+        if match:
+            first = int(match.group(1))
+            last = min(int(match.group(2)), src.size - 1) if match.group(2) else src.size - 1
+        if not match or first > last:
+            raise invalid_argument("The copy source range is not valid.", "x-oss-copy-source-range", raw)
+    staged = app.store.blobs.copy_range(src.body, first, last - first + 1)
+    etag = app.multipart.put_part(req.bucket, req.key, upload_id, number, staged)
+    body = document("CopyPartResult", [("LastModified", iso_time(src.mtime)), ("ETag", f'"{etag}"')])
+    return Response.xml(body, headers={"ETag": f'"{etag}"', "x-oss-hash-crc64ecma": str(staged.crc)})
+
+
+def _listed_parts(req: Request) -> list[tuple[int, str]] | None:
+    body = req.body.read_all()
+    if req.header("x-oss-complete-all").lower() == "yes":
+        if body.strip():
+            raise invalid_argument("Body must be empty with x-oss-complete-all.", "x-oss-complete-all", "yes")
+        return None
+    check_md5(req, body)
+    doc = parse(body, "CompleteMultipartUpload", force_list=("Part",))
+    wanted = []
+    for part in doc.get("Part") or []:
+        try:
+            wanted.append((int(part["PartNumber"]), str(part["ETag"])))
+        except (KeyError, TypeError, ValueError):
+            raise OssServerError("MalformedXML") from None
+    if len(wanted) > MAX_PARTS:
+        raise OssServerError("MalformedXML", "Too many parts.")
+    return wanted
+
+
+def complete(app, req: Request) -> Response:
+    enc = encoder(req)
+    upload_id = req.params["uploadId"]
+    wanted = _listed_parts(req)
+    forbid = req.header("x-oss-forbid-overwrite").lower() == "true"
+    record = app.multipart.complete(req.bucket, req.key, upload_id, wanted, forbid)
+    children = [("Location", f"http://{req.bucket}.{app.host}/{enc(req.key)}"), ("Bucket", req.bucket),
+                ("Key", enc(req.key)), ("ETag", f'"{record.etag}"')]
+    if req.param("encoding-type"):
+        children.insert(0, ("EncodingType", "url"))
+    return Response.xml(document("CompleteMultipartUploadResult", children), headers=write_headers(record))
+
+
+def abort(app, req: Request) -> Response:
+    app.multipart.abort(req.bucket, req.key, req.params["uploadId"])
+    return Response(204)
+
+
+def list_parts(app, req: Request) -> Response:
+    enc = encoder(req)
+    upload_id = req.params["uploadId"]
+    app.multipart.upload(req.bucket, req.key, upload_id)
+    marker = req.int_param("part-number-marker", 0, 0, MAX_PARTS)
+    max_parts = req.int_param("max-parts", 1000, 1, 1000)
+    parts, truncated = app.multipart.list_parts(upload_id, marker, max_parts)
+    children = [("Bucket", req.bucket), ("Key", enc(req.key)), ("UploadId", upload_id),
+                ("PartNumberMarker", marker),
+                ("NextPartNumberMarker", parts[-1]["part_number"] if parts else marker),
+                ("MaxParts", max_parts), ("IsTruncated", truncated)]
+    if req.param("encoding-type"):
+        children.insert(0, ("EncodingType", "url"))
+    children += [("Part", [("PartNumber", p["part_number"]), ("LastModified", iso_time(p["mtime"])),
+                           ("ETag", f'"{p["etag"]}"'), ("HashCrc64ecma", p["crc64"]), ("Size", p["size"])])
+                 for p in parts]
+    return Response.xml(document("ListPartsResult", children))
+
+
+def list_uploads(app, req: Request) -> Response:
+    enc = encoder(req)
+    prefix, delimiter = req.param("prefix"), req.param("delimiter")
+    key_marker, id_marker = req.param("key-marker"), req.param("upload-id-marker")
+    max_uploads = req.int_param("max-uploads", 1000, 1, 1000)
+    page = scan_uploads(app.store.db, req.bucket, prefix, key_marker, id_marker, delimiter, max_uploads)
+    last = page.entries[-1] if page.entries else None
+    next_key = page.next_marker if page.truncated else ""
+    next_id = last["upload_id"] if (page.truncated and last is not None
+                                    and bytes(last["key"]).decode() == page.next_marker) else ""
+    children = [("Bucket", req.bucket), ("KeyMarker", enc(key_marker)), ("UploadIdMarker", id_marker),
+                ("NextKeyMarker", enc(next_key)), ("NextUploadIdMarker", next_id), ("Delimiter", enc(delimiter)),
+                ("Prefix", enc(prefix)), ("MaxUploads", max_uploads), ("IsTruncated", page.truncated)]
+    if req.param("encoding-type"):
+        children.insert(0, ("EncodingType", "url"))
+    children += [("Upload", [("Key", enc(bytes(u["key"]).decode())), ("UploadId", u["upload_id"]),
+                             ("Initiated", iso_time(u["initiated"]))]) for u in page.entries]
+    children += [("CommonPrefixes", [("Prefix", enc(p))]) for p in page.prefixes]
+    return Response.xml(document("ListMultipartUploadsResult", children))

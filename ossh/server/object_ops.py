@@ -1,0 +1,169 @@
+"""Object writes: PutObject, CopyObject, AppendObject, Delete(Multiple)Object, object ACLs; plus the request
+helpers (metadata headers, Content-MD5, copy sources) that multipart operations share."""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from urllib.parse import unquote
+
+from .bucket_ops import check_acl, encoder
+from .context import Request, Response
+from .errors import OssServerError, invalid_argument
+from .object_read import check_conditions
+from .storage import ObjectAttrs
+from .xmlio import acl_policy, document, iso_time, parse
+
+MAX_OBJECT = 5 << 30
+MAX_META = 8 << 10
+OBJECT_ACLS = ("default", "private", "public-read", "public-read-write")
+_STORED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")
+
+
+def attrs_from_headers(app, req: Request) -> ObjectAttrs:
+    meta = {k[len("x-oss-meta-"):]: v for k, v in req.headers_with_prefix("x-oss-meta-").items()}
+    if sum(len(k) + len(v) for k, v in meta.items()) > MAX_META:
+        raise invalid_argument("User metadata is over 8 KB.", "x-oss-meta-*", "")
+    acl = check_acl(req.header("x-oss-object-acl") or "default", OBJECT_ACLS, "x-oss-object-acl")
+    storage_class = req.header("x-oss-storage-class") or app.store.require_bucket(req.bucket).storage_class
+    return ObjectAttrs(req.header("content-type") or "application/octet-stream",
+                       {k: v for k, v in req.headers_with_prefix("").items() if k in _STORED_HEADERS},
+                       meta, acl, storage_class)
+
+
+def _expected_md5(req: Request) -> bytes | None:
+    value = req.header("content-md5")
+    if not value:
+        return None
+    try:
+        digest = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        digest = b""
+    if len(digest) != 16:
+        raise OssServerError("InvalidDigest", ContentMD5=value)
+    return digest
+
+
+def receive(app, req: Request, limit: int = MAX_OBJECT):
+    """Stream the request body into a staged file, checking Content-MD5 when one was sent."""
+    expected = _expected_md5(req)
+    staged = app.store.blobs.receive(req.body.readinto, req.body.length, limit)
+    if expected is not None and expected != staged.md5:
+        app.store.blobs.discard(staged)
+        raise OssServerError("InvalidDigest", ContentMD5=req.header("content-md5"))
+    return staged
+
+
+def check_md5(req: Request, body: bytes) -> None:
+    expected = _expected_md5(req)
+    if expected is not None and expected != hashlib.md5(body).digest():
+        raise OssServerError("InvalidDigest", ContentMD5=req.header("content-md5"))
+
+
+def _forbid_overwrite(app, req: Request) -> bool:
+    forbid = req.header("x-oss-forbid-overwrite").lower() == "true"
+    if forbid and app.store.get(req.bucket, req.key) is not None:
+        raise OssServerError("FileAlreadyExists", Key=req.key)
+    return forbid
+
+
+def write_headers(record) -> dict[str, str]:
+    return {"ETag": f'"{record.etag}"', "x-oss-hash-crc64ecma": str(record.crc64)}
+
+
+def copy_source(app, req: Request):
+    """The record named by x-oss-copy-source, after checking the requester may read it."""
+    raw = req.header("x-oss-copy-source")
+    path = unquote(raw.split("?", 1)[0]).lstrip("/")
+    src_bucket, _, src_key = path.partition("/")
+    if not src_bucket or not src_key:
+        raise invalid_argument("Copy Source must mention the source bucket and key.", "x-oss-copy-source", raw)
+    bucket = app.store.require_bucket(src_bucket)
+    app.authorize(req, "read", bucket, src_key)
+    record = app.store.require(src_bucket, src_key)
+    check_conditions(req, record, prefix="x-oss-copy-source-", not_modified_status=412)
+    return record
+
+
+def put_or_copy_object(app, req: Request) -> Response:
+    if req.header("x-oss-copy-source"):
+        return copy_object(app, req)
+    attrs = attrs_from_headers(app, req)
+    forbid = _forbid_overwrite(app, req)
+    staged = receive(app, req)
+    record = app.store.put_staged(req.bucket, req.key, staged, attrs, forbid)
+    headers = write_headers(record)
+    headers["Content-MD5"] = base64.b64encode(staged.md5).decode()
+    return Response(200, headers)
+
+
+def copy_object(app, req: Request) -> Response:
+    src = copy_source(app, req)
+    directive = (req.header("x-oss-metadata-directive") or "COPY").upper()
+    if directive not in ("COPY", "REPLACE"):
+        raise invalid_argument("Invalid metadata directive.", "x-oss-metadata-directive", directive)
+    attrs = attrs_from_headers(app, req)
+    if directive == "COPY":
+        attrs.content_type, attrs.headers, attrs.meta = src.attrs.content_type, src.attrs.headers, src.attrs.meta
+    forbid = _forbid_overwrite(app, req)
+    body_id, etag = app.store.copy_body(src)
+    obj_type = "Normal" if src.type == "Appendable" else src.type
+    record = app.store.put_body(req.bucket, req.key, body_id, src.size, etag, src.crc64, obj_type, attrs, forbid)
+    body = document("CopyObjectResult", [("ETag", f'"{record.etag}"'), ("LastModified", iso_time(record.mtime))])
+    return Response.xml(body, headers=write_headers(record))
+
+
+def append_object(app, req: Request) -> Response:
+    raw = req.params.get("position", "")
+    try:
+        position = int(raw)
+    except ValueError:
+        raise invalid_argument("Position is not valid.", "position", raw) from None
+    if position < 0:
+        raise invalid_argument("Position is not valid.", "position", raw)
+    record = app.store.append(req.bucket, req.key, position, req.body.readinto, req.body.length, MAX_OBJECT,
+                              attrs_from_headers(app, req))
+    headers = write_headers(record)
+    headers["x-oss-next-append-position"] = str(record.size)
+    return Response(200, headers)
+
+
+def delete_object(app, req: Request) -> Response:
+    app.store.delete(req.bucket, [req.key])
+    return Response(204)
+
+
+def delete_objects(app, req: Request) -> Response:
+    enc = encoder(req)
+    if not req.header("content-md5"):
+        raise OssServerError("InvalidDigest", "Missing Content-MD5 for DeleteMultipleObjects.")
+    body = req.body.read_all()
+    check_md5(req, body)
+    doc = parse(body, "Delete", force_list=("Object",))
+    objects = doc.get("Object") or []
+    if len(objects) > 1000:
+        raise OssServerError("MalformedXML", "At most 1000 objects can be deleted in one request.")
+    keys = []
+    for obj in objects:
+        key = obj.get("Key") if isinstance(obj, dict) else None
+        if not key or len(key.encode()) > 1023:
+            raise OssServerError("MalformedXML", "An object key is missing or not valid.")
+        keys.append(key)
+    app.store.delete(req.bucket, keys)
+    quiet = str(doc.get("Quiet") or "false").lower() == "true"
+    children = [("EncodingType", "url")] if req.param("encoding-type") else []
+    if not quiet:
+        children += [("Deleted", [("Key", enc(k))]) for k in keys]
+    return Response.xml(document("DeleteResult", children))
+
+
+def get_object_acl(app, req: Request) -> Response:
+    bucket = app.store.require_bucket(req.bucket)
+    return Response.xml(acl_policy(bucket.owner, app.store.require(req.bucket, req.key).attrs.acl))
+
+
+def put_object_acl(app, req: Request) -> Response:
+    acl = check_acl(req.header("x-oss-object-acl"), OBJECT_ACLS, "x-oss-object-acl")
+    app.store.set_object_acl(req.bucket, req.key, acl)
+    return Response(200)
+

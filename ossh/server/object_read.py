@@ -1,0 +1,134 @@
+"""Object reads: GetObject (OSS range rules, conditional headers, response-* overrides), HeadObject,
+GetObjectMeta. Bodies go out with sendfile straight from the body file."""
+from __future__ import annotations
+
+import re
+from email.utils import parsedate_to_datetime
+
+from .context import Request, Response
+from .errors import OssServerError
+from .xmlio import http_time
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_OVERRIDES = {"response-content-type": "Content-Type", "response-content-language": "Content-Language",
+              "response-expires": "Expires", "response-cache-control": "Cache-Control",
+              "response-content-disposition": "Content-Disposition",
+              "response-content-encoding": "Content-Encoding"}
+_HEADER_NAMES = {"cache-control": "Cache-Control", "content-disposition": "Content-Disposition",
+                 "content-encoding": "Content-Encoding", "content-language": "Content-Language",
+                 "expires": "Expires"}
+
+
+def object_headers(record) -> dict[str, str]:
+    headers = {"Content-Type": record.attrs.content_type, "ETag": f'"{record.etag}"',
+               "Last-Modified": http_time(record.mtime), "Accept-Ranges": "bytes",
+               "x-oss-object-type": record.type, "x-oss-storage-class": record.attrs.storage_class,
+               "x-oss-hash-crc64ecma": str(record.crc64)}
+    headers.update({_HEADER_NAMES[k]: v for k, v in record.attrs.headers.items() if k in _HEADER_NAMES})
+    headers.update({"x-oss-meta-" + k: v for k, v in record.attrs.meta.items()})
+    if record.type == "Appendable":
+        headers["x-oss-next-append-position"] = str(record.size)
+    return headers
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    # oss2's resumable download sends the ETag unquoted: compare without quotes, in any case
+    wanted = {t.strip().strip('"').upper() for t in header.split(",")}
+    return "*" in wanted or etag.upper() in wanted
+
+
+def _since(value: str) -> float | None:
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None   # an unparsable date is ignored, as HTTP says
+
+
+def check_conditions(req: Request, record, prefix: str = "", not_modified_status: int = 304) -> None:
+    """If-Match/If-Unmodified-Since fail with 412; If-None-Match/If-Modified-Since answer not modified."""
+    mtime = int(record.mtime)
+    if_match, if_none = req.header(prefix + "if-match"), req.header(prefix + "if-none-match")
+    unmodified, modified = _since(req.header(prefix + "if-unmodified-since")), _since(
+        req.header(prefix + "if-modified-since"))
+    if (if_match and not _etag_matches(if_match, record.etag)) or (unmodified is not None and mtime > unmodified):
+        raise OssServerError("PreconditionFailed", Condition=prefix + ("if-match" if if_match else
+                                                                        "if-unmodified-since"))
+    if (if_none and _etag_matches(if_none, record.etag)) or (
+            not if_none and modified is not None and mtime <= modified):
+        if not_modified_status == 412:
+            raise OssServerError("PreconditionFailed", Condition=prefix + "if-none-match")
+        raise _NotModified(record)
+
+
+class _NotModified(Exception):
+    def __init__(self, record):
+        self.record = record
+
+
+def _byte_range(header: str, size: int, standard: bool) -> tuple[int, int] | None:
+    """(first, last) to send, None for the whole object; OSS ignores bad ranges unless standard."""
+    match = _RANGE.match(header.strip().replace(" ", ""))
+    if not match or size == 0 or not (match.group(1) or match.group(2)):
+        return None
+    first, last = match.group(1), match.group(2)
+    if first == "":
+        n = int(last)
+        if n == 0:
+            return None
+        if n > size:
+            return (0, size - 1) if standard else None
+        return size - n, size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if start > end:
+        return None
+    if start >= size:
+        if standard:
+            raise OssServerError("InvalidRange", headers={"Content-Range": f"bytes */{size}"})
+        return None
+    if end >= size:
+        if not standard and last:
+            return None
+        end = size - 1
+    return start, end
+
+
+def _read(app, req: Request, head: bool) -> Response:
+    record, body = app.store.open_body(req.bucket, req.key)
+    try:
+        check_conditions(req, record)
+        headers = object_headers(record)
+        for param, name in _OVERRIDES.items():
+            if req.params.get(param):
+                headers[name] = req.params[param]
+        standard = req.header("x-oss-range-behavior").lower() == "standard"
+        span = _byte_range(req.header("range"), record.size, standard) if req.header("range") else None
+    except _NotModified:
+        body.close()
+        return Response(304, {"ETag": f'"{record.etag}"', "Last-Modified": http_time(record.mtime)})
+    except BaseException:
+        body.close()
+        raise
+    status, offset, length = 200, 0, record.size
+    if span is not None:
+        status, offset, length = 206, span[0], span[1] - span[0] + 1
+        headers["Content-Range"] = f"bytes {span[0]}-{span[1]}/{record.size}"
+    headers["Content-Length"] = str(length)
+    if head:
+        body.close()
+        return Response(status, headers)
+    return Response(status, headers, file=body, offset=offset, length=length)
+
+
+def get_object(app, req: Request) -> Response:
+    return _read(app, req, head=False)
+
+
+def head_object(app, req: Request) -> Response:
+    return _read(app, req, head=True)
+
+
+def get_object_meta(app, req: Request) -> Response:
+    record = app.store.require(req.bucket, req.key)
+    return Response(200, {"ETag": f'"{record.etag}"', "Content-Length": str(record.size),
+                          "Last-Modified": http_time(record.mtime), "x-oss-hash-crc64ecma": str(record.crc64)})

@@ -1,0 +1,55 @@
+"""`ossh serve`: run the embedded server in the foreground until Ctrl-C or SIGTERM."""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .local import LocalServer
+
+
+def default_root() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "ossh" / "server"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ossh serve", description="Run a local OSS-compatible server.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    parser.add_argument("--root", type=Path, default=None, help=f"data directory (default {default_root()})")
+    parser.add_argument("--region", default="cn-hangzhou")
+    parser.add_argument("--accounts", type=Path, default=None,
+                        help='JSON file of extra key pairs: {"AccessKeyId": "AccessKeySecret", ...}')
+    args = parser.parse_args(argv)
+    root = args.root or default_root()
+    try:
+        server = LocalServer(root, host=args.host, port=args.port, region=args.region,
+                             accounts_file=args.accounts).start()
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"ossh: serve: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    print(f"endpoint: {server.endpoint}", flush=True)
+    print(f"root: {root}")
+    print(f"region: {server.region}")
+    print(f"access key id: {server.access_key_id}")
+    if server.generated:
+        print(f"access key secret: {server.access_key_secret}  (generated; kept in {root / 'credentials.json'})")
+    if server.store.recovered:
+        print(f"cleaned {server.store.recovered} unfinished file(s) left by an earlier run")
+    sys.stdout.flush()
+    while not stop.wait(0.5):
+        pass
+    server.stop()
+    print("stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
