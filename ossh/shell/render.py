@@ -93,7 +93,7 @@ class Renderer:
     def _cell(self, col: Column, row: dict, human: bool) -> str:
         v = row.get(col.key)
         if col.kind == "size":
-            return human_size(v) if human and isinstance(v, int) else ("-" if v is None else str(v))
+            return human_size(v) if human and isinstance(v, int) else ("" if v is None else str(v))
         if col.kind == "time":
             return format_time(v)
         return "" if v is None else str(v)

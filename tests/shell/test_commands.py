@@ -1,0 +1,266 @@
+"""Every shell command in-process against the embedded server, checked through the client."""
+import json
+import os
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+
+def _tree(client, bucket, keys):
+    for k in keys:
+        client.put_object(bucket, k, f"body of {k}".encode())
+
+
+def test_navigation(sh, client, bucket):
+    _tree(client, bucket, ["a.txt", "dir/b.txt", "dir/sub/c.txt"])
+    assert sh.ok("pwd") == "oss://\n"
+    sh.ok(f"cd {bucket}")
+    assert sh.ok("pwd") == f"oss://{bucket}/\n"
+    sh.ok("cd dir")                      # no trailing slash needed
+    assert sh.ok("pwd") == f"oss://{bucket}/dir/\n"
+    assert sh.ctx.state.prompt() == f"oss://{bucket}/dir/>"
+    sh.ok("cd sub/; cd ../..")
+    assert sh.ok("pwd") == f"oss://{bucket}/\n"
+    sh.ok(f"cd /{bucket}/dir/sub/; cd -")
+    assert sh.ok("pwd") == f"oss://{bucket}/\n"
+    sh.ok("cd -")
+    assert sh.ok("pwd") == f"oss://{bucket}/dir/sub/\n"
+    sh.ok("cd")
+    assert sh.ok("pwd") == "oss://\n" and sh.ctx.state.prompt() == "oss://>"
+    assert "no such prefix" in sh.fails(f"cd oss://{bucket}/nope/")
+    assert sh.fails("cd oss://no-such-bucket-here").endswith(")") and "NoSuchBucket" in sh.fails("cd oss://no-such-bucket-here")
+
+
+def test_ls_forms(sh, client, bucket):
+    _tree(client, bucket, ["a.txt", "b.log", "dir/b.txt", "dir/sub/c.txt", "dir2/x"])
+    sh.ok(f"cd oss://{bucket}")
+    assert sh.ok("ls").split() == ["a.txt", "b.log", "dir/", "dir2/"]
+    assert sh.ok("ls dir").split() == ["b.txt", "sub/"]          # a prefix named without its /
+    assert sh.ok("ls -r dir/").split() == ["b.txt", "sub/c.txt"]
+    assert sh.ok("ls -d dir/").split() == [f"oss://{bucket}/dir/"]
+    assert sh.ok("ls *.txt").split() == ["a.txt"]
+    assert sh.ok("ls d*").split() == ["dir/", "dir2/"]
+    assert sh.ok("ls dir/?.txt").split() == ["b.txt"]
+    long = sh.ok("ls -l a.txt").split()
+    assert long[0] == str(len(b"body of a.txt")) and long[-2:] == ["Standard", "a.txt"]
+    lines = sh.ok("ls -l").splitlines()
+    assert lines[2].split() == ["dir/"] and len({len(line) for line in lines[:2]}) == 1   # aligned
+    assert sh.ok("ls -lh a.txt").split()[0] == "13B"
+    two = sh.ok("ls dir/sub/ dir2/").splitlines()
+    assert two == [f"oss://{bucket}/dir/sub/:", "c.txt", f"oss://{bucket}/dir2/:", "x"]
+    assert "no match" in sh.fails("ls *.zip")
+    assert "NoSuchKey" in sh.fails("ls nothing-here")
+    sh.ok("cd /")
+    roots = sh.ok("ls -l").splitlines()
+    mine = [line for line in roots if line.endswith(" " + bucket)]
+    assert mine and mine[0].split()[0] == "cn-hangzhou"
+    assert bucket in sh.ok("ls").split()
+
+
+def test_put_get_cat_roundtrip(sh, client, bucket, tmp_path):
+    (tmp_path / "hello.txt").write_bytes(b"hello\n")
+    (tmp_path / "my file.txt").write_bytes(b"spaces")
+    (tmp_path / "中文.txt").write_bytes("汉字".encode())
+    sh.ok(f"cd oss://{bucket}")
+    out = sh.ok("put hello.txt")
+    assert f"-> oss://{bucket}/hello.txt" in out
+    sh.ok("put 'my file.txt' 中文.txt docs/")
+    sh.ok("put hello.txt renamed.txt --content-type text/x-test --meta owner=me --acl public-read")
+    assert client.get_object(bucket, "docs/my file.txt").read() == b"spaces"
+    assert client.get_object(bucket, "docs/中文.txt").read() == "汉字".encode()
+    meta = client.head_object(bucket, "renamed.txt")
+    assert meta.content_type == "text/x-test" and meta.metadata == {"owner": "me"}
+    assert client.get_object_acl(bucket, "renamed.txt") == "public-read"
+    assert sh.ok("cat hello.txt") == "hello\n"
+    assert sh.ok("cat 'docs/my file.txt'") == "spaces"
+    dest = tmp_path / "down"
+    dest.mkdir()
+    sh.ok("get docs/中文.txt down/")
+    assert (dest / "中文.txt").read_bytes() == "汉字".encode()
+    sh.ok("lcd down; get hello.txt copy.txt")
+    assert (dest / "copy.txt").read_bytes() == b"hello\n"
+    sh.ok("get docs/* .")
+    assert sorted(os.listdir(dest)) == ["copy.txt", "my file.txt", "中文.txt"]
+    assert "no such local file" in sh.fails("put missing.bin")
+    assert "is a directory (use -r)" in sh.fails(f"put {tmp_path}")
+    assert "is a prefix (use -r)" in sh.fails("get docs/")
+    assert "NoSuchKey" in sh.fails("cat nope.txt")
+
+
+def test_put_and_get_recursive(sh, client, bucket, tmp_path):
+    src = tmp_path / "site"
+    (src / "css").mkdir(parents=True)
+    (src / "index.html").write_text("<h1>")
+    (src / "css" / "a.css").write_text("a{}")
+    sh.ok(f"cd oss://{bucket}")
+    sh.ok("put -r site")
+    assert sorted(s.key for s in client.iter_objects(bucket)) == ["site/css/a.css", "site/index.html"]
+    sh.ok("put -r site oss://%s/mirror" % bucket)              # no trailing /: the directory becomes mirror/
+    assert client.get_object(bucket, "mirror/css/a.css").read() == b"a{}"
+    sh.ok("get -r site/ restored")
+    assert (tmp_path / "restored" / "css" / "a.css").read_text() == "a{}"
+    (tmp_path / "into").mkdir()
+    sh.ok("get -r mirror into")                                # an existing directory: mirror/ goes inside
+    assert (tmp_path / "into" / "mirror" / "index.html").read_text() == "<h1>"
+
+
+def test_put_multipart_and_stdin(sh, client, bucket, tmp_path):
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(300_000))
+    sh.ok(f"cd oss://{bucket}; put --multipart big.bin")
+    meta = client.head_object(bucket, "big.bin")
+    assert meta.size == 300_000 and meta.object_type == "Multipart"
+    import io
+    sh.ctx.stdin = io.BytesIO(b"from stdin")
+    sh.ok("put - piped.txt")
+    assert client.get_object(bucket, "piped.txt").read() == b"from stdin"
+    assert "give a key" in sh.fails("put - dir/")
+
+
+def test_rm(sh, client, bucket):
+    _tree(client, bucket, ["a.txt", "b.txt", "keep.log", "d/1", "d/2", "d/e/3"])
+    sh.ok(f"cd oss://{bucket}")
+    assert sh.ok("rm a.txt") == f"removed oss://{bucket}/a.txt\n"
+    assert "no such object" in sh.fails("rm a.txt")
+    sh.ok("rm -f a.txt")
+    assert "is a prefix (use -r)" in sh.fails("rm d/")
+    assert sh.ok("rm -r d") == f"removed 3 objects under oss://{bucket}/d/\n"
+    sh.ok("rm *.txt")
+    assert [s.key for s in client.iter_objects(bucket)] == ["keep.log"]
+
+
+def test_rm_recursive_asks_when_interactive(sh, client, bucket):
+    _tree(client, bucket, ["p/1", "p/2"])
+    questions = []
+    sh.ctx.interactive = True
+    sh.ctx.confirm = lambda q: questions.append(q) or False
+    assert "skipped" in sh.ok(f"rm -r oss://{bucket}/p/")
+    assert questions == [f"remove everything under oss://{bucket}/p/?"] and client.object_exists(bucket, "p/1")
+    sh.ctx.confirm = lambda q: True
+    sh.ok(f"rm -r oss://{bucket}/p/")
+    assert not client.object_exists(bucket, "p/1")
+    _tree(client, bucket, ["q/1"])
+    sh.ctx.confirm = lambda q: pytest.fail("-f must not ask")
+    sh.ok(f"rm -rf oss://{bucket}/q/")
+
+
+def test_cp_mv_across_buckets(sh, client, bucket):
+    other = bucket + "-other"
+    client.create_bucket(other)
+    _tree(client, bucket, ["src.txt", "tree/a", "tree/b/c"])
+    sh.ok(f"cd oss://{bucket}")
+    sh.ok("cp src.txt copy.txt")
+    assert client.get_object(bucket, "copy.txt").read() == b"body of src.txt"
+    sh.ok(f"cp src.txt oss://{other}/in/")
+    assert client.get_object(other, "in/src.txt").read() == b"body of src.txt"
+    sh.ok(f"mv copy.txt /{other}/moved.txt")
+    assert not client.object_exists(bucket, "copy.txt") and client.object_exists(other, "moved.txt")
+    sh.ok(f"cp -r tree/ oss://{other}/t/")
+    assert sorted(s.key for s in client.iter_objects(other, prefix="t/")) == ["t/tree/a", "t/tree/b/c"]
+    sh.ok("mv -r tree moved-tree")
+    assert sorted(s.key for s in client.iter_objects(bucket, prefix="moved")) == ["moved-tree/a", "moved-tree/b/c"]
+    assert not client.object_exists(bucket, "tree/a")
+    assert "is a prefix (use -r)" in sh.fails("cp moved-tree/ x/")
+    assert "same" in sh.fails("cp src.txt src.txt")
+
+
+def test_stat_du_acl_presign(sh, client, bucket):
+    client.put_object(bucket, "f.txt", b"12345", metadata={"k": "v"})
+    _tree(client, bucket, ["logs/1", "logs/2"])
+    sh.ok(f"cd oss://{bucket}")
+    sh.ctx.state.format = "json"
+    info = json.loads(sh.ok("stat f.txt"))
+    meta = client.head_object(bucket, "f.txt")
+    assert info["Size"] == 5 and info["ETag"] == meta.etag and info["CRC-64"] == meta.crc64
+    assert info["Type"] == "Normal" and info["ACL"] == "default" and info["Metadata"] == {"k": "v"}
+    assert json.loads(sh.ok(f"stat oss://{bucket}/"))["Bucket"] == bucket
+    du = json.loads(sh.ok("du logs/"))
+    assert du == {"uri": f"oss://{bucket}/logs/", "size": 2 * len(b"body of logs/1"), "objects": 2}
+    sh.ctx.state.format = "text"
+    assert sh.ok("acl f.txt") == f"oss://{bucket}/f.txt  default\n"
+    sh.ok("acl f.txt public-read")
+    assert client.get_object_acl(bucket, "f.txt") == "public-read"
+    sh.ok("acl logs/* private")
+    assert client.get_object_acl(bucket, "logs/2") == "private"
+    sh.ok(f"acl oss://{bucket}/ public-read")
+    assert client.get_bucket_acl(bucket) == "public-read"
+    assert "bucket ACL must be one of" in sh.fails(f"acl oss://{bucket}/ default")
+    assert "invalid choice" in sh.fails("acl f.txt everyone")
+    url = sh.ok("presign f.txt --expires 600").strip()
+    with urllib.request.urlopen(url) as r:
+        assert r.read() == b"12345"
+    assert "positive" in sh.fails("presign f.txt --expires 0")
+
+
+def test_buckets(sh, client, bucket):
+    name = bucket + "-mk"
+    sh.ok(f"mkbucket {name} --acl public-read --storage-class IA")
+    assert client.get_bucket_acl(name) == "public-read"
+    assert client.get_bucket_info(name).storage_class == "IA"
+    client.put_object(name, "x", b"x")
+    upload = client.init_multipart_upload(name, "pending")
+    err = sh.fails(f"rmbucket {name}")
+    assert "BucketNotEmpty" in err and "request" in err
+    sh.ok(f"cd oss://{name}")
+    out = sh.ok(f"rmbucket -f oss://{name}/")
+    assert "removed 1 object, aborted 1 upload" in out
+    assert sh.ok("pwd") == "oss://\n"
+    assert name not in [b.name for b in client.iter_buckets()]
+    assert upload and "not a bucket name" in sh.fails("mkbucket a/b")
+
+
+def test_mpu(sh, client, bucket):
+    old = client.init_multipart_upload(bucket, "big/one.iso")
+    client.upload_part(bucket, "big/one.iso", old, 1, b"x" * 1000)
+    client.upload_part(bucket, "big/one.iso", old, 2, b"y" * 500)
+    new = client.init_multipart_upload(bucket, "big/two.iso")
+    sh.ok(f"cd oss://{bucket}")
+    sh.ctx.state.format = "json"
+    rows = [json.loads(line) for line in sh.ok("mpu ls").splitlines()]
+    by_id = {r["upload_id"]: r for r in rows}
+    assert by_id[old]["size"] == 1500 and by_id[old]["parts"] == 2 and by_id[new]["size"] == 0
+    assert by_id[old]["key"] == "big/one.iso" and by_id[old]["age"].endswith("s")
+    parts = [json.loads(line) for line in sh.ok(f"mpu parts big/one.iso {old}").splitlines()]
+    assert [(p["part_number"], p["size"]) for p in parts] == [(1, 1000), (2, 500)]
+    sh.ctx.state.format = "text"
+    assert "aborted 0 uploads" in sh.ok("mpu abort --all --older-than 1h big/")
+    sh.ok(f"mpu abort big/two.iso {new}")
+    assert [u.upload_id for u in client.iter_uploads(bucket)] == [old]
+    assert "NoSuchUpload" in sh.fails(f"mpu abort big/two.iso {new}")
+    assert "aborted 1 upload under" in sh.ok("mpu abort --all")
+    assert list(client.iter_uploads(bucket)) == []
+    assert "bad age" in sh.fails("mpu abort --all --older-than soon")
+    uid = sh.ok("mpu init fresh.bin").strip()
+    assert [u.upload_id for u in client.iter_uploads(bucket)] == [uid]
+
+
+def test_cancelled_download_leaves_no_file(sh, client, bucket, tmp_path):
+    import contextlib
+    client.put_object(bucket, "big.bin", os.urandom(3 << 20))
+
+    @contextlib.contextmanager
+    def interrupting(label, total):
+        def progress(done, total=None):
+            if done:
+                raise KeyboardInterrupt
+        yield progress
+    sh.ctx.progress = interrupting
+    ok, out, err = sh(f"get oss://{bucket}/big.bin big.bin")
+    assert not ok and err == "ossh: get: cancelled\n"
+    assert os.listdir(tmp_path) == []           # neither big.bin nor a temporary file
+
+
+def test_completion_cache_follows_changes(cached_sh, client, bucket):
+    from ossh.shell.completion import complete
+    sh = cached_sh
+    _tree(client, bucket, ["a.txt"])
+    sh.ok(f"cd oss://{bucket}")
+    names = lambda: [s.text for s in complete("ls ", sh.ctx.state, sh.ctx.cache)]
+    assert names() == ["a.txt"]
+    client.put_object(bucket, "b.txt", b"x")        # changed behind the shell's back: the cache still holds
+    assert names() == ["a.txt"]
+    sh.ok("cp a.txt c.txt")                          # a shell command drops the level it changed
+    assert names() == ["a.txt", "b.txt", "c.txt"]
+    sh.ok("rm a.txt")
+    assert names() == ["b.txt", "c.txt"]
