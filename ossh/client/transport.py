@@ -89,6 +89,7 @@ class Transport:
         self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()
         self._moved: dict[str, Endpoint] = {}
+        self._proxy_cache: dict[str, dict] = {}
         self._lock = threading.Lock()
         self.session = requests.Session()
         adapter = _BigBlockAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
@@ -105,6 +106,14 @@ class Transport:
 
     def close(self) -> None:
         self.session.close()
+
+    def _proxies(self, endpoint: Endpoint) -> dict:
+        """The environment's proxy settings (HTTPS_PROXY, NO_PROXY, …) for an endpoint, looked up once."""
+        found = self._proxy_cache.get(endpoint.url)
+        if found is None:
+            found = self.session.merge_environment_settings(endpoint.url, {}, True, None, None)["proxies"]
+            self._proxy_cache[endpoint.url] = found
+        return found
 
     # ------------------------------------------------------------------ sending
 
@@ -148,7 +157,8 @@ class Transport:
         time.sleep(delay)
 
     def _moved_endpoint(self, endpoint: Endpoint, call: Call, resp: requests.Response) -> Endpoint | None:
-        """Where a redirect or a wrong-region answer points; remembered per bucket."""
+        """Where a redirect or a wrong-region answer points. Permanent moves (301, the region answer)
+        are remembered for the bucket; 302/307 hold for this request only."""
         target = None
         if resp.status_code in _REDIRECTS and resp.headers.get("Location"):
             target = endpoint.moved_to(resp.headers["Location"], call.bucket)
@@ -159,10 +169,11 @@ class Transport:
                 target = endpoint.moved_to(host, call.bucket)
         if target is None or target.netloc == endpoint.netloc:
             return None
-        if call.bucket:
+        if call.bucket and resp.status_code in (301, 308, 403):
             with self._lock:
                 self._moved[call.bucket] = target
-        log.debug("bucket %s answered from %s", call.bucket or "-", target.netloc)
+        log.debug("%s %s/%s moved to %s (%s)", call.method, call.bucket or "", call.key or "", target.netloc,
+                  resp.status_code)
         return target
 
     def build(self, endpoint: Endpoint, call: Call, presign_expires: int | None = None) -> tuple[str, dict]:
@@ -196,7 +207,9 @@ class Transport:
         prep.headers = CaseInsensitiveDict(headers)
         prep.body = body if body is not None and body.length != 0 else (b"" if body is not None else None)
         started = time.monotonic()
-        resp = self.session.send(prep, stream=True, timeout=self.timeout, allow_redirects=False)
+        # The adapter directly: Session.send would resolve redirects and cookies this transport handles itself.
+        resp = self.session.get_adapter(url).send(prep, stream=True, timeout=self.timeout,
+                                                  proxies=self._proxies(endpoint))
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s -> %s request %s %.3fs", call.method, redact_url(url), resp.status_code,
                       resp.headers.get("x-oss-request-id", "-"), time.monotonic() - started)

@@ -1,0 +1,186 @@
+"""Retries, redirects and region switches: a small front HTTP server on loopback misbehaves in scripted
+ways (throttling, dropped connections, redirects, wrong-region answers) in front of the embedded server."""
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from ossh.client import IntegrityError, OssClient, TransportError
+from ossh.client.errors import AccessDenied, ServiceError
+
+ERROR = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{msg}</Message>"
+         "<RequestId>0123456789ABCDEF01234567</RequestId><HostId>front</HostId>{extra}</Error>")
+
+
+class Front:
+    """Answers each request with the next scripted action; `seen` records (method, path) per request."""
+
+    def __init__(self, target: str):
+        self.target = target
+        self.script: list[str] = []
+        self.seen: list[tuple[str, str]] = []
+        front = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _any(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                front.seen.append((self.command, self.path))
+                action = front.script.pop(0) if front.script else "redirect"
+                if action == "corrupt":
+                    return self._forward_flipped(body)
+                if action == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                if action == "redirect":
+                    return self._reply(307, b"", {"Location": front.target + self.path})
+                if action == "wrong-region":
+                    host = front.target.split("://", 1)[1]
+                    body = ERROR.format(code="AccessDenied", msg="must be addressed using the specified endpoint",
+                                        extra=f"<Endpoint>{host}</Endpoint>")
+                    return self._reply(403, body.encode(), {"Content-Type": "application/xml"})
+                status, code = action.split(":")
+                body = ERROR.format(code=code, msg="try again", extra="").encode()
+                self._reply(int(status), body, {"Content-Type": "application/xml"})
+
+            def _forward_flipped(self, body):
+                """Pass the request on with its signature, flipping one byte of whichever body is larger."""
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                if body:
+                    body = _flip(body)
+                r = requests.request(self.command, front.target + self.path, headers=headers, data=body,
+                                     timeout=10)
+                keep = {k: v for k, v in r.headers.items()
+                        if k.lower() not in ("content-length", "transfer-encoding", "connection")}
+                self._reply(r.status_code, _flip(r.content) if self.command == "GET" else r.content, keep)
+
+            def _reply(self, status, body, headers):
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("x-oss-request-id", "0123456789ABCDEF01234567")
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _any
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _flip(data: bytes) -> bytes:
+    return data[:-1] + bytes([data[-1] ^ 1]) if data else data
+
+
+@pytest.fixture
+def front(server):
+    f = Front(server.endpoint)
+    yield f
+    f.close()
+
+
+def via(front, server, **kw):
+    kw.setdefault("retry_base_delay", 0.01)
+    return OssClient(front.endpoint, server.access_key_id, server.access_key_secret, region="cn-hangzhou", **kw)
+
+
+@pytest.mark.parametrize("version", ["v1", "v4"])
+def test_redirect_is_followed_and_resigned(front, server, client, bucket, version):
+    c = via(front, server, signature_version=version)
+    c.put_object(bucket, "k", b"through a redirect")
+    assert client.get_object(bucket, "k").read() == b"through a redirect"
+    assert front.seen == [("PUT", f"/{bucket}/k")]
+
+
+def test_throttling_and_5xx_are_retried(front, server, client, bucket):
+    client.put_object(bucket, "k", b"v")
+    front.script = ["503:SlowDown", "500:InternalError", "429:Throttling"]
+    assert via(front, server, max_retries=3).get_object(bucket, "k").read() == b"v"
+    assert len(front.seen) == 4
+
+
+def test_dropped_connections_are_retried(front, server, client, bucket):
+    front.script = ["drop", "drop"]
+    via(front, server).put_object(bucket, "dropped", b"replayed body")
+    assert client.get_object(bucket, "dropped").read() == b"replayed body"
+    assert len(front.seen) == 3
+
+
+def test_retries_give_up_after_max_retries(front, server, bucket):
+    front.script = ["503:SlowDown"] * 5
+    with pytest.raises(ServiceError) as exc:
+        via(front, server, max_retries=2).list_objects(bucket)
+    assert exc.value.code == "SlowDown" and exc.value.status == 503 and len(front.seen) == 3
+
+
+def test_unreplayable_body_is_not_retried(front, server, bucket):
+    front.script = ["503:SlowDown"]
+    with pytest.raises(ServiceError):
+        via(front, server).put_object(bucket, "once", iter([b"a ", b"stream"]))
+    assert len(front.seen) == 1
+
+
+def test_client_errors_are_not_retried(front, server, bucket):
+    front.script = ["403:AccessDenied"]
+    with pytest.raises(AccessDenied):
+        via(front, server).list_objects(bucket)
+    assert len(front.seen) == 1
+
+
+def test_wrong_region_switches_endpoint_and_remembers_it(front, server, client, bucket):
+    front.script = ["wrong-region"]
+    c = via(front, server)
+    c.put_object(bucket, "moved", b"1")
+    assert c.get_object(bucket, "moved").read() == b"1"
+    assert len(front.seen) == 1  # the second request went straight to the bucket's endpoint
+    c.list_buckets()
+    assert len(front.seen) == 2  # other requests still use the configured endpoint
+
+
+def test_unreachable_endpoint_is_a_transport_error():
+    c = OssClient("http://127.0.0.1:9", "ak", "sk", max_retries=1, retry_base_delay=0.01, connect_timeout=2)
+    with pytest.raises(TransportError) as exc:
+        c.list_buckets()
+    assert "127.0.0.1:9" in str(exc.value) and "sk" not in str(exc.value).split()
+
+
+def test_corrupted_download_is_an_integrity_error_and_keeps_the_old_file(front, server, client, bucket,
+                                                                         tmp_path):
+    client.put_object(bucket, "c", b"payload")
+    target = tmp_path / "c.bin"
+    target.write_bytes(b"old")
+    front.script = ["corrupt"]
+    with pytest.raises(IntegrityError) as exc:
+        via(front, server).get_object_to_file(bucket, "c", target)
+    assert exc.value.code == "CrcMismatch"
+    assert target.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["c.bin"]
+
+
+def test_corrupted_upload_is_an_integrity_error(front, server, bucket):
+    front.script = ["corrupt"]
+    with pytest.raises(IntegrityError):
+        via(front, server).put_object(bucket, "c", b"payload")
+
+
+def test_failed_part_aborts_the_upload(front, server, client, bucket, tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * 300_000)
+    front.script = ["redirect", "400:InvalidArgument"]
+    with pytest.raises(ServiceError) as exc:
+        via(front, server).upload_file(bucket, "parts", path, part_size=100 * 1024, threshold=1, threads=1)
+    assert exc.value.code == "InvalidArgument"
+    assert [m for m, _ in front.seen][-1] == "DELETE"
+    assert list(client.iter_uploads(bucket)) == []

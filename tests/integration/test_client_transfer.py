@@ -1,0 +1,66 @@
+"""upload_file / download_file / get_object_to_file: multipart above the threshold, parallel parts,
+combined CRC-64, temporary files renamed only when complete, progress callbacks."""
+import os
+
+import pytest
+
+from ossh.client.crc import crc64
+from ossh.client.errors import NoSuchKey
+
+
+@pytest.fixture
+def blob(tmp_path):
+    data = os.urandom(1 << 20) * 3 + b"tail"
+    path = tmp_path / "blob.bin"
+    path.write_bytes(data)
+    return path, data
+
+
+def test_small_file_is_one_put(client, bucket, blob):
+    path, data = blob
+    result = client.upload_file(bucket, "one.bin", path)
+    assert result.crc64 == crc64(data)
+    meta = client.head_object(bucket, "one.bin")
+    assert meta.object_type == "Normal" and meta.size == len(data)
+    assert list(client.iter_uploads(bucket)) == []
+
+
+def test_large_file_is_parallel_multipart(client, bucket, blob):
+    path, data = blob
+    seen = []
+    result = client.upload_file(bucket, "multi.bin", path, part_size=1 << 20, threshold=1 << 20, threads=3,
+                                progress=lambda done, total: seen.append((done, total)), metadata={"m": "1"})
+    assert result.crc64 == crc64(data) and result.etag.endswith("-4")
+    meta = client.head_object(bucket, "multi.bin")
+    assert meta.object_type == "Multipart" and meta.metadata == {"m": "1"}
+    assert meta.content_type == "application/octet-stream"
+    assert seen[-1] == (len(data), len(data)) and all(t == len(data) for _, t in seen)
+    assert list(client.iter_uploads(bucket)) == []
+
+
+def test_download_file_via_temp_and_progress(client, bucket, blob, tmp_path):
+    path, data = blob
+    client.upload_file(bucket, "d.bin", path)
+    target = tmp_path / "out" / "d.bin"
+    target.parent.mkdir()
+    seen = []
+    meta = client.download_file(bucket, "d.bin", target, progress=lambda d, t: seen.append((d, t)))
+    assert target.read_bytes() == data and meta.crc64 == crc64(data)
+    assert seen[-1] == (len(data), len(data))
+    assert os.listdir(target.parent) == ["d.bin"]
+
+
+def test_missing_object_leaves_nothing(client, bucket, tmp_path):
+    target = tmp_path / "missing.bin"
+    with pytest.raises(NoSuchKey):
+        client.get_object_to_file(bucket, "absent", target)
+    assert os.listdir(tmp_path) == []
+
+
+def test_range_to_file_and_existing_file_replaced_only_on_success(client, bucket, tmp_path):
+    client.put_object(bucket, "r", bytes(range(100)))
+    target = tmp_path / "r.bin"
+    target.write_bytes(b"old")
+    client.get_object_to_file(bucket, "r", target, byte_range=(10, 19))
+    assert target.read_bytes() == bytes(range(10, 20))
+
