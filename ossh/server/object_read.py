@@ -80,11 +80,11 @@ def _byte_range(header: str, size: int, standard: bool) -> tuple[int, int] | Non
         return size - n, size - 1
     start = int(first)
     end = int(last) if last else size - 1
-    if start > end:
-        return None
-    if start >= size:
+    if start >= size and (not last or start <= end):
         if standard:
             raise OssServerError("InvalidRange", headers={"Content-Range": f"bytes */{size}"})
+        return None
+    if start > end:
         return None
     if end >= size:
         if not standard and last:
