@@ -1,0 +1,86 @@
+"""`ossh serve` as a user runs it: the endpoint line, generated or environment credentials, extra accounts,
+clean shutdown on SIGTERM and SIGINT."""
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import oss2
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start(args, env_extra=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OSS_")}
+    env.update(env_extra or {})
+    proc = subprocess.Popen([sys.executable, "ossh.py", "serve", "--port", "0", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline().rstrip("\n")
+    assert first.startswith("endpoint: http://127.0.0.1:"), (first, proc.stderr.read() if proc.poll() else "")
+    return proc, first.split(" ", 1)[1]
+
+
+def stop(proc, sig=signal.SIGTERM) -> str:
+    proc.send_signal(sig)
+    out = proc.stdout.read()     # not communicate(): readline() may already hold later lines in its buffer
+    assert proc.wait(20) == 0
+    proc.stderr.close()
+    proc.stdout.close()
+    return out
+
+
+def test_generated_key_pair_is_kept_private_and_reused(tmp_path):
+    proc, endpoint = start(["--root", str(tmp_path)])
+    try:
+        creds = json.loads((tmp_path / "credentials.json").read_text())
+        assert stat.S_IMODE((tmp_path / "credentials.json").stat().st_mode) == 0o600
+        bucket = oss2.Bucket(oss2.Auth(creds["access_key_id"], creds["access_key_secret"]), endpoint, "served")
+        bucket.create_bucket()
+        bucket.put_object("k", b"durable")
+    finally:
+        out = stop(proc)
+    assert creds["access_key_secret"] in out and creds["access_key_id"] in out
+    proc, endpoint = start(["--root", str(tmp_path)])
+    try:
+        bucket = oss2.Bucket(oss2.Auth(creds["access_key_id"], creds["access_key_secret"]), endpoint, "served")
+        assert bucket.get_object("k").read() == b"durable"
+    finally:
+        out = stop(proc, signal.SIGINT)
+    assert creds["access_key_secret"] not in out   # printed only when generated
+
+
+def test_environment_credentials_and_accounts_file(tmp_path):
+    accounts = tmp_path / "more.json"
+    accounts.write_text(json.dumps({"ak-other": "sk-other"}))
+    proc, endpoint = start(["--root", str(tmp_path / "root"), "--accounts", str(accounts)],
+                           {"OSS_ACCESS_KEY_ID": "ak-env", "OSS_ACCESS_KEY_SECRET": "sk-env"})
+    try:
+        mine = oss2.Bucket(oss2.AuthV4("ak-env", "sk-env"), endpoint, "env-bucket", region="cn-hangzhou")
+        mine.create_bucket()
+        other = oss2.Bucket(oss2.Auth("ak-other", "sk-other"), endpoint, "env-bucket")
+        with pytest.raises(oss2.exceptions.ServerError) as err:
+            other.create_bucket()
+        assert err.value.code == "BucketAlreadyExists"
+        with pytest.raises(oss2.exceptions.AccessDenied):
+            other.put_object("k", b"x")
+        with pytest.raises(oss2.exceptions.ServerError) as err:
+            oss2.Bucket(oss2.Auth("ak-env", "wrong"), endpoint, "env-bucket").put_object("k", b"x")
+        assert err.value.code == "SignatureDoesNotMatch"
+    finally:
+        stop(proc)
+    assert not (tmp_path / "root" / "credentials.json").exists()
+
+
+def test_port_in_use_is_a_one_line_error(tmp_path):
+    proc, endpoint = start(["--root", str(tmp_path / "a")])
+    try:
+        port = endpoint.rsplit(":", 1)[1]
+        done = subprocess.run([sys.executable, "ossh.py", "serve", "--port", port, "--root", str(tmp_path / "b")],
+                              cwd=ROOT, capture_output=True, text=True, timeout=20)
+        assert done.returncode == 1 and done.stderr.startswith("ossh: serve:") and "Traceback" not in done.stderr
+    finally:
+        stop(proc)
