@@ -264,3 +264,10 @@ def test_completion_cache_follows_changes(cached_sh, client, bucket):
     assert names() == ["a.txt", "b.txt", "c.txt"]
     sh.ok("rm a.txt")
     assert names() == ["b.txt", "c.txt"]
+
+
+def test_rm_r_beyond_one_delete_request(sh, client, bucket):
+    keys = [f"many/{i:04d}" for i in range(1001)]       # more than one DeleteObjects request holds
+    _tree(client, bucket, keys)
+    assert sh.ok(f"rm -r oss://{bucket}/many/") == f"removed 1001 objects under oss://{bucket}/many/\n"
+    assert list(client.iter_objects(bucket)) == []

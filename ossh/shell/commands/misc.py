@@ -26,9 +26,11 @@ def _describe(cmd) -> Record:
 def help_(ctx, a):
     if not a.name:
         rows = [{"command": n, "summary": c.summary} for n, c in sorted(REGISTRY.commands.items())]
-        rows += [{"command": n, "summary": f"alias: {al.target} {' '.join(al.preset)}".rstrip()}
-                 for n, al in sorted(REGISTRY.aliases.items())]
-        return Table([Column("command", "COMMAND"), Column("summary", "SUMMARY")], rows)
+        names = ", ".join(sorted(REGISTRY.aliases))
+        return [Table([Column("command", "COMMAND"), Column("summary", "SUMMARY")], rows),
+                Message(f"\nAlso (osscmd names and short forms; `help NAME` shows what each runs):\n{names}",
+                        {"aliases": {n: f"{a.target} {' '.join(a.preset)}".rstrip()
+                                     for n, a in sorted(REGISTRY.aliases.items())}})]
     name = " ".join(a.name)
     if name in REGISTRY.groups():
         return [_describe(c) for n, c in sorted(REGISTRY.commands.items()) if n.startswith(name + " ")]
@@ -36,7 +38,10 @@ def help_(ctx, a):
         cmd, _ = REGISTRY.lookup(a.name)
     except UsageError:
         raise UsageError(f"no such command: {name}") from None
-    return _describe(cmd)
+    record = _describe(cmd)
+    if name in REGISTRY.aliases:
+        record.fields.insert(0, ("runs", " ".join(REGISTRY.unalias(a.name))))
+    return record
 
 
 @command("set", "Show or change a setting (format text|json).", "set format json",
