@@ -1,6 +1,11 @@
 """ossh as a subprocess: batch mode from stdin, -b FILE, -c, one-shot commands, osscmd names, errors."""
 import json
+import os
 import re
+import subprocess
+import sys
+
+from .conftest import LAUNCHER
 
 ERROR_LINE = re.compile(r"^ossh: line (\d+): (\S+(?: \S+)?): (.+)$")
 
@@ -128,3 +133,23 @@ def test_debug_shows_traceback_only_when_asked(ossh):
     r = ossh("--debug", "cat", "oss://no-such-bucket-zz/k")
     assert r.returncode == 1 and "Traceback" in r.stderr
     assert r.stderr.splitlines()[-1].startswith("ossh: cat: ")
+
+
+def test_flags_override_the_environment(ossh, server, bucket):
+    flags = ["--endpoint", server.endpoint, "--region", "cn-hangzhou",
+             "--access-key-id", server.access_key_id, "--access-key-secret", server.access_key_secret]
+    r = ossh(*flags, "ls", "-d", f"oss://{bucket}/", env={"OSS_ENDPOINT": "http://127.0.0.1:1"})
+    assert (r.returncode, r.stdout, r.stderr) == (0, f"oss://{bucket}/\n", "")
+    r = ossh("--access-key-secret", "wrong", "ls", f"oss://{bucket}/")
+    assert r.returncode == 1 and "SignatureDoesNotMatch" in r.stderr and "wrong" not in r.stderr
+
+
+def test_serve_is_dispatched(tmp_path, user_dirs):
+    env = dict(os.environ, **user_dirs)
+    proc = subprocess.Popen([sys.executable, LAUNCHER, "serve", "--port", "0", "--root", str(tmp_path / "srv")],
+                            stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert re.fullmatch(r"endpoint: http://127\.0\.0\.1:\d+\n", proc.stdout.readline())
+    finally:
+        proc.terminate()
+        proc.wait(10)
