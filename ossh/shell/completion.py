@@ -67,10 +67,6 @@ class ListingCache:
                 elif bucket == path.bucket and (path.key.startswith(prefix) or prefix.startswith(path.key)):
                     del self._entries[key]
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 class Budget:
     def __init__(self, fetches: int):

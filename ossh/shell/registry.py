@@ -119,7 +119,7 @@ class Registry:
                 raise UsageError(f"missing subcommand ({subs})")
             name, args = f"{name} {args[0]}", args[1:]
         if name not in self.commands:
-            raise UsageError(f"unknown command (try 'help')")
+            raise UsageError("unknown command (try 'help')")
         return self.commands[name], args
 
     def command(self, name: str, summary: str, example: str, *args: tuple,

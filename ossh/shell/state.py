@@ -3,13 +3,13 @@ plus the Context that commands receive: state, a lazily created client, the list
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .paths import RemotePath, local_path, resolve
+from .progress import no_progress
 
 FORMATS = ("text", "json")
 
@@ -48,10 +48,6 @@ def _no(question: str) -> bool:
     return False
 
 
-def _no_progress(label: str, total: int | None):
-    return contextlib.nullcontext(None)
-
-
 @dataclass
 class Context:
     """What a command runs with. Side effects come in through these fields so tests can swap them."""
@@ -60,7 +56,7 @@ class Context:
     cache: Any = None                          # completion.ListingCache, dropped per prefix on change
     interactive: bool = False
     confirm: Callable[[str], bool] = _no      # asks a yes/no question (interactive only)
-    progress: Callable[[str, int | None], Any] = _no_progress   # context manager giving progress(done, total) or None
+    progress: Callable[[str, int | None], Any] = no_progress   # -> context manager of progress(done, total)
     stdin: Any = None                         # binary stream for `put -`
     endpoint_label: str = ""
     profile: str = "default"
@@ -71,10 +67,6 @@ class Context:
         if self._client is None:
             self._client = self.client_factory()
         return self._client
-
-    @property
-    def client_ready(self) -> bool:
-        return self._client is not None
 
     def binary_stdin(self):
         return self.stdin if self.stdin is not None else sys.stdin.buffer

@@ -49,7 +49,8 @@ def test_dash_commands_may_fail(ossh, client, bucket):
     r = ossh(input=f"-rm oss://{bucket}/nothing\n-frob\nmkbucket {bucket}-made\n")
     assert r.returncode == 0
     lines = r.stderr.splitlines()
-    assert lines[0].startswith("ossh: line 1: rm: ") and lines[1] == "ossh: line 2: frob: unknown command (try 'help')"
+    assert lines[0].startswith("ossh: line 1: rm: ")
+    assert lines[1] == "ossh: line 2: frob: unknown command (try 'help')"
     assert f"{bucket}-made" in [b.name for b in client.iter_buckets()]
 
 

@@ -90,7 +90,8 @@ def test_split_partial_for_completion():
     assert split("ls ").trailing_space and split("ls x").commands[-1][-1].start == 3
 
 
-@pytest.mark.parametrize("word", ["plain", "with space", "it's", 'say "hi"', "中文 键", "$HOME", "a;b", "", "#x"])
+@pytest.mark.parametrize("word", ["plain", "with space", "it's", 'say "hi"', "中文 键", "$HOME", "a;b", "", "#x",
+                                  "back\\slash"])
 def test_quote_round_trips(word):
     assert split_commands(f"cmd {quote(word)}") == [["cmd", word]]
     assert split_commands(join(["cmd", word, "z"])) == [["cmd", word, "z"]]

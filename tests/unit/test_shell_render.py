@@ -44,7 +44,8 @@ def test_table_streams_from_a_generator():
 
 
 def test_json_lines():
-    out = render([Table(COLS, ROWS), Message("done", {"count": 2}), Message("plain"), Record([("Size", 5)])], "json")
+    results = [Table(COLS, ROWS), Message("done", {"count": 2}), Message("plain"), Record([("Size", 5)])]
+    out = render(results, "json")
     objs = [json.loads(line) for line in out.splitlines()]
     assert objs[0] == {"size": 5, "last_modified": "2024-05-06T07:08:09Z", "name": "a.txt"}
     assert objs[2:] == [{"count": 2}, {"message": "plain"}, {"Size": 5}]

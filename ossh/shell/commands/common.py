@@ -77,6 +77,13 @@ def is_nonempty_prefix(ctx: Context, path: RemotePath) -> bool:
     return bool(page.objects or page.prefixes)
 
 
+def settle(ctx: Context, path: RemotePath) -> RemotePath:
+    """A path typed without its trailing / names a prefix when no object has that key but keys exist below."""
+    if path.is_prefix or ctx.client.object_exists(path.bucket, path.key) or not is_nonempty_prefix(ctx, path):
+        return path
+    return path.as_prefix()
+
+
 def chunks(items: Iterable, size: int = BATCH) -> Iterator[list]:
     it = iter(items)
     while batch := list(itertools.islice(it, size)):

@@ -45,7 +45,8 @@ def help_(ctx, a):
 
 
 @command("set", "Show or change a setting (format text|json).", "set format json",
-         arg("name", nargs="?", choices=sorted(SETTINGS), metavar="NAME"), arg("value", nargs="?", metavar="VALUE"),
+         arg("name", nargs="?", choices=sorted(SETTINGS), metavar="NAME"),
+         arg("value", nargs="?", metavar="VALUE"),
          complete=(tuple(SETTINGS), FORMATS))
 def set_(ctx, a):
     st = ctx.state

@@ -65,7 +65,8 @@ _ID_ARGS = (arg("key", metavar="KEY"), arg("upload_id", nargs="?", metavar="UPLO
             arg("--upload_id", "--upload-id", dest="upload_id_option", help=HIDDEN))
 
 
-@command("mpu parts", "List the parts an upload holds so far.", "mpu parts big.iso 0004B9894A22E5B1888A1E29F823****",
+@command("mpu parts", "List the parts an upload holds so far.",
+         "mpu parts big.iso 0004B9894A22E5B1888A1E29F823****",
          *_ID_ARGS, complete=("remote", "upload_id"))
 def mpu_parts(ctx, a):
     path = in_bucket(ctx, a.key)

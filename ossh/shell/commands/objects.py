@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from ..paths import RemotePath
 from ..registry import ACLS, HIDDEN, OBJECT_ACLS, CommandError, UsageError, arg, command
-from ..render import human_size
 from ..results import Column, Message, Record, Table
-from .common import (delete_under, expand, in_bucket, is_nonempty_prefix, plural, remote, walk)
+from .common import delete_under, expand, in_bucket, is_nonempty_prefix, plural, remote, settle, walk
 
 
 def _targets(ctx, texts: list[str]) -> list[tuple[RemotePath, bool]]:
@@ -53,8 +52,7 @@ def _copy_pairs(ctx, a):
     if matches is None:
         if src.bucket is None or not src.key:
             raise UsageError(f"{a.src}: give an object or a prefix")
-        if not src.is_prefix and not ctx.client.object_exists(src.bucket, src.key) and is_nonempty_prefix(ctx, src):
-            src = src.as_prefix()
+        src = settle(ctx, src)
         matches_paths = [(src, src.is_prefix)]
     else:
         matches_paths = [(e.path, e.is_prefix) for e in matches]
@@ -128,11 +126,13 @@ def stat(ctx, a):
 def du(ctx, a):
     path = remote(ctx, a.path)
     prefixes = ([RemotePath(b.name) for b in ctx.client.iter_buckets()] if path.is_root
-                else [path if path.is_prefix or not is_nonempty_prefix(ctx, path) else path.as_prefix()])
+                else [settle(ctx, path)])
     rows = []
     for p in prefixes:
         size = count = 0
         for s in walk(ctx, p):
+            if not p.is_prefix and s.key != p.key:   # du of one object: not the keys it prefixes
+                continue
             size += s.size
             count += 1
         rows.append({"uri": p.uri(), "size": size, "objects": count})

@@ -7,7 +7,7 @@ from ..paths import RemotePath
 from ..registry import CommandError, OBJECT_ACLS, UsageError, arg, command
 from ..render import human_size
 from ..results import Message, Stream
-from .common import expand, in_bucket, is_nonempty_prefix, parse_meta, remote, walk
+from .common import expand, in_bucket, parse_meta, settle, walk
 
 
 def _dest_key(dest: RemotePath, name: str, into: bool) -> RemotePath:
@@ -104,9 +104,7 @@ def _sources(ctx, texts: list[str]):
     for text in texts:
         matches = expand(ctx, text)
         if matches is None:
-            path = in_bucket(ctx, text)
-            if not path.is_prefix and is_nonempty_prefix(ctx, path) and not ctx.client.object_exists(path.bucket, path.key):
-                path = path.as_prefix()
+            path = settle(ctx, in_bucket(ctx, text))
             yield path, path.is_prefix, None
         else:
             for e in matches:
