@@ -69,6 +69,9 @@ def test_put_get_cat_roundtrip(sh, client, bucket, tmp_path):
     sh.ok("put hello.txt renamed.txt --content-type text/x-test --meta owner=me --acl public-read")
     assert client.get_object(bucket, "docs/my file.txt").read() == b"spaces"
     assert client.get_object(bucket, "docs/中文.txt").read() == "汉字".encode()
+    sh.ok("put hello.txt docs")                      # an existing prefix named without its /
+    assert client.get_object(bucket, "docs/hello.txt").read() == b"hello\n"
+    client.delete_object(bucket, "docs/hello.txt")
     meta = client.head_object(bucket, "renamed.txt")
     assert meta.content_type == "text/x-test" and meta.metadata == {"owner": "me"}
     assert client.get_object_acl(bucket, "renamed.txt") == "public-read"
@@ -150,6 +153,9 @@ def test_cp_mv_across_buckets(sh, client, bucket):
     client.create_bucket(other)
     _tree(client, bucket, ["src.txt", "tree/a", "tree/b/c"])
     sh.ok(f"cd oss://{bucket}")
+    sh.ok("cp src.txt tree")                          # an existing prefix without its /: into it
+    assert client.get_object(bucket, "tree/src.txt").read() == b"body of src.txt"
+    client.delete_object(bucket, "tree/src.txt")
     sh.ok("cp src.txt copy.txt")
     assert client.get_object(bucket, "copy.txt").read() == b"body of src.txt"
     sh.ok(f"cp src.txt oss://{other}/in/")

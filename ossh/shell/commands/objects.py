@@ -47,7 +47,7 @@ def rm(ctx, a):
 
 
 def _copy_pairs(ctx, a):
-    src, dst = remote(ctx, a.src), in_bucket(ctx, a.dst)
+    src, dst = remote(ctx, a.src), settle(ctx, in_bucket(ctx, a.dst))   # an existing prefix: copy into it
     matches = expand(ctx, a.src)
     if matches is None:
         if src.bucket is None or not src.key:

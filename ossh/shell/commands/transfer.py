@@ -46,6 +46,8 @@ def _put_tree(ctx, a, root: str, dest: RemotePath):
 def put(ctx, a):
     sources, dest_text = (a.paths[:-1], a.paths[-1]) if len(a.paths) > 1 else (a.paths, "")
     dest = in_bucket(ctx, dest_text)
+    if dest_text not in ("", "-") and sources != ["-"]:
+        dest = settle(ctx, dest)     # an existing prefix named without its /: upload into it
     many = len(sources) > 1
     for src in sources:
         if src == "-":
