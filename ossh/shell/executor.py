@@ -58,6 +58,8 @@ class Executor:
             self.out.flush()
         except ExitShell:
             return Outcome.EXIT
+        except BrokenPipeError:
+            raise                  # the reader left (`| head`): the command line ends quietly
         except KeyboardInterrupt:
             self._report(where, name, "cancelled")
             self.ctx.state.last_result = f"{name}: cancelled"

@@ -24,8 +24,8 @@ def terminal_progress(label: str, total: int | None):
         counter = bar(label=label, total=total)
 
         def update(done: int, new_total: int | None = None) -> None:
-            with lock:
-                counter.items_completed = done
+            with lock:   # parts finish out of order: the bar never moves backwards
+                counter.items_completed = max(done, counter.items_completed)
                 if new_total:
                     counter.total = new_total
             bar.invalidate()

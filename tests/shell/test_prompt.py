@@ -236,3 +236,20 @@ def test_interactive_rm_r_asks(term, client, bucket):
         t.wait_for("removed 1 object", source=t.shell.out.getvalue)
     term.run(script)
     assert not client.object_exists(bucket, "p/1")
+
+
+def test_progress_bar_on_a_terminal():
+    from ossh.shell.progress import MIN_BAR_BYTES, terminal_progress
+    screen = Screen()
+    with create_pipe_input() as inp:
+        with create_app_session(input=inp, output=KnownHeightOutput(screen, lambda: Size(30, 100), term="xterm")):
+            with terminal_progress("put small", 10) as progress:
+                assert progress is None                # too small for a bar
+            with terminal_progress("put big.iso", 4 * MIN_BAR_BYTES) as progress:
+                workers = [threading.Thread(target=progress, args=(n * MIN_BAR_BYTES, None)) for n in (1, 2, 4)]
+                for w in workers:
+                    w.start()
+                for w in workers:
+                    w.join()
+    text = screen.text()
+    assert "put big.iso" in text and "100.0%" in text and "put small" not in text
