@@ -277,3 +277,22 @@ def test_rm_r_beyond_one_delete_request(sh, client, bucket):
     _tree(client, bucket, keys)
     assert sh.ok(f"rm -r oss://{bucket}/many/") == f"removed 1001 objects under oss://{bucket}/many/\n"
     assert list(client.iter_objects(bucket)) == []
+
+
+def test_multipart_by_hand(sh, client, bucket, tmp_path):
+    first = os.urandom(100 * 1024)
+    (tmp_path / "part1").write_bytes(first)
+    sh.ok(f"cd oss://{bucket}")
+    uid = sh.ok("init manual.bin").strip()                           # osscmd name of mpu init
+    assert "part 1 of" in sh.ok(f"mpu upload-part manual.bin {uid} 1 part1")
+    sh.ok(f"uploadpartfromstring oss://{bucket}/manual.bin --upload_id={uid} --part_number=2 --data=tail")
+    assert "PART_NUMBER must be" in sh.fails(f"mpu upload-part manual.bin {uid} 0 --data x")
+    assert "either LOCAL or --data" in sh.fails(f"mpu upload-part manual.bin {uid} 3")
+    assert "completed" in sh.ok(f"mpu complete manual.bin {uid}")
+    assert client.get_object(bucket, "manual.bin").read() == first + b"tail"
+    uid2 = client.init_multipart_upload(bucket, "other.bin")
+    (tmp_path / "p").write_bytes(b"abc")
+    sh.ok(f"upff p oss://{bucket}/other.bin --upload_id {uid2} --part_number 1")
+    assert [p.size for p in client.iter_parts(bucket, "other.bin", uid2)] == [3]
+    empty = client.init_multipart_upload(bucket, "empty.bin")
+    assert "holds no parts" in sh.fails(f"mpu complete empty.bin {empty}")

@@ -1,6 +1,7 @@
 """Multipart uploads: mpu ls, mpu parts, mpu abort, mpu init."""
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, timezone
 
@@ -107,6 +108,59 @@ def mpu_abort(ctx, a):
         n += 1
     return Message(f"aborted {plural(n, 'upload')} under {path.uri()}",
                    {"action": "abort", "uri": path.uri(), "count": n})
+
+
+def upload_part(ctx, key_text: str, upload_id: str, number: int, data, size: int) -> Message:
+    """Upload one part (the shared body of `mpu upload-part` and osscmd's upff/upfs)."""
+    path = in_bucket(ctx, key_text)
+    if path.is_prefix:
+        raise UsageError(f"{key_text}: give a key, not a prefix")
+    with ctx.progress(f"part {number}", size) as progress:
+        part = ctx.client.upload_part(path.bucket, path.key, upload_id, number, data, progress=progress)
+    return Message(f"part {number} of {upload_id}: {size} bytes, ETag {part.etag}",
+                   {"uri": path.uri(), "upload_id": upload_id, "part_number": number, "etag": part.etag,
+                    "size": size})
+
+
+@command("mpu upload-part", "Upload one part of an upload from a local file (or --data TEXT).",
+         "mpu upload-part big.iso 0004B9894A22E5B1888A1E29F823**** 1 big.iso.000",
+         arg("key", metavar="KEY"), arg("upload_id", metavar="UPLOAD_ID"),
+         arg("part_number", type=int, metavar="PART_NUMBER"), arg("local", nargs="?", metavar="LOCAL"),
+         arg("--data", metavar="TEXT", help="the part's bytes, given as text"),
+         complete=("remote", "upload_id", (), "local"))
+def mpu_upload_part(ctx, a):
+    return part_from(ctx, a.key, a.upload_id, a.part_number, a.local, a.data)
+
+
+def part_from(ctx, key_text, upload_id, number, local, text):
+    if (local is None) == (text is None):
+        raise UsageError("give either LOCAL or --data")
+    if not 1 <= number <= 10000:
+        raise UsageError("PART_NUMBER must be between 1 and 10000")
+    if text is not None:
+        data = text.encode()
+        return upload_part(ctx, key_text, upload_id, number, data, len(data))
+    path = ctx.state.local(local)
+    try:
+        with open(path, "rb") as f:
+            return upload_part(ctx, key_text, upload_id, number, f, os.path.getsize(path))
+    except FileNotFoundError:
+        raise CommandError(f"{local}: no such local file") from None
+
+
+@command("mpu complete", "Complete an upload from the parts it holds.",
+         "mpu complete big.iso 0004B9894A22E5B1888A1E29F823****", *_ID_ARGS, complete=("remote", "upload_id"))
+def mpu_complete(ctx, a):
+    from ossh.client.models import PartResult   # the client is loaded by now; start-up stays light
+    path = in_bucket(ctx, a.key)
+    uid = _upload_id(a)
+    parts = [PartResult(p.part_number, p.etag, p.size) for p in ctx.client.iter_parts(path.bucket, path.key, uid)]
+    if not parts:
+        raise CommandError(f"{uid}: the upload holds no parts yet")
+    done = ctx.client.complete_multipart_upload(path.bucket, path.key, uid, parts)
+    ctx.changed(path)
+    return Message(f"completed {path.uri()} ({plural(len(parts), 'part')}, ETag {done.etag})",
+                   {"uri": path.uri(), "upload_id": uid, "parts": len(parts), "etag": done.etag})
 
 
 @command("mpu init", "Start a multipart upload and print its id.", "mpu init big.iso",
