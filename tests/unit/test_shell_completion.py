@@ -45,7 +45,7 @@ def test_command_names_and_subcommands(cache):
     st = ShellState()
     assert texts("mkb", st, cache) == ["mkbucket"]
     assert {"ls", "lls", "lcd", "lpwd"} <= set(texts("l", st, cache))
-    assert texts("mpu ", st, cache) == ["abort", "init", "ls", "parts"]
+    assert texts("mpu ", st, cache) == ["abort", "complete", "init", "ls", "parts", "upload-part"]
     assert texts("help rmb", st, cache) == ["rmbucket"]
     assert texts("nosuchcommand x", st, cache) == []
 

@@ -90,7 +90,7 @@ def test_executor_runs_local_commands_without_a_client():
     (["ls", "--bogus"], "ossh: ls: unrecognized arguments: --bogus"),
     (["set", "format", "xml"], "ossh: set: format must be one of text, json"),
     (["cd", "-"], "ossh: cd: no previous location"),
-    (["mpu"], "ossh: mpu: missing subcommand (abort, init, ls, parts)"),
+    (["mpu"], "ossh: mpu: missing subcommand (abort, complete, init, ls, parts, upload-part)"),
     (["mpu", "abort", "--older-than", "3d"], "ossh: mpu abort: --older-than goes with --all"),
     (["lcd", "/no/such/dir"], "ossh: lcd: /no/such/dir: not a local directory"),
     (["help", "nope"], "ossh: help: no such command: nope"),
