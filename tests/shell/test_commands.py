@@ -296,3 +296,18 @@ def test_multipart_by_hand(sh, client, bucket, tmp_path):
     assert [p.size for p in client.iter_parts(bucket, "other.bin", uid2)] == [3]
     empty = client.init_multipart_upload(bucket, "empty.bin")
     assert "holds no parts" in sh.fails(f"mpu complete empty.bin {empty}")
+
+
+def test_local_listing_and_cp_globs(sh, client, bucket, tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "f.bin").write_bytes(b"12345")
+    assert sh.ok("lls").split() == ["f.bin", "sub/"]
+    long = sh.ok("lls -l f.bin").split()
+    assert long[0] == "5" and long[-1] == "f.bin"
+    sh.ok("lcd sub")
+    assert sh.ok("lpwd").strip() == str(tmp_path / "sub")
+    sh.ok("lcd ..")
+    assert "no such local file" in sh.fails("lls nothing")
+    _tree(client, bucket, ["a.log", "b.log", "c.txt"])
+    sh.ok(f"cd oss://{bucket}; cp *.log old/")
+    assert sorted(s.key for s in client.iter_objects(bucket, prefix="old/")) == ["old/a.log", "old/b.log"]
