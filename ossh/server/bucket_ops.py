@@ -114,7 +114,7 @@ def _token_encode(marker: str) -> str:
 
 def _token_decode(token: str) -> str:
     try:
-        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        return base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise invalid_argument("The continuation token is not valid.", "continuation-token", token) from None
 

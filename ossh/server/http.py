@@ -39,6 +39,11 @@ class OssHTTPServer(ThreadingHTTPServer):
         self.conn_lock = threading.Lock()
         super().__init__(address, OssRequestHandler)
 
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return   # the client went away (or was shut down by stop()): nothing to report
+        super().handle_error(request, client_address)
+
     def close_connections(self) -> None:
         """Wake keep-alive connections blocked waiting for a next request, so their threads end."""
         with self.conn_lock:
@@ -54,6 +59,7 @@ class OssRequestHandler(BaseHTTPRequestHandler):
     server_version = "AliyunOSS"
     sys_version = ""
     timeout = 300
+    disable_nagle_algorithm = True   # headers and body leave in separate writes: no 40 ms delayed-ACK stalls
     server: OssHTTPServer
 
     def setup(self):

@@ -7,7 +7,7 @@ import binascii
 import hashlib
 from urllib.parse import unquote
 
-from .bucket_ops import check_acl, encoder
+from .bucket_ops import STORAGE_CLASSES, check_acl, encoder
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .object_read import check_conditions
@@ -26,6 +26,8 @@ def attrs_from_headers(app, req: Request) -> ObjectAttrs:
         raise invalid_argument("User metadata is over 8 KB.", "x-oss-meta-*", "")
     acl = check_acl(req.header("x-oss-object-acl") or "default", OBJECT_ACLS, "x-oss-object-acl")
     storage_class = req.header("x-oss-storage-class") or app.store.require_bucket(req.bucket).storage_class
+    if storage_class not in STORAGE_CLASSES:
+        raise invalid_argument("Invalid storage class.", "x-oss-storage-class", storage_class)
     return ObjectAttrs(req.header("content-type") or "application/octet-stream",
                        {k: v for k, v in req.headers_with_prefix("").items() if k in _STORED_HEADERS},
                        meta, acl, storage_class)

@@ -1,0 +1,184 @@
+"""Embedded server throughput: PUT and GET of one large object and of many small ones, the server in its own
+process (`python -m ossh serve`), next to `cp` of the same file on the same disk.
+
+    python bench/server_throughput.py [--size-mib 1024] [--small 1000] [--dir DIR]
+
+The client is plain requests (1 MiB send blocks) signed with ossh.client.auth, so the figures are the
+server's. The server fsyncs every body before answering; `cp` does not, so `cp + fsync` is shown as well.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ossh.client.auth import Credentials, SignableRequest, SignerV4  # noqa: E402
+from ossh.client.crc import Crc64  # noqa: E402
+
+BLOCK = 1 << 20
+CREDS = Credentials("bench-ak", "bench-sk")
+SIGNER = SignerV4("cn-hangzhou")
+
+
+class BigBlocks(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["blocksize"] = BLOCK
+        super().init_poolmanager(*args, **kwargs)
+
+
+def start_server(root: Path) -> tuple[subprocess.Popen, str]:
+    env = {**os.environ, "OSS_ACCESS_KEY_ID": CREDS.access_key_id, "OSS_ACCESS_KEY_SECRET": CREDS.access_key_secret}
+    proc = subprocess.Popen([sys.executable, "-m", "ossh", "serve", "--port", "0", "--root", str(root)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline().strip()
+    if not line.startswith("endpoint: "):
+        proc.kill()
+        raise SystemExit(f"server did not start: {line!r}")
+    return proc, line.split(" ", 1)[1]
+
+
+def request(session, endpoint, method, bucket, key=None, **kwargs):
+    req = SignableRequest(method, bucket, key, {}, dict(kwargs.pop("headers", {})))
+    SIGNER.sign(req, CREDS)
+    url = f"{endpoint}/{bucket}/" + (quote(key, safe="/") if key else "")
+    resp = session.request(method, url, headers=req.headers, **kwargs)
+    if resp.status_code >= 300:
+        raise SystemExit(f"{method} {key}: {resp.status_code} {resp.text[:300]}")
+    return resp
+
+
+def timed(fn) -> float:
+    """Seconds for fn(), starting from a clean page cache state (os.sync) so that one step's writeback
+    does not throttle the next."""
+    os.sync()
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def best(fn, runs: int) -> float:
+    return min(timed(fn) for _ in range(runs))
+
+
+def make_source(path: Path, size: int) -> int:
+    crc = Crc64()
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            block = os.urandom(min(BLOCK * 8, left))
+            crc.update(block)
+            f.write(block)
+            left -= len(block)
+    return crc.value
+
+
+def cp_rates(src: Path, work: Path, runs: int) -> tuple[float, float]:
+    """`cp`, and `cp` followed by an fsync of the copy (the durability the server gives every PUT)."""
+    dst = work / "cp.out"
+
+    def cp():
+        dst.unlink(missing_ok=True)
+        subprocess.run(["cp", str(src), str(dst)], check=True)
+
+    def cp_fsync():
+        cp()
+        fd = os.open(dst, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+    rates = best(cp, runs), best(cp_fsync, runs)
+    dst.unlink()
+    return rates
+
+
+def large(session, endpoint, src: Path, work: Path, size: int, crc: int, runs: int):
+    """Best PUT, GET into memory, and GET into a file on the same disk (seconds)."""
+    def put():
+        with open(src, "rb") as f:
+            resp = request(session, endpoint, "PUT", "bench", "large.bin", data=f)
+        if int(resp.headers["x-oss-hash-crc64ecma"]) != crc:
+            raise SystemExit("CRC mismatch after PUT")
+    out = work / "get.out"
+
+    def get(sink):
+        got = 0
+        with request(session, endpoint, "GET", "bench", "large.bin", stream=True) as resp:
+            for chunk in resp.iter_content(BLOCK):
+                sink(chunk)
+                got += len(chunk)
+        if got != size:
+            raise SystemExit("short GET")
+
+    def get_to_file():
+        with open(out, "wb") as f:
+            get(f.write)
+    times = best(put, runs), best(lambda: get(len), runs), best(get_to_file, runs)
+    out.unlink()
+    return times
+
+
+def small(session, endpoint, count: int, size: int) -> tuple[float, float]:
+    body = os.urandom(size)
+    put_s = timed(lambda: [request(session, endpoint, "PUT", "bench", f"small/{i:05d}", data=body)
+                           for i in range(count)])
+    get_s = timed(lambda: [request(session, endpoint, "GET", "bench", f"small/{i:05d}").content
+                           for i in range(count)])
+    return put_s, get_s
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--small", type=int, default=1000)
+    parser.add_argument("--small-size", type=int, default=4096)
+    parser.add_argument("--dir", type=Path, default=None, help="work directory (default: a temp dir)")
+    parser.add_argument("--runs", type=int, default=2, help="best of this many runs per step")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="ossh-bench-", dir=args.dir))
+    size = args.size_mib * BLOCK
+    proc = None
+    try:
+        src = work / "source.bin"
+        crc = make_source(src, size)
+        cp_s, cp_sync_s = cp_rates(src, work, args.runs)
+        proc, endpoint = start_server(work / "root")
+        session = requests.Session()
+        session.mount("http://", BigBlocks())
+        request(session, endpoint, "PUT", "bench")
+        put_s, get_s, get_file_s = large(session, endpoint, src, work, size, crc, args.runs)
+        sput_s, sget_s = small(session, endpoint, args.small, args.small_size)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(30)
+        shutil.rmtree(work, ignore_errors=True)
+    mb = size / 1e6
+
+    def line(label, seconds, ref=None):
+        rate = mb / seconds
+        ratios = f"   {cp_s / seconds:5.0%} of cp, {cp_sync_s / seconds:5.0%} of cp + fsync" if ref else ""
+        print(f"{label:<22}{rate:8.0f} MB/s{ratios}")
+    print(f"work dir: {work.parent}; object {args.size_mib} MiB; best of {args.runs}")
+    line("cp", cp_s)
+    line("cp + fsync", cp_sync_s)
+    line("server PUT", put_s, True)
+    line("server GET (memory)", get_s, True)
+    line("server GET (to file)", get_file_s, True)
+    n = args.small
+    print(f"{n} x {args.small_size} B  PUT {n / sput_s:7.0f} objects/s   GET {n / sget_s:7.0f} objects/s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
