@@ -87,32 +87,35 @@ def _run(args, settings: Settings, stack: contextlib.ExitStack) -> int:
     factory = ClientFactory(settings, stack)
     state = ShellState(format="json" if args.json else "text")
     ctx = Context(state, factory, endpoint_label=factory.label, profile=settings.profile)
-    interactive = not (args.command or args.commands is not None or args.batch_file) and sys.stdin.isatty()
-    tty_out = sys.stdout.isatty()
-    executor = Executor(ctx, color=tty_out and not args.json, debug=args.debug)
+    stdin_tty = sys.stdin is not None and sys.stdin.isatty()
+    batch = args.commands is not None or args.batch_file or not (args.command or stdin_tty)
+    # colour and progress bars only for a person at a terminal: never in batch mode
+    on_terminal = not batch and sys.stdout.isatty()
+    executor = Executor(ctx, color=on_terminal and not args.json, debug=args.debug)
+    if on_terminal and sys.stderr.isatty():
+        from .shell.progress import terminal_progress
+        ctx.progress = terminal_progress
     if args.command:
-        if tty_out and sys.stderr.isatty():
-            from .shell.progress import terminal_progress
-            ctx.progress = terminal_progress
         outcome = executor.run(args.command)
         return 0 if outcome in (Outcome.OK, Outcome.EXIT) else 1
-    if args.commands is not None:
-        from .shell.batch import run_string
-        return run_string(executor, args.commands)
-    if args.batch_file:
-        from .shell.batch import run_lines
-        try:
-            with open(args.batch_file, encoding="utf-8") as f:
-                return run_lines(executor, f)
-        except OSError as e:
-            sys.stderr.write(f"ossh: -b: {args.batch_file}: {e.strerror}\n")
-            return 1
-    if not interactive:
-        from .shell.batch import run_lines
-        return run_lines(executor, sys.stdin)
+    if batch:
+        return _batch(args, executor)
     from .shell import repl
-    from .shell.progress import terminal_progress
 
-    ctx.progress = terminal_progress
     ctx.client  # start the embedded server (and say so) before the first prompt
     return repl.run(executor, state_dir() / "history")
+
+
+def _batch(args, executor) -> int:
+    from .shell.batch import run_lines, run_string
+
+    if args.commands is not None:
+        return run_string(executor, args.commands)
+    if not args.batch_file:
+        return run_lines(executor, sys.stdin or ())     # no standard input at all: nothing to do
+    try:
+        with open(args.batch_file, encoding="utf-8") as f:
+            return run_lines(executor, f)
+    except OSError as e:
+        sys.stderr.write(f"ossh: -b: {args.batch_file}: {e.strerror}\n")
+        return 1
