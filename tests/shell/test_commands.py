@@ -33,7 +33,7 @@ def test_navigation(sh, client, bucket):
 
 
 def test_ls_forms(sh, client, bucket):
-    _tree(client, bucket, ["a.txt", "b.log", "dir/b.txt", "dir/sub/c.txt", "dir2/x"])
+    _tree(client, bucket, ["a.txt", "b.log", "dir/", "dir/b.txt", "dir/sub/c.txt", "dir2/x"])
     sh.ok(f"cd oss://{bucket}")
     assert sh.ok("ls").split() == ["a.txt", "b.log", "dir/", "dir2/"]
     assert sh.ok("ls dir").split() == ["b.txt", "sub/"]          # a prefix named without its /

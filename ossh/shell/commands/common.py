@@ -42,7 +42,7 @@ def children(ctx: Context, prefix: RemotePath, head: str = "") -> Iterator[Entry
     for item in ctx.client.iter_objects(prefix.bucket, prefix=prefix.key + head, delimiter="/"):
         if isinstance(item, str):
             yield Entry(RemotePath(prefix.bucket, item))
-        else:
+        elif item.key != prefix.key:     # a "directory marker" object is the level itself, not an entry
             yield Entry(RemotePath(prefix.bucket, item.key), item)
 
 

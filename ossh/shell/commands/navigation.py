@@ -76,7 +76,8 @@ def _listing(ctx, a, path: RemotePath, text: str, title):
         return Table(columns, [{"name": path.uri(), "type": "prefix", "uri": path.uri(), "key": path.key}],
                      title, human=a.h)
     if a.r:
-        rows = (_object_row(Entry(RemotePath(path.bucket, s.key), s), path) for s in walk(ctx, path))
+        rows = (_object_row(Entry(RemotePath(path.bucket, s.key), s), path) for s in walk(ctx, path)
+                if s.key != path.key)
     else:
         rows = (_object_row(e, path) for e in children(ctx, path))
     return Table(columns, rows, title, human=a.h)
