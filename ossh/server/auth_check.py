@@ -71,9 +71,9 @@ def _claim(req: SignableRequest, region: str, now: float) -> _Claim | None:
         if scheme == "OSS":
             return _v1_header(req, rest, now)
         if scheme == "OSS4-HMAC-SHA256":
-            return _v4(req, _fields(rest), region, now, presigned=False)
+            return _v4(req, _fields(rest, "="), region, now, presigned=False)
         if scheme == "OSS2":
-            return _v2(req, _fields(rest), now, presigned=False)
+            return _v2(req, _fields(rest, ":"), now, presigned=False)
         raise invalid_argument("Authorization header is invalid.", "Authorization", scheme)
     if "OSSAccessKeyId" in params or "Signature" in params:
         return _v1_presigned(req, now)
@@ -87,11 +87,11 @@ def _claim(req: SignableRequest, region: str, now: float) -> _Claim | None:
     return None
 
 
-def _fields(text: str) -> dict[str, str]:
-    """`Credential=a/b, Signature=c` in either SDK's spacing; names as OSS2/V4 headers spell them."""
+def _fields(text: str, sep: str) -> dict[str, str]:
+    """`Credential=a/b, Signature=c` (V4, either SDK's spacing) or `AccessKeyId:a,Signature:c` (OSS2)."""
     fields = {}
     for item in text.split(","):
-        name, _, value = item.strip().partition("=")
+        name, _, value = item.strip().partition(sep)
         fields[name.strip()] = value.strip()
     return fields
 
