@@ -124,6 +124,8 @@ def test_put_multipart_and_stdin(sh, client, bucket, tmp_path):
 def test_rm(sh, client, bucket):
     _tree(client, bucket, ["a.txt", "b.txt", "keep.log", "d/1", "d/2", "d/e/3"])
     sh.ok(f"cd oss://{bucket}")
+    assert "no such object" in sh.fails("rm a.txt missing.txt")     # checked before anything goes
+    assert client.object_exists(bucket, "a.txt")
     assert sh.ok("rm a.txt") == f"removed oss://{bucket}/a.txt\n"
     assert "no such object" in sh.fails("rm a.txt")
     sh.ok("rm -f a.txt")

@@ -4,19 +4,31 @@ from __future__ import annotations
 from ..paths import RemotePath
 from ..registry import ACLS, HIDDEN, OBJECT_ACLS, CommandError, UsageError, arg, command
 from ..results import Column, Message, Record, Table
-from .common import delete_under, expand, in_bucket, is_nonempty_prefix, plural, remote, settle, walk
+from .common import (chunks, delete_under, expand, in_bucket, is_nonempty_prefix, plural, remote, settle,
+                     walk)
 
 
-def _targets(ctx, texts: list[str]) -> list[tuple[RemotePath, bool]]:
-    """(path, is_prefix) for each argument, globs expanded."""
+def _targets(ctx, texts: list[str]) -> list[tuple[RemotePath, bool, bool]]:
+    """(path, is_prefix, known to exist) for each argument, globs expanded."""
     out = []
     for text in texts:
         matches = expand(ctx, text)
         if matches is None:
-            out.append((p := in_bucket(ctx, text), p.is_prefix))
+            out.append((p := in_bucket(ctx, text), p.is_prefix, False))
         else:
-            out.extend((e.path, e.is_prefix) for e in matches)
+            out.extend((e.path, e.is_prefix, True) for e in matches)
     return out
+
+
+def _delete_keys(ctx, paths: list[RemotePath]):
+    """Delete objects, 1,000 keys a request per bucket."""
+    for bucket in dict.fromkeys(p.bucket for p in paths):
+        for batch in chunks(p.key for p in paths if p.bucket == bucket):
+            ctx.client.delete_objects(bucket, batch, quiet=True)
+            for key in batch:
+                path = RemotePath(bucket, key)
+                ctx.changed(path)
+                yield Message(f"removed {path.uri()}", {"action": "rm", "uri": path.uri(), "count": 1})
 
 
 @command("rm", "Remove objects (-r: everything under a prefix, 1,000 keys a request).",
@@ -25,25 +37,25 @@ def _targets(ctx, texts: list[str]) -> list[tuple[RemotePath, bool]]:
          arg("-f", action="store_true", help="no confirmation, no error for missing keys"),
          arg("paths", nargs="+", metavar="PATH"), complete=("remote",))
 def rm(ctx, a):
-    for path, is_prefix in _targets(ctx, a.paths):
-        if not is_prefix and not a.f and not ctx.client.object_exists(path.bucket, path.key):
+    objects = []
+    for path, is_prefix, exists in _targets(ctx, a.paths):
+        if not (is_prefix or exists or a.f or ctx.client.object_exists(path.bucket, path.key)):
             if a.r and is_nonempty_prefix(ctx, path):
                 path, is_prefix = path.as_prefix(), True
             else:
                 raise CommandError(f"{path.uri()}: no such object")
-        if is_prefix:
-            if not a.r:
-                raise CommandError(f"{path.uri()}: is a prefix (use -r)")
-            if ctx.interactive and not a.f and not ctx.confirm(f"remove everything under {path.uri()}?"):
-                yield Message(f"skipped {path.uri()}", {"action": "skip", "uri": path.uri()})
-                continue
-            n = delete_under(ctx, path)
-            yield Message(f"removed {plural(n, 'object')} under {path.uri()}",
-                          {"action": "rm", "uri": path.uri(), "count": n})
-        else:
-            ctx.client.delete_object(path.bucket, path.key)
-            ctx.changed(path)
-            yield Message(f"removed {path.uri()}", {"action": "rm", "uri": path.uri(), "count": 1})
+        if not is_prefix:
+            objects.append(path)
+            continue
+        if not a.r:
+            raise CommandError(f"{path.uri()}: is a prefix (use -r)")
+        if ctx.interactive and not a.f and not ctx.confirm(f"remove everything under {path.uri()}?"):
+            yield Message(f"skipped {path.uri()}", {"action": "skip", "uri": path.uri()})
+            continue
+        n = delete_under(ctx, path)
+        yield Message(f"removed {plural(n, 'object')} under {path.uri()}",
+                      {"action": "rm", "uri": path.uri(), "count": n})
+    yield from _delete_keys(ctx, objects)
 
 
 def _copy_pairs(ctx, a):
