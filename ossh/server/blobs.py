@@ -1,25 +1,44 @@
 """Object bodies on disk: streamed to a temporary file (MD5 + CRC-64 on the fly), fsynced, renamed into place.
 
-File names come from random ids, never from keys, so no key can reach outside the store.
+File names come from random ids, never from keys, so no key can reach outside the store. An object's body is
+one file or, after a multipart upload, its part files in order (no copy at Complete). A file that readers still
+hold is removed only when the last of them lets go.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import queue
 import threading
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ossh.client.crc import Crc64, crc64_combine
+from ossh.client.crc import Crc64
 
 from .errors import OssServerError
 
 BLOCK = 1 << 20
 
 DEPTH = 4   # blocks in flight between the receiving thread and the MD5 thread
+
+
+def encode_pieces(pieces: list[tuple[str, int]]) -> str:
+    """The `body` column: a body id, or a JSON list of [id, size] for a body made of several files."""
+    return pieces[0][0] if len(pieces) == 1 else json.dumps(pieces)
+
+
+def decode_pieces(body: str, size: int) -> list[tuple[str, int]]:
+    if body.startswith("["):
+        return [(piece_id, n) for piece_id, n in json.loads(body)]
+    return [(body, size)]
+
+
+def body_ids(body: str) -> list[str]:
+    return [piece_id for piece_id, _ in decode_pieces(body, 0)]
 
 
 class _BackgroundMd5:
@@ -67,6 +86,9 @@ class BlobStore:
         self.data = root / "data"
         self.tmp = root / "tmp"
         self.tmp.mkdir(parents=True, exist_ok=True)
+        self._held: Counter = Counter()
+        self._doomed: set[str] = set()
+        self._lock = threading.Lock()
         for i in range(256):
             (self.data / f"{i:02x}").mkdir(parents=True, exist_ok=True)
 
@@ -137,10 +159,41 @@ class BlobStore:
     def discard(self, staged: Staged) -> None:
         staged.path.unlink(missing_ok=True)
 
-    def remove(self, *body_ids: str) -> None:
-        for body_id in body_ids:
-            if body_id:
-                self.path(body_id).unlink(missing_ok=True)
+    def remove(self, *ids: str) -> None:
+        """Delete body files now, or when the last reader holding one releases it."""
+        with self._lock:
+            for body_id in ids:
+                if self._held[body_id]:
+                    self._doomed.add(body_id)
+                else:
+                    self.path(body_id).unlink(missing_ok=True)
+
+    def hold(self, ids: list[str]) -> None:
+        with self._lock:
+            self._held.update(ids)
+
+    def release(self, ids: list[str]) -> None:
+        with self._lock:
+            self._held.subtract(ids)
+            for body_id in ids:
+                if self._held[body_id] <= 0:
+                    del self._held[body_id]
+                    if body_id in self._doomed:
+                        self._doomed.discard(body_id)
+                        self.path(body_id).unlink(missing_ok=True)
+
+    def segments(self, pieces: list[tuple[str, int]], offset: int, length: int):
+        """(open file, offset, count) for the byte range [offset, offset+length) of a body, piece by piece."""
+        start = 0
+        for body_id, size in pieces:
+            end = start + size
+            if length > 0 and end > offset:
+                skip = max(0, offset - start)
+                count = min(size - skip, length)
+                with self.open(body_id) as f:
+                    yield f, skip, count
+                offset, length = offset + count, length - count
+            start = end
 
     def open(self, body_id: str):
         return open(self.path(body_id), "rb", buffering=0)
@@ -151,34 +204,25 @@ class BlobStore:
         os.link(self.path(body_id), self.path(new_id))
         return new_id
 
-    def copy_range(self, body_id: str, offset: int, length: int) -> Staged:
+    def copy_range(self, pieces: list[tuple[str, int]], offset: int, length: int) -> Staged:
         """A staged copy of part of a body, hashed as it is read (UploadPartCopy, copy of an appendable)."""
-        with self.open(body_id) as src:
-            src.seek(offset)
-            remaining = [length]
+        segments = self.segments(pieces, offset, length)
+        current = {"file": None, "left": 0}
 
-            def readinto(view):
-                n = src.readinto(view[:remaining[0]]) if remaining[0] else 0
-                remaining[0] -= n
-                return n
+        def readinto(view):
+            while current["left"] == 0:
+                segment = next(segments, None)
+                if segment is None:
+                    return 0
+                current["file"], skip, current["left"] = segment
+                current["file"].seek(skip)
+            n = current["file"].readinto(view[:current["left"]])
+            current["left"] -= n
+            return n
+        try:
             return self.receive(readinto, length, limit=length)
-
-    def concat(self, pieces: list[tuple[str, int, int]]) -> Staged:
-        """Join bodies (id, size, crc) into one staged file with copy_file_range; CRCs combine, no re-read."""
-        path = self._temp()
-        crc, total = 0, 0
-        with open(path, "wb") as out:
-            try:
-                for body_id, size, piece_crc in pieces:
-                    with self.open(body_id) as src:
-                        _copy_all(src.fileno(), out.fileno(), size)
-                    crc = crc64_combine(crc, piece_crc, size)
-                    total += size
-                os.fsync(out.fileno())
-            except BaseException:
-                path.unlink(missing_ok=True)
-                raise
-        return Staged(path, total, b"", crc)
+        finally:
+            segments.close()
 
     def append(self, body_id: str, offset: int, readinto, length: int | None, limit: int) -> tuple[int, int]:
         """Write a stream at `offset` of an appendable body in place; returns (bytes written, their CRC)."""
@@ -226,11 +270,3 @@ def _fill(readinto, view: memoryview) -> int:
         got += n
     return got
 
-
-def _copy_all(src_fd: int, dst_fd: int, size: int) -> None:
-    remaining = size
-    while remaining:
-        n = os.copy_file_range(src_fd, dst_fd, min(remaining, 1 << 30))
-        if n == 0:
-            raise OssServerError("InternalError", "A stored part is shorter than recorded.", status=500)
-        remaining -= n

@@ -130,7 +130,7 @@ class Response:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
-    file: object = None              # an open file sent with sendfile instead of `body`
+    stream: object = None            # a HeldBody whose segments go out with sendfile instead of `body`
     offset: int = 0
     length: int = 0
 

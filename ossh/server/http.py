@@ -105,8 +105,8 @@ class OssRequestHandler(BaseHTTPRequestHandler):
         try:
             self._send(resp, request_id)
         finally:
-            if resp.file is not None:
-                resp.file.close()
+            if resp.stream is not None:
+                resp.stream.close()
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _dispatch
 
@@ -154,7 +154,7 @@ class OssRequestHandler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("x-oss-request-id", request_id)
-        length = resp.length if resp.file is not None else len(resp.body)
+        length = resp.length if resp.stream is not None else len(resp.body)
         if "Content-Length" not in headers:
             self.send_header("Content-Length", str(length))
         if self.close_connection:
@@ -162,9 +162,9 @@ class OssRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if head or resp.status in (204, 304):
             return
-        if resp.file is not None:
-            if resp.length:
-                self.connection.sendfile(resp.file, resp.offset, resp.length)
+        if resp.stream is not None:
+            for f, offset, count in resp.stream.segments(resp.offset, resp.length):
+                self.connection.sendfile(f, offset, count)
         elif resp.body:
             self.wfile.write(resp.body)
 

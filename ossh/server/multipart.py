@@ -1,10 +1,13 @@
-"""Multipart uploads in the store: parts as body files, Complete concatenates them into one object body."""
+"""Multipart uploads in the store: parts as body files; Complete hands the listed parts' files to the object
+as its pieces, so it costs no copy whatever the object's size."""
 from __future__ import annotations
 
 import hashlib
 import json
 import time
 import uuid
+
+from ossh.client.crc import Crc64
 
 from .blobs import Staged
 from .errors import OssServerError
@@ -72,23 +75,30 @@ class Multipart:
         for part in chosen[:-1]:
             if part["size"] < MIN_PART:
                 raise OssServerError("EntityTooSmall", PartNumber=str(part["part_number"]))
-        staged = self.store.blobs.concat([(p["body"], p["size"], int(p["crc64"])) for p in chosen])
+        crc = Crc64()
+        for part in chosen:
+            crc.combine(int(part["crc64"]), part["size"])
         digest = hashlib.md5(b"".join(bytes.fromhex(p["etag"]) for p in chosen)).hexdigest().upper()
         attrs = ObjectAttrs(upload["content_type"], json.loads(upload["headers"]), json.loads(upload["meta"]),
                             upload["acl"], upload["storage_class"])
+        pieces = [(p["body"], p["size"]) for p in chosen]
+        kept = {p["body"] for p in chosen}
         leftovers: list[str] = []
 
         def finish(conn):
-            # The upload must still exist in the transaction that publishes the object: a concurrent
-            # Complete or Abort makes this one fail rather than publish twice.
+            # Checked in the transaction that publishes the object: a concurrent Complete or Abort makes this
+            # one fail rather than publish twice, and a part re-uploaded meanwhile fails it too.
             self.upload(bucket, key, upload_id, conn)
-            leftovers.extend(r["body"] for r in conn.execute(
-                "DELETE FROM parts WHERE upload_id=? RETURNING body", (upload_id,)))
+            now = {r["body"] for r in conn.execute("SELECT body FROM parts WHERE upload_id=?", (upload_id,))}
+            if not kept <= now:
+                raise OssServerError("InvalidPart", "A part changed while the upload was being completed.")
+            conn.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
             conn.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
+            leftovers.extend(now - kept)
 
-        body_id = self.store.blobs.place(staged)
-        record = self.store.put_body(bucket, key, body_id, staged.size, f"{digest}-{len(chosen)}", staged.crc,
-                                     "Multipart", attrs, forbid_overwrite, before_commit=finish)
+        record = self.store.put_body(bucket, key, pieces, crc.length, f"{digest}-{len(chosen)}", crc.value,
+                                     "Multipart", attrs, forbid_overwrite, before_commit=finish,
+                                     discard_on_error=False)
         self.store.blobs.remove(*leftovers)
         return record
 

@@ -43,7 +43,14 @@ def upload_part(app, req: Request) -> Response:
 
 
 def _upload_part_copy(app, req, upload_id, number) -> Response:
-    src = copy_source(app, req)
+    held = copy_source(app, req)
+    try:
+        return _copy_part(app, req, upload_id, number, held.record)
+    finally:
+        held.close()
+
+
+def _copy_part(app, req, upload_id, number, src) -> Response:
     first, last = 0, src.size - 1
     raw = req.header("x-oss-copy-source-range")
     if raw:
@@ -53,7 +60,7 @@ def _upload_part_copy(app, req, upload_id, number) -> Response:
             last = min(int(match.group(2)), src.size - 1) if match.group(2) else src.size - 1
         if not match or first > last:
             raise invalid_argument("The copy source range is not valid.", "x-oss-copy-source-range", raw)
-    staged = app.store.blobs.copy_range(src.body, first, last - first + 1)
+    staged = app.store.blobs.copy_range(src.pieces, first, last - first + 1)
     etag = app.multipart.put_part(req.bucket, req.key, upload_id, number, staged)
     body = document("CopyPartResult", [("LastModified", iso_time(src.mtime)), ("ETag", f'"{etag}"')])
     return Response.xml(body, headers={"ETag": f'"{etag}"', "x-oss-hash-crc64ecma": str(staged.crc)})

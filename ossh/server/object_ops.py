@@ -74,7 +74,7 @@ def write_headers(record) -> dict[str, str]:
 
 
 def copy_source(app, req: Request):
-    """The record named by x-oss-copy-source, after checking the requester may read it."""
+    """The body named by x-oss-copy-source (a HeldBody: close it), after checking the requester may read it."""
     raw = req.header("x-oss-copy-source")
     path = unquote(raw.split("?", 1)[0]).lstrip("/")
     src_bucket, _, src_key = path.partition("/")
@@ -82,9 +82,13 @@ def copy_source(app, req: Request):
         raise invalid_argument("Copy Source must mention the source bucket and key.", "x-oss-copy-source", raw)
     bucket = app.store.require_bucket(src_bucket)
     app.authorize(req, "read", bucket, src_key)
-    record = app.store.require(src_bucket, src_key)
-    check_conditions(req, record, prefix="x-oss-copy-source-", not_modified_status=412)
-    return record
+    held = app.store.open_body(src_bucket, src_key)
+    try:
+        check_conditions(req, held.record, prefix="x-oss-copy-source-", not_modified_status=412)
+    except BaseException:
+        held.close()
+        raise
+    return held
 
 
 def put_or_copy_object(app, req: Request) -> Response:
@@ -100,7 +104,14 @@ def put_or_copy_object(app, req: Request) -> Response:
 
 
 def copy_object(app, req: Request) -> Response:
-    src = copy_source(app, req)
+    held = copy_source(app, req)
+    try:
+        return _copy(app, req, held.record)
+    finally:
+        held.close()
+
+
+def _copy(app, req: Request, src) -> Response:
     directive = (req.header("x-oss-metadata-directive") or "COPY").upper()
     if directive not in ("COPY", "REPLACE"):
         raise invalid_argument("Invalid metadata directive.", "x-oss-metadata-directive", directive)
@@ -108,9 +119,9 @@ def copy_object(app, req: Request) -> Response:
     if directive == "COPY":
         attrs.content_type, attrs.headers, attrs.meta = src.attrs.content_type, src.attrs.headers, src.attrs.meta
     forbid = _forbid_overwrite(app, req)
-    body_id, etag = app.store.copy_body(src)
+    pieces, etag = app.store.copy_body(src)
     obj_type = "Normal" if src.type == "Appendable" else src.type
-    record = app.store.put_body(req.bucket, req.key, body_id, src.size, etag, src.crc64, obj_type, attrs, forbid)
+    record = app.store.put_body(req.bucket, req.key, pieces, src.size, etag, src.crc64, obj_type, attrs, forbid)
     body = document("CopyObjectResult", [("ETag", f'"{record.etag}"'), ("LastModified", iso_time(record.mtime))])
     return Response.xml(body, headers=write_headers(record))
 

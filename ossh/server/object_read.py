@@ -94,7 +94,8 @@ def _byte_range(header: str, size: int, standard: bool) -> tuple[int, int] | Non
 
 
 def _read(app, req: Request, head: bool) -> Response:
-    record, body = app.store.open_body(req.bucket, req.key)
+    body = app.store.open_body(req.bucket, req.key)
+    record = body.record
     try:
         check_conditions(req, record)
         headers = object_headers(record)
@@ -117,7 +118,7 @@ def _read(app, req: Request, head: bool) -> Response:
     if head:
         body.close()
         return Response(status, headers)
-    return Response(status, headers, file=body, offset=offset, length=length)
+    return Response(status, headers, stream=body, offset=offset, length=length)
 
 
 def get_object(app, req: Request) -> Response:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ossh.client.crc import crc64_combine
 
-from .blobs import BlobStore, Staged
+from .blobs import BlobStore, Staged, body_ids, decode_pieces, encode_pieces
 from .db import Database
 from .errors import OssServerError
 
@@ -45,13 +45,32 @@ class ObjectAttrs:
 class ObjectRecord:
     bucket: str
     key: str
-    body: str
+    body: str                 # the body column: one id, or pieces (see blobs.encode_pieces)
     size: int
     etag: str
     crc64: int
     type: str
     attrs: ObjectAttrs
     mtime: float
+
+    @property
+    def pieces(self) -> list[tuple[str, int]]:
+        return decode_pieces(self.body, self.size)
+
+
+class HeldBody:
+    """An object's body files, kept on disk (even if the object is replaced meanwhile) until closed."""
+
+    def __init__(self, blobs: BlobStore, record: ObjectRecord):
+        self.blobs, self.record, self.ids = blobs, record, body_ids(record.body)
+
+    def segments(self, offset: int, length: int):
+        return self.blobs.segments(self.record.pieces, offset, length)
+
+    def close(self) -> None:
+        if self.ids:
+            self.blobs.release(self.ids)
+            self.ids = []
 
 
 def object_from_row(row) -> ObjectRecord:
@@ -75,8 +94,11 @@ class Store:
         self.recovered = self._recover()
 
     def _recover(self) -> int:
-        referenced = {r[0] for r in self.db.query("SELECT body FROM objects UNION SELECT body FROM parts")}
-        return self.blobs.cleanup(referenced)
+        return self.blobs.cleanup(self.referenced_bodies())
+
+    def referenced_bodies(self) -> set[str]:
+        rows = self.db.query("SELECT body FROM objects UNION SELECT body FROM parts")
+        return {body_id for row in rows for body_id in body_ids(row[0])}
 
     def close(self) -> None:
         self.db.close()
@@ -139,15 +161,17 @@ class Store:
             raise OssServerError("NoSuchKey", Key=key)
         return record
 
-    def open_body(self, bucket: str, key: str):
-        """(record, open file): retried because an overwrite may remove the body between lookup and open."""
-        for _ in range(5):
+    def open_body(self, bucket: str, key: str) -> HeldBody:
+        """The object's body, held so that a concurrent overwrite or delete cannot remove it mid-read."""
+        while True:
             record = self.require(bucket, key)
-            try:
-                return record, self.blobs.open(record.body)
-            except FileNotFoundError:
-                continue
-        raise OssServerError("InternalError", "The object changed too often while being read.", status=500)
+            held = HeldBody(self.blobs, record)
+            self.blobs.hold(held.ids)
+            # Held before re-checking: if the row still names these files, no writer can have removed them.
+            row = self.db.one("SELECT body FROM objects WHERE bucket=? AND key=?", (bucket, key.encode("utf-8")))
+            if row is not None and row["body"] == record.body:
+                return held
+            held.close()
 
     def put_staged(self, bucket: str, key: str, staged: Staged, attrs: ObjectAttrs,
                    forbid_overwrite: bool = False, etag: str | None = None, obj_type: str = "Normal") -> ObjectRecord:
@@ -155,9 +179,13 @@ class Store:
         return self.put_body(bucket, key, body_id, staged.size, etag or md5_etag(staged.md5), staged.crc,
                              obj_type, attrs, forbid_overwrite)
 
-    def put_body(self, bucket: str, key: str, body_id: str, size: int, etag: str, crc: int, obj_type: str,
-                 attrs: ObjectAttrs, forbid_overwrite: bool, before_commit=None) -> ObjectRecord:
-        """Publish a body already in the store as `key`; `before_commit(conn)` runs in the same transaction."""
+    def put_body(self, bucket: str, key: str, body: str | list[tuple[str, int]], size: int, etag: str, crc: int,
+                 obj_type: str, attrs: ObjectAttrs, forbid_overwrite: bool, before_commit=None,
+                 discard_on_error: bool = True) -> ObjectRecord:
+        """Publish body files already in the store as `key` (a body id, or pieces in order);
+        `before_commit(conn)` runs in the same transaction. On failure the files are removed unless
+        `discard_on_error` is False (they still belong to someone else, e.g. an upload's parts)."""
+        body_id = body if isinstance(body, str) else encode_pieces(body)
         record = ObjectRecord(bucket, key, body_id, size, etag, crc, obj_type, attrs, time.time())
         try:
             with self.db.write() as conn:
@@ -174,18 +202,19 @@ class Store:
                               attrs.storage_class, attrs.acl, attrs.content_type, json.dumps(attrs.headers),
                               json.dumps(attrs.meta), record.mtime))
         except BaseException:
-            self.blobs.remove(body_id)
+            if discard_on_error:
+                self.blobs.remove(*body_ids(body_id))
             raise
         if old is not None:
-            self.blobs.remove(old["body"])
+            self.blobs.remove(*body_ids(old["body"]))
         return record
 
-    def copy_body(self, src: ObjectRecord) -> tuple[str, str]:
-        """A private body for a copy of `src`, and its ETag (a hard link unless the source can still grow)."""
+    def copy_body(self, src: ObjectRecord) -> tuple[list[tuple[str, int]], str]:
+        """Private body files for a copy of `src`, and its ETag: hard links, unless the source can still grow."""
         if src.type != "Appendable":
-            return self.blobs.link(src.body), src.etag
-        staged = self.blobs.copy_range(src.body, 0, src.size)
-        return self.blobs.place(staged), md5_etag(staged.md5)
+            return [(self.blobs.link(piece_id), size) for piece_id, size in src.pieces], src.etag
+        staged = self.blobs.copy_range(src.pieces, 0, src.size)
+        return [(self.blobs.place(staged), staged.size)], md5_etag(staged.md5)
 
     def delete(self, bucket: str, keys: list[str]) -> None:
         encoded = [k.encode("utf-8") for k in keys]
@@ -195,7 +224,7 @@ class Store:
                 row = conn.execute("DELETE FROM objects WHERE bucket=? AND key=? RETURNING body",
                                    (bucket, key)).fetchone()
                 if row is not None:
-                    bodies.append(row["body"])
+                    bodies += body_ids(row["body"])
         self.blobs.remove(*bodies)
 
     def set_object_acl(self, bucket: str, key: str, acl: str) -> None:

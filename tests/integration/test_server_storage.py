@@ -146,7 +146,7 @@ def test_kill_9_during_a_streaming_put_leaves_a_consistent_store(tmp_path):
         bucket = oss2.Bucket(oss2.Auth("ak", "sk"), srv.endpoint, "crash")
         assert bucket.get_object("big").read() == b"old version " * 1000
         assert not bucket.object_exists("new")
-        referenced = {r[0] for r in srv.store.db.query("SELECT body FROM objects")}
+        referenced = srv.store.referenced_bodies()
         on_disk = {p.name for p in (tmp_path / "data").rglob("*") if p.is_file()}
         assert on_disk == referenced
     check = sqlite3.connect(tmp_path / "meta.db").execute("PRAGMA integrity_check").fetchone()[0]
@@ -172,3 +172,47 @@ def test_orphans_from_a_crash_are_cleaned(tmp_path, partial):
         assert srv.store.recovered == (2 if partial else 1)
         assert not orphan.exists() and not any((tmp_path / "tmp").iterdir())
         assert oss2.Bucket(oss2.Auth("ak", "sk"), srv.endpoint, "store").get_object("k").read() == b"v"
+
+
+def _files(root: Path) -> set[str]:
+    return {p.name for p in (root / "data").rglob("*") if p.is_file()}
+
+
+def test_a_multipart_object_is_its_parts_without_a_copy(tmp_path):
+    part = 100 * 1024
+    data = os.urandom(3 * part - 7)
+    with LocalServer(tmp_path, credentials={"ak": "sk"}) as srv:
+        bucket = _bucket(srv)
+        upload_id = bucket.init_multipart_upload("mp").upload_id
+        infos = [oss2.models.PartInfo(n + 1, bucket.upload_part("mp", upload_id, n + 1,
+                                                                data[n * part:(n + 1) * part]).etag)
+                 for n in range(3)]
+        bucket.upload_part("mp", upload_id, 4, b"listed nowhere")
+        bucket.complete_multipart_upload("mp", upload_id, infos)
+        assert len(_files(tmp_path)) == 3                       # the three listed parts, nothing else
+        for first, last in ((0, part - 1), (part - 10, part + 10), (part + 5, 3 * part - 8), (2 * part, 2 * part)):
+            assert bucket.get_object("mp", byte_range=(first, last)).read() == data[first:last + 1]
+        bucket.copy_object("store", "mp", "copy")
+        upload_id = bucket.init_multipart_upload("from-copy").upload_id
+        piece = bucket.upload_part_copy("store", "mp", (part - 50, part + 49), "from-copy", upload_id, 1)
+        bucket.complete_multipart_upload("from-copy", upload_id, [oss2.models.PartInfo(1, piece.etag)])
+        bucket.delete_object("mp")
+        assert bucket.get_object("copy").read() == data
+        assert bucket.get_object("from-copy").read() == data[part - 50:part + 50]
+        bucket.batch_delete_objects(["copy", "from-copy"])
+        assert _files(tmp_path) == set()
+
+
+def test_a_body_being_read_outlives_its_deletion(tmp_path):
+    data = os.urandom(20 << 20)
+    with LocalServer(tmp_path, credentials={"ak": "sk"}) as srv:
+        bucket = _bucket(srv)
+        bucket.put_object("big", data)
+        reader = bucket.get_object("big")
+        head = reader.read(1 << 20)
+        bucket.put_object("big", b"replaced")        # the old body is released only when the reader ends
+        bucket.delete_object("big")
+        rest = reader.read()
+        assert head + rest == data
+        time.sleep(0.2)
+        assert _files(tmp_path) == set()
