@@ -141,7 +141,7 @@ class OssRequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise OssServerError("InvalidArgument", "Invalid Content-Length.")
         body = BodyReader(self.rfile, length, chunked)
-        headers = dict(self.headers.items())
+        headers = {name: _utf8(value) for name, value in self.headers.items()}
         return Request(self.command, bucket, req_key, params, headers, body, request_id, service_host)
 
     def _send(self, resp: Response, request_id: str) -> None:
@@ -152,7 +152,7 @@ class OssRequestHandler(BaseHTTPRequestHandler):
             # HEAD has no body: the error document travels base64-encoded in x-oss-err, as on OSS.
             headers = {**headers, "x-oss-err": base64.b64encode(resp.body).decode()}
         for name, value in headers.items():
-            self.send_header(name, value)
+            self.send_header(name, _wire(value))
         self.send_header("x-oss-request-id", request_id)
         length = resp.length if resp.stream is not None else len(resp.body)
         if "Content-Length" not in headers:
@@ -167,6 +167,23 @@ class OssRequestHandler(BaseHTTPRequestHandler):
                 self.connection.sendfile(f, offset, count)
         elif resp.body:
             self.wfile.write(resp.body)
+
+
+def _utf8(value: str) -> str:
+    """http.server decodes header bytes as latin-1; clients sign (and mean) UTF-8 text."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+def _wire(value: str) -> str:
+    """A header value as http.server will write it (latin-1): text beyond latin-1 goes out as UTF-8 bytes."""
+    try:
+        value.encode("latin-1")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8").decode("latin-1")
 
 
 def _request_id() -> str:

@@ -287,3 +287,13 @@ def _signed_for_raw_url(method, url, headers, creds):
                           dict(parse_qsl(query, keep_blank_values=True)), dict(headers))
     SignerV1().sign(req, creds)
     return req.headers
+
+
+def test_utf8_metadata_is_signed_and_returned_as_utf8(server, bkt):
+    req = SignableRequest("PUT", bkt, "meta", {}, {"x-oss-meta-city": "杭州"})
+    SignerV4(REGION).sign(req, Credentials(server.access_key_id, server.access_key_secret))
+    wire = {k: v.encode("utf-8") for k, v in req.headers.items()}    # requests sends bytes as they are
+    resp = requests.put(f"{server.endpoint}/{bkt}/meta", headers=wire, data=b"m")
+    assert resp.status_code == 200, resp.text
+    raw = call(server, "HEAD", bkt, "meta").headers["x-oss-meta-city"]
+    assert raw.encode("latin-1").decode("utf-8") == "杭州"

@@ -112,3 +112,9 @@ def test_uploader_and_downloader(v2_client, v2_bucket, tmp_path):
     target = tmp_path / "big.out"
     downloader.download_file(oss.GetObjectRequest(bucket=v2_bucket, key="big"), str(target))
     assert target.read_bytes() == data
+
+
+def test_non_ascii_metadata_roundtrip(v2_client, v2_bucket):
+    v2_client.put_object(oss.PutObjectRequest(bucket=v2_bucket, key="meta", body=b"m", metadata={"note": "ü é"}))
+    head = v2_client.head_object(oss.HeadObjectRequest(bucket=v2_bucket, key="meta"))
+    assert head.metadata["note"] == "ü é"
