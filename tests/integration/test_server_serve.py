@@ -6,6 +6,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import oss2
@@ -82,5 +83,32 @@ def test_port_in_use_is_a_one_line_error(tmp_path):
         done = subprocess.run([sys.executable, "ossh.py", "serve", "--port", port, "--root", str(tmp_path / "b")],
                               cwd=ROOT, capture_output=True, text=True, timeout=20)
         assert done.returncode == 1 and done.stderr.startswith("ossh: serve:") and "Traceback" not in done.stderr
+    finally:
+        stop(proc)
+
+
+def test_sigterm_lets_a_put_in_flight_finish(tmp_path):
+    proc, endpoint = start(["--root", str(tmp_path)], {"OSS_ACCESS_KEY_ID": "ak", "OSS_ACCESS_KEY_SECRET": "sk"})
+    bucket = oss2.Bucket(oss2.Auth("ak", "sk"), endpoint, "inflight")
+    try:
+        bucket.create_bucket()
+
+        def slow_body():
+            for i in range(10):
+                if i == 3:
+                    proc.send_signal(signal.SIGTERM)     # mid-request: the server stops accepting, not serving
+                time.sleep(0.05)
+                yield bytes([i]) * 100_000
+        result = bucket.put_object("k", slow_body())
+        assert result.status == 200
+    finally:
+        out = proc.stdout.read()
+        assert proc.wait(20) == 0 and "stopped" in out
+        proc.stdout.close()
+        proc.stderr.close()
+    proc, endpoint = start(["--root", str(tmp_path)], {"OSS_ACCESS_KEY_ID": "ak", "OSS_ACCESS_KEY_SECRET": "sk"})
+    try:
+        got = oss2.Bucket(oss2.Auth("ak", "sk"), endpoint, "inflight").get_object("k").read()
+        assert got == b"".join(bytes([i]) * 100_000 for i in range(10))
     finally:
         stop(proc)
