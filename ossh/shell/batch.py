@@ -1,5 +1,6 @@
 """Batch mode with sftp -b semantics: the first failing command stops the run with exit status 1,
-except commands written `-cmd`, which may fail; # comments and blank lines are skipped.
+except commands written `-cmd`, which may fail and let the run go on (the exit status is still 1,
+since 0 promises that every command succeeded); # comments and blank lines are skipped.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ CANCELLED_STATUS = 130
 
 def run_lines(executor: Executor, lines: Iterable[str]) -> int:
     """Run numbered lines; return the exit status (0 only when every command succeeded)."""
+    status = 0
     for number, line in enumerate(lines, 1):
         where = f"line {number}"
         try:
@@ -26,12 +28,14 @@ def run_lines(executor: Executor, lines: Iterable[str]) -> int:
                 words = [words[0][1:]] + words[1:]
             outcome = executor.run(words, where)
             if outcome is Outcome.EXIT:
-                return 0
+                return status
             if outcome is Outcome.CANCELLED:
                 return CANCELLED_STATUS
-            if outcome is Outcome.FAILED and not tolerant:
-                return 1
-    return 0
+            if outcome is Outcome.FAILED:
+                if not tolerant:
+                    return 1
+                status = 1
+    return status
 
 
 def run_string(executor: Executor, text: str) -> int:

@@ -47,11 +47,12 @@ def test_first_failure_aborts_with_line_number(ossh, client, bucket):
 
 def test_dash_commands_may_fail(ossh, client, bucket):
     r = ossh(input=f"-rm oss://{bucket}/nothing\n-frob\nmkbucket {bucket}-made\n")
-    assert r.returncode == 0
+    assert r.returncode == 1  # the run went on, but exit 0 would claim every command succeeded
     lines = r.stderr.splitlines()
     assert lines[0].startswith("ossh: line 1: rm: ")
     assert lines[1] == "ossh: line 2: frob: unknown command (try 'help')"
     assert f"{bucket}-made" in [b.name for b in client.iter_buckets()]
+    assert ossh(input=f"-ls oss://{bucket}/\npwd\n").returncode == 0
 
 
 def test_bad_arguments_and_quotes_fail_cleanly(ossh):
@@ -70,7 +71,7 @@ def test_c_and_b(ossh, bucket, tmp_path):
     batch = tmp_path / "cmds.txt"
     batch.write_text(f"mkbucket {bucket}-b\n-rmbucket {bucket}-absent\nls -d oss://{bucket}-b/\n")
     r = ossh("-b", str(batch))
-    assert r.returncode == 0 and r.stdout.splitlines()[-1] == f"oss://{bucket}-b/"
+    assert r.returncode == 1 and r.stdout.splitlines()[-1] == f"oss://{bucket}-b/"
     r = ossh("-b", str(tmp_path / "absent.txt"))
     assert r.returncode == 1 and "absent.txt" in r.stderr
 
