@@ -65,7 +65,12 @@ class BodyReader:
                 raise OssServerError("MalformedXML", "The XML you provided is too large.")
 
     def drain(self, limit: int) -> bool:
-        """Consume what is left (up to `limit` bytes) so the connection can serve another request."""
+        """Consume what is left (up to `limit` bytes) so the connection can serve another request;
+        False when the connection has to be closed instead."""
+        if self.done:
+            return True
+        if self.length is not None and self._left > limit:
+            return False   # not worth reading: the client may not even be sending it
         buf = memoryview(bytearray(1 << 16))
         total = 0
         try:

@@ -297,3 +297,36 @@ def test_utf8_metadata_is_signed_and_returned_as_utf8(server, bkt):
     assert resp.status_code == 200, resp.text
     raw = call(server, "HEAD", bkt, "meta").headers["x-oss-meta-city"]
     assert raw.encode("latin-1").decode("utf-8") == "杭州"
+
+
+def test_batch_delete_quiet_and_url_encoding(server, bkt):
+    for key in ("a b", "ü/x"):
+        call(server, "PUT", bkt, key, data=b"1")
+    body = ("<Delete><Quiet>{}</Quiet><Object><Key>a b</Key></Object><Object><Key>ü/x</Key></Object>"
+            "</Delete>")
+
+    def delete(quiet):
+        data = body.format(quiet).encode()
+        md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
+        return call(server, "POST", bkt, params={"delete": "", "encoding-type": "url"},
+                    headers={"Content-MD5": md5}, data=data)
+    loud = delete("false").text
+    assert "<Key>a%20b</Key>" in loud and "<Key>%C3%BC%2Fx</Key>" in loud
+    call(server, "PUT", bkt, "a b", data=b"1")
+    quiet = delete("true")
+    assert quiet.status_code == 200 and "<Deleted>" not in quiet.text
+    assert call(server, "HEAD", bkt, "a b").status_code == 404
+
+
+def test_single_put_over_5_gb_is_refused_before_the_body(server, bkt):
+    import socket
+    req = SignableRequest("PUT", bkt, "huge", {}, {})
+    SignerV1().sign(req, Credentials(server.access_key_id, server.access_key_secret))
+    host, port = server.endpoint.split("//")[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        head = "".join(f"{k}: {v}\r\n" for k, v in req.headers.items())
+        sock.sendall(f"PUT /{bkt}/huge HTTP/1.1\r\nHost: {host}:{port}\r\n{head}"
+                     f"Content-Length: {6 << 30}\r\n\r\n".encode() + b"x" * 1000)
+        reply = sock.recv(65536).decode()
+    assert reply.startswith("HTTP/1.1 400") and "<Code>EntityTooLarge</Code>" in reply
+    assert "Connection: close" in reply
