@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -94,11 +95,13 @@ class App:
         self._active = 0
         self._idle = threading.Condition()
 
-    def handle(self, req: Request) -> Response:
+    @contextmanager
+    def busy(self):
+        """Marks a request in progress (body sent included): stop() waits for these to finish."""
         with self._idle:
             self._active += 1
         try:
-            return self._handle(req)
+            yield
         finally:
             with self._idle:
                 self._active -= 1
@@ -108,7 +111,7 @@ class App:
         with self._idle:
             return self._idle.wait_for(lambda: self._active == 0, timeout)
 
-    def _handle(self, req: Request) -> Response:
+    def handle(self, req: Request) -> Response:
         validate_names(req)
         op = route(req)
         bucket = None

@@ -87,6 +87,10 @@ class OssRequestHandler(BaseHTTPRequestHandler):
         self._send(error_response(err, rid, self.server.app.host, None), rid)
 
     def _dispatch(self):
+        with self.server.app.busy():
+            self._serve_one()
+
+    def _serve_one(self):
         request_id = _request_id()
         app = self.server.app
         req = None
