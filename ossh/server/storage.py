@@ -6,6 +6,7 @@ that the next start deletes.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import threading
@@ -91,10 +92,23 @@ class Store:
         self.blobs = BlobStore(root)
         self.db = Database(root / "meta.db")
         self._append_lock = threading.Lock()
+        self._root_lock = open(root / "lock", "a")
         self.recovered = self._recover()
 
     def _recover(self) -> int:
-        return self.blobs.cleanup(self.referenced_bodies())
+        """Delete what a crash left behind, but only when no other server process shares this root: their
+        temp files and freshly placed bodies would look just like orphans. The shared lock held afterwards
+        keeps a later starter from cleaning under us."""
+        fd = self._root_lock.fileno()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            return 0
+        try:
+            return self.blobs.cleanup(self.referenced_bodies())
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_SH)
 
     def referenced_bodies(self) -> set[str]:
         rows = self.db.query("SELECT body FROM objects UNION SELECT body FROM parts")
@@ -102,6 +116,7 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+        self._root_lock.close()
 
     # ------------------------------------------------------------------ buckets
 

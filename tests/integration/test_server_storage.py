@@ -216,3 +216,16 @@ def test_a_body_being_read_outlives_its_deletion(tmp_path):
         assert head + rest == data
         time.sleep(0.2)
         assert _files(tmp_path) == set()
+
+
+def test_two_servers_can_share_a_root(tmp_path):
+    with LocalServer(tmp_path, credentials={"ak": "sk"}) as first:
+        in_flight = tmp_path / "tmp" / "being-written.tmp"
+        in_flight.write_bytes(b"a PUT the first server is still receiving")
+        with LocalServer(tmp_path, credentials={"ak": "sk"}) as second:
+            assert in_flight.exists() and second.store.recovered == 0
+            _bucket(first).put_object("k", b"from the first")
+            other = oss2.Bucket(oss2.Auth("ak", "sk"), second.endpoint, "store")
+            assert other.get_object("k").read() == b"from the first"
+    with LocalServer(tmp_path, credentials={"ak": "sk"}) as alone:
+        assert alone.store.recovered == 1 and not in_flight.exists()
