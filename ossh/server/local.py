@@ -68,7 +68,7 @@ class LocalServer:
         self.host = host
         self.port = port
         self.region = region
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.accounts, self.generated = resolve_accounts(self.root, credentials, accounts_file)
         self.store: Store | None = None
         self._httpd: OssHTTPServer | None = None

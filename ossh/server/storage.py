@@ -87,7 +87,7 @@ def md5_etag(digest: bytes) -> str:
 
 class Store:
     def __init__(self, root: Path):
-        root.mkdir(parents=True, exist_ok=True)
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.root = root
         self.blobs = BlobStore(root)
         self.db = Database(root / "meta.db")
