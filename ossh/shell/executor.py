@@ -55,6 +55,8 @@ class Executor:
             namespace = cmd.parse(args)
             renderer = Renderer(self.out, self.ctx.state.format, self.color)
             renderer.render(cmd.func(self.ctx, namespace))
+            if renderer.mid_line and self.ctx.interactive:
+                self.out.write("\n")     # else the next prompt would draw over the last line
             self.out.flush()
         except ExitShell:
             return Outcome.EXIT

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -32,6 +33,12 @@ def format_time(t: Any) -> str:
     return "" if t is None else str(t)
 
 
+def json_key(label: str) -> str:
+    """A record label as a JSON key, named like the other commands' fields: Last-Modified -> last_modified,
+    CRC-64 -> crc64."""
+    return re.sub(r"-(?=\d)", "", label).lower().replace("-", "_")
+
+
 def _json_value(v: Any) -> Any:
     if isinstance(v, datetime):
         return v.isoformat().replace("+00:00", "Z")
@@ -47,6 +54,7 @@ class Renderer:
         self.out = out
         self.fmt = fmt
         self.color = color
+        self.mid_line = False     # the last bytes written (by a Stream) did not end a line
 
     def render(self, result: Any) -> None:
         """Render None, one result, or an iterable of results (generators stream)."""
@@ -69,7 +77,7 @@ class Renderer:
 
     def _record(self, r: Record) -> None:
         if self.fmt == "json":
-            self._write_json(dict(r.fields))
+            self._write_json({json_key(k): v for k, v in r.fields})
             return
         width = max((len(k) for k, _ in r.fields), default=0)
         for k, v in r.fields:
@@ -83,6 +91,8 @@ class Renderer:
         self.out.flush()
         binary = getattr(self.out, "buffer", None)
         for chunk in s.chunks:
+            if chunk:
+                self.mid_line = not chunk.endswith(b"\n")
             if binary is not None:
                 binary.write(chunk)
             else:

@@ -39,6 +39,8 @@ def test_ls_forms(sh, client, bucket):
     assert sh.ok("ls dir").split() == ["b.txt", "sub/"]          # a prefix named without its /
     assert sh.ok("ls -r dir/").split() == ["b.txt", "sub/c.txt"]
     assert sh.ok("ls -d dir/").split() == [f"oss://{bucket}/dir/"]
+    assert sh.ok("ls -d dir").split() == [f"oss://{bucket}/dir/"]       # the prefix itself, not a key
+    assert sh.ok("ls -d a.txt").split() == ["a.txt"]
     assert sh.ok("ls *.txt").split() == ["a.txt"]
     assert sh.ok("ls d*").split() == ["dir/", "dir2/"]
     assert sh.ok("ls dir/?.txt").split() == ["b.txt"]
@@ -77,6 +79,9 @@ def test_put_get_cat_roundtrip(sh, client, bucket, tmp_path):
     assert client.get_object_acl(bucket, "renamed.txt") == "public-read"
     assert sh.ok("cat hello.txt") == "hello\n"
     assert sh.ok("cat 'docs/my file.txt'") == "spaces"
+    sh.ctx.interactive = True          # at the prompt a last line without newline gets one
+    assert sh.ok("cat 'docs/my file.txt'") == "spaces\n" and sh.ok("cat hello.txt") == "hello\n"
+    sh.ctx.interactive = False
     dest = tmp_path / "down"
     dest.mkdir()
     sh.ok("get docs/中文.txt down/")
@@ -180,9 +185,10 @@ def test_stat_du_acl_presign(sh, client, bucket):
     sh.ctx.state.format = "json"
     info = json.loads(sh.ok("stat f.txt"))
     meta = client.head_object(bucket, "f.txt")
-    assert info["Size"] == 5 and info["ETag"] == meta.etag and info["CRC-64"] == meta.crc64
-    assert info["Type"] == "Normal" and info["ACL"] == "default" and info["Metadata"] == {"k": "v"}
-    assert json.loads(sh.ok(f"stat oss://{bucket}/"))["Bucket"] == bucket
+    assert info["size"] == 5 and info["etag"] == meta.etag and info["crc64"] == meta.crc64
+    assert info["type"] == "Normal" and info["acl"] == "default" and info["metadata"] == {"k": "v"}
+    assert info["last_modified"].endswith("Z") and info["content_type"] == meta.content_type
+    assert json.loads(sh.ok(f"stat oss://{bucket}/"))["bucket"] == bucket
     du = json.loads(sh.ok("du logs/"))
     assert du == {"uri": f"oss://{bucket}/logs/", "size": 2 * len(b"body of logs/1"), "objects": 2}
     sh.ctx.state.format = "text"
@@ -193,6 +199,9 @@ def test_stat_du_acl_presign(sh, client, bucket):
     assert client.get_object_acl(bucket, "logs/2") == "private"
     sh.ok(f"acl oss://{bucket}/ public-read")
     assert client.get_bucket_acl(bucket) == "public-read"
+    sh.ok("cd logs")
+    assert sh.ok("acl") == f"oss://{bucket}/  public-read\n"     # no PATH: the current bucket
+    sh.ok("cd ..")
     assert "bucket ACL must be one of" in sh.fails(f"acl oss://{bucket}/ default")
     assert "invalid choice" in sh.fails("acl f.txt everyone")
     url = sh.ok("presign f.txt --expires 600").strip()

@@ -44,11 +44,12 @@ def test_table_streams_from_a_generator():
 
 
 def test_json_lines():
-    results = [Table(COLS, ROWS), Message("done", {"count": 2}), Message("plain"), Record([("Size", 5)])]
+    results = [Table(COLS, ROWS), Message("done", {"count": 2}), Message("plain"), Record([("Size", 5), ("CRC-64", 7), ("Last-Modified", T)])]
     out = render(results, "json")
     objs = [json.loads(line) for line in out.splitlines()]
     assert objs[0] == {"size": 5, "last_modified": "2024-05-06T07:08:09Z", "name": "a.txt"}
-    assert objs[2:] == [{"count": 2}, {"message": "plain"}, {"Size": 5}]
+    assert objs[2:] == [{"count": 2}, {"message": "plain"},
+                       {"size": 5, "crc64": 7, "last_modified": "2024-05-06T07:08:09Z"}]
 
 
 def test_record_and_colour():

@@ -67,7 +67,8 @@ def _listing(ctx, a, path: RemotePath, text: str, title):
         base = matches[0].path.parent
         return Table(columns, [_object_row(e, base) for e in matches], title, human=a.h)
     if not path.is_prefix:
-        if not a.d and is_nonempty_prefix(ctx, path):
+        # a prefix named without its /: ls lists it; ls -d shows it, unless an object has that very key
+        if is_nonempty_prefix(ctx, path) and not (a.d and ctx.client.object_exists(path.bucket, path.key)):
             path = path.as_prefix()
         else:
             meta = ctx.client.head_object(path.bucket, path.key)   # ObjectMeta reads like a summary

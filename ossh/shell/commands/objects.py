@@ -152,7 +152,7 @@ def du(ctx, a):
     return Table(cols, rows, human=a.h)
 
 
-@command("acl", "Show (one argument) or set (two) the ACL of a bucket or of objects.",
+@command("acl", "Show (one argument; none: the current bucket) or set (two) the ACL of a bucket or objects.",
          "acl photos/cat.jpg public-read",
          arg("path", nargs="?", default="", metavar="PATH"),
          arg("value", nargs="?", choices=OBJECT_ACLS, metavar="ACL"),
@@ -161,8 +161,12 @@ def du(ctx, a):
 def acl(ctx, a):
     value = a.value or a.acl_option
     c = ctx.client
-    matches = expand(ctx, a.path) if a.path else None
-    paths = [e.path for e in matches if not e.is_prefix] if matches else [in_bucket(ctx, a.path)]
+    if not a.path:      # no PATH: the current bucket (a prefix has no ACL of its own)
+        paths = [RemotePath(in_bucket(ctx, "").bucket)]
+    elif (matches := expand(ctx, a.path)) is not None:
+        paths = [e.path for e in matches if not e.is_prefix]
+    else:
+        paths = [in_bucket(ctx, a.path)]
     for path in paths:
         if not path.key:
             if value is None:
