@@ -1,4 +1,5 @@
 """Every shell command in-process against the embedded server, checked through the client."""
+import io
 import json
 import os
 import urllib.request
@@ -119,11 +120,36 @@ def test_put_multipart_and_stdin(sh, client, bucket, tmp_path):
     sh.ok(f"cd oss://{bucket}; put --multipart big.bin")
     meta = client.head_object(bucket, "big.bin")
     assert meta.size == 300_000 and meta.object_type == "Multipart"
-    import io
     sh.ctx.stdin = io.BytesIO(b"from stdin")
     sh.ok("put - piped.txt")
     assert client.get_object(bucket, "piped.txt").read() == b"from stdin"
     assert "give a key" in sh.fails("put - dir/")
+
+
+def test_put_stdin_above_a_part_is_multipart(sh, client, bucket):
+    from ossh.shell.commands.transfer import STDIN_PART
+    data = os.urandom(STDIN_PART + 12345)
+    sh.ctx.stdin = io.BufferedReader(io.BytesIO(data), buffer_size=4096)    # short reads, like a pipe
+    sh.ok(f"put - oss://{bucket}/stream.bin")
+    meta = client.head_object(bucket, "stream.bin")
+    assert meta.size == len(data) and meta.object_type == "Multipart"
+    assert client.get_object(bucket, "stream.bin").read() == data
+    assert not list(client.iter_uploads(bucket))
+
+    class Interrupted(io.RawIOBase):      # Ctrl-C arrives once the first part has gone up
+        def __init__(self):
+            self.left = STDIN_PART + 1
+
+        def readinto(self, b):
+            if self.left <= 0:
+                raise KeyboardInterrupt
+            n = min(len(b), self.left)
+            b[:n] = bytes(n)
+            self.left -= n
+            return n
+    sh.ctx.stdin = Interrupted()
+    assert sh.executor.run(["put", "-", f"oss://{bucket}/cut.bin"]).value == "cancelled"
+    assert not client.object_exists(bucket, "cut.bin") and not list(client.iter_uploads(bucket))
 
 
 def test_rm(sh, client, bucket):

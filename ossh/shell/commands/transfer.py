@@ -1,6 +1,7 @@
 """Moving bytes between the local machine and OSS: put, get, cat."""
 from __future__ import annotations
 
+import contextlib
 import os
 
 from ..paths import RemotePath
@@ -24,6 +25,40 @@ def _upload(ctx, a, local: str, dest: RemotePath):
     ctx.changed(dest)
     return Message(f"{local} -> {dest.uri()} ({human_size(size)})",
                    {"action": "put", "local": local, "uri": dest.uri(), "size": size})
+
+
+STDIN_PART = 32 << 20   # standard input is read a part at a time: one PUT below this, multipart above
+
+
+def _read_part(stream, size: int) -> bytes:
+    """Up to size bytes (fewer only at the end of the stream; pipes return short reads)."""
+    chunks, left = [], size
+    while left and (chunk := stream.read(left)):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _put_stdin(ctx, a, dest: RemotePath) -> None:
+    """Upload standard input of unknown length; memory stays at one part whatever the size. Parts double
+    in size every 1,000 so that the 10,000-part limit is far away; a failure aborts the upload."""
+    c, stream = ctx.client, ctx.binary_stdin()
+    kwargs = dict(content_type=a.content_type, metadata=parse_meta(a.meta), acl=a.acl)
+    body = _read_part(stream, STDIN_PART)
+    if len(body) < STDIN_PART and not a.multipart:
+        c.put_object(dest.bucket, dest.key, body, **kwargs)
+        return
+    upload_id = c.init_multipart_upload(dest.bucket, dest.key, **kwargs)
+    try:
+        parts = []
+        while body or not parts:
+            parts.append(c.upload_part(dest.bucket, dest.key, upload_id, len(parts) + 1, body))
+            body = _read_part(stream, STDIN_PART << (len(parts) // 1000))
+        c.complete_multipart_upload(dest.bucket, dest.key, upload_id, parts)
+    except BaseException:       # Ctrl-C included: no half-finished upload stays behind
+        with contextlib.suppress(Exception):     # the first failure is the one to report
+            c.abort_multipart_upload(dest.bucket, dest.key, upload_id)
+        raise
 
 
 def _put_tree(ctx, a, root: str, dest: RemotePath):
@@ -53,8 +88,7 @@ def put(ctx, a):
         if src == "-":
             if dest.is_prefix:
                 raise UsageError("put -: give a key to store standard input under")
-            ctx.client.put_object(dest.bucket, dest.key, ctx.binary_stdin(), content_type=a.content_type,
-                                  metadata=parse_meta(a.meta), acl=a.acl)
+            _put_stdin(ctx, a, dest)
             ctx.changed(dest)
             yield Message(f"- -> {dest.uri()}", {"action": "put", "local": "-", "uri": dest.uri()})
             continue
