@@ -152,6 +152,23 @@ def test_put_stdin_above_a_part_is_multipart(sh, client, bucket):
     assert not client.object_exists(bucket, "cut.bin") and not list(client.iter_uploads(bucket))
 
 
+def test_cp_above_the_copy_limit_goes_part_by_part(sh, client, bucket, monkeypatch):
+    from ossh.shell.commands import objects
+    monkeypatch.setattr(objects, "COPY_LIMIT", 250_000)      # CopyObject's 1 GB, scaled down
+    monkeypatch.setattr(objects, "COPY_PART", 110_000)   # parts >= 100 KiB
+    data = os.urandom(250_001)
+    client.put_object(bucket, "big.bin", data, content_type="application/x-big", metadata={"k": "v"})
+    client.put_object(bucket, "small.bin", b"small")
+    sh.ok(f"cd oss://{bucket}; cp big.bin copy.bin; cp '[bs]*.bin' tree/")
+    for key in ("copy.bin", "tree/big.bin"):
+        meta = client.head_object(bucket, key)
+        assert meta.object_type == "Multipart" and meta.size == len(data)
+        assert meta.content_type == "application/x-big" and meta.metadata == {"k": "v"}
+        assert client.get_object(bucket, key).read() == data
+    assert client.head_object(bucket, "tree/small.bin").object_type == "Normal"
+    assert not list(client.iter_uploads(bucket))
+
+
 def test_rm(sh, client, bucket):
     _tree(client, bucket, ["a.txt", "b.txt", "keep.log", "d/1", "d/2", "d/e/3"])
     sh.ok(f"cd oss://{bucket}")

@@ -1,14 +1,13 @@
 """Moving bytes between the local machine and OSS: put, get, cat."""
 from __future__ import annotations
 
-import contextlib
 import os
 
 from ..paths import RemotePath
 from ..registry import CommandError, OBJECT_ACLS, UsageError, arg, command
 from ..render import human_size
 from ..results import Message, Stream
-from .common import expand, in_bucket, parse_meta, settle, walk
+from .common import expand, in_bucket, multipart_upload, parse_meta, settle, walk
 
 
 def _dest_key(dest: RemotePath, name: str, into: bool) -> RemotePath:
@@ -48,17 +47,12 @@ def _put_stdin(ctx, a, dest: RemotePath) -> None:
     if len(body) < STDIN_PART and not a.multipart:
         c.put_object(dest.bucket, dest.key, body, **kwargs)
         return
-    upload_id = c.init_multipart_upload(dest.bucket, dest.key, **kwargs)
-    try:
+    with multipart_upload(ctx, dest, **kwargs) as upload_id:
         parts = []
         while body or not parts:
             parts.append(c.upload_part(dest.bucket, dest.key, upload_id, len(parts) + 1, body))
             body = _read_part(stream, STDIN_PART << (len(parts) // 1000))
         c.complete_multipart_upload(dest.bucket, dest.key, upload_id, parts)
-    except BaseException:       # Ctrl-C included: no half-finished upload stays behind
-        with contextlib.suppress(Exception):     # the first failure is the one to report
-            c.abort_multipart_upload(dest.bucket, dest.key, upload_id)
-        raise
 
 
 def _put_tree(ctx, a, root: str, dest: RemotePath):
