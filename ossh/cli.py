@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["serve"]:
         from ossh.server.serve import main as serve
         return serve(argv[1:])
+    # osscmd spelled the flag --debug=true / --debug=false
+    argv = [{"--debug=true": "--debug"}.get(a, a) for a in argv if a != "--debug=false"]
     args = _parser().parse_args(argv)
     settings = resolve({"endpoint": args.endpoint, "region": args.region,
                         "access_key_id": args.access_key_id, "access_key_secret": args.access_key_secret})

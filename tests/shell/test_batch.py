@@ -135,6 +135,10 @@ def test_debug_shows_traceback_only_when_asked(ossh):
     r = ossh("--debug", "cat", "oss://no-such-bucket-zz/k")
     assert r.returncode == 1 and "Traceback" in r.stderr
     assert r.stderr.splitlines()[-1].startswith("ossh: cat: ")
+    r = ossh("--debug=true", "cat", "oss://no-such-bucket-zz/k")     # osscmd's spelling
+    assert r.returncode == 1 and "Traceback" in r.stderr
+    r = ossh("--debug=false", "cat", "oss://no-such-bucket-zz/k")
+    assert r.returncode == 1 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1
 
 
 def test_flags_override_the_environment(ossh, server, bucket):
