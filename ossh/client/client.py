@@ -30,9 +30,9 @@ class OssClient(BucketOps, ObjectOps, MultipartOps, TransferOps):
         creds = Credentials(access_key_id, access_key_secret, security_token) if access_key_id else None
         self._endpoint = Endpoint.parse(endpoint, region, addressing)
         self.transport = Transport(self._endpoint, creds, signature_version, connect_timeout, read_timeout,
-                                   RetryPolicy(max_retries, retry_base_delay), pool_size)
+                                   RetryPolicy(max_retries, retry_base_delay), pool_size, _positive(upload_chunk_size))
         self.upload_chunk_size = upload_chunk_size
-        self.download_chunk_size = download_chunk_size
+        self.download_chunk_size = _positive(download_chunk_size)
 
     @property
     def endpoint(self) -> str:
@@ -47,9 +47,12 @@ class OssClient(BucketOps, ObjectOps, MultipartOps, TransferOps):
         return self.transport.signature_version
 
     def set_upload_chunk_size(self, size: int) -> None:
+        """Bytes per socket send of request bodies."""
         self.upload_chunk_size = _positive(size)
+        self.transport.set_send_block(self.upload_chunk_size)
 
     def set_download_chunk_size(self, size: int) -> None:
+        """Bytes per read of response bodies (ObjectReader.iter_chunks, downloads to files)."""
         self.download_chunk_size = _positive(size)
 
     def close(self) -> None:

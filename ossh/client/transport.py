@@ -28,10 +28,15 @@ USER_AGENT = "ossh/0.1.0"
 
 
 class _BigBlockAdapter(HTTPAdapter):
-    """urllib3 sends bodies in 16 KiB blocks by default, which halves PUT throughput; send 1 MiB."""
+    """urllib3 sends bodies in 16 KiB blocks by default, which halves PUT throughput; send bigger ones
+    (the client's upload chunk size, 1 MiB by default)."""
+
+    def __init__(self, blocksize: int, **kwargs):
+        self.blocksize = blocksize
+        super().__init__(**kwargs)
 
     def init_poolmanager(self, *args, **kwargs):
-        kwargs["blocksize"] = 1 << 20
+        kwargs["blocksize"] = self.blocksize
         super().init_poolmanager(*args, **kwargs)
 
 
@@ -79,7 +84,7 @@ class Transport:
 
     def __init__(self, endpoint: Endpoint, credentials: Credentials | None, signature_version: str = "v4",
                  connect_timeout: float = 10, read_timeout: float = 120, retry: RetryPolicy | None = None,
-                 pool_size: int = 16):
+                 pool_size: int = 16, send_block: int = 1 << 20):
         version = (signature_version or "v4").lower()
         if version not in ("v1", "v4"):
             raise ClientError(f"signature version must be v1 or v4, not {signature_version!r}")
@@ -92,7 +97,12 @@ class Transport:
         self._proxy_cache: dict[str, dict] = {}
         self._lock = threading.Lock()
         self.session = requests.Session()
-        adapter = _BigBlockAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+        self._pool_size = pool_size
+        self.set_send_block(send_block)
+
+    def set_send_block(self, size: int) -> None:
+        """How many bytes each socket send takes from a body (a new connection pool)."""
+        adapter = _BigBlockAdapter(size, pool_connections=4, pool_maxsize=self._pool_size, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 

@@ -171,3 +171,24 @@ def test_empty_object(client, bucket):
     assert client.put_object(bucket, "empty", b"").crc64 == 0
     assert client.get_object(bucket, "empty").read() == b""
     assert client.head_object(bucket, "empty").size == 0
+
+
+def test_keys_with_dot_segments_and_odd_characters(client, bucket):
+    keys = ["a/../b", "./x", "..", "a//b", "sp ace/+plus", "q?x#y&z=1", "ü/中文", "100%", "~tilde*"]
+    for k in keys:
+        client.put_object(bucket, k, k.encode())
+    for k in keys:
+        assert client.get_object(bucket, k).read() == k.encode()
+    assert sorted(o.key for o in client.iter_objects(bucket)) == sorted(keys)
+
+
+def test_chunk_sizes_are_settable(client, bucket):
+    client.set_upload_chunk_size(64 * 1024)
+    client.set_download_chunk_size(1000)
+    data = bytes(range(256)) * 1000
+    client.put_object(bucket, "c", data)
+    with client.get_object(bucket, "c") as reader:
+        chunks = list(reader.iter_chunks())
+    assert b"".join(chunks) == data and max(map(len, chunks)) == 1000
+    with pytest.raises(ClientError):
+        client.set_download_chunk_size(0)
