@@ -9,7 +9,9 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from .api_multipart import MAX_PARTS
 from .body import Progress, file_slice
-from .errors import ClientError, OssError
+from .crc import Crc64
+from .errors import ClientError, IntegrityError, OssError
+from .headers import check_crc
 from .models import ObjectMeta, PartResult, PutResult
 
 MIN_PART_SIZE = 100 * 1024
@@ -80,13 +82,7 @@ class TransferOps:
             body = file_slice(path, offset, min(part, size - offset), shared.for_part())
             return self.upload_part(bucket, key, upload_id, number, body)
 
-        with ThreadPoolExecutor(max(1, threads), thread_name_prefix="ossh-upload") as pool:
-            futures = [pool.submit(one, n, off) for n, off in enumerate(range(0, size, part), start=1)]
-            finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            if any(f.exception() for f in finished):
-                for f in futures:
-                    f.cancel()
-            return [f.result() for f in futures]
+        return _parallel(one, list(enumerate(range(0, size, part), start=1)), threads, "ossh-upload")
 
     def _abort_quietly(self, bucket: str, key: str, upload_id: str) -> None:
         try:
@@ -99,11 +95,7 @@ class TransferOps:
         """Streams the object (or a range) into a temporary file beside `path`, renamed into place only
         after the last byte arrived and the CRC-64 matched."""
         path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".ossh-part", dir=directory)
-        except OSError as exc:
-            raise ClientError(f"cannot write in {directory}: {exc.strerror}") from None
+        fd, tmp = _temp_beside(path)
         try:
             with os.fdopen(fd, "wb") as out, self.get_object(bucket, key, byte_range=byte_range,
                                                              progress=progress) as reader:
@@ -116,9 +108,66 @@ class TransferOps:
             raise
         return meta
 
-    def download_file(self, bucket: str, key: str, path: str | os.PathLike,
-                      progress: Progress | None = None) -> ObjectMeta:
-        return self.get_object_to_file(bucket, key, path, progress=progress)
+    def download_file(self, bucket: str, key: str, path: str | os.PathLike, progress: Progress | None = None,
+                      threads: int = 4, part_size: int | None = None,
+                      threshold: int = DEFAULT_THRESHOLD) -> ObjectMeta:
+        """Above `threshold`, parallel ranged GETs (pinned to the object's ETag) write into one temporary
+        file; their CRCs, combined in order, must equal the object's before it is renamed into place."""
+        meta = self.head_object(bucket, key)
+        if meta.size is None or meta.size <= threshold or threads <= 1:
+            return self.get_object_to_file(bucket, key, path, progress=progress)
+        path = os.fspath(path)
+        size, part = meta.size, part_size or DEFAULT_PART_SIZE
+        shared = _SharedProgress(size, progress)
+        fd, tmp = _temp_beside(path)
+
+        def one(offset: int) -> tuple[int, int]:
+            crc = Crc64()
+            with open(tmp, "r+b") as out, self.get_object(
+                    bucket, key, byte_range=(offset, min(offset + part, size) - 1), if_match=meta.etag,
+                    headers={"x-oss-range-behavior": "standard"}, progress=shared.for_part()) as reader:
+                out.seek(offset)
+                for chunk in reader.iter_chunks():
+                    out.write(chunk)
+                    crc.update(chunk)
+            if crc.length != min(part, size - offset):
+                raise IntegrityError(f"get {key}: range at {offset} came back short", code="IncompleteBody")
+            return crc.value, crc.length
+
+        try:
+            try:
+                os.ftruncate(fd, size)
+            finally:
+                os.close(fd)
+            whole = Crc64()
+            for value, length in _parallel(one, [(off,) for off in range(0, size, part)], threads, "ossh-download"):
+                whole.combine(value, length)
+            check_crc(whole.value, meta.crc64, f"get {key}", meta.request_id)
+            os.replace(tmp, path)
+        except BaseException:
+            _unlink(tmp)
+            raise
+        return meta
+
+
+def _parallel(fn, calls: list[tuple], threads: int, name: str) -> list:
+    """fn(*args) for each tuple on a thread pool; results in order; the first failure cancels the rest."""
+    with ThreadPoolExecutor(max(1, threads), thread_name_prefix=name) as pool:
+        futures = [pool.submit(fn, *args) for args in calls]
+        finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        if any(f.exception() for f in finished):
+            for f in futures:
+                f.cancel()
+        return [f.result() for f in futures]
+
+
+def _temp_beside(path: str) -> tuple[int, str]:
+    """A new private file in the target's directory, so the final rename stays on one filesystem."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        return tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".ossh-part", dir=directory)
+    except OSError as exc:
+        raise ClientError(f"cannot write in {directory}: {exc.strerror}") from None
 
 
 def _unlink(path: str) -> None:

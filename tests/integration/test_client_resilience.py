@@ -184,3 +184,12 @@ def test_failed_part_aborts_the_upload(front, server, client, bucket, tmp_path):
     assert exc.value.code == "InvalidArgument"
     assert [m for m, _ in front.seen][-1] == "DELETE"
     assert list(client.iter_uploads(bucket)) == []
+
+
+def test_corrupted_range_fails_a_parallel_download(front, server, client, bucket, tmp_path):
+    client.put_object(bucket, "big", b"z" * 300_000)
+    front.script = ["redirect", "corrupt"]  # the HEAD passes, the first ranged GET is damaged
+    with pytest.raises(IntegrityError):
+        via(front, server).download_file(bucket, "big", tmp_path / "big", threads=1, part_size=100_000,
+                                         threshold=1)
+    assert list(tmp_path.iterdir()) == []

@@ -64,3 +64,15 @@ def test_range_to_file_and_existing_file_replaced_only_on_success(client, bucket
     client.get_object_to_file(bucket, "r", target, byte_range=(10, 19))
     assert target.read_bytes() == bytes(range(10, 20))
 
+
+
+def test_large_download_is_parallel_ranges_with_combined_crc(client, bucket, blob, tmp_path):
+    path, data = blob
+    client.upload_file(bucket, "big.bin", path)
+    target = tmp_path / "big.out"
+    seen = []
+    meta = client.download_file(bucket, "big.bin", target, threads=3, part_size=1 << 20, threshold=1 << 20,
+                                progress=lambda d, t: seen.append((d, t)))
+    assert target.read_bytes() == data and meta.crc64 == crc64(data)
+    assert seen[-1] == (len(data), len(data)) and all(t == len(data) for _, t in seen)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.out", "blob.bin"]
