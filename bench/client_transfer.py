@@ -1,5 +1,5 @@
 """Upload and download throughput of one large file through an `ossh serve` subprocess: OssClient
-(upload_file, put_object, download_file) vs oss2 (put_object_from_file, resumable_upload,
+(upload_file, put_object, download_file, get_object_to_file) vs oss2 (put_object_from_file, resumable_upload,
 get_object_to_file) vs `cp`, measured in one run on the same machine, printed as MB/s and ratios.
 
     python bench/client_transfer.py [SIZE_MIB]   (default 1024; files live on /dev/shm when it exists)
@@ -74,6 +74,8 @@ def main() -> None:
                 bucket, "oss2-resumable", src, store=oss2.ResumableStore(root=work))),
             ("down", "cp", cp),
             ("down", "ossh download_file", lambda: client.download_file(BUCKET, "ossh-up", dst)),
+            ("down", "ossh get_object_to_file (one stream)",
+             lambda: client.get_object_to_file(BUCKET, "ossh-up", dst)),
             ("down", "oss2 get_object_to_file", lambda: bucket.get_object_to_file("ossh-up", dst)),
         ]
         results = {}
@@ -91,7 +93,7 @@ def main() -> None:
             ossh = max(v for (d, n), v in results.items() if d == direction and n.startswith("ossh"))
             for (d, name), mbs in results.items():
                 if d == direction:
-                    print(f"{direction:5} {name:32} {mbs:9.0f} MB/s   ossh-best/this {ossh / mbs:5.2f}x")
+                    print(f"{direction:5} {name:36} {mbs:9.0f} MB/s   ossh-best/this {ossh / mbs:5.2f}x")
         client.close()
     finally:
         proc.terminate()

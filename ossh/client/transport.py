@@ -75,7 +75,8 @@ def redact_url(url: str) -> str:
     parts = urlsplit(url)
     if not parts.query:
         return url
-    pairs = [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    pairs = [(k, "***" if k.lower() in _SECRET_PARAMS else v)
+             for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     return urlunsplit(parts._replace(query=urlencode(pairs)))
 
 
@@ -94,7 +95,7 @@ class Transport:
         self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()
         self._moved: dict[str, Endpoint] = {}
-        self._proxy_cache: dict[str, dict] = {}
+        self._settings: dict[str, dict] = {}
         self._lock = threading.Lock()
         self.session = requests.Session()
         self._pool_size = pool_size
@@ -117,12 +118,14 @@ class Transport:
     def close(self) -> None:
         self.session.close()
 
-    def _proxies(self, endpoint: Endpoint) -> dict:
-        """The environment's proxy settings (HTTPS_PROXY, NO_PROXY, …) for an endpoint, looked up once."""
-        found = self._proxy_cache.get(endpoint.url)
+    def _environment(self, endpoint: Endpoint) -> dict:
+        """Proxies (HTTPS_PROXY, NO_PROXY, …) and CA bundle (REQUESTS_CA_BUNDLE, …) for an endpoint, looked
+        up once: what Session.request would merge in on every call."""
+        found = self._settings.get(endpoint.url)
         if found is None:
-            found = self.session.merge_environment_settings(endpoint.url, {}, True, None, None)["proxies"]
-            self._proxy_cache[endpoint.url] = found
+            merged = self.session.merge_environment_settings(endpoint.url, {}, True, None, None)
+            found = {k: merged[k] for k in ("proxies", "verify", "cert")}
+            self._settings[endpoint.url] = found
         return found
 
     # ------------------------------------------------------------------ sending
@@ -219,7 +222,7 @@ class Transport:
         started = time.monotonic()
         # The adapter directly: Session.send would resolve redirects and cookies this transport handles itself.
         resp = self.session.get_adapter(url).send(prep, stream=True, timeout=self.timeout,
-                                                  proxies=self._proxies(endpoint))
+                                                  **self._environment(endpoint))
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s -> %s request %s %.3fs", call.method, redact_url(url), resp.status_code,
                       resp.headers.get("x-oss-request-id", "-"), time.monotonic() - started)

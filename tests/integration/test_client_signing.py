@@ -1,12 +1,13 @@
-"""Requests signed by the client (V1 and V4, header and STS-less) are accepted by the server; presigned URLs
-work with plain requests; a wrong secret or an expired URL is refused."""
+"""Requests signed by the client (V1 and V4, with or without an STS token) are accepted by the server;
+presigned URLs work with plain requests; a wrong secret, token or an expired URL is refused."""
+import json
 import re
 
 import pytest
 import requests
 
 from ossh.client import OssClient
-from ossh.client.errors import AccessDenied, SignatureDoesNotMatch
+from ossh.client.errors import AccessDenied, OssError, SignatureDoesNotMatch
 
 
 @pytest.fixture(params=["v1", "v4"])
@@ -77,3 +78,21 @@ def test_debug_log_never_shows_secrets(server, bucket, caplog):
     assert "PUT http://" in text and "-> 200" in text and "request " in text
     assert server.access_key_secret not in text and "Signature" not in text
     assert re.search(r"-> 200 request [0-9A-F]+ \d+\.\d+s", text)
+
+
+def test_security_token_is_sent_and_checked(tmp_path):
+    from ossh.server import LocalServer
+
+    accounts = tmp_path / "accounts.json"
+    accounts.write_text(json.dumps([{"access_key_id": "sts-ak", "access_key_secret": "sts-sk",
+                                     "security_token": "tok-123"}]))
+    with LocalServer(tmp_path / "root", credentials={"main-ak": "main-sk"}, accounts_file=accounts) as srv:
+        for version in ("v1", "v4"):
+            c = OssClient(srv.endpoint, "sts-ak", "sts-sk", security_token="tok-123", signature_version=version)
+            c.create_bucket(f"sts-{version}")
+            c.put_object(f"sts-{version}", "k", b"with token")
+            assert requests.get(c.presign("GET", f"sts-{version}", "k"), timeout=10).content == b"with token"
+            wrong = OssClient(srv.endpoint, "sts-ak", "sts-sk", security_token="tok-999", signature_version=version)
+            with pytest.raises(OssError) as exc:
+                wrong.get_object(f"sts-{version}", "k")
+            assert exc.value.code == "InvalidSecurityToken" and "tok-" not in str(exc.value)

@@ -72,7 +72,8 @@ def test_presign_v4_shape_with_token():
     assert parts.netloc == "my-bucket.oss-cn-beijing.aliyuncs.com"
     q = {k: v[0] for k, v in parse_qs(parts.query).items()}
     assert q["x-oss-signature-version"] == "OSS4-HMAC-SHA256" and q["x-oss-expires"] == "300"
-    assert q["x-oss-credential"].startswith("ak/") and q["x-oss-credential"].endswith("/cn-beijing/oss/aliyun_v4_request")
+    credential = q["x-oss-credential"]
+    assert credential.startswith("ak/") and credential.endswith("/cn-beijing/oss/aliyun_v4_request")
     assert q["x-oss-security-token"] == "tok" and len(q["x-oss-signature"]) == 64
 
 
