@@ -9,8 +9,9 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from .api_multipart import MAX_PARTS
 from .body import Progress, file_slice
+from .checkpoint import UploadCheckpoint
 from .crc import Crc64
-from .errors import ClientError, IntegrityError, OssError
+from .errors import ClientError, IntegrityError, NoSuchUpload, OssError
 from .headers import check_crc
 from .models import ObjectMeta, PartResult, PutResult
 
@@ -55,8 +56,11 @@ class TransferOps:
 
     def upload_file(self, bucket: str, key: str, path: str | os.PathLike, part_size: int | None = None,
                     threshold: int = DEFAULT_THRESHOLD, threads: int = 4, progress: Progress | None = None,
-                    content_type: str | None = None, metadata: dict | None = None,
-                    acl: str | None = None) -> PutResult:
+                    content_type: str | None = None, metadata: dict | None = None, acl: str | None = None,
+                    checkpoint_dir: str | os.PathLike | None = None) -> PutResult:
+        """One PUT up to `threshold`, else a parallel multipart upload. Without `checkpoint_dir` a failed
+        multipart upload is aborted; with it, the upload is kept and a later call with the same file and
+        directory sends only the parts still missing."""
         path = os.fspath(path)
         try:
             size = os.path.getsize(path)
@@ -67,20 +71,48 @@ class TransferOps:
                 return self.put_object(bucket, key, f, content_type=content_type, metadata=metadata, acl=acl,
                                        progress=progress)
         part = choose_part_size(size, part_size)
-        upload_id = self.init_multipart_upload(bucket, key, content_type=content_type, metadata=metadata, acl=acl)
+        ckpt = UploadCheckpoint(checkpoint_dir, bucket, key, path, part) if checkpoint_dir else None
+        upload_id, done = ckpt.load() if ckpt else (None, {})
+        if upload_id:
+            upload_id, done = self._still_uploaded(bucket, key, upload_id, done)
+        if not upload_id:
+            upload_id = self.init_multipart_upload(bucket, key, content_type=content_type, metadata=metadata,
+                                                   acl=acl)
+        if ckpt:
+            ckpt.start(upload_id, done)
         try:
-            parts = self._upload_parts(bucket, key, upload_id, path, size, part, threads,
-                                       _SharedProgress(size, progress))
-            done = self.complete_multipart_upload(bucket, key, upload_id, parts)
+            parts = self._upload_parts(bucket, key, upload_id, path, size, part, threads, progress, done, ckpt)
+            result = self.complete_multipart_upload(bucket, key, upload_id, parts)
         except BaseException:
-            self._abort_quietly(bucket, key, upload_id)
+            if ckpt is None:
+                self._abort_quietly(bucket, key, upload_id)
             raise
-        return PutResult(done.etag, done.crc64)
+        if ckpt:
+            ckpt.remove()
+        return PutResult(result.etag, result.crc64)
 
-    def _upload_parts(self, bucket, key, upload_id, path, size, part, threads, shared) -> list[PartResult]:
+    def _still_uploaded(self, bucket, key, upload_id, done) -> tuple[str | None, dict[int, PartResult]]:
+        """The recorded parts the server still holds unchanged (none, and no id, if the upload is gone)."""
+        try:
+            listed = {p.part_number: p for p in self.iter_parts(bucket, key, upload_id)}
+        except NoSuchUpload:
+            return None, {}
+        return upload_id, {n: p for n, p in done.items()
+                           if n in listed and listed[n].etag == p.etag and listed[n].size == p.size}
+
+    def _upload_parts(self, bucket, key, upload_id, path, size, part, threads, progress, done,
+                      ckpt) -> list[PartResult]:
+        shared = _SharedProgress(size, progress)
+        shared.done = sum(p.size for p in done.values())
+
         def one(number: int, offset: int) -> PartResult:
+            if number in done:
+                return done[number]
             body = file_slice(path, offset, min(part, size - offset), shared.for_part())
-            return self.upload_part(bucket, key, upload_id, number, body)
+            result = self.upload_part(bucket, key, upload_id, number, body)
+            if ckpt:
+                ckpt.record(result)
+            return result
 
         return _parallel(one, list(enumerate(range(0, size, part), start=1)), threads, "ossh-upload")
 

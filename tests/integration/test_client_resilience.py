@@ -1,5 +1,7 @@
 """Retries, redirects and region switches: a small front HTTP server on loopback misbehaves in scripted
 ways (throttling, dropped connections, redirects, wrong-region answers) in front of the embedded server."""
+import json
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -7,6 +9,8 @@ import pytest
 import requests
 
 from ossh.client import IntegrityError, OssClient, TransportError
+from ossh.client.checkpoint import UploadCheckpoint
+from ossh.client.crc import crc64
 from ossh.client.errors import AccessDenied, ServiceError
 
 ERROR = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{msg}</Message>"
@@ -193,3 +197,38 @@ def test_corrupted_range_fails_a_parallel_download(front, server, client, bucket
         via(front, server).download_file(bucket, "big", tmp_path / "big", threads=1, part_size=100_000,
                                          threshold=1)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_upload_resumes_from_its_checkpoint(front, server, client, bucket, tmp_path):
+    data = os.urandom(5 * 100 * 1024)
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    ckpt = tmp_path / "ckpt"
+    opts = dict(part_size=100 * 1024, threshold=1, threads=1, checkpoint_dir=ckpt)
+    front.script = ["redirect", "redirect", "redirect", "400:InvalidArgument"]  # init, parts 1-2, part 3 fails
+    with pytest.raises(ServiceError):
+        via(front, server).upload_file(bucket, "resumed", path, **opts)
+    [record] = list(ckpt.iterdir())
+    finished = json.loads(record.read_text())["parts"]
+    assert {"1", "2"} <= set(finished) and "3" not in finished
+    assert [u.key for u in client.iter_uploads(bucket)] == ["resumed"]  # kept for the resume
+
+    front.seen.clear()
+    seen = []
+    result = via(front, server).upload_file(bucket, "resumed", path, progress=lambda d, t: seen.append(d), **opts)
+    assert [m for m, _ in front.seen].count("PUT") == 5 - len(finished)
+    assert seen[0] > len(finished) * 100 * 1024 - 1 and seen[-1] == len(data)
+    assert result.crc64 == crc64(data) and client.get_object(bucket, "resumed").read() == data
+    assert list(ckpt.iterdir()) == [] and list(client.iter_uploads(bucket)) == []
+
+
+def test_checkpoint_of_a_changed_file_is_not_reused(server, client, bucket, tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"a" * 300_000)
+    ckpt = tmp_path / "ckpt"
+    upload = client.init_multipart_upload(bucket, "k")
+    UploadCheckpoint(ckpt, bucket, "k", str(path), 100 * 1024).start(upload, {})
+    path.write_bytes(b"b" * 300_001)
+    client.upload_file(bucket, "k", path, part_size=100 * 1024, threshold=1, checkpoint_dir=ckpt)
+    assert client.get_object(bucket, "k").read() == b"b" * 300_001
+    assert [u.upload_id for u in client.iter_uploads(bucket)] == [upload]  # the stale one was left alone
