@@ -11,7 +11,7 @@ from . import xmlbuild, xmlparse
 from .body import Progress
 from .crc import crc64_combine
 from .errors import ClientError, NoSuchKey
-from .headers import (check_crc, crc_of, etag_of, http_date_header, meta_from_headers, object_headers)
+from .headers import check_crc, crc_of, etag_of, http_date_header, meta_from_headers, object_headers
 from .models import AppendResult, CopyResult, ObjectMeta, PutResult
 from .reader import ObjectReader
 

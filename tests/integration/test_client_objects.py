@@ -144,6 +144,9 @@ def test_copy_keeps_or_replaces_metadata(client, bucket):
         client.copy_object(bucket, "src.txt", bucket, "replaced", forbid_overwrite=True)
     with pytest.raises(NoSuchKey):
         client.copy_object(bucket, "nope", bucket, "x")
+    client.put_object(bucket, "dir/ü b+c&d", b"odd")
+    client.copy_object(bucket, "dir/ü b+c&d", bucket, "other/ü b+c&d")
+    assert client.get_object(bucket, "other/ü b+c&d").read() == b"odd"
 
 
 def test_append(client, bucket):
