@@ -1,6 +1,7 @@
 """The request and response objects that pass between the HTTP layer and the operation handlers."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from ossh.client.auth import SignableRequest
@@ -10,30 +11,55 @@ from .errors import OssServerError, invalid_argument
 from .xmlio import MAX_XML
 
 
+class ClientGone(ConnectionError):
+    """The client closed or reset the connection in the middle of its request body: nobody to answer."""
+
+
 class BodyReader:
     """A request body as a stream: Content-Length bounded or de-chunked (Transfer-Encoding: chunked)."""
 
-    def __init__(self, rfile, length: int | None, chunked: bool):
+    def __init__(self, rfile, length: int | None, chunked: bool, sha256: str | None = None):
+        """`sha256`: the hex digest the client signed (V4's x-oss-content-sha256); the body must match it."""
         self._rfile = rfile
         self.length = None if chunked else (length or 0)
         self._left = self.length if not chunked else 0
         self._chunked = chunked
-        self.done = not chunked and self._left == 0
+        self._expected = sha256
+        self._sha256 = hashlib.sha256() if sha256 else None
+        self.done = False
+        if not chunked and self._left == 0:
+            self._finish()
+
+    def _finish(self) -> None:
+        self.done = True
+        if self._sha256 is not None and self._sha256.hexdigest() != self._expected:
+            raise OssServerError("InvalidDigest", "The x-oss-content-sha256 you specified does not match the "
+                                 "request body.", **{"x-oss-content-sha256": self._expected})
 
     def readinto(self, view: memoryview) -> int:
         if self.done:
             return 0
+        try:
+            return self._readinto(view)
+        except TimeoutError:
+            raise OssServerError("RequestTimeout") from None
+        except OSError as exc:
+            raise ClientGone(str(exc)) from None
+
+    def _readinto(self, view: memoryview) -> int:
         if self._chunked and self._left == 0 and not self._next_chunk():
             return 0
         n = self._rfile.readinto(view[:self._left])
         if not n:
             raise OssServerError("IncompleteBody")
+        if self._sha256 is not None:
+            self._sha256.update(view[:n])
         self._left -= n
         if self._left == 0:
             if self._chunked:
                 self._rfile.readline(8)     # the CRLF closing the chunk
             else:
-                self.done = True
+                self._finish()
         return n
 
     def _next_chunk(self) -> bool:
@@ -45,7 +71,7 @@ class BodyReader:
         if size == 0:
             while self._rfile.readline(8192) not in (b"\r\n", b"\n", b""):
                 pass  # trailers
-            self.done = True
+            self._finish()
             return False
         self._left = size
         return True

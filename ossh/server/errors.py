@@ -36,6 +36,8 @@ _CODES = {
                             "0026-00000502"),
     "PositionNotEqualToLength": (409, "Position is not equal to file length.", "0026-00000503"),
     "PreconditionFailed": (412, "At least one of the pre-conditions you specified did not hold.", "0026-00000003"),
+    "RequestTimeout": (400, "Your socket connection to the server was not read from or written to within the "
+                       "timeout period.", "0016-00000102"),
     "RequestTimeTooSkewed": (403, "The difference between the request time and the current time is too large.",
                              "0002-00000504"),
     "SignatureDoesNotMatch": (403, "The request signature we calculated does not match the signature you "

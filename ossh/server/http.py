@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import re
 import secrets
 import socket
 import sys
@@ -13,10 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote
 
 from .app import App
-from .context import BodyReader, Request, Response
+from .context import BodyReader, ClientGone, Request, Response
 from .errors import OssServerError
 from .xmlio import document
 
+_HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 DRAIN_LIMIT = 64 << 20   # after an early error, read at most this much of a body to keep the connection
 
 
@@ -101,6 +103,9 @@ class OssRequestHandler(BaseHTTPRequestHandler):
             resp = app.handle(req)
         except OssServerError as err:
             resp = error_response(err, request_id, app.host, bucket)
+        except ClientGone:
+            self.close_connection = True
+            return
         except Exception:  # a server bug must still answer in OSS's format, and be visible
             traceback.print_exc(file=sys.stderr)
             resp = error_response(OssServerError("InternalError"), request_id, app.host, bucket)
@@ -144,7 +149,7 @@ class OssRequestHandler(BaseHTTPRequestHandler):
         if length < 0:
             self.close_connection = True
             raise OssServerError("InvalidArgument", "Invalid Content-Length.")
-        body = BodyReader(self.rfile, length, chunked)
+        body = BodyReader(self.rfile, length, chunked, _signed_payload_hash(self.headers))
         headers = {name: _utf8(value) for name, value in self.headers.items()}
         return Request(self.command, bucket, req_key, params, headers, body, request_id, service_host)
 
@@ -163,14 +168,26 @@ class OssRequestHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(length))
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.end_headers()
-        if head or resp.status in (204, 304):
+        if not head and resp.status not in (204, 304) and resp.stream is None and resp.body:
+            # headers and a small body in one write: one packet, and a client never sees one without the other
+            self._headers_buffer.append(b"\r\n" + resp.body)
+            self.flush_headers()
             return
-        if resp.stream is not None:
+        self.end_headers()
+        if not head and resp.status not in (204, 304) and resp.stream is not None:
             for f, offset, count in resp.stream.segments(resp.offset, resp.length):
                 self.connection.sendfile(f, offset, count)
-        elif resp.body:
-            self.wfile.write(resp.body)
+
+
+def _signed_payload_hash(headers) -> str | None:
+    """The body's SHA-256 that a V4 client signed, None for UNSIGNED-PAYLOAD (what both SDKs send)."""
+    value = headers.get("x-oss-content-sha256", "UNSIGNED-PAYLOAD").strip()
+    if value == "UNSIGNED-PAYLOAD":
+        return None
+    if not _HEX64.match(value):
+        raise OssServerError("InvalidArgument", "x-oss-content-sha256 must be UNSIGNED-PAYLOAD or the hex SHA-256 "
+                             "of the body.", ArgumentName="x-oss-content-sha256", ArgumentValue=value)
+    return value.lower()
 
 
 def _utf8(value: str) -> str:
