@@ -61,7 +61,7 @@ class _IterReader(io.RawIOBase):
 
     def __init__(self, chunks: Iterable):
         self._it = iter(chunks)
-        self._buf = b""
+        self._buf = bytearray()
 
     def readable(self) -> bool:
         return True
@@ -72,11 +72,10 @@ class _IterReader(io.RawIOBase):
                 chunk = next(self._it)
             except StopIteration:
                 break
-            self._buf += chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
-        if size < 0:
-            data, self._buf = self._buf, b""
-        else:
-            data, self._buf = self._buf[:size], self._buf[size:]
+            self._buf += chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+        size = len(self._buf) if size < 0 else min(size, len(self._buf))
+        data = bytes(self._buf[:size])
+        del self._buf[:size]
         return data
 
 
