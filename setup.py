@@ -7,7 +7,7 @@ setup(
     description="An interactive shell, client core and embedded server for Alibaba Cloud OSS",
     long_description=open("README", encoding="utf-8").read(),
     long_description_content_type="text/plain",
-    python_requires=">=3.9",
+    python_requires=">=3.10",
     packages=find_packages(include=["ossh", "ossh.*"]),
     install_requires=[
         "requests>=2.31",
