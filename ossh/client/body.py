@@ -105,21 +105,25 @@ def _remaining(source, start: int | None) -> int | None:
 
 def make_payload(data, progress: Progress | None = None, length: int | None = None) -> Payload:
     """Wrap what a caller may pass as an object body: bytes, str, a binary file-like or an iterable of bytes."""
-    if data is None:
-        data = b""
+    reader = as_reader(b"" if data is None else data)
+    if length is None:
+        length = _remaining(reader, _tell(reader))
+    return Payload(reader, length, progress, own=reader is not data)
+
+
+def as_reader(data):
+    """Something with read(n) over a binary file-like, an iterable of bytes, or bytes/str."""
     if isinstance(data, str):
         data = data.encode("utf-8")
     if isinstance(data, (bytes, bytearray, memoryview)):
-        return Payload(io.BytesIO(data), len(data), progress, own=True)
+        return io.BytesIO(data)
     if hasattr(data, "read"):
         if isinstance(data, io.TextIOBase):
-            raise ClientError("a file body must be opened in binary mode")
-        if length is None:
-            length = _remaining(data, _tell(data))
-        return Payload(data, length, progress)
+            raise ClientError("a stream must be opened in binary mode")
+        return data
     if hasattr(data, "__iter__"):
-        return Payload(_IterReader(data), length, progress)
-    raise ClientError(f"cannot send a {type(data).__name__} as an object body")
+        return _IterReader(data)
+    raise ClientError(f"cannot read a {type(data).__name__} as a stream")
 
 
 def file_slice(path: str, offset: int, size: int, progress: Progress | None = None) -> Payload:

@@ -13,11 +13,13 @@ from .auth import Credentials
 from .body import Payload, make_payload
 from .endpoint import Endpoint
 from .errors import ClientError
+from .download import DownloadOps
+from .parts import PartsEngine
 from .transfer import TransferOps
 from .transport import Call, RetryPolicy, Transport
 
 
-class OssClient(BucketOps, ObjectOps, MultipartOps, TransferOps):
+class OssClient(BucketOps, ObjectOps, MultipartOps, PartsEngine, TransferOps, DownloadOps):
     """Every OSS operation the shell needs; all methods raise only OssError subclasses."""
 
     def __init__(self, endpoint: str, access_key_id: str | None = None, access_key_secret: str | None = None,

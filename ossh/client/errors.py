@@ -39,6 +39,10 @@ class TransportError(OssError):
     """The request did not get an answer: connection refused, reset, timed out."""
 
 
+class LocalFileError(OssError):
+    """A local file could not be read or written (missing, not permitted, disk full)."""
+
+
 class IntegrityError(OssError):
     """The bytes that arrived are not the bytes that were sent (CRC-64 or MD5 mismatch)."""
 

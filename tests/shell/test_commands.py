@@ -127,7 +127,7 @@ def test_put_multipart_and_stdin(sh, client, bucket, tmp_path):
 
 
 def test_put_stdin_above_a_part_is_multipart(sh, client, bucket):
-    from ossh.shell.commands.transfer import STDIN_PART
+    from ossh.client.parts import DEFAULT_PART_SIZE as STDIN_PART
     data = os.urandom(STDIN_PART + 12345)
     sh.ctx.stdin = io.BufferedReader(io.BytesIO(data), buffer_size=4096)    # short reads, like a pipe
     sh.ok(f"put - oss://{bucket}/stream.bin")
@@ -153,9 +153,9 @@ def test_put_stdin_above_a_part_is_multipart(sh, client, bucket):
 
 
 def test_cp_above_the_copy_limit_goes_part_by_part(sh, client, bucket, monkeypatch):
-    from ossh.shell.commands import objects
-    monkeypatch.setattr(objects, "COPY_LIMIT", 250_000)      # CopyObject's 1 GB, scaled down
-    monkeypatch.setattr(objects, "COPY_PART", 110_000)   # parts >= 100 KiB
+    from ossh.client import transfer
+    monkeypatch.setattr(transfer, "COPY_LIMIT", 250_000)      # CopyObject's 1 GB, scaled down
+    monkeypatch.setattr(transfer, "COPY_PART_SIZE", 110_000)   # parts >= 100 KiB
     data = os.urandom(250_001)
     client.put_object(bucket, "big.bin", data, content_type="application/x-big", metadata={"k": "v"})
     client.put_object(bucket, "small.bin", b"small")

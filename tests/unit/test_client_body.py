@@ -6,7 +6,7 @@ import pytest
 from ossh.client.body import file_slice, make_payload
 from ossh.client.crc import crc64
 from ossh.client.errors import ClientError
-from ossh.client.transfer import MIN_PART_SIZE, choose_part_size
+from ossh.client.parts import MIN_PART_SIZE, choose_part_size
 
 
 def drain(p, block=7):

@@ -1,7 +1,6 @@
 """Helpers shared by commands: resolving arguments to remote paths, glob expansion, listings."""
 from __future__ import annotations
 
-import contextlib
 import itertools
 from dataclasses import dataclass
 from typing import Iterable, Iterator
@@ -115,15 +114,3 @@ def parse_meta(pairs: list[str] | None) -> dict[str, str] | None:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-@contextlib.contextmanager
-def multipart_upload(ctx: Context, path: RemotePath, **kwargs) -> Iterator[str]:
-    """An upload id for path; any failure (Ctrl-C included) aborts the upload, so no half-finished one stays."""
-    upload_id = ctx.client.init_multipart_upload(path.bucket, path.key, **kwargs)
-    try:
-        yield upload_id
-    except BaseException:
-        with contextlib.suppress(Exception):     # the first failure is the one to report
-            ctx.client.abort_multipart_upload(path.bucket, path.key, upload_id)
-        raise

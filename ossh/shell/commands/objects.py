@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..paths import RemotePath
 from ..registry import ACLS, HIDDEN, OBJECT_ACLS, CommandError, UsageError, arg, command
 from ..results import Column, Message, Record, Table
-from .common import (chunks, delete_under, expand, in_bucket, is_nonempty_prefix, multipart_upload, plural, remote,
+from .common import (chunks, delete_under, expand, in_bucket, is_nonempty_prefix, plural, remote,
                      settle, walk)
 
 
@@ -81,33 +81,14 @@ def _copy_pairs(ctx, a):
             yield path, dst.child(path.name) if into else dst, size
 
 
-COPY_LIMIT = 1 << 30    # CopyObject's maximum source size; larger objects are copied part by part
-COPY_PART = 256 << 20
-
-
-def server_copy(ctx, src: RemotePath, dst: RemotePath, size: int | None) -> None:
-    """Copy one object on the server: CopyObject, or UploadPartCopy ranges above COPY_LIMIT (metadata and
-    content type carried over as CopyObject would)."""
-    c = ctx.client
-    meta = c.head_object(src.bucket, src.key) if size is None or size > COPY_LIMIT else None
-    if meta is None or meta.size <= COPY_LIMIT:
-        c.copy_object(src.bucket, src.key, dst.bucket, dst.key)
-        return
-    part = max(COPY_PART, -(-meta.size // 10_000))
-    with multipart_upload(ctx, dst, content_type=meta.content_type, metadata=dict(meta.metadata or {})) as uid:
-        parts = [c.upload_part_copy(dst.bucket, dst.key, uid, n, src.bucket, src.key,
-                                    (start, min(start + part, meta.size) - 1))
-                 for n, start in enumerate(range(0, meta.size, part), start=1)]
-        c.complete_multipart_upload(dst.bucket, dst.key, uid, parts)
-
-
 def _copy(ctx, a, move: bool):
     verb = "mv" if move else "cp"
     moved: list[RemotePath] = []
     for src, dst, size in _copy_pairs(ctx, a):
         if src == dst:
             raise CommandError(f"{src.uri()}: source and destination are the same")
-        server_copy(ctx, src, dst, size)
+        with ctx.progress(f"{verb} {src.name}", size) as progress:
+            ctx.client.copy(src.bucket, src.key, dst.bucket, dst.key, progress=progress, size=size)
         ctx.changed(dst)
         if move:
             ctx.client.delete_object(src.bucket, src.key)

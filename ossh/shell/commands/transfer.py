@@ -7,7 +7,7 @@ from ..paths import RemotePath
 from ..registry import CommandError, OBJECT_ACLS, UsageError, arg, command
 from ..render import human_size
 from ..results import Message, Stream
-from .common import expand, in_bucket, multipart_upload, parse_meta, settle, walk
+from .common import expand, in_bucket, parse_meta, settle, walk
 
 
 def _dest_key(dest: RemotePath, name: str, into: bool) -> RemotePath:
@@ -26,33 +26,12 @@ def _upload(ctx, a, local: str, dest: RemotePath):
                    {"action": "put", "local": local, "uri": dest.uri(), "size": size})
 
 
-STDIN_PART = 32 << 20   # standard input is read a part at a time: one PUT below this, multipart above
-
-
-def _read_part(stream, size: int) -> bytes:
-    """Up to size bytes (fewer only at the end of the stream; pipes return short reads)."""
-    chunks, left = [], size
-    while left and (chunk := stream.read(left)):
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
 def _put_stdin(ctx, a, dest: RemotePath) -> None:
-    """Upload standard input of unknown length; memory stays at one part whatever the size. Parts double
-    in size every 1,000 so that the 10,000-part limit is far away; a failure aborts the upload."""
-    c, stream = ctx.client, ctx.binary_stdin()
-    kwargs = dict(content_type=a.content_type, metadata=parse_meta(a.meta), acl=a.acl)
-    body = _read_part(stream, STDIN_PART)
-    if len(body) < STDIN_PART and not a.multipart:
-        c.put_object(dest.bucket, dest.key, body, **kwargs)
-        return
-    with multipart_upload(ctx, dest, **kwargs) as upload_id:
-        parts = []
-        while body or not parts:
-            parts.append(c.upload_part(dest.bucket, dest.key, upload_id, len(parts) + 1, body))
-            body = _read_part(stream, STDIN_PART << (len(parts) // 1000))
-        c.complete_multipart_upload(dest.bucket, dest.key, upload_id, parts)
+    """Upload standard input of unknown length (the client keeps memory to a few parts and aborts a
+    multipart upload that fails or is interrupted)."""
+    with ctx.progress("put -", None) as progress:
+        ctx.client.upload_stream(dest.bucket, dest.key, ctx.binary_stdin(), content_type=a.content_type,
+                                 metadata=parse_meta(a.meta), acl=a.acl, multipart=a.multipart, progress=progress)
 
 
 def _put_tree(ctx, a, root: str, dest: RemotePath):

@@ -1,0 +1,96 @@
+"""Downloads to local files: one streamed GET, or parallel ranged GETs pinned to the ETag; either way
+into a temporary file beside the target, renamed into place only once complete and its CRC-64 verified."""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from typing import Iterator
+
+from .body import Progress
+from .crc import Crc64
+from .errors import IntegrityError, LocalFileError
+from .headers import check_crc
+from .models import ObjectMeta
+from .parts import DEFAULT_PART_SIZE, SharedProgress, run_bounded
+
+DEFAULT_THRESHOLD = 64 << 20
+
+
+class DownloadOps:
+    """Mixed into OssClient; builds on get_object and head_object."""
+
+    def get_object_to_file(self, bucket: str, key: str, path: str | os.PathLike, byte_range=None,
+                           progress: Progress | None = None) -> ObjectMeta:
+        """Streams the object (or a range) into a temporary file beside `path`, renamed into place only
+        after the last byte arrived and the CRC-64 matched."""
+        with _temp_beside(path) as (fd, _):
+            with os.fdopen(fd, "wb", closefd=False) as out, self.get_object(
+                    bucket, key, byte_range=byte_range, progress=progress) as reader:
+                for chunk in reader.iter_chunks():
+                    out.write(chunk)
+                return reader.meta
+
+    def download_file(self, bucket: str, key: str, path: str | os.PathLike, progress: Progress | None = None,
+                      threads: int = 4, part_size: int | None = None,
+                      threshold: int = DEFAULT_THRESHOLD) -> ObjectMeta:
+        """Above `threshold`, parallel ranged GETs (pinned to the object's ETag) write into one temporary
+        file; their CRCs, combined in order, must equal the object's before it is renamed into place."""
+        meta = self.head_object(bucket, key)
+        if meta.size is None or meta.size <= threshold or threads <= 1:
+            return self.get_object_to_file(bucket, key, path, progress=progress)
+        size, part = meta.size, part_size or DEFAULT_PART_SIZE
+        shared = SharedProgress(size, progress)
+
+        def ranged(tmp: str, offset: int) -> tuple[int, int]:
+            crc = Crc64()
+            with open(tmp, "r+b") as out, self.get_object(
+                    bucket, key, byte_range=(offset, min(offset + part, size) - 1), if_match=meta.etag,
+                    headers={"x-oss-range-behavior": "standard"}, progress=shared.for_part()) as reader:
+                out.seek(offset)
+                for chunk in reader.iter_chunks():
+                    out.write(chunk)
+                    crc.update(chunk)
+            if crc.length != min(part, size - offset):
+                raise IntegrityError(f"get {key}: range at {offset} came back short", code="IncompleteBody")
+            return crc.value, crc.length
+
+        with _temp_beside(path) as (fd, tmp):
+            os.ftruncate(fd, size)
+            whole = Crc64()
+            jobs = (lambda off=off: ranged(tmp, off) for off in range(0, size, part))
+            for value, length in run_bounded(jobs, threads, "ossh-download"):
+                whole.combine(value, length)
+            check_crc(whole.value, meta.crc64, f"get {key}", meta.request_id)
+        return meta
+
+
+@contextlib.contextmanager
+def _temp_beside(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
+    """A new private file in the target's directory (so the final rename stays on one filesystem), renamed
+    to `path` when the block ends normally and removed when it fails. Local I/O failures (disk full,
+    permissions) become LocalFileError."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".ossh-part", dir=directory)
+    except OSError as exc:
+        raise LocalFileError(f"cannot write in {directory}: {exc.strerror}") from None
+    try:
+        try:
+            yield fd, tmp
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        _unlink(tmp)
+        if isinstance(exc, OSError):
+            raise LocalFileError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -1,0 +1,119 @@
+"""The one multipart engine behind every transfer: part sizes, a pool that pulls the next part only when
+fewer than `threads` are in flight, progress summed over threads, and an upload that ends completed (with
+its combined CRC-64 checked) or aborted."""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Callable, Iterable, TypeVar
+
+from .api_multipart import MAX_PARTS
+from .body import Progress
+from .errors import ClientError, OssError
+from .models import CompleteResult, PartResult
+
+MIN_PART_SIZE = 100 * 1024
+DEFAULT_PART_SIZE = 32 << 20
+
+T = TypeVar("T")
+
+
+def choose_part_size(size: int, wanted: int | None = None) -> int:
+    """`wanted` (or the default), raised so `size` bytes fit in 10,000 parts and to the 100 KiB minimum."""
+    part = max(wanted or DEFAULT_PART_SIZE, MIN_PART_SIZE, -(-size // MAX_PARTS))
+    if -(-size // part) > MAX_PARTS:
+        raise ClientError(f"{size} bytes do not fit in {MAX_PARTS} parts")
+    return part
+
+
+def check_threads(threads: int) -> int:
+    if int(threads) < 1:
+        raise ClientError(f"threads must be at least 1, not {threads}")
+    return int(threads)
+
+
+class SharedProgress:
+    """Sums the progress of parts moving in several threads into one callback."""
+
+    def __init__(self, total: int | None, callback: Progress | None, done: int = 0):
+        self.total = total
+        self.done = done
+        self._callback = callback
+        self._lock = threading.Lock()
+
+    def for_part(self) -> Progress | None:
+        """A per-part callback (bytes of this part so far); None when nobody listens."""
+        if self._callback is None:
+            return None
+        last = 0
+
+        def update(sent: int, _total) -> None:
+            nonlocal last
+            with self._lock:
+                self.done += sent - last  # a retried part restarts at 0: the sum goes back with it
+                last = sent
+                self._callback(self.done, self.total)
+        return update
+
+    def add(self, n: int) -> None:
+        """Count n bytes moved at once (a part copied on the server)."""
+        if self._callback is not None:
+            with self._lock:
+                self.done += n
+                self._callback(self.done, self.total)
+
+
+def run_bounded(jobs: Iterable[Callable[[], T]], threads: int, name: str) -> list[T]:
+    """Each job called on a pool; the next job is taken from `jobs` only once fewer than `threads` run, so
+    jobs that carry their data (parts of a stream) keep at most `threads` parts in memory. Results come in
+    job order; the first failure (or Ctrl-C in the caller) cancels what has not started and is raised."""
+    results: dict[int, T] = {}
+    running: dict[Future, int] = {}
+    pool = ThreadPoolExecutor(check_threads(threads), thread_name_prefix=name)
+
+    def collect(done) -> None:
+        for future in done:
+            results[running.pop(future)] = future.result()
+
+    try:
+        for index, job in enumerate(_lazily(jobs, running, threads, collect)):
+            running[pool.submit(job)] = index
+        while running:
+            collect(wait(running, return_when=FIRST_COMPLETED)[0])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return [results[i] for i in range(len(results))]
+
+
+def _lazily(jobs: Iterable, running: dict, threads: int, collect) -> Iterable:
+    """The jobs, each pulled only once a slot is free (finished jobs collected while waiting)."""
+    it = iter(jobs)
+    while True:
+        while len(running) >= threads:
+            collect(wait(running, return_when=FIRST_COMPLETED)[0])
+        try:
+            yield next(it)
+        except StopIteration:
+            return
+
+
+class PartsEngine:
+    """Mixed into OssClient: runs a multipart upload's part jobs and completes or aborts it."""
+
+    def _run_upload(self, bucket: str, key: str, upload_id: str, jobs: Iterable[Callable[[], PartResult]],
+                    threads: int, keep_on_failure: bool = False) -> CompleteResult:
+        """Parts on the bounded pool, then CompleteMultipartUpload (which checks the combined CRC-64).
+        Any failure, Ctrl-C included, aborts the upload unless `keep_on_failure` (resumable uploads)."""
+        try:
+            parts = run_bounded(jobs, threads, f"ossh-{key[:16]}")
+            return self.complete_multipart_upload(bucket, key, upload_id, parts)
+        except BaseException:
+            if not keep_on_failure:
+                self._abort_quietly(bucket, key, upload_id)
+            raise
+
+    def _abort_quietly(self, bucket: str, key: str, upload_id: str) -> None:
+        try:
+            self.abort_multipart_upload(bucket, key, upload_id)
+        except OssError:  # the original failure is what the caller needs to see
+            pass
