@@ -1,5 +1,5 @@
 """Upload and download throughput of one large file through an `ossh serve` subprocess: OssClient
-(upload_file, put_object, download_file, get_object_to_file) vs oss2 (put_object_from_file, resumable_upload,
+(upload_file, upload_stream, put_object, download_file, get_object_to_file) vs oss2 (put_object_from_file, resumable_upload,
 get_object_to_file) vs `cp`, measured in one run on the same machine, printed as MB/s and ratios.
 
     python bench/client_transfer.py [SIZE_MIB]   (default 1024; files live on /dev/shm when it exists)
@@ -61,6 +61,10 @@ def main() -> None:
             with open(src, "rb") as f:
                 client.put_object(BUCKET, "ossh-put", f)
 
+        def upload_stream():
+            with open(src, "rb") as f:
+                client.upload_stream(BUCKET, "ossh-stream", f)
+
         def cp():
             subprocess.run(["cp", src, dst], check=True)
 
@@ -69,6 +73,7 @@ def main() -> None:
             ("up", "cp", cp),
             ("up", "ossh upload_file", lambda: client.upload_file(BUCKET, "ossh-up", src)),
             ("up", "ossh put_object (one stream)", put_stream),
+            ("up", "ossh upload_stream (32 MiB parts)", upload_stream),
             ("up", "oss2 put_object_from_file", lambda: bucket.put_object_from_file("oss2-put", src)),
             ("up", "oss2 resumable_upload", lambda: oss2.resumable_upload(
                 bucket, "oss2-resumable", src, store=oss2.ResumableStore(root=work))),
@@ -85,7 +90,7 @@ def main() -> None:
                 if os.path.exists(dst):
                     os.unlink(dst)
                 best = min(best, timed(fn))
-                for key in ("ossh-put", "oss2-put", "oss2-resumable"):  # keep tmpfs (RAM) use down
+                for key in ("ossh-put", "ossh-stream", "oss2-put", "oss2-resumable"):  # keep tmpfs (RAM) use down
                     client.delete_object(BUCKET, key)
             results[(direction, name)] = size / best / 1e6
         print(f"{size >> 20} MiB file, best of {RUNS} runs, server {endpoint}, files in {work}")

@@ -9,7 +9,7 @@ from .api_object import copy_source, range_header
 from .body import Payload, Progress
 from .crc import Crc64
 from .endpoint import nonempty
-from .errors import ClientError
+from .errors import ClientError, whole_number
 from .headers import check_crc, crc_of, etag_of, object_headers
 from .models import CompleteResult, PartInfo, PartPage, PartResult, UploadInfo, UploadPage
 
@@ -27,7 +27,8 @@ class MultipartOps:
 
     def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, data,
                     progress: Progress | None = None) -> PartResult:
-        if not 1 <= int(part_number) <= MAX_PARTS:
+        part_number = whole_number(part_number, "part number")
+        if not 1 <= part_number <= MAX_PARTS:
             raise ClientError(f"part number must be 1..{MAX_PARTS}, not {part_number}")
         payload = data if isinstance(data, Payload) else self._payload(data, progress)
         try:

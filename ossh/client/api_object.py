@@ -26,7 +26,10 @@ def range_header(byte_range) -> str:
     """(start, end) inclusive, with None for an open end / a suffix; or a ready `bytes=a-b` string."""
     if isinstance(byte_range, str):
         return byte_range if byte_range.startswith("bytes=") else f"bytes={byte_range}"
-    start, end = byte_range
+    try:
+        start, end = byte_range
+    except (TypeError, ValueError):
+        raise ClientError(f"a range is (start, end) or 'bytes=a-b', not {byte_range!r}") from None
     if start is None and end is None:
         raise ClientError("a range needs a start or an end")
     return f"bytes={'' if start is None else start}-{'' if end is None else end}"
@@ -89,6 +92,8 @@ class ObjectOps:
         """Deletes in batches of 1,000; returns the keys reported deleted (quiet: only failures, so [])."""
         deleted: list[str] = []
         batch: list[str] = []
+        if isinstance(keys, str) or not hasattr(keys, "__iter__"):
+            raise ClientError(f"delete_objects takes an iterable of keys, not {type(keys).__name__}")
         for key in keys:
             batch.append(key)
             if len(batch) == DELETE_BATCH:

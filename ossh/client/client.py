@@ -12,7 +12,7 @@ from .api_object import ObjectOps
 from .auth import Credentials
 from .body import Payload, make_payload
 from .endpoint import Endpoint
-from .errors import ClientError
+from .errors import ClientError, whole_number
 from .download import DownloadOps
 from .parts import PartsEngine
 from .transfer import TransferOps
@@ -74,6 +74,8 @@ class OssClient(BucketOps, ObjectOps, MultipartOps, PartsEngine, TransferOps, Do
                 raise_errors: bool = True, progress: Callable | None = None) -> requests.Response:
         """One signed request, returned raw: the escape hatch for operations without a method (and the
         2013 facade). With raise_errors=False an error answer is returned instead of raised."""
+        if key == "" or (key is not None and not bucket):
+            raise ClientError("an object needs a bucket and a non-empty key")
         body = data if isinstance(data, Payload) or data is None else self._payload(data, progress)
         call = Call(method.upper(), bucket, key, {k: "" if v is None else str(v) for k, v in (params or {}).items()},
                     dict(headers or {}), body)
@@ -88,7 +90,8 @@ class OssClient(BucketOps, ObjectOps, MultipartOps, PartsEngine, TransferOps, Do
         """A URL that works without credentials for `expires` seconds, signed with the client's version.
         Headers signed here (Content-Type, x-oss-*) must be sent with the URL."""
         call = Call(method.upper(), bucket, key, dict(params or {}), dict(headers or {}))
-        url, _ = self.transport.build(self.transport.endpoint_for(bucket), call, presign_expires=int(expires))
+        url, _ = self.transport.build(self.transport.endpoint_for(bucket), call,
+                                      presign_expires=whole_number(expires, "expires"))
         return url
 
 

@@ -12,7 +12,11 @@ import xmltodict
 
 
 class OssError(Exception):
-    """Root of every error the client raises; `str()` is one line with the code and request id."""
+    """Root of every error the client raises; `str()` is one line with the code and request id.
+    `bucket` and `key` name what the failed request concerned (set by the client when it knows)."""
+
+    bucket: str | None = None
+    key: str | None = None
 
     def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
                  request_id: str | None = None, host_id: str | None = None, ec: str | None = None,
@@ -33,6 +37,14 @@ class OssError(Exception):
 
 class ClientError(OssError, ValueError):
     """Bad arguments, caught before anything is sent."""
+
+
+def whole_number(value, name: str) -> int:
+    """int(value), or a ClientError naming the argument."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ClientError(f"{name} must be a whole number, not {value!r}") from None
 
 
 class TransportError(OssError):

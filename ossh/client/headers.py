@@ -5,7 +5,7 @@ from __future__ import annotations
 import mimetypes
 from email.utils import formatdate
 
-from .errors import IntegrityError
+from .errors import ClientError, IntegrityError
 from .models import ObjectMeta
 from .xmlparse import as_int, http_time, unquote_etag
 
@@ -43,6 +43,8 @@ def http_date_header(value) -> str:
         return value
     if hasattr(value, "timestamp"):
         value = value.timestamp()
+    if not isinstance(value, (int, float)):
+        raise ClientError(f"a time is a datetime, a unix time or an HTTP date, not {value!r}")
     return formatdate(float(value), usegmt=True)
 
 
@@ -63,9 +65,18 @@ def meta_from_headers(key: str, headers) -> ObjectMeta:
         key=key, size=size, etag=etag_of(headers), content_type=headers.get("Content-Type"),
         last_modified=http_time(headers.get("Last-Modified")), crc64=crc_of(headers),
         object_type=headers.get("x-oss-object-type"), storage_class=headers.get("x-oss-storage-class"),
-        metadata={k.lower()[len(META_PREFIX):]: v for k, v in headers.items() if k.lower().startswith(META_PREFIX)},
+        metadata={k.lower()[len(META_PREFIX):]: _utf8(v) for k, v in headers.items()
+                  if k.lower().startswith(META_PREFIX)},
         acl=headers.get("x-oss-object-acl"), next_append_position=as_int(headers.get("x-oss-next-append-position")),
         headers=dict(headers), request_id=headers.get("x-oss-request-id"))
+
+
+def _utf8(value: str) -> str:
+    """A header value as OSS meant it: http.client decodes the UTF-8 bytes OSS sends as Latin-1."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
 
 
 def check_crc(local: int | None, remote: int | None, what: str, request_id: str | None = None) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from .auth import Credentials, SignableRequest, SignerV1, SignerV4
 from .body import Payload
 from .endpoint import Endpoint
 from .errors import ClientError, ServiceError, TransportError
+from .failure import describe
 
 log = logging.getLogger("ossh.client")
 
@@ -144,7 +144,7 @@ class Transport:
                     self._sleep(attempt, call, f"{type(exc).__name__}")
                     attempt += 1
                     continue
-                raise TransportError(f"cannot reach {endpoint.netloc}: {_reason(exc)}") from None
+                raise TransportError(describe(exc, endpoint.netloc)) from None
             if resp.status_code < 300:
                 return resp
             moved = self._moved_endpoint(endpoint, call, resp)
@@ -153,13 +153,14 @@ class Transport:
                 hops += 1
                 endpoint = moved
                 continue
-            _load(resp)
+            _load(resp, endpoint)
             err = ServiceError.from_response(resp.status_code, resp.headers, resp.content)
             if self.retry.should_retry(attempt, call.replayable, resp.status_code, err.code):
                 self._sleep(attempt, call, f"{resp.status_code} {err.code}")
                 attempt += 1
                 continue
             if raise_errors:
+                err.bucket, err.key = call.bucket, call.key
                 raise err
             return resp
 
@@ -176,7 +177,7 @@ class Transport:
         if resp.status_code in _REDIRECTS and resp.headers.get("Location"):
             target = endpoint.moved_to(resp.headers["Location"], call.bucket)
         elif resp.status_code in (301, 403) and call.bucket:
-            _load(resp)
+            _load(resp, endpoint)
             host = ServiceError.from_response(resp.status_code, resp.headers, resp.content).details.get("Endpoint")
             if host:
                 target = endpoint.moved_to(host, call.bucket)
@@ -217,12 +218,19 @@ class Transport:
         prep = requests.PreparedRequest()
         prep.method = call.method
         prep.url = url  # set as built: requests' own preparation would re-quote the key
-        prep.headers = CaseInsensitiveDict(headers)
+        # Signed as text, sent as UTF-8 (OSS's encoding for metadata): http.client would refuse non-Latin-1.
+        prep.headers = CaseInsensitiveDict({k: v if v.isascii() else v.encode("utf-8") for k, v in headers.items()})
         prep.body = body if body is not None and body.length != 0 else (b"" if body is not None else None)
         started = time.monotonic()
         # The adapter directly: Session.send would resolve redirects and cookies this transport handles itself.
-        resp = self.session.get_adapter(url).send(prep, stream=True, timeout=self.timeout,
-                                                  **self._environment(endpoint))
+        try:
+            resp = self.session.get_adapter(url).send(prep, stream=True, timeout=self.timeout,
+                                                      **self._environment(endpoint))
+        except ValueError as exc:       # http.client refuses a header value: the caller's argument
+            if isinstance(exc, requests.RequestException):
+                raise
+            raise ClientError(f"{call.method} {call.key or call.bucket or '/'}: a header value holds a line "
+                              "break or a character outside Latin-1") from None
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s -> %s request %s %.3fs", call.method, redact_url(url), resp.status_code,
                       resp.headers.get("x-oss-request-id", "-"), time.monotonic() - started)
@@ -231,14 +239,9 @@ class Transport:
         return resp
 
 
-def _load(resp: requests.Response) -> None:
+def _load(resp: requests.Response, endpoint: Endpoint) -> None:
     """Read the whole (small) body, wrapping read failures like any transport failure."""
     try:
         resp.content
     except requests.RequestException as exc:
-        raise TransportError(f"reading the answer failed: {_reason(exc)}") from None
-
-
-def _reason(exc: Exception) -> str:
-    """A short cause without URLs' query strings (which could hold a presigned signature)."""
-    return f"{type(exc).__name__}: {re.sub(r'[?][^ )]*', '', str(exc))[:300]}"
+        raise TransportError(describe(exc, endpoint.netloc)) from None

@@ -30,6 +30,8 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
     text = str(exc).strip().splitlines()
+    if _is_oss_error(exc) and exc.bucket:      # the path the failed request was about
+        return f"oss://{exc.bucket}/{exc.key or ''}: {text[0] if text else type(exc).__name__}"
     if isinstance(exc, (UsageError, CommandError)) or _is_oss_error(exc):
         return text[0] if text else type(exc).__name__
     return f"internal error: {type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")

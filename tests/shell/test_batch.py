@@ -7,7 +7,7 @@ import sys
 
 from .conftest import LAUNCHER
 
-ERROR_LINE = re.compile(r"^ossh: line (\d+): (\S+(?: \S+)?): (.+)$")
+ERROR_LINE = re.compile(r"^ossh: line (\d+): ([^:\s]+(?: [^:\s]+)?): (.+)$")
 
 
 def test_batch_session_from_stdin(ossh, client, bucket, tmp_path):
@@ -40,6 +40,7 @@ def test_first_failure_aborts_with_line_number(ossh, client, bucket):
     assert r.returncode == 1
     m = ERROR_LINE.match(r.stderr.strip())
     assert m and m.group(1) == "4" and m.group(2) == "cat", r.stderr
+    assert m.group(3).startswith(f"oss://{bucket}/missing.txt: The specified key does not exist.")
     assert re.search(r"\(NoSuchKey, request \w+\)$", m.group(3))
     assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1
     assert f"{bucket}-never" not in [b.name for b in client.iter_buckets()]

@@ -115,6 +115,11 @@ def mv(ctx, a):
     yield from _copy(ctx, a, move=True)
 
 
+def _crc_text(crc: int | None) -> str | None:
+    """A CRC-64 as OSS writes it: a decimal string (as a JSON number it would lose digits above 2^53)."""
+    return None if crc is None else str(crc)
+
+
 @command("stat", "Show an object's size, ETag, CRC-64, type, ACL and metadata (or a bucket's info).",
          "stat photos/cat.jpg", arg("path", metavar="PATH"), complete=("remote",))
 def stat(ctx, a):
@@ -128,7 +133,7 @@ def stat(ctx, a):
     if path.is_prefix:
         raise CommandError(f"{path.uri()}: is a prefix (try du)")
     m = c.head_object(path.bucket, path.key)
-    return Record([("URI", path.uri()), ("Size", m.size), ("ETag", m.etag), ("CRC-64", m.crc64),
+    return Record([("URI", path.uri()), ("Size", m.size), ("ETag", m.etag), ("CRC-64", _crc_text(m.crc64)),
                    ("Type", m.object_type), ("Content-Type", m.content_type),
                    ("Last-Modified", m.last_modified), ("Storage-Class", m.storage_class),
                    ("ACL", c.get_object_acl(path.bucket, path.key)), ("Metadata", dict(m.metadata or {}))])
