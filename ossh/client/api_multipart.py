@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from . import xmlbuild, xmlparse
-from .api_object import copy_source, range_header
+from .api_object import copy_source, range_header, source_conditions
 from .body import Payload, Progress
 from .crc import Crc64
 from .endpoint import nonempty
@@ -41,8 +41,14 @@ class MultipartOps:
         return PartResult(int(part_number), etag_of(resp.headers), payload.sent, crc_of(resp.headers))
 
     def upload_part_copy(self, bucket: str, key: str, upload_id: str, part_number: int, src_bucket: str,
-                         src_key: str, byte_range=None) -> PartResult:
-        headers = {"x-oss-copy-source": copy_source(src_bucket, src_key)}
+                         src_key: str, byte_range=None, source_if_match: str | None = None,
+                         source_if_none_match: str | None = None, source_if_modified_since=None,
+                         source_if_unmodified_since=None) -> PartResult:
+        """One part copied on the server from (a range of) another object; the source_if_* conditions (412
+        PreconditionFailed when one fails) pin parts copied one by one to the same source version."""
+        headers = {"x-oss-copy-source": copy_source(src_bucket, src_key),
+                   **source_conditions(source_if_match, source_if_none_match, source_if_modified_since,
+                                       source_if_unmodified_since)}
         size = None
         if byte_range is not None:
             headers["x-oss-copy-source-range"] = range_header(byte_range)
@@ -66,13 +72,14 @@ class MultipartOps:
             resp = self.request("POST", bucket, key, params={"uploadId": upload_id},
                                 headers={"Content-Type": "application/xml"}, data=body)
         root = xmlparse.parse(resp.content) if resp.content else {}
+        rid = resp.headers.get("x-oss-request-id")
         result = CompleteResult(xmlparse.unquote_etag(xmlparse.text(root, "ETag")) or etag_of(resp.headers),
-                                crc_of(resp.headers), xmlparse.text(root, "Location") or None)
+                                crc_of(resp.headers), xmlparse.text(root, "Location") or None, rid)
         if parts and all(p.crc64 is not None and p.size is not None for p in parts):
             whole = Crc64()
             for p in parts:
                 whole.combine(p.crc64, p.size)
-            check_crc(whole.value, result.crc64, f"complete {key}", resp.headers.get("x-oss-request-id"))
+            check_crc(whole.value, result.crc64, f"complete {key}", rid)
         return result
 
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:

@@ -35,6 +35,27 @@ def range_header(byte_range) -> str:
     return f"bytes={'' if start is None else start}-{'' if end is None else end}"
 
 
+def conditions(prefix: str, if_match: str | None = None, if_none_match: str | None = None,
+               if_modified_since=None, if_unmodified_since=None) -> dict[str, str]:
+    """Precondition headers: `If-` for a GET, `x-oss-copy-source-if-` for a copy's source. ETags are
+    quoted as OSS sends them; times (datetime, epoch or HTTP date) become HTTP dates."""
+    hdrs = {}
+    for name, value in (("Match", if_match), ("None-Match", if_none_match)):
+        if value:
+            hdrs[prefix + name] = value if value.startswith('"') or value == "*" else f'"{value}"'
+    for name, value in (("Modified-Since", if_modified_since), ("Unmodified-Since", if_unmodified_since)):
+        if value is not None:
+            hdrs[prefix + name] = http_date_header(value)
+    return hdrs
+
+
+def source_conditions(if_match: str | None, if_none_match: str | None, if_modified_since,
+                      if_unmodified_since) -> dict[str, str]:
+    """The x-oss-copy-source-if-* headers that pin a copy (or a part copy) to one version of its source."""
+    found = conditions("x-oss-copy-source-if-", if_match, if_none_match, if_modified_since, if_unmodified_since)
+    return {k.lower(): v for k, v in found.items()}
+
+
 class ObjectOps:
     """Mixed into OssClient; relies on its `request`, `_payload` and chunk sizes."""
 
@@ -58,12 +79,7 @@ class ObjectOps:
         hdrs = dict(headers or {})
         if byte_range is not None:
             hdrs["Range"] = range_header(byte_range)
-        for name, value in (("If-Match", if_match), ("If-None-Match", if_none_match)):
-            if value:
-                hdrs[name] = value if value.startswith('"') or value == "*" else f'"{value}"'
-        for name, value in (("If-Modified-Since", if_modified_since), ("If-Unmodified-Since", if_unmodified_since)):
-            if value is not None:
-                hdrs[name] = http_date_header(value)
+        hdrs.update(conditions("If-", if_match, if_none_match, if_modified_since, if_unmodified_since))
         resp = self.request("GET", bucket, key, headers=hdrs, stream=True)
         meta = meta_from_headers(key, resp.headers)
         return ObjectReader(resp, meta, self.download_chunk_size, verify=resp.status_code == 200,
@@ -113,10 +129,15 @@ class ObjectOps:
 
     def copy_object(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str,
                     metadata: dict | None = None, content_type: str | None = None, acl: str | None = None,
-                    forbid_overwrite: bool = False, headers: dict | None = None) -> CopyResult:
-        """Server-side copy; giving metadata or content_type replaces the source's (REPLACE directive)."""
+                    forbid_overwrite: bool = False, headers: dict | None = None, source_if_match: str | None = None,
+                    source_if_none_match: str | None = None, source_if_modified_since=None,
+                    source_if_unmodified_since=None) -> CopyResult:
+        """Server-side copy; giving metadata or content_type replaces the source's (REPLACE directive). The
+        source_if_* conditions are checked on the source (412 PreconditionFailed when one does not hold)."""
         replace = metadata is not None or content_type is not None
         hdrs = object_headers(dst_key, content_type, metadata, acl, None, forbid_overwrite, headers, guess=replace)
+        hdrs.update(source_conditions(source_if_match, source_if_none_match, source_if_modified_since,
+                                      source_if_unmodified_since))
         hdrs["x-oss-copy-source"] = copy_source(src_bucket, src_key)
         hdrs["x-oss-metadata-directive"] = "REPLACE" if replace else "COPY"
         resp = self.request("PUT", dst_bucket, dst_key, headers=hdrs)

@@ -117,6 +117,7 @@ class CompleteResult:
     etag: str | None
     crc64: int | None
     location: str | None = None
+    request_id: str | None = None
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 
 from .body import Progress, as_reader, file_slice
 from .checkpoint import UploadCheckpoint
-from .errors import ClientError, LocalFileError, NoSuchUpload
+from .errors import IntegrityError, LocalFileError, NoSuchUpload, OssError
 from .headers import check_crc
 from .models import CopyResult, PartResult, PutResult
 from .parts import SharedProgress, check_threads, choose_part_size
@@ -63,7 +63,7 @@ class TransferOps:
         result = self._run_upload(bucket, key, upload_id, jobs, threads, keep_on_failure=ckpt is not None)
         if ckpt:
             ckpt.remove()
-        return PutResult(result.etag, result.crc64)
+        return PutResult(result.etag, result.crc64, result.request_id)
 
     def _still_uploaded(self, bucket, key, upload_id, done) -> tuple[str | None, dict[int, PartResult]]:
         """The recorded parts the server still holds unchanged (none, and no id, if the upload is gone)."""
@@ -73,6 +73,12 @@ class TransferOps:
             return None, {}
         return upload_id, {n: p for n, p in done.items()
                            if n in listed and listed[n].etag == p.etag and listed[n].size == p.size}
+
+    def _delete_quietly(self, bucket: str, key: str) -> None:
+        try:
+            self.delete_object(bucket, key)
+        except OssError:  # the integrity failure is what the caller needs to see
+            pass
 
     def upload_stream(self, bucket: str, key: str, stream, part_size: int | None = None, threads: int = 4,
                       progress: Progress | None = None, content_type: str | None = None,
@@ -105,7 +111,7 @@ class TransferOps:
         parts = jobs(first)
         del first               # only the jobs in flight hold parts of the stream
         result = self._run_upload(bucket, key, upload_id, parts, threads)
-        return PutResult(result.etag, result.crc64)
+        return PutResult(result.etag, result.crc64, result.request_id)
 
     def copy(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str, metadata: dict | None = None,
              content_type: str | None = None, acl: str | None = None, part_size: int | None = None,
@@ -133,14 +139,20 @@ class TransferOps:
         shared = SharedProgress(size, progress)
 
         def copy_part(number: int, start: int) -> PartResult:
+            # Pinned to the source's ETag: a source overwritten mid-copy fails the part (412), and the
+            # upload is aborted instead of completing a mix of two versions.
             result = self.upload_part_copy(dst_bucket, dst_key, upload_id, number, src_bucket, src_key,
-                                           (start, min(start + part, size) - 1))
+                                           (start, min(start + part, size) - 1), source_if_match=src.etag)
             shared.add(result.size)
             return result
 
         jobs = (lambda n=n, s=start: copy_part(n, s) for n, start in enumerate(range(0, size, part), start=1))
         done = self._run_upload(dst_bucket, dst_key, upload_id, jobs, threads)
-        check_crc(src.crc64, done.crc64, f"copy {src_key} to {dst_key}")
+        try:
+            check_crc(src.crc64, done.crc64, f"copy {src_key} to {dst_key}")
+        except IntegrityError:
+            self._delete_quietly(dst_bucket, dst_key)   # never leave a copy that is not the source
+            raise
         return CopyResult(done.etag, done.crc64, None)
 
 

@@ -37,8 +37,8 @@ class Front:
                 body = self.rfile.read(length) if length else b""
                 front.seen.append((self.command, self.path))
                 action = front.script.pop(0) if front.script else "redirect"
-                if action == "corrupt":
-                    return self._forward_flipped(body)
+                if action in ("corrupt", "wrong-crc"):
+                    return self._forward(body, action)
                 if action == "drop":
                     self.close_connection = True
                     self.connection.shutdown(2)
@@ -54,22 +54,27 @@ class Front:
                 body = ERROR.format(code=code, msg="try again", extra="").encode()
                 self._reply(int(status), body, {"Content-Type": "application/xml"})
 
-            def _forward_flipped(self, body):
-                """Pass the request on with its signature, flipping one byte of whichever body is larger."""
+            def _forward(self, body, action):
+                """Pass the request on with its signature; "corrupt" flips one byte of whichever body is
+                larger, "wrong-crc" changes the CRC-64 the answer announces."""
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                if body:
+                if body and action == "corrupt":
                     body = _flip(body)
                 r = requests.request(self.command, front.target + self.path, headers=headers, data=body,
                                      timeout=10)
-                keep = {k: v for k, v in r.headers.items()
-                        if k.lower() not in ("content-length", "transfer-encoding", "connection")}
-                self._reply(r.status_code, _flip(r.content) if self.command == "GET" else r.content, keep)
+                keep = {k: v for k, v in r.headers.items() if k.lower() not in ("transfer-encoding", "connection")
+                        and (k.lower() != "content-length" or self.command == "HEAD")}
+                if action == "wrong-crc" and "x-oss-hash-crc64ecma" in keep:
+                    keep["x-oss-hash-crc64ecma"] = str(int(keep["x-oss-hash-crc64ecma"]) ^ 1)
+                self._reply(r.status_code, _flip(r.content) if action == "corrupt" and self.command == "GET"
+                            else r.content, keep)
 
             def _reply(self, status, body, headers):
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
+                if "Content-Length" not in headers:
+                    self.send_header("Content-Length", str(len(body)))
                 self.send_header("x-oss-request-id", "0123456789ABCDEF01234567")
                 self.end_headers()
                 self.wfile.write(body)
@@ -196,6 +201,14 @@ def test_failed_part_aborts_the_upload(front, server, client, bucket, tmp_path):
     assert exc.value.code == "InvalidArgument"
     assert [m for m, _ in front.seen][-1] == "DELETE"
     assert list(client.iter_uploads(bucket)) == []
+
+
+def test_multipart_copy_that_fails_its_crc_check_is_removed(front, server, client, bucket):
+    client.put_object(bucket, "src", os.urandom(300_000))
+    front.script = ["wrong-crc"]  # the source's HEAD announces another CRC-64; the rest is redirected
+    with pytest.raises(IntegrityError):
+        via(front, server).copy(bucket, "src", bucket, "dst", threshold=100 * 1024, part_size=100 * 1024)
+    assert not client.object_exists(bucket, "dst") and list(client.iter_uploads(bucket)) == []
 
 
 def test_corrupted_range_fails_a_parallel_download(front, server, client, bucket, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 
 from ossh.client import LocalFileError
 from ossh.client.crc import crc64
-from ossh.client.errors import NoSuchKey
+from ossh.client.errors import IntegrityError, NoSuchKey, PreconditionFailed
 
 PART = 100 * 1024
 
@@ -97,6 +97,45 @@ def test_copy_above_the_limit_goes_part_by_part_in_parallel(client, bucket):
     with pytest.raises(NoSuchKey):
         client.copy(bucket, "absent", bucket, "x", threshold=PART)
     assert not list(client.iter_uploads(bucket))
+
+
+def test_multipart_copy_of_a_source_overwritten_midway_publishes_nothing(client, bucket):
+    client.put_object(bucket, "moving.src", os.urandom(PART * 3))
+    overwritten = []
+
+    def overwrite_after_first_part(done, total):
+        if not overwritten:
+            overwritten.append(client.put_object(bucket, "moving.src", os.urandom(PART * 3)))
+
+    # The server refuses the next part (412) when it checks x-oss-copy-source-if-match; a server that ignores
+    # the condition yields a CRC mismatch instead, and the mixed destination must then be removed.
+    with pytest.raises((PreconditionFailed, IntegrityError)):
+        client.copy(bucket, "moving.src", bucket, "moving.dst", threshold=PART, part_size=PART, threads=1,
+                    progress=overwrite_after_first_part)
+    assert overwritten and not client.object_exists(bucket, "moving.dst")
+    assert not list(client.iter_uploads(bucket))
+
+
+def test_copy_source_conditions_are_sent(client, bucket):
+    etag = client.put_object(bucket, "cond.src", b"x" * PART).etag
+    with pytest.raises(PreconditionFailed):
+        client.copy_object(bucket, "cond.src", bucket, "cond.dst", source_if_match="0" * 32)
+    with pytest.raises(PreconditionFailed):
+        client.copy_object(bucket, "cond.src", bucket, "cond.dst", source_if_none_match=etag)
+    upload_id = client.init_multipart_upload(bucket, "cond.dst")
+    with pytest.raises(PreconditionFailed):
+        client.upload_part_copy(bucket, "cond.dst", upload_id, 1, bucket, "cond.src", source_if_match="0" * 32)
+    part = client.upload_part_copy(bucket, "cond.dst", upload_id, 1, bucket, "cond.src", source_if_match=etag)
+    assert client.complete_multipart_upload(bucket, "cond.dst", upload_id, [part]).crc64 == crc64(b"x" * PART)
+    client.copy_object(bucket, "cond.src", bucket, "cond.dst", source_if_match=etag)
+
+
+def test_multipart_uploads_carry_the_complete_request_id(client, bucket, tmp_path):
+    path = tmp_path / "big.bin"
+    path.write_bytes(os.urandom(PART * 2 + 1))
+    result = client.upload_file(bucket, "big.bin", path, threshold=PART, part_size=PART)
+    streamed = client.upload_stream(bucket, "s.bin", io.BytesIO(os.urandom(PART * 2)), part_size=PART)
+    assert result.request_id and streamed.request_id and result.request_id != streamed.request_id
 
 
 def test_upload_file_missing_is_a_clean_error(client, bucket, tmp_path):
