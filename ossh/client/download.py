@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
+import stat
 from typing import Iterator
 
 from .body import Progress
@@ -67,13 +68,13 @@ class DownloadOps:
 
 @contextlib.contextmanager
 def _temp_beside(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
-    """A new private file in the target's directory (so the final rename stays on one filesystem), renamed
+    """A new file in the target's directory (so the final rename stays on one filesystem), renamed
     to `path` when the block ends normally and removed when it fails. Local I/O failures (disk full,
     permissions) become LocalFileError."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".ossh-part", dir=directory)
+        fd, tmp = _create_beside(path, directory)
     except OSError as exc:
         raise LocalFileError(f"cannot write in {directory}: {exc.strerror}") from None
     try:
@@ -87,6 +88,30 @@ def _temp_beside(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
         if isinstance(exc, OSError):
             raise LocalFileError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
+
+
+def _create_beside(path: str, directory: str) -> tuple[int, str]:
+    """A new temporary file in `directory` with the mode the final file should have: the replaced file's,
+    or 0o666 less the umask (the kernel applies it) as any program creating `path` would get."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mode = None
+    while True:
+        tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(4)}.ossh-part")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+            break
+        except FileExistsError:
+            continue
+    if mode is not None:
+        try:
+            os.fchmod(fd, mode)
+        except OSError:
+            os.close(fd)
+            _unlink(tmp)
+            raise
+    return fd, tmp
 
 
 def _unlink(path: str) -> None:

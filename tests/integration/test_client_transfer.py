@@ -1,6 +1,7 @@
 """upload_file / download_file / get_object_to_file: multipart above the threshold, parallel parts,
 combined CRC-64, temporary files renamed only when complete, progress callbacks."""
 import os
+import stat
 
 import pytest
 
@@ -76,3 +77,25 @@ def test_large_download_is_parallel_ranges_with_combined_crc(client, bucket, blo
     assert target.read_bytes() == data and meta.crc64 == crc64(data)
     assert seen[-1] == (len(data), len(data)) and all(t == len(data) for _, t in seen)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.out", "blob.bin"]
+
+
+@pytest.fixture
+def umask():
+    """Sets the process umask for one test (restored after)."""
+    old = os.umask(0o022)
+    yield os.umask
+    os.umask(old)
+
+
+def test_downloads_get_the_umask_mode_or_keep_the_replaced_files(client, bucket, tmp_path, umask):
+    client.put_object(bucket, "big", os.urandom(300_000))
+    one, ranged = tmp_path / "one", tmp_path / "ranged"
+    client.download_file(bucket, "big", one)
+    client.download_file(bucket, "big", ranged, threads=2, part_size=100_000, threshold=1)
+    assert stat.S_IMODE(one.stat().st_mode) == stat.S_IMODE(ranged.stat().st_mode) == 0o644
+    umask(0o007)
+    client.get_object_to_file(bucket, "big", tmp_path / "group")
+    assert stat.S_IMODE((tmp_path / "group").stat().st_mode) == 0o660
+    one.chmod(0o604)
+    client.download_file(bucket, "big", one, threads=2, part_size=100_000, threshold=1)
+    assert stat.S_IMODE(one.stat().st_mode) == 0o604
