@@ -3,11 +3,15 @@ each returning an httplib-like response (.status, .getheader, .getheaders, .read
 from __future__ import annotations
 
 import io
-import os  # noqa: F401  (2013 programs use os.path after `from oss_api import *`)
+import os
 
 from ossh.client import OssClient
 from ossh.client.api_object import copy_source
 from ossh.client.xmlbuild import create_bucket_location
+
+# What `from oss_api import *` gives a 2013 program, `os` included: the SDK's examples use os.path
+# without importing it.
+__all__ = ["OssAPI", "DefaultContentType", "Response", "Status", "os"]
 
 DefaultContentType = "application/octet-stream"
 

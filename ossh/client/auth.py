@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from urllib.parse import quote
 
+from .errors import ClientError
+
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 V4_ALGORITHM = "OSS4-HMAC-SHA256"
 V4_PRODUCT = "oss"
@@ -275,11 +277,11 @@ def v2_signature(secret: str, string_to_sign: str) -> str:
     return base64.b64encode(_hmac(secret.encode("utf-8"), string_to_sign, hashlib.sha256)).decode()
 
 
-def make_signer(version: str, region: str | None):
-    """`v1` or `v4` (V4 needs the region)."""
+def make_signer(version: str, region: str | None) -> SignerV1 | SignerV4:
+    """The signer for `v1` or `v4` (V4 signs for `region`); ClientError for any other version."""
     version = (version or "v4").lower()
     if version in ("v1", "1"):
         return SignerV1()
     if version in ("v4", "4"):
         return SignerV4(region or "")
-    raise ValueError(f"unknown signature version {version!r}: use v1 or v4")
+    raise ClientError(f"signature version must be v1 or v4, not {version!r}")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-from .errors import ClientError
+from .errors import ClientError, OssError
 
 _REGION_RE = re.compile(r"^oss-(?!accelerate)([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$")
 _DUALSTACK_RE = re.compile(r"^([a-z]{2}-[a-z0-9-]+)\.oss\.aliyuncs\.com$")
@@ -107,8 +107,12 @@ class Endpoint:
 
     def moved_to(self, location: str, bucket: str | None = None) -> "Endpoint":
         """The endpoint a redirect URL or an `<Endpoint>` answer names; a bare host keeps this scheme.
-        A virtual-hosted `bucket.host` loses its bucket label."""
+        A virtual-hosted `bucket.host` loses its bucket label. A move from https to http is refused: it
+        would send the signed request, and the data, in clear text."""
         parts = urlsplit(location if "://" in location else f"{self.scheme}://{location}")
+        if self.scheme == "https" and parts.scheme != "https":
+            raise OssError(f"refusing a redirect from {self.url} to {parts.scheme}://{parts.netloc}: it would "
+                           "leave https", code="InsecureRedirect")
         netloc = parts.netloc
         if bucket and netloc.lower().startswith(bucket.lower() + "."):
             netloc = netloc[len(bucket) + 1:]

@@ -112,8 +112,8 @@ def _default_message(status: int, code: str | None) -> str:
 
 
 _CODE_BY_STATUS = {
-    400: "InvalidArgument", 403: "AccessDenied", 404: "NoSuchKey", 405: "MethodNotAllowed",
-    409: "Conflict", 412: "PreconditionFailed", 416: "InvalidRange", 500: "InternalError",
+    304: "NotModified", 400: "InvalidArgument", 403: "AccessDenied", 404: "NoSuchKey",
+    405: "MethodNotAllowed", 409: "Conflict", 412: "PreconditionFailed", 416: "InvalidRange", 500: "InternalError",
     501: "NotImplemented", 503: "ServiceUnavailable",
 }
 _MESSAGES = {
@@ -121,6 +121,7 @@ _MESSAGES = {
     "NoSuchBucket": "The specified bucket does not exist.",
     "AccessDenied": "Access denied.",
     "PreconditionFailed": "At least one of the pre-conditions you specified did not hold.",
+    "NotModified": "The object matches the if-none-match or if-modified-since condition.",
 }
 
 _CLASSES: dict[str, type] = {}
@@ -154,5 +155,6 @@ EntityTooSmall = _define("EntityTooSmall", "A part other than the last is too sm
 EntityTooLarge = _define("EntityTooLarge", "The body is too large.")
 MalformedXML = _define("MalformedXML", "The XML body is invalid.")
 PreconditionFailed = _define("PreconditionFailed", "A conditional header did not hold.")
+NotModified = _define("NotModified", "An if-none-match / if-modified-since condition held (304).")
 InvalidRange = _define("InvalidRange", "The range is not satisfiable.")
 NotImplementedByServer = _define("NotImplemented", "The server does not support this operation.")

@@ -13,10 +13,10 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
-from .auth import Credentials, SignableRequest, SignerV1, SignerV4
+from .auth import Credentials, SignableRequest, SignerV1, SignerV4, make_signer
 from .body import Payload
 from .endpoint import Endpoint
-from .errors import ClientError, ServiceError, TransportError
+from .errors import ClientError, OssError, ServiceError, TransportError
 from .failure import describe
 
 log = logging.getLogger("ossh.client")
@@ -86,12 +86,10 @@ class Transport:
     def __init__(self, endpoint: Endpoint, credentials: Credentials | None, signature_version: str = "v4",
                  connect_timeout: float = 10, read_timeout: float = 120, retry: RetryPolicy | None = None,
                  pool_size: int = 16, send_block: int = 1 << 20):
-        version = (signature_version or "v4").lower()
-        if version not in ("v1", "v4"):
-            raise ClientError(f"signature version must be v1 or v4, not {signature_version!r}")
+        self.signature_version = (signature_version or "v4").lower()
         self.endpoint = endpoint
+        self.signer(endpoint)   # an unknown signature version fails here, not at the first request
         self.credentials = credentials
-        self.signature_version = version
         self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()
         self._moved: dict[str, Endpoint] = {}
@@ -110,10 +108,8 @@ class Transport:
     def endpoint_for(self, bucket: str | None) -> Endpoint:
         return self._moved.get(bucket, self.endpoint) if bucket else self.endpoint
 
-    def signer(self, endpoint: Endpoint):
-        if self.signature_version == "v1":
-            return SignerV1()
-        return SignerV4(endpoint.region or self.endpoint.region or "cn-hangzhou")
+    def signer(self, endpoint: Endpoint) -> SignerV1 | SignerV4:
+        return make_signer(self.signature_version, endpoint.region or self.endpoint.region or "cn-hangzhou")
 
     def close(self) -> None:
         self.session.close()
@@ -147,7 +143,12 @@ class Transport:
                 raise TransportError(describe(exc, endpoint.netloc)) from None
             if resp.status_code < 300:
                 return resp
-            moved = self._moved_endpoint(endpoint, call, resp)
+            try:
+                moved = self._moved_endpoint(endpoint, call, resp)
+            except OssError as err:     # a redirect refused (https to http)
+                resp.close()
+                err.request_id, err.status = resp.headers.get("x-oss-request-id"), resp.status_code
+                raise
             if moved is not None and hops < 3 and call.replayable:
                 resp.close()
                 hops += 1

@@ -28,3 +28,12 @@ def test_utf8_metadata_round_trips(server, bucket, version):
     for value in ("数据 é", "café", "plain"):
         c.put_object(bucket, "m", b"", metadata={"note": value})
         assert c.head_object(bucket, "m").metadata == {"note": value}
+
+
+@pytest.mark.parametrize("version,signer", [("v1", "SignerV1"), ("V4", "SignerV4"), ("4", "SignerV4")])
+def test_signature_version_picks_the_signer(server, version, signer):
+    from ossh.client import OssClient
+    c = OssClient(server.endpoint, server.access_key_id, server.access_key_secret, signature_version=version)
+    assert type(c.transport.signer(c.transport.endpoint)).__name__ == signer
+    with pytest.raises(ClientError, match="must be v1 or v4, not 'v2'"):
+        OssClient(server.endpoint, signature_version="v2")

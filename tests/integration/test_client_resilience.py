@@ -2,6 +2,8 @@
 ways (throttling, dropped connections, redirects, wrong-region answers) in front of the embedded server."""
 import json
 import os
+import ssl
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -11,7 +13,7 @@ import requests
 from ossh.client import IntegrityError, OssClient, TransportError
 from ossh.client.checkpoint import UploadCheckpoint
 from ossh.client.crc import crc64
-from ossh.client.errors import AccessDenied, ServiceError
+from ossh.client.errors import AccessDenied, OssError, ServiceError
 
 ERROR = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{msg}</Message>"
          "<RequestId>0123456789ABCDEF01234567</RequestId><HostId>front</HostId>{extra}</Error>")
@@ -85,6 +87,18 @@ class Front:
         self.endpoint = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
+    def use_tls(self, tmp_path):
+        """Serve https with a fresh self-signed certificate for 127.0.0.1 (returned path trusts it)."""
+        key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                        "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
+                        "-out", str(cert)], check=True, capture_output=True)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.endpoint = self.endpoint.replace("http://", "https://")
+        return cert
+
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
@@ -112,6 +126,15 @@ def test_redirect_is_followed_and_resigned(front, server, client, bucket, versio
     c.put_object(bucket, "k", b"through a redirect")
     assert client.get_object(bucket, "k").read() == b"through a redirect"
     assert front.seen == [("PUT", f"/{bucket}/k")]
+
+
+def test_redirect_from_https_to_http_is_refused(front, server, client, bucket, tmp_path, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(front.use_tls(tmp_path)))
+    c = via(front, server)
+    front.script = ["redirect"]
+    with pytest.raises(OssError, match="refusing a redirect from https://127.0.0.1") as exc:
+        c.put_object(bucket, "k", b"must not travel in clear text")
+    assert exc.value.code == "InsecureRedirect" and not client.object_exists(bucket, "k")
 
 
 def test_throttling_and_5xx_are_retried(front, server, client, bucket):

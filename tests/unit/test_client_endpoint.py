@@ -2,7 +2,7 @@
 import pytest
 
 from ossh.client.endpoint import Endpoint, is_ip_or_localhost, quote_key, query_string, region_from_host
-from ossh.client.errors import ClientError
+from ossh.client.errors import ClientError, OssError
 
 
 @pytest.mark.parametrize("text, scheme", [
@@ -74,6 +74,16 @@ def test_moved_to_strips_bucket_label_and_learns_region():
     assert (moved.netloc, moved.region, moved.scheme) == ("oss-cn-shanghai.aliyuncs.com", "cn-shanghai", "https")
     bare = ep.moved_to("oss-cn-beijing.aliyuncs.com", "bkt")
     assert (bare.netloc, bare.region, bare.scheme) == ("oss-cn-beijing.aliyuncs.com", "cn-beijing", "https")
+
+
+def test_moved_to_refuses_leaving_https():
+    ep = Endpoint.parse("https://oss-cn-hangzhou.aliyuncs.com")
+    for location in ("http://bkt.oss-cn-shanghai.aliyuncs.com/key", "ftp://elsewhere/"):
+        with pytest.raises(OssError, match="refusing a redirect from https://oss-cn-hangzhou.aliyuncs.com") as exc:
+            ep.moved_to(location, "bkt")
+        assert exc.value.code == "InsecureRedirect"
+    assert ep.moved_to("oss-cn-beijing.aliyuncs.com").scheme == "https"
+    assert Endpoint.parse("http://127.0.0.1:1").moved_to("https://127.0.0.1:2").scheme == "https"
 
 
 def test_is_ip_or_localhost():
