@@ -3,6 +3,7 @@ into a temporary file beside the target, renamed into place only once complete a
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
@@ -73,10 +74,7 @@ def _temp_beside(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
     permissions) become LocalFileError."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = _create_beside(path, directory)
-    except OSError as exc:
-        raise LocalFileError(f"cannot write in {directory}: {exc.strerror}") from None
+    fd, tmp = _create_beside(path, directory)
     try:
         try:
             yield fd, tmp
@@ -90,9 +88,25 @@ def _temp_beside(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
         raise
 
 
+def check_target(path: str | os.PathLike) -> None:
+    """Raise LocalFileError naming why `path` cannot be written (its directory missing or not a directory,
+    the path itself a directory, no permission, a file system that takes no new files), so a caller can
+    refuse a download before fetching a byte or drawing a progress bar."""
+    path = os.fspath(path)
+    fd, tmp = _create_beside(path, os.path.dirname(os.path.abspath(path)))
+    os.close(fd)
+    _unlink(tmp)
+
+
 def _create_beside(path: str, directory: str) -> tuple[int, str]:
     """A new temporary file in `directory` with the mode the final file should have: the replaced file's,
-    or 0o666 less the umask (the kernel applies it) as any program creating `path` would get."""
+    or 0o666 less the umask (the kernel applies it) as any program creating `path` would get. Failures are
+    LocalFileErrors that name the real problem."""
+    if os.path.isdir(path):
+        raise LocalFileError(f"cannot write {path}: it is a directory")
+    if not os.path.isdir(directory):
+        problem = "is not a directory" if os.path.exists(directory) else "no such directory"
+        raise LocalFileError(f"cannot write {path}: {directory}: {problem}")
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
@@ -104,6 +118,8 @@ def _create_beside(path: str, directory: str) -> tuple[int, str]:
             break
         except FileExistsError:
             continue
+        except OSError as exc:
+            raise LocalFileError(f"cannot write {path}: {_refusal(directory, exc)}") from None
     if mode is not None:
         try:
             os.fchmod(fd, mode)
@@ -112,6 +128,17 @@ def _create_beside(path: str, directory: str) -> tuple[int, str]:
             _unlink(tmp)
             raise
     return fd, tmp
+
+
+def _refusal(directory: str, exc: OSError) -> str:
+    """Why creating a file in an existing directory failed, in words that point at the cause."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"no permission to create files in {directory}"
+    if exc.errno == errno.EROFS:
+        return f"{directory} is on a read-only file system"
+    if exc.errno == errno.ENOSPC:
+        return f"no space left in {directory}"
+    return f"{directory} does not accept new files ({exc.strerror or exc})"
 
 
 def _unlink(path: str) -> None:

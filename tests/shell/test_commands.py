@@ -1,4 +1,5 @@
 """Every shell command in-process against the embedded server, checked through the client."""
+import contextlib
 import io
 import json
 import os
@@ -95,6 +96,19 @@ def test_put_get_cat_roundtrip(sh, client, bucket, tmp_path):
     assert "is a directory (use -r)" in sh.fails(f"put {tmp_path}")
     assert "is a prefix (use -r)" in sh.fails("get docs/")
     assert "NoSuchKey" in sh.fails("cat nope.txt")
+
+
+def test_get_to_an_unwritable_place_names_the_problem_before_any_progress(sh, client, bucket, tmp_path):
+    client.put_object(bucket, "a/b", b"data")
+    bars = []
+    sh.ctx.progress = lambda label, total: bars.append(label) or contextlib.nullcontext(None)
+    assert "cannot write /proc/x: /proc does not accept new files" in sh.fails(f"get oss://{bucket}/a/b /proc/x")
+    (tmp_path / "file").write_text("")
+    assert "file: is not a directory" in sh.fails(f"get oss://{bucket}/a/b file/x")
+    assert "cannot create directory /proc/new" in sh.fails(f"get oss://{bucket}/a/b /proc/new/x")
+    assert bars == [] and sorted(os.listdir(tmp_path)) == ["file"]
+    sh.ok(f"get oss://{bucket}/a/b new/dir/x")
+    assert (tmp_path / "new/dir/x").read_bytes() == b"data" and bars == ["get b"]
 
 
 def test_put_and_get_recursive(sh, client, bucket, tmp_path):

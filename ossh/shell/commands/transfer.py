@@ -79,9 +79,15 @@ def put(ctx, a):
 
 
 def _download(ctx, src: RemotePath, local: str, size: int | None):
+    from ossh.client.download import check_target   # the client is loaded by now
+
     parent = os.path.dirname(local)
-    if parent:
-        os.makedirs(parent, exist_ok=True)
+    if parent and not os.path.lexists(parent):
+        try:
+            os.makedirs(parent)
+        except OSError as exc:
+            raise CommandError(f"cannot create directory {parent}: {exc.strerror or exc}") from None
+    check_target(local)     # name an unwritable destination before a progress bar appears
     with ctx.progress(f"get {src.name}", size) as progress:
         meta = ctx.client.download_file(src.bucket, src.key, local, progress=progress)
     return Message(f"{src.uri()} -> {local} ({human_size(meta.size)})",
