@@ -162,8 +162,17 @@ class Transport:
                 continue
             if raise_errors:
                 err.bucket, err.key = call.bucket, call.key
+                self._scrub(err)
                 raise err
             return resp
+
+    def _scrub(self, err: ServiceError) -> None:
+        """Keep the token and the signature out of an error's details (a SignatureDoesNotMatch answer
+        echoes both: the V1 StringToSign holds x-oss-security-token)."""
+        token = self.credentials.security_token if self.credentials else None
+        for name, value in err.details.items():
+            if name == "SignatureProvided" or (token and token in value):
+                err.details[name] = "***" if name == "SignatureProvided" else value.replace(token, "***")
 
     def _sleep(self, attempt: int, call: Call, why: str) -> None:
         delay = self.retry.delay(attempt)

@@ -2,12 +2,16 @@
 presigned URLs work with plain requests; a wrong secret, token or an expired URL is refused."""
 import json
 import re
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
 
 from ossh.client import OssClient
 from ossh.client.errors import AccessDenied, OssError, SignatureDoesNotMatch
+from ossh.client.transport import redact_url
+
+SIGNATURE_PARAMS = ("signature", "x-oss-signature")
 
 
 @pytest.fixture(params=["v1", "v4"])
@@ -96,3 +100,32 @@ def test_security_token_is_sent_and_checked(tmp_path):
             with pytest.raises(OssError) as exc:
                 wrong.get_object(f"sts-{version}", "k")
             assert exc.value.code == "InvalidSecurityToken" and "tok-" not in str(exc.value)
+
+
+@pytest.mark.parametrize("version", ["v1", "v4"])
+def test_debug_logs_and_errors_with_a_token_or_presigned_urls_hide_every_secret(tmp_path, caplog, version):
+    from ossh.server import LocalServer
+
+    accounts = tmp_path / "accounts.json"
+    accounts.write_text(json.dumps([{"access_key_id": "sts-ak", "access_key_secret": "sts-SECRET-sk",
+                                     "security_token": "sts-TOKEN-1"}]))
+    with LocalServer(tmp_path / "root", credentials={"main-ak": "main-sk"}, accounts_file=accounts) as srv, \
+            caplog.at_level("DEBUG"):   # every logger: the client's and urllib3's
+        c = OssClient(srv.endpoint, "sts-ak", "sts-SECRET-sk", security_token="sts-TOKEN-1", signature_version=version)
+        c.create_bucket("sts")
+        c.put_object("sts", "k", b"with token")
+        assert c.get_object("sts", "k").read() == b"with token"
+        urls = [c.presign("GET", "sts", "k", expires=60), c.presign("PUT", "sts", "p", expires=60)]
+        signatures = [v for url in urls for k, v in parse_qsl(urlsplit(url).query) if k.lower() in SIGNATURE_PARAMS]
+        assert len(signatures) == 2 and all("sts-TOKEN-1" in url for url in urls)
+        logged = [redact_url(url) for url in urls]   # what the transport's log line shows of such a URL
+        wrong = OssClient(srv.endpoint, "sts-ak", "not-the-secret", security_token="sts-TOKEN-1",
+                          signature_version=version)
+        with pytest.raises(SignatureDoesNotMatch) as exc:
+            wrong.get_object("sts", "k")
+    shown = "\n".join([caplog.text, *logged, str(exc.value), repr(exc.value), repr(exc.value.details),
+                       repr(c.transport.credentials)])
+    assert "GET http://" in caplog.text and "/sts/k" in caplog.text
+    for secret in ("sts-SECRET-sk", "not-the-secret", "sts-TOKEN-1", "Authorization", *signatures):
+        assert secret not in shown
+    assert exc.value.details["SignatureProvided"] == "***"
