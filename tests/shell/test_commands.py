@@ -275,6 +275,8 @@ def test_buckets(sh, client, bucket):
     sh.ok(f"mkbucket {name} --acl public-read --storage-class IA")
     assert client.get_bucket_acl(name) == "public-read"
     assert client.get_bucket_info(name).storage_class == "IA"
+    assert sh.ok(f"mkbucket {name} --acl private") == f"oss://{name}/ already exists (left unchanged)\n"
+    assert client.get_bucket_acl(name) == "public-read"
     client.put_object(name, "x", b"x")
     upload = client.init_multipart_upload(name, "pending")
     err = sh.fails(f"rmbucket {name}")

@@ -20,9 +20,24 @@ def _name(text: str) -> str:
          arg("--storage-class", choices=STORAGE_CLASSES, metavar="CLASS"), complete=("bucket",))
 def mkbucket(ctx, a):
     name = _name(a.name)
+    # OSS answers 200 to creating a bucket one already owns; one GetBucketInfo first tells the two apart.
+    # Any failure (no such bucket, someone else's) leaves the answer to the create itself.
+    if _owned(ctx, name):
+        return Message(f"oss://{name}/ already exists (left unchanged)",
+                       {"action": "mkbucket", "bucket": name, "existed": True})
     ctx.client.create_bucket(name, acl=a.acl, storage_class=a.storage_class, region=a.region)
     ctx.changed(RemotePath(name))
     return Message(f"created oss://{name}/", {"action": "mkbucket", "bucket": name})
+
+
+def _owned(ctx, name: str) -> bool:
+    from ossh.client import OssError     # the client is loaded by now
+
+    try:
+        ctx.client.get_bucket_info(name)
+        return True
+    except OssError:
+        return False
 
 
 @command("rmbucket", "Remove a bucket (-f: delete its objects and abort its multipart uploads first).",
