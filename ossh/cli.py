@@ -53,7 +53,8 @@ class ClientFactory:
 
         root = data_dir()
         root.mkdir(parents=True, exist_ok=True)
-        srv = self.stack.enter_context(LocalServer(root))
+        # the key pair kept in the store, never OSS_ACCESS_KEY_*: the store's buckets belong to it
+        srv = self.stack.enter_context(LocalServer(root, credentials="stored"))
         self.err.write(f"ossh: no endpoint configured; started the embedded server at {srv.endpoint} "
                        f"(store {root})\n")
         self.err.flush()
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["serve"]:
         from ossh.server.serve import main as serve
-        return serve(argv[1:])
+        return serve(argv[1:], default_root=data_dir())
     # osscmd spelled the flag --debug=true / --debug=false
     argv = [{"--debug=true": "--debug"}.get(a, a) for a in argv if a != "--debug=false"]
     args = _parser().parse_args(argv)

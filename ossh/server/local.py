@@ -18,20 +18,32 @@ ACCOUNTS_FILE = "accounts.json"
 
 
 def _generated_account(root: Path) -> tuple[Account, bool]:
-    """The key pair kept (mode 0600) in the root, made on first use; True when just made."""
+    """The key pair kept (mode 0600) in the root, made on first use; True when just made. Published with
+    link(2), which fails if the file exists, so two processes starting on one root agree on one pair."""
     path = root / CREDENTIALS_FILE
     if path.exists():
-        data = json.loads(path.read_text())
-        return Account(data["access_key_id"], data["access_key_secret"]), False
+        return _read_credentials(path), False
     alphabet = string.ascii_letters + string.digits
     account = Account("LTAI" + "".join(secrets.choice(alphabet) for _ in range(20)),
                       "".join(secrets.choice(alphabet) for _ in range(30)))
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump({"access_key_id": account.access_key_id, "access_key_secret": account.access_key_secret}, f)
-    os.replace(tmp, path)
+    tmp = path.with_name(f"{CREDENTIALS_FILE}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump({"access_key_id": account.access_key_id, "access_key_secret": account.access_key_secret}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(tmp, path)
+    except FileExistsError:
+        return _read_credentials(path), False
+    finally:
+        tmp.unlink(missing_ok=True)
     return account, True
+
+
+def _read_credentials(path: Path) -> Account:
+    data = json.loads(path.read_text())
+    return Account(data["access_key_id"], data["access_key_secret"])
 
 
 def read_accounts_file(path: Path) -> list[Account]:
@@ -42,13 +54,17 @@ def read_accounts_file(path: Path) -> list[Account]:
     return [Account(d["access_key_id"], d["access_key_secret"], d.get("security_token")) for d in data]
 
 
-def resolve_accounts(root: Path, credentials: dict[str, str] | None,
+def resolve_accounts(root: Path, credentials: dict[str, str] | str | None,
                      accounts_file: Path | None = None) -> tuple[list[Account], bool]:
-    """Accounts in priority order (the first is primary), and whether the primary was just generated."""
+    """Accounts in priority order (the first is primary), and whether the primary was just generated.
+    `credentials`: key pairs; "stored" for the root's own pair whatever the environment says; None for
+    OSS_ACCESS_KEY_ID/SECRET when both are set, else the root's own pair."""
     generated = False
-    if credentials:
+    if isinstance(credentials, str) and credentials != "stored":
+        raise ValueError(f"credentials must be a dict, 'stored' or None, not {credentials!r}")
+    if isinstance(credentials, dict) and credentials:
         accounts = [Account(k, v) for k, v in credentials.items()]
-    elif os.environ.get("OSS_ACCESS_KEY_ID") and os.environ.get("OSS_ACCESS_KEY_SECRET"):
+    elif credentials is None and os.environ.get("OSS_ACCESS_KEY_ID") and os.environ.get("OSS_ACCESS_KEY_SECRET"):
         accounts = [Account(os.environ["OSS_ACCESS_KEY_ID"], os.environ["OSS_ACCESS_KEY_SECRET"])]
     else:
         account, generated = _generated_account(root)
@@ -62,8 +78,8 @@ def resolve_accounts(root: Path, credentials: dict[str, str] | None,
 class LocalServer:
     """`with LocalServer(root, port=0) as srv: srv.endpoint` — an OSS-compatible server on a thread."""
 
-    def __init__(self, root, host: str = "127.0.0.1", port: int = 0, credentials: dict[str, str] | None = None,
-                 region: str = "cn-hangzhou", accounts_file=None):
+    def __init__(self, root, host: str = "127.0.0.1", port: int = 0,
+                 credentials: dict[str, str] | str | None = None, region: str = "cn-hangzhou", accounts_file=None):
         self.root = Path(root)
         self.host = host
         self.port = port

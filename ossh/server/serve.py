@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import threading
@@ -11,21 +10,19 @@ from pathlib import Path
 from .local import LocalServer
 
 
-def default_root() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "ossh" / "server"
-
-
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, default_root: Path | None = None) -> int:
+    """`ossh serve`; `default_root` is the store used without --root (the shell's own store, so both see the
+    same buckets); without one, --root is required."""
     parser = argparse.ArgumentParser(prog="ossh serve", description="Run a local OSS-compatible server.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
-    parser.add_argument("--root", type=Path, default=None, help=f"data directory (default {default_root()})")
+    parser.add_argument("--root", type=Path, default=default_root, required=default_root is None,
+                        help="data directory" + (f" (default {default_root})" if default_root else ""))
     parser.add_argument("--region", default="cn-hangzhou")
     parser.add_argument("--accounts", type=Path, default=None,
                         help='JSON file of extra key pairs: {"AccessKeyId": "AccessKeySecret", ...}')
     args = parser.parse_args(argv)
-    root = args.root or default_root()
+    root = args.root
     try:
         server = LocalServer(root, host=args.host, port=args.port, region=args.region,
                              accounts_file=args.accounts).start()

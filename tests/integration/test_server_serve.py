@@ -1,5 +1,7 @@
 """`ossh serve` as a user runs it: the endpoint line, generated or environment credentials, extra accounts,
-clean shutdown on SIGTERM and SIGINT."""
+clean shutdown on SIGTERM and SIGINT, and the store it shares with the shell's embedded server."""
+import contextlib
+import io
 import json
 import os
 import signal
@@ -112,3 +114,31 @@ def test_sigterm_lets_a_put_in_flight_finish(tmp_path):
         assert got == b"".join(bytes([i]) * 100_000 for i in range(10))
     finally:
         stop(proc)
+
+
+def test_serve_and_the_embedded_shell_share_one_store_and_key_pair(tmp_path, monkeypatch):
+    """Keys in the environment without an endpoint must not lock the shell out of its own store."""
+    from ossh.cli import ClientFactory
+    from ossh.config import resolve
+
+    monkeypatch.delenv("OSS_ENDPOINT", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setenv("OSS_ACCESS_KEY_ID", "ak-elsewhere")
+    monkeypatch.setenv("OSS_ACCESS_KEY_SECRET", "sk-elsewhere")
+    with contextlib.ExitStack() as stack:
+        shell_client = ClientFactory(resolve({}), stack, err=io.StringIO())()
+        shell_client.create_bucket("from-shell")
+        shell_client.put_object("from-shell", "k", b"written by the shell")
+        proc, endpoint = start([], {"XDG_DATA_HOME": str(tmp_path)})    # no --root: the same store
+        try:
+            assert proc.stdout.readline().strip() == f"root: {tmp_path / 'ossh'}"
+            creds = json.loads((tmp_path / "ossh" / "credentials.json").read_text())
+            bucket = oss2.Bucket(oss2.Auth(creds["access_key_id"], creds["access_key_secret"]), endpoint,
+                                 "from-shell")
+            assert bucket.get_object("k").read() == b"written by the shell"
+            bucket.put_object("back", b"written by serve")
+        finally:
+            stop(proc)
+        with shell_client.get_object("from-shell", "back") as reader:
+            assert reader.read() == b"written by serve"
+    assert not (tmp_path / "ossh" / "server").exists()
