@@ -2,13 +2,13 @@
 authenticate, then apply bucket and object ACLs before an operation handler runs."""
 from __future__ import annotations
 
-import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
 from ossh.client.auth import SUB_RESOURCES
+from ossh.client.endpoint import is_valid_bucket_name
 
 from . import bucket_ops, multipart_ops, object_ops, object_read
 from .auth_check import Account, authenticate
@@ -17,7 +17,6 @@ from .errors import OssServerError
 from .multipart import Multipart
 from .storage import Store
 
-BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 MAX_KEY_BYTES = 1023
 
 # Access an operation needs. ANY_ACCOUNT: any signed request; OWNER: the bucket's owner; READ/WRITE/LIST:
@@ -76,7 +75,7 @@ def route(req: Request) -> Op:
 
 
 def validate_names(req: Request) -> None:
-    if req.bucket is not None and not BUCKET_NAME.match(req.bucket):
+    if req.bucket is not None and not is_valid_bucket_name(req.bucket):
         raise OssServerError("InvalidBucketName", BucketName=req.bucket)
     if req.key is not None:
         if len(req.key.encode("utf-8")) > MAX_KEY_BYTES or req.key[0] in "/\\":
@@ -122,7 +121,10 @@ class App:
         if bucket is None and req.bucket and op.access != ANY_ACCOUNT:
             bucket = self.store.require_bucket(req.bucket)
         self.authorize(req, op.access, bucket)
-        return op.handler(self, req)
+        try:
+            return op.handler(self, req)
+        except object_read.NotModified as unchanged:   # GET/HEAD, and copies with x-oss-copy-source-if-*
+            return unchanged.response()
 
     def authorize(self, req: Request, access: str, bucket, key: str | None = None) -> None:
         """Raise AccessDenied unless `req.account` may do `access` on the bucket (and key)."""

@@ -267,19 +267,16 @@ class BlobStore:
         finally:
             segments.close()
 
-    def append(self, body_id: str, offset: int, readinto, length: int | None, limit: int) -> tuple[int, int]:
-        """Write a stream at `offset` of an appendable body in place; returns (bytes written, their CRC)."""
-        fd = os.open(self.path(body_id), os.O_WRONLY)
+    def append(self, fd: int, offset: int, readinto, length: int | None, limit: int) -> tuple[int, int]:
+        """Write a stream at `offset` of an appendable body open as `fd`; returns (bytes written, their CRC)."""
+        os.ftruncate(fd, offset)  # drop bytes a crashed earlier append may have left past the length
+        os.lseek(fd, offset, os.SEEK_SET)
         try:
-            os.ftruncate(fd, offset)  # drop bytes a crashed earlier append may have left past the length
-            os.lseek(fd, offset, os.SEEK_SET)
             _, crc, size = self._pump(fd, readinto, length, limit, want_md5=False)
             os.fsync(fd)
         except BaseException:
             os.ftruncate(fd, offset)
-            os.close(fd)
             raise
-        os.close(fd)
         return size, crc
 
     def create_empty(self) -> str:

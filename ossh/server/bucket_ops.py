@@ -123,7 +123,7 @@ def list_objects(app, req: Request) -> Response:
     enc = encoder(req)
     bucket = app.store.require_bucket(req.bucket)
     prefix, delimiter = req.param("prefix"), req.param("delimiter")
-    max_keys = req.int_param("max-keys", 100, 0, 1000)
+    max_keys = req.int_param("max-keys", 100, 1, 1000)
     v2 = req.param("list-type") == "2"
     if v2:
         token, start_after = req.param("continuation-token"), req.param("start-after")

@@ -1,4 +1,5 @@
-"""SQLite metadata of the embedded server: schema, one WAL connection per thread, write transactions.
+"""SQLite metadata of the embedded server: schema, one WAL connection per thread (closed when the thread's
+connection ends), write transactions.
 
 Keys are stored as BLOBs (UTF-8 bytes) so index order is OSS's byte order and range scans need no collation.
 """
@@ -51,6 +52,18 @@ class Database:
             with self._lock:
                 self._all.append(conn)
         return conn
+
+    def release(self) -> None:
+        """Close the calling thread's connection: the HTTP server runs one thread per TCP connection, and
+        an open SQLite connection (two file descriptors) per finished thread would pile up."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            return
+        self._local.conn = None
+        with self._lock:
+            if conn in self._all:
+                self._all.remove(conn)
+        conn.close()
 
     def query(self, sql: str, args=()) -> list[sqlite3.Row]:
         return self.conn().execute(sql, args).fetchall()

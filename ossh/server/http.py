@@ -72,6 +72,7 @@ class OssRequestHandler(BaseHTTPRequestHandler):
     def finish(self):
         with self.server.conn_lock:
             self.server.connections.discard(self.connection)
+        self.server.app.store.db.release()
         super().finish()
 
     def version_string(self) -> str:
@@ -121,6 +122,11 @@ class OssRequestHandler(BaseHTTPRequestHandler):
 
     def _parse(self, request_id: str) -> Request:
         app = self.server.app
+        if self.headers.defects or self.headers.get_payload():
+            # http.server stops at a malformed header line and takes the rest (Content-Length included) as
+            # a body it never reads: the request cannot be understood, and the connection cannot be reused.
+            self.close_connection = True
+            raise OssServerError("InvalidArgument", "A request header line is malformed.")
         target = self.path
         if "://" in target.split("?", 1)[0]:      # absolute-form request target
             target = "/" + target.split("://", 1)[1].partition("/")[2]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from urllib.parse import unquote
 
 from .bucket_ops import STORAGE_CLASSES, check_acl, encoder
@@ -17,11 +18,15 @@ from .xmlio import acl_policy, document, iso_time, parse
 MAX_OBJECT = 5 << 30
 MAX_META = 8 << 10
 OBJECT_ACLS = ("default", "private", "public-read", "public-read-write")
+_META_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")   # an HTTP token (RFC 9110)
 _STORED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")
 
 
 def attrs_from_headers(app, req: Request) -> ObjectAttrs:
     meta = {k[len("x-oss-meta-"):]: v for k, v in req.headers_with_prefix("x-oss-meta-").items()}
+    for name in meta:
+        if not _META_NAME.match(name):
+            raise invalid_argument("The user metadata name is not valid.", "x-oss-meta-" + name, name)
     if sum(len(k) + len(v) for k, v in meta.items()) > MAX_META:
         raise invalid_argument("User metadata is over 8 KB.", "x-oss-meta-*", "")
     acl = check_acl(req.header("x-oss-object-acl") or "default", OBJECT_ACLS, "x-oss-object-acl")
@@ -84,7 +89,7 @@ def copy_source(app, req: Request):
     app.authorize(req, "read", bucket, src_key)
     held = app.store.open_body(src_bucket, src_key)
     try:
-        check_conditions(req, held.record, prefix="x-oss-copy-source-", not_modified_status=412)
+        check_conditions(req, held.record, prefix="x-oss-copy-source-")
     except BaseException:
         held.close()
         raise

@@ -44,8 +44,9 @@ def _since(value: str) -> float | None:
         return None   # an unparsable date is ignored, as HTTP says
 
 
-def check_conditions(req: Request, record, prefix: str = "", not_modified_status: int = 304) -> None:
-    """If-Match/If-Unmodified-Since fail with 412; If-None-Match/If-Modified-Since answer not modified."""
+def check_conditions(req: Request, record, prefix: str = "") -> None:
+    """If-Match/If-Unmodified-Since fail with 412; If-None-Match/If-Modified-Since raise NotModified (304).
+    `prefix` "x-oss-copy-source-" applies the same rules to a copy's source, as OSS does."""
     mtime = int(record.mtime)
     if_match, if_none = req.header(prefix + "if-match"), req.header(prefix + "if-none-match")
     unmodified, modified = _since(req.header(prefix + "if-unmodified-since")), _since(
@@ -55,14 +56,18 @@ def check_conditions(req: Request, record, prefix: str = "", not_modified_status
                                                                         "if-unmodified-since"))
     if (if_none and _etag_matches(if_none, record.etag)) or (
             not if_none and modified is not None and mtime <= modified):
-        if not_modified_status == 412:
-            raise OssServerError("PreconditionFailed", Condition=prefix + "if-none-match")
-        raise _NotModified(record)
+        raise NotModified(record)
 
 
-class _NotModified(Exception):
+class NotModified(Exception):
+    """A conditional request whose object has not changed: the answer is 304 with the object's validators."""
+
     def __init__(self, record):
+        super().__init__("not modified")
         self.record = record
+
+    def response(self) -> Response:
+        return Response(304, {"ETag": f'"{self.record.etag}"', "Last-Modified": http_time(self.record.mtime)})
 
 
 def _byte_range(header: str, size: int, standard: bool) -> tuple[int, int] | None:
@@ -104,9 +109,6 @@ def _read(app, req: Request, head: bool) -> Response:
                 headers[name] = req.params[param]
         standard = req.header("x-oss-range-behavior").lower() == "standard"
         span = _byte_range(req.header("range"), record.size, standard) if req.header("range") else None
-    except _NotModified:
-        body.close()
-        return Response(304, {"ETag": f'"{record.etag}"', "Last-Modified": http_time(record.mtime)})
     except BaseException:
         body.close()
         raise

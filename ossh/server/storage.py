@@ -9,7 +9,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import threading
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,7 +91,6 @@ class Store:
         self.root = root
         self.blobs = BlobStore(root)
         self.db = Database(root / "meta.db")
-        self._append_lock = threading.Lock()
         self._root_lock = open(root / "lock", "a")
         self.recovered = self._recover()
 
@@ -250,33 +249,77 @@ class Store:
 
     def append(self, bucket: str, key: str, position: int, readinto, length: int | None, limit: int,
                attrs: ObjectAttrs) -> ObjectRecord:
-        """AppendObject: bytes land past the recorded length; the row grows only once they are durable."""
-        with self._append_lock:
+        """AppendObject: bytes land past the recorded length; the row grows only once they are durable, and
+        only if it still names the same body and length (a Put or Delete meanwhile makes this a conflict)."""
+        while True:
             record = self.get(bucket, key)
-            current = record.size if record else 0
-            if record is not None and record.type != "Appendable":
-                raise OssServerError("ObjectNotAppendable", Key=key)
-            if position != current:
-                raise OssServerError("PositionNotEqualToLength", Key=key,
-                                     headers={"x-oss-next-append-position": str(current)})
+            _check_append(record, position, key)
             if record is None:
-                body_id = self.blobs.create_empty()
-                try:
-                    size, crc = self.blobs.append(body_id, 0, readinto, length, limit)
-                except BaseException:
-                    self.blobs.remove(body_id)
-                    raise
-                return self.put_body(bucket, key, body_id, size, _append_etag(crc, size), crc, "Appendable",
-                                     attrs, False)
-            size, crc = self.blobs.append(record.body, current, readinto, length, limit - current)
-            record.size = current + size
-            record.crc64 = crc64_combine(record.crc64, crc, size)
-            record.etag = _append_etag(record.crc64, record.size)
-            record.mtime = time.time()
+                return self._append_new(bucket, key, readinto, length, limit, attrs)
+            try:
+                fd = os.open(self.blobs.path(record.body), os.O_WRONLY)
+                break
+            except FileNotFoundError:
+                continue    # replaced since we looked: judge against what is there now
+        try:
+            # One appender per body, across threads and across processes sharing the root (flock locks
+            # belong to the open file, so two opens exclude each other even within one process).
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            _check_same(self.get(bucket, key), record, position, key)
+            size, crc = self.blobs.append(fd, position, readinto, length, limit - position)
+            total_crc = crc64_combine(record.crc64, crc, size)
+            grown = ObjectRecord(bucket, key, record.body, position + size, _append_etag(total_crc, position + size),
+                                 total_crc, record.type, record.attrs, time.time())
             with self.db.write() as conn:
-                conn.execute("UPDATE objects SET size=?, crc64=?, etag=?, mtime=? WHERE bucket=? AND key=?",
-                             (record.size, str(record.crc64), record.etag, record.mtime, bucket, key.encode()))
-            return record
+                cur = conn.execute("UPDATE objects SET size=?, crc64=?, etag=?, mtime=? "
+                                   "WHERE bucket=? AND key=? AND body=? AND size=? AND type='Appendable'",
+                                   (grown.size, str(grown.crc64), grown.etag, grown.mtime, bucket, key.encode(),
+                                    record.body, position))
+                if cur.rowcount == 0:
+                    os.ftruncate(fd, position)
+                    _check_same(self.get(bucket, key), record, position, key)
+            return grown
+        finally:
+            os.close(fd)
+
+    def _append_new(self, bucket, key, readinto, length, limit, attrs) -> ObjectRecord:
+        """Position 0 on a missing key: a new Appendable object, unless another writer created the key first."""
+        body_id = self.blobs.create_empty()
+        fd = os.open(self.blobs.path(body_id), os.O_WRONLY)
+        try:
+            size, crc = self.blobs.append(fd, 0, readinto, length, limit)
+        except BaseException:
+            self.blobs.remove(body_id)
+            raise
+        finally:
+            os.close(fd)
+
+        def still_missing(conn):
+            row = conn.execute("SELECT * FROM objects WHERE bucket=? AND key=?", (bucket, key.encode())).fetchone()
+            if row is not None:
+                _check_append(object_from_row(row), -1, key)
+
+        return self.put_body(bucket, key, body_id, size, _append_etag(crc, size), crc, "Appendable", attrs, False,
+                             before_commit=still_missing)
+
+
+def _check_append(record: ObjectRecord | None, position: int, key: str) -> None:
+    """The conflict OSS answers when `position` cannot be appended at: ObjectNotAppendable for a Normal or
+    Multipart object, PositionNotEqualToLength (with the length to use) for a wrong position."""
+    if record is not None and record.type != "Appendable":
+        raise OssServerError("ObjectNotAppendable", Key=key)
+    current = record.size if record else 0
+    if position != current:
+        raise OssServerError("PositionNotEqualToLength", Key=key,
+                             headers={"x-oss-next-append-position": str(current)})
+
+
+def _check_same(now: ObjectRecord | None, then: ObjectRecord, position: int, key: str) -> None:
+    """Raise the right conflict unless the object is still the one an append started on."""
+    _check_append(now, position, key)
+    if now is None or now.body != then.body:    # replaced by a new appendable object of the same length
+        raise OssServerError("PositionNotEqualToLength", Key=key,
+                             headers={"x-oss-next-append-position": str(now.size if now else 0)})
 
 
 def _append_etag(crc: int, size: int) -> str:
