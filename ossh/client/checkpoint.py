@@ -1,5 +1,6 @@
-"""Upload checkpoints: a small JSON record of a multipart upload and its finished parts, so an interrupted
-upload_file can resume with only the missing parts (valid while the local file keeps its size and mtime)."""
+"""Transfer checkpoints: one small JSON record per (bucket, key, local path), replaced atomically, of an
+interrupted transfer's finished parts, so a later call resumes with only the missing ones. An upload's is
+valid while the local file keeps its size and mtime; a download's while the object keeps its ETag and size."""
 from __future__ import annotations
 
 import hashlib
@@ -10,37 +11,40 @@ import threading
 from .models import PartResult
 
 
-class UploadCheckpoint:
-    def __init__(self, directory: str | os.PathLike, bucket: str, key: str, path: str, part_size: int):
+class _Checkpoint:
+    """The record file of one transfer: named from a hash of bucket, key and local path, saved whole to a
+    temporary file and renamed over the old record, so a crash leaves either the old or the new record."""
+
+    def __init__(self, directory: str | os.PathLike, kind: str, bucket: str, key: str, path: str,
+                 identity: dict):
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        st = os.stat(path)
         name = hashlib.sha1(f"{bucket}\0{key}\0{os.path.abspath(path)}".encode()).hexdigest()
-        self.file = os.path.join(os.fspath(directory), f"upload-{name}.json")
-        self._identity = {"bucket": bucket, "key": key, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                          "part_size": part_size}
+        self.file = os.path.join(os.fspath(directory), f"{kind}-{name}.json")
+        self._identity = {"bucket": bucket, "key": key, **identity}
         self._record: dict = {}
         self._lock = threading.Lock()
 
-    def load(self) -> tuple[str | None, dict[int, PartResult]]:
-        """The upload id and finished parts recorded for this very file, or (None, {})."""
+    def _read(self) -> dict:
+        """The stored record, whatever transfer it describes ({} when there is none or it is unreadable)."""
         try:
             with open(self.file, encoding="utf-8") as f:
                 record = json.load(f)
         except (OSError, ValueError):
-            return None, {}
-        if record.get("identity") != self._identity or not record.get("upload_id"):
-            return None, {}
-        self._record = record
-        return record["upload_id"], {int(n): PartResult(int(n), *p) for n, p in record.get("parts", {}).items()}
+            return {}
+        return record if isinstance(record, dict) else {}
 
-    def start(self, upload_id: str, parts: dict[int, PartResult]) -> None:
-        self._record = {"identity": self._identity, "upload_id": upload_id,
-                        "parts": {str(n): [p.etag, p.size, p.crc64] for n, p in parts.items()}}
+    def _current(self) -> dict:
+        """The stored record if it describes this very transfer, else {}."""
+        record = self._read()
+        return record if record.get("identity") == self._identity else {}
+
+    def _start(self, fields: dict, parts: dict[int, list]) -> None:
+        self._record = {"identity": self._identity, **fields, "parts": {str(n): p for n, p in parts.items()}}
         self._save()
 
-    def record(self, part: PartResult) -> None:
+    def _add_part(self, number: int, value: list) -> None:
         with self._lock:
-            self._record["parts"][str(part.part_number)] = [part.etag, part.size, part.crc64]
+            self._record["parts"][str(number)] = value
             self._save()
 
     def _save(self) -> None:
@@ -54,3 +58,58 @@ class UploadCheckpoint:
             os.unlink(self.file)
         except FileNotFoundError:
             pass
+
+
+class UploadCheckpoint(_Checkpoint):
+    """A multipart upload of a local file: its upload id and the parts sent."""
+
+    def __init__(self, directory: str | os.PathLike, bucket: str, key: str, path: str, part_size: int):
+        st = os.stat(path)
+        super().__init__(directory, "upload", bucket, key, path,
+                         {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "part_size": part_size})
+
+    def load(self) -> tuple[str | None, dict[int, PartResult]]:
+        """The upload id and finished parts recorded for this very file, or (None, {})."""
+        record = self._current()
+        try:
+            parts = {int(n): PartResult(int(n), *p) for n, p in record.get("parts", {}).items()}
+        except (AttributeError, TypeError, ValueError):
+            return None, {}
+        return (record["upload_id"], parts) if record.get("upload_id") else (None, {})
+
+    def start(self, upload_id: str, parts: dict[int, PartResult]) -> None:
+        self._start({"upload_id": upload_id}, {n: [p.etag, p.size, p.crc64] for n, p in parts.items()})
+
+    def record(self, part: PartResult) -> None:
+        self._add_part(part.part_number, [part.etag, part.size, part.crc64])
+
+
+class DownloadCheckpoint(_Checkpoint):
+    """A ranged download of one object version (ETag and size): its temporary file, part size and the parts
+    written, each with its CRC-64, indexed from 0."""
+
+    def __init__(self, directory: str | os.PathLike, bucket: str, key: str, path: str, etag: str | None,
+                 size: int):
+        super().__init__(directory, "download", bucket, key, path, {"etag": etag, "size": size})
+
+    def load(self) -> tuple[str | None, int | None, dict[int, tuple[int, int]]]:
+        """(temporary file, part size, {part index: (crc64, length)}) recorded for this object version,
+        or (None, None, {})."""
+        record = self._current()
+        try:
+            temp, part = record.get("temp"), int(record.get("part_size") or 0)
+            parts = {int(n): (int(crc), int(length)) for n, (crc, length) in record.get("parts", {}).items()}
+        except (AttributeError, TypeError, ValueError):
+            return None, None, {}
+        return (temp, part, parts) if isinstance(temp, str) and part > 0 else (None, None, {})
+
+    def previous_temp(self) -> str | None:
+        """The temporary file a stored record names, even one of another object version."""
+        temp = self._read().get("temp")
+        return temp if isinstance(temp, str) else None
+
+    def start(self, temp: str, part_size: int, parts: dict[int, tuple[int, int]]) -> None:
+        self._start({"temp": temp, "part_size": part_size}, {n: list(p) for n, p in parts.items()})
+
+    def record(self, index: int, crc: int, length: int) -> None:
+        self._add_part(index, [crc, length])

@@ -1,5 +1,6 @@
-"""Downloads to local files: one streamed GET, or parallel ranged GETs pinned to the ETag; either way
-into a temporary file beside the target, renamed into place only once complete and its CRC-64 verified."""
+"""Downloads to local files: one streamed GET, or parallel ranged GETs pinned to the ETag (resumable with
+a checkpoint); either way into a temporary file beside the target, renamed into place only once complete and
+its CRC-64 verified."""
 from __future__ import annotations
 
 import contextlib
@@ -10,6 +11,7 @@ import stat
 from typing import Iterator
 
 from .body import Progress
+from .checkpoint import DownloadCheckpoint
 from .crc import Crc64
 from .errors import IntegrityError, LocalFileError
 from .headers import check_crc
@@ -17,6 +19,7 @@ from .models import ObjectMeta
 from .parts import DEFAULT_PART_SIZE, SharedProgress, run_bounded
 
 DEFAULT_THRESHOLD = 64 << 20
+TEMP_SUFFIX = ".ossh-part"
 
 
 class DownloadOps:
@@ -34,17 +37,65 @@ class DownloadOps:
                 return reader.meta
 
     def download_file(self, bucket: str, key: str, path: str | os.PathLike, progress: Progress | None = None,
-                      threads: int = 4, part_size: int | None = None,
-                      threshold: int = DEFAULT_THRESHOLD) -> ObjectMeta:
+                      threads: int = 4, part_size: int | None = None, threshold: int = DEFAULT_THRESHOLD,
+                      checkpoint_dir: str | os.PathLike | None = None) -> ObjectMeta:
         """Above `threshold`, parallel ranged GETs (pinned to the object's ETag) write into one temporary
-        file; their CRCs, combined in order, must equal the object's before it is renamed into place."""
+        file; their CRCs, combined in order, must equal the object's before it is renamed into place.
+        Without `checkpoint_dir` a failed download leaves nothing; with it (ranged even on one thread), the
+        temporary file and a record of its finished parts are kept, and a later call for the same object
+        version (ETag and size) fetches only the missing parts. A changed object starts over."""
         meta = self.head_object(bucket, key)
-        if meta.size is None or meta.size <= threshold or threads <= 1:
+        if meta.size is None or meta.size <= threshold or (threads <= 1 and checkpoint_dir is None):
             return self.get_object_to_file(bucket, key, path, progress=progress)
-        size, part = meta.size, part_size or DEFAULT_PART_SIZE
-        shared = SharedProgress(size, progress)
+        if checkpoint_dir is not None:
+            return self._resume_download(bucket, key, os.fspath(path), meta, part_size, threads, progress,
+                                         checkpoint_dir)
+        with _temp_beside(path) as (fd, tmp):
+            os.ftruncate(fd, meta.size)
+            crc = self._fetch_parts(bucket, key, meta, tmp, part_size or DEFAULT_PART_SIZE, {}, threads, progress)
+            check_crc(crc, meta.crc64, f"get {key}", meta.request_id)
+        return meta
 
-        def ranged(tmp: str, offset: int) -> tuple[int, int]:
+    def _resume_download(self, bucket: str, key: str, path: str, meta: ObjectMeta, part_size: int | None,
+                         threads: int, progress: Progress | None, checkpoint_dir) -> ObjectMeta:
+        """download_file with a checkpoint: the recorded temporary file and parts reused when they belong
+        to this object version, else a fresh start (removing the stale temporary file)."""
+        try:
+            ckpt = DownloadCheckpoint(checkpoint_dir, bucket, key, path, meta.etag, meta.size)
+            tmp, part, done = ckpt.load()
+            if tmp is None or not _holds(tmp, path, meta.size):
+                _discard(ckpt.previous_temp(), path)
+                fd, tmp = _create_beside(path, os.path.dirname(os.path.abspath(path)))
+                try:
+                    os.ftruncate(fd, meta.size)
+                finally:
+                    os.close(fd)
+                part, done = part_size or DEFAULT_PART_SIZE, {}
+            done = _still_on_disk(tmp, part, meta.size, done)
+            ckpt.start(tmp, part, done)
+            crc = self._fetch_parts(bucket, key, meta, tmp, part, done, threads, progress, ckpt)
+            try:
+                check_crc(crc, meta.crc64, f"get {key}", meta.request_id)
+            except IntegrityError:      # parts recorded wrongly: the attempt is not worth resuming
+                _unlink(tmp)
+                ckpt.remove()
+                raise
+            os.replace(tmp, path)
+            ckpt.remove()
+        except OSError as exc:
+            raise _local_error(path, exc) from None
+        return meta
+
+    def _fetch_parts(self, bucket: str, key: str, meta: ObjectMeta, tmp: str, part: int,
+                     done: dict[int, tuple[int, int]], threads: int, progress: Progress | None,
+                     ckpt: DownloadCheckpoint | None = None) -> int:
+        """Ranged GETs (pinned to the ETag) of the parts not in `done` ({index: (crc64, length)}) written
+        into `tmp`, each recorded in `ckpt` once on disk; returns the CRC-64 of all parts combined in order."""
+        size = meta.size
+        shared = SharedProgress(size, progress, done=sum(length for _, length in done.values()))
+
+        def fetch(index: int) -> tuple[int, int]:
+            offset = index * part
             crc = Crc64()
             with open(tmp, "r+b") as out, self.get_object(
                     bucket, key, byte_range=(offset, min(offset + part, size) - 1), if_match=meta.etag,
@@ -55,16 +106,54 @@ class DownloadOps:
                     crc.update(chunk)
             if crc.length != min(part, size - offset):
                 raise IntegrityError(f"get {key}: range at {offset} came back short", code="IncompleteBody")
+            if ckpt is not None:
+                ckpt.record(index, crc.value, crc.length)
             return crc.value, crc.length
 
-        with _temp_beside(path) as (fd, tmp):
-            os.ftruncate(fd, size)
-            whole = Crc64()
-            jobs = (lambda off=off: ranged(tmp, off) for off in range(0, size, part))
-            for value, length in run_bounded(jobs, threads, "ossh-download"):
-                whole.combine(value, length)
-            check_crc(whole.value, meta.crc64, f"get {key}", meta.request_id)
-        return meta
+        jobs = ((lambda v=done[i]: v) if i in done else (lambda i=i: fetch(i)) for i in range(-(-size // part)))
+        whole = Crc64()
+        for value, length in run_bounded(jobs, threads, "ossh-download"):
+            whole.combine(value, length)
+        return whole.value
+
+
+def _still_on_disk(tmp: str, part: int, size: int, done: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int]]:
+    """The recorded parts whose bytes in `tmp` still have the recorded length and CRC-64: a part changed on
+    disk since it was recorded is fetched again rather than trusted (reading it back costs far less)."""
+    kept = {}
+    for index, (value, length) in done.items():
+        offset = index * part
+        if 0 <= offset < size and length == min(part, size - offset):
+            crc = Crc64()
+            with open(tmp, "rb") as f:
+                f.seek(offset)
+                while crc.length < length and (chunk := f.read(min(length - crc.length, 1 << 20))):
+                    crc.update(chunk)
+            if crc.value == value and crc.length == length:
+                kept[index] = (value, length)
+    return kept
+
+
+def _holds(tmp: str, path: str, size: int) -> bool:
+    """Whether a recorded temporary file is still ours and still the object's size (so its parts can stay)."""
+    try:
+        return _ours(tmp, path) and os.path.isfile(tmp) and os.path.getsize(tmp) == size
+    except OSError:
+        return False
+
+
+def _ours(tmp: str, path: str) -> bool:
+    """Whether `tmp` is named as _create_beside names temporary files for `path` (a record is never trusted
+    to point anywhere else)."""
+    path = os.path.abspath(path)
+    return (os.path.dirname(os.path.abspath(tmp)) == os.path.dirname(path)
+            and os.path.basename(tmp).startswith(f".{os.path.basename(path)}.") and tmp.endswith(TEMP_SUFFIX))
+
+
+def _discard(tmp: str | None, path: str) -> None:
+    """Remove the temporary file of an abandoned download of `path`."""
+    if tmp and _ours(tmp, path):
+        _unlink(tmp)
 
 
 @contextlib.contextmanager
@@ -84,8 +173,12 @@ def _temp_beside(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
     except BaseException as exc:
         _unlink(tmp)
         if isinstance(exc, OSError):
-            raise LocalFileError(f"cannot write {path}: {exc.strerror or exc}") from None
+            raise _local_error(path, exc) from None
         raise
+
+
+def _local_error(path: str, exc: OSError) -> LocalFileError:
+    return LocalFileError(f"cannot write {path}: {exc.strerror or exc}")
 
 
 def check_target(path: str | os.PathLike) -> None:
@@ -112,7 +205,7 @@ def _create_beside(path: str, directory: str) -> tuple[int, str]:
     except OSError:
         mode = None
     while True:
-        tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(4)}.ossh-part")
+        tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
             break
