@@ -20,6 +20,8 @@ from .blobs import BlobStore, Staged, body_ids, decode_pieces, encode_pieces
 from .db import Database
 from .errors import OssServerError
 
+APPEND_OPEN_ATTEMPTS = 3    # an appendable object replaced this many times in a row is a conflict
+
 
 @dataclass
 class Bucket:
@@ -182,8 +184,7 @@ class Store:
             held = HeldBody(self.blobs, record)
             self.blobs.hold(held.ids)
             # Held before re-checking: if the row still names these files, no writer can have removed them.
-            row = self.db.one("SELECT body FROM objects WHERE bucket=? AND key=?", (bucket, key.encode("utf-8")))
-            if row is not None and row["body"] == record.body:
+            if self._names_body(bucket, key, record.body):
                 return held
             held.close()
 
@@ -251,7 +252,7 @@ class Store:
                attrs: ObjectAttrs) -> ObjectRecord:
         """AppendObject: bytes land past the recorded length; the row grows only once they are durable, and
         only if it still names the same body and length (a Put or Delete meanwhile makes this a conflict)."""
-        while True:
+        for _ in range(APPEND_OPEN_ATTEMPTS):
             record = self.get(bucket, key)
             _check_append(record, position, key)
             if record is None:
@@ -260,7 +261,15 @@ class Store:
                 fd = os.open(self.blobs.path(record.body), os.O_WRONLY)
                 break
             except FileNotFoundError:
-                continue    # replaced since we looked: judge against what is there now
+                # Bodies are removed only after their row stops naming them, so a row that still names
+                # a missing file is damage to the store, not a race: retrying cannot help.
+                if self._names_body(bucket, key, record.body):
+                    raise OssServerError("InternalError", "The object's stored body is missing.", Key=key)
+        else:
+            # Replaced by other writers on every attempt: answer the conflict they caused.
+            now = self.get(bucket, key)
+            raise OssServerError("PositionNotEqualToLength", Key=key,
+                                 headers={"x-oss-next-append-position": str(now.size if now else 0)})
         try:
             # One appender per body, across threads and across processes sharing the root (flock locks
             # belong to the open file, so two opens exclude each other even within one process).
@@ -281,6 +290,10 @@ class Store:
             return grown
         finally:
             os.close(fd)
+
+    def _names_body(self, bucket: str, key: str, body: str) -> bool:
+        row = self.db.one("SELECT body FROM objects WHERE bucket=? AND key=?", (bucket, key.encode("utf-8")))
+        return row is not None and row["body"] == body
 
     def _append_new(self, bucket, key, readinto, length, limit, attrs) -> ObjectRecord:
         """Position 0 on a missing key: a new Appendable object, unless another writer created the key first."""

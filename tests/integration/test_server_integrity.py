@@ -234,3 +234,24 @@ def test_a_zero_page_size_is_an_invalid_argument(own_server, own_client, key, pa
     url = f"{own_server.endpoint}/" + "/".join(p for p in (bucket, key) if p)
     resp = requests.get(url, params=params, headers=_signed(own_server, "GET", bucket, key, params))
     assert resp.status_code == 400 and "<Code>InvalidArgument</Code>" in resp.text, resp.text
+
+
+def test_an_append_to_an_object_whose_body_file_is_gone_fails_promptly(tmp_path):
+    srv = LocalServer(tmp_path / "root", credentials={AK: SK}).start()
+    try:
+        client = OssClient(srv.endpoint, AK, SK, region=REGION, read_timeout=5, max_retries=0)
+        client.create_bucket("integrity")
+        client.append_object("integrity", "log", 0, b"0123456789")
+        srv.store.blobs.path(srv.store.get("integrity", "log").body).unlink()    # damage behind the server
+        started = time.monotonic()
+        with pytest.raises(ServiceError) as err:
+            client.append_object("integrity", "log", 10, b"more")
+        assert time.monotonic() - started < 2
+        assert err.value.status == 500 and err.value.code == "InternalError"
+        client.append_object("integrity", "other", 0, b"still serving")
+        with client.get_object("integrity", "other") as reader:
+            assert reader.read() == b"still serving"
+    finally:
+        started = time.monotonic()
+        srv.stop(grace=10)
+    assert time.monotonic() - started < 2     # no handler left spinning for stop() to wait on
