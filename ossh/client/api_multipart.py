@@ -16,6 +16,16 @@ from .models import CompleteResult, PartInfo, PartPage, PartResult, UploadInfo, 
 MAX_PARTS = 10_000
 
 
+def combined_crc(parts: list[PartResult] | None) -> int | None:
+    """The CRC-64 of the object the parts make, in part-number order; None unless every CRC and size is known."""
+    if not parts or any(p.crc64 is None or p.size is None for p in parts):
+        return None
+    whole = Crc64()
+    for p in sorted(parts, key=lambda p: p.part_number):
+        whole.combine(p.crc64, p.size)
+    return whole.value
+
+
 class MultipartOps:
     """Mixed into OssClient; relies on its `request` and `_payload`."""
 
@@ -62,25 +72,26 @@ class MultipartOps:
     def complete_multipart_upload(self, bucket: str, key: str, upload_id: str,
                                   parts: list[PartResult] | None) -> CompleteResult:
         """parts=None asks the server to use every uploaded part (x-oss-complete-all). When every part's
-        CRC and size are known, their combination is checked against the object's."""
+        CRC and size are known, their combination is checked against the object's; a mismatch raises
+        IntegrityError with the object already published (the transfers remove it, see PartsEngine)."""
+        result = self._complete(bucket, key, upload_id, parts)
+        check_crc(combined_crc(parts), result.crc64, f"complete {key}", result.request_id)
+        return result
+
+    def _complete(self, bucket: str, key: str, upload_id: str, parts: list[PartResult] | None) -> CompleteResult:
+        """CompleteMultipartUpload without the CRC-64 check."""
         if parts is None:
             resp = self.request("POST", bucket, key, params={"uploadId": upload_id},
                                 headers={"x-oss-complete-all": "yes"})
         else:
-            parts = sorted(parts, key=lambda p: p.part_number)
-            body = xmlbuild.complete_multipart((p.part_number, p.etag) for p in parts)
+            body = xmlbuild.complete_multipart((p.part_number, p.etag)
+                                               for p in sorted(parts, key=lambda p: p.part_number))
             resp = self.request("POST", bucket, key, params={"uploadId": upload_id},
                                 headers={"Content-Type": "application/xml"}, data=body)
         root = xmlparse.parse(resp.content) if resp.content else {}
-        rid = resp.headers.get("x-oss-request-id")
-        result = CompleteResult(xmlparse.unquote_etag(xmlparse.text(root, "ETag")) or etag_of(resp.headers),
-                                crc_of(resp.headers), xmlparse.text(root, "Location") or None, rid)
-        if parts and all(p.crc64 is not None and p.size is not None for p in parts):
-            whole = Crc64()
-            for p in parts:
-                whole.combine(p.crc64, p.size)
-            check_crc(whole.value, result.crc64, f"complete {key}", rid)
-        return result
+        return CompleteResult(xmlparse.unquote_etag(xmlparse.text(root, "ETag")) or etag_of(resp.headers),
+                              crc_of(resp.headers), xmlparse.text(root, "Location") or None,
+                              resp.headers.get("x-oss-request-id"))
 
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         self.request("DELETE", bucket, key, params={"uploadId": upload_id})

@@ -1,15 +1,16 @@
 """The one multipart engine behind every transfer: part sizes, a pool that pulls the next part only when
 fewer than `threads` are in flight, progress summed over threads, and an upload that ends completed (with
-its combined CRC-64 checked) or aborted."""
+its combined CRC-64 checked, a mismatching object removed) or aborted."""
 from __future__ import annotations
 
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Callable, Iterable, TypeVar
 
-from .api_multipart import MAX_PARTS
+from .api_multipart import MAX_PARTS, combined_crc
 from .body import Progress
-from .errors import ClientError, OssError
+from .errors import ClientError, IntegrityError, OssError
+from .headers import check_crc
 from .models import CompleteResult, PartResult
 
 MIN_PART_SIZE = 100 * 1024
@@ -102,14 +103,32 @@ class PartsEngine:
 
     def _run_upload(self, bucket: str, key: str, upload_id: str, jobs: Iterable[Callable[[], PartResult]],
                     threads: int, keep_on_failure: bool = False) -> CompleteResult:
-        """Parts on the bounded pool, then CompleteMultipartUpload (which checks the combined CRC-64).
-        Any failure, Ctrl-C included, aborts the upload unless `keep_on_failure` (resumable uploads)."""
+        """Parts on the bounded pool, then CompleteMultipartUpload. Any failure before Complete, Ctrl-C
+        included, aborts the upload unless `keep_on_failure` (resumable uploads); an object whose CRC-64 is
+        not what its parts combine to is removed once published (see _verify_published)."""
         try:
             parts = run_bounded(jobs, threads, f"ossh-{key[:16]}")
-            return self.complete_multipart_upload(bucket, key, upload_id, parts)
+            result = self._complete(bucket, key, upload_id, parts)
         except BaseException:
             if not keep_on_failure:
                 self._abort_quietly(bucket, key, upload_id)
+            raise
+        self._verify_published(bucket, key, result, combined_crc(parts), f"complete {key}")
+        return result
+
+    def _verify_published(self, bucket: str, key: str, result: CompleteResult, expected: int | None,
+                          what: str) -> None:
+        """IntegrityError when the object a Complete just published does not have the `expected` CRC-64.
+        The upload is gone by then, so the bad object itself is deleted first, unless HEAD shows another
+        ETag than Complete returned: another writer replaced it since, and theirs is kept."""
+        try:
+            check_crc(expected, result.crc64, what, result.request_id)
+        except IntegrityError:
+            try:
+                if result.etag is None or self.head_object(bucket, key).etag == result.etag:
+                    self.delete_object(bucket, key)
+            except OssError:  # the integrity failure is what the caller needs to see
+                pass
             raise
 
     def _abort_quietly(self, bucket: str, key: str, upload_id: str) -> None:

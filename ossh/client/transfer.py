@@ -8,8 +8,7 @@ from typing import Callable, Iterator
 
 from .body import Progress, as_reader, file_slice
 from .checkpoint import UploadCheckpoint
-from .errors import IntegrityError, LocalFileError, NoSuchUpload, OssError
-from .headers import check_crc
+from .errors import LocalFileError, NoSuchUpload
 from .models import CopyResult, PartResult, PutResult
 from .parts import SharedProgress, check_threads, choose_part_size
 
@@ -73,12 +72,6 @@ class TransferOps:
             return None, {}
         return upload_id, {n: p for n, p in done.items()
                            if n in listed and listed[n].etag == p.etag and listed[n].size == p.size}
-
-    def _delete_quietly(self, bucket: str, key: str) -> None:
-        try:
-            self.delete_object(bucket, key)
-        except OssError:  # the integrity failure is what the caller needs to see
-            pass
 
     def upload_stream(self, bucket: str, key: str, stream, part_size: int | None = None, threads: int = 4,
                       progress: Progress | None = None, content_type: str | None = None,
@@ -148,11 +141,8 @@ class TransferOps:
 
         jobs = (lambda n=n, s=start: copy_part(n, s) for n, start in enumerate(range(0, size, part), start=1))
         done = self._run_upload(dst_bucket, dst_key, upload_id, jobs, threads)
-        try:
-            check_crc(src.crc64, done.crc64, f"copy {src_key} to {dst_key}")
-        except IntegrityError:
-            self._delete_quietly(dst_bucket, dst_key)   # never leave a copy that is not the source
-            raise
+        # never leave a copy that is not the source
+        self._verify_published(dst_bucket, dst_key, done, src.crc64, f"copy {src_key} to {dst_key}")
         return CopyResult(done.etag, done.crc64, None)
 
 

@@ -20,7 +20,8 @@ ERROR = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><M
 
 
 class Front:
-    """Answers each request with the next scripted action; `seen` records (method, path) per request."""
+    """Answers each request with the next scripted action (a callable is run, then the request redirected);
+    `seen` records (method, path) per request."""
 
     def __init__(self, target: str):
         self.target = target
@@ -39,6 +40,9 @@ class Front:
                 body = self.rfile.read(length) if length else b""
                 front.seen.append((self.command, self.path))
                 action = front.script.pop(0) if front.script else "redirect"
+                if callable(action):  # something happening on the server just before this request
+                    action()
+                    action = "redirect"
                 if action in ("corrupt", "wrong-crc"):
                     return self._forward(body, action)
                 if action == "drop":
@@ -232,6 +236,40 @@ def test_multipart_copy_that_fails_its_crc_check_is_removed(front, server, clien
     with pytest.raises(IntegrityError):
         via(front, server).copy(bucket, "src", bucket, "dst", threshold=100 * 1024, part_size=100 * 1024)
     assert not client.object_exists(bucket, "dst") and list(client.iter_uploads(bucket)) == []
+
+
+def test_upload_whose_complete_fails_its_crc_check_is_removed(front, server, client, bucket, tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(os.urandom(300_000))
+    # Initiate and three parts pass; the Complete answer announces another CRC-64 than the parts combine to.
+    front.script = ["redirect"] * 4 + ["wrong-crc"]
+    with pytest.raises(IntegrityError) as exc:
+        via(front, server).upload_file(bucket, "up", path, part_size=100 * 1024, threshold=1, threads=1)
+    assert exc.value.code == "CrcMismatch"
+    assert [m for m, _ in front.seen][-3:] == ["POST", "HEAD", "DELETE"]
+    assert not client.object_exists(bucket, "up") and list(client.iter_uploads(bucket)) == []
+
+
+def test_multipart_copy_whose_complete_fails_its_crc_check_is_removed(front, server, client, bucket):
+    client.put_object(bucket, "src", os.urandom(300_000))
+    front.script = ["redirect"] * 5 + ["wrong-crc"]  # HEAD, Initiate, three part copies, then Complete
+    with pytest.raises(IntegrityError):
+        via(front, server).copy(bucket, "src", bucket, "dst", threshold=100 * 1024, part_size=100 * 1024,
+                                threads=1)
+    assert [m for m, _ in front.seen][-3:] == ["POST", "HEAD", "DELETE"]
+    assert not client.object_exists(bucket, "dst") and list(client.iter_uploads(bucket)) == []
+
+
+def test_object_replaced_after_a_failed_complete_is_kept(front, server, client, bucket, tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(os.urandom(300_000))
+    newer = []
+    # Between the bad Complete and the check of what it published, another writer replaces the object.
+    front.script = ["redirect"] * 4 + ["wrong-crc", lambda: newer.append(client.put_object(bucket, "up", b"n"))]
+    with pytest.raises(IntegrityError):
+        via(front, server).upload_file(bucket, "up", path, part_size=100 * 1024, threshold=1, threads=1)
+    assert [m for m, _ in front.seen][-2:] == ["POST", "HEAD"]
+    assert client.get_object(bucket, "up").read() == b"n" and client.head_object(bucket, "up").etag == newer[0].etag
 
 
 def test_corrupted_range_fails_a_parallel_download(front, server, client, bucket, tmp_path):
