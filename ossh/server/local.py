@@ -55,24 +55,34 @@ def read_accounts_file(path: Path) -> list[Account]:
 
 
 def resolve_accounts(root: Path, credentials: dict[str, str] | str | None,
-                     accounts_file: Path | None = None) -> tuple[list[Account], bool]:
-    """Accounts in priority order (the first is primary), and whether the primary was just generated.
-    `credentials`: key pairs; "stored" for the root's own pair whatever the environment says; None for
-    OSS_ACCESS_KEY_ID/SECRET when both are set, else the root's own pair."""
-    generated = False
+                     accounts_file: Path | None = None) -> tuple[list[Account], Account | None, bool]:
+    """Accounts in priority order (the first is primary), the root's own pair when it is one of them, and
+    whether that pair was just generated. `credentials`: key pairs; "stored" for the root's own pair whatever
+    the environment says; None for OSS_ACCESS_KEY_ID/SECRET when both are set (plus the root's pair if it
+    already has one: it owns what the shell created there), else the root's own pair."""
+    stored, generated = None, False
     if isinstance(credentials, str) and credentials != "stored":
         raise ValueError(f"credentials must be a dict, 'stored' or None, not {credentials!r}")
     if isinstance(credentials, dict) and credentials:
         accounts = [Account(k, v) for k, v in credentials.items()]
     elif credentials is None and os.environ.get("OSS_ACCESS_KEY_ID") and os.environ.get("OSS_ACCESS_KEY_SECRET"):
         accounts = [Account(os.environ["OSS_ACCESS_KEY_ID"], os.environ["OSS_ACCESS_KEY_SECRET"])]
+        if (root / CREDENTIALS_FILE).exists():
+            stored = _read_credentials(root / CREDENTIALS_FILE)
+            accounts.append(stored)
     else:
-        account, generated = _generated_account(root)
-        accounts = [account]
+        stored, generated = _generated_account(root)
+        accounts = [stored]
     for extra in (root / ACCOUNTS_FILE, accounts_file):
         if extra is not None and Path(extra).exists():
             accounts += read_accounts_file(Path(extra))
-    return accounts, generated
+    # One key id, one secret: the first (highest priority) mention wins.
+    unique: dict[str, Account] = {}
+    for account in accounts:
+        unique.setdefault(account.access_key_id, account)
+    if stored is not None and unique[stored.access_key_id] != stored:
+        stored = None
+    return list(unique.values()), stored, generated
 
 
 class LocalServer:
@@ -85,7 +95,9 @@ class LocalServer:
         self.port = port
         self.region = region
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.accounts, self.generated = resolve_accounts(self.root, credentials, accounts_file)
+        self.accounts, self.stored_account, self.generated = resolve_accounts(self.root, credentials,
+                                                                              accounts_file)
+        self.stored_path = self.root / CREDENTIALS_FILE
         self.store: Store | None = None
         self._httpd: OssHTTPServer | None = None
         self._thread: threading.Thread | None = None

@@ -36,8 +36,15 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
     print(f"root: {root}")
     print(f"region: {server.region}")
     print(f"access key id: {server.access_key_id}")
-    if server.generated:
-        print(f"access key secret: {server.access_key_secret}  (generated; kept in {root / 'credentials.json'})")
+    stored = server.stored_account
+    if stored is not None:
+        # The root's own pair is printed at every start: a user should not have to dig it out of the file.
+        kept = f"{'generated; ' if server.generated else ''}kept in {server.stored_path}, mode 0600"
+        if stored is not server.accounts[0]:
+            print(f"stored access key id: {stored.access_key_id}  (also accepted; the shell's embedded server uses it)")
+            print(f"stored access key secret: {stored.access_key_secret}  ({kept})")
+        else:
+            print(f"access key secret: {stored.access_key_secret}  ({kept})")
     if server.store.recovered:
         print(f"cleaned {server.store.recovered} unfinished file(s) left by an earlier run")
     sys.stdout.flush()

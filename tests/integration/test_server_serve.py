@@ -53,7 +53,9 @@ def test_generated_key_pair_is_kept_private_and_reused(tmp_path):
         assert bucket.get_object("k").read() == b"durable"
     finally:
         out = stop(proc, signal.SIGINT)
-    assert creds["access_key_secret"] not in out   # printed only when generated
+    # printed at every start, so a user never has to read the file to connect
+    assert f"access key secret: {creds['access_key_secret']}  (kept in {tmp_path / 'credentials.json'}" in out
+    assert "(generated;" not in out
 
 
 def test_environment_credentials_and_accounts_file(tmp_path):
@@ -142,3 +144,32 @@ def test_serve_and_the_embedded_shell_share_one_store_and_key_pair(tmp_path, mon
         with shell_client.get_object("from-shell", "back") as reader:
             assert reader.read() == b"written by serve"
     assert not (tmp_path / "ossh" / "server").exists()
+
+
+def test_serve_with_environment_keys_still_accepts_the_stores_own_pair(tmp_path, monkeypatch):
+    """The environment pair is primary, but what the shell created (owned by the stored pair) stays reachable."""
+    from ossh.cli import ClientFactory
+    from ossh.config import resolve
+
+    monkeypatch.delenv("OSS_ENDPOINT", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    with contextlib.ExitStack() as stack:
+        shell_client = ClientFactory(resolve({}), stack, err=io.StringIO())()
+        shell_client.create_bucket("from-shell")
+        shell_client.put_object("from-shell", "k", b"written by the shell")
+    creds = json.loads((tmp_path / "ossh" / "credentials.json").read_text())
+    proc, endpoint = start([], {"XDG_DATA_HOME": str(tmp_path),
+                                "OSS_ACCESS_KEY_ID": "ak-env", "OSS_ACCESS_KEY_SECRET": "sk-env"})
+    try:
+        stored = oss2.Bucket(oss2.Auth(creds["access_key_id"], creds["access_key_secret"]), endpoint, "from-shell")
+        assert stored.get_object("k").read() == b"written by the shell"
+        env = oss2.Service(oss2.AuthV4("ak-env", "sk-env"), endpoint, region="cn-hangzhou")
+        oss2.Bucket(env.auth, endpoint, "from-env", region="cn-hangzhou").create_bucket()
+        assert [b.name for b in env.list_buckets().buckets] == ["from-env"]     # its own account, its own buckets
+        with pytest.raises(oss2.exceptions.AccessDenied):
+            oss2.Bucket(env.auth, endpoint, "from-shell", region="cn-hangzhou").get_object("k")
+    finally:
+        out = stop(proc)
+    assert "access key id: ak-env\n" in out and "sk-env" not in out
+    assert f"stored access key id: {creds['access_key_id']}" in out
+    assert f"stored access key secret: {creds['access_key_secret']}" in out
