@@ -33,16 +33,11 @@ class BucketPage:
 
 
 @dataclass
-class BucketInfo:
-    name: str
-    location: str | None = None
-    region: str | None = None
-    creation_date: datetime | None = None
-    storage_class: str | None = None
+class BucketInfo(BucketSummary):
+    """A bucket's summary plus what GetBucketInfo adds."""
+
     acl: str | None = None
     owner_id: str | None = None
-    extranet_endpoint: str | None = None
-    intranet_endpoint: str | None = None
 
 
 @dataclass

@@ -78,14 +78,17 @@ def _owner(node: dict | None) -> Owner | None:
     return Owner(id=text(node, "ID") or None, display_name=text(node, "DisplayName") or None)
 
 
+def _bucket_fields(b: dict) -> dict:
+    """The fields ListBuckets' Bucket and GetBucketInfo's Bucket share."""
+    return dict(name=text(b, "Name"), location=text(b, "Location") or None, region=text(b, "Region") or None,
+                creation_date=iso_time(text(b, "CreationDate")), storage_class=text(b, "StorageClass") or None,
+                extranet_endpoint=text(b, "ExtranetEndpoint") or None,
+                intranet_endpoint=text(b, "IntranetEndpoint") or None)
+
+
 def bucket_page(body: bytes) -> BucketPage:
     root = parse(body)
-    buckets = [BucketSummary(name=text(b, "Name"), location=text(b, "Location") or None,
-                             region=text(b, "Region") or None, creation_date=iso_time(text(b, "CreationDate")),
-                             storage_class=text(b, "StorageClass") or None,
-                             extranet_endpoint=text(b, "ExtranetEndpoint") or None,
-                             intranet_endpoint=text(b, "IntranetEndpoint") or None)
-               for b in ((root.get("Buckets") or {}).get("Bucket") or [])]
+    buckets = [BucketSummary(**_bucket_fields(b)) for b in ((root.get("Buckets") or {}).get("Bucket") or [])]
     return BucketPage(buckets=buckets, is_truncated=as_bool(text(root, "IsTruncated")),
                       next_marker=text(root, "NextMarker"), prefix=text(root, "Prefix"),
                       marker=text(root, "Marker"), owner=_owner(root.get("Owner")))
@@ -101,11 +104,8 @@ def bucket_info(body: bytes) -> BucketInfo:
     b = b[0] if isinstance(b, list) else b
     grants = (b.get("AccessControlList") or {}).get("Grant") or []
     owner = _owner(b.get("Owner"))
-    return BucketInfo(name=text(b, "Name"), location=text(b, "Location") or None, region=text(b, "Region") or None,
-                      creation_date=iso_time(text(b, "CreationDate")), storage_class=text(b, "StorageClass") or None,
-                      acl=str(grants[0]) if grants else None, owner_id=owner.id if owner else None,
-                      extranet_endpoint=text(b, "ExtranetEndpoint") or None,
-                      intranet_endpoint=text(b, "IntranetEndpoint") or None)
+    return BucketInfo(**_bucket_fields(b), acl=str(grants[0]) if grants else None,
+                      owner_id=owner.id if owner else None)
 
 
 def location(body: bytes) -> str:
