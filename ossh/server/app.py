@@ -121,6 +121,7 @@ class App:
         if bucket is None and req.bucket and op.access != ANY_ACCOUNT:
             bucket = self.store.require_bucket(req.bucket)
         self.authorize(req, op.access, bucket)
+        req.bucket_row = bucket
         try:
             return op.handler(self, req)
         except object_read.NotModified as unchanged:   # GET/HEAD, and copies with x-oss-copy-source-if-*

@@ -74,7 +74,7 @@ def head_bucket(app, req: Request) -> Response:
 
 
 def get_bucket_acl(app, req: Request) -> Response:
-    bucket = app.store.require_bucket(req.bucket)
+    bucket = req.bucket_row
     return Response.xml(acl_policy(bucket.owner, bucket.acl))
 
 
@@ -84,7 +84,7 @@ def put_bucket_acl(app, req: Request) -> Response:
 
 
 def get_bucket_info(app, req: Request) -> Response:
-    b = app.store.require_bucket(req.bucket)
+    b = req.bucket_row
     info = [*_bucket_summary(app, b), ("Owner", owner(b.owner)),
             ("AccessControlList", [("Grant", b.acl)]), ("DataRedundancyType", "LRS"), ("Versioning", None),
             ("ServerSideEncryptionRule", [("SSEAlgorithm", "None")]), ("Comment", None)]
@@ -92,7 +92,7 @@ def get_bucket_info(app, req: Request) -> Response:
 
 
 def get_bucket_location(app, req: Request) -> Response:
-    return Response.xml(document("LocationConstraint", app.store.require_bucket(req.bucket).location))
+    return Response.xml(document("LocationConstraint", req.bucket_row.location))
 
 
 def get_bucket_stat(app, req: Request) -> Response:
@@ -121,7 +121,7 @@ def _token_decode(token: str) -> str:
 
 def list_objects(app, req: Request) -> Response:
     enc = encoder(req)
-    bucket = app.store.require_bucket(req.bucket)
+    bucket = req.bucket_row
     prefix, delimiter = req.param("prefix"), req.param("delimiter")
     max_keys = req.int_param("max-keys", 100, 1, 1000)
     v2 = req.param("list-type") == "2"

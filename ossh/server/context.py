@@ -8,6 +8,7 @@ from ossh.client.auth import SignableRequest
 
 from .auth_check import Account
 from .errors import OssServerError, invalid_argument
+from .storage import Bucket
 from .xmlio import MAX_XML
 
 
@@ -121,6 +122,7 @@ class Request:
     request_id: str
     host: str                        # the service host:port the client addressed, without a bucket label
     account: Account | None = None
+    bucket_row: Bucket | None = None    # the addressed bucket, loaded once before the handler runs
     _lower: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):

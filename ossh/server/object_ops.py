@@ -30,7 +30,7 @@ def attrs_from_headers(app, req: Request) -> ObjectAttrs:
     if sum(len(k) + len(v) for k, v in meta.items()) > MAX_META:
         raise invalid_argument("User metadata is over 8 KB.", "x-oss-meta-*", "")
     acl = check_acl(req.header("x-oss-object-acl") or "default", OBJECT_ACLS, "x-oss-object-acl")
-    storage_class = req.header("x-oss-storage-class") or app.store.require_bucket(req.bucket).storage_class
+    storage_class = req.header("x-oss-storage-class") or req.bucket_row.storage_class
     if storage_class not in STORAGE_CLASSES:
         raise invalid_argument("Invalid storage class.", "x-oss-storage-class", storage_class)
     return ObjectAttrs(req.header("content-type") or "application/octet-stream",
@@ -176,8 +176,7 @@ def delete_objects(app, req: Request) -> Response:
 
 
 def get_object_acl(app, req: Request) -> Response:
-    bucket = app.store.require_bucket(req.bucket)
-    return Response.xml(acl_policy(bucket.owner, app.store.require(req.bucket, req.key).attrs.acl))
+    return Response.xml(acl_policy(req.bucket_row.owner, app.store.require(req.bucket, req.key).attrs.acl))
 
 
 def put_object_acl(app, req: Request) -> Response:
