@@ -2,12 +2,28 @@
 (V1 and V2) with iterators that page transparently."""
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from . import xmlbuild, xmlparse
 from .endpoint import nonempty
 from .errors import ClientError
 from .models import BucketInfo, BucketPage, BucketSummary, ObjectPage, ObjectSummary
+
+Page = TypeVar("Page")
+
+
+def paged(fetch: Callable[[object], Page], next_marker: Callable[[Page], object], first=""):
+    """Pages from `fetch(marker)`, starting at `first`, until one is not truncated. A truncated page
+    without a next marker also ends it: asking again from the same place would repeat that page forever."""
+    marker = first
+    while True:
+        page = fetch(marker)
+        yield page
+        if not page.is_truncated:
+            return
+        marker = next_marker(page)
+        if not marker:
+            return
 
 
 class BucketOps:
@@ -20,13 +36,9 @@ class BucketOps:
         return xmlparse.bucket_page(self.request("GET", params=params).content)
 
     def iter_buckets(self, prefix: str = "") -> Iterator[BucketSummary]:
-        marker = ""
-        while True:
-            page = self.list_buckets(prefix=prefix, marker=marker, max_keys=1000)
+        for page in paged(lambda marker: self.list_buckets(prefix=prefix, marker=marker, max_keys=1000),
+                          lambda page: page.next_marker):
             yield from page.buckets
-            if not page.is_truncated or not page.next_marker:
-                return
-            marker = page.next_marker
 
     # ---------------------------------------------------------------- buckets
 
@@ -82,14 +94,10 @@ class BucketOps:
     def iter_objects(self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "",
                      page_size: int = 1000) -> Iterator[ObjectSummary | str]:
         """Objects and (as str) common prefixes in key order, over as many V2 pages as it takes."""
-        token = ""
-        while True:
-            page = self.list_objects_v2(bucket, prefix=prefix, delimiter=delimiter, start_after=start_after,
-                                        continuation_token=token, max_keys=page_size)
+        for page in paged(lambda token: self.list_objects_v2(
+                bucket, prefix=prefix, delimiter=delimiter, start_after=start_after, continuation_token=token,
+                max_keys=page_size), lambda page: page.next_continuation_token):
             yield from _merge(page)
-            if not page.is_truncated or not page.next_continuation_token:
-                return
-            token = page.next_continuation_token
 
 
 def _merge(page: ObjectPage) -> list[ObjectSummary | str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from . import xmlbuild, xmlparse
+from .api_bucket import paged
 from .api_object import copy_source, range_header, source_conditions
 from .body import Payload, Progress
 from .crc import Crc64
@@ -104,13 +105,9 @@ class MultipartOps:
         return xmlparse.part_page(self.request("GET", bucket, key, params=params).content)
 
     def iter_parts(self, bucket: str, key: str, upload_id: str) -> Iterator[PartInfo]:
-        marker = 0
-        while True:
-            page = self.list_parts(bucket, key, upload_id, part_number_marker=marker)
+        for page in paged(lambda marker: self.list_parts(bucket, key, upload_id, part_number_marker=marker),
+                          lambda page: page.next_part_number_marker, first=0):
             yield from page.parts
-            if not page.is_truncated or not page.next_part_number_marker:
-                return
-            marker = page.next_part_number_marker
 
     def list_multipart_uploads(self, bucket: str, prefix: str = "", delimiter: str = "", key_marker: str = "",
                                upload_id_marker: str = "", max_uploads: int = 1000) -> UploadPage:
@@ -120,11 +117,11 @@ class MultipartOps:
         return xmlparse.upload_page(self.request("GET", bucket, params=params).content)
 
     def iter_uploads(self, bucket: str, prefix: str = "") -> Iterator[UploadInfo]:
-        key_marker = id_marker = ""
-        while True:
-            page = self.list_multipart_uploads(bucket, prefix=prefix, key_marker=key_marker,
-                                               upload_id_marker=id_marker)
+        def next_markers(page: UploadPage) -> tuple[str, str] | None:
+            markers = (page.next_key_marker or "", page.next_upload_id_marker or "")
+            return markers if any(markers) else None
+
+        for page in paged(lambda markers: self.list_multipart_uploads(
+                bucket, prefix=prefix, key_marker=markers[0], upload_id_marker=markers[1]),
+                next_markers, first=("", "")):
             yield from page.uploads
-            if not page.is_truncated:
-                return
-            key_marker, id_marker = page.next_key_marker, page.next_upload_id_marker

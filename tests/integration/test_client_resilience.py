@@ -20,8 +20,8 @@ ERROR = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><M
 
 
 class Front:
-    """Answers each request with the next scripted action (a callable is run, then the request redirected);
-    `seen` records (method, path) per request."""
+    """Answers each request with the next scripted action (a callable is run, then the request redirected;
+    bytes are answered as a 200 XML body); `seen` records (method, path) per request."""
 
     def __init__(self, target: str):
         self.target = target
@@ -43,6 +43,8 @@ class Front:
                 if callable(action):  # something happening on the server just before this request
                     action()
                     action = "redirect"
+                if isinstance(action, bytes):
+                    return self._reply(200, action, {"Content-Type": "application/xml"})
                 if action in ("corrupt", "wrong-crc"):
                     return self._forward(body, action)
                 if action == "drop":
@@ -146,6 +148,15 @@ def test_throttling_and_5xx_are_retried(front, server, client, bucket):
     front.script = ["503:SlowDown", "500:InternalError", "429:Throttling"]
     assert via(front, server, max_retries=3).get_object(bucket, "k").read() == b"v"
     assert len(front.seen) == 4
+
+
+def test_truncated_upload_listing_without_next_markers_ends(front, server, client, bucket):
+    upload_id = client.init_multipart_upload(bucket, "big")
+    page = (f"<ListMultipartUploadsResult><Bucket>{bucket}</Bucket><IsTruncated>true</IsTruncated>"
+            f"<Upload><Key>big</Key><UploadId>{upload_id}</UploadId></Upload></ListMultipartUploadsResult>")
+    front.script = [page.encode()]
+    assert [u.upload_id for u in via(front, server).iter_uploads(bucket)] == [upload_id]
+    assert len(front.seen) == 1
 
 
 def test_dropped_connections_are_retried(front, server, client, bucket):
