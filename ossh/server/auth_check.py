@@ -6,10 +6,10 @@ import calendar
 import hmac
 import time
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 
 from ossh.client.auth import (SignableRequest, SignerV1, SignerV4, v2_signature, v2_string_to_sign,
                               v4_additional_headers)
+from ossh.client.xmlparse import http_time
 
 from .errors import OssServerError, invalid_argument
 
@@ -102,11 +102,10 @@ def _token(req: SignableRequest) -> str | None:
 
 
 def _check_http_date(value: str, now: float) -> None:
-    try:
-        when = parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError):
-        raise OssServerError("AccessDenied", "Invalid date format in the Date header.", Date=value) from None
-    _check_skew(when, now)
+    when = http_time(value)
+    if when is None:
+        raise OssServerError("AccessDenied", "Invalid date format in the Date header.", Date=value)
+    _check_skew(when.timestamp(), now)
 
 
 def _check_skew(when: float, now: float) -> None:

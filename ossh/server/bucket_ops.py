@@ -4,10 +4,12 @@ from __future__ import annotations
 import base64
 import binascii
 
+from ossh.client.auth import uri_encode
+
 from .context import Request, Response
 from .errors import invalid_argument
 from .listing import list_objects as scan_objects
-from .xmlio import acl_policy, document, iso_time, owner, parse, url_encode
+from .xmlio import acl_policy, document, iso_time, owner, parse, quoted_etag
 
 BUCKET_ACLS = ("private", "public-read", "public-read-write")
 STORAGE_CLASSES = ("Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive")
@@ -24,7 +26,7 @@ def encoder(req: Request):
     kind = req.param("encoding-type")
     if kind and kind != "url":
         raise invalid_argument("The encoding type is not valid.", "encoding-type", kind)
-    return url_encode if kind == "url" else (lambda s: s)
+    return uri_encode if kind == "url" else (lambda s: s)
 
 
 def _endpoints(app) -> list[tuple[str, str]]:
@@ -101,7 +103,7 @@ def get_bucket_stat(app, req: Request) -> Response:
 
 
 def _contents(obj, owner_id: str | None, enc) -> list[tuple[str, object]]:
-    entry = [("Key", enc(obj.key)), ("LastModified", iso_time(obj.mtime)), ("ETag", f'"{obj.etag}"'),
+    entry = [("Key", enc(obj.key)), ("LastModified", iso_time(obj.mtime)), ("ETag", quoted_etag(obj.etag)),
              ("Type", obj.type), ("Size", obj.size), ("StorageClass", obj.attrs.storage_class)]
     if owner_id is not None:
         entry.append(("Owner", owner(owner_id)))

@@ -8,6 +8,7 @@ import time
 import uuid
 
 from ossh.client.crc import Crc64
+from ossh.client.xmlparse import unquote_etag
 
 from .blobs import Staged
 from .errors import OssServerError
@@ -110,7 +111,7 @@ class Multipart:
                 raise OssServerError("InvalidPartOrder", PartNumber=str(number))
             previous = number
             part = stored.get(number)
-            if part is None or part["etag"] != etag.strip('"').upper():
+            if part is None or part["etag"] != unquote_etag(etag).upper():
                 raise OssServerError("InvalidPart", PartNumber=str(number), ETag=etag)
             chosen.append(part)
         return chosen

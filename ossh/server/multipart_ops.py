@@ -9,7 +9,7 @@ from .errors import OssServerError, invalid_argument
 from .listing import list_uploads as scan_uploads
 from .multipart import MAX_PARTS
 from .object_ops import MAX_OBJECT, attrs_from_headers, check_md5, copy_source, receive, write_headers
-from .xmlio import document, iso_time, parse
+from .xmlio import document, iso_time, parse, quoted_etag
 
 _COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
@@ -39,7 +39,7 @@ def upload_part(app, req: Request) -> Response:
         return _upload_part_copy(app, req, upload_id, number)
     staged = receive(app, req, MAX_OBJECT)
     etag = app.multipart.put_part(req.bucket, req.key, upload_id, number, staged)
-    return Response(200, {"ETag": f'"{etag}"', "x-oss-hash-crc64ecma": str(staged.crc)})
+    return Response(200, {"ETag": quoted_etag(etag), "x-oss-hash-crc64ecma": str(staged.crc)})
 
 
 def _upload_part_copy(app, req, upload_id, number) -> Response:
@@ -62,8 +62,8 @@ def _copy_part(app, req, upload_id, number, src) -> Response:
             raise invalid_argument("The copy source range is not valid.", "x-oss-copy-source-range", raw)
     staged = app.store.blobs.copy_range(src.pieces, first, last - first + 1)
     etag = app.multipart.put_part(req.bucket, req.key, upload_id, number, staged)
-    body = document("CopyPartResult", [("LastModified", iso_time(src.mtime)), ("ETag", f'"{etag}"')])
-    return Response.xml(body, headers={"ETag": f'"{etag}"', "x-oss-hash-crc64ecma": str(staged.crc)})
+    body = document("CopyPartResult", [("LastModified", iso_time(src.mtime)), ("ETag", quoted_etag(etag))])
+    return Response.xml(body, headers={"ETag": quoted_etag(etag), "x-oss-hash-crc64ecma": str(staged.crc)})
 
 
 def _listed_parts(req: Request) -> list[tuple[int, str]] | None:
@@ -92,7 +92,7 @@ def complete(app, req: Request) -> Response:
     forbid = req.header("x-oss-forbid-overwrite").lower() == "true"
     record = app.multipart.complete(req.bucket, req.key, upload_id, wanted, forbid)
     children = [("Location", f"http://{req.bucket}.{app.host}/{enc(req.key)}"), ("Bucket", req.bucket),
-                ("Key", enc(req.key)), ("ETag", f'"{record.etag}"')]
+                ("Key", enc(req.key)), ("ETag", quoted_etag(record.etag))]
     if req.param("encoding-type"):
         children.insert(0, ("EncodingType", "url"))
     return Response.xml(document("CompleteMultipartUploadResult", children), headers=write_headers(record))
@@ -117,7 +117,7 @@ def list_parts(app, req: Request) -> Response:
     if req.param("encoding-type"):
         children.insert(0, ("EncodingType", "url"))
     children += [("Part", [("PartNumber", p["part_number"]), ("LastModified", iso_time(p["mtime"])),
-                           ("ETag", f'"{p["etag"]}"'), ("HashCrc64ecma", p["crc64"]), ("Size", p["size"])])
+                           ("ETag", quoted_etag(p["etag"])), ("HashCrc64ecma", p["crc64"]), ("Size", p["size"])])
                  for p in parts]
     return Response.xml(document("ListPartsResult", children))
 

@@ -13,7 +13,7 @@ from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .object_read import check_conditions
 from .storage import ObjectAttrs
-from .xmlio import acl_policy, document, iso_time, parse
+from .xmlio import acl_policy, document, iso_time, parse, quoted_etag
 
 MAX_OBJECT = 5 << 30
 MAX_META = 8 << 10
@@ -75,7 +75,7 @@ def _forbid_overwrite(app, req: Request) -> bool:
 
 
 def write_headers(record) -> dict[str, str]:
-    return {"ETag": f'"{record.etag}"', "x-oss-hash-crc64ecma": str(record.crc64)}
+    return {"ETag": quoted_etag(record.etag), "x-oss-hash-crc64ecma": str(record.crc64)}
 
 
 def copy_source(app, req: Request):
@@ -127,7 +127,7 @@ def _copy(app, req: Request, src) -> Response:
     pieces, etag = app.store.copy_body(src)
     obj_type = "Normal" if src.type == "Appendable" else src.type
     record = app.store.put_body(req.bucket, req.key, pieces, src.size, etag, src.crc64, obj_type, attrs, forbid)
-    body = document("CopyObjectResult", [("ETag", f'"{record.etag}"'), ("LastModified", iso_time(record.mtime))])
+    body = document("CopyObjectResult", [("ETag", quoted_etag(record.etag)), ("LastModified", iso_time(record.mtime))])
     return Response.xml(body, headers=write_headers(record))
 
 

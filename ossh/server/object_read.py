@@ -3,11 +3,12 @@ GetObjectMeta. Bodies go out with sendfile straight from the body file."""
 from __future__ import annotations
 
 import re
-from email.utils import parsedate_to_datetime
+from ossh.client.auth import http_date
+from ossh.client.xmlparse import http_time, unquote_etag
 
 from .context import Request, Response
 from .errors import OssServerError
-from .xmlio import http_time
+from .xmlio import quoted_etag
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _OVERRIDES = {"response-content-type": "Content-Type", "response-content-language": "Content-Language",
@@ -20,8 +21,8 @@ _HEADER_NAMES = {"cache-control": "Cache-Control", "content-disposition": "Conte
 
 
 def object_headers(record) -> dict[str, str]:
-    headers = {"Content-Type": record.attrs.content_type, "ETag": f'"{record.etag}"',
-               "Last-Modified": http_time(record.mtime), "Accept-Ranges": "bytes",
+    headers = {"Content-Type": record.attrs.content_type, "ETag": quoted_etag(record.etag),
+               "Last-Modified": http_date(record.mtime), "Accept-Ranges": "bytes",
                "x-oss-object-type": record.type, "x-oss-storage-class": record.attrs.storage_class,
                "x-oss-hash-crc64ecma": str(record.crc64)}
     headers.update({_HEADER_NAMES[k]: v for k, v in record.attrs.headers.items() if k in _HEADER_NAMES})
@@ -33,15 +34,13 @@ def object_headers(record) -> dict[str, str]:
 
 def _etag_matches(header: str, etag: str) -> bool:
     # oss2's resumable download sends the ETag unquoted: compare without quotes, in any case
-    wanted = {t.strip().strip('"').upper() for t in header.split(",")}
+    wanted = {unquote_etag(t).upper() for t in header.split(",")}
     return "*" in wanted or etag.upper() in wanted
 
 
 def _since(value: str) -> float | None:
-    try:
-        return parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError):
-        return None   # an unparsable date is ignored, as HTTP says
+    when = http_time(value)
+    return None if when is None else when.timestamp()   # an unparsable date is ignored, as HTTP says
 
 
 def check_conditions(req: Request, record, prefix: str = "") -> None:
@@ -67,7 +66,7 @@ class NotModified(Exception):
         self.record = record
 
     def response(self) -> Response:
-        return Response(304, {"ETag": f'"{self.record.etag}"', "Last-Modified": http_time(self.record.mtime)})
+        return Response(304, {"ETag": quoted_etag(self.record.etag), "Last-Modified": http_date(self.record.mtime)})
 
 
 def _byte_range(header: str, size: int, standard: bool) -> tuple[int, int] | None:
@@ -133,5 +132,5 @@ def head_object(app, req: Request) -> Response:
 
 def get_object_meta(app, req: Request) -> Response:
     record = app.store.require(req.bucket, req.key)
-    return Response(200, {"ETag": f'"{record.etag}"', "Content-Length": str(record.size),
-                          "Last-Modified": http_time(record.mtime), "x-oss-hash-crc64ecma": str(record.crc64)})
+    return Response(200, {"ETag": quoted_etag(record.etag), "Content-Length": str(record.size),
+                          "Last-Modified": http_date(record.mtime), "x-oss-hash-crc64ecma": str(record.crc64)})

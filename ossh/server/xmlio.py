@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import time
-from email.utils import formatdate
-from urllib.parse import quote
 from xml.parsers.expat import ExpatError
 from xml.sax.saxutils import escape
 
@@ -19,13 +17,9 @@ def iso_time(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(ts))
 
 
-def http_time(ts: float) -> str:
-    return formatdate(ts, usegmt=True)
-
-
-def url_encode(text: str) -> str:
-    """encoding-type=url: everything but unreserved characters, `/` included, never `+` for a space."""
-    return quote(text, safe="-_.~")
+def quoted_etag(etag: str) -> str:
+    """ETags go out quoted, in headers and XML alike."""
+    return f'"{etag}"'
 
 
 def _render(tag: str, value, out: list[str]) -> None:
