@@ -11,7 +11,7 @@ from .body import Payload, Progress
 from .crc import Crc64
 from .endpoint import nonempty
 from .errors import ClientError, whole_number
-from .headers import check_crc, crc_of, etag_of, object_headers
+from .headers import check_crc, crc_of, etag_of, object_headers, result_etag
 from .models import CompleteResult, PartInfo, PartPage, PartResult, UploadInfo, UploadPage
 
 MAX_PARTS = 10_000
@@ -67,7 +67,7 @@ class MultipartOps:
                 size = byte_range[1] - byte_range[0] + 1
         resp = self.request("PUT", bucket, key, params={"partNumber": str(part_number), "uploadId": upload_id},
                             headers=headers)
-        etag = xmlparse.unquote_etag(xmlparse.element(resp.content, "ETag")) or etag_of(resp.headers)
+        etag = result_etag(xmlparse.parse(resp.content), resp.headers)
         return PartResult(int(part_number), etag, size, crc_of(resp.headers))
 
     def complete_multipart_upload(self, bucket: str, key: str, upload_id: str,
@@ -90,7 +90,7 @@ class MultipartOps:
             resp = self.request("POST", bucket, key, params={"uploadId": upload_id},
                                 headers={"Content-Type": "application/xml"}, data=body)
         root = xmlparse.parse(resp.content) if resp.content else {}
-        return CompleteResult(xmlparse.unquote_etag(xmlparse.text(root, "ETag")) or etag_of(resp.headers),
+        return CompleteResult(result_etag(root, resp.headers),
                               crc_of(resp.headers), xmlparse.text(root, "Location") or None,
                               resp.headers.get("x-oss-request-id"))
 

@@ -11,7 +11,8 @@ from . import xmlbuild, xmlparse
 from .body import Progress
 from .crc import crc64_combine
 from .errors import ClientError, NoSuchKey
-from .headers import check_crc, crc_of, etag_of, http_date_header, meta_from_headers, object_headers
+from .headers import (check_crc, crc_of, etag_of, http_date_header, meta_from_headers, object_headers,
+                      result_etag)
 from .models import AppendResult, CopyResult, ObjectMeta, PutResult
 from .reader import ObjectReader
 
@@ -142,7 +143,7 @@ class ObjectOps:
         hdrs["x-oss-metadata-directive"] = "REPLACE" if replace else "COPY"
         resp = self.request("PUT", dst_bucket, dst_key, headers=hdrs)
         root = xmlparse.parse(resp.content)
-        return CopyResult(xmlparse.unquote_etag(xmlparse.text(root, "ETag")) or etag_of(resp.headers),
+        return CopyResult(result_etag(root, resp.headers),
                           crc_of(resp.headers), xmlparse.iso_time(xmlparse.text(root, "LastModified")))
 
     def append_object(self, bucket: str, key: str, position: int, data, init_crc: int | None = None,

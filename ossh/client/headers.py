@@ -7,7 +7,7 @@ from email.utils import formatdate
 
 from .errors import ClientError, IntegrityError
 from .models import ObjectMeta
-from .xmlparse import as_int, http_time, unquote_etag
+from .xmlparse import as_int, http_time, text, unquote_etag
 
 META_PREFIX = "x-oss-meta-"
 CRC_HEADER = "x-oss-hash-crc64ecma"
@@ -54,6 +54,11 @@ def crc_of(headers) -> int | None:
 
 def etag_of(headers) -> str | None:
     return unquote_etag(headers.get("ETag"))
+
+
+def result_etag(root: dict, headers) -> str | None:
+    """The ETag a result document names, else the one in the headers."""
+    return unquote_etag(text(root, "ETag")) or etag_of(headers)
 
 
 def meta_from_headers(key: str, headers) -> ObjectMeta:

@@ -164,7 +164,3 @@ def upload_page(body: bytes) -> UploadPage:
                       next_key_marker=dec(text(root, "NextKeyMarker")),
                       next_upload_id_marker=text(root, "NextUploadIdMarker"))
 
-
-def element(body: bytes, name: str) -> str:
-    """One child of the root (CopyObjectResult/ETag, CompleteMultipartUploadResult/Location, …)."""
-    return text(parse(body), name)
