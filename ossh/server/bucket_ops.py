@@ -22,11 +22,12 @@ def check_acl(value: str, allowed=BUCKET_ACLS, name: str = "x-oss-acl") -> str:
 
 
 def encoder(req: Request):
-    """The text transform for keys and prefixes in a listing: identity or encoding-type=url."""
+    """(transform, elements) for keys and prefixes in an answer: identity and no element, or for
+    encoding-type=url, uri_encode and the EncodingType element that says so."""
     kind = req.param("encoding-type")
     if kind and kind != "url":
         raise invalid_argument("The encoding type is not valid.", "encoding-type", kind)
-    return uri_encode if kind == "url" else (lambda s: s)
+    return (uri_encode, [("EncodingType", "url")]) if kind == "url" else ((lambda s: s), [])
 
 
 def _endpoints(app) -> list[tuple[str, str]]:
@@ -122,7 +123,7 @@ def _token_decode(token: str) -> str:
 
 
 def list_objects(app, req: Request) -> Response:
-    enc = encoder(req)
+    enc, encoding = encoder(req)
     bucket = req.bucket_row
     prefix, delimiter = req.param("prefix"), req.param("delimiter")
     max_keys = req.int_param("max-keys", 100, 1, 1000)
@@ -142,8 +143,7 @@ def list_objects(app, req: Request) -> Response:
         head += [("MaxKeys", max_keys), ("Delimiter", enc(delimiter))]
     else:
         head += [("Marker", enc(after)), ("MaxKeys", max_keys), ("Delimiter", enc(delimiter))]
-    if req.param("encoding-type"):
-        head.append(("EncodingType", "url"))
+    head += encoding
     head.append(("IsTruncated", page.truncated))
     if v2:
         head.append(("KeyCount", len(page.entries) + len(page.prefixes)))

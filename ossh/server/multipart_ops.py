@@ -15,11 +15,9 @@ _COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
 
 def initiate(app, req: Request) -> Response:
-    enc = encoder(req)
+    enc, encoding = encoder(req)
     upload_id = app.multipart.initiate(req.bucket, req.key, attrs_from_headers(app, req))
-    children = [("Bucket", req.bucket), ("Key", enc(req.key)), ("UploadId", upload_id)]
-    if req.param("encoding-type"):
-        children.insert(0, ("EncodingType", "url"))
+    children = [*encoding, ("Bucket", req.bucket), ("Key", enc(req.key)), ("UploadId", upload_id)]
     return Response.xml(document("InitiateMultipartUploadResult", children))
 
 
@@ -86,15 +84,13 @@ def _listed_parts(req: Request) -> list[tuple[int, str]] | None:
 
 
 def complete(app, req: Request) -> Response:
-    enc = encoder(req)
+    enc, encoding = encoder(req)
     upload_id = req.params["uploadId"]
     wanted = _listed_parts(req)
     forbid = req.header("x-oss-forbid-overwrite").lower() == "true"
     record = app.multipart.complete(req.bucket, req.key, upload_id, wanted, forbid)
-    children = [("Location", f"http://{req.bucket}.{app.host}/{enc(req.key)}"), ("Bucket", req.bucket),
+    children = [*encoding, ("Location", f"http://{req.bucket}.{app.host}/{enc(req.key)}"), ("Bucket", req.bucket),
                 ("Key", enc(req.key)), ("ETag", quoted_etag(record.etag))]
-    if req.param("encoding-type"):
-        children.insert(0, ("EncodingType", "url"))
     return Response.xml(document("CompleteMultipartUploadResult", children), headers=write_headers(record))
 
 
@@ -104,18 +100,16 @@ def abort(app, req: Request) -> Response:
 
 
 def list_parts(app, req: Request) -> Response:
-    enc = encoder(req)
+    enc, encoding = encoder(req)
     upload_id = req.params["uploadId"]
     app.multipart.upload(req.bucket, req.key, upload_id)
     marker = req.int_param("part-number-marker", 0, 0, MAX_PARTS)
     max_parts = req.int_param("max-parts", 1000, 1, 1000)
     parts, truncated = app.multipart.list_parts(upload_id, marker, max_parts)
-    children = [("Bucket", req.bucket), ("Key", enc(req.key)), ("UploadId", upload_id),
+    children = [*encoding, ("Bucket", req.bucket), ("Key", enc(req.key)), ("UploadId", upload_id),
                 ("PartNumberMarker", marker),
                 ("NextPartNumberMarker", parts[-1]["part_number"] if parts else marker),
                 ("MaxParts", max_parts), ("IsTruncated", truncated)]
-    if req.param("encoding-type"):
-        children.insert(0, ("EncodingType", "url"))
     children += [("Part", [("PartNumber", p["part_number"]), ("LastModified", iso_time(p["mtime"])),
                            ("ETag", quoted_etag(p["etag"])), ("HashCrc64ecma", p["crc64"]), ("Size", p["size"])])
                  for p in parts]
@@ -123,7 +117,7 @@ def list_parts(app, req: Request) -> Response:
 
 
 def list_uploads(app, req: Request) -> Response:
-    enc = encoder(req)
+    enc, encoding = encoder(req)
     prefix, delimiter = req.param("prefix"), req.param("delimiter")
     key_marker, id_marker = req.param("key-marker"), req.param("upload-id-marker")
     max_uploads = req.int_param("max-uploads", 1000, 1, 1000)
@@ -132,11 +126,9 @@ def list_uploads(app, req: Request) -> Response:
     next_key = page.next_marker if page.truncated else ""
     next_id = last["upload_id"] if (page.truncated and last is not None
                                     and bytes(last["key"]).decode() == page.next_marker) else ""
-    children = [("Bucket", req.bucket), ("KeyMarker", enc(key_marker)), ("UploadIdMarker", id_marker),
+    children = [*encoding, ("Bucket", req.bucket), ("KeyMarker", enc(key_marker)), ("UploadIdMarker", id_marker),
                 ("NextKeyMarker", enc(next_key)), ("NextUploadIdMarker", next_id), ("Delimiter", enc(delimiter)),
                 ("Prefix", enc(prefix)), ("MaxUploads", max_uploads), ("IsTruncated", page.truncated)]
-    if req.param("encoding-type"):
-        children.insert(0, ("EncodingType", "url"))
     children += [("Upload", [("Key", enc(bytes(u["key"]).decode())), ("UploadId", u["upload_id"]),
                              ("Initiated", iso_time(u["initiated"]))]) for u in page.entries]
     children += [("CommonPrefixes", [("Prefix", enc(p))]) for p in page.prefixes]

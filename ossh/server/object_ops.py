@@ -152,7 +152,7 @@ def delete_object(app, req: Request) -> Response:
 
 
 def delete_objects(app, req: Request) -> Response:
-    enc = encoder(req)
+    enc, encoding = encoder(req)
     if not req.header("content-md5"):
         raise OssServerError("InvalidDigest", "Missing Content-MD5 for DeleteMultipleObjects.")
     body = req.body.read_all()
@@ -169,7 +169,7 @@ def delete_objects(app, req: Request) -> Response:
         keys.append(key)
     app.store.delete(req.bucket, keys)
     quiet = str(doc.get("Quiet") or "false").lower() == "true"
-    children = [("EncodingType", "url")] if req.param("encoding-type") else []
+    children = list(encoding)
     if not quiet:
         children += [("Deleted", [("Key", enc(k))]) for k in keys]
     return Response.xml(document("DeleteResult", children))
