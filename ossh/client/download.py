@@ -38,14 +38,22 @@ class DownloadOps:
 
     def download_file(self, bucket: str, key: str, path: str | os.PathLike, progress: Progress | None = None,
                       threads: int = 4, part_size: int | None = None, threshold: int = DEFAULT_THRESHOLD,
-                      checkpoint_dir: str | os.PathLike | None = None) -> ObjectMeta:
+                      checkpoint_dir: str | os.PathLike | None = None, size: int | None = None,
+                      meta: ObjectMeta | None = None) -> ObjectMeta:
         """Above `threshold`, parallel ranged GETs (pinned to the object's ETag) write into one temporary
         file; their CRCs, combined in order, must equal the object's before it is renamed into place.
         Without `checkpoint_dir` a failed download leaves nothing; with it (ranged even on one thread), the
         temporary file and a record of its finished parts are kept, and a later call for the same object
-        version (ETag and size) fetches only the missing parts. A changed object starts over."""
-        meta = self.head_object(bucket, key)
-        if meta.size is None or meta.size <= threshold or (threads <= 1 and checkpoint_dir is None):
+        version (ETag and size) fetches only the missing parts. A changed object starts over.
+        `meta` (the object's head_object answer) or `size` (its size from a listing), when the caller knows
+        them, save the HEAD that otherwise decides: a single GET needs neither ETag nor CRC beforehand (its
+        own headers carry the CRC), so a known size at or below the threshold goes straight to it."""
+        def ranged(known: int | None) -> bool:
+            return known is not None and known > threshold and (threads > 1 or checkpoint_dir is not None)
+
+        if meta is None and (size is None or ranged(size)):
+            meta = self.head_object(bucket, key)
+        if meta is None or not ranged(meta.size):
             return self.get_object_to_file(bucket, key, path, progress=progress)
         if checkpoint_dir is not None:
             return self._resume_download(bucket, key, os.fspath(path), meta, part_size, threads, progress,

@@ -111,6 +111,28 @@ def test_get_to_an_unwritable_place_names_the_problem_before_any_progress(sh, cl
     assert (tmp_path / "new/dir/x").read_bytes() == b"data" and bars == ["get b"]
 
 
+def _requests(client, server, monkeypatch) -> list[str]:
+    """The method of every request the client sends (its connection adapter counts what goes out)."""
+    adapter = client.transport.session.get_adapter(server.endpoint)
+    send, seen = adapter.send, []
+    monkeypatch.setattr(adapter, "send", lambda request, **kw: seen.append(request.method) or send(request, **kw))
+    return seen
+
+
+def test_get_and_cp_ask_once_for_what_they_already_know(sh, client, server, bucket, tmp_path, monkeypatch):
+    _tree(client, bucket, ["d/x.txt", "d/y.txt"])
+    sh.ok(f"cd oss://{bucket}")
+    seen = _requests(client, server, monkeypatch)
+    sh.ok("get d/x.txt one")
+    assert seen == ["HEAD", "GET"] and (tmp_path / "one").read_bytes() == b"body of d/x.txt"
+    seen.clear()
+    sh.ok("get 'd/*.txt' many/")
+    assert seen == ["GET", "GET", "GET"] and (tmp_path / "many/y.txt").read_bytes() == b"body of d/y.txt"
+    seen.clear()
+    sh.ok("cp d/x.txt z.txt")
+    assert seen == ["HEAD", "GET", "HEAD", "PUT"] and client.get_object(bucket, "z.txt").read() == b"body of d/x.txt"
+
+
 def test_put_and_get_recursive(sh, client, bucket, tmp_path):
     src = tmp_path / "site"
     (src / "css").mkdir(parents=True)

@@ -66,8 +66,8 @@ def expand(ctx: Context, text: str) -> list[Entry] | None:
     matches = [e for e in children(ctx, base, literal_head(pattern))
                if glob_match(e.path.key[len(base.key):], pattern)]
     if not matches:
-        if ctx.client.object_exists(path.bucket, path.key):   # a key that really holds * or ?
-            return [Entry(path, ctx.client.head_object(path.bucket, path.key))]
+        if (meta := lookup(ctx, path)) is not None:   # a key that really holds * or ?
+            return [Entry(path, meta)]
         raise CommandError(f"{text}: no match")
     return matches
 
@@ -77,11 +77,29 @@ def is_nonempty_prefix(ctx: Context, path: RemotePath) -> bool:
     return bool(page.objects or page.prefixes)
 
 
+def lookup(ctx: Context, path: RemotePath):
+    """The object's metadata (head_object), None when no object has that key."""
+    from ossh.client.errors import NoSuchKey   # the client is loaded by now
+
+    try:
+        return ctx.client.head_object(path.bucket, path.key)
+    except NoSuchKey:
+        return None
+
+
+def settled(ctx: Context, path: RemotePath) -> tuple[RemotePath, object]:
+    """A path typed without its trailing / names a prefix when no object has that key but keys exist below;
+    with the object's metadata when it names one (so callers need not ask for it again), else None."""
+    if path.is_prefix:
+        return path, None
+    meta = lookup(ctx, path)
+    if meta is not None or not is_nonempty_prefix(ctx, path):
+        return path, meta
+    return path.as_prefix(), None
+
+
 def settle(ctx: Context, path: RemotePath) -> RemotePath:
-    """A path typed without its trailing / names a prefix when no object has that key but keys exist below."""
-    if path.is_prefix or ctx.client.object_exists(path.bucket, path.key) or not is_nonempty_prefix(ctx, path):
-        return path
-    return path.as_prefix()
+    return settled(ctx, path)[0]
 
 
 def chunks(items: Iterable, size: int = BATCH) -> Iterator[list]:

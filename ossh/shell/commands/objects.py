@@ -5,7 +5,7 @@ from ..paths import RemotePath
 from ..registry import ACLS, HIDDEN, OBJECT_ACLS, CommandError, UsageError, arg, command
 from ..results import Column, Message, Record, Table
 from .common import (chunks, delete_under, expand, in_bucket, is_nonempty_prefix, plural, remote,
-                     settle, walk)
+                     settle, settled, walk)
 
 
 def _targets(ctx, texts: list[str]) -> list[tuple[RemotePath, bool, bool]]:
@@ -64,8 +64,8 @@ def _copy_pairs(ctx, a):
     if matches is None:
         if src.bucket is None or not src.key:
             raise UsageError(f"{a.src}: give an object or a prefix")
-        src = settle(ctx, src)
-        matches_paths = [(src, src.is_prefix, None)]
+        src, meta = settled(ctx, src)
+        matches_paths = [(src, src.is_prefix, meta and meta.size)]
     else:
         matches_paths = [(e.path, e.is_prefix, e.summary and e.summary.size) for e in matches]
     into = len(matches_paths) > 1 or dst.is_prefix

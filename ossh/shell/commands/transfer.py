@@ -7,7 +7,7 @@ from ..paths import RemotePath
 from ..registry import CommandError, OBJECT_ACLS, UsageError, arg, command
 from ..render import human_size
 from ..results import Message, Stream
-from .common import expand, in_bucket, parse_meta, settle, walk
+from .common import expand, in_bucket, parse_meta, settle, settled, walk
 
 
 def _dest_key(dest: RemotePath, name: str, into: bool) -> RemotePath:
@@ -78,7 +78,8 @@ def put(ctx, a):
             raise CommandError(f"{src}: no such local file")
 
 
-def _download(ctx, src: RemotePath, local: str, size: int | None):
+def _download(ctx, src: RemotePath, local: str, size: int | None, meta=None):
+    """`size` (from a listing) or `meta` (from a HEAD), when known, spare download_file its own HEAD."""
     from ossh.client.download import check_target   # the client is loaded by now
 
     parent = os.path.dirname(local)
@@ -89,7 +90,7 @@ def _download(ctx, src: RemotePath, local: str, size: int | None):
             raise CommandError(f"cannot create directory {parent}: {exc.strerror or exc}") from None
     check_target(local)     # name an unwritable destination before a progress bar appears
     with ctx.progress(f"get {src.name}", size) as progress:
-        meta = ctx.client.download_file(src.bucket, src.key, local, progress=progress)
+        meta = ctx.client.download_file(src.bucket, src.key, local, progress=progress, size=size, meta=meta)
     return Message(f"{src.uri()} -> {local} ({human_size(meta.size)})",
                    {"action": "get", "uri": src.uri(), "local": local, "size": meta.size})
 
@@ -115,15 +116,15 @@ def _get_tree(ctx, prefix: RemotePath, root: str):
 
 
 def _sources(ctx, texts: list[str]):
-    """(path, is_prefix, size) for each source argument, globs expanded."""
+    """(path, is_prefix, size, metadata or None) for each source argument, globs expanded."""
     for text in texts:
         matches = expand(ctx, text)
         if matches is None:
-            path = settle(ctx, in_bucket(ctx, text))
-            yield path, path.is_prefix, None
+            path, meta = settled(ctx, in_bucket(ctx, text))
+            yield path, path.is_prefix, meta and meta.size, meta
         else:
             for e in matches:
-                yield e.path, e.is_prefix, None if e.is_prefix else e.summary.size
+                yield e.path, e.is_prefix, None if e.is_prefix else e.summary.size, None
 
 
 @command("get", "Download objects (-r: prefixes, - as LOCAL: standard output).",
@@ -139,7 +140,7 @@ def get(ctx, a):
     dest = ctx.state.local(dest_text)
     sources = list(_sources(ctx, srcs))
     into = os.path.isdir(dest) or dest_text.endswith(("/", os.sep)) or len(sources) > 1
-    for path, is_prefix, size in sources:
+    for path, is_prefix, size, meta in sources:
         if is_prefix:
             if not a.r:
                 raise CommandError(f"{path.uri()}: is a prefix (use -r)")
@@ -147,7 +148,7 @@ def get(ctx, a):
             root = os.path.join(dest, name) if os.path.isdir(dest) else dest
             yield from _get_tree(ctx, path, root)
         else:
-            yield _download(ctx, path, os.path.join(dest, path.name) if into else dest, size)
+            yield _download(ctx, path, os.path.join(dest, path.name) if into else dest, size, meta)
 
 
 def _cat(ctx, path: RemotePath) -> Stream:
