@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ossh.client.auth import SUB_RESOURCES
-from ossh.client.endpoint import is_valid_bucket_name
 
 from . import bucket_ops, multipart_ops, object_ops, object_read
 from .auth_check import Account, authenticate
@@ -16,8 +15,6 @@ from .context import Request, Response
 from .errors import OssServerError
 from .multipart import Multipart
 from .storage import Store
-
-MAX_KEY_BYTES = 1023
 
 # Access an operation needs. ANY_ACCOUNT: any signed request; OWNER: the bucket's owner; READ/WRITE/LIST:
 # the owner, or anyone when the effective ACL allows it.
@@ -75,11 +72,10 @@ def route(req: Request) -> Op:
 
 
 def validate_names(req: Request) -> None:
-    if req.bucket is not None and not is_valid_bucket_name(req.bucket):
-        raise OssServerError("InvalidBucketName", BucketName=req.bucket)
+    if req.bucket is not None:
+        bucket_ops.check_bucket_name(req.bucket)
     if req.key is not None:
-        if len(req.key.encode("utf-8")) > MAX_KEY_BYTES or req.key[0] in "/\\":
-            raise OssServerError("InvalidObjectName", Key=req.key)
+        object_ops.check_key(req.key)
 
 
 class App:

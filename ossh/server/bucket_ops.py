@@ -5,14 +5,21 @@ import base64
 import binascii
 
 from ossh.client.auth import uri_encode
+from ossh.client.endpoint import is_valid_bucket_name
 
 from .context import Request, Response
-from .errors import invalid_argument
+from .errors import OssServerError, invalid_argument
 from .listing import list_objects as scan_objects
 from .xmlio import acl_policy, document, iso_time, owner, parse, quoted_etag
 
 BUCKET_ACLS = ("private", "public-read", "public-read-write")
 STORAGE_CLASSES = ("Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive")
+
+
+def check_bucket_name(name: str) -> str:
+    if not is_valid_bucket_name(name):
+        raise OssServerError("InvalidBucketName", BucketName=name)
+    return name
 
 
 def check_acl(value: str, allowed=BUCKET_ACLS, name: str = "x-oss-acl") -> str:

@@ -8,7 +8,7 @@ import hashlib
 import re
 from urllib.parse import unquote
 
-from .bucket_ops import STORAGE_CLASSES, check_acl, encoder
+from .bucket_ops import STORAGE_CLASSES, check_acl, check_bucket_name, encoder
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .object_read import check_conditions
@@ -16,10 +16,17 @@ from .storage import ObjectAttrs
 from .xmlio import acl_policy, document, iso_time, parse, quoted_etag
 
 MAX_OBJECT = 5 << 30
+MAX_KEY_BYTES = 1023
 MAX_META = 8 << 10
 OBJECT_ACLS = ("default", "private", "public-read", "public-read-write")
 _META_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")   # an HTTP token (RFC 9110)
 _STORED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")
+
+
+def check_key(key: str) -> str:
+    if not key or len(key.encode("utf-8")) > MAX_KEY_BYTES or key[0] in "/\\":
+        raise OssServerError("InvalidObjectName", Key=key)
+    return key
 
 
 def attrs_from_headers(app, req: Request) -> ObjectAttrs:
@@ -85,6 +92,8 @@ def copy_source(app, req: Request):
     src_bucket, _, src_key = path.partition("/")
     if not src_bucket or not src_key:
         raise invalid_argument("Copy Source must mention the source bucket and key.", "x-oss-copy-source", raw)
+    check_bucket_name(src_bucket)
+    check_key(src_key)
     bucket = app.store.require_bucket(src_bucket)
     app.authorize(req, "read", bucket, src_key)
     held = app.store.open_body(src_bucket, src_key)
@@ -164,9 +173,9 @@ def delete_objects(app, req: Request) -> Response:
     keys = []
     for obj in objects:
         key = obj.get("Key") if isinstance(obj, dict) else None
-        if not key or len(key.encode()) > 1023:
+        if not key or not isinstance(key, str):
             raise OssServerError("MalformedXML", "An object key is missing or not valid.")
-        keys.append(key)
+        keys.append(check_key(key))
     app.store.delete(req.bucket, keys)
     quiet = str(doc.get("Quiet") or "false").lower() == "true"
     children = list(encoding)

@@ -76,6 +76,23 @@ def test_bad_object_names(server, bkt):
     assert resp.status_code == 200
 
 
+def test_bad_names_in_copy_sources_and_batch_deletes(server, bkt):
+    call(server, "PUT", bkt, "src", data=b"x" * 10)
+    upload = re.search(r"<UploadId>(\w+)</UploadId>", call(server, "POST", bkt, "mp", params={"uploads": ""}).text)[1]
+    for source, code in ((f"/{bkt}/%2Fsrc", "InvalidObjectName"), (f"/{bkt}/%5Csrc", "InvalidObjectName"),
+                         (f"/{bkt}/" + "k" * 1024, "InvalidObjectName"), ("/Bad_Bucket/src", "InvalidBucketName")):
+        for params in ({}, {"uploadId": upload, "partNumber": "1"}):
+            resp = call(server, "PUT", bkt, "mp" if params else "dst", params=params,
+                        headers={"x-oss-copy-source": source})
+            assert resp.status_code == 400 and error(resp)["Code"] == code, (source, params)
+    assert call(server, "HEAD", bkt, "dst").status_code == 404
+    body = b"<Delete><Object><Key>/src</Key></Object></Delete>"
+    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+    resp = call(server, "POST", bkt, params={"delete": ""}, headers={"Content-MD5": md5}, data=body)
+    assert resp.status_code == 400 and error(resp)["Code"] == "InvalidObjectName"
+    call(server, "DELETE", bkt, "mp", params={"uploadId": upload})
+
+
 @pytest.mark.parametrize("signer", [SignerV1(), SignerV4(REGION)], ids=["v1", "v4"])
 def test_wrong_secret_is_signature_mismatch_with_string_to_sign(server, bkt, signer):
     creds = Credentials(server.access_key_id, "not-the-secret")
