@@ -367,11 +367,16 @@ def test_completion_cache_follows_changes(cached_sh, client, bucket):
     assert names() == ["b.txt", "c.txt"]
 
 
-def test_rm_r_beyond_one_delete_request(sh, client, bucket):
+def test_rm_r_beyond_one_delete_request(sh, client, server, bucket, monkeypatch):
     keys = [f"many/{i:04d}" for i in range(1001)]       # more than one DeleteObjects request holds
-    _tree(client, bucket, keys)
+    _tree(client, bucket, keys + ["many-not"])
+    seen = _requests(client, server, monkeypatch)
     assert sh.ok(f"rm -r oss://{bucket}/many/") == f"removed 1001 objects under oss://{bucket}/many/\n"
-    assert list(client.iter_objects(bucket)) == []
+    assert seen.count("POST") == 2                       # DeleteObjects: 1,000 keys, then 1
+    assert [s.key for s in client.iter_objects(bucket)] == ["many-not"]
+    _tree(client, bucket, ["a", "b"])
+    assert sh.ok(f"rm oss://{bucket}/a oss://{bucket}/b") == f"removed oss://{bucket}/a\nremoved oss://{bucket}/b\n"
+    assert [s.key for s in client.iter_objects(bucket)] == ["many-not"]
 
 
 def test_multipart_by_hand(sh, client, bucket, tmp_path):

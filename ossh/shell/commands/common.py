@@ -1,15 +1,12 @@
 """Helpers shared by commands: resolving arguments to remote paths, glob expansion, listings."""
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from ..paths import PathError, RemotePath, glob_match, literal_head, split_glob
 from ..registry import CommandError, UsageError
 from ..state import Context
-
-BATCH = 1000   # keys per DeleteObjects request (the OSS maximum)
 
 
 @dataclass
@@ -102,20 +99,11 @@ def settle(ctx: Context, path: RemotePath) -> RemotePath:
     return settled(ctx, path)[0]
 
 
-def chunks(items: Iterable, size: int = BATCH) -> Iterator[list]:
-    it = iter(items)
-    while batch := list(itertools.islice(it, size)):
-        yield batch
-
-
 def delete_under(ctx: Context, prefix: RemotePath) -> int:
-    """Delete every object under a prefix, 1,000 keys a request; returns how many."""
-    count = 0
-    for batch in chunks(s.key for s in walk(ctx, prefix)):
-        ctx.client.delete_objects(prefix.bucket, batch, quiet=True)
-        count += len(batch)
+    """Delete every object under a prefix (the client sends 1,000 keys a request); returns how many."""
+    deleted = ctx.client.delete_objects(prefix.bucket, (s.key for s in walk(ctx, prefix)))
     ctx.changed(prefix)
-    return count
+    return len(deleted)
 
 
 def parse_meta(pairs: list[str] | None) -> dict[str, str] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..paths import RemotePath
 from ..registry import ACLS, HIDDEN, OBJECT_ACLS, CommandError, UsageError, arg, command
 from ..results import Column, Message, Record, Table
-from .common import (chunks, delete_under, expand, in_bucket, is_nonempty_prefix, plural, remote,
+from .common import (delete_under, expand, in_bucket, is_nonempty_prefix, plural, remote,
                      settle, settled, walk)
 
 
@@ -21,14 +21,12 @@ def _targets(ctx, texts: list[str]) -> list[tuple[RemotePath, bool, bool]]:
 
 
 def _delete_keys(ctx, paths: list[RemotePath]):
-    """Delete objects, 1,000 keys a request per bucket."""
+    """Delete objects, one delete_objects call per bucket (the client sends 1,000 keys a request)."""
     for bucket in dict.fromkeys(p.bucket for p in paths):
-        for batch in chunks(p.key for p in paths if p.bucket == bucket):
-            ctx.client.delete_objects(bucket, batch, quiet=True)
-            for key in batch:
-                path = RemotePath(bucket, key)
-                ctx.changed(path)
-                yield Message(f"removed {path.uri()}", {"action": "rm", "uri": path.uri(), "count": 1})
+        for key in ctx.client.delete_objects(bucket, (p.key for p in paths if p.bucket == bucket)):
+            path = RemotePath(bucket, key)
+            ctx.changed(path)
+            yield Message(f"removed {path.uri()}", {"action": "rm", "uri": path.uri(), "count": 1})
 
 
 @command("rm", "Remove objects (-r: everything under a prefix, 1,000 keys a request).",
