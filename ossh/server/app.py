@@ -14,7 +14,7 @@ from .auth_check import Account, authenticate
 from .context import Request, Response
 from .errors import OssServerError
 from .multipart import Multipart
-from .storage import Store
+from .storage import DEFAULT_ACL, PUBLIC_READ, PUBLIC_READ_WRITE, Store
 
 # Access an operation needs. ANY_ACCOUNT: any signed request; OWNER: the bucket's owner; READ/WRITE/LIST:
 # the owner, or anyone when the effective ACL allows it.
@@ -137,9 +137,9 @@ class App:
         key = key if key is not None else req.key
         if access in (READ, WRITE) and key:
             record = self.store.get(bucket.name, key)
-            if record is not None and record.attrs.acl != "default":
+            if record is not None and record.attrs.acl != DEFAULT_ACL:
                 acl = record.attrs.acl
-        allowed = {"public-read-write"} if access == WRITE else {"public-read", "public-read-write"}
+        allowed = {PUBLIC_READ_WRITE} if access == WRITE else {PUBLIC_READ, PUBLIC_READ_WRITE}
         if acl not in allowed:
             raise OssServerError("AccessDenied", "You have no right to access this object because of bucket acl."
                                  if acl == bucket.acl else "You have no right to access this object.")

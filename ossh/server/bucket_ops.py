@@ -10,9 +10,9 @@ from ossh.client.endpoint import is_valid_bucket_name
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .listing import list_objects as scan_objects
+from .storage import BUCKET_ACLS
 from .xmlio import acl_policy, document, iso_time, owner, parse, quoted_etag
 
-BUCKET_ACLS = ("private", "public-read", "public-read-write")
 STORAGE_CLASSES = ("Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive")
 
 

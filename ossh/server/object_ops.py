@@ -12,13 +12,12 @@ from .bucket_ops import STORAGE_CLASSES, check_acl, check_bucket_name, encoder
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .object_read import check_conditions
-from .storage import ObjectAttrs
+from .storage import DEFAULT_ACL, OBJECT_ACLS, ObjectAttrs
 from .xmlio import acl_policy, document, iso_time, parse, quoted_etag
 
 MAX_OBJECT = 5 << 30
 MAX_KEY_BYTES = 1023
 MAX_META = 8 << 10
-OBJECT_ACLS = ("default", "private", "public-read", "public-read-write")
 _META_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")   # an HTTP token (RFC 9110)
 _STORED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")
 
@@ -36,7 +35,7 @@ def attrs_from_headers(app, req: Request) -> ObjectAttrs:
             raise invalid_argument("The user metadata name is not valid.", "x-oss-meta-" + name, name)
     if sum(len(k) + len(v) for k, v in meta.items()) > MAX_META:
         raise invalid_argument("User metadata is over 8 KB.", "x-oss-meta-*", "")
-    acl = check_acl(req.header("x-oss-object-acl") or "default", OBJECT_ACLS, "x-oss-object-acl")
+    acl = check_acl(req.header("x-oss-object-acl") or DEFAULT_ACL, OBJECT_ACLS, "x-oss-object-acl")
     storage_class = req.header("x-oss-storage-class") or req.bucket_row.storage_class
     if storage_class not in STORAGE_CLASSES:
         raise invalid_argument("Invalid storage class.", "x-oss-storage-class", storage_class)

@@ -20,6 +20,9 @@ from .blobs import BlobStore, Staged, body_ids, decode_pieces, encode_pieces
 from .db import Database
 from .errors import OssServerError
 
+PRIVATE, PUBLIC_READ, PUBLIC_READ_WRITE = BUCKET_ACLS = ("private", "public-read", "public-read-write")
+DEFAULT_ACL = "default"                     # an object ACL meaning "as its bucket's"
+OBJECT_ACLS = (DEFAULT_ACL, *BUCKET_ACLS)
 APPEND_OPEN_ATTEMPTS = 3    # an appendable object replaced this many times in a row is a conflict
 
 
@@ -40,7 +43,7 @@ class ObjectAttrs:
     content_type: str = "application/octet-stream"
     headers: dict[str, str] = field(default_factory=dict)  # Cache-Control, Content-Disposition, ...
     meta: dict[str, str] = field(default_factory=dict)     # x-oss-meta-* without the prefix
-    acl: str = "default"
+    acl: str = DEFAULT_ACL
     storage_class: str = "Standard"
 
 
@@ -136,7 +139,7 @@ class Store:
             row = conn.execute("SELECT owner, storage_class FROM buckets WHERE name=?", (name,)).fetchone()
             if row is None:
                 conn.execute("INSERT INTO buckets VALUES(?,?,?,?,?,?)",
-                             (name, owner, acl or "private", storage_class, location, time.time()))
+                             (name, owner, acl or PRIVATE, storage_class, location, time.time()))
             elif row["owner"] != owner or row["storage_class"] != storage_class:
                 raise OssServerError("BucketAlreadyExists", BucketName=name)
             elif acl:
