@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
-from .paths import SCHEME, PathError, RemotePath, resolve
+from .paths import SCHEME, PathError, RemotePath, local_path, resolve
 from .commands import REGISTRY
 from .registry import HIDDEN, Registry
 from .state import ShellState
@@ -116,9 +116,7 @@ def _remote(word: str, state: ShellState, cache: ListingCache, budget: Budget, d
 def _local(word: str, state: ShellState, listdir, dirs_only=False) -> list[tuple[str, str, str]]:
     cut = word.rfind("/") + 1
     head, partial = word[:cut], word[cut:]
-    directory = os.path.expanduser(head) if head else "."
-    if not os.path.isabs(directory):
-        directory = os.path.join(state.local_cwd, directory)
+    directory = local_path(head or ".", state.local_cwd)
     try:
         names = sorted(listdir(directory))
     except OSError:
