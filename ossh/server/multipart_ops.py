@@ -1,17 +1,14 @@
 """Multipart operations: Initiate, UploadPart(Copy), Complete, Abort, ListParts, ListMultipartUploads."""
 from __future__ import annotations
 
-import re
-
 from .bucket_ops import encoder
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .listing import list_uploads as scan_uploads
 from .multipart import MAX_PARTS
 from .object_ops import MAX_OBJECT, attrs_from_headers, check_md5, copy_source, receive, write_headers
+from .object_read import byte_range
 from .xmlio import document, iso_time, parse, quoted_etag
-
-_COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
 
 def initiate(app, req: Request) -> Response:
@@ -49,15 +46,8 @@ def _upload_part_copy(app, req, upload_id, number) -> Response:
 
 
 def _copy_part(app, req, upload_id, number, src) -> Response:
-    first, last = 0, src.size - 1
     raw = req.header("x-oss-copy-source-range")
-    if raw:
-        match = _COPY_RANGE.match(raw.replace(" ", ""))
-        if match:
-            first = int(match.group(1))
-            last = min(int(match.group(2)), src.size - 1) if match.group(2) else src.size - 1
-        if not match or first > last:
-            raise invalid_argument("The copy source range is not valid.", "x-oss-copy-source-range", raw)
+    first, last = byte_range(raw, src.size, copy=True) if raw else (0, src.size - 1)
     staged = app.store.blobs.copy_range(src.pieces, first, last - first + 1)
     etag = app.multipart.put_part(req.bucket, req.key, upload_id, number, staged)
     body = document("CopyPartResult", [("LastModified", iso_time(src.mtime)), ("ETag", quoted_etag(etag))])

@@ -7,7 +7,7 @@ from ossh.client.auth import http_date
 from ossh.client.xmlparse import http_time, unquote_etag
 
 from .context import Request, Response
-from .errors import OssServerError
+from .errors import OssServerError, invalid_argument
 from .xmlio import quoted_etag
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -69,12 +69,19 @@ class NotModified(Exception):
         return Response(304, {"ETag": quoted_etag(self.record.etag), "Last-Modified": http_date(self.record.mtime)})
 
 
-def _byte_range(header: str, size: int, standard: bool) -> tuple[int, int] | None:
-    """(first, last) to send, None for the whole object; OSS ignores bad ranges unless standard."""
+def byte_range(header: str, size: int, standard: bool = False, copy: bool = False) -> tuple[int, int] | None:
+    """(first, last) to send, None for the whole object; GetObject ignores bad ranges unless standard.
+    `copy`: x-oss-copy-source-range rules: a start is required, the end is clamped to the source, and a range
+    that does not parse or starts past its end is InvalidArgument."""
     match = _RANGE.match(header.strip().replace(" ", ""))
-    if not match or size == 0 or not (match.group(1) or match.group(2)):
+    first, last = match.groups() if match else ("", "")
+    if copy:
+        end = min(int(last), size - 1) if last else size - 1
+        if not first or int(first) > end:
+            raise invalid_argument("The copy source range is not valid.", "x-oss-copy-source-range", header)
+        return int(first), end
+    if not match or size == 0 or not (first or last):
         return None
-    first, last = match.group(1), match.group(2)
     if first == "":
         n = int(last)
         if n == 0:
@@ -107,7 +114,7 @@ def _read(app, req: Request, head: bool) -> Response:
             if req.params.get(param):
                 headers[name] = req.params[param]
         standard = req.header("x-oss-range-behavior").lower() == "standard"
-        span = _byte_range(req.header("range"), record.size, standard) if req.header("range") else None
+        span = byte_range(req.header("range"), record.size, standard) if req.header("range") else None
     except BaseException:
         body.close()
         raise
