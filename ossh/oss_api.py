@@ -7,6 +7,7 @@ import os
 
 from ossh.client import OssClient
 from ossh.client.api_object import copy_source
+from ossh.client.endpoint import nonempty
 from ossh.client.xmlbuild import create_bucket_location
 
 # What `from oss_api import *` gives a 2013 program, `os` included: the SDK's examples use os.path
@@ -83,16 +84,14 @@ class OssAPI:
     # ---------------------------------------------------------------- service and buckets
 
     def get_service(self, headers=None, prefix: str = "", marker: str = "", maxKeys: str = "") -> Response:
-        params = {k: v for k, v in (("prefix", prefix), ("marker", marker), ("max-keys", maxKeys)) if v}
+        # here, as in the 2013 SDK, a count of 0 means "not given" too
+        params = nonempty({"prefix": prefix, "marker": marker, "max-keys": maxKeys or None})
         return self._do("GET", headers=headers, params=params)
 
     list_all_my_buckets = get_service
 
     def put_bucket(self, bucket: str, acl: str = "", headers=None) -> Response:
-        headers = dict(headers or {})
-        if acl:
-            headers["x-oss-acl"] = acl
-        return self._do("PUT", bucket, headers=headers)
+        return self.put_bucket_with_location(bucket, acl, headers=headers)
 
     create_bucket = put_bucket
 
@@ -114,8 +113,8 @@ class OssAPI:
 
     def get_bucket(self, bucket: str, prefix: str = "", marker: str = "", delimiter: str = "", maxkeys: str = "",
                    headers=None, encoding_type: str = "") -> Response:
-        params = {k: v for k, v in (("prefix", prefix), ("marker", marker), ("delimiter", delimiter),
-                                    ("max-keys", maxkeys), ("encoding-type", encoding_type)) if v}
+        params = nonempty({"prefix": prefix, "marker": marker, "delimiter": delimiter, "max-keys": maxkeys or None,
+                           "encoding-type": encoding_type})
         return self._do("GET", bucket, headers=headers, params=params)
 
     list_bucket = get_bucket
@@ -190,22 +189,17 @@ class OssAPI:
 
     def get_all_parts(self, bucket: str, object: str, upload_id: str, max_parts=None, part_number_marker=None,
                       headers=None) -> Response:
-        params = {"uploadId": upload_id}
-        if max_parts:
-            params["max-parts"] = str(max_parts)
-        if part_number_marker:
-            params["part-number-marker"] = str(part_number_marker)
+        params = {"uploadId": upload_id, **nonempty({"max-parts": max_parts or None,
+                                                     "part-number-marker": part_number_marker or None})}
         return self._do("GET", bucket, object, headers=headers, params=params)
 
     list_parts = get_all_parts
 
     def get_all_multipart_uploads(self, bucket: str, delimiter=None, max_uploads=None, key_marker=None,
                                   prefix=None, upload_id_marker=None, headers=None) -> Response:
-        params = {"uploads": ""}
-        for name, value in (("delimiter", delimiter), ("max-uploads", max_uploads), ("key-marker", key_marker),
-                            ("prefix", prefix), ("upload-id-marker", upload_id_marker)):
-            if value:
-                params[name] = str(value)
+        params = {"uploads": "", **nonempty({"delimiter": delimiter, "max-uploads": max_uploads or None,
+                                             "key-marker": key_marker, "prefix": prefix,
+                                             "upload-id-marker": upload_id_marker})}
         return self._do("GET", bucket, headers=headers, params=params)
 
     list_multipart_uploads = get_all_multipart_uploads
