@@ -8,14 +8,13 @@ import time
 import uuid
 
 from ossh.client.crc import Crc64
+from ossh.client.parts import MIN_PART_SIZE
 from ossh.client.xmlparse import unquote_etag
 
 from .blobs import Staged
 from .errors import OssServerError
 from .storage import ObjectAttrs, ObjectRecord, Store, md5_etag
 
-MIN_PART = 100 * 1024
-MAX_PARTS = 10_000
 
 
 class Multipart:
@@ -74,7 +73,7 @@ class Multipart:
         if not chosen:
             raise OssServerError("InvalidPart", "At least one part must be specified.")
         for part in chosen[:-1]:
-            if part["size"] < MIN_PART:
+            if part["size"] < MIN_PART_SIZE:
                 raise OssServerError("EntityTooSmall", PartNumber=str(part["part_number"]))
         crc = Crc64()
         for part in chosen:

@@ -1,11 +1,12 @@
 """Multipart operations: Initiate, UploadPart(Copy), Complete, Abort, ListParts, ListMultipartUploads."""
 from __future__ import annotations
 
+from ossh.client.api_multipart import MAX_PARTS
+
 from .bucket_ops import encoder
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .listing import list_uploads as scan_uploads
-from .multipart import MAX_PARTS
 from .object_ops import MAX_OBJECT, attrs_from_headers, check_md5, copy_source, receive, write_headers
 from .object_read import byte_range
 from .xmlio import document, iso_time, parse, quoted_etag

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from .bucket_ops import STORAGE_CLASSES, check_acl, check_bucket_name, encoder
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
-from .object_read import check_conditions
+from .object_read import STORED_HEADERS, check_conditions
 from .storage import DEFAULT_ACL, OBJECT_ACLS, ObjectAttrs
 from .xmlio import acl_policy, document, iso_time, parse, quoted_etag
 
@@ -19,7 +19,6 @@ MAX_OBJECT = 5 << 30
 MAX_KEY_BYTES = 1023
 MAX_META = 8 << 10
 _META_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")   # an HTTP token (RFC 9110)
-_STORED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")
 
 
 def check_key(key: str) -> str:
@@ -40,7 +39,7 @@ def attrs_from_headers(app, req: Request) -> ObjectAttrs:
     if storage_class not in STORAGE_CLASSES:
         raise invalid_argument("Invalid storage class.", "x-oss-storage-class", storage_class)
     return ObjectAttrs(req.header("content-type") or "application/octet-stream",
-                       {k: v for k, v in req.headers_with_prefix("").items() if k in _STORED_HEADERS},
+                       {k: v for k, v in req.headers_with_prefix("").items() if k in STORED_HEADERS},
                        meta, acl, storage_class)
 
 

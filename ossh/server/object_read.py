@@ -15,9 +15,10 @@ _OVERRIDES = {"response-content-type": "Content-Type", "response-content-languag
               "response-expires": "Expires", "response-cache-control": "Cache-Control",
               "response-content-disposition": "Content-Disposition",
               "response-content-encoding": "Content-Encoding"}
-_HEADER_NAMES = {"cache-control": "Cache-Control", "content-disposition": "Content-Disposition",
-                 "content-encoding": "Content-Encoding", "content-language": "Content-Language",
-                 "expires": "Expires"}
+# Headers a writer sets that the object keeps and sends back: stored name -> name sent.
+STORED_HEADERS = {"cache-control": "Cache-Control", "content-disposition": "Content-Disposition",
+                  "content-encoding": "Content-Encoding", "content-language": "Content-Language",
+                  "expires": "Expires"}
 
 
 def object_headers(record) -> dict[str, str]:
@@ -25,7 +26,7 @@ def object_headers(record) -> dict[str, str]:
                "Last-Modified": http_date(record.mtime), "Accept-Ranges": "bytes",
                "x-oss-object-type": record.type, "x-oss-storage-class": record.attrs.storage_class,
                "x-oss-hash-crc64ecma": str(record.crc64)}
-    headers.update({_HEADER_NAMES[k]: v for k, v in record.attrs.headers.items() if k in _HEADER_NAMES})
+    headers.update({STORED_HEADERS[k]: v for k, v in record.attrs.headers.items() if k in STORED_HEADERS})
     headers.update({"x-oss-meta-" + k: v for k, v in record.attrs.meta.items()})
     if record.type == "Appendable":
         headers["x-oss-next-append-position"] = str(record.size)
