@@ -103,12 +103,10 @@ def _remaining(source, start: int | None) -> int | None:
         return None
 
 
-def make_payload(data, progress: Progress | None = None, length: int | None = None) -> Payload:
+def make_payload(data, progress: Progress | None = None) -> Payload:
     """Wrap what a caller may pass as an object body: bytes, str, a binary file-like or an iterable of bytes."""
     reader = as_reader(b"" if data is None else data)
-    if length is None:
-        length = _remaining(reader, _tell(reader))
-    return Payload(reader, length, progress, own=reader is not data)
+    return Payload(reader, _remaining(reader, _tell(reader)), progress, own=reader is not data)
 
 
 def as_reader(data):

@@ -82,8 +82,8 @@ class OssClient(BucketOps, ObjectOps, MultipartOps, PartsEngine, TransferOps, Do
         return self.transport.send(call, stream=stream, raise_errors=raise_errors)
 
     @staticmethod
-    def _payload(data, progress: Callable | None = None, length: int | None = None) -> Payload:
-        return make_payload(data, progress, length)
+    def _payload(data, progress: Callable | None = None) -> Payload:
+        return make_payload(data, progress)
 
     def presign(self, method: str, bucket: str, key: str | None = None, expires: int = 3600,
                 headers: dict | None = None, params: dict | None = None) -> str:

@@ -143,19 +143,21 @@ class Transport:
                 raise TransportError(describe(exc, endpoint.netloc)) from None
             if resp.status_code < 300:
                 return resp
+            # the error document is read (once) unless a redirect may be followed without it
+            err = None if _redirect_target(resp) else _error(resp, endpoint)
             try:
-                moved = self._moved_endpoint(endpoint, call, resp)
-            except OssError as err:     # a redirect refused (https to http)
+                moved = self._moved_endpoint(endpoint, call, resp, err)
+            except OssError as refused:     # a redirect refused (https to http)
                 resp.close()
-                err.request_id, err.status = resp.headers.get("x-oss-request-id"), resp.status_code
+                refused.request_id, refused.status = resp.headers.get("x-oss-request-id"), resp.status_code
                 raise
             if moved is not None and hops < 3 and call.replayable:
                 resp.close()
                 hops += 1
                 endpoint = moved
                 continue
-            _load(resp, endpoint)
-            err = ServiceError.from_response(resp.status_code, resp.headers, resp.content)
+            if err is None:
+                err = _error(resp, endpoint)
             if self.retry.should_retry(attempt, call.replayable, resp.status_code, err.code):
                 self._sleep(attempt, call, f"{resp.status_code} {err.code}")
                 attempt += 1
@@ -180,15 +182,16 @@ class Transport:
                   call.key or "", why, delay)
         time.sleep(delay)
 
-    def _moved_endpoint(self, endpoint: Endpoint, call: Call, resp: requests.Response) -> Endpoint | None:
-        """Where a redirect or a wrong-region answer points. Permanent moves (301, the region answer)
-        are remembered for the bucket; 302/307 hold for this request only."""
+    def _moved_endpoint(self, endpoint: Endpoint, call: Call, resp: requests.Response,
+                        err: ServiceError | None) -> Endpoint | None:
+        """Where a redirect or a wrong-region answer (`err`, the parsed error, set unless the answer is a
+        redirect) points. Permanent moves (301, the region answer) are remembered for the bucket; 302/307
+        hold for this request only."""
         target = None
-        if resp.status_code in _REDIRECTS and resp.headers.get("Location"):
-            target = endpoint.moved_to(resp.headers["Location"], call.bucket)
+        if location := _redirect_target(resp):
+            target = endpoint.moved_to(location, call.bucket)
         elif resp.status_code in (301, 403) and call.bucket:
-            _load(resp, endpoint)
-            host = ServiceError.from_response(resp.status_code, resp.headers, resp.content).details.get("Endpoint")
+            host = err.details.get("Endpoint")
             if host:
                 target = endpoint.moved_to(host, call.bucket)
         if target is None or target.netloc == endpoint.netloc:
@@ -249,9 +252,14 @@ class Transport:
         return resp
 
 
-def _load(resp: requests.Response, endpoint: Endpoint) -> None:
-    """Read the whole (small) body, wrapping read failures like any transport failure."""
+def _redirect_target(resp: requests.Response) -> str | None:
+    return resp.headers.get("Location") if resp.status_code in _REDIRECTS else None
+
+
+def _error(resp: requests.Response, endpoint: Endpoint) -> ServiceError:
+    """The error answer parsed from its whole (small) body; a failure reading it is a transport failure."""
     try:
-        resp.content
+        body = resp.content
     except requests.RequestException as exc:
         raise TransportError(describe(exc, endpoint.netloc)) from None
+    return ServiceError.from_response(resp.status_code, resp.headers, body)

@@ -35,5 +35,9 @@ def test_signature_version_picks_the_signer(server, version, signer):
     from ossh.client import OssClient
     c = OssClient(server.endpoint, server.access_key_id, server.access_key_secret, signature_version=version)
     assert type(c.transport.signer(c.transport.endpoint)).__name__ == signer
+
+
+def test_signature_version_v2_is_refused(server):
+    from ossh.client import OssClient
     with pytest.raises(ClientError, match="must be v1 or v4, not 'v2'"):
         OssClient(server.endpoint, signature_version="v2")

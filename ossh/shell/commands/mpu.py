@@ -133,10 +133,12 @@ def mpu_upload_part(ctx, a):
 
 
 def part_from(ctx, key_text, upload_id, number, local, text):
+    from ossh.client.api_multipart import MAX_PARTS   # the client is loaded by now; start-up stays light
+
     if (local is None) == (text is None):
         raise UsageError("give either LOCAL or --data")
-    if not 1 <= number <= 10000:
-        raise UsageError("PART_NUMBER must be between 1 and 10000")
+    if not 1 <= number <= MAX_PARTS:
+        raise UsageError(f"PART_NUMBER must be between 1 and {MAX_PARTS}")
     if text is not None:
         data = text.encode()
         return upload_part(ctx, key_text, upload_id, number, data, len(data))
