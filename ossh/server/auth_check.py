@@ -41,11 +41,9 @@ class _Claim:
     token: str | None
 
 
-def authenticate(req: SignableRequest, accounts: dict[str, Account], region: str,
-                 now: float | None = None) -> Account | None:
+def authenticate(req: SignableRequest, accounts: dict[str, Account], region: str) -> Account | None:
     """The account that signed `req`, None for an anonymous request; raises the OSS error otherwise."""
-    now = time.time() if now is None else now
-    claim = _claim(req, region, now)
+    claim = _claim(req, region, time.time())
     if claim is None:
         return None
     account = accounts.get(claim.access_key_id)
@@ -108,17 +106,20 @@ def _check_http_date(value: str, now: float) -> None:
     _check_skew(when.timestamp(), now)
 
 
+def _utc(ts: float) -> str:
+    """A time as the RequestTimeTooSkewed and expiry errors show it: `2015-02-02T05:15:13Z`."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
 def _check_skew(when: float, now: float) -> None:
     if abs(when - now) > MAX_SKEW:
-        raise OssServerError("RequestTimeTooSkewed", RequestTime=time.strftime(
-            "%Y-%m-%dT%H:%M:%SZ", time.gmtime(when)), ServerTime=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)))
+        raise OssServerError("RequestTimeTooSkewed", RequestTime=_utc(when), ServerTime=_utc(now))
 
 
 def _expired(expires: float, now: float) -> None:
     if expires < now:
         raise OssServerError("AccessDenied", "Request has expired.",
-                             Expires=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires)),
-                             ServerTime=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)))
+                             Expires=_utc(expires), ServerTime=_utc(now))
 
 
 def _number(value: str | None, name: str) -> int:

@@ -138,15 +138,14 @@ class BlobStore:
     def _temp(self) -> Path:
         return self.tmp / (uuid.uuid4().hex + ".tmp")
 
-    def receive(self, readinto: Callable[[memoryview], int], length: int | None, limit: int,
-                want_md5: bool = True) -> Staged:
+    def receive(self, readinto: Callable[[memoryview], int], length: int | None, limit: int) -> Staged:
         """Stream a request body into a temp file. `length` None = until EOF (chunked)."""
         if length is not None and length > limit:
             raise OssServerError("EntityTooLarge")
         path = self._temp()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            md5, crc, size = self._pump(fd, readinto, length, limit, want_md5)
+            md5, crc, size = self._pump(fd, readinto, length, limit, want_md5=True)
             os.fsync(fd)
         except BaseException:
             os.close(fd)

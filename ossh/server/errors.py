@@ -24,8 +24,6 @@ _CODES = {
     "InvalidSecurityToken": (403, "The security token you provided is invalid.", "0002-00000901"),
     "MalformedXML": (400, "The XML you provided was not well-formed or did not validate against our published "
                      "schema.", "0016-00000602"),
-    "MethodNotAllowed": (405, "The specified method is not allowed against this resource.", "0016-00000003"),
-    "MissingContentLength": (411, "You must provide the Content-Length HTTP header.", "0016-00000101"),
     "NoSuchBucket": (404, "The specified bucket does not exist.", "0015-00000101"),
     "NoSuchKey": (404, "The specified key does not exist.", "0026-00000001"),
     "NoSuchUpload": (404, "The specified upload does not exist. The upload ID may be invalid, or the upload "
@@ -42,7 +40,6 @@ _CODES = {
                              "0002-00000504"),
     "SignatureDoesNotMatch": (403, "The request signature we calculated does not match the signature you "
                               "provided. Check your key and signing method.", "0002-00000040"),
-    "TooManyBuckets": (400, "You have attempted to create more buckets than allowed.", "0015-00000002"),
     "InternalError": (500, "We encountered an internal error. Please try again.", "0000-00000001"),
 }
 

@@ -80,7 +80,7 @@ def complete(app, req: Request) -> Response:
     wanted = _listed_parts(req)
     forbid = req.header("x-oss-forbid-overwrite").lower() == "true"
     record = app.multipart.complete(req.bucket, req.key, upload_id, wanted, forbid)
-    children = [*encoding, ("Location", f"http://{req.bucket}.{app.host}/{enc(req.key)}"), ("Bucket", req.bucket),
+    children = [*encoding, ("Location", f"http://{req.bucket}.{req.host}/{enc(req.key)}"), ("Bucket", req.bucket),
                 ("Key", enc(req.key)), ("ETag", quoted_etag(record.etag))]
     return Response.xml(document("CompleteMultipartUploadResult", children), headers=write_headers(record))
 

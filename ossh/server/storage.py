@@ -192,10 +192,10 @@ class Store:
             held.close()
 
     def put_staged(self, bucket: str, key: str, staged: Staged, attrs: ObjectAttrs,
-                   forbid_overwrite: bool = False, etag: str | None = None, obj_type: str = "Normal") -> ObjectRecord:
+                   forbid_overwrite: bool = False) -> ObjectRecord:
         body_id = self.blobs.place(staged)
-        return self.put_body(bucket, key, body_id, staged.size, etag or md5_etag(staged.md5), staged.crc,
-                             obj_type, attrs, forbid_overwrite)
+        return self.put_body(bucket, key, body_id, staged.size, md5_etag(staged.md5), staged.crc,
+                             "Normal", attrs, forbid_overwrite)
 
     def put_body(self, bucket: str, key: str, body: str | list[tuple[str, int]], size: int, etag: str, crc: int,
                  obj_type: str, attrs: ObjectAttrs, forbid_overwrite: bool, before_commit=None,

@@ -255,6 +255,12 @@ def test_virtual_hosted_addressing(server, bkt):
     assert call(server, "PUT", bkt, "dir/v h", data=b"virtual", host=host).status_code == 200
     assert call(server, "GET", bkt, "dir/v h", host=host).content == b"virtual"
     assert "<Key>dir/v h</Key>" in call(server, "GET", bkt, host=host).text
+    upload = re.search(r"<UploadId>(\w+)</UploadId>",
+                       call(server, "POST", bkt, "mp", params={"uploads": ""}, host=host).text)[1]
+    call(server, "PUT", bkt, "mp", params={"uploadId": upload, "partNumber": "1"}, data=b"p", host=host)
+    done = call(server, "POST", bkt, "mp", params={"uploadId": upload}, headers={"x-oss-complete-all": "yes"},
+                host=host)
+    assert done.status_code == 200 and f"<Location>http://{host}/mp</Location>" in done.text
 
 
 def test_client_mistakes_never_yield_a_500(server, bkt):
