@@ -16,7 +16,7 @@ from .crc import Crc64
 from .errors import IntegrityError, LocalFileError
 from .headers import check_crc
 from .models import ObjectMeta
-from .parts import DEFAULT_PART_SIZE, SharedProgress, run_bounded
+from .parts import DEFAULT_PART_SIZE, SharedProgress, part_jobs, run_bounded
 
 DEFAULT_THRESHOLD = 64 << 20
 TEMP_SUFFIX = ".ossh-part"
@@ -118,7 +118,7 @@ class DownloadOps:
                 ckpt.record(index, crc.value, crc.length)
             return crc.value, crc.length
 
-        jobs = ((lambda v=done[i]: v) if i in done else (lambda i=i: fetch(i)) for i in range(-(-size // part)))
+        jobs = part_jobs(range(-(-size // part)), done, fetch)
         whole = Crc64()
         for value, length in run_bounded(jobs, threads, "ossh-download"):
             whole.combine(value, length)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from .api_multipart import MAX_PARTS, combined_crc
 from .body import Progress
@@ -25,6 +25,11 @@ def choose_part_size(size: int, wanted: int | None = None) -> int:
     if -(-size // part) > MAX_PARTS:
         raise ClientError(f"{size} bytes do not fit in {MAX_PARTS} parts")
     return part
+
+
+def part_jobs(indices: Iterable[int], done: dict[int, T], run: Callable[[int], T]) -> Iterator[Callable[[], T]]:
+    """One job per part: the result `done` records (a resumed transfer) handed back as is, else run(index)."""
+    return ((lambda r=done[i]: r) if i in done else (lambda i=i: run(i)) for i in indices)
 
 
 def check_threads(threads: int) -> int:

@@ -10,7 +10,7 @@ from .body import Progress, as_reader, file_slice
 from .checkpoint import UploadCheckpoint
 from .errors import LocalFileError, NoSuchUpload
 from .models import CopyResult, PartResult, PutResult
-from .parts import SharedProgress, check_threads, choose_part_size
+from .parts import SharedProgress, check_threads, choose_part_size, part_jobs
 
 DEFAULT_THRESHOLD = 64 << 20
 COPY_LIMIT = 1 << 30        # CopyObject's largest source; bigger objects are copied part by part
@@ -50,15 +50,15 @@ class TransferOps:
             ckpt.start(upload_id, done)
         shared = SharedProgress(size, progress, done=sum(p.size for p in done.values()))
 
-        def send(number: int, offset: int) -> PartResult:
+        def send(number: int) -> PartResult:
+            offset = (number - 1) * part
             body = file_slice(path, offset, min(part, size - offset), shared.for_part())
             result = self.upload_part(bucket, key, upload_id, number, body)
             if ckpt:
                 ckpt.record(result)
             return result
 
-        jobs = ((lambda p=done[n]: p) if n in done else (lambda n=n, o=off: send(n, o))
-                for n, off in enumerate(range(0, size, part), start=1))
+        jobs = part_jobs(range(1, -(-size // part) + 1), done, send)
         result = self._run_upload(bucket, key, upload_id, jobs, threads, keep_on_failure=ckpt is not None)
         if ckpt:
             ckpt.remove()
