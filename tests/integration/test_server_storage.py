@@ -1,6 +1,7 @@
 """The embedded server's storage: range-scan listings, path safety, persistence, concurrent readers,
 and crash consistency when `ossh serve` is killed with SIGKILL in the middle of a streaming put."""
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -59,8 +60,11 @@ def test_keys_never_leave_the_store(tmp_path):
             assert bucket.get_object(key).read() == key.encode()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["root"]
     data_files = [p for p in (root / "data").rglob("*") if p.is_file()]
-    assert len(data_files) == len(keys)
-    assert all(len(p.name) == 32 and p.parent.parent == root / "data" for p in data_files)
+    # each body is a file named by its id (never by its key) under data/<first two hex digits>/
+    assert sorted(p.read_bytes() for p in data_files) == sorted(k.encode() for k in keys)
+    for p in data_files:
+        assert re.fullmatch(r"[0-9a-f]{32}", p.name) and p.relative_to(root / "data").parts == (p.name[:2], p.name), p
+    assert not [p for p in root.rglob("*") if any(part in p.name for part in ("escape", "passwd", "~"))]
 
 
 def test_objects_survive_a_restart(tmp_path):
