@@ -26,6 +26,17 @@ class ExitShell(Exception):
     """Raised by `exit`: leave the shell or stop the batch with success."""
 
 
+_REQUIRED = "the following arguments are required: "
+
+
+def usage_name(action: argparse.Action) -> str:
+    """An argument as the usage line shows it: `NAME` for a positional, `--option VALUE` for an option."""
+    metavar = action.metavar or action.dest.upper()
+    if not action.option_strings:
+        return metavar
+    return action.option_strings[0] + ("" if action.nargs == 0 else f" {metavar}")
+
+
 class ArgParser(argparse.ArgumentParser):
     """argparse that raises UsageError instead of printing and exiting; no -h (ls uses it)."""
 
@@ -33,6 +44,11 @@ class ArgParser(argparse.ArgumentParser):
         super().__init__(prog=prog, usage=usage, add_help=False, allow_abbrev=False, exit_on_error=False)
 
     def error(self, message: str):
+        if message.startswith(_REQUIRED):
+            # argparse names a missing argument by its dest or all its spellings; say it as usage does
+            names = {argparse._get_action_name(a): a for a in self._actions}
+            missing = message[len(_REQUIRED):].split(", ")
+            message = _REQUIRED + ", ".join(usage_name(names[n]) if n in names else n for n in missing)
         raise UsageError(message)
 
     def exit(self, status=0, message=None):
@@ -109,8 +125,20 @@ class Registry:
             return list(words)
         return alias.target.split(" ") + list(alias.preset) + list(words[1:])
 
+    def help_topic(self, words: list[str]) -> list[str] | None:
+        """For `CMD ... --help` (before any `--`), the words naming what to explain; else None."""
+        head = words[:words.index("--")] if "--" in words else words
+        if "--help" not in head[1:]:
+            return None
+        if words[0] in self.groups() and len(words) > 1 and not words[1].startswith("-"):
+            return words[:2]
+        return words[:1]
+
     def lookup(self, words: list[str]) -> tuple[Command, list[str]]:
-        """The command a line names and its arguments (alias presets included)."""
+        """The command a line names and its arguments (alias presets included); `CMD --help` is `help CMD`."""
+        topic = self.help_topic(words)
+        if topic is not None and "help" in self.commands:
+            return self.commands["help"], topic
         words = self.unalias(words)
         name, args = words[0], words[1:]
         if name in self.groups():

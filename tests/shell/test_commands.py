@@ -146,8 +146,8 @@ def test_put_and_get_recursive(sh, client, bucket, tmp_path):
     sh.ok("get -r site/ restored")
     assert (tmp_path / "restored" / "css" / "a.css").read_text() == "a{}"
     (tmp_path / "into").mkdir()
-    sh.ok("get -r mirror into")                                # an existing directory: mirror/ goes inside
-    assert (tmp_path / "into" / "mirror" / "index.html").read_text() == "<h1>"
+    sh.ok("get -r mirror into")                                # an explicit destination: mirror's contents
+    assert (tmp_path / "into" / "index.html").read_text() == "<h1>"
 
 
 def test_put_multipart_and_stdin(sh, client, bucket, tmp_path):
@@ -249,7 +249,7 @@ def test_cp_mv_across_buckets(sh, client, bucket):
     sh.ok(f"mv copy.txt /{other}/moved.txt")
     assert not client.object_exists(bucket, "copy.txt") and client.object_exists(other, "moved.txt")
     sh.ok(f"cp -r tree/ oss://{other}/t/")
-    assert sorted(s.key for s in client.iter_objects(other, prefix="t/")) == ["t/tree/a", "t/tree/b/c"]
+    assert sorted(s.key for s in client.iter_objects(other, prefix="t/")) == ["t/a", "t/b/c"]
     sh.ok("mv -r tree moved-tree")
     assert sorted(s.key for s in client.iter_objects(bucket, prefix="moved")) == ["moved-tree/a", "moved-tree/b/c"]
     assert not client.object_exists(bucket, "tree/a")

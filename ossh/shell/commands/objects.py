@@ -6,6 +6,7 @@ from ..registry import ACLS, HIDDEN, OBJECT_ACLS, CommandError, UsageError, arg,
 from ..results import Column, Message, Record, Table
 from .common import (delete_under, expand, in_bucket, is_nonempty_prefix, plural, remote,
                      settle, settled, walk)
+from .transfer import tree_root
 
 
 def _targets(ctx, texts: list[str]) -> list[tuple[RemotePath, bool, bool]]:
@@ -57,7 +58,12 @@ def rm(ctx, a):
 
 
 def _copy_pairs(ctx, a):
-    src, dst = remote(ctx, a.src), settle(ctx, in_bucket(ctx, a.dst))   # an existing prefix: copy into it
+    """(source, destination, size) for each object to copy; prefixes follow the recursive rule of
+    put/get (see transfer.py): one prefix with an explicit DST has its contents put under DST; with no
+    DST or a glob, it keeps its name under DST (the current location when none is given)."""
+    src = remote(ctx, a.src)
+    explicit = a.dst is not None
+    dst = settle(ctx, in_bucket(ctx, a.dst)) if explicit else in_bucket(ctx, "")   # an existing prefix: into it
     matches = expand(ctx, a.src)
     if matches is None:
         if src.bucket is None or not src.key:
@@ -71,7 +77,10 @@ def _copy_pairs(ctx, a):
         if is_prefix:
             if not a.r:
                 raise CommandError(f"{path.uri()}: is a prefix (use -r)")
-            root = dst.child(path.name) if into else dst.as_prefix()
+            root = tree_root(dst, path.name, matches is not None or not explicit)
+            if root.bucket == path.bucket and root.key.startswith(path.key):
+                # the copies would show up in the listing being copied, again and again
+                raise CommandError(f"cannot copy {path.uri()} into itself ({root.uri()})")
             for s in walk(ctx, path):
                 yield (RemotePath(path.bucket, s.key), RemotePath(root.bucket, root.key + s.key[len(path.key):]),
                        s.size)
@@ -98,7 +107,7 @@ def _copy(ctx, a, move: bool):
 
 
 _COPY_ARGS = (arg("-r", action="store_true", help="copy prefixes recursively"),
-              arg("src", metavar="SRC"), arg("dst", metavar="DST"))
+              arg("src", metavar="SRC"), arg("dst", nargs="?", metavar="DST"))
 
 
 @command("cp", "Copy objects on the server, within or across buckets.", "cp report.pdf oss://archive/2024/",

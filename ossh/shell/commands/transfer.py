@@ -1,4 +1,13 @@
-"""Moving bytes between the local machine and OSS: put, get, cat."""
+"""Moving bytes between the local machine and OSS: put, get, cat.
+
+Recursive copies follow one rule (shared with cp -r, and with osscmd's uploadfromdir/downloadtodir):
+a single directory or prefix given with an explicit destination has its *contents* put under that
+destination (ossutil, `aws s3 cp --recursive`, osscmd); with no destination, or with several
+sources (several arguments or a glob), each directory keeps its name under the destination (the
+current location when none is given), as sftp's `put -r dir` and `cp -r a b dir/`. Whether the
+destination already exists never changes where things land, so running a command twice gives the
+same result, and a trailing / on the source changes nothing.
+"""
 from __future__ import annotations
 
 import os
@@ -12,6 +21,12 @@ from .common import expand, in_bucket, parse_meta, settle, settled, walk
 
 def _dest_key(dest: RemotePath, name: str, into: bool) -> RemotePath:
     return dest.child(name) if into or dest.is_prefix else dest
+
+
+def tree_root(dest: RemotePath, name: str, keep_name: bool) -> RemotePath:
+    """The prefix a directory or prefix called `name` is copied to, by the rule in the module docstring."""
+    name = name.strip("/")
+    return dest.child(name + "/") if keep_name and name else dest.as_prefix()
 
 
 def _upload(ctx, a, local: str, dest: RemotePath):
@@ -49,10 +64,11 @@ def _put_tree(ctx, a, root: str, dest: RemotePath):
          arg("--acl", choices=OBJECT_ACLS, metavar="ACL"), arg("--content-type", metavar="TYPE"),
          arg("--meta", action="append", metavar="KEY=VALUE", help="user metadata (repeatable)"),
          arg("--multipart", action="store_true", help="use the multipart API whatever the size"),
-         arg("paths", nargs="+"), complete=("put",),
-         usage="[-r] [--acl ACL] [--content-type TYPE] [--meta KEY=VALUE] LOCAL... [DEST]")
+         arg("paths", nargs="+", metavar="LOCAL"), complete=("put",),
+         usage="[-r] [--acl ACL] [--content-type TYPE] [--meta KEY=VALUE] [--multipart] LOCAL... [DEST]")
 def put(ctx, a):
-    sources, dest_text = (a.paths[:-1], a.paths[-1]) if len(a.paths) > 1 else (a.paths, "")
+    explicit = len(a.paths) > 1
+    sources, dest_text = (a.paths[:-1], a.paths[-1]) if explicit else (a.paths, "")
     dest = in_bucket(ctx, dest_text)
     if dest_text not in ("", "-") and sources != ["-"]:
         dest = settle(ctx, dest)     # an existing prefix named without its /: upload into it
@@ -70,8 +86,7 @@ def put(ctx, a):
         if os.path.isdir(local):
             if not a.r:
                 raise CommandError(f"{src}: is a directory (use -r)")
-            target = dest.child(base + "/") if dest.is_prefix else dest.as_prefix()
-            yield from _put_tree(ctx, a, local, target)
+            yield from _put_tree(ctx, a, local, tree_root(dest, base, many or not explicit))
         elif os.path.isfile(local):
             yield _upload(ctx, a, local, _dest_key(dest, base, many))
         else:
@@ -116,23 +131,25 @@ def _get_tree(ctx, prefix: RemotePath, root: str):
 
 
 def _sources(ctx, texts: list[str]):
-    """(path, is_prefix, size, metadata or None) for each source argument, globs expanded."""
+    """(path, is_prefix, size, metadata or None, from a glob) for each source argument, globs expanded."""
     for text in texts:
         matches = expand(ctx, text)
         if matches is None:
             path, meta = settled(ctx, in_bucket(ctx, text))
-            yield path, path.is_prefix, meta and meta.size, meta
+            yield path, path.is_prefix, meta and meta.size, meta, False
         else:
             for e in matches:
-                yield e.path, e.is_prefix, None if e.is_prefix else e.summary.size, None
+                yield e.path, e.is_prefix, None if e.is_prefix else e.summary.size, None, True
 
 
 @command("get", "Download objects (-r: prefixes, - as LOCAL: standard output).",
          "get -r logs/2024/ ~/logs",
          arg("-r", action="store_true", help="download prefixes recursively"),
-         arg("paths", nargs="+"), complete=("remote", "remote_or_local"), usage="[-r] SRC... [LOCAL]")
+         arg("paths", nargs="+", metavar="SRC"), complete=("remote", "remote_or_local"),
+         usage="[-r] SRC... [LOCAL]")
 def get(ctx, a):
-    srcs, dest_text = (a.paths[:-1], a.paths[-1]) if len(a.paths) > 1 else (a.paths, ".")
+    explicit = len(a.paths) > 1
+    srcs, dest_text = (a.paths[:-1], a.paths[-1]) if explicit else (a.paths, ".")
     if dest_text == "-":
         for text in srcs:
             yield _cat(ctx, in_bucket(ctx, text))
@@ -140,12 +157,12 @@ def get(ctx, a):
     dest = ctx.state.local(dest_text)
     sources = list(_sources(ctx, srcs))
     into = os.path.isdir(dest) or dest_text.endswith(("/", os.sep)) or len(sources) > 1
-    for path, is_prefix, size, meta in sources:
+    for path, is_prefix, size, meta, globbed in sources:
         if is_prefix:
             if not a.r:
                 raise CommandError(f"{path.uri()}: is a prefix (use -r)")
-            name = path.name.rstrip("/") or path.bucket
-            root = os.path.join(dest, name) if os.path.isdir(dest) else dest
+            keep = globbed or len(sources) > 1 or not explicit
+            root = os.path.join(dest, path.name.rstrip("/") or path.bucket) if keep else dest
             yield from _get_tree(ctx, path, root)
         else:
             yield _download(ctx, path, os.path.join(dest, path.name) if into else dest, size, meta)
