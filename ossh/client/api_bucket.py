@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable, Iterator, TypeVar
 
 from . import xmlbuild, xmlparse
-from .endpoint import nonempty
+from .endpoint import check_bucket_name, nonempty
 from .errors import ClientError
 from .models import BucketInfo, BucketPage, BucketSummary, ObjectPage, ObjectSummary
 
@@ -45,7 +45,8 @@ class BucketOps:
     def create_bucket(self, bucket: str, acl: str | None = None, storage_class: str | None = None,
                       region: str | None = None) -> None:
         """`region` (cn-hangzhou or oss-cn-hangzhou) must be the endpoint's region: OSS creates a bucket
-        in the region of the endpoint that receives the request."""
+        in the region of the endpoint that receives the request. An invalid name is refused before sending."""
+        check_bucket_name(bucket)
         headers = {"x-oss-acl": acl} if acl else {}
         body = xmlbuild.create_bucket(storage_class)
         if body:

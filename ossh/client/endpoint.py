@@ -11,6 +11,9 @@ from .errors import ClientError, OssError
 _REGION_RE = re.compile(r"^oss-(?!accelerate)([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$")
 _DUALSTACK_RE = re.compile(r"^([a-z]{2}-[a-z0-9-]+)\.oss\.aliyuncs\.com$")
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+# OSS's naming rule in words, for the client's check and the embedded server's InvalidBucketName alike
+BUCKET_NAME_RULE = ("a bucket name has 3-63 characters: lowercase letters, digits and hyphens, "
+                    "not starting or ending with a hyphen")
 
 
 def is_ip_or_localhost(host: str) -> bool:
@@ -33,6 +36,13 @@ def region_from_host(host: str) -> str | None:
 
 def is_valid_bucket_name(name: str) -> bool:
     return bool(_BUCKET_RE.match(name))
+
+
+def check_bucket_name(name: str) -> str:
+    """The name, or a ClientError (code InvalidBucketName) that states the rule."""
+    if not is_valid_bucket_name(name):
+        raise ClientError(f"invalid bucket name {name!r}: {BUCKET_NAME_RULE}", code="InvalidBucketName")
+    return name
 
 
 def quote_key(key: str) -> str:

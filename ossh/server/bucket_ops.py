@@ -5,7 +5,7 @@ import base64
 import binascii
 
 from ossh.client.auth import uri_encode
-from ossh.client.endpoint import is_valid_bucket_name
+from ossh.client.endpoint import BUCKET_NAME_RULE, is_valid_bucket_name
 
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
@@ -18,7 +18,8 @@ STORAGE_CLASSES = ("Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"
 
 def check_bucket_name(name: str) -> str:
     if not is_valid_bucket_name(name):
-        raise OssServerError("InvalidBucketName", BucketName=name)
+        raise OssServerError("InvalidBucketName", f"The specified bucket is not valid: {BUCKET_NAME_RULE}.",
+                             BucketName=name)
     return name
 
 
