@@ -6,7 +6,7 @@ from ..registry import ACLS, HIDDEN, OBJECT_ACLS, CommandError, UsageError, arg,
 from ..results import Column, Message, Record, Table
 from .common import (delete_under, expand, in_bucket, is_nonempty_prefix, plural, remote,
                      settle, settled, walk)
-from .transfer import tree_root
+from .transfer import keeps_name, tree_root
 
 
 def _targets(ctx, texts: list[str]) -> list[tuple[RemotePath, bool, bool]]:
@@ -77,7 +77,7 @@ def _copy_pairs(ctx, a):
         if is_prefix:
             if not a.r:
                 raise CommandError(f"{path.uri()}: is a prefix (use -r)")
-            root = tree_root(dst, path.name, matches is not None or not explicit)
+            root = tree_root(dst, path.name, keeps_name(explicit, matches is not None))
             if root.bucket == path.bucket and root.key.startswith(path.key):
                 # the copies would show up in the listing being copied, again and again
                 raise CommandError(f"cannot copy {path.uri()} into itself ({root.uri()})")

@@ -23,8 +23,14 @@ def _dest_key(dest: RemotePath, name: str, into: bool) -> RemotePath:
     return dest.child(name) if into or dest.is_prefix else dest
 
 
+def keeps_name(explicit: bool, several: bool) -> bool:
+    """The recursive rule (module docstring): does a copied directory keep its name under the destination?
+    `explicit`: a destination was given; `several`: more than one source, or a glob."""
+    return several or not explicit
+
+
 def tree_root(dest: RemotePath, name: str, keep_name: bool) -> RemotePath:
-    """The prefix a directory or prefix called `name` is copied to, by the rule in the module docstring."""
+    """The prefix a directory or prefix called `name` is copied to (keep_name: see keeps_name)."""
     name = name.strip("/")
     return dest.child(name + "/") if keep_name and name else dest.as_prefix()
 
@@ -86,7 +92,7 @@ def put(ctx, a):
         if os.path.isdir(local):
             if not a.r:
                 raise CommandError(f"{src}: is a directory (use -r)")
-            yield from _put_tree(ctx, a, local, tree_root(dest, base, many or not explicit))
+            yield from _put_tree(ctx, a, local, tree_root(dest, base, keeps_name(explicit, many)))
         elif os.path.isfile(local):
             yield _upload(ctx, a, local, _dest_key(dest, base, many))
         else:
@@ -161,7 +167,7 @@ def get(ctx, a):
         if is_prefix:
             if not a.r:
                 raise CommandError(f"{path.uri()}: is a prefix (use -r)")
-            keep = globbed or len(sources) > 1 or not explicit
+            keep = keeps_name(explicit, globbed or len(sources) > 1)
             root = os.path.join(dest, path.name.rstrip("/") or path.bucket) if keep else dest
             yield from _get_tree(ctx, path, root)
         else:
