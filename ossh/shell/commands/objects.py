@@ -110,7 +110,8 @@ _COPY_ARGS = (arg("-r", action="store_true", help="copy prefixes recursively"),
               arg("src", metavar="SRC"), arg("dst", nargs="?", metavar="DST"))
 
 
-@command("cp", "Copy objects on the server, within or across buckets.", "cp report.pdf oss://archive/2024/",
+@command("cp", "Copy objects on the server, within or across buckets (no DST: into the current location).",
+         "cp report.pdf oss://archive/2024/",
          *_COPY_ARGS, complete=("remote",))
 def cp(ctx, a):
     yield from _copy(ctx, a, move=False)
