@@ -129,6 +129,11 @@ def test_cp_and_mv_follow_the_same_rule(sh, client, bucket, tmp_path):
     sh.ok("mv -r copy/ moved/")
     assert keys(client, bucket, "mo") == {"moved/beach.jpg", "moved/sub/dog.jpg"}
     assert keys(client, bucket, "copy/") == set()
+    enter(sh, client, bucket, "back/")
+    sh.ok(f"mv -r oss://{bucket}/moved")     # no destination: moved/ keeps its name here
+    assert keys(client, bucket, "back/") == {"back/moved/beach.jpg", "back/moved/sub/dog.jpg"}
+    assert keys(client, bucket, "moved/") == set()
+    sh.ok(f"cd oss://{bucket}")
     err = sh.fails("cp -r up/ up/inner/")    # would copy its own copies, forever
     assert "into itself" in err and keys(client, bucket, "up/") == {"up/beach.jpg", "up/sub/dog.jpg"}
     assert "same" in sh.fails("cp up/beach.jpg up/")
