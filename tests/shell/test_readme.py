@@ -3,7 +3,7 @@
 The examples are read from the README itself, not copied here: every indented block is classified by
 its first line (a `$ ossh` session, `ossh ...` command lines, a `# NAME` file, Python, the server start,
 and the few that are not run: installs, the test and benchmark commands, the flag table and the serve
-synopsis, which are checked against `--help` and the files on disk instead). A block of any other shape
+synopsis, which are checked against `--help`, setup.py and the files on disk instead). A block of any other shape
 fails `test_every_readme_block_is_known`, so a new example cannot go untested.
 
 The walkthrough runs in a temporary HOME with no OSS_* or XDG_* variables, so ossh starts its embedded
@@ -236,6 +236,13 @@ def test_readme_flags_and_serve_synopsis_match_the_help(ossh):
             assert option in serve_usage, option
 
 
-def test_readme_benchmarks_exist():
+def test_readme_install_and_benchmark_lines_hold():
+    """Not run (they install, or take minutes), but what they name exists: the extras, the console
+    script, the benchmark files."""
+    setup = (ROOT / "setup.py").read_text(encoding="utf-8")
+    installs = " ".join(line for block in of_kind("install") for line in block.lines)
+    for extra in re.findall(r"\.\[(\w+)\]", installs):
+        assert re.search(rf"[\"']{extra}[\"']\s*:", setup), extra
+    assert "&& ossh" in installs and re.search(r"[\"']ossh = ossh\.cli:main[\"']", setup)
     scripts = [line.split()[1] for block in of_kind("bench") for line in block.lines]
     assert scripts and all((ROOT / s).is_file() for s in scripts), scripts
