@@ -93,11 +93,6 @@ def test_every_readme_block_is_known():
         assert of_kind(kind), f"the README lost its {kind} example"
 
 
-def _command(line: str) -> str:
-    """A command line without its trailing `# comment`."""
-    return line.split("  #")[0].rstrip()
-
-
 class Newcomer:
     """A fresh HOME with ~/Pictures/2024, nothing configured, and `ossh` on PATH."""
 
@@ -168,16 +163,6 @@ def newcomer(tmp_path):
     person.stop()
 
 
-def _store_client(root: Path):
-    """A LocalServer on a store the walkthrough left, and a client with the store's own key pair."""
-    from ossh.client import OssClient
-    from ossh.server import LocalServer
-
-    srv = LocalServer(root, credentials="stored")
-    srv.__enter__()
-    return srv, OssClient(srv.endpoint, srv.access_key_id, srv.access_key_secret, region="cn-hangzhou")
-
-
 def test_readme_walkthrough(newcomer):
     blocks = readme_blocks()
     for block in blocks:
@@ -190,7 +175,7 @@ def test_readme_walkthrough(newcomer):
             newcomer.session(block)
         elif block.kind == "commands":
             for offset, line in enumerate(block.lines):
-                newcomer.check(block.line + offset, line, newcomer.bash(_command(line)))
+                newcomer.check(block.line + offset, line, newcomer.bash(line))
         elif block.kind == "server":
             port = newcomer.server(block)
         elif block.kind == "python":
@@ -206,13 +191,14 @@ def test_readme_walkthrough(newcomer):
 
     home = newcomer.home
     # the shell session: the contents of ~/Pictures/2024 under photos/2024/, the .jpg files in ~/Downloads
-    srv, client = _store_client(home / ".local" / "share" / "ossh")
-    try:
+    from ossh.client import OssClient
+    from ossh.server import LocalServer
+
+    with LocalServer(home / ".local" / "share" / "ossh", credentials="stored") as srv:   # the store ossh used
+        client = OssClient(srv.endpoint, srv.access_key_id, srv.access_key_secret, region="cn-hangzhou")
         assert {s.key for s in client.iter_objects("photos")} == {f"2024/{n}" for n in PICTURES}
         assert client.get_object_acl("photos", "2024/beach.jpg") == "public-read"
         assert "my-photos" not in {b.name for b in client.iter_buckets()}     # the osscmd block removed it
-    finally:
-        srv.__exit__(None, None, None)
     for directory in ("Downloads", "2024-copy"):
         assert {p.name: p.read_bytes() for p in (home / directory).iterdir()} == PICTURES
     assert (home / "beach-copy.jpg").read_bytes() == (home / "beach.jpg").read_bytes() == PICTURES["beach.jpg"]
