@@ -10,7 +10,7 @@ from urllib.parse import quote
 from . import xmlbuild, xmlparse
 from .body import Progress
 from .crc import crc64_combine
-from .errors import ClientError, NoSuchKey
+from .errors import ClientError, NoSuchKey, ServiceError
 from .headers import (check_crc, crc_of, etag_of, http_date_header, meta_from_headers, object_headers,
                       result_etag)
 from .models import AppendResult, CopyResult, ObjectMeta, PutResult
@@ -124,8 +124,13 @@ class ObjectOps:
         body = xmlbuild.delete_objects(keys, quiet)
         headers = {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode(),
                    "Content-Type": "application/xml"}
-        resp = self.request("POST", bucket, params={"delete": "", "encoding-type": "url"}, headers=headers,
-                            data=body)
+        try:
+            resp = self.request("POST", bucket, params={"delete": "", "encoding-type": "url"}, headers=headers,
+                                data=body)
+        except ServiceError as err:     # name the key when the failure is one key's (the answer's Key, or the only one)
+            named = err.details.get("Key")
+            err.key = keys[0] if len(keys) == 1 else named if named in keys else err.key
+            raise
         return xmlparse.deleted_keys(resp.content)
 
     def copy_object(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str,

@@ -10,6 +10,8 @@ import binascii
 
 import xmltodict
 
+from .xmlparse import trim_values
+
 
 class OssError(Exception):
     """Root of every error the client raises; `str()` is one line with the code and request id.
@@ -97,7 +99,7 @@ def _error_fields(headers, body: bytes | None) -> dict:
     if not raw.strip():
         return {}
     try:
-        doc = xmltodict.parse(raw)
+        doc = xmltodict.parse(raw, strip_whitespace=False, postprocessor=trim_values)   # a <Key> kept exact
     except Exception:  # not XML (a proxy's HTML page, say): keep the first line as the message
         text = raw.decode("utf-8", "replace").strip().splitlines()
         return {"Message": text[0][:200]} if text else {}

@@ -17,10 +17,26 @@ from .models import (BucketInfo, BucketPage, BucketSummary, ObjectPage, ObjectSu
 _LISTS = ("Contents", "CommonPrefixes", "Part", "Upload", "Deleted", "Bucket", "Object", "Grant")
 
 
+# Names come back exactly as the server wrote them ("trail-space ", " lead" and "tab\t" are real keys); other
+# values are trimmed, and whitespace-only text between elements (a pretty-printed answer's layout) dropped.
+_EXACT = frozenset({"Key", "Prefix", "Marker", "NextMarker", "Delimiter", "StartAfter", "ContinuationToken",
+                    "NextContinuationToken", "KeyMarker", "NextKeyMarker", "UploadIdMarker", "NextUploadIdMarker"})
+_XML_SPACE = " \t\r\n"
+
+
+def trim_values(path, key, value):
+    """xmltodict postprocessor (with strip_whitespace=False): values trimmed, names in _EXACT left exact."""
+    if not isinstance(value, str) or (path and path[-1][0] in _EXACT):
+        return key, value
+    value = value.strip(_XML_SPACE)
+    return (key, value or None) if value or key != "#text" else None
+
+
 def parse(body: bytes | str) -> dict:
     """The document's root element as a dict (empty elements are None)."""
-    doc = xmltodict.parse(body or b"<_/>", force_list=_LISTS)
-    return next(iter(doc.values())) or {}
+    doc = xmltodict.parse(body or b"<_/>", force_list=_LISTS, strip_whitespace=False, postprocessor=trim_values)
+    root = next(iter(doc.values()))
+    return root if isinstance(root, dict) else {}
 
 
 def text(node: dict | None, name: str, default: str = "") -> str:

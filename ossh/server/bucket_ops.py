@@ -68,7 +68,7 @@ def create_bucket(app, req: Request) -> Response:
     body = req.body.read_all()
     if body.strip():
         config = parse(body, "CreateBucketConfiguration")
-        storage_class = config.get("StorageClass") or "Standard"
+        storage_class = str(config.get("StorageClass") or "Standard").strip()
         if storage_class not in STORAGE_CLASSES:
             raise invalid_argument("Invalid storage class.", "StorageClass", str(storage_class))
     app.store.create_bucket(req.bucket, req.owner_id, acl, storage_class, "oss-" + app.region)

@@ -66,7 +66,7 @@ def _listed_parts(req: Request) -> list[tuple[int, str]] | None:
     wanted = []
     for part in doc.get("Part") or []:
         try:
-            wanted.append((int(part["PartNumber"]), str(part["ETag"])))
+            wanted.append((int(part["PartNumber"]), str(part["ETag"]).strip()))
         except (KeyError, TypeError, ValueError):
             raise OssServerError("MalformedXML") from None
     if len(wanted) > MAX_PARTS:

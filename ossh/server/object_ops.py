@@ -159,6 +159,10 @@ def delete_object(app, req: Request) -> Response:
 
 
 def delete_objects(app, req: Request) -> Response:
+    """Keys are XML text, taken exactly (whitespace included; controls as character references, which OSS and
+    its SDKs use though XML 1.0 has no room for them); encoding-type=url asks for URL-encoded keys in the
+    answer. It does not change how the request's keys are read: both SDKs always send it with plain keys, so
+    decoding them would delete "a%41" as "aA"."""
     enc, encoding = encoder(req)
     if not req.header("content-md5"):
         raise OssServerError("InvalidDigest", "Missing Content-MD5 for DeleteMultipleObjects.")
@@ -175,7 +179,7 @@ def delete_objects(app, req: Request) -> Response:
             raise OssServerError("MalformedXML", "An object key is missing or not valid.")
         keys.append(check_key(key))
     app.store.delete(req.bucket, keys)
-    quiet = str(doc.get("Quiet") or "false").lower() == "true"
+    quiet = str(doc.get("Quiet") or "false").strip().lower() == "true"
     children = list(encoding)
     if not quiet:
         children += [("Deleted", [("Key", enc(k))]) for k in keys]

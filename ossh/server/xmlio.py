@@ -1,6 +1,7 @@
 """XML in and out for the embedded server: OSS-shaped response documents and bounded request parsing."""
 from __future__ import annotations
 
+import re
 import time
 from xml.parsers.expat import ExpatError
 from xml.sax.saxutils import escape
@@ -44,17 +45,100 @@ def document(tag: str, children: list[tuple[str, object]]) -> bytes:
 
 
 def parse(body: bytes, root: str, force_list: tuple[str, ...] = ()) -> dict:
-    """The children of `root` as a dict; anything unparsable or of another shape is MalformedXML."""
+    """The children of `root` as a dict; anything unparsable or of another shape is MalformedXML.
+
+    Values come back exactly as sent: no whitespace is stripped (keys such as "trail-space " and " lead" are
+    real), raw CRs are not turned into LFs, and character references to characters XML 1.0 cannot carry
+    are honoured (see _stand_ins). Whitespace-only text between child elements is layout and is dropped."""
     if len(body) > MAX_XML:
         raise OssServerError("MalformedXML", "The XML you provided is too large.")
+    body, table = _stand_ins(body)
     try:
-        doc = xmltodict.parse(body, force_list=force_list, disable_entities=True)
+        doc = xmltodict.parse(body, force_list=force_list, disable_entities=True, strip_whitespace=False)
     except (ExpatError, ValueError) as exc:
         raise OssServerError("MalformedXML") from exc
     if not isinstance(doc, dict) or root not in doc:
         raise OssServerError("MalformedXML")
-    content = doc[root]
+    content = _exact(doc[root], table)
     return content if isinstance(content, dict) else {}
+
+
+# Keys may hold characters XML 1.0 cannot carry (C0 controls but TAB/LF/CR, U+FFFE, U+FFFF), even as character
+# references; the official SDKs send them as references all the same (alibabacloud-oss-v2 writes ESC as `&#27;`),
+# so OSS reads them. A parser would also turn a raw CR (oss2 sends one unescaped) into LF, deleting "a\nb" when
+# "a\rb" was named. So inside the root element such references and raw CRs are swapped for private-use
+# characters that occur nowhere in the document, and _exact swaps them back in the parsed values. A raw
+# control character stays what XML makes it: a document that is not well-formed (MalformedXML).
+_XML_SPACE = " \t\r\n"
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_REF = re.compile(r"&#(?:x[0-9A-Fa-f]{1,8}|[0-9]{1,10});")
+# Markup, which is not character data. A construct left open runs into _CLOSE_ALL, appended for the split and
+# taken off after it, so that no pattern scans to the end of the text and fails (quadratic on hostile input).
+_MARKUP = re.compile(r"(<!\[CDATA\[.*?\]\]>|<!--.*?-->|<\?.*?\?>|<[^>]*>)", re.S)
+_CLOSE_ALL = "?>-->]]>"
+_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+_PRIVATE_USE = (range(0xE000, 0xF900), range(0xF0000, 0xFFFFE), range(0x100000, 0x10FFFE))
+
+
+def _ref_char(ref: str) -> str | None:
+    """The character `&#...;` names, None for none (the parser refuses those)."""
+    code = int(ref[3:-1], 16) if ref[2] == "x" else int(ref[2:-1])
+    return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else None
+
+
+def _stand_ins(body: bytes) -> tuple[bytes, dict[int, str]]:
+    """(body to parse, {stand-in code point: real character}); the body unchanged when nothing needs one."""
+    if b"\r" not in body and b"&#" not in body:
+        return body, {}
+    declared = _DECLARED.match(body)
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        return body, {}
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body, {}       # the parser says what is wrong with it
+    refs = {ref: _ref_char(ref) for ref in set(_REF.findall(text))}
+    needed = {c for c in refs.values() if c and _NOT_XML_CHAR.match(c)} | ({"\r"} & set(text))
+    if not needed:
+        return body, {}
+    used = set(text).union(refs.values())
+    free = (chr(cp) for r in _PRIVATE_USE for cp in r if chr(cp) not in used)
+    stand_in = {c: next(free, None) for c in sorted(needed)}
+    if None in stand_in.values():
+        raise OssServerError("MalformedXML")
+
+    swap = {ref: stand_in.get(c, ref) for ref, c in refs.items()}
+
+    def swap_ref(m: re.Match) -> str:
+        return swap[m.group(0)]
+
+    cr = stand_in.get("\r", "\r")
+    parts = _MARKUP.split(text + _CLOSE_ALL)     # character data at even indices, markup at odd ones
+    tags = [i for i in range(1, len(parts), 2) if parts[i][1:2] not in ("!", "?")]
+    first, last = (tags[0], tags[-1]) if tags else (0, 0)
+    for i in range(first + 1, last):      # inside the root element, the only place character data can be
+        part = parts[i]
+        if i % 2 == 0:
+            parts[i] = _REF.sub(swap_ref, part).replace("\r", cr) if "&#" in part else part.replace("\r", cr)
+        elif part.startswith("<![CDATA["):
+            parts[i] = part.replace("\r", cr)
+    out = "".join(parts)[:-len(_CLOSE_ALL)]
+    return out.encode("utf-8"), {ord(s): c for c, s in stand_in.items()}
+
+
+def _exact(node, table: dict[int, str]):
+    """Stand-ins back to the characters they replaced; layout whitespace between child elements dropped."""
+    if isinstance(node, str):
+        return node.translate(table) if table else node
+    if isinstance(node, list):
+        return [_exact(n, table) for n in node]
+    if isinstance(node, dict):
+        out = {k: _exact(v, table) for k, v in node.items()}
+        text = out.get("#text")
+        if isinstance(text, str) and not text.strip(_XML_SPACE) and any(k[0] not in "@#" for k in out):
+            del out["#text"]
+        return out
+    return node
 
 
 def owner(owner_id: str) -> list[tuple[str, str]]:
