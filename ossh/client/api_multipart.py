@@ -27,6 +27,10 @@ def combined_crc(parts: list[PartResult] | None) -> int | None:
     return whole.value
 
 
+# Answers that name the key ask for it URL-encoded, as alibabacloud-oss-v2 does: XML cannot carry every key.
+_URL_NAMES = {"encoding-type": "url"}
+
+
 class MultipartOps:
     """Mixed into OssClient; relies on its `request` and `_payload`."""
 
@@ -34,7 +38,8 @@ class MultipartOps:
                               metadata: dict | None = None, acl: str | None = None,
                               storage_class: str | None = None, headers: dict | None = None) -> str:
         hdrs = object_headers(key, content_type, metadata, acl, storage_class, False, headers)
-        return xmlparse.upload_id(self.request("POST", bucket, key, params={"uploads": ""}, headers=hdrs).content)
+        return xmlparse.upload_id(self.request("POST", bucket, key, params={"uploads": "", **_URL_NAMES},
+                                               headers=hdrs).content)
 
     def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, data,
                     progress: Progress | None = None) -> PartResult:
@@ -82,12 +87,12 @@ class MultipartOps:
     def _complete(self, bucket: str, key: str, upload_id: str, parts: list[PartResult] | None) -> CompleteResult:
         """CompleteMultipartUpload without the CRC-64 check."""
         if parts is None:
-            resp = self.request("POST", bucket, key, params={"uploadId": upload_id},
+            resp = self.request("POST", bucket, key, params={"uploadId": upload_id, **_URL_NAMES},
                                 headers={"x-oss-complete-all": "yes"})
         else:
             body = xmlbuild.complete_multipart((p.part_number, p.etag)
                                                for p in sorted(parts, key=lambda p: p.part_number))
-            resp = self.request("POST", bucket, key, params={"uploadId": upload_id},
+            resp = self.request("POST", bucket, key, params={"uploadId": upload_id, **_URL_NAMES},
                                 headers={"Content-Type": "application/xml"}, data=body)
         root = xmlparse.parse(resp.content) if resp.content else {}
         return CompleteResult(result_etag(root, resp.headers),
@@ -99,7 +104,7 @@ class MultipartOps:
 
     def list_parts(self, bucket: str, key: str, upload_id: str, part_number_marker: int = 0,
                    max_parts: int = 1000) -> PartPage:
-        params = {"uploadId": upload_id, "max-parts": str(max_parts)}
+        params = {"uploadId": upload_id, "max-parts": str(max_parts), **_URL_NAMES}
         if part_number_marker:
             params["part-number-marker"] = str(part_number_marker)
         return xmlparse.part_page(self.request("GET", bucket, key, params=params).content)
@@ -111,7 +116,7 @@ class MultipartOps:
 
     def list_multipart_uploads(self, bucket: str, prefix: str = "", delimiter: str = "", key_marker: str = "",
                                upload_id_marker: str = "", max_uploads: int = 1000) -> UploadPage:
-        params = {"uploads": "", "encoding-type": "url", **nonempty({
+        params = {"uploads": "", **_URL_NAMES, **nonempty({
             "prefix": prefix, "delimiter": delimiter, "key-marker": key_marker,
             "upload-id-marker": upload_id_marker, "max-uploads": max_uploads})}
         return xmlparse.upload_page(self.request("GET", bucket, params=params).content)

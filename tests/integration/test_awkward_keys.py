@@ -185,3 +185,18 @@ def test_a_key_that_fails_is_named_in_the_error(client, bucket):
     with pytest.raises(NoSuchBucket) as bucketwide:
         client.delete_objects(bucket + "-nosuch", ["a", "b"])
     assert (bucketwide.value.bucket, bucketwide.value.key) == (bucket + "-nosuch", None)
+
+
+@pytest.mark.parametrize("key", ["a/es\x1bc", "trail-space ", "ctl\x01\x1f", "nul\x00x", "cr\rx"])
+def test_multipart_uploads_of_awkward_keys_complete_list_and_abort(client, bucket, key):
+    """Initiate, Complete and ListParts answers name the key: the client asks for it URL-encoded."""
+    upload = client.init_multipart_upload(bucket, key)
+    part = client.upload_part(bucket, key, upload, 1, b"part")
+    assert [p.part_number for p in client.iter_parts(bucket, key, upload)] == [1]
+    assert [(u.key, u.upload_id) for u in client.iter_uploads(bucket)] == [(key, upload)]
+    client.complete_multipart_upload(bucket, key, upload, [part])
+    assert client.get_object(bucket, key).read() == b"part"
+    second = client.init_multipart_upload(bucket, key)
+    client.abort_multipart_upload(bucket, key, second)
+    assert list(client.iter_uploads(bucket)) == []
+    assert client.delete_objects(bucket, [key]) == [key] and _listed(client, bucket) == []
