@@ -10,7 +10,7 @@ import binascii
 
 import xmltodict
 
-from .xmlparse import trim_values
+from .xmlparse import NOT_XML_CHAR, trim_values
 
 
 class OssError(Exception):
@@ -98,15 +98,23 @@ def _error_fields(headers, body: bytes | None) -> dict:
                 raw = b""
     if not raw.strip():
         return {}
+    text = raw.decode("utf-8", "replace")
     try:
-        doc = xmltodict.parse(raw, strip_whitespace=False, postprocessor=trim_values)   # a <Key> kept exact
-    except Exception:  # not XML (a proxy's HTML page, say): keep the first line as the message
-        text = raw.decode("utf-8", "replace").strip().splitlines()
-        return {"Message": text[0][:200]} if text else {}
+        doc = _parse_error(text)
+    except Exception:
+        try:    # an error about a key XML cannot carry (ESC, say) echoes it raw: Code and Message still count
+            doc = _parse_error(NOT_XML_CHAR.sub("\ufffd", text))
+        except Exception:  # not XML (a proxy's HTML page, say): keep the first line as the message
+            lines = text.strip().splitlines()
+            return {"Message": lines[0][:200]} if lines else {}
     err = doc.get("Error") if isinstance(doc, dict) else None
     if not isinstance(err, dict):
         return {}
     return {k: (v if isinstance(v, str) else "" if v is None else str(v)) for k, v in err.items()}
+
+
+def _parse_error(text: str) -> dict:
+    return xmltodict.parse(text, strip_whitespace=False, postprocessor=trim_values)   # a <Key> kept exact
 
 
 def _default_message(status: int, code: str | None) -> str:

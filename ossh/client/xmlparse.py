@@ -4,6 +4,7 @@ Names the server returns URL-encoded (encoding-type=url) are decoded here, so ca
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import unquote
@@ -22,6 +23,7 @@ _LISTS = ("Contents", "CommonPrefixes", "Part", "Upload", "Deleted", "Bucket", "
 _EXACT = frozenset({"Key", "Prefix", "Marker", "NextMarker", "Delimiter", "StartAfter", "ContinuationToken",
                     "NextContinuationToken", "KeyMarker", "NextKeyMarker", "UploadIdMarker", "NextUploadIdMarker"})
 _XML_SPACE = " \t\r\n"
+NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")   # XML 1.0 has no room
 
 
 def trim_values(path, key, value):

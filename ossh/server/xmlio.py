@@ -8,6 +8,8 @@ from xml.sax.saxutils import escape
 
 import xmltodict
 
+from ossh.client.xmlparse import NOT_XML_CHAR
+
 from .errors import OssServerError
 
 MAX_XML = 5 << 20   # 1000 keys of 1023 bytes or 10,000 parts fit well under this
@@ -70,7 +72,6 @@ def parse(body: bytes, root: str, force_list: tuple[str, ...] = ()) -> dict:
 # characters that occur nowhere in the document, and _exact swaps them back in the parsed values. A raw
 # control character stays what XML makes it: a document that is not well-formed (MalformedXML).
 _XML_SPACE = " \t\r\n"
-_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _REF = re.compile(r"&#(?:x[0-9A-Fa-f]{1,8}|[0-9]{1,10});")
 # Markup, which is not character data. A construct left open runs into _CLOSE_ALL, appended for the split and
 # taken off after it, so that no pattern scans to the end of the text and fails (quadratic on hostile input).
@@ -98,7 +99,7 @@ def _stand_ins(body: bytes) -> tuple[bytes, dict[int, str]]:
     except UnicodeDecodeError:
         return body, {}       # the parser says what is wrong with it
     refs = {ref: _ref_char(ref) for ref in set(_REF.findall(text))}
-    needed = {c for c in refs.values() if c and _NOT_XML_CHAR.match(c)} | ({"\r"} & set(text))
+    needed = {c for c in refs.values() if c and NOT_XML_CHAR.match(c)} | ({"\r"} & set(text))
     if not needed:
         return body, {}
     used = set(text).union(refs.values())
