@@ -1,25 +1,42 @@
 """Downloads to local files: one streamed GET, or parallel ranged GETs pinned to the ETag (resumable with
 a checkpoint); either way into a temporary file beside the target, renamed into place only once complete and
-its CRC-64 verified."""
+its CRC-64 verified.
+
+Broken connections cost only what they cut: a body that stops mid-stream is continued with a Range from the
+byte reached, pinned to the ETag with If-Match (see _copy_range). A combined CRC-64 that does not match is
+traced to its part by re-reading the temporary file against the CRC recorded when each part arrived: parts
+changed on disk are fetched again; if every part is as received, the bytes were wrong when they came (the
+object changed under its ETag, or they were damaged on the way) and the download starts over with an error.
+
+A temporary file is held under an exclusive flock while its download runs, so a later download of the same
+target can tell a live one from the leftover of a killed one and removes only the leftovers (_sweep)."""
 from __future__ import annotations
 
 import contextlib
 import errno
 import os
+import re
 import secrets
 import stat
+import time
 from typing import Iterator
+
+try:
+    import fcntl
+except ImportError:                 # no flock (Windows): leftovers are not swept
+    fcntl = None
 
 from .body import Progress
 from .checkpoint import DownloadCheckpoint
 from .crc import Crc64
-from .errors import IntegrityError, LocalFileError
+from .errors import IntegrityError, LocalFileError, TransportError
 from .headers import check_crc
 from .models import ObjectMeta
 from .parts import DEFAULT_PART_SIZE, SharedProgress, part_jobs, run_bounded
 
 DEFAULT_THRESHOLD = 64 << 20
 TEMP_SUFFIX = ".ossh-part"
+MAX_RESUMES = 50        # continuations of one body at most, however much each one moved
 
 
 class DownloadOps:
@@ -28,13 +45,64 @@ class DownloadOps:
     def get_object_to_file(self, bucket: str, key: str, path: str | os.PathLike, byte_range=None,
                            progress: Progress | None = None) -> ObjectMeta:
         """Streams the object (or a range) into a temporary file beside `path`, renamed into place only
-        after the last byte arrived and the CRC-64 matched."""
+        after the last byte arrived and the CRC-64 matched. A whole object whose body is cut is continued
+        from the byte reached (pinned to the ETag the first answer gave); leftovers of killed downloads of
+        `path` are removed first."""
+        _sweep(path)
         with _temp_beside(path) as (fd, _):
-            with os.fdopen(fd, "wb", closefd=False) as out, self.get_object(
-                    bucket, key, byte_range=byte_range, progress=progress) as reader:
-                for chunk in reader.iter_chunks():
-                    out.write(chunk)
-                return reader.meta
+            with os.fdopen(fd, "wb", closefd=False) as out:
+                reader = self.get_object(bucket, key, byte_range=byte_range)
+                meta = reader.meta
+                if byte_range is not None or meta.etag is None or meta.size is None:
+                    with reader:    # nothing to pin a continuation to: one stream, whole or failed
+                        for chunk in reader.iter_chunks():
+                            out.write(chunk)
+                            if progress:
+                                progress(reader.bytes_read, meta.size)
+                    return meta
+                crc, _ = self._copy_range(bucket, key, meta.etag, out, 0, meta.size, progress, reader)
+                check_crc(crc, meta.crc64, f"get {key}", meta.request_id)
+                return meta
+
+    def _copy_range(self, bucket: str, key: str, etag: str, out, offset: int, length: int,
+                    progress: Progress | None, reader=None) -> tuple[int, int]:
+        """`length` bytes of the object from `offset` written to `out` (a binary file) at the same offset;
+        returns their (CRC-64, length). `reader`, when given, is an answer already streaming from `offset`.
+        A body that breaks off is continued by a ranged GET from the byte reached, pinned to `etag` (a
+        changed object answers 412, never a mix of versions): up to the client's max_retries times in a
+        row without a new byte, MAX_RESUMES times in all."""
+        crc = Crc64()
+        stalls = resumes = 0
+        while True:
+            before = crc.length
+            try:
+                if reader is None:
+                    reader = self.get_object(bucket, key, byte_range=(offset + crc.length, offset + length - 1),
+                                             if_match=etag, headers={"x-oss-range-behavior": "standard"})
+                    _check_continuation(reader.meta, offset + crc.length, key)
+                out.seek(offset + crc.length)
+                with reader:
+                    for chunk in reader.iter_chunks():
+                        chunk = chunk[:length - crc.length]    # never past the range, whatever is sent
+                        out.write(chunk)
+                        crc.update(chunk)
+                        if progress:
+                            progress(crc.length, length)
+                        if crc.length == length:
+                            break
+                if crc.length == length:
+                    return crc.value, crc.length
+                why = "the body ended early"
+            except TransportError as exc:
+                why = str(exc)
+            reader = None
+            stalls = 0 if crc.length > before else stalls + 1
+            resumes += 1
+            if stalls > self.transport.retry.max_retries or resumes > MAX_RESUMES:
+                raise TransportError(f"get {key}: gave up at byte {offset + crc.length} of "
+                                     f"{offset}-{offset + length - 1} after {resumes} tries ({why})",
+                                     code="IncompleteBody") from None
+            time.sleep(self.transport.retry.delay(stalls))
 
     def download_file(self, bucket: str, key: str, path: str | os.PathLike, progress: Progress | None = None,
                       threads: int = 4, part_size: int | None = None, threshold: int = DEFAULT_THRESHOLD,
@@ -58,10 +126,10 @@ class DownloadOps:
         if checkpoint_dir is not None:
             return self._resume_download(bucket, key, os.fspath(path), meta, part_size, threads, progress,
                                          checkpoint_dir)
+        _sweep(path)
         with _temp_beside(path) as (fd, tmp):
             os.ftruncate(fd, meta.size)
-            crc = self._fetch_parts(bucket, key, meta, tmp, part_size or DEFAULT_PART_SIZE, {}, threads, progress)
-            check_crc(crc, meta.crc64, f"get {key}", meta.request_id)
+            self._fetch_parts(bucket, key, meta, tmp, part_size or DEFAULT_PART_SIZE, {}, threads, progress)
         return meta
 
     def _resume_download(self, bucket: str, key: str, path: str, meta: ObjectMeta, part_size: int | None,
@@ -71,24 +139,25 @@ class DownloadOps:
         try:
             ckpt = DownloadCheckpoint(checkpoint_dir, bucket, key, path, meta.etag, meta.size)
             tmp, part, done = ckpt.load()
-            if tmp is None or not _holds(tmp, path, meta.size):
+            fd = _claim(tmp, path) if tmp is not None and _holds(tmp, path, meta.size) else None
+            if fd is None:
                 _discard(ckpt.previous_temp(), path)
                 fd, tmp = _create_beside(path, os.path.dirname(os.path.abspath(path)))
-                try:
-                    os.ftruncate(fd, meta.size)
-                finally:
-                    os.close(fd)
                 part, done = part_size or DEFAULT_PART_SIZE, {}
-            done = _still_on_disk(tmp, part, meta.size, done)
-            ckpt.start(tmp, part, done)
-            crc = self._fetch_parts(bucket, key, meta, tmp, part, done, threads, progress, ckpt)
             try:
-                check_crc(crc, meta.crc64, f"get {key}", meta.request_id)
-            except IntegrityError:      # parts recorded wrongly: the attempt is not worth resuming
-                _unlink(tmp)
-                ckpt.remove()
-                raise
-            os.replace(tmp, path)
+                os.ftruncate(fd, meta.size)
+                _sweep(path, keep=tmp)
+                done = _still_on_disk(tmp, part, meta.size, done)
+                ckpt.start(tmp, part, done)
+                try:
+                    self._fetch_parts(bucket, key, meta, tmp, part, done, threads, progress, ckpt)
+                except IntegrityError:      # every part as received, yet wrong: not worth resuming
+                    _unlink(tmp)
+                    ckpt.remove()
+                    raise
+                os.replace(tmp, path)
+            finally:
+                os.close(fd)
             ckpt.remove()
         except OSError as exc:
             raise _local_error(path, exc) from None
@@ -96,50 +165,76 @@ class DownloadOps:
 
     def _fetch_parts(self, bucket: str, key: str, meta: ObjectMeta, tmp: str, part: int,
                      done: dict[int, tuple[int, int]], threads: int, progress: Progress | None,
-                     ckpt: DownloadCheckpoint | None = None) -> int:
+                     ckpt: DownloadCheckpoint | None = None) -> None:
         """Ranged GETs (pinned to the ETag) of the parts not in `done` ({index: (crc64, length)}) written
-        into `tmp`, each recorded in `ckpt` once on disk; returns the CRC-64 of all parts combined in order."""
+        into `tmp`, each recorded in `ckpt` once on disk, until the parts' CRC-64s combined in order equal
+        the object's. A mismatch fetches again the parts whose bytes on disk no longer match what was
+        received; when none differ, IntegrityError."""
         size = meta.size
         shared = SharedProgress(size, progress, done=sum(length for _, length in done.values()))
 
         def fetch(index: int) -> tuple[int, int]:
             offset = index * part
-            crc = Crc64()
-            with open(tmp, "r+b") as out, self.get_object(
-                    bucket, key, byte_range=(offset, min(offset + part, size) - 1), if_match=meta.etag,
-                    headers={"x-oss-range-behavior": "standard"}, progress=shared.for_part()) as reader:
-                out.seek(offset)
-                for chunk in reader.iter_chunks():
-                    out.write(chunk)
-                    crc.update(chunk)
-            if crc.length != min(part, size - offset):
-                raise IntegrityError(f"get {key}: range at {offset} came back short", code="IncompleteBody")
+            with open(tmp, "r+b") as out:
+                value, length = self._copy_range(bucket, key, meta.etag, out, offset, min(part, size - offset),
+                                                 shared.for_part())
             if ckpt is not None:
-                ckpt.record(index, crc.value, crc.length)
-            return crc.value, crc.length
+                ckpt.record(index, value, length)
+            return value, length
 
-        jobs = part_jobs(range(-(-size // part)), done, fetch)
-        whole = Crc64()
-        for value, length in run_bounded(jobs, threads, "ossh-download"):
-            whole.combine(value, length)
-        return whole.value
+        count = -(-size // part)
+        parts = dict(enumerate(run_bounded(part_jobs(range(count), done, fetch), threads, "ossh-download")))
+        what = f"get {key}"
+        if _combined(parts) == meta.crc64 or meta.crc64 is None:
+            return
+        rotted = [i for i, (value, length) in parts.items()
+                  if _crc_on_disk(tmp, i * part, length) != (value, length)]
+        if rotted:      # changed on disk since they arrived: only these are fetched again
+            shared.done -= sum(parts[i][1] for i in rotted)
+            again = run_bounded((lambda i=i: fetch(i) for i in rotted), threads, "ossh-download")
+            parts.update(zip(rotted, again))
+            check_crc(_combined(parts), meta.crc64, what, meta.request_id)
+            return
+        try:
+            check_crc(_combined(parts), meta.crc64, what, meta.request_id)
+        except IntegrityError as exc:
+            raise IntegrityError(f"{exc.message}: every part is as received, so the object changed under its ETag or "
+                                 "its bytes were damaged on the way; the partial download is discarded",
+                                 code=exc.code, request_id=exc.request_id) from None
+
+
+def _combined(parts: dict[int, tuple[int, int]]) -> int:
+    """The CRC-64 of parts {index: (crc64, length)} laid end to end in index order."""
+    whole = Crc64()
+    for index in sorted(parts):
+        whole.combine(*parts[index])
+    return whole.value
+
+
+def _check_continuation(meta: ObjectMeta, start: int, key: str) -> None:
+    """A continuation must be the range asked for (206 from `start`), not the whole object again."""
+    found = re.fullmatch(r"bytes (\d+)-\d+/\d+", meta.headers.get("Content-Range", "").strip())
+    if not found or int(found.group(1)) != start:
+        raise TransportError(f"get {key}: the server did not continue the body at byte {start}",
+                             code="RangeIgnored")
+
+
+def _crc_on_disk(tmp: str, offset: int, length: int) -> tuple[int, int]:
+    """(CRC-64, length) of up to `length` bytes of `tmp` from `offset`, read back from disk."""
+    crc = Crc64()
+    with open(tmp, "rb") as f:
+        f.seek(offset)
+        while crc.length < length and (chunk := f.read(min(length - crc.length, 1 << 20))):
+            crc.update(chunk)
+    return crc.value, crc.length
 
 
 def _still_on_disk(tmp: str, part: int, size: int, done: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int]]:
     """The recorded parts whose bytes in `tmp` still have the recorded length and CRC-64: a part changed on
     disk since it was recorded is fetched again rather than trusted (reading it back costs far less)."""
-    kept = {}
-    for index, (value, length) in done.items():
-        offset = index * part
-        if 0 <= offset < size and length == min(part, size - offset):
-            crc = Crc64()
-            with open(tmp, "rb") as f:
-                f.seek(offset)
-                while crc.length < length and (chunk := f.read(min(length - crc.length, 1 << 20))):
-                    crc.update(chunk)
-            if crc.value == value and crc.length == length:
-                kept[index] = (value, length)
-    return kept
+    return {index: (value, length) for index, (value, length) in done.items()
+            if 0 <= index * part < size and length == min(part, size - index * part)
+            and _crc_on_disk(tmp, index * part, length) == (value, length)}
 
 
 def _holds(tmp: str, path: str, size: int) -> bool:
@@ -156,6 +251,60 @@ def _ours(tmp: str, path: str) -> bool:
     path = os.path.abspath(path)
     return (os.path.dirname(os.path.abspath(tmp)) == os.path.dirname(path)
             and os.path.basename(tmp).startswith(f".{os.path.basename(path)}.") and tmp.endswith(TEMP_SUFFIX))
+
+
+def _claim(tmp: str, path: str) -> int | None:
+    """An open, flocked descriptor of the recorded temporary file `tmp`, or None when it is gone. A live
+    download holding it is another ossh writing the same target at the same time: refused."""
+    try:
+        fd = os.open(tmp, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return None
+    if not _lock(fd, wait=False):
+        os.close(fd)
+        raise LocalFileError(f"cannot write {path}: another download to it is running")
+    return fd
+
+
+def _lock(fd: int, wait: bool = True) -> bool:
+    """An exclusive flock on `fd` (held until it is closed, or the process dies); False when another
+    process holds it and `wait` is False."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        return True
+    except BlockingIOError:
+        return False
+    except OSError:             # a file system without flock: treat the file as ours
+        return True
+
+
+def _sweep(path: str | os.PathLike, keep: str | None = None) -> None:
+    """Remove the temporary files of earlier downloads of `path` whose writer is gone (killed, crashed):
+    those no process holds a flock on. `keep` (a recorded, resumable one) stays."""
+    if fcntl is None:
+        return
+    path = os.path.abspath(os.fspath(path))
+    directory, base = os.path.split(path)
+    pattern = re.compile(re.escape(f".{base}.") + r"[0-9a-f]{8}" + re.escape(TEMP_SUFFIX))
+    try:
+        names = [n for n in os.listdir(directory) if pattern.fullmatch(n)]
+    except OSError:
+        return
+    for name in names:
+        tmp = os.path.join(directory, name)
+        if keep is not None and os.path.abspath(keep) == tmp:
+            continue
+        try:
+            fd = os.open(tmp, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            continue
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode) and _lock(fd, wait=False):
+                _unlink(tmp)
+        finally:
+            os.close(fd)
 
 
 def _discard(tmp: str | None, path: str) -> None:
@@ -215,12 +364,15 @@ def _create_beside(path: str, directory: str) -> tuple[int, str]:
     while True:
         tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
-            break
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
         except FileExistsError:
             continue
         except OSError as exc:
             raise LocalFileError(f"cannot write {path}: {_refusal(directory, exc)}") from None
+        _lock(fd)
+        if os.fstat(fd).st_nlink:
+            break
+        os.close(fd)    # swept between its creation and the lock: make another
     if mode is not None:
         try:
             os.fchmod(fd, mode)

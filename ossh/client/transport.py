@@ -24,6 +24,11 @@ log = logging.getLogger("ossh.client")
 _SECRET_PARAMS = {"signature", "x-oss-signature", "security-token", "x-oss-security-token"}
 _REDIRECTS = (301, 302, 307, 308)
 _THROTTLE_CODES = {"Throttling", "SlowDown", "RequestTimeout", "ServiceUnavailable", "InternalError"}
+# 5xx answers that say the same request will fail again: not implemented (501), HTTP version (505), a full
+# store (507 Insufficient Storage), loops and policy (508, 510, 511). Retrying them only delays the error.
+_PERMANENT_STATUSES = {501, 505, 507, 508, 510, 511}
+# Codes that name a lasting condition whatever the status a server pairs them with (a disk full, a quota).
+_PERMANENT_CODES = {"InsufficientStorage", "NotImplemented", "QuotaExceeded", "StorageFull", "NoSpaceLeft"}
 USER_AGENT = "ossh/0.1.0"
 
 
@@ -51,9 +56,11 @@ class RetryPolicy:
     def should_retry(self, attempt: int, replayable: bool, status: int | None = None,
                      code: str | None = None) -> bool:
         """attempt counts the retries already made; status None means the connection failed."""
-        if attempt >= self.max_retries or not replayable:
+        if attempt >= self.max_retries or not replayable or code in _PERMANENT_CODES:
             return False
-        return status is None or status >= 500 or status == 429 or code in _THROTTLE_CODES
+        if status is None:
+            return True
+        return (status >= 500 and status not in _PERMANENT_STATUSES) or status == 429 or code in _THROTTLE_CODES
 
     def delay(self, attempt: int) -> float:
         return random.uniform(0, min(self.max_delay, self.base_delay * (2 ** attempt)))

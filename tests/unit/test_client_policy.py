@@ -19,6 +19,12 @@ from ossh.client.transport import Call, RetryPolicy, redact_url
     (404, "NoSuchKey", False),
     (403, "AccessDenied", False),
     (409, "BucketNotEmpty", False),
+    (507, "InsufficientStorage", False),   # a full disk does not empty itself between retries
+    (507, None, False),
+    (500, "InsufficientStorage", False),
+    (501, "NotImplemented", False),
+    (502, None, True),
+    (504, None, True),
 ])
 def test_what_is_retried(status, code, retry):
     assert RetryPolicy(max_retries=3).should_retry(0, True, status, code) is retry
