@@ -3,10 +3,11 @@ a checkpoint); either way into a temporary file beside the target, renamed into 
 its CRC-64 verified.
 
 Broken connections cost only what they cut: a body that stops mid-stream is continued with a Range from the
-byte reached, pinned to the ETag with If-Match (see _copy_range). A combined CRC-64 that does not match is
-traced to its part by re-reading the temporary file against the CRC recorded when each part arrived: parts
-changed on disk are fetched again; if every part is as received, the bytes were wrong when they came (the
-object changed under its ETag, or they were damaged on the way) and the download starts over with an error.
+byte reached, pinned to the ETag with If-Match (see _copy_range). Each part's CRC-64 is recorded as it arrives;
+a resumed download first reads its earlier parts back against those records and fetches again only the ones
+changed on disk. OSS gives one CRC for the whole object, never one per range, so when the parts combined do
+not match it, no part can be blamed (each is as it arrived: the object changed under its ETag or bytes were
+damaged on the way): the download is discarded with an error that says so, and the next one starts over.
 
 A temporary file is held under an exclusive flock while its download runs, so a later download of the same
 target can tell a live one from the leftover of a killed one and removes only the leftovers (_sweep)."""
@@ -69,17 +70,18 @@ class DownloadOps:
         """`length` bytes of the object from `offset` written to `out` (a binary file) at the same offset;
         returns their (CRC-64, length). `reader`, when given, is an answer already streaming from `offset`.
         A body that breaks off is continued by a ranged GET from the byte reached, pinned to `etag` (a
-        changed object answers 412, never a mix of versions): up to the client's max_retries times in a
-        row without a new byte, MAX_RESUMES times in all."""
+        changed object answers 412, never a mix of versions): up to the client's max_retries bodies in a
+        row broken without a new byte, MAX_RESUMES in all. A continuation request that fails even after
+        the transport's own retries ends the copy."""
         crc = Crc64()
         stalls = resumes = 0
         while True:
+            if reader is None:      # the transport retries this request; if it still fails, so does the copy
+                reader = self.get_object(bucket, key, byte_range=(offset + crc.length, offset + length - 1),
+                                         if_match=etag, headers={"x-oss-range-behavior": "standard"})
+                _check_continuation(reader.meta, offset + crc.length, key)
             before = crc.length
             try:
-                if reader is None:
-                    reader = self.get_object(bucket, key, byte_range=(offset + crc.length, offset + length - 1),
-                                             if_match=etag, headers={"x-oss-range-behavior": "standard"})
-                    _check_continuation(reader.meta, offset + crc.length, key)
                 out.seek(offset + crc.length)
                 with reader:
                     for chunk in reader.iter_chunks():
@@ -94,13 +96,13 @@ class DownloadOps:
                     return crc.value, crc.length
                 why = "the body ended early"
             except TransportError as exc:
-                why = str(exc)
+                why = exc.message
             reader = None
             stalls = 0 if crc.length > before else stalls + 1
             resumes += 1
             if stalls > self.transport.retry.max_retries or resumes > MAX_RESUMES:
                 raise TransportError(f"get {key}: gave up at byte {offset + crc.length} of "
-                                     f"{offset}-{offset + length - 1} after {resumes} tries ({why})",
+                                     f"{offset}-{offset + length - 1} after {resumes} broken answers ({why})",
                                      code="IncompleteBody") from None
             time.sleep(self.transport.retry.delay(stalls))
 
@@ -167,9 +169,9 @@ class DownloadOps:
                      done: dict[int, tuple[int, int]], threads: int, progress: Progress | None,
                      ckpt: DownloadCheckpoint | None = None) -> None:
         """Ranged GETs (pinned to the ETag) of the parts not in `done` ({index: (crc64, length)}) written
-        into `tmp`, each recorded in `ckpt` once on disk, until the parts' CRC-64s combined in order equal
-        the object's. A mismatch fetches again the parts whose bytes on disk no longer match what was
-        received; when none differ, IntegrityError."""
+        into `tmp`, each recorded in `ckpt` once on disk; IntegrityError unless their CRC-64s, combined in
+        order, equal the object's. (Parts of an earlier run were read back against their records before
+        this, so every CRC here is of bytes as they arrived: a mismatch cannot be pinned on one part.)"""
         size = meta.size
         shared = SharedProgress(size, progress, done=sum(length for _, length in done.values()))
 
@@ -182,32 +184,20 @@ class DownloadOps:
                 ckpt.record(index, value, length)
             return value, length
 
-        count = -(-size // part)
-        parts = dict(enumerate(run_bounded(part_jobs(range(count), done, fetch), threads, "ossh-download")))
-        what = f"get {key}"
-        if _combined(parts) == meta.crc64 or meta.crc64 is None:
-            return
-        rotted = [i for i, (value, length) in parts.items()
-                  if _crc_on_disk(tmp, i * part, length) != (value, length)]
-        if rotted:      # changed on disk since they arrived: only these are fetched again
-            shared.done -= sum(parts[i][1] for i in rotted)
-            again = run_bounded((lambda i=i: fetch(i) for i in rotted), threads, "ossh-download")
-            parts.update(zip(rotted, again))
-            check_crc(_combined(parts), meta.crc64, what, meta.request_id)
-            return
+        parts = run_bounded(part_jobs(range(-(-size // part)), done, fetch), threads, "ossh-download")
         try:
-            check_crc(_combined(parts), meta.crc64, what, meta.request_id)
+            check_crc(_combined(parts), meta.crc64, f"get {key}", meta.request_id)
         except IntegrityError as exc:
-            raise IntegrityError(f"{exc.message}: every part is as received, so the object changed under its ETag or "
-                                 "its bytes were damaged on the way; the partial download is discarded",
+            raise IntegrityError(f"{exc.message}: every part is as it arrived, so the object changed under its "
+                                 "ETag or its bytes were damaged on the way; the partial download is discarded",
                                  code=exc.code, request_id=exc.request_id) from None
 
 
-def _combined(parts: dict[int, tuple[int, int]]) -> int:
-    """The CRC-64 of parts {index: (crc64, length)} laid end to end in index order."""
+def _combined(parts: list[tuple[int, int]]) -> int:
+    """The CRC-64 of parts [(crc64, length)] laid end to end."""
     whole = Crc64()
-    for index in sorted(parts):
-        whole.combine(*parts[index])
+    for value, length in parts:
+        whole.combine(value, length)
     return whole.value
 
 

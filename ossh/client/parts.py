@@ -9,7 +9,7 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 from .api_multipart import MAX_PARTS, combined_crc
 from .body import Progress
-from .errors import ClientError, IntegrityError, OssError
+from .errors import ClientError, IntegrityError, NoSuchUpload, OssError
 from .headers import check_crc
 from .models import CompleteResult, PartResult
 
@@ -113,13 +113,29 @@ class PartsEngine:
         not what its parts combine to is removed once published (see _verify_published)."""
         try:
             parts = run_bounded(jobs, threads, f"ossh-{key[:16]}")
-            result = self._complete(bucket, key, upload_id, parts)
+            try:
+                result = self._complete(bucket, key, upload_id, parts)
+            except NoSuchUpload as gone:
+                result = self._completed_before(bucket, key, parts, gone)
         except BaseException:
             if not keep_on_failure:
                 self._abort_quietly(bucket, key, upload_id)
             raise
         self._verify_published(bucket, key, result, combined_crc(parts), f"complete {key}")
         return result
+
+    def _completed_before(self, bucket: str, key: str, parts: list[PartResult], gone: NoSuchUpload) -> CompleteResult:
+        """A Complete whose answer was lost on the way is retried and finds its upload gone (NoSuchUpload):
+        it is a success when the object now holds exactly the bytes of `parts` (size and combined CRC-64
+        agree), else the NoSuchUpload stands."""
+        expected = combined_crc(parts)
+        try:
+            meta = self.head_object(bucket, key) if expected is not None else None
+        except OssError:
+            meta = None
+        if meta is None or meta.crc64 != expected or meta.size != sum(p.size for p in parts):
+            raise gone
+        return CompleteResult(meta.etag, meta.crc64, None, meta.request_id)
 
     def _verify_published(self, bucket: str, key: str, result: CompleteResult, expected: int | None,
                           what: str) -> None:

@@ -7,6 +7,7 @@ import urllib3
 from .body import Progress
 from .crc import Crc64
 from .errors import TransportError
+from .failure import causes, why
 from .headers import check_crc
 from .models import ObjectMeta
 
@@ -58,7 +59,7 @@ class ObjectReader:
             data = self._resp.raw.read(n, decode_content=False)
         except _READ_ERRORS as exc:
             self.close()
-            raise TransportError(f"reading {self.meta.key} failed: {type(exc).__name__}") from None
+            raise TransportError(f"reading {self.meta.key} failed ({why(causes(exc))})") from None
         if not data:
             self._finish()
         return self._account(data)

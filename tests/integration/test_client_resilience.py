@@ -21,12 +21,14 @@ ERROR = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><M
 
 class Front:
     """Answers each request with the next scripted action (a callable is run, then the request redirected;
-    bytes are answered as a 200 XML body); `seen` records (method, path) per request."""
+    bytes are answered as a 200 XML body); `seen` records (method, path) per request, `ranges` its
+    (Range, If-Match) headers."""
 
     def __init__(self, target: str):
         self.target = target
         self.script: list[str] = []
         self.seen: list[tuple[str, str]] = []
+        self.ranges: list[tuple[str | None, str | None]] = []
         front = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -39,13 +41,14 @@ class Front:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 front.seen.append((self.command, self.path))
+                front.ranges.append((self.headers.get("Range"), self.headers.get("If-Match")))
                 action = front.script.pop(0) if front.script else "redirect"
                 if callable(action):  # something happening on the server just before this request
                     action()
                     action = "redirect"
                 if isinstance(action, bytes):
                     return self._reply(200, action, {"Content-Type": "application/xml"})
-                if action in ("corrupt", "wrong-crc"):
+                if action in ("corrupt", "wrong-crc", "lost-answer") or action.startswith("cut"):
                     return self._forward(body, action)
                 if action == "drop":
                     self.close_connection = True
@@ -64,7 +67,9 @@ class Front:
 
             def _forward(self, body, action):
                 """Pass the request on with its signature; "corrupt" flips one byte of whichever body is
-                larger, "wrong-crc" changes the CRC-64 the answer announces."""
+                larger, "wrong-crc" changes the CRC-64 the answer announces, "cut:F" sends the answer's
+                headers and the first fraction F of its body, then closes the connection; "lost-answer"
+                closes it without answering (the server did the work)."""
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 if body and action == "corrupt":
                     body = _flip(body)
@@ -74,6 +79,21 @@ class Front:
                         and (k.lower() != "content-length" or self.command == "HEAD")}
                 if action == "wrong-crc" and "x-oss-hash-crc64ecma" in keep:
                     keep["x-oss-hash-crc64ecma"] = str(int(keep["x-oss-hash-crc64ecma"]) ^ 1)
+                if action == "lost-answer":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                if action.startswith("cut"):
+                    self.close_connection = True
+                    keep["Content-Length"] = str(len(r.content))
+                    self.send_response(r.status_code)
+                    for k, v in keep.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(r.content[:int(len(r.content) * float(action.split(":")[1]))])
+                    self.wfile.flush()
+                    self.connection.shutdown(2)
+                    return
                 self._reply(r.status_code, _flip(r.content) if action == "corrupt" and self.command == "GET"
                             else r.content, keep)
 
@@ -325,3 +345,73 @@ def test_checkpoint_of_a_changed_file_is_not_reused(server, client, bucket, tmp_
     client.upload_file(bucket, "k", path, part_size=100 * 1024, threshold=1, checkpoint_dir=ckpt)
     assert client.get_object(bucket, "k").read() == b"b" * 300_001
     assert [u.upload_id for u in client.iter_uploads(bucket)] == [upload]  # the stale one was left alone
+
+
+def test_cut_part_is_continued_from_the_byte_reached(front, server, client, bucket, tmp_path):
+    data = os.urandom(300_000)
+    client.put_object(bucket, "big", data)
+    etag = '"%s"' % client.head_object(bucket, "big").etag
+    front.script = ["redirect", "redirect", "cut:0.5"]     # HEAD, part 0, then part 1 breaks off half-way
+    via(front, server).download_file(bucket, "big", tmp_path / "big", threads=1, part_size=100_000, threshold=1,
+                                     checkpoint_dir=tmp_path / "ckpt")
+    assert (tmp_path / "big").read_bytes() == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big", "ckpt"] and not any((tmp_path / "ckpt").iterdir())
+    assert front.ranges[2:] == [("bytes=100000-199999", etag), ("bytes=150000-199999", etag),
+                                ("bytes=200000-299999", etag)]
+
+
+def test_cut_single_download_is_continued_pinned_to_its_etag(front, server, client, bucket, tmp_path):
+    data = os.urandom(250_000)
+    client.put_object(bucket, "one", data)
+    etag = '"%s"' % client.head_object(bucket, "one").etag
+    front.script = ["cut:0.4", "cut:0.5"]
+    seen = []
+    via(front, server).get_object_to_file(bucket, "one", tmp_path / "one", progress=lambda d, t: seen.append(d))
+    assert (tmp_path / "one").read_bytes() == data
+    assert front.ranges == [(None, None), ("bytes=100000-249999", etag), ("bytes=175000-249999", etag)]
+    assert seen == sorted(seen) and seen[-1] == len(data)       # progress never goes back
+
+
+def test_continuation_of_a_changed_object_fails_and_leaves_nothing(front, server, client, bucket, tmp_path):
+    client.put_object(bucket, "moving", os.urandom(200_000))
+    target = tmp_path / "moving"
+    front.script = ["cut:0.5", lambda: client.put_object(bucket, "moving", b"new version")]
+    with pytest.raises(ServiceError) as exc:
+        via(front, server).get_object_to_file(bucket, "moving", target)
+    assert exc.value.status == 412 and list(tmp_path.iterdir()) == []
+
+
+def test_a_body_broken_without_progress_gives_up_after_max_retries(front, server, client, bucket, tmp_path):
+    client.put_object(bucket, "stuck", os.urandom(200_000))
+    front.script = ["cut:0.5"] + ["cut:0"] * 10
+    with pytest.raises(TransportError) as exc:
+        via(front, server, max_retries=2).get_object_to_file(bucket, "stuck", tmp_path / "stuck")
+    assert str(exc.value).startswith("get stuck: gave up at byte 100000 of 0-199999 after 4 broken answers (")
+    assert "\n" not in str(exc.value) and len(front.seen) == 4 and list(tmp_path.iterdir()) == []
+
+
+def test_complete_whose_answer_was_lost_is_a_success(front, server, client, bucket, tmp_path):
+    data = os.urandom(300_000)
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    # Initiate and three parts pass; the server completes the upload but its answer never arrives, so the
+    # retried Complete finds no upload: the object holding exactly the parts' bytes makes it a success.
+    front.script = ["redirect"] * 4 + ["lost-answer"]
+    result = via(front, server).upload_file(bucket, "up", path, part_size=100 * 1024, threshold=1, threads=1)
+    assert result.crc64 == crc64(data) and client.get_object(bucket, "up").read() == data
+    assert [m for m, _ in front.seen][-3:] == ["POST", "POST", "HEAD"]
+
+
+def test_corrupted_range_with_a_checkpoint_starts_over_with_a_clear_error(front, server, client, bucket,
+                                                                          tmp_path):
+    data = os.urandom(300_000)
+    client.put_object(bucket, "big", data)
+    target, ckpt = tmp_path / "big", tmp_path / "ckpt"
+    opts = dict(threads=1, part_size=100_000, threshold=1, checkpoint_dir=ckpt)
+    front.script = ["redirect", "redirect", "corrupt"]    # part 1 arrives with a flipped byte
+    with pytest.raises(IntegrityError) as exc:
+        via(front, server).download_file(bucket, "big", target, **opts)
+    assert "every part is as it arrived" in str(exc.value) and "\n" not in str(exc.value)
+    assert list(ckpt.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["ckpt"]
+    via(front, server).download_file(bucket, "big", target, **opts)
+    assert target.read_bytes() == data

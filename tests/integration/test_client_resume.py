@@ -7,7 +7,7 @@ import pytest
 
 from ossh.client.checkpoint import DownloadCheckpoint
 from ossh.client.crc import crc64
-from ossh.client.errors import IntegrityError
+from ossh.client.errors import IntegrityError, LocalFileError
 
 PART = 100_000
 SIZE = 10 * PART + 123     # 11 parts, the last one short
@@ -135,3 +135,34 @@ def test_a_record_never_removes_files_it_does_not_own(client, bucket, tmp_path):
     DownloadCheckpoint(ckpt, bucket, "big", str(target), "\"other-etag\"", SIZE).start(str(precious), PART, {})
     client.download_file(bucket, "big", target, threads=2, part_size=PART, threshold=1, checkpoint_dir=ckpt)
     assert precious.read_bytes() == b"keep" and target.read_bytes() == data
+
+
+def test_leftovers_of_killed_downloads_are_swept_but_live_ones_kept(client, bucket, tmp_path):
+    import fcntl
+
+    client.put_object(bucket, "k", b"new bytes")
+    target = tmp_path / "k.bin"
+    dead, live = tmp_path / ".k.bin.0123abcd.ossh-part", tmp_path / ".k.bin.4567cdef.ossh-part"
+    others = [tmp_path / ".k.bin.notours.ossh-part", tmp_path / ".other.0123abcd.ossh-part"]
+    for p in [dead, live, *others]:
+        p.write_bytes(b"partial")
+    with open(live, "rb") as held:      # a download still running holds its file locked
+        fcntl.flock(held, fcntl.LOCK_EX)
+        client.download_file(bucket, "k", target)
+        assert target.read_bytes() == b"new bytes"
+        assert not dead.exists() and live.exists() and all(p.exists() for p in others)
+
+
+def test_a_recorded_temp_file_in_use_is_refused(client, bucket, tmp_path):
+    import fcntl
+
+    data = os.urandom(SIZE)
+    client.put_object(bucket, "big", data)
+    target, ckpt = tmp_path / "big.out", tmp_path / "ckpt"
+    temp = tmp_path / os.path.basename(interrupt(client, bucket, "big", target, ckpt, 1)["temp"])
+    with open(temp, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(LocalFileError, match="another download to it is running"):
+            client.download_file(bucket, "big", target, part_size=PART, threshold=1, checkpoint_dir=ckpt)
+    client.download_file(bucket, "big", target, part_size=PART, threshold=1, checkpoint_dir=ckpt)
+    assert target.read_bytes() == data and not temp.exists()
