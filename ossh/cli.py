@@ -89,7 +89,8 @@ def _run(args, settings: Settings, stack: contextlib.ExitStack) -> int:
 
     factory = ClientFactory(settings, stack)
     state = ShellState(format="json" if args.json else "text")
-    ctx = Context(state, factory, endpoint_label=factory.label, profile=settings.profile)
+    ctx = Context(state, factory, endpoint_label=factory.label, profile=settings.profile,
+                  checkpoints=str(state_dir() / "checkpoints"))
     stdin_tty = sys.stdin is not None and sys.stdin.isatty()
     batch = args.commands is not None or args.batch_file or not (args.command or stdin_tty)
     # colour and progress bars only for a person at a terminal: never in batch mode

@@ -1,6 +1,7 @@
 """Transfer checkpoints: one small JSON record per (bucket, key, local path), replaced atomically, of an
 interrupted transfer's finished parts, so a later call resumes with only the missing ones. An upload's is
-valid while the local file keeps its size and mtime; a download's while the object keeps its ETag and size."""
+valid while the local file keeps its size and mtime; a download's while the object keeps its ETag and size.
+Records name buckets, keys and local paths: the directory is kept 0700 and the records 0600."""
 from __future__ import annotations
 
 import hashlib
@@ -17,7 +18,7 @@ class _Checkpoint:
 
     def __init__(self, directory: str | os.PathLike, kind: str, bucket: str, key: str, path: str,
                  identity: dict):
-        os.makedirs(directory, mode=0o700, exist_ok=True)
+        private_dir(directory)
         name = hashlib.sha1(f"{bucket}\0{key}\0{os.path.abspath(path)}".encode()).hexdigest()
         self.file = os.path.join(os.fspath(directory), f"{kind}-{name}.json")
         self._identity = {"bucket": bucket, "key": key, **identity}
@@ -49,7 +50,8 @@ class _Checkpoint:
 
     def _save(self) -> None:
         tmp = f"{self.file}.{threading.get_ident()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
+        with open(fd, "w", encoding="utf-8") as f:
             json.dump(self._record, f)
         os.replace(tmp, self.file)
 
@@ -60,11 +62,39 @@ class _Checkpoint:
             pass
 
 
+def private_dir(directory: str | os.PathLike) -> None:
+    """Create `directory` (and its parents) if missing; the directory itself made 0700 whatever the umask."""
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    if os.stat(directory).st_mode & 0o077:
+        os.chmod(directory, 0o700)
+
+
+def recorded_uploads(directory: str | os.PathLike) -> dict[str, dict]:
+    """{upload id: {"bucket", "key", "path", "parts"}} of the multipart uploads that checkpoints in
+    `directory` can resume (unreadable or foreign records are skipped)."""
+    found = {}
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith("upload-") and n.endswith(".json")]
+    except OSError:
+        return found
+    for name in names:
+        try:
+            with open(os.path.join(directory, name), encoding="utf-8") as f:
+                record = json.load(f)
+            identity, upload_id = record["identity"], record["upload_id"]
+            found[str(upload_id)] = {"bucket": str(identity["bucket"]), "key": str(identity["key"]),
+                                     "path": str(record.get("path", "")), "parts": len(record.get("parts", {}))}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            continue
+    return found
+
+
 class UploadCheckpoint(_Checkpoint):
     """A multipart upload of a local file: its upload id and the parts sent."""
 
     def __init__(self, directory: str | os.PathLike, bucket: str, key: str, path: str, part_size: int):
         st = os.stat(path)
+        self._path = os.path.abspath(path)
         super().__init__(directory, "upload", bucket, key, path,
                          {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "part_size": part_size})
 
@@ -78,7 +108,8 @@ class UploadCheckpoint(_Checkpoint):
         return (record["upload_id"], parts) if record.get("upload_id") else (None, {})
 
     def start(self, upload_id: str, parts: dict[int, PartResult]) -> None:
-        self._start({"upload_id": upload_id}, {n: [p.etag, p.size, p.crc64] for n, p in parts.items()})
+        self._start({"upload_id": upload_id, "path": self._path},
+                    {n: [p.etag, p.size, p.crc64] for n, p in parts.items()})
 
     def record(self, part: PartResult) -> None:
         self._add_part(part.part_number, [part.etag, part.size, part.crc64])

@@ -59,6 +59,7 @@ class Context:
     progress: Callable[[str, int | None], Any] = no_progress   # -> context manager of progress(done, total)
     stdin: Any = None                         # binary stream for `put -`
     endpoint_label: str = ""
+    checkpoints: str | None = None            # directory of resumable transfer records (None: not resumable)
     profile: str = "default"
     _client: Any = None
 

@@ -39,20 +39,30 @@ def _uploads(ctx, path):
             yield u
 
 
-@command("mpu ls", "List unfinished multipart uploads: key, upload id, age, bytes uploaded so far.",
+@command("mpu ls", "List unfinished multipart uploads: age, bytes uploaded so far, upload id, key, and the "
+         "local file whose `put` would resume it.",
          "mpu ls oss://backup/", arg("-h", action="store_true", help="human-readable sizes"),
          arg("path", nargs="?", default="", metavar="PATH"), complete=("remote",))
 def mpu_ls(ctx, a):
+    from ossh.client.checkpoint import recorded_uploads   # the client is loaded by now; start-up stays light
+
     path = in_bucket(ctx, a.path)
+    resumable = recorded_uploads(ctx.checkpoints) if ctx.checkpoints else {}
     rows = []
     for u in _uploads(ctx, path):
         parts = list(ctx.client.iter_parts(path.bucket, u.key, u.upload_id))
+        mine = resumable.get(u.upload_id)
+        local = mine["path"] if mine and (mine["bucket"], mine["key"]) == (path.bucket, u.key) else None
         rows.append({"uri": f"oss://{path.bucket}/{u.key}", "key": u.key, "upload_id": u.upload_id,
                      "initiated": u.initiated, "age": format_age(_age(u.initiated)),
-                     "parts": len(parts), "size": sum(p.size for p in parts)})
+                     "parts": len(parts), "size": sum(p.size for p in parts), "local": local})
     cols = [Column("age", "AGE"), Column("parts", "PARTS", "count"), Column("size", "BYTES", "size"),
-            Column("upload_id", "UPLOAD ID"), Column("key", "KEY")]
-    return Table(cols, rows, header=bool(rows), human=a.h)
+            Column("upload_id", "UPLOAD ID"), Column("key", "KEY"), Column("local", "RESUME FROM")]
+    hint = None
+    if rows:    # text only: what to do with a leftover
+        hint = (f"{plural(len(rows), 'unfinished upload')}: `put` of the file under RESUME FROM to the same key "
+                "resumes it; `mpu abort KEY UPLOAD_ID` (or `mpu abort --all --older-than 1d PATH`) discards it")
+    return Table(cols, rows, title=hint, header=bool(rows), human=a.h)
 
 
 def _upload_id(a) -> str:

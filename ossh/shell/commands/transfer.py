@@ -41,7 +41,8 @@ def _upload(ctx, a, local: str, dest: RemotePath):
     if a.multipart:
         kwargs["threshold"] = 0
     with ctx.progress(f"put {os.path.basename(local)}", size) as progress:
-        ctx.client.upload_file(dest.bucket, dest.key, local, progress=progress, **kwargs)
+        ctx.client.upload_file(dest.bucket, dest.key, local, progress=progress, checkpoint_dir=ctx.checkpoints,
+                               **kwargs)
     ctx.changed(dest)
     return Message(f"{local} -> {dest.uri()} ({human_size(size)})",
                    {"action": "put", "local": local, "uri": dest.uri(), "size": size})
@@ -111,7 +112,8 @@ def _download(ctx, src: RemotePath, local: str, size: int | None, meta=None):
             raise CommandError(f"cannot create directory {parent}: {exc.strerror or exc}") from None
     check_target(local)     # name an unwritable destination before a progress bar appears
     with ctx.progress(f"get {src.name}", size) as progress:
-        meta = ctx.client.download_file(src.bucket, src.key, local, progress=progress, size=size, meta=meta)
+        meta = ctx.client.download_file(src.bucket, src.key, local, progress=progress, size=size, meta=meta,
+                                        checkpoint_dir=ctx.checkpoints)
     return Message(f"{src.uri()} -> {local} ({human_size(meta.size)})",
                    {"action": "get", "uri": src.uri(), "local": local, "size": meta.size})
 
