@@ -207,6 +207,14 @@ def test_client_errors_are_not_retried(front, server, bucket):
     assert len(front.seen) == 1
 
 
+@pytest.mark.parametrize("answer", ["507:InsufficientStorage", "500:InsufficientStorage", "501:NotImplemented"])
+def test_lasting_server_conditions_are_not_retried(front, server, bucket, answer):
+    front.script = [answer]
+    with pytest.raises(ServiceError) as exc:
+        via(front, server).put_object(bucket, "full", b"no room")
+    assert exc.value.code == answer.split(":")[1] and len(front.seen) == 1
+
+
 def test_wrong_region_switches_endpoint_and_remembers_it(front, server, client, bucket):
     front.script = ["wrong-region"]
     c = via(front, server)

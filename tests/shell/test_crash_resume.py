@@ -160,3 +160,32 @@ def test_killed_small_get_leaves_a_partial_file_the_next_get_removes(env, slow, 
     slow.rate = None
     run(get, env, tmp_path)
     assert (tmp_path / "mid.bin").read_bytes() == data and partial() == []
+
+
+def test_a_failed_put_names_the_upload_it_keeps_and_the_same_put_resumes_it(sh, client, bucket, tmp_path):
+    import contextlib
+
+    from ossh.client import TransportError
+    from ossh.shell.progress import no_progress
+
+    data = os.urandom(300_000)
+    (tmp_path / "f.bin").write_bytes(data)
+    sh.ctx.checkpoints = str(tmp_path / "ckpt")
+
+    @contextlib.contextmanager
+    def breaking(_label, _total):        # the link fails once the first bytes are on their way
+        def update(done, _total):
+            if done:
+                raise TransportError("connection to the endpoint failed (reset)")
+        yield update
+    sh.ctx.progress = breaking
+    err = sh.fails(f"put --multipart f.bin oss://{bucket}/f.bin")
+    [upload] = list(client.iter_uploads(bucket))
+    assert err == (f"ossh: put: connection to the endpoint failed (reset); upload {upload.upload_id} is kept: "
+                   "the same put resumes it, `mpu abort` drops it")
+    assert str(tmp_path / "f.bin") in sh.ok(f"mpu ls oss://{bucket}/")
+
+    sh.ctx.progress = no_progress
+    sh.ok(f"put --multipart f.bin oss://{bucket}/f.bin")
+    assert client.get_object(bucket, "f.bin").read() == data and list(client.iter_uploads(bucket)) == []
+    assert os.listdir(tmp_path / "ckpt") == []

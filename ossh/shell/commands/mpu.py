@@ -65,6 +65,19 @@ def mpu_ls(ctx, a):
     return Table(cols, rows, title=hint, header=bool(rows), human=a.h)
 
 
+def kept_upload(ctx, bucket: str, key: str, local: str) -> str | None:
+    """The id of the unfinished upload of `local` to bucket/key that a checkpoint keeps for resuming (a
+    failed or interrupted `put` leaves one), or None."""
+    from ossh.client.checkpoint import recorded_uploads
+
+    if not ctx.checkpoints:
+        return None
+    for upload_id, rec in recorded_uploads(ctx.checkpoints).items():
+        if (rec["bucket"], rec["key"], rec["path"]) == (bucket, key, os.path.abspath(local)):
+            return upload_id
+    return None
+
+
 def _upload_id(a) -> str:
     uid = a.upload_id or a.upload_id_option
     if not uid:

@@ -17,6 +17,7 @@ from ..registry import CommandError, OBJECT_ACLS, UsageError, arg, command
 from ..render import human_size
 from ..results import Message, Stream
 from .common import expand, in_bucket, parse_meta, settle, settled, walk
+from .mpu import kept_upload
 
 
 def _dest_key(dest: RemotePath, name: str, into: bool) -> RemotePath:
@@ -40,9 +41,16 @@ def _upload(ctx, a, local: str, dest: RemotePath):
     kwargs = dict(content_type=a.content_type, metadata=parse_meta(a.meta), acl=a.acl)
     if a.multipart:
         kwargs["threshold"] = 0
+    from ossh.client.errors import OssError   # the client is loaded by now
+
     with ctx.progress(f"put {os.path.basename(local)}", size) as progress:
-        ctx.client.upload_file(dest.bucket, dest.key, local, progress=progress, checkpoint_dir=ctx.checkpoints,
-                               **kwargs)
+        try:
+            ctx.client.upload_file(dest.bucket, dest.key, local, progress=progress, checkpoint_dir=ctx.checkpoints,
+                                   **kwargs)
+        except OssError as exc:     # say where the parts already sent went, and how to use or drop them
+            if upload_id := kept_upload(ctx, dest.bucket, dest.key, local):
+                exc.message += f"; upload {upload_id} is kept: the same put resumes it, `mpu abort` drops it"
+            raise
     ctx.changed(dest)
     return Message(f"{local} -> {dest.uri()} ({human_size(size)})",
                    {"action": "put", "local": local, "uri": dest.uri(), "size": size})
