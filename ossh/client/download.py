@@ -19,6 +19,7 @@ import os
 import re
 import secrets
 import stat
+import threading
 import time
 from typing import Iterator
 
@@ -278,23 +279,44 @@ def _sweep(path: str | os.PathLike, keep: str | None = None) -> None:
     path = os.path.abspath(os.fspath(path))
     directory, base = os.path.split(path)
     pattern = re.compile(re.escape(f".{base}.") + r"[0-9a-f]{8}" + re.escape(TEMP_SUFFIX))
-    try:
-        names = [n for n in os.listdir(directory) if pattern.fullmatch(n)]
-    except OSError:
-        return
-    for name in names:
+    for name in list(_leftovers(directory)):
         tmp = os.path.join(directory, name)
-        if keep is not None and os.path.abspath(keep) == tmp:
+        if not pattern.fullmatch(name) or (keep is not None and os.path.abspath(keep) == tmp):
             continue
         try:
             fd = os.open(tmp, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
         except OSError:
+            _leftovers(directory).discard(name)
             continue
         try:
             if stat.S_ISREG(os.fstat(fd).st_mode) and _lock(fd, wait=False):
                 _unlink(tmp)
+                _leftovers(directory).discard(name)
         finally:
             os.close(fd)
+
+
+_listed: dict[str, tuple[float, set[str]]] = {}
+_listed_lock = threading.Lock()
+LISTING_TTL = 30.0
+
+
+def _leftovers(directory: str) -> set[str]:
+    """Names of possible temporary files in `directory`, from a listing kept LISTING_TTL seconds: a `get -r`
+    of thousands of files into one directory lists it once in a while, not once per file (leftovers come
+    from processes that ended before, so a slightly old listing still holds them)."""
+    now = time.monotonic()
+    with _listed_lock:
+        when, names = _listed.get(directory, (0.0, None))
+        if names is None or now - when > LISTING_TTL:
+            try:
+                names = {n for n in os.listdir(directory) if n.startswith(".") and n.endswith(TEMP_SUFFIX)}
+            except OSError:
+                names = set()
+            if len(_listed) > 64:
+                _listed.clear()
+            _listed[directory] = (now, names)
+        return names
 
 
 def _discard(tmp: str | None, path: str) -> None:
