@@ -97,6 +97,7 @@ class FaultProxy:
                 conn, _ = self._listener.accept()
             except OSError:
                 return
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)   # heads and bodies go out at once
             with self._lock:
                 self.stats.connections += 1
                 self._conns.add(conn)
@@ -139,6 +140,7 @@ class FaultProxy:
                 idle_close = rng.random() < self.idle_close
                 if upstream is None:
                     upstream = socket.create_connection(self.upstream)
+                    upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                     uin = upstream.makefile("rb")
                     with self._lock:
                         self._conns.add(upstream)

@@ -110,7 +110,8 @@ def test_many_small_requests_on_kept_alive_connections(faulty, client, fault_buc
 
 
 def test_the_proxy_injected_every_kind_of_fault(proxy):
-    """Runs last: the transfers above met cuts both ways, 503s and idle closes."""
+    """Runs last: the transfers above met cuts both ways, 503s and idle closes, on connections that each
+    carried many requests (so faults hit kept-alive connections, not only fresh ones)."""
     s = proxy.stats
     assert s.cuts_up and s.cuts_down and s.busy and s.idle_closes
-    assert s.requests > 10 * s.connections / 10 and s.requests > s.connections
+    assert s.requests > 5 * s.connections
