@@ -100,7 +100,9 @@ def _run(args, settings: Settings, stack: contextlib.ExitStack) -> int:
         from .shell.progress import terminal_progress
         ctx.progress = terminal_progress
     if args.command:
-        outcome = executor.run(args.command)
+        from .shell.words import argv_words     # glob characters the user's shell left bare glob here
+
+        outcome = executor.run(argv_words(args.command))
         return 0 if outcome in (Outcome.OK, Outcome.EXIT) else 1
     if batch:
         return _batch(args, executor)

@@ -2,6 +2,9 @@
 
 Pure functions: a path text plus the current bucket and prefix give a RemotePath. A trailing
 `/` names a prefix; glob characters are allowed in the last component only.
+
+Glob patterns are fnmatch patterns whose literal glob characters are escaped as [*], [?] and [[]
+(words.Arg.pattern): resolving a pattern as a path keeps those escapes, since none holds a `/`.
 """
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 SCHEME = "oss://"
-_GLOB = re.compile(r"[*?\[]")
+# an escaped glob character ([*], [?], [[]: literal) or a bare one (group 1: it globs)
+_GLOB = re.compile(r"\[[*?\[]\]|([*?\[])")
 
 
 class PathError(ValueError):
@@ -63,8 +67,21 @@ class RemotePath:
         return self.uri()
 
 
-def has_glob(text: str) -> bool:
-    return bool(_GLOB.search(text))
+def has_glob(pattern: str) -> bool:
+    """Whether a pattern holds a glob character that is not escaped."""
+    return _first_glob(pattern) >= 0
+
+
+def _first_glob(pattern: str) -> int:
+    for m in _GLOB.finditer(pattern):
+        if m.group(1):
+            return m.start()
+    return -1
+
+
+def unescape(pattern: str) -> str:
+    """The literal text of a pattern part that holds no bare glob character."""
+    return _GLOB.sub(lambda m: m.group(1) or m.group(0)[1], pattern)
 
 
 def resolve(text: str, bucket: str | None = None, prefix: str = "") -> RemotePath:
@@ -105,14 +122,14 @@ def resolve(text: str, bucket: str | None = None, prefix: str = "") -> RemotePat
     return RemotePath(parts[0], key)
 
 
-def split_glob(path: RemotePath) -> tuple[RemotePath, str] | None:
-    """For a path whose last component holds a glob, return (the prefix to list, the pattern)."""
-    if path.bucket is None or not has_glob(path.key):
-        return None
+def split_glob(path: RemotePath) -> tuple[RemotePath, str]:
+    """For a resolved pattern, (the literal prefix to list, the pattern its last component must match)."""
+    if path.bucket is None or has_glob(path.bucket):
+        raise PathError(f"a pattern matches keys, not bucket names: {path.uri()}")
     base, _, pattern = path.key.rstrip("/").rpartition("/")
     if has_glob(base):
         raise PathError(f"glob only allowed in the last component: {path.uri()}")
-    return RemotePath(path.bucket, base + "/" if base else ""), pattern
+    return RemotePath(path.bucket, unescape(base) + "/" if base else ""), pattern
 
 
 def glob_match(name: str, pattern: str) -> bool:
@@ -121,9 +138,9 @@ def glob_match(name: str, pattern: str) -> bool:
 
 
 def literal_head(pattern: str) -> str:
-    """The part of a pattern before its first glob character (a listing prefix)."""
-    m = _GLOB.search(pattern)
-    return pattern[:m.start()] if m else pattern
+    """The literal text before a pattern's first bare glob character (a listing prefix)."""
+    cut = _first_glob(pattern)
+    return unescape(pattern if cut < 0 else pattern[:cut])
 
 
 def bucket_name(text: str) -> str:

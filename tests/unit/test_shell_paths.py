@@ -52,12 +52,13 @@ def test_remote_path_properties():
 def test_globs():
     assert split_glob(RemotePath("b", "logs/2024-*.gz")) == (RemotePath("b", "logs/"), "2024-*.gz")
     assert split_glob(RemotePath("b", "*.txt")) == (RemotePath("b", ""), "*.txt")
-    assert split_glob(RemotePath("b", "plain.txt")) is None
+    assert split_glob(RemotePath("b", "lo[*]s/x*")) == (RemotePath("b", "lo*s/"), "x*")   # an escaped * is literal
     with pytest.raises(PathError):
         split_glob(RemotePath("b", "lo*/x.txt"))
     assert glob_match("a.txt", "*.txt") and glob_match("dir/", "d?r") and not glob_match("a.txt", "*.gz")
     assert glob_match("f3", "f[0-9]") and not glob_match("A.TXT", "*.txt")
     assert literal_head("2024-*.gz") == "2024-" and literal_head("x[12]") == "x" and literal_head("abc") == "abc"
+    assert literal_head("lit[*]st?r") == "lit*st" and literal_head("a[[]b[?]") == "a[b?"
 
 
 def test_bucket_names_and_local_paths(tmp_path, monkeypatch):

@@ -1,6 +1,12 @@
-"""Helpers shared by commands: resolving arguments to remote paths, glob expansion, listings."""
+"""Helpers shared by commands: resolving arguments to remote paths, glob expansion, listings.
+
+A word globs only where its glob characters were typed bare (words.Arg.pattern): commands that take
+patterns call expand() (or objects()) first; remote() and in_bucket() take one exact path and refuse
+a word that would glob, so a command that does not glob says so instead of guessing.
+"""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -20,15 +26,34 @@ class Entry:
         return self.summary is None
 
 
-def remote(ctx: Context, text: str) -> RemotePath:
+def pattern_of(text: str) -> str | None:
+    """The glob pattern a word carries (None: the word is one exact path; a plain str never globs)."""
+    return getattr(text, "pattern", None)
+
+
+def _resolve(ctx: Context, text: str) -> RemotePath:
     try:
         return ctx.state.resolve(text)
     except PathError as e:
         raise UsageError(str(e)) from None
 
 
-def in_bucket(ctx: Context, text: str) -> RemotePath:
-    path = remote(ctx, text)
+def exact(text: str) -> None:
+    """Refuse a word that would glob where one exact path is wanted."""
+    if pattern_of(text) is not None:
+        raise UsageError(f"{text}: one exact path wanted here, not a pattern "
+                         "(quote or escape *, ? and [ to use them literally)")
+
+
+def remote(ctx: Context, text: str, glob: bool = False) -> RemotePath:
+    """The path a word names (glob=True: the caller expands patterns itself)."""
+    if not glob:
+        exact(text)
+    return _resolve(ctx, text)
+
+
+def in_bucket(ctx: Context, text: str, glob: bool = False) -> RemotePath:
+    path = remote(ctx, text, glob)
     if path.bucket is None:
         raise UsageError(f"{text or '.'}: not inside a bucket (cd into one or use oss://BUCKET/KEY)")
     return path
@@ -51,22 +76,63 @@ def walk(ctx: Context, prefix: RemotePath) -> Iterator:
 
 
 def expand(ctx: Context, text: str) -> list[Entry] | None:
-    """Entries a glob argument matches (None when text holds no glob)."""
-    path = remote(ctx, text)
+    """Entries a word's pattern matches, in key order (None when the word holds no bare glob character).
+
+    As in a POSIX shell, a pattern that matches nothing stands for itself: the object with that very
+    key, when there is one (`rm lit[X]star` typed bare removes the key `lit[X]star`)."""
+    pattern = pattern_of(text)
+    if pattern is None:
+        return None
     try:
-        parts = split_glob(path)
+        base, last = split_glob(_resolve(ctx, pattern))
     except PathError as e:
         raise UsageError(str(e)) from None
-    if parts is None:
-        return None
-    base, pattern = parts
-    matches = [e for e in children(ctx, base, literal_head(pattern))
-               if glob_match(e.path.key[len(base.key):], pattern)]
+    matches = [e for e in children(ctx, base, literal_head(last))
+               if glob_match(e.path.key[len(base.key):], last)]
     if not matches:
-        if (meta := lookup(ctx, path)) is not None:   # a key that really holds * or ?
+        path = _resolve(ctx, text)
+        if path.bucket is not None and not path.is_prefix and (meta := lookup(ctx, path)) is not None:
             return [Entry(path, meta)]
         raise CommandError(f"{text}: no match")
     return matches
+
+
+def objects(ctx: Context, text: str) -> list[RemotePath]:
+    """The objects a word names: its pattern's matches (prefixes left out), or the one path it is."""
+    matches = expand(ctx, text)
+    if matches is None:
+        return [in_bucket(ctx, text)]
+    found = [e.path for e in matches if not e.is_prefix]
+    if not found:
+        raise CommandError(f"{text}: matches only prefixes")
+    return found
+
+
+def pattern_uri(ctx: Context, text: str) -> str:
+    """How a pattern argument is shown in messages: resolved, as oss://bucket/pattern."""
+    return _resolve(ctx, pattern_of(text) or text).uri()
+
+
+def confirm_many(ctx: Context, question: str, count: int, force: bool = False) -> bool:
+    """A pattern that matched more than one thing: ask in the interactive shell (not with -f); batch
+    and one-shot runs go ahead (and report the count)."""
+    return count <= 1 or force or not ctx.interactive or ctx.confirm(question)
+
+
+def local_matches(ctx: Context, text: str) -> list[str]:
+    """The local paths a word names: its pattern's matches, sorted (dot files only when the pattern
+    starts with a dot, as in a shell), or the one path it is when it holds no bare glob or matches nothing."""
+    import glob
+
+    pattern = pattern_of(text)
+    if pattern is None:
+        return [ctx.state.local(text)]
+    # ~ and the local directory are literal text, whatever characters they hold
+    head, sep, rest = pattern.partition("/") if pattern.startswith("~") else ("", "", pattern)
+    rooted = glob.escape(os.path.expanduser(head)) + sep + rest if head else rest
+    if not os.path.isabs(rooted):
+        rooted = os.path.join(glob.escape(ctx.state.local_cwd), rooted)
+    return sorted(glob.glob(os.path.normpath(rooted))) or [ctx.state.local(text)]
 
 
 def is_nonempty_prefix(ctx: Context, path: RemotePath) -> bool:

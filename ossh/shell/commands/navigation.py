@@ -94,7 +94,7 @@ def _listing(ctx, a, path: RemotePath, text: str, title):
 def ls(ctx, a):
     texts = a.paths or [""]
     for text in texts:
-        path = remote(ctx, text)
+        path = remote(ctx, text, glob=True)
         yield _listing(ctx, a, path, text, f"{path.uri()}:" if len(texts) > 1 else None)
 
 

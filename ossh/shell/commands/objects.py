@@ -4,64 +4,89 @@ from __future__ import annotations
 from ..paths import RemotePath
 from ..registry import ACLS, HIDDEN, OBJECT_ACLS, CommandError, UsageError, arg, command
 from ..results import Column, Message, Record, Table
-from .common import (delete_under, expand, in_bucket, is_nonempty_prefix, plural, remote,
-                     settle, settled, walk)
+from .common import (confirm_many, delete_under, expand, in_bucket, is_nonempty_prefix, objects, pattern_of,
+                     pattern_uri, plural, remote, settle, settled, walk)
 from .transfer import keeps_name, tree_root
 
 
-def _targets(ctx, texts: list[str]) -> list[tuple[RemotePath, bool, bool]]:
-    """(path, is_prefix, known to exist) for each argument, globs expanded."""
-    out = []
-    for text in texts:
-        matches = expand(ctx, text)
-        if matches is None:
-            out.append((p := in_bucket(ctx, text), p.is_prefix, False))
-        else:
-            out.extend((e.path, e.is_prefix, True) for e in matches)
-    return out
+def _matched(ctx, verb: str, text: str, n: int, data: dict | None = None) -> Message:
+    """The count line a pattern that matched several objects ends with."""
+    uri = pattern_uri(ctx, text)
+    return Message(f"{verb} {plural(n, 'object')} matching {uri}",
+                   {"action": "matched", "command": verb, "pattern": uri, "count": n, **(data or {})})
 
 
-def _delete_keys(ctx, paths: list[RemotePath]):
+def _delete_keys(ctx, paths: list[RemotePath], deleted: set):
     """Delete objects, one delete_objects call per bucket (the client sends 1,000 keys a request)."""
     for bucket in dict.fromkeys(p.bucket for p in paths):
         for key in ctx.client.delete_objects(bucket, (p.key for p in paths if p.bucket == bucket)):
             path = RemotePath(bucket, key)
             ctx.changed(path)
+            deleted.add(path)
             yield Message(f"removed {path.uri()}", {"action": "rm", "uri": path.uri(), "count": 1})
 
 
-@command("rm", "Remove objects (-r: everything under a prefix, 1,000 keys a request).",
+def _rm_targets(ctx, a, text: str) -> list[tuple[RemotePath, bool]]:
+    """(path, is_prefix) for one argument, every error found before anything is removed."""
+    matches = expand(ctx, text)
+    if matches is not None:
+        found = [(e.path, e.is_prefix) for e in matches]
+    else:
+        path = in_bucket(ctx, text)
+        is_prefix = path.is_prefix
+        if not (is_prefix or a.f or ctx.client.object_exists(path.bucket, path.key)):
+            if a.r and is_nonempty_prefix(ctx, path):
+                path, is_prefix = path.as_prefix(), True
+            else:
+                raise CommandError(f"{path.uri()}: no such object")
+        found = [(path, is_prefix)]
+    for path, is_prefix in found:
+        if is_prefix and not a.r:
+            raise CommandError(f"{path.uri()}: is a prefix (use -r)")
+    return found
+
+
+@command("rm", "Remove objects (-r: everything under a prefix, 1,000 keys a request). A pattern that "
+         "matches several objects asks first in the shell, and reports the count.",
          "rm -r tmp/",
          arg("-r", action="store_true", help="remove prefixes recursively"),
          arg("-f", action="store_true", help="no confirmation, no error for missing keys"),
          arg("paths", nargs="+", metavar="PATH"), complete=("remote",))
 def rm(ctx, a):
-    objects = []
-    for path, is_prefix, exists in _targets(ctx, a.paths):
-        if not (is_prefix or exists or a.f or ctx.client.object_exists(path.bucket, path.key)):
-            if a.r and is_nonempty_prefix(ctx, path):
-                path, is_prefix = path.as_prefix(), True
-            else:
-                raise CommandError(f"{path.uri()}: no such object")
-        if not is_prefix:
-            objects.append(path)
-            continue
-        if not a.r:
-            raise CommandError(f"{path.uri()}: is a prefix (use -r)")
-        if ctx.interactive and not a.f and not ctx.confirm(f"remove everything under {path.uri()}?"):
-            yield Message(f"skipped {path.uri()}", {"action": "skip", "uri": path.uri()})
-            continue
-        n = delete_under(ctx, path)
-        yield Message(f"removed {plural(n, 'object')} under {path.uri()}",
-                      {"action": "rm", "uri": path.uri(), "count": n})
-    yield from _delete_keys(ctx, objects)
+    keys, counted = [], []
+    for text in a.paths:
+        found = _rm_targets(ctx, a, text)
+        prefixes = [p for p, is_prefix in found if is_prefix]
+        mine = [p for p, is_prefix in found if not is_prefix]
+        if len(found) > 1:       # a pattern matching several: one question for all, none per prefix
+            uri = pattern_uri(ctx, text)
+            what = plural(len(mine), "object") + (f" and everything under {len(prefixes)} prefix{'es' * (len(prefixes) != 1)}"
+                                                  if prefixes else "")
+            if not confirm_many(ctx, f"remove {what} matching {uri}?", len(found), a.f):
+                yield Message(f"skipped {uri}", {"action": "skip", "pattern": uri})
+                continue
+        for path in prefixes:
+            if (len(found) == 1 and ctx.interactive and not a.f
+                    and not ctx.confirm(f"remove everything under {path.uri()}?")):
+                yield Message(f"skipped {path.uri()}", {"action": "skip", "uri": path.uri()})
+                continue
+            n = delete_under(ctx, path)
+            yield Message(f"removed {plural(n, 'object')} under {path.uri()}",
+                          {"action": "rm", "uri": path.uri(), "count": n})
+        keys += mine
+        if len(mine) > 1:
+            counted.append((text, mine))
+    deleted: set[RemotePath] = set()
+    yield from _delete_keys(ctx, keys, deleted)
+    for text, mine in counted:
+        yield _matched(ctx, "removed", text, sum(p in deleted for p in mine))
 
 
 def _copy_pairs(ctx, a):
     """(source, destination, size) for each object to copy; prefixes follow the recursive rule of
     put/get (see transfer.py): one prefix with an explicit DST has its contents put under DST; with no
     DST or a glob, it keeps its name under DST (the current location when none is given)."""
-    src = remote(ctx, a.src)
+    src = remote(ctx, a.src, glob=True)
     explicit = a.dst is not None
     dst = settle(ctx, in_bucket(ctx, a.dst)) if explicit else in_bucket(ctx, "")   # an existing prefix: into it
     matches = expand(ctx, a.src)
@@ -90,8 +115,16 @@ def _copy_pairs(ctx, a):
 
 def _copy(ctx, a, move: bool):
     verb = "mv" if move else "cp"
+    pairs = _copy_pairs(ctx, a)
+    globbed = pattern_of(a.src) is not None
+    if globbed:
+        pairs = list(pairs)     # the count first: a move of several asks before anything goes
+        uri = pattern_uri(ctx, a.src)
+        if move and not confirm_many(ctx, f"move {plural(len(pairs), 'object')} matching {uri}?", len(pairs)):
+            yield Message(f"skipped {uri}", {"action": "skip", "pattern": uri})
+            return
     moved: list[RemotePath] = []
-    for src, dst, size in _copy_pairs(ctx, a):
+    for src, dst, size in pairs:
         if src == dst:
             raise CommandError(f"{src.uri()}: source and destination are the same")
         with ctx.progress(f"{verb} {src.name}", size) as progress:
@@ -104,6 +137,8 @@ def _copy(ctx, a, move: bool):
         yield Message(f"{src.uri()} -> {dst.uri()}", {"action": verb, "src": src.uri(), "dst": dst.uri()})
     if not moved:
         raise CommandError(f"{a.src}: nothing to {'move' if move else 'copy'}")
+    if globbed and len(moved) > 1:
+        yield _matched(ctx, "moved" if move else "copied", a.src, len(moved))
 
 
 _COPY_ARGS = (arg("-r", action="store_true", help="copy prefixes recursively"),
@@ -128,32 +163,39 @@ def _crc_text(crc: int | None) -> str | None:
     return None if crc is None else str(crc)
 
 
-@command("stat", "Show an object's size, ETag, CRC-64, type, ACL and metadata (or a bucket's info).",
+@command("stat", "Show objects' size, ETag, CRC-64, type, ACL and metadata (or a bucket's info).",
          "stat photos/cat.jpg", arg("path", metavar="PATH"), complete=("remote",))
 def stat(ctx, a):
-    path = in_bucket(ctx, a.path)
     c = ctx.client
-    if not path.key:
-        i = c.get_bucket_info(path.bucket)
-        return Record([("Bucket", i.name), ("Region", i.region), ("Location", i.location),
-                       ("Created", i.creation_date), ("Storage-Class", i.storage_class), ("ACL", i.acl),
-                       ("Extranet-Endpoint", i.extranet_endpoint), ("Intranet-Endpoint", i.intranet_endpoint)])
-    if path.is_prefix:
-        raise CommandError(f"{path.uri()}: is a prefix (try du)")
-    m = c.head_object(path.bucket, path.key)
-    return Record([("URI", path.uri()), ("Size", m.size), ("ETag", m.etag), ("CRC-64", _crc_text(m.crc64)),
-                   ("Type", m.object_type), ("Content-Type", m.content_type),
-                   ("Last-Modified", m.last_modified), ("Storage-Class", m.storage_class),
-                   ("ACL", c.get_object_acl(path.bucket, path.key)), ("Metadata", dict(m.metadata or {}))])
+    if pattern_of(a.path) is None:
+        path = in_bucket(ctx, a.path)
+        if not path.key:
+            i = c.get_bucket_info(path.bucket)
+            yield Record([("Bucket", i.name), ("Region", i.region), ("Location", i.location),
+                          ("Created", i.creation_date), ("Storage-Class", i.storage_class), ("ACL", i.acl),
+                          ("Extranet-Endpoint", i.extranet_endpoint), ("Intranet-Endpoint", i.intranet_endpoint)])
+            return
+        if path.is_prefix:
+            raise CommandError(f"{path.uri()}: is a prefix (try du)")
+    for path in objects(ctx, a.path):
+        m = c.head_object(path.bucket, path.key)
+        yield Record([("URI", path.uri()), ("Size", m.size), ("ETag", m.etag), ("CRC-64", _crc_text(m.crc64)),
+                      ("Type", m.object_type), ("Content-Type", m.content_type),
+                      ("Last-Modified", m.last_modified), ("Storage-Class", m.storage_class),
+                      ("ACL", c.get_object_acl(path.bucket, path.key)), ("Metadata", dict(m.metadata or {}))])
 
 
 @command("du", "Total size and object count under a prefix (at the root: per bucket).", "du -h logs/",
          arg("-h", action="store_true", help="human-readable sizes"),
          arg("path", nargs="?", default="", metavar="PATH"), complete=("remote_dir",))
 def du(ctx, a):
-    path = remote(ctx, a.path)
-    prefixes = ([RemotePath(b.name) for b in ctx.client.iter_buckets()] if path.is_root
-                else [settle(ctx, path)])
+    matches = expand(ctx, a.path)
+    if matches is not None:
+        prefixes = [e.path for e in matches]
+    elif (path := remote(ctx, a.path)).is_root:
+        prefixes = [RemotePath(b.name) for b in ctx.client.iter_buckets()]
+    else:
+        prefixes = [settle(ctx, path)]
     rows = []
     for p in prefixes:
         size = count = 0
@@ -178,10 +220,8 @@ def acl(ctx, a):
     c = ctx.client
     if not a.path:      # no PATH: the current bucket (a prefix has no ACL of its own)
         paths = [RemotePath(in_bucket(ctx, "").bucket)]
-    elif (matches := expand(ctx, a.path)) is not None:
-        paths = [e.path for e in matches if not e.is_prefix]
     else:
-        paths = [in_bucket(ctx, a.path)]
+        paths = objects(ctx, a.path)
     for path in paths:
         if not path.key:
             if value is None:
@@ -202,14 +242,16 @@ def acl(ctx, a):
         yield Message(f"{path.uri()}  {value}", {"uri": path.uri(), "acl": value, "action": "set"})
 
 
-@command("presign", "Print a presigned GET URL for an object.", "presign report.pdf --expires 600",
+@command("presign", "Print a presigned GET URL for an object (for each object a pattern matches).",
+         "presign report.pdf --expires 600",
          arg("path", metavar="PATH"), arg("--expires", type=int, default=3600, metavar="SECONDS"),
          arg("--timeout", dest="expires", type=int, help=HIDDEN), complete=("remote",))
 def presign(ctx, a):
-    path = in_bucket(ctx, a.path)
-    if path.is_prefix:
-        raise UsageError(f"{a.path}: give an object, not a prefix")
     if a.expires <= 0:
         raise UsageError("--expires must be a positive number of seconds")
-    url = ctx.client.presign("GET", path.bucket, path.key, expires=a.expires)
-    return Message(url, {"uri": path.uri(), "url": url, "expires": a.expires})
+    paths = objects(ctx, a.path)
+    if paths[0].is_prefix:
+        raise UsageError(f"{a.path}: give an object, not a prefix")
+    for path in paths:
+        url = ctx.client.presign("GET", path.bucket, path.key, expires=a.expires)
+        yield Message(url, {"uri": path.uri(), "url": url, "expires": a.expires})

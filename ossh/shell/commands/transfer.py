@@ -16,7 +16,7 @@ from ..paths import RemotePath
 from ..registry import CommandError, OBJECT_ACLS, UsageError, arg, command
 from ..render import human_size
 from ..results import Message, Stream
-from .common import expand, in_bucket, parse_meta, settle, settled, walk
+from .common import expand, in_bucket, local_matches, objects, parse_meta, pattern_of, settle, settled, walk
 from .mpu import kept_upload
 
 
@@ -87,8 +87,10 @@ def put(ctx, a):
     dest = in_bucket(ctx, dest_text)
     if dest_text not in ("", "-") and sources != ["-"]:
         dest = settle(ctx, dest)     # an existing prefix named without its /: upload into it
+    globbed = any(pattern_of(src) is not None for src in sources)
+    sources = [(src, local) for src in sources for local in ([None] if src == "-" else local_matches(ctx, src))]
     many = len(sources) > 1
-    for src in sources:
+    for src, local in sources:
         if src == "-":
             if dest.is_prefix:
                 raise UsageError("put -: give a key to store standard input under")
@@ -96,12 +98,11 @@ def put(ctx, a):
             ctx.changed(dest)
             yield Message(f"- -> {dest.uri()}", {"action": "put", "local": "-", "uri": dest.uri()})
             continue
-        local = ctx.state.local(src)
         base = os.path.basename(local.rstrip(os.sep))
         if os.path.isdir(local):
             if not a.r:
                 raise CommandError(f"{src}: is a directory (use -r)")
-            yield from _put_tree(ctx, a, local, tree_root(dest, base, keeps_name(explicit, many)))
+            yield from _put_tree(ctx, a, local, tree_root(dest, base, keeps_name(explicit, many or globbed)))
         elif os.path.isfile(local):
             yield _upload(ctx, a, local, _dest_key(dest, base, many))
         else:
@@ -168,7 +169,7 @@ def get(ctx, a):
     srcs, dest_text = (a.paths[:-1], a.paths[-1]) if explicit else (a.paths, ".")
     if dest_text == "-":
         for text in srcs:
-            yield _cat(ctx, in_bucket(ctx, text))
+            yield from (_cat(ctx, path) for path in objects(ctx, text))
         return
     dest = ctx.state.local(dest_text)
     sources = list(_sources(ctx, srcs))
@@ -199,4 +200,4 @@ def _cat(ctx, path: RemotePath) -> Stream:
          arg("paths", nargs="+", metavar="KEY"), complete=("remote",))
 def cat(ctx, a):
     for text in a.paths:
-        yield _cat(ctx, in_bucket(ctx, text))
+        yield from (_cat(ctx, path) for path in objects(ctx, text))
