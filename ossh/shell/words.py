@@ -38,8 +38,8 @@ class Arg(str):
 
     def __new__(cls, text: str = "", active=()):
         self = super().__new__(cls, text)
-        self.active = frozenset(i for i in active
-                                if 0 <= i < len(text) and text[i] in GLOB_CHARS and (text[i] != "[" or _closes(text, i)))
+        self.active = frozenset(i for i in active if 0 <= i < len(text) and text[i] in GLOB_CHARS
+                                and (text[i] != "[" or _closes(text, i)))
         return self
 
     @property

@@ -64,7 +64,8 @@ def test_cp_and_mv(here, client, bucket, keys, typed, named):
     assert _keys(client, bucket, "copy/") == {"copy/" + k for k in named}
     here.ok(f"mv {typed} moved/")
     assert _keys(client, bucket, "moved/") == {"moved/" + k for k in named}
-    assert _keys(client, bucket) - _keys(client, bucket, "copy/") - _keys(client, bucket, "moved/") == set(keys) - named
+    left = _keys(client, bucket) - _keys(client, bucket, "copy/") - _keys(client, bucket, "moved/")
+    assert left == set(keys) - named
 
 
 @pytest.mark.parametrize("keys, typed, named", CASES, ids=IDS)
@@ -102,9 +103,10 @@ def test_ls_du_presign(here, client, bucket, keys, typed, named):
 
 
 @pytest.mark.parametrize("keys, typed, named", CASES, ids=IDS)
-def test_put_local_sources(here, client, bucket, tmp_path, keys, typed, named):
+def test_put_local_sources_and_lls(here, client, bucket, tmp_path, keys, typed, named):
     for name in keys:
         (tmp_path / name).write_bytes(b"local " + name.encode())
+    assert set(here.ok(f"lls {typed}").split()) == named
     here.ok(f"put {typed} up/")
     assert _keys(client, bucket) == {"up/" + k for k in named}
     for k in named:
@@ -160,6 +162,8 @@ def test_rm_of_several_matches_asks_with_the_count_when_interactive(here, client
     here.ctx.confirm = lambda q: pytest.fail("-f must not ask")
     here.ok("rm -f a?")
     assert _keys(client, bucket) == set()
+    assert here.ok("rm -f a?") == ""                 # -f: a pattern that matches nothing is no error
+    assert "no match" in here.fails("rm a?")
 
 
 def test_rm_r_of_a_pattern_asks_once_for_objects_and_prefixes(here, client, bucket):
@@ -225,7 +229,7 @@ def test_one_shot_arguments_glob_where_bare_and_a_backslash_makes_them_literal(o
     """The user's shell removed the quotes already: `ossh rm 'oss://b/lit*star'` globs as `rm lit*star`
     would in the shell; `ossh rm 'oss://b/lit\\*star'` names the one key."""
     _put(client, bucket, STAR + ("lit[X]star",))
-    r = ossh("rm", f"oss://{bucket}/lit\\*star", f"oss://{bucket}/lit\\[X]star")
+    r = ossh("delete", f"oss://{bucket}/lit\\*star", f"oss://{bucket}/lit\\[X]star")     # osscmd name of rm
     assert r.returncode == 0, r.stderr
     assert _keys(client, bucket) == {"litXstar"}
     _put(client, bucket, ["lit*star"])
@@ -239,3 +243,37 @@ def test_one_shot_arguments_glob_where_bare_and_a_backslash_makes_them_literal(o
     r = ossh("put", "-", f"oss://{bucket}/new*")
     assert r.returncode == 2 or r.returncode == 1
     assert "one exact path wanted here" in r.stderr and not client.object_exists(bucket, "new*")
+
+
+# --- the interactive shell through prompt_toolkit ---
+
+def test_interactive_shell_asks_with_the_count_and_completion_quotes_keys(cached_sh, client, bucket, tmp_path):
+    from .test_prompt import Terminal
+
+    _put(client, bucket, ["lit*star", "litXstar", "solo*key"])
+    term = Terminal(cached_sh, tmp_path / "state" / "history")
+
+    def script(t, send):
+        try:
+            steps(t, send)
+        finally:
+            send("\x03")       # a failed step leaves a line typed: drop it, so Ctrl-D can leave
+
+    def steps(t, send):
+        out = t.shell.out.getvalue
+        t.wait_for("oss://>")
+        send(f"cd oss://{bucket}\r")
+        t.wait_for(f"oss://{bucket}/>")
+        send("rm lit*star\r")
+        t.wait_for(f"remove 2 objects matching oss://{bucket}/lit*star?")
+        send("n")
+        t.wait_for("skipped", source=out)
+        send("rm 'lit*star'\r")                      # quoted: the one key, no question
+        t.wait_for(f"removed oss://{bucket}/lit*star\n", source=out)
+        send("rm sol\t")                              # completion quotes the key's *
+        t.wait_for("'solo*key'")
+        send("\r")
+        t.wait_for(f"removed oss://{bucket}/solo*key\n", source=out)
+    assert term.run(script) == 0
+    assert _keys(client, bucket) == {"litXstar"}
+    assert "remove 1 object" not in term.screen.text()      # the exact key and the completed one: no question

@@ -75,11 +75,12 @@ def walk(ctx: Context, prefix: RemotePath) -> Iterator:
             yield item
 
 
-def expand(ctx: Context, text: str) -> list[Entry] | None:
+def expand(ctx: Context, text: str, nothing_ok: bool = False) -> list[Entry] | None:
     """Entries a word's pattern matches, in key order (None when the word holds no bare glob character).
 
     As in a POSIX shell, a pattern that matches nothing stands for itself: the object with that very
-    key, when there is one (`rm lit[X]star` typed bare removes the key `lit[X]star`)."""
+    key, when there is one (`rm lit[X]star` typed bare removes the key `lit[X]star`); else "no match",
+    or no entries with nothing_ok (rm -f)."""
     pattern = pattern_of(text)
     if pattern is None:
         return None
@@ -93,6 +94,8 @@ def expand(ctx: Context, text: str) -> list[Entry] | None:
         path = _resolve(ctx, text)
         if path.bucket is not None and not path.is_prefix and (meta := lookup(ctx, path)) is not None:
             return [Entry(path, meta)]
+        if nothing_ok:
+            return []
         raise CommandError(f"{text}: no match")
     return matches
 

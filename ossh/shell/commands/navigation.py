@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from ..paths import RemotePath
 from ..registry import CommandError, arg, command
 from ..results import Column, Message, Table
-from .common import Entry, children, expand, is_nonempty_prefix, remote, walk
+from .common import Entry, children, expand, is_nonempty_prefix, local_matches, remote, walk
 
 _LONG = [Column("size", "SIZE", "size"), Column("last_modified", "MODIFIED", "time"),
          Column("storage_class", "CLASS"), Column("name", "NAME")]
@@ -126,7 +126,11 @@ def _local_row(path: str, name: str) -> dict:
          arg("path", nargs="?", metavar="LOCAL"), complete=("local",))
 def lls(ctx, a):
     target = ctx.state.local(a.path or ".")
-    if os.path.isdir(target):
+    found = local_matches(ctx, a.path) if a.path else [target]
+    if found != [target]:        # a pattern's matches, named as typed (relative stays relative)
+        shown = os.path.isabs(os.path.expanduser(a.path))
+        rows = [_local_row(p, p if shown else os.path.relpath(p, ctx.state.local_cwd)) for p in found]
+    elif os.path.isdir(target):
         rows = [_local_row(os.path.join(target, n), n) for n in sorted(os.listdir(target))]
     elif os.path.exists(target):
         rows = [_local_row(target, a.path)]

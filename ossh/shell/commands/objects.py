@@ -9,11 +9,11 @@ from .common import (confirm_many, delete_under, expand, in_bucket, is_nonempty_
 from .transfer import keeps_name, tree_root
 
 
-def _matched(ctx, verb: str, text: str, n: int, data: dict | None = None) -> Message:
+def _matched(ctx, verb: str, text: str, n: int) -> Message:
     """The count line a pattern that matched several objects ends with."""
     uri = pattern_uri(ctx, text)
     return Message(f"{verb} {plural(n, 'object')} matching {uri}",
-                   {"action": "matched", "command": verb, "pattern": uri, "count": n, **(data or {})})
+                   {"action": "matched", "command": verb, "pattern": uri, "count": n})
 
 
 def _delete_keys(ctx, paths: list[RemotePath], deleted: set):
@@ -28,7 +28,7 @@ def _delete_keys(ctx, paths: list[RemotePath], deleted: set):
 
 def _rm_targets(ctx, a, text: str) -> list[tuple[RemotePath, bool]]:
     """(path, is_prefix) for one argument, every error found before anything is removed."""
-    matches = expand(ctx, text)
+    matches = expand(ctx, text, nothing_ok=a.f)
     if matches is not None:
         found = [(e.path, e.is_prefix) for e in matches]
     else:
@@ -60,8 +60,9 @@ def rm(ctx, a):
         mine = [p for p, is_prefix in found if not is_prefix]
         if len(found) > 1:       # a pattern matching several: one question for all, none per prefix
             uri = pattern_uri(ctx, text)
-            what = plural(len(mine), "object") + (f" and everything under {len(prefixes)} prefix{'es' * (len(prefixes) != 1)}"
-                                                  if prefixes else "")
+            what = plural(len(mine), "object")
+            if prefixes:
+                what += f" and everything under {len(prefixes)} prefix{'es' if len(prefixes) > 1 else ''}"
             if not confirm_many(ctx, f"remove {what} matching {uri}?", len(found), a.f):
                 yield Message(f"skipped {uri}", {"action": "skip", "pattern": uri})
                 continue
