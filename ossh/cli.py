@@ -100,7 +100,7 @@ def _run(args, settings: Settings, stack: contextlib.ExitStack) -> int:
         from .shell.progress import terminal_progress
         ctx.progress = terminal_progress
     if args.command:
-        from .shell.words import argv_words     # glob characters the user's shell left bare glob here
+        from .shell.words import argv_words     # read as if typed bare; \* \? \[ stay literal
 
         outcome = executor.run(argv_words(args.command))
         return 0 if outcome in (Outcome.OK, Outcome.EXIT) else 1
