@@ -8,7 +8,7 @@ import traceback
 
 from .commands import REGISTRY
 from .registry import CommandError, ExitShell, Registry, UsageError
-from .render import Renderer
+from .render import Renderer, printable
 from .state import Context
 
 
@@ -26,7 +26,12 @@ def _is_oss_error(exc: BaseException) -> bool:
 
 
 def describe(exc: BaseException) -> str:
-    """The one-line reason shown to the user (OssError's str already ends with code and request id)."""
+    """The one-line reason shown to the user (OssError's str already ends with code and request id), with
+    control characters escaped: messages, codes and key names come from the server."""
+    return printable(_reason(exc))
+
+
+def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
     text = str(exc).strip().splitlines()
@@ -49,11 +54,11 @@ class Executor:
 
     def run(self, words: list[str], where: str = "") -> Outcome:
         """Run one command; errors go to stderr as `ossh: [where: ]<command>: <reason>`."""
-        name = words[0]
+        name = printable(words[0])     # shown in error lines: a typed (or pasted) word may hold anything
         started = time.monotonic()
         try:
             cmd, args = self.registry.lookup(words)
-            name = cmd.name
+            name = printable(cmd.name)
             namespace = cmd.parse(args)
             renderer = Renderer(self.out, self.ctx.state.format, self.color)
             renderer.render(cmd.func(self.ctx, namespace))
@@ -69,8 +74,8 @@ class Executor:
             self.ctx.state.last_result = f"{name}: cancelled"
             return Outcome.CANCELLED
         except Exception as exc:  # every failure becomes one line; --debug adds the traceback
-            if self.debug:
-                traceback.print_exc(file=self.err)
+            if self.debug:      # the traceback quotes the same hostile texts: escaped line by line
+                self.err.write("".join(printable(line) + "\n" for line in traceback.format_exc().splitlines()))
             reason = describe(exc)
             self._report(where, name, reason)
             self.ctx.state.last_result = f"{name}: {reason}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 import contextlib
 import threading
 
+from .render import printable
+
 MIN_BAR_BYTES = 1 << 20    # smaller transfers finish before a bar would be readable
 
 
@@ -21,7 +23,7 @@ def terminal_progress(label: str, total: int | None):
 
     lock = threading.Lock()
     with ProgressBar() as bar:
-        counter = bar(label=label, total=total)
+        counter = bar(label=printable(label), total=total)    # the label names a key
 
         def update(done: int, new_total: int | None = None) -> None:
             with lock:   # parts finish out of order: the bar never moves backwards

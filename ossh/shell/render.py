@@ -1,9 +1,21 @@
-"""The one place that renders command results: aligned tables, human sizes, JSON lines, colour on a TTY."""
+r"""The one place that renders command results: aligned tables, human sizes, JSON lines, colour on a TTY.
+
+Names and texts come from servers and listings, which are hostile: a key such as
+`red\x1b[31mALERT\x1b]0;title\x07` must not recolour or retitle the user's terminal, and a
+right-to-left override must not disguise `txt.exe` as `exe.txt`. Every text shown to the user passes
+through printable() (JSON through json_line()), which escapes the characters that drive a terminal or
+hide themselves: controls (C0, DEL, C1), format characters (bidi overrides and isolates, zero-width
+characters), line and paragraph separators, and lone surrogates (undecodable local file names). The
+escapes are Python's and bash's $'...' ones (\t \n \r \xHH \uHHHH \UHHHHHHHH); a backslash itself is
+doubled, as in GNU ls's escape style, so that a shown form maps back to exactly one name (the text
+`\x1b` shows as `\\x1b`, an ESC character as `\x1b`).
+"""
 from __future__ import annotations
 
 import itertools
 import json
 import re
+import unicodedata
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -12,6 +24,49 @@ from .results import Column, Message, Record, Stream, Table
 _BLUE = "\x1b[1;34m"
 _RESET = "\x1b[0m"
 _BUFFER_ROWS = 1000   # rows measured for column widths before a long table starts streaming
+
+
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})     # Unicode categories shown as escapes
+_NAMED = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape(c: str) -> str:
+    if c in _NAMED:
+        return _NAMED[c]
+    n = ord(c)
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
+
+
+def _hidden(c: str) -> bool:
+    # isprintable() also rejects spaces other than " ", private-use and unassigned characters: harmless glyphs
+    return not c.isprintable() and unicodedata.category(c) in _HIDDEN
+
+
+def printable(text: str, backslash: bool = True) -> str:
+    """text as a terminal may safely show it: controls, format characters and (unless backslash=False, for
+    the line being typed, where a backslash is what the user typed) backslashes escaped."""
+    if text.isprintable() and not (backslash and "\\" in text):    # the common case, checked at C speed
+        return text
+    return "".join(_escape(c) if (backslash and c == "\\") or _hidden(c) else c for c in text)
+
+
+def _json_escape(c: str) -> str:
+    n = ord(c)
+    if n < 0x10000:
+        return f"\\u{n:04x}"
+    n -= 0x10000     # JSON spells a character beyond the BMP as a UTF-16 surrogate pair
+    return f"\\u{0xd800 + (n >> 10):04x}\\u{0xdc00 + (n & 0x3ff):04x}"
+
+
+def json_line(obj: Any) -> str:
+    """One JSON object as a line: names kept exact, readable (not \\u-escaped) where printable, while the
+    characters json leaves raw (DEL, C1 controls, bidi overrides, lone surrogates...) become \\u escapes,
+    so no JSON line can drive the terminal either."""
+    text = json.dumps(_json_value(obj), ensure_ascii=False)
+    if text.isprintable():
+        return text
+    # json.dumps already escaped C0 controls, quotes and backslashes: what is left sits inside strings
+    return "".join(_json_escape(c) if _hidden(c) else c for c in text)
 
 
 def human_size(n: int | None) -> str:
@@ -67,13 +122,14 @@ class Renderer:
                 self.render(item)
 
     def _write_json(self, obj: dict) -> None:
-        self.out.write(json.dumps(_json_value(obj), ensure_ascii=False) + "\n")
+        self.out.write(json_line(obj) + "\n")
 
     def _message(self, m: Message) -> None:
+        lines = [m.text] if isinstance(m.text, str) else list(m.text)
         if self.fmt == "json":
-            self._write_json(m.data if m.data is not None else {"message": m.text})
-        elif m.text:
-            self.out.write(m.text + "\n")
+            self._write_json(m.data if m.data is not None else {"message": "\n".join(lines)})
+        elif lines != [""]:
+            self.out.write("".join(printable(line) + "\n" for line in lines))
 
     def _record(self, r: Record) -> None:
         if self.fmt == "json":
@@ -82,10 +138,12 @@ class Renderer:
         width = max((len(k) for k, _ in r.fields), default=0)
         for k, v in r.fields:
             if isinstance(v, dict):
-                v = ", ".join(f"{a}={b}" for a, b in v.items()) or "-"
+                v = ", ".join(f"{printable(str(a))}={printable(str(b))}" for a, b in v.items()) or "-"
             elif isinstance(v, datetime):
                 v = format_time(v)
-            self.out.write(f"{k + ':':<{width + 1}} {'' if v is None else v}\n")
+            else:
+                v = printable("" if v is None else str(v))
+            self.out.write(f"{printable(k) + ':':<{width + 1}} {v}\n")
 
     def _stream(self, s: Stream) -> None:
         self.out.flush()
@@ -106,7 +164,7 @@ class Renderer:
             return human_size(v) if human and isinstance(v, int) else ("" if v is None else str(v))
         if col.kind == "time":
             return format_time(v)
-        return "" if v is None else str(v)
+        return "" if v is None else printable(str(v))
 
     def _table(self, t: Table) -> None:
         rows: Iterable[dict] = t.rows
@@ -115,7 +173,7 @@ class Renderer:
                 self._write_json(row)
             return
         if t.title is not None:
-            self.out.write(t.title + "\n")
+            self.out.write(printable(t.title) + "\n")
         it = iter(rows)
         while True:
             chunk = list(itertools.islice(it, _BUFFER_ROWS))
@@ -123,7 +181,7 @@ class Renderer:
                 break
             cells = [[self._cell(c, r, t.human) for c in t.columns] for r in chunk]
             if t.header:
-                cells.insert(0, [c.title or c.key for c in t.columns])
+                cells.insert(0, [printable(c.title or c.key) for c in t.columns])
             widths = [max((len(row[i]) for row in cells), default=0) for i in range(len(t.columns))]
             for row in cells:
                 self.out.write(self._line(t.columns, row, widths) + "\n")

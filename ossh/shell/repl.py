@@ -12,15 +12,16 @@ from prompt_toolkit.completion import ThreadedCompleter
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.shortcuts import confirm
 
-from .completer_adapter import ClientLister, ShellCompleter
+from .completer_adapter import ClientLister, EscapedInput, ShellCompleter
 from .completion import ListingCache
 from .executor import Executor, Outcome
+from .render import printable
 from .words import QuoteError, split_commands
 
 
 def _confirm(question: str) -> bool:
     try:
-        return confirm(question)
+        return confirm(printable(question))     # the question names keys
     except (KeyboardInterrupt, EOFError):
         return False
 
@@ -38,6 +39,7 @@ def make_session(executor: Executor, history_path: Path, toolbar: bool, **io) ->
         auto_suggest=AutoSuggestFromHistory(),
         completer=ThreadedCompleter(ShellCompleter(ctx)),
         complete_while_typing=False,
+        input_processors=[EscapedInput()],
         bottom_toolbar=bottom_toolbar if toolbar else None,
         **io)
 
@@ -52,7 +54,7 @@ def run(executor: Executor, history_path: Path, toolbar: bool = True, **io) -> i
     session = make_session(executor, history_path, toolbar, **io)
     while True:
         try:
-            text = session.prompt(lambda: ctx.state.prompt() + " ")
+            text = session.prompt(lambda: printable(ctx.state.prompt()) + " ")   # cd took a listed prefix
         except KeyboardInterrupt:
             continue
         except EOFError:

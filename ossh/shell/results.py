@@ -29,7 +29,7 @@ class Record:
 
 @dataclass
 class Message:
-    text: str
+    text: str | list[str]     # one line, or several (each escaped on its own: a name's \n stays escaped)
     data: dict | None = None  # the JSON form; {"message": text} when None
 
 

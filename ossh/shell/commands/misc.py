@@ -28,7 +28,7 @@ def help_(ctx, a):
         rows = [{"command": n, "summary": c.summary} for n, c in sorted(REGISTRY.commands.items())]
         names = ", ".join(sorted(REGISTRY.aliases))
         return [Table([Column("command", "COMMAND"), Column("summary", "SUMMARY")], rows),
-                Message(f"\nAlso (osscmd names and short forms; `help NAME` shows what each runs):\n{names}",
+                Message(["", "Also (osscmd names and short forms; `help NAME` shows what each runs):", names],
                         {"aliases": {n: f"{a.target} {' '.join(a.preset)}".rstrip()
                                      for n, a in sorted(REGISTRY.aliases.items())}})]
     name = " ".join(a.name)
