@@ -185,9 +185,8 @@ class Transport:
 
     def _sleep(self, attempt: int, call: Call, why: str) -> None:
         delay = self.retry.delay(attempt)
-        # %r: a key (or a reason quoting the server) may hold control characters; repr escapes them
-        log.debug("retry %d of %s %r after %r in %.2fs", attempt + 1, call.method,
-                  f"{call.bucket or ''}/{call.key or ''}", why, delay)
+        log.debug("retry %d of %s %s after %s in %.2fs", attempt + 1, call.method,
+                  _loggable(f"{call.bucket or ''}/{call.key or ''}"), _loggable(why), delay)
         time.sleep(delay)
 
     def _moved_endpoint(self, endpoint: Endpoint, call: Call, resp: requests.Response,
@@ -207,8 +206,8 @@ class Transport:
         if call.bucket and resp.status_code in (301, 308, 403):
             with self._lock:
                 self._moved[call.bucket] = target
-        log.debug("%s %r moved to %r (%s)", call.method, f"{call.bucket or ''}/{call.key or ''}", target.netloc,
-                  resp.status_code)
+        log.debug("%s %s moved to %s (%s)", call.method, _loggable(f"{call.bucket or ''}/{call.key or ''}"),
+                  _loggable(target.netloc), resp.status_code)
         return target
 
     def build(self, endpoint: Endpoint, call: Call, presign_expires: int | None = None) -> tuple[str, dict]:
@@ -253,11 +252,16 @@ class Transport:
             raise ClientError(f"{call.method} {call.key or call.bucket or '/'}: a header value holds a line "
                               "break or a character outside Latin-1") from None
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("%s %s -> %s request %r %.3fs", call.method, redact_url(url), resp.status_code,
-                      resp.headers.get("x-oss-request-id", "-"), time.monotonic() - started)
+            log.debug("%s %s -> %s request %s %.3fs", call.method, redact_url(url), resp.status_code,
+                      _loggable(resp.headers.get("x-oss-request-id", "-")), time.monotonic() - started)
         if not stream:
             resp.content  # a failure while reading the body is retried like a connection failure
         return resp
+
+
+def _loggable(text: str) -> str:
+    """text for a log line: keys and server answers may hold control characters, which repr() escapes."""
+    return text if text.isprintable() else repr(text)
 
 
 def _redirect_target(resp: requests.Response) -> str | None:
