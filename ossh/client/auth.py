@@ -19,6 +19,18 @@ from .errors import ClientError
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 V4_ALGORITHM = "OSS4-HMAC-SHA256"
 V4_PRODUCT = "oss"
+# OSS refuses a V4 presigned URL valid for longer (x-oss-expires); alibabacloud-oss-v2 checks it up front too.
+# V1 URLs carry an absolute Expires time that neither SDK nor OSS bounds.
+MAX_V4_EXPIRES = 7 * 24 * 3600
+
+
+def presign_expires_problem(version: str, seconds: int) -> str | None:
+    """Why OSS would refuse a presigned URL valid for `seconds` with this signature version (None: it would not)."""
+    if seconds <= 0:
+        return f"must be a positive number of seconds, not {seconds}"
+    if version == "v4" and seconds > MAX_V4_EXPIRES:
+        return f"must be at most {MAX_V4_EXPIRES} seconds (7 days) with V4 signatures, not {seconds}"
+    return None
 
 # The union of the sub-resources oss2 and the v2 SDK put into a V1 CanonicalizedResource: a server
 # accepting either SDK has to sign exactly these.

@@ -9,7 +9,7 @@ import requests
 from .api_bucket import BucketOps
 from .api_multipart import MultipartOps
 from .api_object import ObjectOps
-from .auth import Credentials
+from .auth import Credentials, presign_expires_problem
 from .body import Payload, make_payload
 from .endpoint import Endpoint
 from .errors import ClientError, whole_number
@@ -89,9 +89,11 @@ class OssClient(BucketOps, ObjectOps, MultipartOps, PartsEngine, TransferOps, Do
                 headers: dict | None = None, params: dict | None = None) -> str:
         """A URL that works without credentials for `expires` seconds, signed with the client's version.
         Headers signed here (Content-Type, x-oss-*) must be sent with the URL."""
+        expires = whole_number(expires, "expires")
+        if problem := presign_expires_problem(self.signature_version, expires):
+            raise ClientError(f"expires {problem}")
         call = Call(method.upper(), bucket, key, dict(params or {}), dict(headers or {}))
-        url, _ = self.transport.build(self.transport.endpoint_for(bucket), call,
-                                      presign_expires=whole_number(expires, "expires"))
+        url, _ = self.transport.build(self.transport.endpoint_for(bucket), call, presign_expires=expires)
         return url
 
 

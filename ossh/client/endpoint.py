@@ -81,12 +81,16 @@ class Endpoint:
         text = (endpoint or "").strip()
         if not text:
             raise ClientError("no endpoint given")
-        if "://" not in text:
-            host = urlsplit("//" + text).hostname or ""
-            text = ("http://" if is_ip_or_localhost(host) else "https://") + text
-        parts = urlsplit(text)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ClientError(f"invalid endpoint {endpoint!r}")
+        try:   # urlsplit and .port raise ValueError on `http://[::1` or a port past 65535
+            if "://" not in text:
+                host = urlsplit("//" + text).hostname or ""
+                text = ("http://" if is_ip_or_localhost(host) else "https://") + text
+            parts = urlsplit(text)
+            parts.port
+        except ValueError as e:
+            raise ClientError(f"invalid endpoint {endpoint!r} ({e})") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname or not text.isprintable() or " " in text:
+            raise ClientError(f"invalid endpoint {endpoint!r} (want http[s]://HOST[:PORT])")
         return cls(parts.scheme, parts.netloc, region or region_from_host(parts.hostname), addressing)
 
     @property

@@ -7,14 +7,13 @@ import hmac
 import time
 from dataclasses import dataclass
 
-from ossh.client.auth import (SignableRequest, SignerV1, SignerV4, v2_signature, v2_string_to_sign,
-                              v4_additional_headers)
+from ossh.client.auth import (MAX_V4_EXPIRES, SignableRequest, SignerV1, SignerV4, v2_signature,
+                              v2_string_to_sign, v4_additional_headers)
 from ossh.client.xmlparse import http_time
 
 from .errors import OssServerError, invalid_argument
 
 MAX_SKEW = 15 * 60
-MAX_V4_EXPIRES = 7 * 24 * 3600
 
 
 @dataclass

@@ -1,33 +1,44 @@
 """`ossh serve`: run the embedded server in the foreground until Ctrl-C or SIGTERM."""
 from __future__ import annotations
 
-import argparse
 import signal
 import sys
 import threading
 from pathlib import Path
 
-from .local import LocalServer
+from ossh import cmdline
+
+from .local import LocalServer, read_accounts_file
 
 
 def main(argv: list[str] | None = None, default_root: Path | None = None) -> int:
     """`ossh serve`; `default_root` is the store used without --root (the shell's own store, so both see the
     same buckets); without one, --root is required."""
-    parser = argparse.ArgumentParser(prog="ossh serve", description="Run a local OSS-compatible server.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
-    parser.add_argument("--root", type=Path, default=default_root, required=default_root is None,
+    parser = cmdline.OneLineParser(prog="ossh serve", description="Run a local OSS-compatible server.")
+    parser.add_argument("--host", default="127.0.0.1", type=cmdline.host, help="address to listen on")
+    parser.add_argument("--port", type=cmdline.port, default=8080, help="0 picks a free port")
+    parser.add_argument("--root", type=cmdline.directory, default=default_root, required=default_root is None,
                         help="data directory" + (f" (default {default_root})" if default_root else ""))
-    parser.add_argument("--region", default="cn-hangzhou")
-    parser.add_argument("--accounts", type=Path, default=None,
+    parser.add_argument("--region", default="cn-hangzhou", type=cmdline.region)
+    parser.add_argument("--accounts", type=cmdline.json_file, default=None,
                         help='JSON file of extra key pairs: {"AccessKeyId": "AccessKeySecret", ...}')
     args = parser.parse_args(argv)
-    root = args.root
+    root = Path(args.root)
+    if args.accounts is not None:
+        try:
+            read_accounts_file(Path(args.accounts))
+        except (TypeError, KeyError, AttributeError, ValueError):
+            parser.error(f'argument --accounts: {args.accounts}: want {{"AccessKeyId": "AccessKeySecret", ...}} '
+                         'or a list of {"access_key_id": ..., "access_key_secret": ...}')
     try:
         server = LocalServer(root, host=args.host, port=args.port, region=args.region,
                              accounts_file=args.accounts).start()
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"ossh: serve: {exc}", file=sys.stderr)
+    except OSError as exc:     # the port taken or not ours to bind, the root not usable after all
+        what = f"{exc.filename}: " if exc.filename else f"cannot listen on {args.host}:{args.port}: "
+        print(f"ossh: serve: {what}{exc.strerror or exc}", file=sys.stderr)
+        return cmdline.USAGE_STATUS
+    except (ValueError, KeyError) as exc:
+        print(f"ossh: serve: {cmdline.one_line(exc)}", file=sys.stderr)
         return 1
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

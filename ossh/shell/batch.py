@@ -20,15 +20,15 @@ def run_lines(executor: Executor, lines: Iterable[str]) -> int:
         try:
             commands = split_commands(line)
         except QuoteError as e:
-            executor.err.write(f"ossh: {where}: {e}\n")
+            executor.report(where, None, str(e))
             return 1
         for words in commands:
             tolerant = words[0].startswith("-") and len(words[0]) > 1
             if tolerant:
                 words = [words[0][1:]] + words[1:]
             outcome = executor.run(words, where)
-            if outcome is Outcome.EXIT:
-                return status
+            if outcome is Outcome.EXIT:       # `exit N` decides; a plain `exit` keeps what happened
+                return status if executor.exit_status is None else executor.exit_status
             if outcome is Outcome.CANCELLED:
                 return CANCELLED_STATUS
             if outcome is Outcome.FAILED:
@@ -43,6 +43,6 @@ def run_string(executor: Executor, text: str) -> int:
     try:
         commands = split_commands(text)
     except QuoteError as e:
-        executor.err.write(f"ossh: -c: {e}\n")
+        executor.report("-c", None, str(e))
         return 1
     return run_lines(executor, [join(words) for words in commands])

@@ -147,9 +147,38 @@ def complete(line: str, state: ShellState, cache: ListingCache, registry: Regist
     else:
         current, before = words[-1], words[:-1]
     start = current.start - len(line)
+    raw = line[current.start:] if not parsed.trailing_space else ""
     found = _candidates(current.value, [w.value for w in before], state, cache, registry, Budget(budget), listdir)
-    return [Suggestion(quote(text) if text else text, start, display or text, meta)
+    return [Suggestion(continue_word(raw, current, text), start, display or text, meta)
             for text, display, meta in found]
+
+
+_SPECIAL = frozenset(" \t\r\n'\"\\;*?[]")    # what split() or globbing would read: escaped in a completion
+
+
+def _escape(text: str, at_start: bool) -> str:
+    out = "".join("\\" + c if c in _SPECIAL else c for c in text)
+    return "\\" + out if at_start and out.startswith("#") else out
+
+
+def continue_word(raw: str, typed: Word, value: str) -> str:
+    """The raw text of a completed word, given the raw text typed so far: it starts with what was typed, so
+    prompt_toolkit inserts a unique match in place and closes the menu (a completion that rewrites the
+    typed text, as quoting it would, leaves the menu open instead). Quotes the user opened are continued,
+    and closed after a name that is complete (not a prefix, which the user goes on typing); otherwise only
+    what split() or globbing would read is backslash-escaped: `café/` stays as it is, `my dog.jpg`
+    becomes `my\\ dog.jpg`, a key holding `*` gets `\\*` so that it is not a pattern."""
+    if not value or not value.startswith(typed.value):
+        return quote(value) if value else value
+    rest = value[len(typed.value):]
+    close = "" if value.endswith("/") else typed.quote
+    if typed.quote == "'":
+        return raw + rest.replace("'", "'\\''") + close
+    if typed.quote == '"':
+        return raw + "".join("\\" + c if c in '"\\$`' else c for c in rest) + close
+    if typed.quote == "\\":        # the typed backslash escapes the next character, whatever it is
+        return raw + rest[:1] + _escape(rest[1:], False)
+    return raw + _escape(rest, not raw)
 
 
 def _candidates(word, before, state, cache, registry, budget, listdir):
@@ -174,7 +203,8 @@ def _candidates(word, before, state, cache, registry, budget, listdir):
     if args and args[-1] in options and options[args[-1]].nargs != 0:
         return _choices(word, options[args[-1]].choices or (), args[-1])
     if word.startswith("-"):
-        return _choices(word, sorted(o for o, a in options.items() if a.help != HIDDEN), "option")
+        return [(o, o, option_help(a)) for o, a in sorted(options.items())
+                if a.help != HIDDEN and o.startswith(word)]
     positionals, skip = [], False
     for w in args:
         if skip:
@@ -214,6 +244,15 @@ def _by_kind(kind, word, positionals, state, cache, budget, listdir, registry):
                             lambda: cache.lister.upload_ids(path.bucket, path.key), budget)
         return _choices(word, listing.names if listing else (), "upload id")
     return []
+
+
+def option_help(action) -> str:
+    """What the menu says about an option: its help, or what it takes when it has none."""
+    if action.help:
+        return action.help
+    if action.choices:
+        return "one of " + ", ".join(action.choices)
+    return f"takes {action.metavar or action.dest.upper()}" if action.nargs != 0 else "option"
 
 
 def _summary(registry: Registry, name: str) -> str:

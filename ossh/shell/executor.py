@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import json
 import sys
 import time
 import traceback
@@ -42,52 +43,91 @@ def _reason(exc: BaseException) -> str:
     return f"internal error: {type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
+def _error_fields(exc: BaseException | None) -> dict:
+    """The OSS code and request id of a failure, for --json errors (absent when there are none)."""
+    if exc is None or not _is_oss_error(exc):
+        return {}
+    return {k: v for k, v in (("code", exc.code), ("request_id", exc.request_id)) if v}
+
+
 class Executor:
     def __init__(self, ctx: Context, out=None, err=None, color: bool = False, debug: bool = False,
-                 registry: Registry = REGISTRY):
+                 registry: Registry = REGISTRY, quiet: bool = False):
         self.ctx = ctx
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.color = color
         self.debug = debug
         self.registry = registry
+        self.quiet = quiet              # no notices or warnings; errors are always reported
+        self.exit_status: int | None = None   # the N of the last `exit N` (None: a plain `exit`)
+        self._running = ""
+        ctx.warn = lambda text: self.warn(self._running, text)
 
     def run(self, words: list[str], where: str = "") -> Outcome:
         """Run one command; errors go to stderr as `ossh: [where: ]<command>: <reason>`."""
-        name = printable(words[0])     # shown in error lines: a typed (or pasted) word may hold anything
+        name = self._running = printable(words[0])     # shown in error lines: a typed (or pasted) word may hold anything
         started = time.monotonic()
         try:
             cmd, args = self.registry.lookup(words)
-            name = printable(cmd.name)
+            name = self._running = printable(cmd.name)
             namespace = cmd.parse(args)
             renderer = Renderer(self.out, self.ctx.state.format, self.color)
             renderer.render(cmd.func(self.ctx, namespace))
             if renderer.mid_line and self.ctx.interactive:
                 self.out.write("\n")     # else the next prompt would draw over the last line
             self.out.flush()
-        except ExitShell:
+        except ExitShell as e:
+            self.exit_status = e.status
             return Outcome.EXIT
         except BrokenPipeError:
             raise                  # the reader left (`| head`): the command line ends quietly
         except KeyboardInterrupt:
-            self._report(where, name, "cancelled")
+            self.report(where, name, "cancelled")
             self.ctx.state.last_result = f"{name}: cancelled"
             return Outcome.CANCELLED
         except Exception as exc:  # every failure becomes one line; --debug adds the traceback
             if self.debug:      # the traceback quotes the same hostile texts: escaped line by line
                 self.err.write("".join(printable(line) + "\n" for line in traceback.format_exc().splitlines()))
             reason = describe(exc)
-            self._report(where, name, reason)
+            self.report(where, name, reason, exc)
             self.ctx.state.last_result = f"{name}: {reason}"
             return Outcome.FAILED
         self.ctx.state.last_result = f"{name}: ok ({time.monotonic() - started:.2f}s)"
         return Outcome.OK
 
-    def _report(self, where: str, name: str, reason: str) -> None:
+    @property
+    def json(self) -> bool:
+        return self.ctx.state.format == "json"
+
+    def report(self, where: str, name: str | None, reason: str, exc: BaseException | None = None) -> None:
+        """An error: `ossh: [where: ][name: ]reason`, or with --json one object on a line of its own."""
+        if self.json:
+            fields = _error_fields(exc)
+            suffix = str(exc)[len(exc.message):] if fields and isinstance(exc.message, str) else ""
+            message = reason[:-len(suffix)] if suffix and reason.endswith(suffix) else reason
+            self._emit(where, {**({"command": name} if name else {}), "message": message, **fields})
+        else:
+            self._emit(where, f"{name}: {reason}" if name else reason)
+
+    def warn(self, name: str, text: str) -> None:
+        """Something the user should know about a command that worked (--quiet silences it)."""
+        if not self.quiet:
+            self._emit("", {"command": name, "warning": text} if self.json else f"{name}: warning: {text}")
+
+    def notice(self, text: str) -> None:
+        """What ossh did on its own, such as starting the embedded server (--quiet silences it)."""
+        if not self.quiet:
+            self._emit("", {"notice": text} if self.json else text)
+
+    def _emit(self, where: str, what: str | dict) -> None:
         try:
             self.out.flush()
         except Exception:  # a closed stdout (e.g. `| head`) must not hide the real error
             pass
-        prefix = f"ossh: {where}: " if where else "ossh: "
-        self.err.write(f"{prefix}{name}: {reason}\n")
+        if isinstance(what, dict):
+            line = json.dumps({**({"where": where} if where else {}), **what}, ensure_ascii=False)
+        else:
+            line = f"ossh: {where}: {what}" if where else f"ossh: {what}"
+        self.err.write(line + "\n")
         self.err.flush()

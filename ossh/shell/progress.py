@@ -1,16 +1,115 @@
-"""Turns transfer progress callbacks into a prompt_toolkit progress bar on a terminal, nothing otherwise."""
+"""Turns transfer progress callbacks into a prompt_toolkit progress bar on a terminal, nothing otherwise.
+
+A bar shows the label, the percentage, the bytes moved and the total in KiB/MiB/GiB, the rate and the
+time left. It is drawn only once the first byte has moved, and taken off the screen when the transfer
+fails or is cancelled, so an error line never sits under a stale bar.
+"""
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
 
 from .render import printable
 
 MIN_BAR_BYTES = 1 << 20    # smaller transfers finish before a bar would be readable
+_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+def human_bytes(n: float) -> str:
+    """1536 -> '1.5 KiB'; bytes below 1 KiB as a whole number ('512 B')."""
+    size, unit = float(max(n, 0)), 0
+    while size >= 1024 and unit < len(_UNITS) - 1:
+        size, unit = size / 1024, unit + 1
+    return f"{int(size)} B" if unit == 0 else f"{size:.1f} {_UNITS[unit]}"
+
+
+def rate_text(done: int, seconds: float) -> str:
+    """'12.3 MiB/s'; '' until there is something to divide."""
+    return f"{human_bytes(done / seconds)}/s" if seconds > 0 and done > 0 else ""
+
+
+def eta_text(done: int, total: int | None, seconds: float) -> str:
+    """Time left at the rate so far, as 'eta 0:07' or 'eta 1:02:03'; '' when it cannot be told."""
+    if not total or done <= 0 or seconds <= 0:
+        return ""
+    left = max(0, round((total - done) * seconds / done))
+    hours, rest = divmod(left, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"eta {hours}:{minutes:02d}:{secs:02d}" if hours else f"eta {minutes}:{secs:02d}"
+
+
+def amount_text(done: int, total: int | None) -> str:
+    return f"{human_bytes(done)}/{human_bytes(total)}" if total else human_bytes(done)
 
 
 def no_progress(label: str, total: int | None):
     return contextlib.nullcontext(None)
+
+
+def _formatters():
+    """Label, percentage, bar, then 'moved/total  rate  eta' (prompt_toolkit imported only for a bar)."""
+    from prompt_toolkit.shortcuts.progress_bar import formatters as f
+
+    class Transfer(f.Formatter):
+        def format(self, progress_bar, progress, width):
+            seconds = progress.time_elapsed.total_seconds()
+            done, total = progress.items_completed, progress.total
+            parts = [amount_text(done, total), rate_text(done, seconds), eta_text(done, total, seconds)]
+            return "  ".join(p for p in parts if p)
+
+        def get_width(self, progress_bar):
+            from prompt_toolkit.layout.dimension import D
+            return D(preferred=40)
+
+    return [f.Label(), f.Text(" "), f.Percentage(), f.Text(" "), f.Bar(), f.Text(" "), Transfer()]
+
+
+class _Bar:
+    """One bar, started by the first byte moved (parts may report from any worker thread)."""
+
+    def __init__(self, label: str, total: int | None):
+        from prompt_toolkit.application.current import get_app_session
+
+        session = get_app_session()      # taken here: worker threads do not see the caller's session
+        self.output, self.input = session.output, session.input
+        self.label, self.total = label, total
+        self.lock = threading.Lock()
+        self.bar = self.counter = None
+        self.started = time.monotonic()
+
+    def update(self, done: int, new_total: int | None = None) -> None:
+        with self.lock:    # parts finish out of order: the bar never moves backwards
+            if new_total:
+                self.total = new_total
+            if self.bar is None:
+                if done <= 0:
+                    return
+                self._start()
+            self.counter.items_completed = max(done, self.counter.items_completed)
+            self.counter.total = self.total
+        self.bar.invalidate()
+
+    def _start(self) -> None:
+        import datetime
+
+        from prompt_toolkit.shortcuts import ProgressBar
+
+        self.bar = ProgressBar(formatters=_formatters(), output=self.output, input=self.input)
+        self.bar.__enter__()
+        self.counter = self.bar(label=self.label, total=self.total)
+        # the rate counts from the transfer's start, not from the first byte
+        self.counter.start_time -= datetime.timedelta(seconds=time.monotonic() - self.started)
+
+    def close(self, ok: bool) -> None:
+        with self.lock:
+            if self.bar is None:
+                return
+            if ok:
+                self.counter.done = True
+            else:                # the error (or "cancelled") line says what happened: no bar above it
+                self.bar.counters.remove(self.counter)
+        self.bar.__exit__(None, None, None)
 
 
 @contextlib.contextmanager
@@ -19,17 +118,10 @@ def terminal_progress(label: str, total: int | None):
     if total is not None and total < MIN_BAR_BYTES:
         yield None
         return
-    from prompt_toolkit.shortcuts import ProgressBar
-
-    lock = threading.Lock()
-    with ProgressBar() as bar:
-        counter = bar(label=printable(label), total=total)    # the label names a key
-
-        def update(done: int, new_total: int | None = None) -> None:
-            with lock:   # parts finish out of order: the bar never moves backwards
-                counter.items_completed = max(done, counter.items_completed)
-                if new_total:
-                    counter.total = new_total
-            bar.invalidate()
-        yield update
-        counter.done = True
+    bar = _Bar(printable(label), total)    # the label names a key
+    try:
+        yield bar.update
+    except BaseException:
+        bar.close(ok=False)
+        raise
+    bar.close(ok=True)

@@ -23,7 +23,11 @@ class CommandError(Exception):
 
 
 class ExitShell(Exception):
-    """Raised by `exit`: leave the shell or stop the batch with success."""
+    """Raised by `exit [N]`: leave the shell or stop the batch, with status N when given."""
+
+    def __init__(self, status: int | None = None):
+        super().__init__(status)
+        self.status = status
 
 
 _REQUIRED = "the following arguments are required: "

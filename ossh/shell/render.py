@@ -175,8 +175,13 @@ class Renderer:
         if t.title is not None:
             self.out.write(printable(t.title) + "\n")
         it = iter(rows)
+        first = True
         while True:
             chunk = list(itertools.islice(it, _BUFFER_ROWS))
+            if first and not chunk and t.empty:
+                self.out.write(t.empty + "\n")
+                break
+            first = False
             if not chunk and not t.header:
                 break
             cells = [[self._cell(c, r, t.human) for c in t.columns] for r in chunk]

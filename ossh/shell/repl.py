@@ -62,11 +62,11 @@ def run(executor: Executor, history_path: Path, toolbar: bool = True, **io) -> i
         try:
             commands = split_commands(text)
         except QuoteError as e:
-            executor.err.write(f"ossh: {e}\n")
+            executor.report("", None, str(e))
             continue
         for words in commands:
             outcome = executor.run(words)
             if outcome is Outcome.EXIT:
-                return 0
+                return executor.exit_status or 0
             if outcome is Outcome.CANCELLED:
                 break

@@ -19,6 +19,7 @@ class Table:
     title: str | None = None  # printed above the rows when several listings follow each other
     header: bool = False
     human: bool = False       # sizes as 1.2K, 3.4M...
+    empty: str | None = None  # said instead when there are no rows ("no buckets"); JSON prints nothing
 
 
 @dataclass

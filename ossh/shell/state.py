@@ -48,6 +48,10 @@ def _no(question: str) -> bool:
     return False
 
 
+def _ignore(text: str) -> None:
+    return None
+
+
 @dataclass
 class Context:
     """What a command runs with. Side effects come in through these fields so tests can swap them."""
@@ -60,6 +64,8 @@ class Context:
     stdin: Any = None                         # binary stream for `put -`
     endpoint_label: str = ""
     checkpoints: str | None = None            # directory of resumable transfer records (None: not resumable)
+    embedded: bool = False                    # the client talks to a server this process started
+    warn: Callable[[str], None] = _ignore     # a warning about the running command (the Executor sets it)
     profile: str = "default"
     _client: Any = None
 

@@ -164,7 +164,7 @@ def split_commands(text: str) -> list[list[Arg]]:
 
 
 def _quote_literal(text: str) -> str:
-    if text and all(c in _SAFE for c in text):
+    if text and all(c in _SAFE or (not c.isascii() and c.isprintable()) for c in text):   # café needs none
         return text
     if "'" not in text:
         return f"'{text}'"

@@ -74,7 +74,7 @@ def test_c_and_b(ossh, bucket, tmp_path):
     r = ossh("-b", str(batch))
     assert r.returncode == 1 and r.stdout.splitlines()[-1] == f"oss://{bucket}-b/"
     r = ossh("-b", str(tmp_path / "absent.txt"))
-    assert r.returncode == 1 and "absent.txt" in r.stderr
+    assert r.returncode == 2 and "absent.txt" in r.stderr
 
 
 def test_one_shot_commands_and_json(ossh, client, bucket, tmp_path):
@@ -122,11 +122,13 @@ def test_osscmd_names(ossh, client, bucket, tmp_path):
 
 
 def test_embedded_server_when_nothing_is_configured(ossh, user_dirs):
-    r = ossh("-c", "mkbucket local-one; ls", env={})
+    r = ossh("--verbose", "-c", "mkbucket local-one; ls", env={})
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[-1] == "local-one"
     notice = r.stderr.splitlines()
     assert len(notice) == 1 and "embedded server" in notice[0] and user_dirs["XDG_DATA_HOME"] in notice[0]
+    r = ossh("-c", "ls", env={})                    # scripts get a clean stderr without --verbose
+    assert (r.returncode, r.stdout, r.stderr) == (0, "local-one\n", "")
     again = ossh("ls", env={})                     # the store persists between runs
     assert again.stdout.split() == ["local-one"]
     assert ossh("-c", "pwd", env={}).stderr == ""   # no client needed: no server started

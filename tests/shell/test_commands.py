@@ -269,11 +269,11 @@ def test_stat_du_acl_presign(sh, client, bucket):
     assert info["type"] == "Normal" and info["acl"] == "default" and info["metadata"] == {"k": "v"}
     assert info["last_modified"].endswith("Z") and info["content_type"] == meta.content_type
     assert json.loads(sh.ok(f"stat oss://{bucket}/"))["bucket"] == bucket
-    missing = sh.fails("stat nope.txt")
-    assert missing.startswith(f"ossh: stat: oss://{bucket}/nope.txt: The specified key does not exist. (NoSuchKey, "), missing
     du = json.loads(sh.ok("du logs/"))
     assert du == {"uri": f"oss://{bucket}/logs/", "size": 2 * len(b"body of logs/1"), "objects": 2}
     sh.ctx.state.format = "text"
+    missing = sh.fails("stat nope.txt")
+    assert missing.startswith(f"ossh: stat: oss://{bucket}/nope.txt: The specified key does not exist. (NoSuchKey, "), missing
     assert sh.ok("acl f.txt") == f"oss://{bucket}/f.txt  default\n"
     sh.ok("acl f.txt public-read")
     assert client.get_object_acl(bucket, "f.txt") == "public-read"

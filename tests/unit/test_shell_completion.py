@@ -75,13 +75,13 @@ def test_buckets_at_the_root(cache):
 
 def test_keys_and_prefixes_with_quoting(cache):
     st = ShellState("photos")
-    assert texts("ls ", st, cache) == ["2023/", "2024/", "cat.jpg", "'my dog.jpg'"]
+    assert texts("ls ", st, cache) == ["2023/", "2024/", "cat.jpg", "my\\ dog.jpg"]
     assert texts("cd ", st, cache) == ["2023/", "2024/"]                  # cd: prefixes only
     assert texts("get 2024/f", st, cache) == ["2024/feb.png"]
     assert texts("ls oss://photos/2024/j", ShellState(), cache) == ["oss://photos/2024/jan/"]
     assert texts("rm 'my d", st, cache) == ["'my dog.jpg'"]
     found = complete("stat my", st, cache)
-    assert [(s.text, s.start, s.display) for s in found] == [("'my dog.jpg'", -2, "my dog.jpg")]
+    assert [(s.text, s.start, s.display) for s in found] == [("my\\ dog.jpg", -2, "my dog.jpg")]
     assert texts("cat c", ShellState("photos", "2024/"), cache) == []
 
 
@@ -126,10 +126,66 @@ def test_local_paths(cache, tmp_path):
     (tmp_path / ".hidden").write_text("x")
     st = ShellState("photos", local_cwd=str(tmp_path))
     assert texts("put d", st, cache) == ["data.bin", "docs/"]
-    assert texts("put docs/", st, cache) == ["'docs/a b.txt'"]
+    assert texts("put docs/", st, cache) == ["docs/a\\ b.txt"]
     assert texts("lcd ", st, cache) == ["docs/"]
     assert texts("put .", st, cache) == [".hidden"]
     assert texts(f"lls {tmp_path}/do", st, cache) == [f"{tmp_path}/docs/"]
     assert texts("put data.bin oss://l", st, cache) == ["oss://logs/"]
     got = texts("get cat.jpg d", st, cache)                 # get's destination: local and remote
     assert got == ["data.bin", "docs/"]
+
+
+UNICODE = {"photos": ["café/", "naïve file.txt", "lit[X]star", "it's.txt", "#tag"]}
+
+
+
+
+@pytest.mark.parametrize("line, completed", [
+    ("cd caf", "café/"),                          # non-ASCII letters need no quotes
+    ("ls naï", "naïve\\ file.txt"),               # a space is escaped, what was typed is kept
+    ("ls 'naïve f", "'naïve file.txt'"),          # an opened quote is continued and closed
+    ('ls "na', '"naïve file.txt"'),
+    ("ls naïve\\", "naïve\\ file.txt"),           # a trailing backslash escapes the next character
+    ("rm lit", "lit\\[X\\]star"),                 # a key's glob characters are literal
+    ("rm it", "it\\'s.txt"),
+    ("rm 'it", "'it'\\''s.txt'"),
+    ("ls \\#", "\\#tag"),                         # `#` would start a comment
+])
+def test_a_completion_keeps_what_was_typed_and_splits_back_to_the_name(line, completed, monkeypatch):
+    import ossh.shell.words as words
+
+    monkeypatch.setitem(TREE, "photos", UNICODE["photos"])
+    st = ShellState("photos")
+    found = complete(line, st, ListingCache(TreeLister()))
+    assert [s.text for s in found] == [completed]
+    typed = line[line.index(" ") + 1:]
+    assert completed.startswith(typed) and found[0].start == -len(typed)
+    assert words.split_commands(f"ls {completed}") == [["ls", found[0].display]]
+
+
+def test_with_nothing_typed_names_come_escaped(monkeypatch):
+    monkeypatch.setitem(TREE, "photos", UNICODE["photos"])
+    assert texts("ls ", ShellState("photos"), ListingCache(TreeLister())) == [
+        "\\#tag", "café/", "it\\'s.txt", "lit\\[X\\]star", "naïve\\ file.txt"]
+
+
+def test_quote_leaves_printable_non_ascii_alone():
+    from ossh.shell.words import quote
+
+    assert quote("café/") == "café/" and quote("日本語.txt") == "日本語.txt"
+    assert quote("a\u202eb") == "'a\u202eb'"      # an invisible direction override stays visible by quoting
+    assert quote("a\u3000b") == "'a\u3000b'"      # so does a wide space
+
+
+def test_every_option_shows_its_help_in_the_menu(cache):
+    from ossh.shell.commands import REGISTRY
+    from ossh.shell.registry import HIDDEN
+
+    missing = [(n, o) for n, c in REGISTRY.commands.items() for o, a in c.options().items()
+               if a.help != HIDDEN and not a.help]
+    assert missing == []
+    found = {s.text: s.meta for s in complete("ls -", ShellState(), cache)}
+    assert found["-l"] == REGISTRY.commands["ls"].options()["-l"].help
+    assert all(meta and meta != "option" for meta in found.values())
+    put = {s.text: s.meta for s in complete("put --", ShellState(), cache)}
+    assert put["--acl"].startswith("the objects' ACL") and put["--content-type"].startswith("Content-Type")

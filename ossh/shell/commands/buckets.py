@@ -15,9 +15,12 @@ def _name(text: str) -> str:
 
 
 @command("mkbucket", "Create a bucket.", "mkbucket photos --acl public-read --storage-class IA",
-         arg("name", metavar="NAME"), arg("--acl", choices=ACLS, metavar="ACL"),
-         arg("--region"), arg("--location", dest="region", help=HIDDEN),
-         arg("--storage-class", choices=STORAGE_CLASSES, metavar="CLASS"), complete=("bucket",))
+         arg("name", metavar="NAME"),
+         arg("--acl", choices=ACLS, metavar="ACL", help="who may read and write: " + ", ".join(ACLS)),
+         arg("--region", help="where the bucket lives (the endpoint's region by default)"),
+         arg("--location", dest="region", help=HIDDEN),
+         arg("--storage-class", choices=STORAGE_CLASSES, metavar="CLASS",
+             help="default class of its objects: " + ", ".join(STORAGE_CLASSES)), complete=("bucket",))
 def mkbucket(ctx, a):
     name = _name(a.name)
     # OSS answers 200 to creating a bucket one already owns; one GetBucketInfo first tells the two apart.

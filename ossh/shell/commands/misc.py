@@ -60,6 +60,14 @@ def set_(ctx, a):
     return None
 
 
-@command("exit", "Leave the shell.", "exit", aliases=("quit", "bye"))
+def exit_status(text: str) -> int:
+    """`exit N`: N from 0 to 255, as a POSIX shell's exit takes it."""
+    if not text.isdigit() or int(text) > 255:
+        raise UsageError(f"STATUS must be a number from 0 to 255, not {text!r}")
+    return int(text)
+
+
+@command("exit", "Leave the shell (with exit status STATUS, 0 to 255, when given).", "exit 3",
+         arg("status", nargs="?", metavar="STATUS"), aliases=("quit", "bye"))
 def exit_(ctx, a):
-    raise ExitShell()
+    raise ExitShell(None if a.status is None else exit_status(a.status))

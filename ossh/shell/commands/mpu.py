@@ -62,7 +62,7 @@ def mpu_ls(ctx, a):
     if rows:    # text only: what to do with a leftover
         hint = (f"{plural(len(rows), 'unfinished upload')}: `put` of the file under RESUME FROM to the same key "
                 "resumes it; `mpu abort KEY UPLOAD_ID` (or `mpu abort --all --older-than 1d PATH`) discards it")
-    return Table(cols, rows, title=hint, header=bool(rows), human=a.h)
+    return Table(cols, rows, title=hint, header=bool(rows), human=a.h, empty="no uploads")
 
 
 def kept_upload(ctx, bucket: str, key: str, local: str) -> str | None:

@@ -1,6 +1,7 @@
 """Moving around and looking: cd, pwd, ls (remote), lcd, lpwd, lls (local)."""
 from __future__ import annotations
 
+import itertools
 import os
 from datetime import datetime, timezone
 
@@ -31,7 +32,7 @@ def cd(ctx, a):
         if target.bucket is not None:
             if target.key:
                 if not is_nonempty_prefix(ctx, target):
-                    raise CommandError(f"{a.path}: no such prefix")
+                    raise _no_such_prefix(a.path)
             else:
                 ctx.client.get_bucket_acl(target.bucket)   # NoSuchBucket when it does not exist
         st.go(target)
@@ -58,10 +59,26 @@ def _bucket_rows(ctx):
                "creation_date": b.creation_date, "storage_class": b.storage_class}
 
 
+def _no_such_prefix(text: str) -> CommandError:
+    return CommandError(f"{text}: no such prefix")
+
+
+def _present(ctx, path: RemotePath, text: str, rows):
+    """The rows of a prefix listing; a prefix the user named that holds nothing (not even its own
+    directory marker) does not exist: say so, as cd does. A bucket's top level may be empty."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is not None:
+        return itertools.chain([first], rows)
+    if text and path.key and not ctx.client.object_exists(path.bucket, path.key):
+        raise _no_such_prefix(text)
+    return []
+
+
 def _listing(ctx, a, path: RemotePath, text: str, title):
     columns = _LONG if a.l else _SHORT
     if path.is_root:
-        return Table(_BUCKETS_LONG if a.l else _SHORT, _bucket_rows(ctx), title, human=a.h)
+        return Table(_BUCKETS_LONG if a.l else _SHORT, _bucket_rows(ctx), title, human=a.h, empty="no buckets")
     matches = expand(ctx, text) if text else None
     if matches is not None:
         base = matches[0].path.parent
@@ -81,7 +98,7 @@ def _listing(ctx, a, path: RemotePath, text: str, title):
                 if s.key != path.key)
     else:
         rows = (_object_row(e, path) for e in children(ctx, path))
-    return Table(columns, rows, title, human=a.h)
+    return Table(columns, _present(ctx, path, text, rows), title, human=a.h)
 
 
 @command("ls", "List buckets (at the root), or the objects and prefixes under a path.",

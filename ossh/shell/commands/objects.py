@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..paths import RemotePath
 from ..registry import ACLS, HIDDEN, OBJECT_ACLS, CommandError, UsageError, arg, command
 from ..results import Column, Message, Record, Table
+from ..words import quote
 from .common import (confirm_many, delete_under, expand, in_bucket, is_nonempty_prefix, objects, pattern_of,
                      pattern_uri, plural, remote, settle, settled, walk)
 from .transfer import keeps_name, tree_root
@@ -14,6 +15,14 @@ def _matched(ctx, verb: str, text: str, n: int) -> Message:
     uri = pattern_uri(ctx, text)
     return Message(f"{verb} {plural(n, 'object')} matching {uri}",
                    {"action": "matched", "command": verb, "pattern": uri, "count": n})
+
+
+def _as_typed(ctx, path: RemotePath) -> str:
+    """A path as short as the user could type it here: relative below the current location, else oss://..."""
+    here = ctx.state.location
+    if path.bucket == here.bucket and path.key.startswith(here.key) and path.key != here.key:
+        return path.key[len(here.key):]
+    return path.uri()
 
 
 def _delete_keys(ctx, paths: list[RemotePath], deleted: set):
@@ -35,10 +44,12 @@ def _rm_targets(ctx, a, text: str) -> list[tuple[RemotePath, bool]]:
         path = in_bucket(ctx, text)
         is_prefix = path.is_prefix
         if not (is_prefix or a.f or ctx.client.object_exists(path.bucket, path.key)):
-            if a.r and is_nonempty_prefix(ctx, path):
-                path, is_prefix = path.as_prefix(), True
-            else:
+            if not is_nonempty_prefix(ctx, path):
                 raise CommandError(f"{path.uri()}: no such object")
+            if not a.r:
+                hint = quote(_as_typed(ctx, path.as_prefix()))
+                raise CommandError(f"{path.uri()}: no such object; {hint} is a prefix (rm -r {hint})")
+            path, is_prefix = path.as_prefix(), True
         found = [(path, is_prefix)]
     for path, is_prefix in found:
         if is_prefix and not a.r:
@@ -245,14 +256,21 @@ def acl(ctx, a):
 
 @command("presign", "Print a presigned GET URL for an object (for each object a pattern matches).",
          "presign report.pdf --expires 600",
-         arg("path", metavar="PATH"), arg("--expires", type=int, default=3600, metavar="SECONDS"),
+         arg("path", metavar="PATH"),
+         arg("--expires", type=int, default=3600, metavar="SECONDS",
+             help="how long the URL works (default 3600; at most 604800, 7 days, with V4 signatures)"),
          arg("--timeout", dest="expires", type=int, help=HIDDEN), complete=("remote",))
 def presign(ctx, a):
-    if a.expires <= 0:
-        raise UsageError("--expires must be a positive number of seconds")
+    from ossh.client.auth import presign_expires_problem   # the client is loaded with ctx.client anyway
+
+    if problem := presign_expires_problem(ctx.client.signature_version, a.expires):
+        raise UsageError(f"--expires {problem}")
     paths = objects(ctx, a.path)
     if paths[0].is_prefix:
         raise UsageError(f"{a.path}: give an object, not a prefix")
+    if ctx.embedded and not ctx.interactive:
+        ctx.warn("the URL points at the embedded server this ossh started, which stops when it exits; "
+                 "run `ossh serve` for an endpoint that stays up")
     for path in paths:
         url = ctx.client.presign("GET", path.bucket, path.key, expires=a.expires)
         yield Message(url, {"uri": path.uri(), "url": url, "expires": a.expires})

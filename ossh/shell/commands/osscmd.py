@@ -19,8 +19,9 @@ for _name, _target, *_preset in (
     REGISTRY.alias(_name, _target, *_preset)
 
 
-_PART_ARGS = (arg("--upload_id", "--upload-id", required=True, metavar="UPLOAD_ID"),
-              arg("--part_number", "--part-number", type=int, required=True, metavar="N"))
+_PART_ARGS = (arg("--upload_id", "--upload-id", required=True, metavar="UPLOAD_ID", help="the upload (mpu ls)"),
+              arg("--part_number", "--part-number", type=int, required=True, metavar="N",
+                  help="the part's number, 1 to 10000"))
 
 
 @command("uploadpartfromfile", "osscmd: upload one part from a local file (see mpu upload-part).",
@@ -33,7 +34,7 @@ def upload_part_from_file(ctx, a):
 
 @command("uploadpartfromstring", "osscmd: upload one part given as text (see mpu upload-part).",
          "uploadpartfromstring oss://b/big.iso --upload_id=0004B98 --part_number=2 --data=hello",
-         arg("key", metavar="oss://BUCKET/KEY"), *_PART_ARGS, arg("--data", required=True, metavar="TEXT"),
+         arg("key", metavar="oss://BUCKET/KEY"), *_PART_ARGS, arg("--data", required=True, metavar="TEXT", help="the part's bytes, given as text"),
          complete=("remote",), aliases=("upfs",))
 def upload_part_from_string(ctx, a):
     return part_from(ctx, a.key, a.upload_id, a.part_number, None, a.data)
