@@ -147,6 +147,8 @@ def _run(args, settings: Settings, stack: contextlib.ExitStack) -> int:
         outcome = executor.run(argv_words(args.command))
         if outcome is Outcome.EXIT:
             return executor.exit_status or 0
+        if outcome is Outcome.FAILED and executor.usage_failed:
+            return cmdline.USAGE_STATUS
         return {Outcome.OK: 0, Outcome.CANCELLED: 130}.get(outcome, 1)
     if batch:
         return _batch(args, executor)

@@ -61,6 +61,7 @@ class Executor:
         self.registry = registry
         self.quiet = quiet              # no notices or warnings; errors are always reported
         self.exit_status: int | None = None   # the N of the last `exit N` (None: a plain `exit`)
+        self.usage_failed = False       # the last failure was bad arguments (a one-shot run exits 2)
         self._running = ""
         ctx.warn = lambda text: self.warn(self._running, text)
 
@@ -90,6 +91,7 @@ class Executor:
             if self.debug:      # the traceback quotes the same hostile texts: escaped line by line
                 self.err.write("".join(printable(line) + "\n" for line in traceback.format_exc().splitlines()))
             reason = describe(exc)
+            self.usage_failed = isinstance(exc, UsageError)
             self.report(where, name, reason, exc)
             self.ctx.state.last_result = f"{name}: {reason}"
             return Outcome.FAILED

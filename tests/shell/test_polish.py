@@ -187,6 +187,14 @@ def test_ossh_refuses_bad_flags_in_one_line_with_status_2(ossh, tmp_path, args, 
     assert "Traceback" not in r.stderr and "internal error" not in r.stderr
     assert "top secret" not in r.stderr and "\x1b" not in r.stderr
 
+def test_a_one_shot_command_with_bad_arguments_exits_2(ossh, bucket):
+    r = ossh("ls", "--frob")
+    assert (r.returncode, r.stderr) == (2, "ossh: ls: unrecognized arguments: --frob\n")
+    r = ossh("presign", f"oss://{bucket}/k", "--expires", "604801")
+    assert r.returncode == 2 and r.stderr.startswith("ossh: presign: --expires must be at most 604800")
+    assert ossh("cat", f"oss://{bucket}/missing").returncode == 1     # a command that failed: 1
+    assert ossh("-c", "ls --frob").returncode == 1                     # batch: sftp -b's 1 for any failure
+
 # ---------------------------------------------------------------- exit N and --json errors
 
 
