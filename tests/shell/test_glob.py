@@ -271,8 +271,8 @@ def test_interactive_shell_asks_with_the_count_and_completion_quotes_keys(cached
         t.wait_for("skipped", source=out)
         send("rm 'lit*star'\r")                      # quoted: the one key, no question
         t.wait_for(f"removed oss://{bucket}/lit*star\n", source=out)
-        send("rm sol\t")                              # completion quotes the key's *
-        t.wait_for("'solo*key'")
+        send("rm sol\t")                              # completion escapes the key's *
+        t.wait_for("rm solo\\*key")
         send("\r")
         t.wait_for(f"removed oss://{bucket}/solo*key\n", source=out)
     assert term.run(script) == 0

@@ -59,7 +59,8 @@ def test_mpu_ls_with_no_uploads_says_so(sh, client, bucket):
     sh.ctx.state.format = "text"
     uid = client.init_multipart_upload(bucket, "big.iso")
     out = sh.ok(f"mpu ls oss://{bucket}/")
-    assert out.splitlines()[0].split() == ["AGE", "PARTS", "BYTES", "UPLOAD", "ID", "KEY"] and uid in out
+    assert any(line.split()[:3] == ["AGE", "PARTS", "BYTES"] for line in out.splitlines()) and uid in out
+    assert "no uploads" not in out
 
 
 def test_no_buckets_says_so_in_text_and_nothing_in_json(ossh):
