@@ -7,11 +7,9 @@ Imports only the standard library: `ossh -c pwd` must start fast, and the server
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import os
 import re
-import socket
 import sys
 
 USAGE_STATUS = 2
@@ -46,6 +44,9 @@ def port(text: str) -> int:
 
 def host(text: str) -> str:
     """A host name or address this machine can listen on (resolved now, so a typo is named up front)."""
+    import ipaddress     # only `ossh serve` takes a host: the shell's start-up does not pay for these
+    import socket
+
     if not text or not text.isprintable() or any(c.isspace() for c in text):
         raise argparse.ArgumentTypeError(f"not a host name or address: {text!r}")
     try:

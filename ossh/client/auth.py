@@ -25,11 +25,10 @@ MAX_V4_EXPIRES = 7 * 24 * 3600
 
 
 def presign_expires_problem(version: str, seconds: int) -> str | None:
-    """Why OSS would refuse a presigned URL valid for `seconds` with this signature version (None: it would not)."""
-    if seconds <= 0:
-        return f"must be a positive number of seconds, not {seconds}"
-    if version == "v4" and seconds > MAX_V4_EXPIRES:
-        return f"must be at most {MAX_V4_EXPIRES} seconds (7 days) with V4 signatures, not {seconds}"
+    """Why OSS would refuse a presigned URL valid for `seconds` with this signature version (None: it would
+    not). A V1 URL with an Expires time already past is well formed (it is refused when used)."""
+    if version == "v4" and not 0 < seconds <= MAX_V4_EXPIRES:
+        return f"must be from 1 to {MAX_V4_EXPIRES} seconds (7 days) with V4 signatures, not {seconds}"
     return None
 
 # The union of the sub-resources oss2 and the v2 SDK put into a V1 CanonicalizedResource: a server

@@ -33,10 +33,11 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
     try:
         server = LocalServer(root, host=args.host, port=args.port, region=args.region,
                              accounts_file=args.accounts).start()
-    except OSError as exc:     # the port taken or not ours to bind, the root not usable after all
+    except OSError as exc:     # the port taken or not ours to bind, the root not usable after all: not a
+        # malformed argument (those exit 2 above) but the machine's state, so status 1
         what = f"{exc.filename}: " if exc.filename else f"cannot listen on {args.host}:{args.port}: "
         print(f"ossh: serve: {what}{exc.strerror or exc}", file=sys.stderr)
-        return cmdline.USAGE_STATUS
+        return 1
     except (ValueError, KeyError) as exc:
         print(f"ossh: serve: {cmdline.one_line(exc)}", file=sys.stderr)
         return 1

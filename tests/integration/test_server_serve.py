@@ -1,7 +1,6 @@
 """`ossh serve` as a user runs it: the endpoint line, generated or environment credentials, extra accounts,
 clean shutdown on SIGTERM and SIGINT, and the store it shares with the shell's embedded server."""
 import contextlib
-import io
 import json
 import os
 import signal
@@ -128,7 +127,7 @@ def test_serve_and_the_embedded_shell_share_one_store_and_key_pair(tmp_path, mon
     monkeypatch.setenv("OSS_ACCESS_KEY_ID", "ak-elsewhere")
     monkeypatch.setenv("OSS_ACCESS_KEY_SECRET", "sk-elsewhere")
     with contextlib.ExitStack() as stack:
-        shell_client = ClientFactory(resolve({}), stack, err=io.StringIO())()
+        shell_client = ClientFactory(resolve({}), stack)()
         shell_client.create_bucket("from-shell")
         shell_client.put_object("from-shell", "k", b"written by the shell")
         proc, endpoint = start([], {"XDG_DATA_HOME": str(tmp_path)})    # no --root: the same store
@@ -154,7 +153,7 @@ def test_serve_with_environment_keys_still_accepts_the_stores_own_pair(tmp_path,
     monkeypatch.delenv("OSS_ENDPOINT", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     with contextlib.ExitStack() as stack:
-        shell_client = ClientFactory(resolve({}), stack, err=io.StringIO())()
+        shell_client = ClientFactory(resolve({}), stack)()
         shell_client.create_bucket("from-shell")
         shell_client.put_object("from-shell", "k", b"written by the shell")
     creds = json.loads((tmp_path / "ossh" / "credentials.json").read_text())

@@ -79,14 +79,15 @@ def test_presign_refuses_what_oss_refuses_up_front(sh, client, bucket):
     client.put_object(bucket, "f.txt", b"12345")
     sh.ok(f"cd oss://{bucket}")
     assert sh.fails("presign f.txt --expires 604801") == (
-        "ossh: presign: --expires must be at most 604800 seconds (7 days) with V4 signatures, not 604801")
+        "ossh: presign: --expires must be from 1 to 604800 seconds (7 days) with V4 signatures, not 604801")
     assert sh.fails("presign f.txt --expires -5") == (
         "ossh: presign: --expires must be a positive number of seconds, not -5")
     url = sh.ok("presign f.txt --expires 604800").strip()
     with urllib.request.urlopen(url) as r:
         assert r.read() == b"12345"                                     # the longest OSS takes still works
-    with pytest.raises(ClientError, match="at most 604800"):
-        client.presign("GET", bucket, "f.txt", expires=604801)         # Python callers get the same check
+    for expires in (604801, 0):                                         # Python callers get the same check
+        with pytest.raises(ClientError, match="from 1 to 604800"):
+            client.presign("GET", bucket, "f.txt", expires=expires)
 
 
 def test_v1_presigned_urls_have_no_seven_day_limit(server, bucket, client):
@@ -96,8 +97,6 @@ def test_v1_presigned_urls_have_no_seven_day_limit(server, bucket, client):
     url = v1.presign("GET", bucket, "f.txt", expires=30 * 86400)    # an absolute Expires time: no cap
     with urllib.request.urlopen(url) as r:
         assert r.read() == b"v1"
-    with pytest.raises(ClientError, match="positive"):
-        v1.presign("GET", bucket, "f.txt", expires=0)
 
 
 def test_presign_on_the_embedded_server_warns_that_the_url_dies_with_ossh(ossh, oss_env, bucket):
@@ -156,7 +155,7 @@ def test_serve_on_a_port_in_use_says_so_in_one_line(tmp_path, user_dirs):
         port = taken.getsockname()[1]
         r = subprocess.run([sys.executable, LAUNCHER, "serve", "--root", str(tmp_path / "root"), "--port", str(port)],
                            capture_output=True, text=True, env=dict(os.environ, **user_dirs), timeout=30)
-    assert r.returncode == 2
+    assert r.returncode == 1                    # the machine's state, not a malformed argument
     assert r.stderr == f"ossh: serve: cannot listen on 127.0.0.1:{port}: Address already in use\n"
 
 
@@ -192,7 +191,7 @@ def test_a_one_shot_command_with_bad_arguments_exits_2(ossh, bucket):
     r = ossh("ls", "--frob")
     assert (r.returncode, r.stderr) == (2, "ossh: ls: unrecognized arguments: --frob\n")
     r = ossh("presign", f"oss://{bucket}/k", "--expires", "604801")
-    assert r.returncode == 2 and r.stderr.startswith("ossh: presign: --expires must be at most 604800")
+    assert r.returncode == 2 and r.stderr.startswith("ossh: presign: --expires must be from 1 to 604800")
     assert ossh("cat", f"oss://{bucket}/missing").returncode == 1     # a command that failed: 1
     assert ossh("-c", "ls --frob").returncode == 1                     # batch: sftp -b's 1 for any failure
 

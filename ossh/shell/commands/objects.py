@@ -263,6 +263,8 @@ def acl(ctx, a):
 def presign(ctx, a):
     from ossh.client.auth import presign_expires_problem   # the client is loaded with ctx.client anyway
 
+    if a.expires <= 0:
+        raise UsageError(f"--expires must be a positive number of seconds, not {a.expires}")
     if problem := presign_expires_problem(ctx.client.signature_version, a.expires):
         raise UsageError(f"--expires {problem}")
     paths = objects(ctx, a.path)
