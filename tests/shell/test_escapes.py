@@ -117,7 +117,8 @@ def test_json_keeps_exact_names_and_no_raw_controls(sh, hostile):
     assert "\u202e" not in out and "\x9b" not in out and "\x7f" not in out
     keys = {json.loads(line)["key"] for line in out.splitlines()}
     assert keys == {k for k, _ in HOSTILE} | {PREFIX[0] + "inner"}
-    err = sh.fails(f"stat {quote(HOSTILE[2][0] + '.missing')}")
+    ok, _, err = sh(f"stat {quote(HOSTILE[2][0] + '.missing')}")
+    assert not ok and json.loads(err)["code"] == "NoSuchKey"        # in JSON mode errors are JSON too
     assert raw_controls(err) == []
 
 
@@ -170,7 +171,7 @@ def test_repl_prompt_input_line_and_menu_show_escapes(cached_sh, hostile, tmp_pa
         t.wait_for(r"c1\x9btwo")                     # in the menu
         send("\x03")
         send("cd di\t")                              # the exact prefix goes in, shown escaped
-        t.wait_for("'" + PREFIX[1] + "'")
+        t.wait_for(r"\x1b\]0\;pwned\x07\u202e/")    # (`]` and `;` backslash-escaped for split())
         send("\r")
         t.wait_for(f"oss://{hostile}/{PREFIX[1]}>")   # the prompt
         send("pwd\r")
