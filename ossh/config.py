@@ -51,3 +51,8 @@ def data_dir(env: Mapping[str, str] = os.environ) -> Path:
 def state_dir(env: Mapping[str, str] = os.environ) -> Path:
     """History and other state: $XDG_STATE_HOME/ossh (default ~/.local/state/ossh)."""
     return _xdg("XDG_STATE_HOME", ".local/state", env)
+
+
+def cache_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """What can be rebuilt (sync's hashes, transfer checkpoints): $XDG_CACHE_HOME/ossh (default ~/.cache/ossh)."""
+    return _xdg("XDG_CACHE_HOME", ".cache", env)

@@ -1,5 +1,5 @@
 """Shell commands, grouped by concern; importing this package fills REGISTRY with all of them."""
 from ..registry import REGISTRY
-from . import buckets, misc, mpu, navigation, objects, osscmd, transfer  # importing them registers them
+from . import buckets, misc, mpu, navigation, objects, osscmd, sync, transfer  # importing them registers them
 
-__all__ = ["REGISTRY", "buckets", "misc", "mpu", "navigation", "objects", "osscmd", "transfer"]
+__all__ = ["REGISTRY", "buckets", "misc", "mpu", "navigation", "objects", "osscmd", "sync", "transfer"]

@@ -1,0 +1,377 @@
+"""The sync engine: both sides walked as sorted streams and merge-joined, each difference decided (by
+content unless told otherwise) and acted on in a bounded pool, every outcome reported as an Action.
+
+Decisions that need I/O (a local hash, a HEAD for the object's CRC-64) and all transfers run on `jobs`
+worker threads, at most 2 x jobs of them queued, so memory does not grow with the tree. Deletions are
+spooled to a temporary file and carried out only after both walks finished without a listing error:
+a listing cut short must never make files look missing from the source.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from typing import Callable, Iterator
+
+from ..crc import crc64
+from ..errors import ClientError, LocalFileError, NoSuchKey, OssError
+from ..models import ObjectMeta
+from .hashcache import FileChanged, HashCache, Hashes, hash_file, identity
+from .model import Action, LocalDir, LocalFile, OssPrefix, RemoteObject, Side, Summary, SyncOptions, plain_md5
+from .names import UnsafeName, local_problem, make_parents, target
+from .walk import Filters, walk_local, walk_remote
+
+SMALL_FILE = 4 << 20      # read whole: hashed (CRC-64 and MD5) and sent from one read
+RULES = ("content", "size-only", "update", "checksum")
+VERBS = {(LocalDir, OssPrefix): "upload", (OssPrefix, LocalDir): "download", (OssPrefix, OssPrefix): "copy"}
+
+
+class Cancelled(BaseException):
+    """Raised inside a running transfer once the sync is stopping (Ctrl-C): not an error to retry."""
+
+
+class _SideFailed(Exception):
+    def __init__(self, side: Side, error: Exception):
+        super().__init__(str(error))
+        self.side, self.error = side, error
+
+
+class Syncer:
+    """`Syncer(client, src, dst, options, cache).run()` yields an Action for each file (unchanged ones
+    included) and leaves the counts in `.summary`. Nothing is raised for one file's failure; arguments
+    that cannot work (two local sides, overlapping prefixes, a missing source) raise before anything runs."""
+
+    def __init__(self, client, src: Side, dst: Side, options: SyncOptions | None = None,
+                 cache: HashCache | None = None, progress: Callable[[int, int], None] | None = None):
+        self.client, self.src, self.dst = client, src, dst
+        self.options = options or SyncOptions()
+        if self.options.rule not in RULES:
+            raise ClientError(f"unknown rule {self.options.rule!r} (one of {', '.join(RULES)})")
+        if not 1 <= self.options.jobs <= 64:
+            raise ClientError(f"jobs must be 1 to 64, not {self.options.jobs}")
+        self.verb = VERBS.get((type(src), type(dst)))
+        if self.verb is None:
+            raise ClientError("one side must be an OSS prefix (oss://bucket/prefix/)")
+        if isinstance(src, OssPrefix) and isinstance(dst, OssPrefix) and src.bucket == dst.bucket and (
+                src.prefix.startswith(dst.prefix) or dst.prefix.startswith(src.prefix)):
+            raise ClientError(f"{src.show()} and {dst.show()} overlap: one holds the other")
+        self.cache = cache or HashCache(None)
+        self.filters = Filters(self.options.filters, self.options.exclude_dirs)
+        self.summary = Summary(dry_run=self.options.dry_run, verb=self.verb)
+        self.stop = threading.Event()
+        self._progress = progress
+        self._lock = threading.Lock()
+        self._done = self._total = 0
+        self._incomplete = False       # a listing failed: the source was not seen whole, so nothing is deleted
+
+    # ------------------------------------------------------------------ the run
+
+    def run(self) -> Iterator[Action]:
+        self._check_sides()
+        pool = ThreadPoolExecutor(self.options.jobs, thread_name_prefix="ossh-sync")
+        pending: set = set()
+        spool = tempfile.TemporaryFile("w+", encoding="utf-8")
+        try:
+            for item in self._plan(spool):
+                if isinstance(item, Action):
+                    yield self._counted(item)
+                    continue
+                while len(pending) >= 2 * self.options.jobs:
+                    yield from self._collect(pending)
+                pending.add(pool.submit(item))
+            while pending:
+                yield from self._collect(pending)
+            yield from self._deletes(spool)
+        finally:
+            self.stop.set()     # on Ctrl-C or an abandoned generator: running transfers stop at their next block
+            pool.shutdown(wait=True, cancel_futures=True)
+            spool.close()
+            self.cache.close()
+
+    def _collect(self, pending: set) -> Iterator[Action]:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            pending.discard(future)
+            try:
+                action = future.result()
+            except Cancelled:
+                continue
+            yield self._counted(action)
+
+    def _counted(self, action: Action) -> Action:
+        self.summary.count(action)
+        return action
+
+    def _check_sides(self) -> None:
+        for side, role in ((self.src, "source"), (self.dst, "destination")):
+            if isinstance(side, LocalDir) and os.path.lexists(side.path) and not os.path.isdir(side.path):
+                raise LocalFileError(f"{side.path}: the {role} is not a directory")
+        if isinstance(self.src, LocalDir) and not os.path.isdir(self.src.path):
+            raise LocalFileError(f"{self.src.path}: no such directory")
+
+    # ------------------------------------------------------------------ planning: the merge-join
+
+    def _stream(self, side: Side) -> Iterator:
+        if isinstance(side, OssPrefix):
+            return walk_remote(self.client, side.bucket, side.prefix, self.filters)
+        if side is self.dst and not os.path.isdir(side.path):
+            return iter(())
+        return walk_local(side.path, self.filters, self.options.follow_symlinks)
+
+    def _plan(self, spool) -> Iterator[Action | Callable[[], Action]]:
+        """Actions decided without I/O, and jobs (callables returning an Action) for the rest."""
+        side_actions: list[Action] = []
+        src_it, dst_it = self._stream(self.src), self._stream(self.dst)
+        started = False
+
+        def advance(it, side: Side):
+            try:
+                for item in it:
+                    if not isinstance(item, Action):
+                        return item
+                    if item.kind == "failed":
+                        self._incomplete = True
+                    if side is self.src or item.kind == "failed":   # the destination's own notes are not news
+                        side_actions.append(item)
+            except OssError as exc:
+                if not started:
+                    raise          # nothing done yet: the command fails with this one error
+                raise _SideFailed(side, exc) from None
+            return None
+
+        try:
+            s, d = advance(src_it, self.src), advance(dst_it, self.dst)
+            started = True
+            while s is not None or d is not None:
+                yield from side_actions
+                side_actions.clear()
+                if d is None or (s is not None and s.rel < d.rel):
+                    yield self._decide(s, None)
+                    s = advance(src_it, self.src)
+                elif s is None or d.rel < s.rel:
+                    if self.options.delete and self._deletable(d):
+                        spool.write(json.dumps([d.rel, d.size]) + "\n")
+                    d = advance(dst_it, self.dst)
+                else:
+                    yield self._decide(s, d)
+                    s, d = advance(src_it, self.src), advance(dst_it, self.dst)
+            yield from side_actions
+        except _SideFailed as failure:
+            self._incomplete = True
+            yield from side_actions
+            yield Action("failed", src=failure.side.show(), reason=_reason(failure.error), op="list")
+
+    def _deletable(self, d) -> bool:
+        # a directory marker in OSS stands for a directory a local side cannot list: leave it
+        return not (isinstance(d, RemoteObject) and d.rel.endswith("/") and isinstance(self.src, LocalDir))
+
+    def _decide(self, s, d) -> Action | Callable[[], Action]:
+        src, dst = self.src.show(s.rel), self.dst.show(s.rel)
+        if isinstance(self.dst, LocalDir):
+            try:
+                target(self.dst.path, s.rel)
+            except UnsafeName as exc:
+                if s.rel.endswith("/") and not s.size and local_problem(s.rel[:-1]) is None:
+                    return Action("note", src=src, reason="a directory marker, no local file made for it")
+                return Action("skip", src=src, reason=f"the key cannot be a local file name: it {exc}")
+        if d is not None and self.options.rule in ("size-only", "update"):
+            reason = self._cheap_rule(s, d)
+            if reason is None:
+                return Action("unchanged", src=src, dst=dst, size=s.size)
+        elif d is not None:
+            return lambda: self._guarded(s, src, dst, lambda: self._content_rule(s, d))
+        else:
+            reason = "new"
+        if self.options.dry_run:
+            return Action(self.verb, src=src, dst=dst, size=s.size, reason=reason)
+        return lambda: self._guarded(s, src, dst, lambda: reason)
+
+    def _guarded(self, s, src: str, dst: str, decide: Callable[[], str | None]) -> Action:
+        """Decide (maybe by reading or HEAD) and transfer one entry; any failure is this entry's only."""
+        if self.stop.is_set():
+            raise Cancelled()
+        op = "compare"
+        try:
+            reason = decide()
+            if reason is None:
+                return Action("unchanged", src=src, dst=dst, size=s.size)
+            if self.options.dry_run:
+                return Action(self.verb, src=src, dst=dst, size=s.size, reason=reason)
+            op = self.verb
+            size = self._transfer(s)
+            return Action(self.verb, src=src, dst=dst, size=size, reason=reason)
+        except (OssError, OSError, UnsafeName) as exc:
+            return Action("failed", src=src, dst=dst, size=s.size, reason=_reason(exc), op=op)
+
+    # ------------------------------------------------------------------ deciding
+
+    def _cheap_rule(self, s, d) -> str | None:
+        if self.options.rule == "size-only":
+            return "size" if s.size != d.size else None
+        newer, older = int(s.mtime) > int(d.mtime), int(s.mtime) < int(d.mtime)
+        return "newer" if newer else "size" if not older and s.size != d.size else None
+
+    def _content_rule(self, s, d) -> str | None:
+        if s.size != d.size:
+            return "size"
+        try:
+            return None if self._same_content(s, d) else "content"
+        except FileChanged:
+            return "content"
+
+    def _same_content(self, s, d) -> bool:
+        if isinstance(s, RemoteObject) and isinstance(d, RemoteObject):
+            if s.md5 and d.md5:
+                return s.md5 == d.md5
+            crc = self._head_crc(self.src, s)
+            return crc is not None and crc == self._head_crc(self.dst, d)
+        local, remote = (s, d) if isinstance(s, LocalFile) else (d, s)
+        cached = None if self.options.rule == "checksum" else self.cache.get(local.path, local.st)
+        if remote.md5:
+            if cached is not None and cached.md5:
+                return cached.md5 == remote.md5
+            if cached is None or local.size <= SMALL_FILE:   # reading beats a HEAD for a small file
+                return self._hash(local, md5=True).md5 == remote.md5
+        if cached is None:
+            cached = self._hash(local, md5=False)
+        crc = self._head_crc(self.src if remote is s else self.dst, remote)
+        return crc is not None and crc == cached.crc64
+
+    def _hash(self, local: LocalFile, md5: bool) -> Hashes:
+        hashes, st = hash_file(local.path, md5)
+        with self._lock:
+            self.summary.hashed_files += 1
+            self.summary.hashed_bytes += st.st_size
+        self.cache.put(local.path, st, hashes)
+        return hashes
+
+    def _head_crc(self, side: OssPrefix, obj: RemoteObject) -> int | None:
+        with self._lock:
+            self.summary.heads += 1
+        try:
+            return self.client.head_object(side.bucket, obj.key).crc64
+        except NoSuchKey:            # gone since the listing: certainly not the same
+            return None
+
+    # ------------------------------------------------------------------ acting
+
+    def _transfer(self, s) -> int:
+        with self._lock:
+            self._total += s.size or 0
+        if self.verb == "upload":
+            return self._upload(s)
+        if self.verb == "download":
+            return self._download(s)
+        self.client.copy(self.src.bucket, s.key, self.dst.bucket, self.dst.key(s.rel), size=s.size,
+                         progress=self._progress_for())
+        return s.size
+
+    def _upload(self, local: LocalFile) -> int:
+        key, progress = self.dst.key(local.rel), self._progress_for()
+        if local.size <= SMALL_FILE:
+            try:
+                with open(local.path, "rb") as f:
+                    before = os.fstat(f.fileno())
+                    data = f.read()
+                    after = os.fstat(f.fileno())
+            except OSError as exc:
+                raise LocalFileError(f"cannot read {local.path}: {exc.strerror or exc}") from None
+            hashes = Hashes(crc64(data), hashlib.md5(data).hexdigest())
+            self.client.put_object(self.dst.bucket, key, data, progress=progress)
+            if identity(before) == identity(after) and len(data) == after.st_size:
+                self.cache.put(local.path, after, hashes)
+            return len(data)
+        before = os.stat(local.path)
+        result = self.client.upload_file(self.dst.bucket, key, local.path, progress=progress,
+                                         checkpoint_dir=self.options.checkpoint_dir)
+        after = os.stat(local.path)
+        if identity(before) == identity(after) and result.crc64 is not None:
+            self.cache.put(local.path, after, Hashes(result.crc64))
+        return after.st_size
+
+    def _download(self, obj: RemoteObject) -> int:
+        root = self.dst.path
+        path = target(root, obj.rel)
+        make_parents(root, obj.rel)
+        meta: ObjectMeta = self.client.download_file(self.src.bucket, obj.key, path, size=obj.size,
+                                                     progress=self._progress_for(),
+                                                     checkpoint_dir=self.options.checkpoint_dir)
+        when = meta.last_modified or obj.last_modified
+        if when is not None:     # as aws s3 sync: the file carries the object's time
+            ns = int(when.timestamp()) * 1_000_000_000
+            os.utime(path, ns=(ns, ns))
+        st = os.stat(path)
+        if meta.crc64 is not None:
+            self.cache.put(path, st, Hashes(meta.crc64, plain_md5(meta.etag, meta.object_type)))
+        return st.st_size
+
+    def _progress_for(self) -> Callable[[int, int | None], None]:
+        """A per-transfer callback adding to the whole sync's bytes done, and the point where a running
+        transfer notices that the sync is stopping."""
+        last = 0
+
+        def update(sent: int, _total) -> None:
+            nonlocal last
+            if self.stop.is_set():
+                raise Cancelled()
+            with self._lock:
+                self._done += sent - last
+                last = sent
+                done, total = self._done, self._total
+            if self._progress is not None:
+                self._progress(done, max(done, total))
+        return update
+
+    # ------------------------------------------------------------------ deleting
+
+    def _deletes(self, spool) -> Iterator[Action]:
+        if not self.options.delete:
+            return
+        if self._incomplete:
+            yield self._counted(Action("note", dst=self.dst.show(),
+                                       reason="nothing deleted: a listing failed, so the source was not seen whole"))
+            return
+        spool.seek(0)
+        batch: list[tuple[str, int]] = []
+        for line in spool:
+            batch.append(tuple(json.loads(line)))
+            if len(batch) == 1000:
+                yield from self._delete_batch(batch)
+                batch = []
+        if batch:
+            yield from self._delete_batch(batch)
+
+    def _delete_batch(self, batch: list[tuple[str, int]]) -> Iterator[Action]:
+        if self.stop.is_set():
+            raise KeyboardInterrupt
+        if self.options.dry_run:
+            for rel, size in batch:
+                yield self._counted(Action("delete", dst=self.dst.show(rel), size=size))
+            return
+        if isinstance(self.dst, OssPrefix):
+            try:
+                deleted = set(self.client.delete_objects(self.dst.bucket, [self.dst.key(rel) for rel, _ in batch]))
+                failure = "the server did not report it deleted"
+            except OssError as exc:
+                deleted, failure = set(), _reason(exc)
+            for rel, size in batch:
+                ok = self.dst.key(rel) in deleted
+                yield self._counted(Action("delete" if ok else "failed", dst=self.dst.show(rel), size=size,
+                                           reason="" if ok else failure, op="delete"))
+            return
+        for rel, size in batch:
+            path = self.dst.show(rel)
+            try:
+                os.unlink(path)
+                yield self._counted(Action("delete", dst=path, size=size))
+            except OSError as exc:
+                yield self._counted(Action("failed", dst=path, size=size, reason=exc.strerror or str(exc),
+                                           op="delete"))
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

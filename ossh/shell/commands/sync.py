@@ -1,0 +1,151 @@
+"""sync SRC DST: make DST hold what SRC holds, decided by content (see ossh.client.sync).
+
+A side written `oss://bucket/prefix` is an OSS prefix (taken as a prefix even without its trailing /);
+any other word is a local directory, relative to the shell's local directory (`lcd`), `~` expanded.
+Filters: --include/--exclude apply in the order given and the last one that matches a path decides
+(aws s3 sync); --exclude-dir drops whole directories. Without --delete nothing is removed from DST.
+"""
+from __future__ import annotations
+
+import argparse
+
+from ..paths import RemotePath
+from ..progress import no_progress
+from ..registry import CommandError, UsageError, arg, command
+from ..results import Message
+
+
+class _Rule(argparse.Action):
+    """--include/--exclude into one ordered list, so that 'the later rule wins' can hold."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        rules = list(getattr(namespace, self.dest) or [])
+        rules.append((option_string.lstrip("-"), values))
+        setattr(namespace, self.dest, rules)
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"-j wants a number of parallel transfers, not {text!r}") from None
+    if not 1 <= n <= 64:
+        raise argparse.ArgumentTypeError(f"-j wants 1 to 64 parallel transfers, not {n}")
+    return n
+
+
+@command("sync", "Make DST hold what SRC holds (local dir <-> oss://, or oss:// -> oss://), by content.",
+         "sync -n ~/photos oss://backup/photos/",
+         arg("--delete", action="store_true", help="remove from DST what SRC does not hold"),
+         arg("-n", "--dry-run", action="store_true", dest="dry_run", help="print what would be done, change nothing"),
+         arg("--include", action=_Rule, dest="rules", metavar="GLOB", help="keep matching paths (repeatable)"),
+         arg("--exclude", action=_Rule, dest="rules", metavar="GLOB", help="leave out matching paths (repeatable)"),
+         arg("--exclude-dir", action="append", default=[], metavar="GLOB", help="leave out whole directories"),
+         arg("--size-only", action="store_const", dest="rule", const="size-only", help="compare sizes only"),
+         arg("--update", action="store_const", dest="rule", const="update",
+             help="copy when SRC is newer (or the same age and another size)"),
+         arg("--checksum", action="store_const", dest="rule", const="checksum",
+             help="re-read every local file, ignoring the hash cache"),
+         arg("--no-follow-symlinks", action="store_false", dest="follow_symlinks",
+             help="leave local symlinks out (followed by default)"),
+         arg("-j", type=_jobs, default=8, metavar="N", help="parallel transfers (default 8)"),
+         arg("src", metavar="SRC"), arg("dst", metavar="DST"), complete=("remote_or_local",),
+         usage="[--delete] [-n] [--include GLOB] [--exclude GLOB] [--exclude-dir GLOB] "
+               "[--size-only|--update|--checksum] [--no-follow-symlinks] [-j N] SRC DST")
+def sync(ctx, a):
+    from ossh.client.sync import HashCache, OssPrefix, Syncer, SyncOptions
+    from ossh.config import cache_dir
+
+    src, dst = _side(ctx, a.src), _side(ctx, a.dst)
+    cache = cache_dir()
+    options = SyncOptions(rule=a.rule or "content", delete=a.delete, dry_run=a.dry_run, filters=a.rules or [],
+                          exclude_dirs=a.exclude_dir, follow_symlinks=a.follow_symlinks, jobs=a.j,
+                          checkpoint_dir=str(cache / "checkpoints"))
+    on_terminal = ctx.progress is not no_progress
+    held = []          # on a terminal the bar owns the screen: problems are printed once it is gone
+    with ctx.progress("sync", None) as progress:
+        syncer = Syncer(ctx.client, src, dst, options, HashCache(cache / "sync-hashes.sqlite"), progress)
+        for action in syncer.run():
+            if action.kind == "unchanged":
+                continue
+            if on_terminal and action.kind not in ("failed", "skip"):
+                continue
+            message = action_message(action, a.dry_run)
+            if on_terminal:
+                if len(held) < 1000:
+                    held.append(message)
+            else:
+                yield message
+    yield from held
+    if isinstance(dst, OssPrefix):
+        ctx.changed(RemotePath(dst.bucket, dst.prefix))
+    summary = syncer.summary
+    yield summary_message(summary)
+    if not summary.ok:
+        parts = [f"{n} {what}" for n, what in ((summary.failed, "failed"), (summary.skipped, "skipped")) if n]
+        raise CommandError(f"{', '.join(parts)} (listed above)")
+
+
+def _side(ctx, text: str):
+    from ossh.client.sync import LocalDir, OssPrefix
+
+    if text.startswith("oss://"):
+        path = ctx.state.resolve(text)
+        if path.bucket is None:
+            raise UsageError(f"{text}: name a bucket (oss://BUCKET/PREFIX/)")
+        return OssPrefix(path.bucket, path.as_prefix().key if path.key else "")
+    return LocalDir(ctx.state.local(text))
+
+
+def shown(text: str) -> str:
+    """A name for a terminal: control and other unprintable characters escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
+                   for c in text)
+
+
+def action_message(action, dry_run: bool) -> Message:
+    from ..render import human_size
+
+    src, dst = shown(action.src), shown(action.dst)
+    kind = action.kind
+    if kind in ("upload", "download", "copy"):
+        text = f"{kind}: {src} -> {dst} ({human_size(action.size)})"
+    elif kind == "delete":
+        text = f"delete: {dst} ({human_size(action.size)})"
+    elif kind == "failed":
+        where = f"{src} -> {dst}" if src and dst and action.op != "list" else src or dst
+        text = f"failed: {action.op} {where}: {action.reason}"
+    else:
+        text = f"{kind}: {src or dst}: {action.reason}"
+    if dry_run and kind in ("upload", "download", "copy", "delete"):
+        text = "(dry run) " + text
+    data = {"action": kind, "src": action.src or None, "dst": action.dst or None, "size": action.size}
+    if action.reason:
+        data["reason"] = action.reason
+    if kind == "failed":
+        data["op"] = action.op
+    if dry_run:
+        data["dry_run"] = True
+    return Message(text, data)
+
+
+def _mib(n: int) -> str:
+    mib = n / (1 << 20)
+    return f"{mib:.1f} MiB" if mib >= 1 or not n else f"{mib:.2f} MiB"
+
+
+def summary_message(s) -> Message:
+    done = {"upload": "uploaded", "download": "downloaded", "copy": "copied"}[s.verb]
+    text = (f"{done} {s.transferred} ({_mib(s.transferred_bytes)}), unchanged {s.unchanged}, deleted {s.deleted}, "
+            f"failed {s.failed}")
+    if s.skipped:
+        text += f", skipped {s.skipped}"
+    if s.dry_run:
+        text = "(dry run) " + text
+    data = {"action": "summary", "dry_run": s.dry_run, done: s.transferred, f"{done}_bytes": s.transferred_bytes,
+            "unchanged": s.unchanged, "deleted": s.deleted, "deleted_bytes": s.deleted_bytes, "failed": s.failed,
+            "skipped": s.skipped, "notes": s.notes, "hashed_files": s.hashed_files, "hashed_bytes": s.hashed_bytes,
+            "heads": s.heads}
+    return Message(text, data)
