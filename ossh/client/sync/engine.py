@@ -76,6 +76,8 @@ class Syncer:
         spool = tempfile.TemporaryFile("w+", encoding="utf-8")
         try:
             for item in self._plan(spool):
+                if self.stop.is_set():
+                    break
                 if isinstance(item, Action):
                     yield self._counted(item)
                     continue
@@ -271,7 +273,7 @@ class Syncer:
 
     def _upload(self, local: LocalFile) -> int:
         key, progress = self.dst.key(local.rel), self._progress_for()
-        if local.size <= SMALL_FILE:
+        if local.size <= min(SMALL_FILE, self.options.multipart_threshold):
             try:
                 with open(local.path, "rb") as f:
                     before = os.fstat(f.fileno())
@@ -286,7 +288,7 @@ class Syncer:
             return len(data)
         before = os.stat(local.path)
         result = self.client.upload_file(self.dst.bucket, key, local.path, progress=progress,
-                                         checkpoint_dir=self.options.checkpoint_dir)
+                                         **self._big_transfer())
         after = os.stat(local.path)
         if identity(before) == identity(after) and result.crc64 is not None:
             self.cache.put(local.path, after, Hashes(result.crc64))
@@ -297,8 +299,7 @@ class Syncer:
         path = target(root, obj.rel)
         make_parents(root, obj.rel)
         meta: ObjectMeta = self.client.download_file(self.src.bucket, obj.key, path, size=obj.size,
-                                                     progress=self._progress_for(),
-                                                     checkpoint_dir=self.options.checkpoint_dir)
+                                                     progress=self._progress_for(), **self._big_transfer())
         when = meta.last_modified or obj.last_modified
         if when is not None:     # as aws s3 sync: the file carries the object's time
             ns = int(when.timestamp()) * 1_000_000_000
@@ -307,6 +308,10 @@ class Syncer:
         if meta.crc64 is not None:
             self.cache.put(path, st, Hashes(meta.crc64, plain_md5(meta.etag, meta.object_type)))
         return st.st_size
+
+    def _big_transfer(self) -> dict:
+        o = self.options
+        return dict(threshold=o.multipart_threshold, part_size=o.part_size, checkpoint_dir=o.checkpoint_dir)
 
     def _progress_for(self) -> Callable[[int, int | None], None]:
         """A per-transfer callback adding to the whole sync's bytes done, and the point where a running

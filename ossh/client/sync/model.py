@@ -95,6 +95,8 @@ class SyncOptions:
     follow_symlinks: bool = True
     jobs: int = 8
     checkpoint_dir: str | None = None     # where big transfers keep what they need to resume
+    multipart_threshold: int = 64 << 20   # bigger files go in parallel parts (resumable with checkpoint_dir)
+    part_size: int | None = None
 
 
 @dataclass
