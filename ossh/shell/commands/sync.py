@@ -57,6 +57,8 @@ def sync(ctx, a):
     from ossh.config import cache_dir
 
     src, dst = _side(ctx, a.src), _side(ctx, a.dst)
+    if not isinstance(src, OssPrefix) and not isinstance(dst, OssPrefix):
+        raise UsageError("one side must be an OSS prefix (oss://BUCKET/PREFIX/); the other a local directory or one")
     cache = cache_dir()
     options = SyncOptions(rule=a.rule or "content", delete=a.delete, dry_run=a.dry_run, filters=a.rules or [],
                           exclude_dirs=a.exclude_dir, follow_symlinks=a.follow_symlinks, jobs=a.j,
