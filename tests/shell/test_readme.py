@@ -199,7 +199,7 @@ def test_readme_walkthrough(newcomer):
         assert {s.key for s in client.iter_objects("photos")} == {f"2024/{n}" for n in PICTURES}
         assert client.get_object_acl("photos", "2024/beach.jpg") == "public-read"
         assert "my-photos" not in {b.name for b in client.iter_buckets()}     # the osscmd block removed it
-    for directory in ("Downloads", "2024-copy"):
+    for directory in ("Downloads", "2024-copy", "2024-mirror"):
         assert {p.name: p.read_bytes() for p in (home / directory).iterdir()} == PICTURES
     assert (home / "beach-copy.jpg").read_bytes() == (home / "beach.jpg").read_bytes() == PICTURES["beach.jpg"]
     session = newcomer.outputs[of_kind("session")[0].line]
