@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ossh.client.sync import HashCache, LocalDir, OssPrefix, Syncer, SyncOptions
+from ossh.client.sync import HashCache, LocalDir, OssPrefix, Syncer, SyncOptions, location
 from ossh.client.sync.walk import Filters, walk_local
 
 FILES = {"a.txt": b"alpha", "b/c.txt": b"gamma!", "b/d/e.bin": os.urandom(3000), "with space/é ü.txt": b"unicode",
@@ -46,7 +46,7 @@ def cache(tmp_path):
 def test_up_down_and_oss_to_oss_make_identical_trees(client, bucket, tmp_path, cache):
     src = tmp_path / "src"
     write_tree(src, FILES)
-    summary, actions = run(client, LocalDir(str(src)), OssPrefix(bucket, "p/"), cache())
+    summary, actions = run(client, location(str(src)), location(f"oss://{bucket}/p"), cache())
     assert summary.transferred == len(FILES) and summary.ok and remote_tree(client, bucket, "p/") == FILES
     assert {a.reason for a in actions if a.kind == "upload"} == {"new"}
 
@@ -171,6 +171,7 @@ def test_delete_both_ways_keeps_what_filters_leave_out(client, bucket, tmp_path,
     summary, actions = run(client, OssPrefix(bucket, "p/"), LocalDir(str(dst)), cache(), delete=True,
                            filters=[("exclude", "*.log")])
     assert local_tree(dst) == {"keep.txt": b"k", "notes.log": b"n"} and summary.deleted == 1
+    assert not (dst / "old").exists()           # emptied by the deletion, so removed as rsync does
 
 
 def test_include_exclude_later_rule_wins_and_exclude_dir(client, bucket, tmp_path, cache):

@@ -371,10 +371,23 @@ class Syncer:
             path = self.dst.show(rel)
             try:
                 os.unlink(path)
+                _prune_empty(self.dst.path, os.path.dirname(path))
                 yield self._counted(Action("delete", dst=path, size=size))
             except OSError as exc:
                 yield self._counted(Action("failed", dst=path, size=size, reason=exc.strerror or str(exc),
                                            op="delete"))
+
+
+def _prune_empty(root: str, directory: str) -> None:
+    """Remove the directories a deletion left empty, up to (not including) the root, as rsync --delete."""
+    root = os.path.abspath(root)
+    directory = os.path.abspath(directory)
+    while directory != root and directory.startswith(root + os.sep):
+        try:
+            os.rmdir(directory)
+        except OSError:
+            return
+        directory = os.path.dirname(directory)
 
 
 def _reason(exc: BaseException) -> str:

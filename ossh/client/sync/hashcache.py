@@ -45,7 +45,9 @@ def hash_file(path: str, md5: bool) -> tuple[Hashes, os.stat_result]:
 
 
 class HashCache:
-    """Thread-safe; `None` path keeps nothing (every lookup misses). Created 0600 in a 0700 directory."""
+    """Thread-safe and best effort: a cache that cannot be opened or written (a read-only home, another
+    process holding the lock too long) only costs reads, never the sync. `None` path keeps nothing.
+    Created 0600 in a 0700 directory."""
 
     def __init__(self, path: str | os.PathLike | None):
         self._lock = threading.Lock()
@@ -54,21 +56,27 @@ class HashCache:
         if path is None:
             return
         path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        os.chmod(directory, 0o700)
         try:
-            self._db = _connect(path)
-        except sqlite3.DatabaseError:   # a damaged cache is only lost time: start a new one
-            os.unlink(path)
-            self._db = _connect(path)
+            directory = os.path.dirname(os.path.abspath(path))
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            os.chmod(directory, 0o700)
+            try:
+                self._db = _connect(path)
+            except sqlite3.DatabaseError:   # a damaged cache: start a new one
+                os.unlink(path)
+                self._db = _connect(path)
+        except (OSError, sqlite3.Error):
+            self._db = None
 
     def get(self, path: str, st: os.stat_result) -> Hashes | None:
         if self._db is None:
             return None
-        with self._lock:
-            row = self._db.execute("SELECT size, mtime_ns, ctime_ns, inode, crc64, md5 FROM hashes WHERE path = ?",
-                                   (_key(path),)).fetchone()
+        try:
+            with self._lock:
+                row = self._db.execute("SELECT size, mtime_ns, ctime_ns, inode, crc64, md5 FROM hashes "
+                                       "WHERE path = ?", (_key(path),)).fetchone()
+        except sqlite3.Error:
+            return None
         if row is None or tuple(row[:4]) != identity(st):
             return None
         try:
@@ -79,19 +87,25 @@ class HashCache:
     def put(self, path: str, st: os.stat_result, hashes: Hashes) -> None:
         if self._db is None:
             return
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO hashes VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (_key(path), *identity(st), format(hashes.crc64, "016x"), hashes.md5))
-            self._pending += 1
-            if self._pending >= _COMMIT_EVERY:
-                self._db.commit()
-                self._pending = 0
+        try:
+            with self._lock:
+                self._db.execute("INSERT OR REPLACE INTO hashes VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                 (_key(path), *identity(st), format(hashes.crc64, "016x"), hashes.md5))
+                self._pending += 1
+                if self._pending >= _COMMIT_EVERY:
+                    self._db.commit()
+                    self._pending = 0
+        except sqlite3.Error:
+            pass
 
     def close(self) -> None:
         if self._db is None:
             return
         with self._lock:
-            self._db.commit()
+            try:
+                self._db.commit()
+            except sqlite3.Error:
+                pass
             self._db.close()
             self._db = None
 

@@ -8,6 +8,7 @@ Filters: --include/--exclude apply in the order given and the last one that matc
 from __future__ import annotations
 
 import argparse
+import contextlib
 
 from ..paths import RemotePath
 from ..progress import no_progress
@@ -63,21 +64,19 @@ def sync(ctx, a):
     options = SyncOptions(rule=a.rule or "content", delete=a.delete, dry_run=a.dry_run, filters=a.rules or [],
                           exclude_dirs=a.exclude_dir, follow_symlinks=a.follow_symlinks, jobs=a.j,
                           checkpoint_dir=str(cache / "checkpoints"))
-    on_terminal = ctx.progress is not no_progress
-    held = []          # on a terminal the bar owns the screen: problems are printed once it is gone
-    with ctx.progress("sync", None) as progress:
+    # on a terminal one bar for the whole run, and the problems once it is gone; else a line per action
+    bar = ctx.progress is not no_progress and not a.dry_run and ctx.state.format != "json"
+    held = []
+    with ctx.progress("sync", None) if bar else contextlib.nullcontext() as progress:
         syncer = Syncer(ctx.client, src, dst, options, HashCache(cache / "sync-hashes.sqlite"), progress)
         for action in syncer.run():
-            if action.kind == "unchanged":
-                continue
-            if on_terminal and action.kind not in ("failed", "skip"):
+            if action.kind == "unchanged" or bar and action.kind not in ("failed", "skip"):
                 continue
             message = action_message(action, a.dry_run)
-            if on_terminal:
-                if len(held) < 1000:
-                    held.append(message)
-            else:
+            if not bar:
                 yield message
+            elif len(held) < 1000:
+                held.append(message)
     yield from held
     if isinstance(dst, OssPrefix):
         ctx.changed(RemotePath(dst.bucket, dst.prefix))
