@@ -36,11 +36,15 @@ from ossh.client import OssClient  # noqa: E402
 from ossh.client.sync import HashCache, LocalDir, OssPrefix, Syncer, SyncOptions  # noqa: E402
 
 
+ROUNDS = 4
+
+
 def make_tree(root: Path, count: int) -> list[Path]:
+    """count files under root/r0 .. r3 (one per round), 100 directories in all."""
     rng = random.Random(12)
     paths = []
     for i in range(count):
-        path = root / f"d{i % 100:02d}" / f"file-{i:05d}.bin"
+        path = root / f"r{i % ROUNDS}" / f"d{i % 100:02d}" / f"file-{i:05d}.bin"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(os.urandom(rng.randint(1024, 64 * 1024)))
         paths.append(path)
@@ -128,19 +132,24 @@ def make_keys(endpoint: str, root: Path, bucket: str, prefix: str, start: int, c
         db.close()
 
 
+# A fresh small process starts the dry run and reports its children's peak RSS: the bench process is big,
+# and a child forked from it would count the bench's pages touched before exec as its own.
+_RSS_OF_CHILD = ("import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)"
+                 ".returncode; print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
 def dry_run_rss(endpoint: str, bucket: str, prefix: str, work: Path) -> tuple[float, int]:
     """Seconds and peak RSS (bytes) of a one-shot `ossh sync -n` downloading the prefix into an empty dir."""
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("OSS_")}, "OSS_ENDPOINT": endpoint,
            "OSS_ACCESS_KEY_ID": CREDS.access_key_id, "OSS_ACCESS_KEY_SECRET": CREDS.access_key_secret,
            "OSS_REGION": "cn-hangzhou", "XDG_CACHE_HOME": str(work / "cache")}
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "ossh.py"), "sync", "-n", f"oss://{bucket}/{prefix}",
-                             str(work / "empty")], env=env, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise SystemExit(f"dry run exited {proc.returncode}")
-    return time.perf_counter() - started, usage.ru_maxrss * 1024
+    out = subprocess.run([sys.executable, "-c", _RSS_OF_CHILD, sys.executable, str(ROOT / "ossh.py"), "sync", "-n",
+                          f"oss://{bucket}/{prefix}", str(work / "empty")], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    if out[0] != "0":
+        raise SystemExit(f"dry run exited {out[0]}")
+    return time.perf_counter() - started, int(out[1]) * 1024
 
 
 def main() -> int:
@@ -164,10 +173,15 @@ def main() -> int:
         n, w = args.files, args.jobs
         print(f"{n} files, {total / 2**20:.0f} MiB (1-64 KiB each); width {w}; server in its own process")
 
-        t_ossh = timed(lambda: ossh_sync(client, tree, "bench", "ossh/", cache, w))
-        t_loop = timed(lambda: oss2_loop(b, keys_of(tree, paths, "loop/")))
-        t_pool = timed(lambda: oss2_pool(b, keys_of(tree, paths, "pool/"), w))
-        t_raw = timed(lambda: raw_ceiling(endpoint, "bench", keys_of(tree, paths, "raw/"), w))
+        # the contenders take turns, a quarter of the tree each, so that a change in the machine's load
+        # (it is shared) falls on all of them alike
+        t_ossh = t_loop = t_pool = t_raw = 0.0
+        for r in range(ROUNDS):
+            part, mine = tree / f"r{r}", [p for p in paths if p.parts[-3] == f"r{r}"]
+            t_ossh += timed(lambda: ossh_sync(client, part, "bench", f"ossh/r{r}/", cache, w))
+            t_loop += timed(lambda: oss2_loop(b, keys_of(tree, mine, "loop/")))
+            t_pool += timed(lambda: oss2_pool(b, keys_of(tree, mine, "pool/"), w))
+            t_raw += timed(lambda: raw_ceiling(endpoint, "bench", keys_of(tree, mine, "raw/"), w))
         for label, t in (("ossh sync", t_ossh), ("oss2 loop", t_loop), (f"oss2 pool x{w}", t_pool),
                          (f"raw PUTs x{w} (server ceiling)", t_raw)):
             print(f"  {label:<30}{t:7.2f} s  {n / t:7.0f} files/s")
@@ -203,7 +217,7 @@ def main() -> int:
     finally:
         if proc is not None:
             proc.terminate()
-            proc.wait(30)
+            proc.communicate(timeout=30)     # read what it prints on the way out: no broken pipe
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

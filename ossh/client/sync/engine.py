@@ -33,6 +33,9 @@ class Cancelled(BaseException):
     """Raised inside a running transfer once the sync is stopping (Ctrl-C): not an error to retry."""
 
 
+_UNKNOWN = object()
+
+
 class _SideFailed(Exception):
     def __init__(self, side: Side, error: Exception):
         super().__init__(str(error))
@@ -184,7 +187,11 @@ class Syncer:
             if reason is None:
                 return Action("unchanged", src=src, dst=dst, size=s.size)
         elif d is not None:
-            return lambda: self._guarded(s, src, dst, lambda: self._content_rule(s, d))
+            reason = self._known_content(s, d)
+            if reason is None:
+                return Action("unchanged", src=src, dst=dst, size=s.size)
+            if reason is _UNKNOWN:        # a read or a HEAD settles it: on the pool
+                return lambda: self._guarded(s, src, dst, lambda: self._content_rule(s, d))
         else:
             reason = "new"
         if self.options.dry_run:
@@ -193,8 +200,7 @@ class Syncer:
 
     def _guarded(self, s, src: str, dst: str, decide: Callable[[], str | None]) -> Action:
         """Decide (maybe by reading or HEAD) and transfer one entry; any failure is this entry's only."""
-        if self.stop.is_set():
-            raise Cancelled()
+        self._check_stop()
         op = "compare"
         try:
             reason = decide()
@@ -215,6 +221,21 @@ class Syncer:
             return "size" if s.size != d.size else None
         newer, older = int(s.mtime) > int(d.mtime), int(s.mtime) < int(d.mtime)
         return "newer" if newer else "size" if not older and s.size != d.size else None
+
+    def _known_content(self, s, d):
+        """The content rule's answer when no I/O is needed (sizes, both MD5 ETags, or a cached local MD5
+        against the ETag): `size`, `content` or None (the same); _UNKNOWN otherwise."""
+        if s.size != d.size:
+            return "size"
+        if isinstance(s, RemoteObject) and isinstance(d, RemoteObject):
+            return _UNKNOWN if not (s.md5 and d.md5) else None if s.md5 == d.md5 else "content"
+        local, remote = (s, d) if isinstance(s, LocalFile) else (d, s)
+        if not remote.md5 or self.options.rule == "checksum":
+            return _UNKNOWN
+        cached = self.cache.get(local.path, local.st)
+        if cached is None or not cached.md5:
+            return _UNKNOWN
+        return None if cached.md5 == remote.md5 else "content"
 
     def _content_rule(self, s, d) -> str | None:
         if s.size != d.size:
@@ -243,7 +264,7 @@ class Syncer:
         return crc is not None and crc == cached.crc64
 
     def _hash(self, local: LocalFile, md5: bool) -> Hashes:
-        hashes, st = hash_file(local.path, md5)
+        hashes, st = hash_file(local.path, md5, self._check_stop)
         with self._lock:
             self.summary.hashed_files += 1
             self.summary.hashed_bytes += st.st_size
@@ -313,6 +334,10 @@ class Syncer:
         o = self.options
         return dict(threshold=o.multipart_threshold, part_size=o.part_size, checkpoint_dir=o.checkpoint_dir)
 
+    def _check_stop(self) -> None:
+        if self.stop.is_set():
+            raise Cancelled()
+
     def _progress_for(self) -> Callable[[int, int | None], None]:
         """A per-transfer callback adding to the whole sync's bytes done, and the point where a running
         transfer notices that the sync is stopping."""
@@ -320,8 +345,7 @@ class Syncer:
 
         def update(sent: int, _total) -> None:
             nonlocal last
-            if self.stop.is_set():
-                raise Cancelled()
+            self._check_stop()
             with self._lock:
                 self._done += sent - last
                 last = sent
@@ -351,7 +375,7 @@ class Syncer:
 
     def _delete_batch(self, batch: list[tuple[str, int]]) -> Iterator[Action]:
         if self.stop.is_set():
-            raise KeyboardInterrupt
+            return
         if self.options.dry_run:
             for rel, size in batch:
                 yield self._counted(Action("delete", dst=self.dst.show(rel), size=size))

@@ -29,12 +29,13 @@ class FileChanged(OSError):
     """The file changed while it was read: its hashes describe no version of it."""
 
 
-def hash_file(path: str, md5: bool) -> tuple[Hashes, os.stat_result]:
-    """CRC-64 (and MD5 when asked) of a file in one read, with its stat; FileChanged if it moved meanwhile."""
+def hash_file(path: str, md5: bool, between=None) -> tuple[Hashes, os.stat_result]:
+    """CRC-64 (and MD5 when asked) of a file in one read, with its stat; FileChanged if it moved meanwhile.
+    `between()`, when given, is called before each chunk (it may raise to stop a long read)."""
     crc, digest = Crc64(), hashlib.md5() if md5 else None
     with open(path, "rb") as f:
         before = os.fstat(f.fileno())
-        while chunk := f.read(CHUNK):
+        while (between is None or between() is None) and (chunk := f.read(CHUNK)):
             crc.update(chunk)
             if digest is not None:
                 digest.update(chunk)

@@ -54,9 +54,9 @@ class Filters:
 
 def walk_local(root: str, filters: Filters, follow_symlinks: bool = True) -> Iterator[LocalFile | Action]:
     """Regular files under root in OSS key order, with Actions for what is left out and why: skip for a
-    name that cannot be a key or a file that cannot be read (a failure), note for an empty directory, a
-    symlink not followed, or a device/socket/FIFO. Errors listing a directory are `failed` Actions with
-    op 'list' (the caller then knows the source was not seen whole)."""
+    name that cannot be a key or a symlink loop, note for an empty directory, a symlink not followed, or a
+    device/socket/FIFO. A directory that cannot be listed or an entry that cannot be stat'ed (a broken
+    symlink) is a `failed` Action: the caller then knows the tree was not seen whole."""
     yield from _walk_dir(root, root, "", filters, follow_symlinks, set())
 
 
@@ -82,8 +82,8 @@ def _walk_dir(root: str, path: str, rel_dir: str, filters: Filters, follow: bool
                 yield Action("note", src=e.path, reason="a symlink, not followed (--no-follow-symlinks)")
                 continue
             st = os.stat(e.path) if link else e.stat(follow_symlinks=False)
-        except OSError as exc:
-            yield Action("skip", src=e.path, reason=f"cannot read it: {exc.strerror or exc}")
+        except OSError as exc:     # a failure, so that --delete does not remove its copy in DST
+            yield Action("failed", src=e.path, reason=exc.strerror or str(exc), op="stat")
             continue
         if stat.S_ISDIR(st.st_mode):
             items.append((rel + "/", e.path, st))
