@@ -265,3 +265,81 @@ def test_an_interrupted_big_file_resumes_from_its_checkpoint(client, bucket, tmp
     assert [a.kind for a in actions] == ["upload"]
     assert client.get_object(bucket, "p/big.bin").read() == big
     assert 0 < len(parts) <= 8 - 4 + 1              # only the parts still missing (about half of the 8)
+
+
+def test_symlinks_followed_or_left_out_and_loops_and_empty_dirs_reported(client, bucket, tmp_path, cache):
+    src = tmp_path / "src"
+    write_tree(src, {"real/f.txt": b"f"})
+    (src / "empty").mkdir()
+    (src / "alias").symlink_to(src / "real", target_is_directory=True)
+    (src / "real" / "up").symlink_to(src, target_is_directory=True)      # a loop
+    (src / "link.txt").symlink_to(src / "real" / "f.txt")
+    summary, actions = run(client, LocalDir(str(src)), OssPrefix(bucket, "p/"), cache(), dry_run=True)
+    assert [a.dst.split("/p/")[1] for a in actions if a.kind == "upload"] == ["alias/f.txt", "link.txt", "real/f.txt"]
+    assert kinds(actions, "skip") == [str(src / "alias" / "up"), str(src / "real" / "up")]
+    assert [a.reason for a in actions if a.kind == "note"] == [
+        "an empty directory, not created on OSS (it has no directories)"]
+    summary, actions = run(client, LocalDir(str(src)), OssPrefix(bucket, "p/"), cache(), dry_run=True,
+                           follow_symlinks=False)
+    assert [a.dst.split("/p/")[1] for a in actions if a.kind == "upload"] == ["real/f.txt"]
+    assert len(kinds(actions, "note")) == 4 and summary.ok      # 3 symlinks + the empty directory
+    (src / "broken").symlink_to(tmp_path / "nowhere")
+    client.put_object(bucket, "p/broken", b"keep me")
+    client.put_object(bucket, "p/gone", b"delete me")
+    summary, actions = run(client, LocalDir(str(src)), OssPrefix(bucket, "p/"), cache(), delete=True)
+    assert [a.op for a in actions if a.kind == "failed"] == ["stat"] and summary.deleted == 0
+    assert client.get_object(bucket, "p/broken").read() == b"keep me"    # a source not seen whole deletes nothing
+    assert any(a.kind == "note" and a.reason.startswith("nothing deleted") for a in actions)
+    (src / "broken").unlink()
+    summary, actions = run(client, LocalDir(str(src)), OssPrefix(bucket, "p/"), cache(), delete=True,
+                           follow_symlinks=False)      # symlinks left out are not in SRC: their copies go
+    assert summary.ok and kinds(actions, "delete") == [f"oss://{bucket}/p/{k}" for k in ("alias/f.txt", "broken",
+                                                                                         "gone", "link.txt")]
+
+
+class Tampered:
+    """The real client, with its listings altered after they arrive from the real server."""
+
+    def __init__(self, client, alter):
+        self._client, self._alter = client, alter
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def iter_objects(self, *args, **kwargs):
+        return self._alter(list(self._client.iter_objects(*args, **kwargs)))
+
+
+def test_a_listing_out_of_order_or_cut_short_deletes_nothing(client, bucket, tmp_path, cache):
+    from ossh.client.errors import TransportError
+
+    for key in ("p/a", "p/b", "p/c", "p/d"):
+        client.put_object(bucket, key, b"1")
+    dst = tmp_path / "dst"
+    write_tree(dst, {"a": b"1", "b": b"1", "c": b"1", "d": b"1", "e": b"1"})
+
+    def swapped(items):
+        items[1], items[2] = items[2], items[1]
+        return iter(items)
+
+    def cut(items):
+        yield from items[:2]
+        raise TransportError("connection reset")
+    for alter in (swapped, cut):
+        summary, actions = run(Tampered(client, alter), OssPrefix(bucket, "p/"), LocalDir(str(dst)), cache(),
+                               delete=True)
+        assert [a.op for a in actions if a.kind == "failed"] == ["list"] and summary.deleted == 0
+        assert sorted(os.listdir(dst)) == ["a", "b", "c", "d", "e"]
+
+
+def test_oss_to_oss_delete_and_copy_across_buckets(client, bucket, tmp_path, cache):
+    other = bucket + "-b"
+    client.create_bucket(other)
+    for key, body in (("src/x", b"1"), ("src/y/z", b"22")):
+        client.put_object(bucket, key, body)
+    client.put_object(other, "dst/old", b"3")
+    client.put_object(other, "dst/x", b"9")
+    summary, actions = run(client, OssPrefix(bucket, "src/"), OssPrefix(other, "dst/"), cache(), delete=True)
+    assert remote_tree(client, other, "dst/") == {"x": b"1", "y/z": b"22"}
+    assert (summary.transferred, summary.deleted) == (2, 1)
+    assert [a.reason for a in actions if a.kind == "copy"] == ["content", "new"]

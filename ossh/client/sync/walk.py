@@ -57,7 +57,8 @@ def walk_local(root: str, filters: Filters, follow_symlinks: bool = True) -> Ite
     name that cannot be a key or a symlink loop, note for an empty directory, a symlink not followed, or a
     device/socket/FIFO. A directory that cannot be listed or an entry that cannot be stat'ed (a broken
     symlink) is a `failed` Action: the caller then knows the tree was not seen whole."""
-    yield from _walk_dir(root, root, "", filters, follow_symlinks, set())
+    top = os.stat(root)
+    yield from _walk_dir(root, root, "", filters, follow_symlinks, {(top.st_dev, top.st_ino)})
 
 
 def _walk_dir(root: str, path: str, rel_dir: str, filters: Filters, follow: bool,
