@@ -92,3 +92,12 @@ def test_ctrl_c_stops_and_a_rerun_finishes(ossh, oss_env, user_dirs, client, buc
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].startswith(f"uploaded {400 - done} (")
     assert f"unchanged {done}," in result.stdout
+
+
+def test_sides_are_exact_paths_and_filters_are_patterns(sh, client, bucket, tmp_path):
+    make_tree(tmp_path / "src")
+    assert "one exact path wanted" in sh.fails(f"sync sr* oss://{bucket}/p/")
+    out = sh.ok(f"sync -n --exclude * --include *.txt --exclude sub/* src oss://{bucket}/p/")
+    assert [line.rsplit("/", 1)[1] for line in out.splitlines()[:-1]] == ["f0.txt (1B)", "f1.txt (2B)", "f2.txt (3B)"]
+    out = sh.ok(f"sync -n --exclude-dir sub 'src' oss://{bucket}/p/")
+    assert "sub/" not in out and out.splitlines()[-1].startswith("(dry run) uploaded 3 (")

@@ -14,6 +14,7 @@ from ..paths import RemotePath
 from ..progress import no_progress
 from ..registry import CommandError, UsageError, arg, command
 from ..results import Message
+from .common import exact, remote
 
 
 class _Rule(argparse.Action):
@@ -63,7 +64,7 @@ def sync(ctx, a):
     cache = cache_dir()
     options = SyncOptions(rule=a.rule or "content", delete=a.delete, dry_run=a.dry_run, filters=a.rules or [],
                           exclude_dirs=a.exclude_dir, follow_symlinks=a.follow_symlinks, jobs=a.j,
-                          checkpoint_dir=str(cache / "checkpoints"))
+                          checkpoint_dir=ctx.checkpoints)   # where put and get keep theirs (mpu ls shows them)
     # on a terminal one bar for the whole run, and the problems once it is gone; else a line per action
     bar = ctx.progress is not no_progress and not a.dry_run and ctx.state.format != "json"
     held = []
@@ -88,13 +89,15 @@ def sync(ctx, a):
 
 
 def _side(ctx, text: str):
+    """A word as a side: an OSS prefix for oss://..., else a local directory (one exact path, never a glob)."""
     from ossh.client.sync import LocalDir, OssPrefix
 
     if text.startswith("oss://"):
-        path = ctx.state.resolve(text)
+        path = remote(ctx, text)
         if path.bucket is None:
             raise UsageError(f"{text}: name a bucket (oss://BUCKET/PREFIX/)")
         return OssPrefix(path.bucket, path.as_prefix().key if path.key else "")
+    exact(text)
     return LocalDir(ctx.state.local(text))
 
 
