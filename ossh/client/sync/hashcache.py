@@ -56,7 +56,7 @@ class HashCache:
         self._pending = 0
         if path is None:
             return
-        path = os.fspath(path)
+        path = os.path.expanduser(os.fspath(path))
         try:
             directory = os.path.dirname(os.path.abspath(path))
             os.makedirs(directory, mode=0o700, exist_ok=True)

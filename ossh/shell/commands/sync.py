@@ -40,7 +40,7 @@ def _jobs(text: str) -> int:
          "sync -n ~/photos oss://backup/photos/",
          arg("--delete", action="store_true", help="remove from DST what SRC does not hold"),
          arg("-n", "--dry-run", action="store_true", dest="dry_run", help="print what would be done, change nothing"),
-         arg("--include", action=_Rule, dest="rules", metavar="GLOB", help="keep matching paths (repeatable)"),
+         arg("--include", action=_Rule, dest="rules", metavar="GLOB", help="keep matching paths (repeatable; the last rule that matches wins)"),
          arg("--exclude", action=_Rule, dest="rules", metavar="GLOB", help="leave out matching paths (repeatable)"),
          arg("--exclude-dir", action="append", default=[], metavar="GLOB", help="leave out whole directories"),
          arg("--size-only", action="store_const", dest="rule", const="size-only", help="compare sizes only"),
