@@ -101,3 +101,15 @@ def test_sides_are_exact_paths_and_filters_are_patterns(sh, client, bucket, tmp_
     assert [line.rsplit("/", 1)[1] for line in out.splitlines()[:-1]] == ["f0.txt (1B)", "f1.txt (2B)", "f2.txt (3B)"]
     out = sh.ok(f"sync -n --exclude-dir sub 'src' oss://{bucket}/p/")
     assert "sub/" not in out and out.splitlines()[-1].startswith("(dry run) uploaded 3 (")
+
+
+def test_a_name_that_is_not_utf8_is_skipped_and_reported_in_json(ossh, client, bucket, tmp_path):
+    make_tree(tmp_path / "src")
+    with open(os.path.join(os.fsencode(tmp_path / "src"), b"caf\xe9.txt"), "wb") as f:   # Latin-1, not UTF-8
+        f.write(b"x")
+    result = ossh("--json", "sync", "src", f"oss://{bucket}/p/")
+    assert result.returncode == 1 and result.stderr.strip() == "ossh: sync: 1 skipped (listed above)"
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {"action": "skip", "src": f"{tmp_path}/src/caf\\xe9.txt", "dst": None, "size": None,
+            "reason": "its name is not UTF-8, so it cannot be an OSS key"} in rows
+    assert rows[-1]["uploaded"] == 4 and rows[-1]["skipped"] == 1
