@@ -3,8 +3,9 @@
     python bench/sync.py [--files 10000] [--jobs 8] [--keys 20000,200000] [--dir DIR]
 
 1. FILES small files (1-64 KiB) to an empty prefix: ossh sync vs a plain oss2 loop vs oss2 on a thread pool
-   of the same width, next to the server's own small-PUT ceiling at that width (raw signed PUTs of bodies
-   read from the same files), which says whether the client or the server binds.
+   of the same width, next to raw signed PUTs of the same files at that width (plain requests, no sync
+   logic): the server's small-PUT ceiling there, unless the raw client's CPU binds first (client and
+   server share the machine's cores; ossh ahead of the raw PUTs means the server is not what binds).
 2. The same tree synced again, unchanged: vs the floor any sync pays (list the prefix + os.stat every file).
 3. Every mtime touched, content kept (a fresh checkout): ossh uploads nothing; the time to re-hash and decide.
 4. Peak RSS of `ossh sync -n oss://... EMPTYDIR` (a subprocess) over 20,000 and 200,000 remote keys, the
@@ -183,10 +184,11 @@ def main() -> int:
             t_pool += timed(lambda: oss2_pool(b, keys_of(tree, mine, "pool/"), w))
             t_raw += timed(lambda: raw_ceiling(endpoint, "bench", keys_of(tree, mine, "raw/"), w))
         for label, t in (("ossh sync", t_ossh), ("oss2 loop", t_loop), (f"oss2 pool x{w}", t_pool),
-                         (f"raw PUTs x{w} (server ceiling)", t_raw)):
+                         (f"raw signed PUTs x{w}", t_raw)):
             print(f"  {label:<30}{t:7.2f} s  {n / t:7.0f} files/s")
         print(f"  ossh sync: {t_loop / t_ossh:.2f}x the oss2 loop, {t_pool / t_ossh:.2f}x the oss2 pool, "
-              f"{t_raw / t_ossh:.0%} of the server's ceiling")
+              f"{t_raw / t_ossh:.0%} of the rate of raw signed PUTs (the server's ceiling at this width, unless "
+              "the client's own CPU binds first: client and server share this machine's cores)")
 
         summaries = []
         t_again = timed(lambda: summaries.append(ossh_sync(client, tree, "bench", "ossh/", cache, w)))
