@@ -110,6 +110,16 @@ def test_a_name_that_is_not_utf8_is_skipped_and_reported_in_json(ossh, client, b
     result = ossh("--json", "sync", "src", f"oss://{bucket}/p/")
     assert result.returncode == 1 and result.stderr.strip() == "ossh: sync: 1 skipped (listed above)"
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert {"action": "skip", "src": f"{tmp_path}/src/caf\\xe9.txt", "dst": None, "size": None,
+    assert {"action": "skip", "src": f"{tmp_path}/src/caf\udce9.txt", "dst": None, "size": None,
             "reason": "its name is not UTF-8, so it cannot be an OSS key"} in rows
     assert rows[-1]["uploaded"] == 4 and rows[-1]["skipped"] == 1
+
+
+def test_hostile_names_are_shown_escaped(sh, client, bucket, tmp_path):
+    client.put_object(bucket, "p/red\x1b[31mALERT", b"x")
+    client.put_object(bucket, "p/../\x1b]0;title\x07", b"x")
+    ok, out, err = sh(f"sync oss://{bucket}/p/ down")
+    assert not ok and "\x1b" not in out + err and "\x07" not in out
+    assert f"download: oss://{bucket}/p/red\\x1b[31mALERT -> {tmp_path}/down/red\\x1b[31mALERT (1B)" in out
+    assert f"skip: oss://{bucket}/p/../\\x1b]0;title\\x07: the key cannot be a local file name" in out
+    assert (tmp_path / "down" / "red\x1b[31mALERT").read_bytes() == b"x"

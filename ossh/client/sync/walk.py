@@ -75,8 +75,7 @@ def _walk_dir(root: str, path: str, rel_dir: str, filters: Filters, follow: bool
         try:
             rel.encode("utf-8")
         except UnicodeEncodeError:
-            shown = os.fsencode(e.path).decode("utf-8", "backslashreplace")   # printable and encodable
-            yield Action("skip", src=shown, reason="its name is not UTF-8, so it cannot be an OSS key")
+            yield Action("skip", src=e.path, reason="its name is not UTF-8, so it cannot be an OSS key")
             continue
         try:
             link = e.is_symlink()

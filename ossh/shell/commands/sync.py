@@ -101,18 +101,10 @@ def _side(ctx, text: str):
     return LocalDir(ctx.state.local(text))
 
 
-def shown(text: str) -> str:
-    """A name for a terminal: control and other unprintable characters escaped."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
-                   for c in text)
-
-
 def action_message(action, dry_run: bool) -> Message:
     from ..render import human_size
 
-    src, dst = shown(action.src), shown(action.dst)
+    src, dst = action.src, action.dst        # the renderer escapes what a terminal must not see raw
     kind = action.kind
     if kind in ("upload", "download", "copy"):
         text = f"{kind}: {src} -> {dst} ({human_size(action.size)})"
