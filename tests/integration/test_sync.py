@@ -61,6 +61,7 @@ def test_up_down_and_oss_to_oss_make_identical_trees(client, bucket, tmp_path, c
                   (OssPrefix(bucket, "q/"), LocalDir(str(dst)))):
         summary, _ = run(client, *rerun, cache())
         assert (summary.transferred, summary.unchanged) == (0, len(FILES)), rerun
+        assert (summary.hashed_files, summary.heads) == (0, 0), rerun     # what was sent or fetched is known
 
 
 def test_local_walk_is_in_oss_key_order(tmp_path):
@@ -211,6 +212,19 @@ def test_hostile_keys_are_reported_and_nothing_lands_outside(client, bucket, tmp
     assert list(outside.iterdir()) == []
     everything = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")}
     assert {e for e in everything if not e.startswith(("cache", "box/dst"))} == {"outside", "box"}
+
+
+def test_delete_never_reaches_through_a_symlink_in_dst(client, bucket, tmp_path, cache):
+    outside = tmp_path / "precious"
+    write_tree(outside, {"keep.txt": b"mine"})
+    dst = tmp_path / "dst"
+    write_tree(dst, {"stale.txt": b"s"})
+    (dst / "link").symlink_to(outside, target_is_directory=True)
+    (dst / "file-link").symlink_to(outside / "keep.txt")
+    client.put_object(bucket, "p/new.txt", b"n")
+    summary, actions = run(client, OssPrefix(bucket, "p/"), LocalDir(str(dst)), cache(), delete=True)
+    assert kinds(actions, "delete") == [str(dst / "stale.txt")] and summary.ok
+    assert local_tree(outside) == {"keep.txt": b"mine"} and (dst / "link").is_symlink()
 
 
 def test_one_failing_file_does_not_stop_the_rest(client, bucket, tmp_path, cache):

@@ -122,9 +122,12 @@ class Syncer:
     def _stream(self, side: Side) -> Iterator:
         if isinstance(side, OssPrefix):
             return walk_remote(self.client, side.bucket, side.prefix, self.filters)
-        if side is self.dst and not os.path.isdir(side.path):
+        if side is self.src:
+            return walk_local(side.path, self.filters, self.options.follow_symlinks)
+        if not os.path.isdir(side.path):
             return iter(())
-        return walk_local(side.path, self.filters, self.options.follow_symlinks)
+        # never through a symlink in DST: --delete must not reach what a link points at
+        return walk_local(side.path, self.filters, follow_symlinks=False)
 
     def _plan(self, spool) -> Iterator[Action | Callable[[], Action]]:
         """Actions decided without I/O, and jobs (callables returning an Action) for the rest."""
