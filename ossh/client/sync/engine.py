@@ -65,7 +65,7 @@ class Syncer:
         self.filters = Filters(self.options.filters, self.options.exclude_dirs)
         self.summary = Summary(dry_run=self.options.dry_run, verb=self.verb)
         self.stop = threading.Event()
-        self._progress = progress
+        self.progress = progress       # called with (bytes done, bytes planned) as transfers move
         self._lock = threading.Lock()
         self._done = self._total = 0
         self._incomplete = False       # a listing failed: the source was not seen whole, so nothing is deleted
@@ -353,8 +353,8 @@ class Syncer:
                 self._done += sent - last
                 last = sent
                 done, total = self._done, self._total
-            if self._progress is not None:
-                self._progress(done, max(done, total))
+            if self.progress is not None:
+                self.progress(done, max(done, total))
         return update
 
     # ------------------------------------------------------------------ deleting

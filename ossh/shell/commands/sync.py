@@ -65,22 +65,29 @@ def sync(ctx, a):
     options = SyncOptions(rule=a.rule or "content", delete=a.delete, dry_run=a.dry_run, filters=a.rules or [],
                           exclude_dirs=a.exclude_dir, follow_symlinks=a.follow_symlinks, jobs=a.j,
                           checkpoint_dir=ctx.checkpoints)   # where put and get keep theirs (mpu ls shows them)
+    syncer = Syncer(ctx.client, src, dst, options, HashCache(cache / "sync-hashes.sqlite"))
     # on a terminal one bar for the whole run, and the problems once it is gone; else a line per action
     bar = ctx.progress is not no_progress and not a.dry_run and ctx.state.format != "json"
-    held = []
-    with ctx.progress("sync", None) if bar else contextlib.nullcontext() as progress:
-        syncer = Syncer(ctx.client, src, dst, options, HashCache(cache / "sync-hashes.sqlite"), progress)
-        for action in syncer.run():
-            if action.kind == "unchanged" or bar and action.kind not in ("failed", "skip"):
-                continue
-            message = action_message(action, a.dry_run)
-            if not bar:
-                yield message
-            elif len(held) < 1000:
-                held.append(message)
+    held, more = [], 0
+    try:
+        with ctx.progress("sync", None) if bar else contextlib.nullcontext() as progress:
+            syncer.progress = progress
+            for action in syncer.run():
+                if action.kind == "unchanged" or bar and action.kind not in ("failed", "skip"):
+                    continue
+                message = action_message(action, a.dry_run)
+                if not bar:
+                    yield message
+                elif len(held) < 1000:
+                    held.append(message)
+                else:
+                    more += 1
+    finally:
+        if isinstance(dst, OssPrefix):
+            ctx.changed(RemotePath(dst.bucket, dst.prefix))
     yield from held
-    if isinstance(dst, OssPrefix):
-        ctx.changed(RemotePath(dst.bucket, dst.prefix))
+    if more:
+        yield Message(f"... and {more} more problems")
     summary = syncer.summary
     yield summary_message(summary)
     if not summary.ok:
