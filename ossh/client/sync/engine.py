@@ -305,10 +305,12 @@ class Syncer:
                     after = os.fstat(f.fileno())
             except OSError as exc:
                 raise LocalFileError(f"cannot read {local.path}: {exc.strerror or exc}") from None
-            hashes = Hashes(crc64(data), hashlib.md5(data).hexdigest())
-            self.client.put_object(self.dst.bucket, key, data, progress=progress)
+            md5 = hashlib.md5(data).hexdigest()
+            result = self.client.put_object(self.dst.bucket, key, data, progress=progress)
             if identity(before) == identity(after) and len(data) == after.st_size:
-                self.cache.put(local.path, after, hashes)
+                # the client checked the server's CRC-64 against the bytes it sent: it is these bytes'
+                crc = result.crc64 if result.crc64 is not None else crc64(data)
+                self.cache.put(local.path, after, Hashes(crc, md5))
             return len(data)
         before = os.stat(local.path)
         result = self.client.upload_file(self.dst.bucket, key, local.path, progress=progress,
