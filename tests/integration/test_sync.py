@@ -94,6 +94,23 @@ def test_same_size_same_mtime_edit_is_caught_and_a_touch_is_not(client, bucket, 
     assert [(a.dst, a.reason) for a in actions if a.kind == "upload"] == [(f"oss://{bucket}/p/b/c.txt", "newer")]
 
 
+def test_download_sets_the_objects_time_and_the_cheap_rules_use_it(client, bucket, tmp_path, cache):
+    client.put_object(bucket, "p/a", b"one")
+    dst = tmp_path / "dst"
+    run(client, OssPrefix(bucket, "p/"), LocalDir(str(dst)), cache())
+    modified = client.head_object(bucket, "p/a").last_modified.timestamp()
+    assert (dst / "a").stat().st_mtime == int(modified)           # as aws s3 sync does
+    client.put_object(bucket, "p/a", b"two")                       # same size, later
+    os.utime(dst / "a", (1e9, 1e9))                                # (as if the first copy were old)
+    assert run(client, OssPrefix(bucket, "p/"), LocalDir(str(dst)), cache(), rule="size-only")[0].transferred == 0
+    summary, actions = run(client, OssPrefix(bucket, "p/"), LocalDir(str(dst)), cache(), rule="update")
+    assert [a.reason for a in actions if a.kind == "download"] == ["newer"] and (dst / "a").read_bytes() == b"two"
+    os.utime(dst / "a", (4e9, 4e9))                                # a local copy newer than the object wins
+    client.put_object(bucket, "p/a", b"three")
+    assert run(client, OssPrefix(bucket, "p/"), LocalDir(str(dst)), cache(), rule="update")[0].transferred == 0
+    assert (dst / "a").read_bytes() == b"two"
+
+
 def test_multipart_objects_are_compared_by_crc64_from_parallel_heads(client, bucket, tmp_path, cache):
     """A multipart object's ETag is no MD5: the same-size decision takes its CRC-64 from a HEAD."""
     src = tmp_path / "src"

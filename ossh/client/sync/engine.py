@@ -73,6 +73,9 @@ class Syncer:
     # ------------------------------------------------------------------ the run
 
     def run(self) -> Iterator[Action]:
+        """The actions as they happen (transfers in the order they finish). One run per Syncer: the hash
+        cache is closed at the end. Closing the generator early (Ctrl-C) stops the running transfers at
+        their next block and leaves everything done so far in place; a new run carries on from there."""
         self._check_sides()
         pool = ThreadPoolExecutor(self.options.jobs, thread_name_prefix="ossh-sync")
         pending: set = set()
