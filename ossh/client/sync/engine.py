@@ -244,8 +244,7 @@ class Syncer:
         return None if cached.md5 == remote.md5 else "content"
 
     def _content_rule(self, s, d) -> str | None:
-        if s.size != d.size:
-            return "size"
+        """For a same-size pair _known_content could not settle: by reading and hashing, or by HEAD."""
         try:
             return None if self._same_content(s, d) else "content"
         except FileChanged:
@@ -253,8 +252,6 @@ class Syncer:
 
     def _same_content(self, s, d) -> bool:
         if isinstance(s, RemoteObject) and isinstance(d, RemoteObject):
-            if s.md5 and d.md5:
-                return s.md5 == d.md5
             crc = self._head_crc(self.src, s)
             return crc is not None and crc == self._head_crc(self.dst, d)
         local, remote = (s, d) if isinstance(s, LocalFile) else (d, s)
