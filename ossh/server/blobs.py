@@ -1,20 +1,42 @@
 """Object bodies on disk: streamed to a temporary file (MD5 + CRC-64 on the fly), fsynced, renamed into place.
 
 File names come from random ids, never from keys, so no key can reach outside the store. An object's body is
-one file or, after a multipart upload, its part files in order (no copy at Complete). A file that readers still
-hold is removed only when the last of them lets go.
+one file or, after a multipart upload, its part files in order (no copy at Complete). Files are created 0600
+in directories kept 0700.
+
+Readers and removal, across every process sharing the root. A body file is immutable once named (an
+appendable body only grows past its recorded length) and its id is never reused, so what matters is that a
+reader never tries to open a file that a deleter has just removed. The protocol uses flock(2) on the body's
+first piece, which works between processes and between threads alike (each open() has its own lock):
+
+- a reader reads the record, opens the first piece and takes a shared lock (Held), then re-reads the record:
+  if it still names the body, the reader keeps the lock until its response is sent, opening the other pieces
+  as it reaches them; otherwise (or if the open failed: removed meanwhile) it lets go and starts again;
+- a deleter first commits the record change (so no new reader can pass the re-check), then takes the
+  exclusive lock without waiting and, only if it got it, unlinks every piece. If a reader holds the body,
+  the deleter leaves it: the last reader to let go takes the exclusive lock, sees that no record names the
+  body any more and unlinks it (so a deleter that exits first loses nothing), and the deleter retries its
+  leftovers at its next removal.
+
+A reader that passed the re-check took its lock before the record changed, so the deleter's lock attempt,
+which comes after the change, fails; a reader that locks after the deleter's unlink fails the re-check. The
+only thing lost when a process dies is a removal, which leaves an orphan file for the next exclusive start
+(or `ossh serve --check --repair`) to delete. Appenders use a separate byte-range lock (storage.py), so an
+append never waits for readers.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
 import hashlib
 import json
 import os
 import queue
+import sys
 import threading
 import uuid
-from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -22,6 +44,7 @@ from typing import Callable
 from ossh.client.crc import Crc64
 
 from .errors import OssServerError
+from .space import Faults, storage_error
 
 BLOCK = 1 << 20
 
@@ -122,18 +145,23 @@ class Staged:
 
 
 class BlobStore:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, faults: Faults | None = None):
         self.data = root / "data"
         self.tmp = root / "tmp"
-        self.tmp.mkdir(parents=True, exist_ok=True)
-        self._held: Counter = Counter()
-        self._doomed: set[str] = set()
-        self._lock = threading.Lock()
+        self.faults = faults or Faults()
+        private_dir(self.tmp)
+        private_dir(self.data)
         for i in range(256):
-            (self.data / f"{i:02x}").mkdir(parents=True, exist_ok=True)
+            private_dir(self.data / f"{i:02x}")
+        self._pending: list[list[str]] = []       # bodies whose removal waits for their readers
+        self._lock = threading.Lock()
 
     def path(self, body_id: str) -> Path:
         return self.data / body_id[:2] / body_id
+
+    def dir_of(self, body_id: str) -> Path:
+        """The directory to fsync before a commit may name `body_id`."""
+        return self.data / body_id[:2]
 
     def _temp(self) -> Path:
         return self.tmp / (uuid.uuid4().hex + ".tmp")
@@ -142,20 +170,20 @@ class BlobStore:
         """Stream a request body into a temp file. `length` None = until EOF (chunked)."""
         if length is not None and length > limit:
             raise OssServerError("EntityTooLarge")
-        path = self._temp()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            md5, crc, size = self._pump(fd, readinto, length, limit, want_md5=True)
-            os.fsync(fd)
-        except BaseException:
+        with no_space_errors():
+            path = self._temp()
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                md5, crc, size = self._pump(fd, readinto, length, limit, want_md5=True)
+                os.fsync(fd)
+            except BaseException:
+                os.close(fd)
+                path.unlink(missing_ok=True)
+                raise
             os.close(fd)
-            path.unlink(missing_ok=True)
-            raise
-        os.close(fd)
         return Staged(path, size, md5, crc)
 
-    @staticmethod
-    def _pump(fd, readinto, length, limit, want_md5):
+    def _pump(self, fd, readinto, length, limit, want_md5):
         md5 = hashlib.md5() if want_md5 else None
         crc = Crc64()
         # a body that fits one block is hashed inline: a thread would cost more than it saves
@@ -177,6 +205,7 @@ class BlobStore:
                     raise OssServerError("EntityTooLarge")
                 block = view[:got]
                 crc.update(block)
+                self.faults.take(got)
                 os.write(fd, block)  # regular files take the whole buffer in one write
                 writeback.advance(start + size)
                 if hasher is not None:
@@ -193,47 +222,87 @@ class BlobStore:
         return (md5.digest() if md5 is not None else b""), crc.value, size
 
     def place(self, staged: Staged) -> str:
-        """Move a staged body into the store; returns its id. Orphaned until a metadata row refers to it."""
+        """Move a staged body into the store; returns its id. Orphaned until a metadata row refers to it,
+        and durable once its directory (dir_of) is fsynced."""
         body_id = uuid.uuid4().hex
-        os.rename(staged.path, self.path(body_id))
+        try:
+            with no_space_errors():
+                os.rename(staged.path, self.path(body_id))
+        except BaseException:
+            self.discard(staged)
+            raise
         return body_id
 
     def discard(self, staged: Staged) -> None:
-        staged.path.unlink(missing_ok=True)
+        self._unlink(staged.path)
 
-    def remove(self, *ids: str) -> None:
-        """Delete body files now, or when the last reader holding one releases it."""
+    def hold(self, pieces: list[tuple[str, int]]) -> "Held":
+        """Open a body for reading and take the shared lock that keeps remove() from deleting it. The caller
+        must then check that the body is still the one its record names (see the module docstring).
+        FileNotFoundError: the body was removed meanwhile."""
+        return Held(self, pieces)
+
+    def remove(self, *bodies: list[str]) -> None:
+        """Delete bodies (each a list of piece ids) no record names any more: now, or when their last reader
+        lets go (the reader does it, or a later remove() retries)."""
         with self._lock:
+            todo, self._pending = self._pending + [list(b) for b in bodies if b], []
+        left = []
+        for ids in todo:
+            try:
+                if not self._try_remove(ids):
+                    left.append(ids)
+            except OSError as exc:      # not removable now: an orphan for --repair, never a failed request
+                print(f"ossh server: cannot remove body {ids[0]}: {exc.strerror}", file=sys.stderr)
+        with self._lock:
+            self._pending += left
+
+    def _try_remove(self, ids: list[str]) -> bool:
+        """Remove one body unless a reader holds it; True when it is gone."""
+        try:
+            fd = os.open(self.path(ids[0]), os.O_RDONLY)
+        except FileNotFoundError:
+            fd = None                   # its first piece is gone already: a removal cut short
+        try:
+            if fd is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return False
             for body_id in ids:
-                if self._held[body_id]:
-                    self._doomed.add(body_id)
-                else:
-                    self.path(body_id).unlink(missing_ok=True)
+                self._unlink(self.path(body_id))
+            return True
+        finally:
+            if fd is not None:
+                os.close(fd)
 
-    def hold(self, ids: list[str]) -> None:
-        with self._lock:
-            self._held.update(ids)
+    def _unlink(self, path: Path) -> None:
+        """Remove a file; one that is already gone, or that cannot be removed now (left for --repair), is no
+        error: the caller's change is committed and must be reported as done."""
+        try:
+            size = path.stat().st_size if self.faults.free is not None else 0
+            path.unlink()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            print(f"ossh server: cannot remove {path}: {exc.strerror}", file=sys.stderr)
+            return
+        self.faults.give(size)
 
-    def release(self, ids: list[str]) -> None:
-        with self._lock:
-            self._held.subtract(ids)
-            for body_id in ids:
-                if self._held[body_id] <= 0:
-                    del self._held[body_id]
-                    if body_id in self._doomed:
-                        self._doomed.discard(body_id)
-                        self.path(body_id).unlink(missing_ok=True)
-
-    def segments(self, pieces: list[tuple[str, int]], offset: int, length: int):
-        """(open file, offset, count) for the byte range [offset, offset+length) of a body, piece by piece."""
+    def segments(self, pieces: list[tuple[str, int]], offset: int, length: int, first=None):
+        """(open file, offset, count) for the byte range [offset, offset+length) of a body, piece by piece.
+        `first`: the body's first piece, already open (a Held body)."""
         start = 0
-        for body_id, size in pieces:
+        for index, (body_id, size) in enumerate(pieces):
             end = start + size
             if length > 0 and end > offset:
                 skip = max(0, offset - start)
                 count = min(size - skip, length)
-                with self.open(body_id) as f:
-                    yield f, skip, count
+                if index == 0 and first is not None:
+                    yield first, skip, count
+                else:
+                    with self.open(body_id) as f:
+                        yield f, skip, count
                 offset, length = offset + count, length - count
             start = end
 
@@ -243,11 +312,13 @@ class BlobStore:
     def link(self, body_id: str) -> str:
         """A second name for an immutable body (a whole-object copy costs no I/O)."""
         new_id = uuid.uuid4().hex
-        os.link(self.path(body_id), self.path(new_id))
+        with no_space_errors():
+            os.link(self.path(body_id), self.path(new_id))
         return new_id
 
     def copy_range(self, pieces: list[tuple[str, int]], offset: int, length: int) -> Staged:
-        """A staged copy of part of a body, hashed as it is read (UploadPartCopy, copy of an appendable)."""
+        """A staged copy of part of a body, hashed as it is read (UploadPartCopy, copy of an appendable).
+        The caller holds the body."""
         segments = self.segments(pieces, offset, length)
         current = {"file": None, "left": 0}
 
@@ -268,35 +339,78 @@ class BlobStore:
 
     def append(self, fd: int, offset: int, readinto, length: int | None, limit: int) -> tuple[int, int]:
         """Write a stream at `offset` of an appendable body open as `fd`; returns (bytes written, their CRC)."""
-        os.ftruncate(fd, offset)  # drop bytes a crashed earlier append may have left past the length
-        os.lseek(fd, offset, os.SEEK_SET)
-        try:
-            _, crc, size = self._pump(fd, readinto, length, limit, want_md5=False)
-            os.fsync(fd)
-        except BaseException:
-            os.ftruncate(fd, offset)
-            raise
+        with no_space_errors():
+            os.ftruncate(fd, offset)  # drop bytes a crashed earlier append may have left past the length
+            os.lseek(fd, offset, os.SEEK_SET)
+            try:
+                _, crc, size = self._pump(fd, readinto, length, limit, want_md5=False)
+                os.fsync(fd)
+            except BaseException:
+                os.ftruncate(fd, offset)
+                raise
         return size, crc
 
     def create_empty(self) -> str:
-        staged = Staged(self._temp(), 0, b"", 0)
-        staged.path.touch(mode=0o600)
-        return self.place(staged)
+        path = self._temp()
+        with no_space_errors():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return self.place(Staged(path, 0, b"", 0))
+
+    def close(self) -> None:
+        """Last try at removals still waiting for readers; what remains is an orphan for the next start."""
+        self.remove()
 
     def cleanup(self, referenced: set[str]) -> int:
         """Delete temp files and bodies no metadata row refers to (left by a crash); returns the count."""
         removed = 0
-        for entry in os.scandir(self.tmp):
-            os.unlink(entry.path)
+        for path in self.unreferenced(referenced):
+            self._unlink(path)
             removed += 1
-        for sub in os.scandir(self.data):
+        return removed
+
+    def unreferenced(self, referenced: set[str]):
+        """Temp files, then files under data/ that no record names."""
+        for entry in os.scandir(self.tmp):
+            yield Path(entry.path)
+        for sub in sorted(os.scandir(self.data), key=lambda e: e.name):
             if not sub.is_dir():
+                yield Path(sub.path)
                 continue
             for entry in os.scandir(sub.path):
                 if entry.name not in referenced:
-                    os.unlink(entry.path)
-                    removed += 1
-        return removed
+                    yield Path(entry.path)
+
+
+class Held:
+    """A body open for reading under a shared lock on its first piece (see the module docstring)."""
+
+    def __init__(self, blobs: BlobStore, pieces: list[tuple[str, int]]):
+        self.blobs, self.pieces = blobs, pieces
+        self.file = blobs.open(pieces[0][0]) if pieces else None
+        if self.file is not None:
+            fcntl.flock(self.file.fileno(), fcntl.LOCK_SH)
+
+    def segments(self, offset: int, length: int):
+        return self.blobs.segments(self.pieces, offset, length, first=self.file)
+
+    def close(self, still_named: Callable[[], bool] | None = None) -> None:
+        """Let go of the body. `still_named()` tells whether a record still names it: when it does not and no
+        other reader holds it, this reader removes it (its deleter could not, and may be gone)."""
+        if self.file is None:
+            return
+        f, self.file = self.file, None
+        try:
+            if still_named is None or os.fstat(f.fileno()).st_nlink == 0:
+                return
+            try:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return                  # another reader still holds it: the last one decides
+            if not still_named():
+                for body_id, _ in self.pieces:
+                    self.blobs._unlink(self.blobs.path(body_id))
+        finally:
+            f.close()
 
 
 def _fill(readinto, view: memoryview) -> int:
@@ -309,3 +423,22 @@ def _fill(readinto, view: memoryview) -> int:
         got += n
     return got
 
+
+
+@contextmanager
+def no_space_errors():
+    """A full or read-only disk becomes StorageFull (507, not retried) instead of an internal error."""
+    try:
+        yield
+    except OSError as exc:
+        full = storage_error(exc)
+        if full is None:
+            raise
+        raise full from exc
+
+
+def private_dir(path: Path) -> None:
+    """Create a directory 0700 (parents as usual), or take group and other permissions off an existing one."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o777 != 0o700:
+        path.chmod(0o700)

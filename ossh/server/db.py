@@ -1,12 +1,28 @@
 """SQLite metadata of the embedded server: schema, one WAL connection per thread (closed when the thread's
-connection ends), write transactions.
+connection ends), and durable writes committed in groups.
 
 Keys are stored as BLOBs (UTF-8 bytes) so index order is OSS's byte order and range scans need no collation.
+
+Durability: with `durable` (the default) SQLite runs synchronous=FULL, so a commit returns only once its WAL
+frames are on disk, and a write is acknowledged only after its commit. A commit's fsync costs as much for one
+change as for fifty, so concurrent writers share it (group commit, as databases do): each writer hands its
+change to `commit()` as a function; one of the waiting threads becomes the leader, fsyncs the directories the
+batch's new body files were renamed into (a renamed file is durable only once its directory is), then runs
+every change in its own SAVEPOINT of one transaction and commits once. A change that raises is rolled back
+alone and its writer gets the error; the others still commit. While a leader works, newcomers queue up and
+form the next batch, so the batch grows by itself under load and is a single change when idle.
+
+Files are created 0600: meta.db is made before SQLite opens it, and SQLite gives its -wal and -shm files the
+database file's own mode, whatever the umask (which is process-wide, so it is never touched).
 """
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable
+
+from .space import Faults, storage_error
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets(
@@ -30,24 +46,44 @@ CREATE TABLE IF NOT EXISTS parts(
 """
 
 
-class Database:
-    """Hands each thread its own connection to one WAL database."""
 
-    def __init__(self, path: Path):
+
+class _Change:
+    """One writer's change waiting for a group commit."""
+
+    __slots__ = ("work", "dirs", "result", "error", "done")
+
+    def __init__(self, work, dirs):
+        self.work, self.dirs = work, dirs
+        self.result, self.error, self.done = None, None, False
+
+
+class Database:
+    """Hands each thread its own connection to one WAL database; writes go through commit()."""
+
+    def __init__(self, path: Path, durable: bool = True, faults: Faults | None = None):
         self.path = path
+        self.durable = durable
+        self.faults = faults or Faults()
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._writer = threading.Lock()          # one writing transaction at a time in this process
+        self._queue: list[_Change] = []
+        self._leading = False
+        self._turn = threading.Condition()
+        private_file(path)
         self.conn().executescript(SCHEMA)
+        self.batches = self.changes = 0           # group commit statistics
 
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in write()).
+            # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in commit() and write()).
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -75,17 +111,77 @@ class Database:
         """A lazily stepped cursor: rows are read from the index only as they are consumed."""
         return self.conn().execute(sql, args)
 
+    def commit(self, work: Callable[[sqlite3.Connection], object], dirs=()) -> object:
+        """Run `work(conn)` in a transaction and return its result once durable, sharing the commit (and the
+        fsyncs of `dirs`, directories holding newly named files the change refers to) with concurrent
+        writers. An exception from `work` rolls back that change alone and is raised here."""
+        change = _Change(work, dirs)
+        with self._turn:
+            self._queue.append(change)
+            while self._leading and not change.done:
+                self._turn.wait()
+            if not change.done:
+                self._leading = True
+                batch, self._queue = self._queue, []
+        if not change.done:
+            try:
+                self._run(batch)
+            finally:
+                with self._turn:
+                    self._leading = False
+                    self._turn.notify_all()
+        if change.error is not None:
+            raise change.error
+        return change.result
+
+    def _run(self, batch: list[_Change]) -> None:
+        """Lead one group commit. Every change of the batch is done (result or error) when this returns."""
+        try:
+            if self.durable:
+                for path in set().union(*(c.dirs for c in batch)):
+                    fsync_dir(path)
+            with self.write() as conn:
+                for change in batch:
+                    conn.execute("SAVEPOINT change")
+                    try:
+                        change.result = change.work(conn)
+                    except BaseException as exc:    # noqa: B036 - handed to the writer, who raises it
+                        if not conn.in_transaction:
+                            raise                   # SQLite gave up the whole transaction (a full disk)
+                        conn.execute("ROLLBACK TO change")
+                        change.error = storage_error(exc) or exc
+                    conn.execute("RELEASE change")
+        except BaseException as exc:               # noqa: B036 - the commit failed: nothing was written
+            for change in batch:
+                change.error = change.error or storage_error(exc) or exc
+        self.batches += 1
+        self.changes += len(batch)
+        with self._turn:
+            for change in batch:
+                change.done = True
+            self._turn.notify_all()
+
     @contextmanager
     def write(self):
-        """One write transaction; BEGIN IMMEDIATE takes the write lock up front so readers never deadlock."""
+        """One write transaction, committed alone; BEGIN IMMEDIATE takes the write lock up front so readers
+        never deadlock. A full or read-only disk comes out as StorageFull."""
         conn = self.conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with self._writer:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise storage_error(exc) or exc
+            try:
+                yield conn
+                self.faults.take_commit()
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                full = storage_error(exc)
+                if full is not None:
+                    raise full from exc
+                raise
 
     def close(self) -> None:
         with self._lock:
@@ -96,3 +192,22 @@ class Database:
                     pass  # created in a thread that already ended; sqlite closes it with the object
             self._all.clear()
         self._local = threading.local()
+
+
+def private_file(path: Path) -> None:
+    """Create `path` 0600 if missing, and take group and other permissions off it if present."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path) -> None:
+    """Make a directory's entries (a rename, a link) durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -11,7 +11,9 @@ from pathlib import Path
 from .app import App
 from .auth_check import Account
 from .http import OssHTTPServer
-from .storage import Store
+from .blobs import private_dir
+from .space import Faults
+from .storage import Store, unavailable
 
 CREDENTIALS_FILE = "credentials.json"
 ACCOUNTS_FILE = "accounts.json"
@@ -89,14 +91,24 @@ class LocalServer:
     """`with LocalServer(root, port=0) as srv: srv.endpoint` — an OSS-compatible server on a thread."""
 
     def __init__(self, root, host: str = "127.0.0.1", port: int = 0,
-                 credentials: dict[str, str] | str | None = None, region: str = "cn-hangzhou", accounts_file=None):
+                 credentials: dict[str, str] | str | None = None, region: str = "cn-hangzhou", accounts_file=None,
+                 durable: bool = True, faults: Faults | None = None):
+        """`durable` False acknowledges writes before their directory and index are synced (benchmarks
+        only); `faults` injects a full disk in tests (space.Faults)."""
         self.root = Path(root)
         self.host = host
         self.port = port
         self.region = region
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.accounts, self.stored_account, self.generated = resolve_accounts(self.root, credentials,
-                                                                              accounts_file)
+        self.durable = durable
+        self.faults = faults
+        try:
+            private_dir(self.root)
+            self.accounts, self.stored_account, self.generated = resolve_accounts(self.root, credentials,
+                                                                                  accounts_file)
+        except OSError as exc:
+            if accounts_file is not None and getattr(exc, "filename", None) == str(accounts_file):
+                raise
+            raise unavailable(self.root, exc) from exc
         self.stored_path = self.root / CREDENTIALS_FILE
         self.store: Store | None = None
         self._httpd: OssHTTPServer | None = None
@@ -115,7 +127,7 @@ class LocalServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> "LocalServer":
-        self.store = Store(self.root)
+        self.store = Store(self.root, self.durable, self.faults)
         app = App(self.store, {a.access_key_id: a for a in self.accounts}, self.region)
         try:
             self._httpd = OssHTTPServer((self.host, self.port), app)

@@ -24,10 +24,10 @@ class Multipart:
 
     def initiate(self, bucket: str, key: str, attrs: ObjectAttrs) -> str:
         upload_id = uuid.uuid4().hex.upper()
-        with self.db.write() as conn:
-            conn.execute("INSERT INTO uploads VALUES(?,?,?,?,?,?,?,?,?)",
-                         (upload_id, bucket, key.encode(), time.time(), attrs.storage_class, attrs.acl,
-                          attrs.content_type, json.dumps(attrs.headers), json.dumps(attrs.meta)))
+        self.db.commit(lambda conn: conn.execute(
+            "INSERT INTO uploads VALUES(?,?,?,?,?,?,?,?,?)",
+            (upload_id, bucket, key.encode(), time.time(), attrs.storage_class, attrs.acl, attrs.content_type,
+             json.dumps(attrs.headers), json.dumps(attrs.meta))))
         return upload_id
 
     def upload(self, bucket: str, key: str, upload_id: str, conn=None):
@@ -40,20 +40,24 @@ class Multipart:
 
     def put_part(self, bucket: str, key: str, upload_id: str, number: int, staged: Staged) -> str:
         """Store (or replace) part `number`; returns its ETag (the part's MD5)."""
-        body_id = self.store.blobs.place(staged)
+        blobs = self.store.blobs
+        body_id = blobs.place(staged)
         etag = md5_etag(staged.md5)
+
+        def change(conn):
+            self.upload(bucket, key, upload_id, conn)
+            old = conn.execute("SELECT body FROM parts WHERE upload_id=? AND part_number=?",
+                               (upload_id, number)).fetchone()
+            conn.execute("INSERT OR REPLACE INTO parts VALUES(?,?,?,?,?,?,?)",
+                         (upload_id, number, body_id, staged.size, etag, str(staged.crc), time.time()))
+            return old
         try:
-            with self.db.write() as conn:
-                self.upload(bucket, key, upload_id, conn)
-                old = conn.execute("SELECT body FROM parts WHERE upload_id=? AND part_number=?",
-                                   (upload_id, number)).fetchone()
-                conn.execute("INSERT OR REPLACE INTO parts VALUES(?,?,?,?,?,?,?)",
-                             (upload_id, number, body_id, staged.size, etag, str(staged.crc), time.time()))
+            old = self.db.commit(change, {blobs.dir_of(body_id)})
         except BaseException:
-            self.store.blobs.remove(body_id)
+            blobs.remove([body_id])
             raise
         if old is not None:
-            self.store.blobs.remove(old["body"])
+            blobs.remove([old["body"]])
         return etag
 
     def list_parts(self, upload_id: str, marker: int, max_parts: int) -> tuple[list, bool]:
@@ -97,9 +101,8 @@ class Multipart:
             leftovers.extend(now - kept)
 
         record = self.store.put_body(bucket, key, pieces, crc.length, f"{digest}-{len(chosen)}", crc.value,
-                                     "Multipart", attrs, forbid_overwrite, before_commit=finish,
-                                     discard_on_error=False)
-        self.store.blobs.remove(*leftovers)
+                                     "Multipart", attrs, forbid_overwrite, before_commit=finish, fresh=False)
+        self.store.blobs.remove(*([body] for body in leftovers))
         return record
 
     @staticmethod
@@ -116,9 +119,10 @@ class Multipart:
         return chosen
 
     def abort(self, bucket: str, key: str, upload_id: str) -> None:
-        with self.db.write() as conn:
+        def change(conn):
             self.upload(bucket, key, upload_id, conn)
-            bodies = [r["body"] for r in conn.execute("DELETE FROM parts WHERE upload_id=? RETURNING body",
-                                                        (upload_id,))]
+            bodies = [[r["body"]] for r in conn.execute("DELETE FROM parts WHERE upload_id=? RETURNING body",
+                                                          (upload_id,))]
             conn.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
-        self.store.blobs.remove(*bodies)
+            return bodies
+        self.store.free(change)

@@ -1,8 +1,9 @@
 """The embedded server's store: buckets, objects and ACLs in SQLite, bodies in BlobStore files.
 
-Every change follows one order: body durable on disk, then the metadata row committed, then the replaced
-body removed — a crash anywhere leaves either the old object or the new one, plus at most an orphan file
-that the next start deletes.
+Every change follows one order: body fsynced, renamed into place and its directory fsynced, then the metadata
+row committed (synchronous=FULL, group commit: see db.py), then the answer, then the replaced body removed —
+a crash or power loss anywhere leaves either the old object or the new one, plus at most an orphan file that
+the next start deletes, and nothing acknowledged is lost. The store is private: directories 0700, files 0600.
 """
 from __future__ import annotations
 
@@ -10,15 +11,18 @@ import fcntl
 import hashlib
 import json
 import os
+import sqlite3
+import struct
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ossh.client.crc import crc64_combine
 
-from .blobs import BlobStore, Staged, body_ids, decode_pieces, encode_pieces
-from .db import Database
+from .blobs import BlobStore, Held, Staged, body_ids, decode_pieces, encode_pieces, private_dir
+from .db import Database, private_file
 from .errors import OssServerError
+from .space import Faults, Reserve, StorageFull
 
 PRIVATE, PUBLIC_READ, PUBLIC_READ_WRITE = BUCKET_ACLS = ("private", "public-read", "public-read-write")
 DEFAULT_ACL = "default"                     # an object ACL meaning "as its bucket's"
@@ -65,18 +69,21 @@ class ObjectRecord:
 
 
 class HeldBody:
-    """An object's body files, kept on disk (even if the object is replaced meanwhile) until closed."""
+    """An object's body, open under a shared lock (blobs.Held): kept on disk, even if the object is replaced
+    or deleted meanwhile, until closed."""
 
-    def __init__(self, blobs: BlobStore, record: ObjectRecord):
-        self.blobs, self.record, self.ids = blobs, record, body_ids(record.body)
+    def __init__(self, store: "Store", record: ObjectRecord):
+        self.store, self.record = store, record
+        self.held = store.blobs.hold(record.pieces)
 
     def segments(self, offset: int, length: int):
-        return self.blobs.segments(self.record.pieces, offset, length)
+        return self.held.segments(offset, length)
+
+    def still_named(self) -> bool:
+        return self.store.names_body(self.record.bucket, self.record.key, self.record.body)
 
     def close(self) -> None:
-        if self.ids:
-            self.blobs.release(self.ids)
-            self.ids = []
+        self.held.close(self.still_named)
 
 
 def object_from_row(row) -> ObjectRecord:
@@ -90,19 +97,46 @@ def md5_etag(digest: bytes) -> str:
     return digest.hex().upper()
 
 
+class StoreUnavailable(OSError):
+    """The store cannot be opened (read-only or unwritable root, not a directory, damaged database)."""
+
+
+def unavailable(root: Path, exc: BaseException) -> StoreUnavailable:
+    """One line saying why the store at `root` cannot be used."""
+    if isinstance(exc, OSError):
+        reason = (exc.strerror or str(exc)).lower()
+        if exc.filename and Path(exc.filename) != root:
+            reason += f" ({exc.filename})"
+    else:
+        reason = str(exc)
+    return StoreUnavailable(f"cannot open the store at {root}: {reason}")
+
+
 class Store:
-    def __init__(self, root: Path):
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    def __init__(self, root: Path, durable: bool = True, faults: Faults | None = None):
         self.root = root
-        self.blobs = BlobStore(root)
-        self.db = Database(root / "meta.db")
-        self._root_lock = open(root / "lock", "a")
-        self.recovered = self._recover()
+        self.faults = faults or Faults()
+        self._root_lock = None
+        try:
+            private_dir(root)
+            self.blobs = BlobStore(root, self.faults)
+            self.db = Database(root / "meta.db", durable, self.faults)
+            for name in ("meta.db-wal", "meta.db-shm"):   # made by an earlier version with the umask's mode
+                if (root / name).exists():
+                    private_file(root / name)
+            private_file(root / "lock")
+            self._root_lock = open(root / "lock", "r+b")
+            self.reserve = Reserve(root / "reserve", root / "tmp", self.faults)
+            self.recovered = self._recover()
+        except (OSError, sqlite3.Error) as exc:
+            self.close()
+            raise unavailable(root, exc) from exc
+        self._reserve_spent = not self.reserve.ensure()
 
     def _recover(self) -> int:
         """Delete what a crash left behind, but only when no other server process shares this root: their
         temp files and freshly placed bodies would look just like orphans. The shared lock held afterwards
-        keeps a later starter from cleaning under us."""
+        keeps a later starter (or `--check`) from cleaning under us."""
         fd = self._root_lock.fileno()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -119,8 +153,29 @@ class Store:
         return {body_id for row in rows for body_id in body_ids(row[0])}
 
     def close(self) -> None:
-        self.db.close()
-        self._root_lock.close()
+        if getattr(self, "blobs", None) is not None:
+            self.blobs.close()
+        if getattr(self, "db", None) is not None:
+            self.db.close()
+        if self._root_lock is not None:
+            self._root_lock.close()
+            self._root_lock = None
+
+    def free(self, change) -> None:
+        """Commit a change that frees space (a delete, an abort; it returns the bodies it unnamed), then remove
+        those bodies. On a full disk the reserve is given up and the change tried again, so space can always
+        be freed; the reserve is remade once there is room. Nothing after the commit can fail the request: a
+        body that cannot be removed is left as an orphan for --repair."""
+        try:
+            bodies = self.db.commit(change)
+        except StorageFull:
+            if not self.reserve.release():
+                raise
+            self._reserve_spent = True
+            bodies = self.db.commit(change)
+        self.blobs.remove(*bodies)
+        if self._reserve_spent and self.reserve.ensure():
+            self._reserve_spent = False
 
     # ------------------------------------------------------------------ buckets
 
@@ -181,13 +236,19 @@ class Store:
         return record
 
     def open_body(self, bucket: str, key: str) -> HeldBody:
-        """The object's body, held so that a concurrent overwrite or delete cannot remove it mid-read."""
+        """The object's body, held so that no overwrite or delete, by this process or another sharing the
+        root, can remove it mid-read (the protocol is in blobs.py)."""
         while True:
             record = self.require(bucket, key)
-            held = HeldBody(self.blobs, record)
-            self.blobs.hold(held.ids)
-            # Held before re-checking: if the row still names these files, no writer can have removed them.
-            if self._names_body(bucket, key, record.body):
+            try:
+                held = HeldBody(self, record)
+            except FileNotFoundError:
+                # Bodies are removed only after their row stops naming them: a row that still names a missing
+                # file is damage to the store, not a race.
+                if self.names_body(bucket, key, record.body):
+                    raise OssServerError("InternalError", "The object's stored body is missing.", Key=key) from None
+                continue
+            if self.names_body(bucket, key, record.body):
                 return held
             held.close()
 
@@ -199,57 +260,72 @@ class Store:
 
     def put_body(self, bucket: str, key: str, body: str | list[tuple[str, int]], size: int, etag: str, crc: int,
                  obj_type: str, attrs: ObjectAttrs, forbid_overwrite: bool, before_commit=None,
-                 discard_on_error: bool = True) -> ObjectRecord:
+                 fresh: bool = True) -> ObjectRecord:
         """Publish body files already in the store as `key` (a body id, or pieces in order);
-        `before_commit(conn)` runs in the same transaction. On failure the files are removed unless
-        `discard_on_error` is False (they still belong to someone else, e.g. an upload's parts)."""
+        `before_commit(conn)` runs in the same transaction. `fresh`: the files were just named (their
+        directories are fsynced with the commit, and they are removed if it fails); False for files that
+        already belong to a record (an upload's parts)."""
         body_id = body if isinstance(body, str) else encode_pieces(body)
         record = ObjectRecord(bucket, key, body_id, size, etag, crc, obj_type, attrs, time.time())
+        ids = body_ids(body_id)
+
+        def change(conn):
+            if conn.execute("SELECT 1 FROM buckets WHERE name=?", (bucket,)).fetchone() is None:
+                raise OssServerError("NoSuchBucket", BucketName=bucket)
+            old = conn.execute("SELECT body FROM objects WHERE bucket=? AND key=?",
+                               (bucket, key.encode("utf-8"))).fetchone()
+            if old is not None and forbid_overwrite:
+                raise OssServerError("FileAlreadyExists", Key=key)
+            if before_commit is not None:
+                before_commit(conn)
+            conn.execute("INSERT OR REPLACE INTO objects VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                         (bucket, key.encode("utf-8"), body_id, size, etag, str(crc), obj_type,
+                          attrs.storage_class, attrs.acl, attrs.content_type, json.dumps(attrs.headers),
+                          json.dumps(attrs.meta), record.mtime))
+            return old["body"] if old is not None else None
         try:
-            with self.db.write() as conn:
-                if conn.execute("SELECT 1 FROM buckets WHERE name=?", (bucket,)).fetchone() is None:
-                    raise OssServerError("NoSuchBucket", BucketName=bucket)
-                old = conn.execute("SELECT body FROM objects WHERE bucket=? AND key=?",
-                                   (bucket, key.encode("utf-8"))).fetchone()
-                if old is not None and forbid_overwrite:
-                    raise OssServerError("FileAlreadyExists", Key=key)
-                if before_commit is not None:
-                    before_commit(conn)
-                conn.execute("INSERT OR REPLACE INTO objects VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                             (bucket, key.encode("utf-8"), body_id, size, etag, str(crc), obj_type,
-                              attrs.storage_class, attrs.acl, attrs.content_type, json.dumps(attrs.headers),
-                              json.dumps(attrs.meta), record.mtime))
+            old = self.db.commit(change, {self.blobs.dir_of(i) for i in ids} if fresh else ())
         except BaseException:
-            if discard_on_error:
-                self.blobs.remove(*body_ids(body_id))
+            if fresh:
+                self.blobs.remove(ids)
             raise
         if old is not None:
-            self.blobs.remove(*body_ids(old["body"]))
+            self.blobs.remove(body_ids(old))
         return record
 
     def copy_body(self, src: ObjectRecord) -> tuple[list[tuple[str, int]], str]:
         """Private body files for a copy of `src`, and its ETag: hard links, unless the source can still grow."""
         if src.type != "Appendable":
-            return [(self.blobs.link(piece_id), size) for piece_id, size in src.pieces], src.etag
+            links: list[tuple[str, int]] = []
+            try:
+                for piece_id, size in src.pieces:
+                    links.append((self.blobs.link(piece_id), size))
+            except BaseException:
+                self.blobs.remove([i for i, _ in links])
+                raise
+            return links, src.etag
         staged = self.blobs.copy_range(src.pieces, 0, src.size)
         return [(self.blobs.place(staged), staged.size)], md5_etag(staged.md5)
 
     def delete(self, bucket: str, keys: list[str]) -> None:
         encoded = [k.encode("utf-8") for k in keys]
-        bodies = []
-        with self.db.write() as conn:
+
+        def change(conn):
+            bodies = []
             for key in encoded:
                 row = conn.execute("DELETE FROM objects WHERE bucket=? AND key=? RETURNING body",
                                    (bucket, key)).fetchone()
                 if row is not None:
-                    bodies += body_ids(row["body"])
-        self.blobs.remove(*bodies)
+                    bodies.append(body_ids(row["body"]))
+            return bodies
+        self.free(change)
 
     def set_object_acl(self, bucket: str, key: str, acl: str) -> None:
-        with self.db.write() as conn:
+        def change(conn):
             cur = conn.execute("UPDATE objects SET acl=? WHERE bucket=? AND key=?", (acl, bucket, key.encode()))
             if cur.rowcount == 0:
                 raise OssServerError("NoSuchKey", Key=key)
+        self.db.commit(change)
 
     def append(self, bucket: str, key: str, position: int, readinto, length: int | None, limit: int,
                attrs: ObjectAttrs) -> ObjectRecord:
@@ -266,7 +342,7 @@ class Store:
             except FileNotFoundError:
                 # Bodies are removed only after their row stops naming them, so a row that still names
                 # a missing file is damage to the store, not a race: retrying cannot help.
-                if self._names_body(bucket, key, record.body):
+                if self.names_body(bucket, key, record.body):
                     raise OssServerError("InternalError", "The object's stored body is missing.", Key=key)
         else:
             # Replaced by other writers on every attempt: answer the conflict they caused.
@@ -274,27 +350,26 @@ class Store:
             raise OssServerError("PositionNotEqualToLength", Key=key,
                                  headers={"x-oss-next-append-position": str(now.size if now else 0)})
         try:
-            # One appender per body, across threads and across processes sharing the root (flock locks
-            # belong to the open file, so two opens exclude each other even within one process).
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            _lock_for_append(fd)
             _check_same(self.get(bucket, key), record, position, key)
             size, crc = self.blobs.append(fd, position, readinto, length, limit - position)
             total_crc = crc64_combine(record.crc64, crc, size)
             grown = ObjectRecord(bucket, key, record.body, position + size, _append_etag(total_crc, position + size),
                                  total_crc, record.type, record.attrs, time.time())
-            with self.db.write() as conn:
-                cur = conn.execute("UPDATE objects SET size=?, crc64=?, etag=?, mtime=? "
-                                   "WHERE bucket=? AND key=? AND body=? AND size=? AND type='Appendable'",
-                                   (grown.size, str(grown.crc64), grown.etag, grown.mtime, bucket, key.encode(),
-                                    record.body, position))
-                if cur.rowcount == 0:
-                    os.ftruncate(fd, position)
-                    _check_same(self.get(bucket, key), record, position, key)
+
+            def change(conn):
+                return conn.execute("UPDATE objects SET size=?, crc64=?, etag=?, mtime=? "
+                                    "WHERE bucket=? AND key=? AND body=? AND size=? AND type='Appendable'",
+                                    (grown.size, str(grown.crc64), grown.etag, grown.mtime, bucket, key.encode(),
+                                     record.body, position)).rowcount
+            if self.db.commit(change) == 0:
+                os.ftruncate(fd, position)
+                _check_same(self.get(bucket, key), record, position, key)
             return grown
         finally:
             os.close(fd)
 
-    def _names_body(self, bucket: str, key: str, body: str) -> bool:
+    def names_body(self, bucket: str, key: str, body: str) -> bool:
         row = self.db.one("SELECT body FROM objects WHERE bucket=? AND key=?", (bucket, key.encode("utf-8")))
         return row is not None and row["body"] == body
 
@@ -305,7 +380,7 @@ class Store:
         try:
             size, crc = self.blobs.append(fd, 0, readinto, length, limit)
         except BaseException:
-            self.blobs.remove(body_id)
+            self.blobs.remove([body_id])
             raise
         finally:
             os.close(fd)
@@ -317,6 +392,17 @@ class Store:
 
         return self.put_body(bucket, key, body_id, size, _append_etag(crc, size), crc, "Appendable", attrs, False,
                              before_commit=still_missing)
+
+
+def _lock_for_append(fd: int) -> None:
+    """One appender per body, across threads and processes sharing the root. An open-file-description lock on
+    the whole file: like flock it belongs to the open file (two opens exclude each other even in one process),
+    but it is a byte-range lock, separate from the readers' flock, so appending never waits for readers."""
+    if hasattr(fcntl, "F_OFD_SETLKW"):
+        # struct flock: l_type, l_whence, l_start, l_len (0: to the end, however far), l_pid (0 for OFD locks)
+        fcntl.fcntl(fd, fcntl.F_OFD_SETLKW, struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+    else:
+        fcntl.flock(fd, fcntl.LOCK_EX)
 
 
 def _check_append(record: ObjectRecord | None, position: int, key: str) -> None:
