@@ -1,7 +1,9 @@
 """Embedded server throughput: PUT and GET of one large object and of many small ones, the server in its own
-process (`python -m ossh serve`), next to `cp` of the same file on the same disk.
+process (`python -m ossh serve`), next to `cp` of the same file on the same disk; then small PUTs from
+several concurrent clients, durable (the server's default) against `--no-sync` (acknowledged before the
+directory and index are synced), measured in the same run.
 
-    python bench/server_throughput.py [--size-mib 1024] [--small 1000] [--dir DIR]
+    python bench/server_throughput.py [--size-mib 1024] [--small 1000] [--clients 8] [--dir DIR] [--no-large]
 
 The client is plain requests (1 MiB send blocks) signed with ossh.client.auth, so the figures are the
 server's. The server fsyncs every body before answering; `cp` does not, so `cp + fsync` is shown as well.
@@ -11,6 +13,7 @@ network, bounds one PUT stream; a multipart upload hashes its parts in parallel,
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -41,9 +44,9 @@ class BigBlocks(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
 
 
-def start_server(root: Path) -> tuple[subprocess.Popen, str]:
+def start_server(root: Path, *flags: str) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "OSS_ACCESS_KEY_ID": CREDS.access_key_id, "OSS_ACCESS_KEY_SECRET": CREDS.access_key_secret}
-    proc = subprocess.Popen([sys.executable, "-m", "ossh", "serve", "--port", "0", "--root", str(root)],
+    proc = subprocess.Popen([sys.executable, "-m", "ossh", "serve", "--port", "0", "--root", str(root), *flags],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline().strip()
     if not line.startswith("endpoint: "):
@@ -185,6 +188,49 @@ def small(session, endpoint, count: int, size: int) -> tuple[float, float]:
     return put_s, get_s
 
 
+def _client(args) -> None:
+    """One concurrent client (its own process, so the clients' Python does not share one GIL)."""
+    endpoint, first, count, step, size, start = args
+    session = requests.Session()
+    body = os.urandom(size)
+    request(session, endpoint, "HEAD", "bench")     # connect before the clock starts
+    while time.time() < start:
+        time.sleep(0.001)
+    for i in range(first, count, step):
+        request(session, endpoint, "PUT", "bench", f"concurrent/{i:06d}", data=body)
+
+
+def concurrent_puts(work: Path, count: int, size: int, clients: int, durable: bool) -> float:
+    """PUTs per second of `count` objects of `size` bytes from `clients` concurrent clients."""
+    root = work / ("durable" if durable else "no-sync")
+    proc, endpoint = start_server(root, *(() if durable else ("--no-sync",)))
+    try:
+        request(requests.Session(), endpoint, "PUT", "bench")
+        start = time.time() + 1.0
+        with multiprocessing.get_context("fork").Pool(clients) as pool:
+            pool.map(_client, [(endpoint, c, count, clients, size, start) for c in range(clients)])
+        seconds = time.time() - start
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        shutil.rmtree(root, ignore_errors=True)
+    return count / seconds
+
+
+def concurrent(args) -> None:
+    count, size, clients = args.concurrent, args.small_size, args.clients
+    rates: dict[bool, float] = {True: 0.0, False: 0.0}
+    work = Path(tempfile.mkdtemp(prefix="ossh-bench-", dir=args.dir))
+    try:
+        for _ in range(args.runs):
+            for durable in (False, True):   # alternated, best of `runs`: both see the same machine load
+                rates[durable] = max(rates[durable], concurrent_puts(work, count, size, clients, durable))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{clients} clients x {count // clients} PUTs of {size} B: durable {rates[True]:6.0f} objects/s, "
+          f"--no-sync {rates[False]:6.0f} objects/s, ratio {rates[True] / rates[False]:.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mib", type=int, default=1024)
@@ -194,7 +240,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=2, help="best of this many runs per step")
     parser.add_argument("--part-mib", type=int, default=64, help="multipart upload part size")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2, help="parallel parts")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients of the small-PUT case")
+    parser.add_argument("--concurrent", type=int, default=4000, help="objects PUT by the concurrent clients")
+    parser.add_argument("--no-large", action="store_true", help="only the concurrent small-PUT case")
     args = parser.parse_args()
+    if args.no_large:
+        concurrent(args)
+        return 0
     work = Path(tempfile.mkdtemp(prefix="ossh-bench-", dir=args.dir))
     size = args.size_mib * BLOCK
     proc = None
@@ -229,6 +281,7 @@ def main() -> int:
     line("server GET (to file)", get_file_s, True)
     n = args.small
     print(f"{n} x {args.small_size} B  PUT {n / sput_s:7.0f} objects/s   GET {n / sget_s:7.0f} objects/s")
+    concurrent(args)
     return 0
 
 

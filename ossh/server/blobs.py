@@ -145,14 +145,13 @@ class Staged:
 
 
 class BlobStore:
-    def __init__(self, root: Path, faults: Faults | None = None):
+    def __init__(self, root: Path, faults: Faults | None = None, create: bool = True):
+        """`create` False: only look at an existing store's files (`ossh serve --check`)."""
         self.data = root / "data"
         self.tmp = root / "tmp"
         self.faults = faults or Faults()
-        private_dir(self.tmp)
-        private_dir(self.data)
-        for i in range(256):
-            private_dir(self.data / f"{i:02x}")
+        for path in [self.tmp, self.data, *(self.data / f"{i:02x}" for i in range(256))] if create else ():
+            private_dir(path)
         self._pending: list[list[str]] = []       # bodies whose removal waits for their readers
         self._lock = threading.Lock()
 
@@ -440,5 +439,6 @@ def no_space_errors():
 def private_dir(path: Path) -> None:
     """Create a directory 0700 (parents as usual), or take group and other permissions off an existing one."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.stat().st_mode & 0o777 != 0o700:
-        path.chmod(0o700)
+    mode = path.stat().st_mode
+    if mode & 0o077:
+        path.chmod(mode & 0o700)

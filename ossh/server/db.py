@@ -198,8 +198,9 @@ def private_file(path: Path) -> None:
     """Create `path` 0600 if missing, and take group and other permissions off it if present."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        if os.fstat(fd).st_mode & 0o077:
-            os.fchmod(fd, 0o600)
+        mode = os.fstat(fd).st_mode
+        if mode & 0o077:
+            os.fchmod(fd, mode & 0o700)
     finally:
         os.close(fd)
 

@@ -1,7 +1,9 @@
-"""`ossh serve`: run the embedded server in the foreground until Ctrl-C or SIGTERM."""
+"""`ossh serve`: run the embedded server in the foreground until Ctrl-C or SIGTERM; `--check [--repair]`
+checks a stopped store instead (check.py)."""
 from __future__ import annotations
 
 import signal
+import sqlite3
 import sys
 import threading
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 from ossh import cmdline
 
 from .local import LocalServer, read_accounts_file
+from .storage import StoreUnavailable
 
 
 def main(argv: list[str] | None = None, default_root: Path | None = None) -> int:
@@ -22,8 +25,24 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
     parser.add_argument("--region", default="cn-hangzhou", type=cmdline.region)
     parser.add_argument("--accounts", type=cmdline.json_file, default=None,
                         help='JSON file of extra key pairs: {"AccessKeyId": "AccessKeySecret", ...}')
+    parser.add_argument("--check", action="store_true",
+                        help="check the store's consistency instead of serving (exit 0 clean, 1 findings)")
+    parser.add_argument("--repair", action="store_true",
+                        help="with --check: remove orphan files and dangling records, and say what was done")
+    parser.add_argument("--no-sync", action="store_true",
+                        help="benchmarks only: answer writes before their directory and index are synced "
+                             "(a power loss may lose acknowledged writes)")
     args = parser.parse_args(argv)
+    if args.repair and not args.check:
+        parser.error("--repair goes with --check")
     root = Path(args.root)
+    if args.check:
+        from .check import check_store
+        try:
+            return check_store(root, args.repair, lambda line: print(line, flush=True))
+        except (OSError, sqlite3.Error) as exc:
+            print(f"ossh: serve: {exc}", file=sys.stderr)
+            return 1
     if args.accounts is not None:
         try:
             read_accounts_file(Path(args.accounts))
@@ -32,7 +51,10 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
                          'or a list of {"access_key_id": ..., "access_key_secret": ...}')
     try:
         server = LocalServer(root, host=args.host, port=args.port, region=args.region,
-                             accounts_file=args.accounts).start()
+                             accounts_file=args.accounts, durable=not args.no_sync).start()
+    except StoreUnavailable as exc:     # says which store and why, in one line
+        print(f"ossh: serve: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:     # the port taken or not ours to bind, the root not usable after all: not a
         # malformed argument (those exit 2 above) but the machine's state, so status 1
         what = f"{exc.filename}: " if exc.filename else f"cannot listen on {args.host}:{args.port}: "

@@ -121,7 +121,8 @@ class Store:
             private_dir(root)
             self.blobs = BlobStore(root, self.faults)
             self.db = Database(root / "meta.db", durable, self.faults)
-            for name in ("meta.db-wal", "meta.db-shm"):   # made by an earlier version with the umask's mode
+            # files an earlier version made with the umask's mode
+            for name in ("meta.db-wal", "meta.db-shm", "reserve", "credentials.json"):
                 if (root / name).exists():
                     private_file(root / name)
             private_file(root / "lock")
