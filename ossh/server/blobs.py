@@ -36,7 +36,6 @@ import queue
 import sys
 import threading
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -44,7 +43,8 @@ from typing import Callable
 from ossh.client.crc import Crc64
 
 from .errors import OssServerError
-from .space import Faults, storage_error
+from .files import fsync_dir, no_space_errors, private_dir
+from .space import Faults
 
 BLOCK = 1 << 20
 
@@ -150,8 +150,10 @@ class BlobStore:
         self.data = root / "data"
         self.tmp = root / "tmp"
         self.faults = faults or Faults()
-        for path in [self.tmp, self.data, *(self.data / f"{i:02x}" for i in range(256))] if create else ():
-            private_dir(path)
+        made = [path for path in [self.tmp, self.data, *(self.data / f"{i:02x}" for i in range(256))]
+                if create and private_dir(path)]
+        for parent in {path.parent for path in made}:    # new directories are durable before any body is
+            fsync_dir(parent)
         self._pending: list[list[str]] = []       # bodies whose removal waits for their readers
         self._lock = threading.Lock()
 
@@ -421,24 +423,3 @@ def _fill(readinto, view: memoryview) -> int:
             break
         got += n
     return got
-
-
-
-@contextmanager
-def no_space_errors():
-    """A full or read-only disk becomes StorageFull (507, not retried) instead of an internal error."""
-    try:
-        yield
-    except OSError as exc:
-        full = storage_error(exc)
-        if full is None:
-            raise
-        raise full from exc
-
-
-def private_dir(path: Path) -> None:
-    """Create a directory 0700 (parents as usual), or take group and other permissions off an existing one."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    mode = path.stat().st_mode
-    if mode & 0o077:
-        path.chmod(mode & 0o700)

@@ -15,13 +15,13 @@ form the next batch, so the batch grows by itself under load and is a single cha
 Files are created 0600: meta.db is made before SQLite opens it, and SQLite gives its -wal and -shm files the
 database file's own mode, whatever the umask (which is process-wide, so it is never touched).
 """
-import os
 import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
+from .files import fsync_dir, private_file
 from .space import Faults, storage_error
 
 SCHEMA = """
@@ -192,23 +192,3 @@ class Database:
                     pass  # created in a thread that already ended; sqlite closes it with the object
             self._all.clear()
         self._local = threading.local()
-
-
-def private_file(path: Path) -> None:
-    """Create `path` 0600 if missing, and take group and other permissions off it if present."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        mode = os.fstat(fd).st_mode
-        if mode & 0o077:
-            os.fchmod(fd, mode & 0o700)
-    finally:
-        os.close(fd)
-
-
-def fsync_dir(path) -> None:
-    """Make a directory's entries (a rename, a link) durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -11,7 +11,7 @@ from pathlib import Path
 from .app import App
 from .auth_check import Account
 from .http import OssHTTPServer
-from .blobs import private_dir
+from .files import private_dir
 from .space import Faults
 from .storage import Store, unavailable
 

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from ossh.client.crc import crc64_combine
 
-from .blobs import BlobStore, Held, Staged, body_ids, decode_pieces, encode_pieces, private_dir
-from .db import Database, private_file
+from .blobs import BlobStore, Staged, body_ids, decode_pieces, encode_pieces
+from .db import Database
+from .files import private_dir, private_file
 from .errors import OssServerError
 from .space import Faults, Reserve, StorageFull
 
