@@ -1,4 +1,5 @@
-"""Object bodies on disk: streamed to a temporary file (MD5 + CRC-64 on the fly), fsynced, renamed into place.
+"""Object bodies on disk: streamed to a temporary file (MD5 + CRC-64 on the fly), renamed into place, fsynced
+with its directory.
 
 File names come from random ids, never from keys, so no key can reach outside the store. An object's body is
 one file or, after a multipart upload, its part files in order (no copy at Complete). Files are created 0600
@@ -145,11 +146,13 @@ class Staged:
 
 
 class BlobStore:
-    def __init__(self, root: Path, faults: Faults | None = None, create: bool = True):
-        """`create` False: only look at an existing store's files (`ossh serve --check`)."""
+    def __init__(self, root: Path, faults: Faults | None = None, create: bool = True, durable: bool = True):
+        """`create` False: only look at an existing store's files (`ossh serve --check`). `durable` False:
+        a body's new name is not synced (benchmarks only)."""
         self.data = root / "data"
         self.tmp = root / "tmp"
         self.faults = faults or Faults()
+        self.durable = durable
         made = [path for path in [self.tmp, self.data, *(self.data / f"{i:02x}" for i in range(256))]
                 if create and private_dir(path)]
         for parent in {path.parent for path in made}:    # new directories are durable before any body is
@@ -159,10 +162,6 @@ class BlobStore:
 
     def path(self, body_id: str) -> Path:
         return self.data / body_id[:2] / body_id
-
-    def dir_of(self, body_id: str) -> Path:
-        """The directory to fsync before a commit may name `body_id`."""
-        return self.data / body_id[:2]
 
     def _temp(self) -> Path:
         return self.tmp / (uuid.uuid4().hex + ".tmp")
@@ -176,7 +175,6 @@ class BlobStore:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
                 md5, crc, size = self._pump(fd, readinto, length, limit, want_md5=True)
-                os.fsync(fd)
             except BaseException:
                 os.close(fd)
                 path.unlink(missing_ok=True)
@@ -223,16 +221,36 @@ class BlobStore:
         return (md5.digest() if md5 is not None else b""), crc.value, size
 
     def place(self, staged: Staged) -> str:
-        """Move a staged body into the store; returns its id. Orphaned until a metadata row refers to it,
-        and durable once its directory (dir_of) is fsynced."""
+        """Move a staged body into the store and make it durable; returns its id. Orphaned until a metadata
+        row refers to it. Renamed first, then synced: the file's fsync then commits the rename in the same
+        journal transaction, so the directory's fsync that follows finds nothing left to do (one journal
+        commit per body, and concurrent bodies share theirs). A crash in between leaves an orphan that no
+        record names."""
         body_id = uuid.uuid4().hex
+        path = self.path(body_id)
         try:
             with no_space_errors():
-                os.rename(staged.path, self.path(body_id))
+                os.rename(staged.path, path)
         except BaseException:
             self.discard(staged)
             raise
+        try:
+            with no_space_errors():
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                self._sync_name(body_id)
+        except BaseException:
+            self._unlink(path)
+            raise
         return body_id
+
+    def _sync_name(self, body_id: str) -> None:
+        """Make a body's name durable before any record names it."""
+        if self.durable:
+            fsync_dir(self.data / body_id[:2])
 
     def discard(self, staged: Staged) -> None:
         self._unlink(staged.path)
@@ -315,6 +333,11 @@ class BlobStore:
         new_id = uuid.uuid4().hex
         with no_space_errors():
             os.link(self.path(body_id), self.path(new_id))
+            try:
+                self._sync_name(new_id)
+            except BaseException:
+                self._unlink(self.path(new_id))
+                raise
         return new_id
 
     def copy_range(self, pieces: list[tuple[str, int]], offset: int, length: int) -> Staged:

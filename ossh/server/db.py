@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
-from .files import fsync_dir, private_file
+from .files import private_file
 from .space import Faults, storage_error
 
 SCHEMA = """
@@ -51,10 +51,10 @@ CREATE TABLE IF NOT EXISTS parts(
 class _Change:
     """One writer's change waiting for a group commit."""
 
-    __slots__ = ("work", "dirs", "result", "error", "done")
+    __slots__ = ("work", "result", "error", "done")
 
-    def __init__(self, work, dirs):
-        self.work, self.dirs = work, dirs
+    def __init__(self, work):
+        self.work = work
         self.result, self.error, self.done = None, None, False
 
 
@@ -111,11 +111,10 @@ class Database:
         """A lazily stepped cursor: rows are read from the index only as they are consumed."""
         return self.conn().execute(sql, args)
 
-    def commit(self, work: Callable[[sqlite3.Connection], object], dirs=()) -> object:
-        """Run `work(conn)` in a transaction and return its result once durable, sharing the commit (and the
-        fsyncs of `dirs`, directories holding newly named files the change refers to) with concurrent
-        writers. An exception from `work` rolls back that change alone and is raised here."""
-        change = _Change(work, dirs)
+    def commit(self, work: Callable[[sqlite3.Connection], object]) -> object:
+        """Run `work(conn)` in a transaction and return its result once durable, sharing the commit with
+        concurrent writers. An exception from `work` rolls back that change alone and is raised here."""
+        change = _Change(work)
         with self._turn:
             self._queue.append(change)
             while self._leading and not change.done:
@@ -137,9 +136,6 @@ class Database:
     def _run(self, batch: list[_Change]) -> None:
         """Lead one group commit. Every change of the batch is done (result or error) when this returns."""
         try:
-            if self.durable:
-                for path in set().union(*(c.dirs for c in batch)):
-                    fsync_dir(path)
             with self.write() as conn:
                 for change in batch:
                     conn.execute("SAVEPOINT change")

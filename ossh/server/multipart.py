@@ -52,7 +52,7 @@ class Multipart:
                          (upload_id, number, body_id, staged.size, etag, str(staged.crc), time.time()))
             return old
         try:
-            old = self.db.commit(change, {blobs.dir_of(body_id)})
+            old = self.db.commit(change)
         except BaseException:
             blobs.remove([body_id])
             raise

@@ -1,6 +1,6 @@
 """The embedded server's store: buckets, objects and ACLs in SQLite, bodies in BlobStore files.
 
-Every change follows one order: body fsynced, renamed into place and its directory fsynced, then the metadata
+Every change follows one order: body renamed into place and fsynced with its directory, then the metadata
 row committed (synchronous=FULL, group commit: see db.py), then the answer, then the replaced body removed —
 a crash or power loss anywhere leaves either the old object or the new one, plus at most an orphan file that
 the next start deletes, and nothing acknowledged is lost. The store is private: directories 0700, files 0600.
@@ -120,7 +120,7 @@ class Store:
         self._root_lock = None
         try:
             private_dir(root)
-            self.blobs = BlobStore(root, self.faults)
+            self.blobs = BlobStore(root, self.faults, durable=durable)
             self.db = Database(root / "meta.db", durable, self.faults)
             # files an earlier version made with the umask's mode
             for name in ("meta.db-wal", "meta.db-shm", "reserve", "credentials.json"):
@@ -264,9 +264,8 @@ class Store:
                  obj_type: str, attrs: ObjectAttrs, forbid_overwrite: bool, before_commit=None,
                  fresh: bool = True) -> ObjectRecord:
         """Publish body files already in the store as `key` (a body id, or pieces in order);
-        `before_commit(conn)` runs in the same transaction. `fresh`: the files were just named (their
-        directories are fsynced with the commit, and they are removed if it fails); False for files that
-        already belong to a record (an upload's parts)."""
+        `before_commit(conn)` runs in the same transaction. `fresh`: the files were just named (they are
+        removed if the change fails); False for files that already belong to a record (an upload's parts)."""
         body_id = body if isinstance(body, str) else encode_pieces(body)
         record = ObjectRecord(bucket, key, body_id, size, etag, crc, obj_type, attrs, time.time())
         ids = body_ids(body_id)
@@ -286,7 +285,7 @@ class Store:
                           json.dumps(attrs.meta), record.mtime))
             return old["body"] if old is not None else None
         try:
-            old = self.db.commit(change, {self.blobs.dir_of(i) for i in ids} if fresh else ())
+            old = self.db.commit(change)
         except BaseException:
             if fresh:
                 self.blobs.remove(ids)
