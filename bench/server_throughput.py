@@ -190,45 +190,53 @@ def small(session, endpoint, count: int, size: int) -> tuple[float, float]:
 
 def _client(args) -> None:
     """One concurrent client (its own process, so the clients' Python does not share one GIL)."""
-    endpoint, first, count, step, size, start = args
+    endpoint, keys, size = args
     session = requests.Session()
     body = os.urandom(size)
-    request(session, endpoint, "HEAD", "bench")     # connect before the clock starts
-    while time.time() < start:
-        time.sleep(0.001)
-    for i in range(first, count, step):
-        request(session, endpoint, "PUT", "bench", f"concurrent/{i:06d}", data=body)
+    for key in keys:
+        request(session, endpoint, "PUT", "bench", key, data=body)
 
 
-def concurrent_puts(work: Path, count: int, size: int, clients: int, durable: bool) -> float:
-    """PUTs per second of `count` objects of `size` bytes from `clients` concurrent clients."""
-    root = work / ("durable" if durable else "no-sync")
-    proc, endpoint = start_server(root, *(() if durable else ("--no-sync",)))
-    try:
-        request(requests.Session(), endpoint, "PUT", "bench")
-        start = time.time() + 1.0
-        with multiprocessing.get_context("fork").Pool(clients) as pool:
-            pool.map(_client, [(endpoint, c, count, clients, size, start) for c in range(clients)])
-        seconds = time.time() - start
-    finally:
-        proc.terminate()
-        proc.wait(30)
-        shutil.rmtree(root, ignore_errors=True)
-    return count / seconds
+def burst(pool, endpoint: str, prefix: str, count: int, clients: int, size: int) -> float:
+    """Seconds for `clients` concurrent clients to PUT `count` objects of `size` bytes."""
+    jobs = [(endpoint, [f"{prefix}/{i:06d}" for i in range(c, count, clients)], size) for c in range(clients)]
+    started = time.perf_counter()
+    pool.map(_client, jobs, chunksize=1)
+    return time.perf_counter() - started
 
 
-def concurrent(args) -> None:
-    count, size, clients = args.concurrent, args.small_size, args.clients
-    rates: dict[bool, float] = {True: 0.0, False: 0.0}
+def concurrent(args, servers: dict[str, tuple] | None = None) -> dict[str, float]:
+    """Small PUTs from concurrent clients against each server (label -> serve flags), in short bursts that
+    alternate between the servers, so that both see the same machine load; returns objects/s by label."""
+    servers = servers or {"durable": (), "--no-sync": ("--no-sync",)}
     work = Path(tempfile.mkdtemp(prefix="ossh-bench-", dir=args.dir))
+    procs, endpoints = [], {}
+    seconds = dict.fromkeys(servers, 0.0)
+    rounds = max(1, args.concurrent // args.burst)
     try:
-        for _ in range(args.runs):
-            for durable in (False, True):   # alternated, best of `runs`: both see the same machine load
-                rates[durable] = max(rates[durable], concurrent_puts(work, count, size, clients, durable))
+        for n, (label, flags) in enumerate(servers.items()):
+            proc, endpoints[label] = start_server(work / f"root{n}", *flags)
+            procs.append(proc)
+            request(requests.Session(), endpoints[label], "PUT", "bench")
+        with multiprocessing.get_context("fork").Pool(args.clients) as pool:
+            for label in servers:          # warm up: connections, SQLite pages, directories
+                burst(pool, endpoints[label], "warm", args.burst, args.clients, args.small_size)
+            for r in range(rounds):
+                order = list(servers) if r % 2 == 0 else list(servers)[::-1]
+                for label in order:
+                    seconds[label] += burst(pool, endpoints[label], f"r{r}", args.burst, args.clients,
+                                            args.small_size)
     finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(30)
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{clients} clients x {count // clients} PUTs of {size} B: durable {rates[True]:6.0f} objects/s, "
-          f"--no-sync {rates[False]:6.0f} objects/s, ratio {rates[True] / rates[False]:.2f}")
+    rates = {label: rounds * args.burst / s for label, s in seconds.items()}
+    first = next(iter(rates))
+    print(f"{args.clients} clients, {rounds} x {args.burst} PUTs of {args.small_size} B each: " + ", ".join(
+        f"{label} {rate:.0f} objects/s" for label, rate in rates.items())
+        + "".join(f", {first}/{label} {rates[first] / rate:.2f}" for label, rate in list(rates.items())[1:]))
+    return rates
 
 
 def main() -> int:
@@ -241,7 +249,9 @@ def main() -> int:
     parser.add_argument("--part-mib", type=int, default=64, help="multipart upload part size")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2, help="parallel parts")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients of the small-PUT case")
-    parser.add_argument("--concurrent", type=int, default=4000, help="objects PUT by the concurrent clients")
+    parser.add_argument("--concurrent", type=int, default=6000, help="objects PUT by the concurrent clients, "
+                        "per server")
+    parser.add_argument("--burst", type=int, default=400, help="objects per alternating burst")
     parser.add_argument("--no-large", action="store_true", help="only the concurrent small-PUT case")
     args = parser.parse_args()
     if args.no_large:

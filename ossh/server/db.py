@@ -15,12 +15,14 @@ form the next batch, so the batch grows by itself under load and is a single cha
 Files are created 0600: meta.db is made before SQLite opens it, and SQLite gives its -wal and -shm files the
 database file's own mode, whatever the umask (which is process-wide, so it is never touched).
 """
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
+from .errors import OssServerError
 from .files import private_file
 from .space import Faults, storage_error
 
@@ -51,11 +53,11 @@ CREATE TABLE IF NOT EXISTS parts(
 class _Change:
     """One writer's change waiting for a group commit."""
 
-    __slots__ = ("work", "result", "error", "done")
+    __slots__ = ("work", "result", "error", "taken", "done")
 
     def __init__(self, work):
         self.work = work
-        self.result, self.error, self.done = None, None, False
+        self.result, self.error, self.taken, self.done = None, None, False, False
 
 
 class Database:
@@ -63,6 +65,7 @@ class Database:
 
     def __init__(self, path: Path, durable: bool = True, faults: Faults | None = None):
         self.path = path
+        self.wal = path.with_name(path.name + "-wal")
         self.durable = durable
         self.faults = faults or Faults()
         self._local = threading.local()
@@ -83,7 +86,7 @@ class Database:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
+            conn.execute("PRAGMA synchronous=NORMAL")    # commits are synced by sync() (see above)
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -115,41 +118,44 @@ class Database:
         """Run `work(conn)` in a transaction and return its result once durable, sharing the commit with
         concurrent writers. An exception from `work` rolls back that change alone and is raised here."""
         change = _Change(work)
+        lead = None
         with self._turn:
             self._queue.append(change)
-            while self._leading and not change.done:
-                self._turn.wait()
-            if not change.done:
-                self._leading = True
-                batch, self._queue = self._queue, []
-        if not change.done:
-            try:
-                self._run(batch)
-            finally:
-                with self._turn:
-                    self._leading = False
-                    self._turn.notify_all()
+            while not change.done:
+                if not self._leading and not change.taken:
+                    self._leading = True
+                    lead, self._queue = self._queue, []
+                    for queued in lead:
+                        queued.taken = True
+                    break
+                self._turn.wait()       # for a leader to take it, or for its batch to be durable
+        if lead is not None:
+            self._lead(lead)
         if change.error is not None:
             raise change.error
         return change.result
 
-    def _run(self, batch: list[_Change]) -> None:
-        """Lead one group commit. Every change of the batch is done (result or error) when this returns."""
+    def _lead(self, batch: list[_Change]) -> None:
+        """Commit one batch, pass the lead on, sync; every change of the batch is done when this returns."""
         try:
-            with self.write() as conn:
-                for change in batch:
-                    conn.execute("SAVEPOINT change")
-                    try:
-                        change.result = change.work(conn)
-                    except BaseException as exc:    # noqa: B036 - handed to the writer, who raises it
-                        if not conn.in_transaction:
-                            raise                   # SQLite gave up the whole transaction (a full disk)
-                        conn.execute("ROLLBACK TO change")
-                        change.error = storage_error(exc) or exc
-                    conn.execute("RELEASE change")
+            try:
+                with self._transaction() as conn:
+                    for change in batch:
+                        self._apply(conn, change)
+            finally:
+                with self._turn:
+                    self._leading = False
+                    self._turn.notify_all()
         except BaseException as exc:               # noqa: B036 - the commit failed: nothing was written
             for change in batch:
                 change.error = change.error or storage_error(exc) or exc
+        else:
+            try:
+                self.sync()
+            except OSError as exc:      # committed, but perhaps not durable: say so, and let the client retry
+                for change in batch:
+                    change.error = change.error or OssServerError(
+                        "InternalError", f"The server could not sync its index to disk: {exc.strerror}.")
         self.batches += 1
         self.changes += len(batch)
         with self._turn:
@@ -157,10 +163,42 @@ class Database:
                 change.done = True
             self._turn.notify_all()
 
+    @staticmethod
+    def _apply(conn: sqlite3.Connection, change: _Change) -> None:
+        conn.execute("SAVEPOINT change")
+        try:
+            change.result = change.work(conn)
+        except BaseException as exc:    # noqa: B036 - handed to the writer, who raises it
+            if not conn.in_transaction:
+                raise                   # SQLite gave up the whole transaction (a full disk)
+            conn.execute("ROLLBACK TO change")
+            change.error = storage_error(exc) or exc
+        conn.execute("RELEASE change")
+
+    def sync(self) -> None:
+        """Make every transaction committed so far durable (nothing when not `durable`)."""
+        if not self.durable:
+            return
+        try:
+            fd = os.open(self.wal, os.O_RDONLY)
+        except FileNotFoundError:
+            return                      # no WAL: every commit was checkpointed into the synced database
+        try:
+            os.fdatasync(fd)
+        finally:
+            os.close(fd)
+
     @contextmanager
     def write(self):
-        """One write transaction, committed alone; BEGIN IMMEDIATE takes the write lock up front so readers
-        never deadlock. A full or read-only disk comes out as StorageFull."""
+        """One write transaction, committed alone and synced (for rare writes: bucket changes)."""
+        with self._transaction() as conn:
+            yield conn
+        self.sync()
+
+    @contextmanager
+    def _transaction(self):
+        """BEGIN IMMEDIATE takes the write lock up front so readers never deadlock; one writer at a time in
+        this process. A full or read-only disk comes out as StorageFull."""
         conn = self.conn()
         with self._writer:
             try:

@@ -171,8 +171,8 @@ class Store:
         try:
             bodies = self.db.commit(change)
         except StorageFull:
-            if not self.reserve.release():
-                raise
+            # released here or by a concurrent delete that failed in the same group commit: try once more
+            self.reserve.release()
             self._reserve_spent = True
             bodies = self.db.commit(change)
         self.blobs.remove(*bodies)
