@@ -250,7 +250,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2, help="parallel parts")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients of the small-PUT case")
     parser.add_argument("--concurrent", type=int, default=6000, help="objects PUT by the concurrent clients, "
-                        "per server")
+                        "per server (0: skip this case)")
     parser.add_argument("--burst", type=int, default=400, help="objects per alternating burst")
     parser.add_argument("--no-large", action="store_true", help="only the concurrent small-PUT case")
     args = parser.parse_args()
@@ -291,7 +291,8 @@ def main() -> int:
     line("server GET (to file)", get_file_s, True)
     n = args.small
     print(f"{n} x {args.small_size} B  PUT {n / sput_s:7.0f} objects/s   GET {n / sget_s:7.0f} objects/s")
-    concurrent(args)
+    if args.concurrent:
+        concurrent(args)
     return 0
 
 
