@@ -1,7 +1,7 @@
 """The embedded server's store: buckets, objects and ACLs in SQLite, bodies in BlobStore files.
 
 Every change follows one order: body renamed into place and fsynced with its directory, then the metadata
-row committed (synchronous=FULL, group commit: see db.py), then the answer, then the replaced body removed —
+row committed and its WAL synced (group commit: see db.py), then the answer, then the replaced body removed —
 a crash or power loss anywhere leaves either the old object or the new one, plus at most an orphan file that
 the next start deletes, and nothing acknowledged is lost. The store is private: directories 0700, files 0600.
 """
