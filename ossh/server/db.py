@@ -50,6 +50,14 @@ CREATE TABLE IF NOT EXISTS parts(
 
 
 
+class NotDurable(OssServerError):
+    """A change committed (and visible) whose sync to disk failed; `result` is what the change returned."""
+
+    def __init__(self, exc: OSError, result):
+        super().__init__("InternalError", f"The server could not sync its index to disk: {exc.strerror}.")
+        self.result = result
+
+
 class _Change:
     """One writer's change waiting for a group commit."""
 
@@ -154,8 +162,7 @@ class Database:
                 self.sync()
             except OSError as exc:      # committed, but perhaps not durable: say so, and let the client retry
                 for change in batch:
-                    change.error = change.error or OssServerError(
-                        "InternalError", f"The server could not sync its index to disk: {exc.strerror}.")
+                    change.error = change.error or NotDurable(exc, change.result)
         self.batches += 1
         self.changes += len(batch)
         with self._turn:
@@ -179,6 +186,7 @@ class Database:
         """Make every transaction committed so far durable (nothing when not `durable`)."""
         if not self.durable:
             return
+        self.faults.check_sync()
         try:
             fd = os.open(self.wal, os.O_RDONLY)
         except FileNotFoundError:

@@ -60,7 +60,12 @@ class Faults:
     def __init__(self):
         self.free: int | None = None
         self.refused = 0         # writes refused for want of space
+        self.sync_errno: int | None = None     # set: the index's sync to disk fails with this error
         self._lock = threading.Lock()
+
+    def check_sync(self) -> None:
+        if self.sync_errno is not None:
+            raise OSError(self.sync_errno, os.strerror(self.sync_errno))
 
     def take(self, n: int) -> None:
         with self._lock:

@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import struct
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 from ossh.client.crc import crc64_combine
 
 from .blobs import BlobStore, Staged, body_ids, decode_pieces, encode_pieces
-from .db import Database
+from .db import Database, NotDurable
 from .files import private_dir, private_file
 from .errors import OssServerError
 from .space import Faults, Reserve, StorageFull
@@ -169,12 +170,16 @@ class Store:
         be freed; the reserve is remade once there is room. Nothing after the commit can fail the request: a
         body that cannot be removed is left as an orphan for --repair."""
         try:
-            bodies = self.db.commit(change)
-        except StorageFull:
-            # released here or by a concurrent delete that failed in the same group commit: try once more
-            self.reserve.release()
-            self._reserve_spent = True
-            bodies = self.db.commit(change)
+            try:
+                bodies = self.db.commit(change)
+            except StorageFull:
+                # released here or by a concurrent delete that failed in the same group commit: try once more
+                self.reserve.release()
+                self._reserve_spent = True
+                bodies = self.db.commit(change)
+        except NotDurable as done:      # it did happen: a delete that took effect is not reported as failed
+            print(f"ossh server: {done.message}", file=sys.stderr)
+            bodies = done.result
         self.blobs.remove(*bodies)
         if self._reserve_spent and self.reserve.ensure():
             self._reserve_spent = False

@@ -1,5 +1,6 @@
 """The store's disk: full (ENOSPC injected in the store's write path), read-only at start, and private
 (directories 0700, files 0600 whatever the umask)."""
+import errno
 import os
 import stat
 import subprocess
@@ -164,3 +165,17 @@ def test_an_existing_store_made_with_a_lax_umask_is_tightened(tmp_path):
         path.chmod(0o755 if path.is_dir() else 0o644)     # as earlier versions left it
     LocalServer(tmp_path / "old", credentials={"ak": "sk"}).start().stop()
     assert _loose(tmp_path / "old") == {}
+
+
+def test_a_delete_is_not_reported_failed_when_only_the_sync_after_it_fails(tmp_path):
+    faults = Faults()
+    with LocalServer(tmp_path, credentials={"ak": "sk"}, faults=faults) as srv:
+        client = OssClient(srv.endpoint, "ak", "sk")
+        client.create_bucket("sync")
+        client.put_object("sync", "k", b"v")
+        faults.sync_errno = errno.EIO
+        client.delete_object("sync", "k")                   # it took effect: 204, and the body is gone
+        assert _files(tmp_path) == set()
+        with pytest.raises(ServiceError) as failed:         # a write that may not be durable is not acknowledged
+            client.put_object("sync", "new", b"v")
+        assert failed.value.status == 500 and "could not sync" in failed.value.message
