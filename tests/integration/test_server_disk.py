@@ -22,6 +22,17 @@ def _files(root: Path) -> set[Path]:
     return {p for p in (root / "data").rglob("*") if p.is_file()}
 
 
+@pytest.fixture
+def faulty(tmp_path):
+    """(fault injector, client) of a server on tmp_path with bucket "disk" holding "k" = b"v"."""
+    faults = Faults()
+    with LocalServer(tmp_path, credentials={"ak": "sk"}, faults=faults) as srv:
+        client = OssClient(srv.endpoint, "ak", "sk")
+        client.create_bucket("disk")
+        client.put_object("disk", "k", b"v")
+        yield faults, client
+
+
 def test_a_full_disk_refuses_writes_at_once_and_still_deletes(tmp_path):
     faults = Faults()
     with LocalServer(tmp_path, credentials={"ak": "sk"}, faults=faults) as srv:
@@ -63,19 +74,15 @@ def test_a_full_disk_refuses_writes_at_once_and_still_deletes(tmp_path):
         assert client.get_object("full", "new").read() == b"fits again"
 
 
-def test_a_delete_that_cannot_commit_even_with_the_reserve_is_not_reported_done(tmp_path):
-    faults = Faults()
-    with LocalServer(tmp_path, credentials={"ak": "sk"}, faults=faults) as srv:
-        client = OssClient(srv.endpoint, "ak", "sk")
-        client.create_bucket("full")
-        client.put_object("full", "k", b"v")
-        (tmp_path / "reserve").unlink()                     # nothing left to give up
-        faults.free = 0
-        with pytest.raises(ServiceError) as failed:
-            client.delete_object("full", "k")
-        assert failed.value.status == 507
-        faults.free = None
-        assert client.get_object("full", "k").read() == b"v"
+def test_a_delete_that_cannot_commit_even_with_the_reserve_is_not_reported_done(tmp_path, faulty):
+    faults, client = faulty
+    (tmp_path / "reserve").unlink()                     # nothing left to give up
+    faults.free = 0
+    with pytest.raises(ServiceError) as failed:
+        client.delete_object("disk", "k")
+    assert failed.value.status == 507
+    faults.free = None
+    assert client.get_object("disk", "k").read() == b"v"
 
 
 def _serve_exit(args: list[str], prepare: str = "") -> tuple[int, str]:
@@ -167,15 +174,11 @@ def test_an_existing_store_made_with_a_lax_umask_is_tightened(tmp_path):
     assert _loose(tmp_path / "old") == {}
 
 
-def test_a_delete_is_not_reported_failed_when_only_the_sync_after_it_fails(tmp_path):
-    faults = Faults()
-    with LocalServer(tmp_path, credentials={"ak": "sk"}, faults=faults) as srv:
-        client = OssClient(srv.endpoint, "ak", "sk")
-        client.create_bucket("sync")
-        client.put_object("sync", "k", b"v")
-        faults.sync_errno = errno.EIO
-        client.delete_object("sync", "k")                   # it took effect: 204, and the body is gone
-        assert _files(tmp_path) == set()
-        with pytest.raises(ServiceError) as failed:         # a write that may not be durable is not acknowledged
-            client.put_object("sync", "new", b"v")
-        assert failed.value.status == 500 and "could not sync" in failed.value.message
+def test_a_delete_is_not_reported_failed_when_only_the_sync_after_it_fails(tmp_path, faulty):
+    faults, client = faulty
+    faults.sync_errno = errno.EIO
+    client.delete_object("disk", "k")                   # it took effect: 204, and the body is gone
+    assert _files(tmp_path) == set()
+    with pytest.raises(ServiceError) as failed:         # a write that may not be durable is not acknowledged
+        client.put_object("disk", "new", b"v")
+    assert failed.value.status == 500 and "could not sync" in failed.value.message
