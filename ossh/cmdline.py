@@ -81,7 +81,8 @@ def directory(text: str) -> str:
     if not os.path.isdir(probe):
         raise argparse.ArgumentTypeError(f"{text}: {'not a directory' if probe == path else probe + ' is not a directory'}")
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"{text}: permission denied (cannot write to {probe})")
+        why = "read-only file system" if os.statvfs(probe).f_flag & os.ST_RDONLY else "permission denied"
+        raise argparse.ArgumentTypeError(f"{text}: {why} (cannot write to {probe})")
     return path
 
 

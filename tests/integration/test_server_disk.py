@@ -85,37 +85,39 @@ def test_a_delete_that_cannot_commit_even_with_the_reserve_is_not_reported_done(
     assert client.get_object("disk", "k").read() == b"v"
 
 
-def _serve_exit(args: list[str], prepare: str = "") -> tuple[int, str]:
-    """Run `ossh serve ARGS`; (exit status, stderr). With `prepare`, as root: in a private mount namespace
-    (gone with the command), mount a tmpfs on args' last path's parent, run `prepare`, remount it read-only,
-    then serve: as root, permission bits do not stop writes, a read-only file system does."""
+def _serve_exit(root: Path, read_only: Path | None = None) -> tuple[int, str]:
+    """Run `ossh serve --root root`; (exit status, stderr). With `read_only` (as root, whom permission bits
+    do not stop): first mount an empty read-only file system there, in a private mount namespace that
+    vanishes with the command."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OSS_")}
-    serve = [sys.executable, "ossh.py", "serve", "--port", "0", *args]
-    if prepare:
-        mount = str(Path(args[-1]).parent)
-        script = f'mount -t tmpfs -o size=32m none "$0" && {prepare} && mount -o remount,ro "$0" && exec "$@"'
-        serve = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, mount, *serve]
+    serve = [sys.executable, "ossh.py", "serve", "--port", "0", "--root", str(root)]
+    if read_only is not None:
+        script = 'mount -t tmpfs -o ro,size=1m none "$0" && exec "$@"'
+        serve = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, str(read_only), *serve]
     run = subprocess.run(serve, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     return run.returncode, run.stderr
 
 
-@pytest.mark.parametrize("existing", [False, True])
-def test_a_read_only_root_is_a_one_line_error_at_start(tmp_path, existing):
+@pytest.mark.parametrize("where", ["root", "inside"])
+def test_an_unwritable_store_is_a_one_line_error_at_start(tmp_path, where):
+    """The root itself not writable: a usage error (2) naming it. The root writable but the store inside it
+    not (its data directory, its index): the store cannot open (1), and the line says which file."""
     root = tmp_path / "store"
-    make = f"{sys.executable} -c \"from ossh.server import LocalServer; LocalServer('{root}').start().stop()\""
+    if where == "inside":
+        LocalServer(root).start().stop()
     if os.geteuid() == 0:
-        status, err = _serve_exit(["--root", str(root)], prepare=make if existing else "true")
+        status, err = _serve_exit(root, read_only=tmp_path if where == "root" else root / "data")
         reason = "read-only file system"
     else:
-        if existing:
-            subprocess.run(make, shell=True, cwd=ROOT, check=True)
-        for path in [tmp_path, *tmp_path.rglob("*")]:
+        for path in [tmp_path] if where == "root" else [root / "meta.db"]:
             path.chmod(path.stat().st_mode & ~0o222)
-        status, err = _serve_exit(["--root", str(root)])
+        status, err = _serve_exit(root)
         reason = "permission denied"
-    assert status == 1, err
     assert err.count("\n") == 1 and "Traceback" not in err, err
-    assert err.startswith(f"ossh: serve: cannot open the store at {root}: {reason}"), err
+    if where == "root":
+        assert status == 2 and err.startswith(f"ossh: serve: argument --root: {root}: {reason}"), err
+    else:
+        assert status == 1 and err.startswith(f"ossh: serve: cannot open the store at {root}: {reason} ("), err
 
 
 def _modes(root: Path) -> dict[str, str]:
