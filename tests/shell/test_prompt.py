@@ -48,6 +48,15 @@ class KnownHeightOutput(Vt100_Output):
         return 20
 
 
+def leave(inp, left: threading.Event, patience: float = 60.0) -> None:
+    """Type Ctrl-D until the shell has left: after a failed step a line may be half typed (Ctrl-D
+    then deletes instead of leaving) or a confirmation may be open, so Ctrl-C clears those first."""
+    deadline = time.monotonic() + patience
+    inp.send_text("\x04")
+    while not left.wait(0.5) and time.monotonic() < deadline:
+        inp.send_text("\x03\x04")
+
+
 class Terminal:
     def __init__(self, shell, history):
         self.shell, self.history = shell, history
@@ -64,6 +73,7 @@ class Terminal:
 
     def run(self, script):
         """Run the shell until it leaves; script(term, send) types from another thread."""
+        left = threading.Event()
         with create_pipe_input() as inp:
             def feed():
                 try:
@@ -71,12 +81,15 @@ class Terminal:
                 except BaseException as e:  # reported in the main thread
                     self.errors.append(e)
                 finally:
-                    inp.send_text("\x04")       # Ctrl-D leaves the shell even after a failure
+                    leave(inp, left)
             output = KnownHeightOutput(self.screen, lambda: Size(rows=30, columns=150), term="xterm")
             feeder = threading.Thread(target=feed, daemon=True)
             with create_app_session(input=inp, output=output):
                 feeder.start()
-                rc = repl.run(self.shell.executor, self.history)
+                try:
+                    rc = repl.run(self.shell.executor, self.history)
+                finally:
+                    left.set()
             feeder.join(10)
         if self.errors:
             raise self.errors[0]
