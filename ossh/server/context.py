@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from ossh.client.auth import SignableRequest
 
 from .auth_check import Account
 from .errors import OssServerError, invalid_argument
+from .framing import refused, uint
 from .storage import Bucket
 from .xmlio import MAX_XML
+
+
+_HEX_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")     # a chunk size: at most 16 hex digits (2**64)
+_MAX_CHUNK_LINE = 4096                             # a chunk-size line with extensions, or a trailer field
+_MAX_TRAILERS = 100
 
 
 class ClientGone(ConnectionError):
@@ -28,6 +35,7 @@ class BodyReader:
         self._expected = sha256
         self._sha256 = hashlib.sha256() if sha256 else None
         self.done = False
+        self.broken = False              # the framing was lost: the connection cannot serve another request
         if not chunked and self._left == 0:
             self._finish()
 
@@ -40,38 +48,57 @@ class BodyReader:
     def readinto(self, view: memoryview) -> int:
         if self.done:
             return 0
+        if self.broken:
+            raise refused("InvalidRequest", "The request body could not be read.")
         try:
             return self._readinto(view)
         except TimeoutError:
-            raise OssServerError("RequestTimeout") from None
+            self.broken = True
+            raise refused("RequestTimeout", "The request body stopped arriving.") from None
         except OSError as exc:
+            self.broken = True
             raise ClientGone(str(exc)) from None
+        except OssServerError as err:
+            self.broken = err.close     # a digest mismatch leaves the framing intact; a bad chunk does not
+            raise
 
     def _readinto(self, view: memoryview) -> int:
         if self._chunked and self._left == 0 and not self._next_chunk():
             return 0
         n = self._rfile.readinto(view[:self._left])
         if not n:
-            raise OssServerError("IncompleteBody")
+            raise refused("IncompleteBody", "The connection ended before the request body did.")
         if self._sha256 is not None:
             self._sha256.update(view[:n])
         self._left -= n
         if self._left == 0:
             if self._chunked:
-                self._rfile.readline(8)     # the CRLF closing the chunk
+                if self._rfile.read(2) != b"\r\n":
+                    raise refused("InvalidRequest", "A chunk of the chunked body does not end with CRLF.")
             else:
                 self._finish()
         return n
 
+    def _line(self, limit: int) -> bytes:
+        """One CRLF-terminated line of chunked framing, without its CRLF."""
+        line = self._rfile.readline(limit + 2)
+        if not line.endswith(b"\r\n"):
+            if not line:
+                raise refused("IncompleteBody", "The connection ended before the request body did.")
+            raise refused("InvalidRequest", "A line of the chunked body is too long or does not end with CRLF.")
+        return line[:-2]
+
     def _next_chunk(self) -> bool:
-        line = self._rfile.readline(1024)
-        try:
-            size = int(line.split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            raise OssServerError("InvalidArgument", "Malformed chunked encoding.") from None
+        size_field = self._line(_MAX_CHUNK_LINE).split(b";", 1)[0].rstrip(b" \t")
+        if not _HEX_SIZE.fullmatch(size_field):
+            raise refused("InvalidRequest", "A chunk size of the chunked body is not valid.")
+        size = int(size_field, 16)
         if size == 0:
-            while self._rfile.readline(8192) not in (b"\r\n", b"\n", b""):
-                pass  # trailers
+            trailers = 0
+            while self._line(_MAX_CHUNK_LINE):
+                trailers += 1
+                if trailers > _MAX_TRAILERS:
+                    raise refused("InvalidRequest", "The chunked body has too many trailer fields.")
             self._finish()
             return False
         self._left = size
@@ -96,7 +123,7 @@ class BodyReader:
         False when the connection has to be closed instead."""
         if self.done:
             return True
-        if self.length is not None and self._left > limit:
+        if self.broken or (self.length is not None and self._left > limit):
             return False   # not worth reading: the client may not even be sending it
         buf = memoryview(bytearray(1 << 16))
         total = 0
@@ -142,11 +169,8 @@ class Request:
         raw = self.param(name)
         if not raw:
             return default
-        try:
-            value = int(raw)
-        except ValueError:
-            value = low - 1
-        if not low <= value <= high:
+        value = uint(raw, high)
+        if value is None or value < low:
             raise invalid_argument(f"Argument {name} must be an integer between {low} and {high}.", name, raw)
         return value
 

@@ -21,9 +21,11 @@ _CODES = {
                     "might not have matched the part's entity tag.", "0042-00000202"),
     "InvalidPartOrder": (400, "The list of parts was not in ascending order.", "0042-00000205"),
     "InvalidRange": (416, "The requested range cannot be satisfied.", "0017-00000801"),
+    "InvalidRequest": (400, "The request is not valid HTTP/1.1.", "0016-00000002"),
     "InvalidSecurityToken": (403, "The security token you provided is invalid.", "0002-00000901"),
     "MalformedXML": (400, "The XML you provided was not well-formed or did not validate against our published "
                      "schema.", "0016-00000602"),
+    "MissingContentLength": (411, "You must provide the Content-Length HTTP header.", "0016-00000101"),
     "NoSuchBucket": (404, "The specified bucket does not exist.", "0015-00000101"),
     "NoSuchKey": (404, "The specified key does not exist.", "0026-00000001"),
     "NoSuchUpload": (404, "The specified upload does not exist. The upload ID may be invalid, or the upload "
@@ -36,16 +38,22 @@ _CODES = {
     "PreconditionFailed": (412, "At least one of the pre-conditions you specified did not hold.", "0026-00000003"),
     "RequestTimeout": (400, "Your socket connection to the server was not read from or written to within the "
                        "timeout period.", "0016-00000102"),
+    "RequestHeaderFieldsTooLarge": (431, "The request's header fields are too large.", "0016-00000103"),
     "RequestTimeTooSkewed": (403, "The difference between the request time and the current time is too large.",
                              "0002-00000504"),
+    "RequestURITooLong": (414, "The request line is too long.", "0016-00000104"),
     "SignatureDoesNotMatch": (403, "The request signature we calculated does not match the signature you "
                               "provided. Check your key and signing method.", "0002-00000040"),
+    "SlowDown": (503, "The server is busy: please reduce your request rate and retry.", "0000-00000002"),
     "InternalError": (500, "We encountered an internal error. Please try again.", "0000-00000001"),
 }
 
 
 class OssServerError(Exception):
-    """An error answered to the client; `details` become extra XML elements (Key, StringToSign, ...)."""
+    """An error answered to the client; `details` become extra XML elements (Key, StringToSign, ...).
+    `close`: the request's framing is lost, so the connection is closed after the answer."""
+
+    close = False
 
     def __init__(self, code: str, message: str | None = None, status: int | None = None,
                  headers: dict[str, str] | None = None, **details: str):

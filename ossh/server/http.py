@@ -3,6 +3,8 @@ and virtual-hosted), streamed bodies, sendfile for object bodies, OSS error docu
 from __future__ import annotations
 
 import base64
+import contextlib
+import email.utils
 import ipaddress
 import re
 import secrets
@@ -14,32 +16,55 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote
 
 from .app import App
+from .connections import BUSY, HEAD, IDLE, ConnectionGuard, ConnectionLimits
 from .context import BodyReader, ClientGone, Request, Response
 from .errors import OssServerError
+from .framing import (Head, HeadLimits, body_length, escape_char, must_close, printable, read_head, refused,
+                      unsafe_header)
 from .xmlio import document
 
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+_METHODS = {"GET", "HEAD", "PUT", "POST", "DELETE"}
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 DRAIN_LIMIT = 64 << 20   # after an early error, read at most this much of a body to keep the connection
 
 
 def error_response(err: OssServerError, request_id: str, host: str, bucket: str | None) -> Response:
     children = [("Code", err.code), ("Message", err.message), ("RequestId", request_id),
                 ("HostId", f"{bucket}.{host}" if bucket else host)]
-    children += list(err.details.items())
+    # XML 1.0 cannot carry most control characters: a detail echoing one (a key, a value) shows it escaped
+    children += [(k, _NOT_XML.sub(escape_char, str(v))) for k, v in err.details.items()]
     children += [("EC", err.ec), ("RecommendDoc", f"https://api.aliyun.com/troubleshoot?q={err.ec}")]
     headers = {"x-oss-ec": err.ec, **err.headers}
     return Response.xml(document("Error", children), err.status, headers)
 
 
 class OssHTTPServer(ThreadingHTTPServer):
+    """One thread per connection, at most `limits.max_connections` of them (see connections.py)."""
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, address, app: App):
+    def __init__(self, address, app: App, limits: ConnectionLimits | None = None,
+                 head_limits: HeadLimits | None = None):
         self.app = app
-        self.connections: set[socket.socket] = set()
-        self.conn_lock = threading.Lock()
+        self.limits = limits or ConnectionLimits()
+        self.head_limits = head_limits or HeadLimits()
         super().__init__(address, OssRequestHandler)
+        self.guard = ConnectionGuard(self.limits)
+
+    def process_request(self, request, client_address) -> None:
+        if not self.guard.admit(request):
+            _refuse_busy(request, self.app.host)
+            self.shutdown_request(request)
+            return
+        threading.Thread(target=self.process_request_thread, args=(request, client_address),
+                         name="ossh-conn", daemon=True).start()
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.guard.release(request)
 
     def handle_error(self, request, client_address) -> None:
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
@@ -48,30 +73,38 @@ class OssHTTPServer(ThreadingHTTPServer):
 
     def close_connections(self) -> None:
         """Wake keep-alive connections blocked waiting for a next request, so their threads end."""
-        with self.conn_lock:
-            for conn in list(self.connections):
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+        self.guard.close_all()
+
+
+def _refuse_busy(sock: socket.socket, host: str) -> None:
+    """503 SlowDown on a connection that got no slot, written from the accepting thread without waiting."""
+    rid = _request_id()
+    resp = error_response(OssServerError("SlowDown"), rid, host, None)
+    head = [f"HTTP/1.1 {resp.status} Service Unavailable", f"Date: {email.utils.formatdate(usegmt=True)}",
+            "Server: AliyunOSS", f"x-oss-request-id: {rid}", f"Content-Length: {len(resp.body)}",
+            "Connection: close", "Retry-After: 1", *(f"{k}: {v}" for k, v in resp.headers.items())]
+    try:
+        sock.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            while sock.recv(65536):     # what the client already sent: closing on unread bytes would reset
+                pass
+        sock.send(("\r\n".join(head) + "\r\n\r\n").encode() + resp.body)
+    except OSError:
+        pass
 
 
 class OssRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "AliyunOSS"
     sys_version = ""
-    timeout = 300
     disable_nagle_algorithm = True   # headers and body leave in separate writes: no 40 ms delayed-ACK stalls
     server: OssHTTPServer
 
     def setup(self):
+        self.timeout = self.server.limits.io_timeout
         super().setup()
-        with self.server.conn_lock:
-            self.server.connections.add(self.connection)
 
     def finish(self):
-        with self.server.conn_lock:
-            self.server.connections.discard(self.connection)
         self.server.app.store.db.release()
         super().finish()
 
@@ -81,28 +114,66 @@ class OssRequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
         pass
 
-    def send_error(self, code, message=None, explain=None):
-        """Protocol-level failures (bad request line, unknown method) in OSS's XML, not stdlib HTML."""
-        rid = _request_id()
-        name = "NotImplemented" if code == 501 else "InvalidArgument"
-        err = OssServerError(name, message or explain, status=code if code >= 400 else 400)
+    def handle_one_request(self):
+        """One request: wait (idle) for its first byte, read its head under the head deadline, serve it.
+        Whatever is wrong with it gets an OSS error answer; a lost framing closes the connection."""
+        guard, sock = self.server.guard, self.connection
         self.close_connection = True
-        self._send(error_response(err, rid, self.server.app.host, None), rid)
+        self.command, self.request_version, self.requestline = None, "HTTP/1.1", ""
+        guard.mark(sock, IDLE)
+        try:
+            if not self.rfile.peek(1):
+                return                      # closed between requests (by the client, or idle too long)
+            guard.mark(sock, HEAD)
+            head = read_head(self.rfile, self.server.head_limits)
+        except OssServerError as err:
+            if guard.expired(sock):
+                err = OssServerError("RequestTimeout", "The request head did not arrive in time.")
+            self._answer_error(err)
+            return
+        except TimeoutError:
+            self._answer_error(OssServerError("RequestTimeout", "The request head did not arrive in time."))
+            return
+        except OSError:
+            return
+        guard.mark(sock, BUSY)
+        self.command, self.path = head.method, head.target
+        self.requestline = f"{head.method} {head.target} HTTP/{head.version[0]}.{head.version[1]}"
+        self.close_connection = not head.keep_alive
+        try:
+            with self.server.app.busy():
+                self._serve_one(head)
+            self.wfile.flush()
+        except TimeoutError:
+            self.close_connection = True
 
-    def _dispatch(self):
-        with self.server.app.busy():
-            self._serve_one()
+    def send_error(self, code, message=None, explain=None):
+        """Anything the stdlib still answers itself goes out as OSS XML, not stdlib HTML."""
+        name = "NotImplemented" if code == 501 else "InvalidRequest"
+        self._answer_error(OssServerError(name, message or explain, status=code if code >= 400 else 400))
 
-    def _serve_one(self):
+    def _answer_error(self, err: OssServerError) -> None:
+        """An error for a request that never reached the operations; the connection closes after it."""
+        rid = _request_id()
+        self.close_connection = True
+        try:
+            self._send(error_response(err, rid, self.server.app.host, None), rid)
+            self.wfile.flush()
+        except OSError:
+            pass
+
+    def _serve_one(self, head: Head):
         request_id = _request_id()
         app = self.server.app
         req = None
         bucket = None
         try:
-            req = self._parse(request_id)
+            req = self._parse(head, request_id)
             bucket = req.bucket
             resp = app.handle(req)
         except OssServerError as err:
+            if err.close:
+                self.close_connection = True
             resp = error_response(err, request_id, app.host, bucket)
         except ClientGone:
             self.close_connection = True
@@ -118,20 +189,21 @@ class OssRequestHandler(BaseHTTPRequestHandler):
             if resp.stream is not None:
                 resp.stream.close()
 
-    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _dispatch
-
-    def _parse(self, request_id: str) -> Request:
+    def _parse(self, head: Head, request_id: str) -> Request:
         app = self.server.app
-        if self.headers.defects or self.headers.get_payload():
-            # http.server stops at a malformed header line and takes the rest (Content-Length included) as
-            # a body it never reads: the request cannot be understood, and the connection cannot be reused.
+        if head.method not in _METHODS:
+            raise refused("NotImplemented", f"The method {head.method} is not implemented.", Method=head.method)
+        length, chunked = body_length(head)
+        if must_close(head):
             self.close_connection = True
-            raise OssServerError("InvalidArgument", "A request header line is malformed.")
-        target = self.path
+        expect = (head.get("Expect") or "").strip().lower()
+        if expect and expect != "100-continue":
+            raise refused("InvalidRequest", "Only Expect: 100-continue is supported.", status=417)
+        target = head.target
         if "://" in target.split("?", 1)[0]:      # absolute-form request target
             target = "/" + target.split("://", 1)[1].partition("/")[2]
         raw_path, _, query = target.partition("?")
-        host_header = self.headers.get("Host", app.host)
+        host_header = head.get("Host", app.host)
         bucket, service_host = _bucket_from_host(host_header, app.host)
         raw_path = raw_path[1:] if raw_path.startswith("/") else raw_path
         if bucket is None:
@@ -147,19 +219,21 @@ class OssRequestHandler(BaseHTTPRequestHandler):
         except UnicodeDecodeError:
             raise OssServerError("InvalidObjectName" if raw_key else "InvalidArgument",
                                  "The request is not valid UTF-8.") from None
-        chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0:
-            self.close_connection = True
-            raise OssServerError("InvalidArgument", "Invalid Content-Length.")
-        body = BodyReader(self.rfile, length, chunked, _signed_payload_hash(self.headers))
-        headers = {name: _utf8(value) for name, value in self.headers.items()}
-        return Request(self.command, bucket, req_key, params, headers, body, request_id, service_host)
+        body = BodyReader(self.rfile, length, chunked, _signed_payload_hash(head.headers))
+        if expect and head.version >= (1, 1):
+            self.send_response_only(100)
+            self.end_headers()
+        return Request(head.method, bucket, req_key, params, dict(head.headers), body, request_id, service_host)
 
     def _send(self, resp: Response, request_id: str) -> None:
+        bad = unsafe_header(resp.headers)
+        if bad is not None:
+            # The last line of defence: a value that slipped past the checks where it entered is never written.
+            if resp.stream is not None:
+                resp.stream.close()
+            err = refused("InvalidArgument", f"The value for {bad} cannot be sent in a header: it contains a "
+                          "control character.", close=False, ArgumentName=printable(bad))
+            resp = error_response(err, request_id, self.server.app.host, None)
         head = self.command == "HEAD"
         self.send_response(resp.status)
         headers = resp.headers
@@ -194,14 +268,6 @@ def _signed_payload_hash(headers) -> str | None:
         raise OssServerError("InvalidArgument", "x-oss-content-sha256 must be UNSIGNED-PAYLOAD or the hex SHA-256 "
                              "of the body.", ArgumentName="x-oss-content-sha256", ArgumentValue=value)
     return value.lower()
-
-
-def _utf8(value: str) -> str:
-    """http.server decodes header bytes as latin-1; clients sign (and mean) UTF-8 text."""
-    try:
-        return value.encode("latin-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return value
 
 
 def _wire(value: str) -> str:

@@ -6,6 +6,7 @@ from ossh.client.api_multipart import MAX_PARTS
 from .bucket_ops import encoder
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
+from .framing import uint
 from .listing import list_uploads as scan_uploads
 from .object_ops import MAX_OBJECT, attrs_from_headers, check_md5, copy_source, receive, write_headers
 from .object_read import byte_range
@@ -21,10 +22,11 @@ def initiate(app, req: Request) -> Response:
 
 def _part_number(req: Request) -> int:
     raw = req.params.get("partNumber", "")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PARTS:
+    number = uint(raw, MAX_PARTS)
+    if not number:
         raise invalid_argument("Part number must be an integer between 1 and 10000, inclusive.",
-                               "partNumber", raw)
-    return int(raw)
+                               "partNumber", raw[:64])
+    return number
 
 
 def upload_part(app, req: Request) -> Response:

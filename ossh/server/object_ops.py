@@ -11,6 +11,7 @@ from urllib.parse import unquote
 from .bucket_ops import STORAGE_CLASSES, check_acl, check_bucket_name, encoder
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
+from .framing import uint
 from .object_read import STORED_HEADERS, check_conditions
 from .storage import DEFAULT_ACL, OBJECT_ACLS, ObjectAttrs
 from .xmlio import acl_policy, document, iso_time, parse, quoted_etag
@@ -140,12 +141,9 @@ def _copy(app, req: Request, src) -> Response:
 
 def append_object(app, req: Request) -> Response:
     raw = req.params.get("position", "")
-    try:
-        position = int(raw)
-    except ValueError:
-        raise invalid_argument("Position is not valid.", "position", raw) from None
-    if position < 0:
-        raise invalid_argument("Position is not valid.", "position", raw)
+    position = uint(raw, MAX_OBJECT)
+    if position is None:
+        raise invalid_argument("Position is not valid.", "position", raw[:64])
     record = app.store.append(req.bucket, req.key, position, req.body.readinto, req.body.length, MAX_OBJECT,
                               attrs_from_headers(app, req))
     headers = write_headers(record)

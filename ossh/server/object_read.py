@@ -8,9 +8,11 @@ from ossh.client.xmlparse import http_time, unquote_etag
 
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
+from .framing import check_value, uint
 from .xmlio import quoted_etag
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
+_BEYOND = 1 << 62     # a range bound of more digits than any size: past the end of every object
 _OVERRIDES = {"response-content-type": "Content-Type", "response-content-language": "Content-Language",
               "response-expires": "Expires", "response-cache-control": "Cache-Control",
               "response-content-disposition": "Content-Disposition",
@@ -75,7 +77,7 @@ def byte_range(header: str, size: int, standard: bool = False, copy: bool = Fals
     `copy`: x-oss-copy-source-range rules: a start is required, the end is clamped to the source, and a range
     that does not parse or starts past its end is InvalidArgument."""
     match = _RANGE.match(header.strip().replace(" ", ""))
-    first, last = match.groups() if match else ("", "")
+    first, last = (_bound(g) for g in match.groups()) if match else ("", "")
     if copy:
         end = min(int(last), size - 1) if last else size - 1
         if not first or int(first) > end:
@@ -105,6 +107,11 @@ def byte_range(header: str, size: int, standard: bool = False, copy: bool = Fals
     return start, end
 
 
+def _bound(digits: str) -> str:
+    """A range bound too long to be any offset stands for one past every object (checked before int())."""
+    return str(_BEYOND) if uint(digits, _BEYOND) is None and digits else digits
+
+
 def _read(app, req: Request, head: bool) -> Response:
     body = app.store.open_body(req.bucket, req.key)
     record = body.record
@@ -113,7 +120,7 @@ def _read(app, req: Request, head: bool) -> Response:
         headers = object_headers(record)
         for param, name in _OVERRIDES.items():
             if req.params.get(param):
-                headers[name] = req.params[param]
+                headers[name] = check_value(param, req.params[param])
         standard = req.header("x-oss-range-behavior").lower() == "standard"
         span = byte_range(req.header("range"), record.size, standard) if req.header("range") else None
     except BaseException:
