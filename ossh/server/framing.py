@@ -18,7 +18,7 @@ _FIELD_CTL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")   # controls but HTAB; a b
 _UNSAFE_TEXT = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 _TOKEN_TEXT = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _VERSIONS = {b"HTTP/1.1": (1, 1), b"HTTP/1.0": (1, 0)}
-MAX_DIGITS = 18      # any decimal number a request may carry fits in 18 digits (10**18 > 2**59)
+MAX_LENGTH = 1 << 62     # a Content-Length beyond this is refused before anything else looks at it
 _SINGLE = {"host", "content-length"}   # a second line of these makes the request ambiguous
 
 
@@ -169,10 +169,11 @@ def body_length(head: Head) -> tuple[int | None, bool]:
     if not (cl.isascii() and cl.isdigit()):
         raise refused("InvalidRequest", "Content-Length must be a decimal number of bytes.",
                       ContentLength=printable(cl[:64]))
-    if len(cl.lstrip("0")) > MAX_DIGITS:
+    length = uint(cl, MAX_LENGTH)
+    if length is None:
         raise refused("EntityTooLarge", "The Content-Length is larger than any request this server accepts.",
                       status=413)
-    return int(cl), False
+    return length, False
 
 
 def must_close(head: Head) -> bool:
@@ -185,7 +186,7 @@ def uint(raw: str, high: int) -> int | None:
     int() runs, so thousands of digits cost nothing (and never reach int's own 4300-digit error)."""
     if not raw or not raw.isascii() or not raw.isdigit() or len(raw.lstrip("0")) > len(str(high)):
         return None
-    value = int(raw)
+    value = int(raw.lstrip("0") or "0")      # int() itself refuses over 4300 digits, leading zeros included
     return value if value <= high else None
 
 

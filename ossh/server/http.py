@@ -40,17 +40,20 @@ def error_response(err: OssServerError, request_id: str, host: str, bucket: str 
 
 
 class OssHTTPServer(ThreadingHTTPServer):
-    """One thread per connection, at most `limits.max_connections` of them (see connections.py)."""
+    """One thread per connection, at most `limits.max_connections` of them (see connections.py). The class
+    attributes are the defaults of every server made without explicit limits."""
     daemon_threads = True
-    request_queue_size = 128
+    request_queue_size = 1024     # a burst of connects waits in the kernel instead of retrying SYNs a second later
+    connection_limits = ConnectionLimits()
+    request_head_limits = HeadLimits()
 
     def __init__(self, address, app: App, limits: ConnectionLimits | None = None,
                  head_limits: HeadLimits | None = None):
         self.app = app
-        self.limits = limits or ConnectionLimits()
-        self.head_limits = head_limits or HeadLimits()
+        self.limits = limits or self.connection_limits
+        self.head_limits = head_limits or self.request_head_limits
+        self.guard = ConnectionGuard(self.limits)   # before binding: a failed bind calls server_close()
         super().__init__(address, OssRequestHandler)
-        self.guard = ConnectionGuard(self.limits)
 
     def process_request(self, request, client_address) -> None:
         if not self.guard.admit(request):
@@ -74,6 +77,10 @@ class OssHTTPServer(ThreadingHTTPServer):
     def close_connections(self) -> None:
         """Wake keep-alive connections blocked waiting for a next request, so their threads end."""
         self.guard.close_all()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.guard.close_all()       # and the reaper with them
 
 
 def _refuse_busy(sock: socket.socket, host: str) -> None:

@@ -68,9 +68,15 @@ def _listed_parts(req: Request) -> list[tuple[int, str]] | None:
     wanted = []
     for part in doc.get("Part") or []:
         try:
-            wanted.append((int(part["PartNumber"]), str(part["ETag"]).strip()))
-        except (KeyError, TypeError, ValueError):
+            raw, etag = str(part["PartNumber"]).strip(), str(part["ETag"]).strip()
+        except (KeyError, TypeError):
             raise OssServerError("MalformedXML") from None
+        if not (raw.isascii() and raw.isdigit()):
+            raise OssServerError("MalformedXML", "A PartNumber is not a number.")
+        number = uint(raw, MAX_PARTS)
+        if not number:
+            raise OssServerError("InvalidPart", "Part numbers are between 1 and 10000.", PartNumber=raw[:64])
+        wanted.append((number, etag))
     if len(wanted) > MAX_PARTS:
         raise OssServerError("MalformedXML", "Too many parts.")
     return wanted

@@ -109,7 +109,10 @@ def byte_range(header: str, size: int, standard: bool = False, copy: bool = Fals
 
 def _bound(digits: str) -> str:
     """A range bound too long to be any offset stands for one past every object (checked before int())."""
-    return str(_BEYOND) if uint(digits, _BEYOND) is None and digits else digits
+    if not digits:
+        return digits
+    value = uint(digits, _BEYOND)
+    return str(_BEYOND if value is None else value)
 
 
 def _read(app, req: Request, head: bool) -> Response:

@@ -1,0 +1,120 @@
+"""Fixtures for hostile-client tests: a server of its own (so its store can be inspected), requests signed by
+the client's signers, and raw-socket exchanges that can send anything at all."""
+import http.client
+import socket
+import time
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import pytest
+import requests
+
+from ossh.client.auth import Credentials, SignableRequest, SignerV4
+from ossh.client.endpoint import quote_key
+from ossh.server import LocalServer
+
+AK, SK = "hostile-ak", "hostile-sk"
+REGION = "cn-hangzhou"
+BUCKET = "hostile"
+PUBLIC_KEY = "public-object"
+PUBLIC_BODY = b"public bytes, 0123456789" * 10
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+    closed: bool | None          # the server closed the connection after answering (None: not checked)
+
+    @property
+    def code(self) -> str | None:
+        text = self.body.decode("utf-8", "replace")
+        return text.split("<Code>", 1)[1].split("</Code>", 1)[0] if "<Code>" in text else None
+
+
+class Hostile:
+    """The server under attack, and the ways to reach it."""
+
+    def __init__(self, server: LocalServer):
+        self.server = server
+        self.host, self.port = "127.0.0.1", server.port
+        self.authority = f"{self.host}:{self.port}"
+        self.creds = Credentials(AK, SK)
+        self.session = requests.Session()
+
+    def signed_headers(self, method, bucket=None, key=None, params=None, headers=None) -> dict[str, str]:
+        req = SignableRequest(method, bucket, key, dict(params or {}), dict(headers or {}))
+        SignerV4(REGION).sign(req, self.creds)
+        return req.headers
+
+    def url(self, bucket=None, key=None) -> str:
+        return f"{self.server.endpoint}/" + (f"{bucket}/" if bucket else "") + (quote_key(key) if key else "")
+
+    def call(self, method, bucket=None, key=None, params=None, headers=None, data=None, signed=True):
+        headers = self.signed_headers(method, bucket, key, params, headers) if signed else dict(headers or {})
+        return self.session.request(method, self.url(bucket, key), params=params, headers=headers, data=data)
+
+    def raw(self, data: bytes, *, method: str = "GET", half_close: bool = False, check_close: bool = False,
+            timeout: float = 5.0) -> Reply:
+        """Send `data` on a fresh connection and read one answer; with check_close, also whether the server
+        then closed the connection."""
+        with socket.create_connection((self.host, self.port), timeout=timeout) as sock:
+            sock.sendall(data)
+            if half_close:
+                sock.shutdown(socket.SHUT_WR)
+            resp = http.client.HTTPResponse(sock, method=method)
+            resp.begin()
+            body = resp.read()
+            closed = None
+            if check_close:
+                try:
+                    closed = sock.recv(1) == b""
+                except (socket.timeout, ConnectionResetError):
+                    closed = False
+            return Reply(resp.status, resp.headers, body, closed)
+
+    def head_bytes(self, method, target, headers: dict[str, str] | None = None, host=True,
+                   version="HTTP/1.1") -> bytes:
+        lines = [f"{method} {target} {version}"] + ([f"Host: {self.authority}"] if host else [])
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+
+    def signed_raw(self, method, key, extra: dict[str, str] | None = None, params=None, body=b"",
+                   length: bool = True, signed: dict[str, str] | None = None) -> bytes:
+        """A signed request head (plus body) for /BUCKET/key; `signed` headers are signed, `extra` ones are
+        sent as they are after them."""
+        headers = self.signed_headers(method, BUCKET, key, params, signed)
+        if length:
+            headers["Content-Length"] = str(len(body))
+        headers.update(extra or {})
+        query = "&".join(f"{k}={quote(v, safe='')}" if v else k for k, v in (params or {}).items())
+        target = f"/{BUCKET}/{quote_key(key)}" + (f"?{query}" if query else "")
+        return self.head_bytes(method, target, headers) + body
+
+    def healthy(self) -> None:
+        """The server still serves a normal signed request after whatever came before."""
+        resp = self.call("GET", BUCKET, PUBLIC_KEY)
+        assert resp.status_code == 200 and resp.content == PUBLIC_BODY
+
+    def exists(self, key: str) -> bool:
+        return self.call("HEAD", BUCKET, key).status_code == 200
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory):
+    with LocalServer(tmp_path_factory.mktemp("hostile-root"), credentials={AK: SK}) as server:
+        target = Hostile(server)
+        assert target.call("PUT", BUCKET).status_code == 200
+        assert target.call("PUT", BUCKET, PUBLIC_KEY, headers={"x-oss-object-acl": "public-read"},
+                           data=PUBLIC_BODY).status_code == 200
+        yield target
+
+
+def wait_until(predicate, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
