@@ -154,11 +154,6 @@ class OssRequestHandler(BaseHTTPRequestHandler):
         except TimeoutError:
             self.close_connection = True
 
-    def send_error(self, code, message=None, explain=None):
-        """Anything the stdlib still answers itself goes out as OSS XML, not stdlib HTML."""
-        name = "NotImplemented" if code == 501 else "InvalidRequest"
-        self._answer_error(OssServerError(name, message or explain, status=code if code >= 400 else 400))
-
     def _answer_error(self, err: OssServerError) -> None:
         """An error for a request that never reached the operations; the connection closes after it."""
         rid = _request_id()

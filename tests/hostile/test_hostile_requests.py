@@ -473,3 +473,21 @@ def test_a_hostile_request_gets_the_right_answer(hostile, hostile_case):
     if c.absent is not None:
         assert not hostile.exists(c.absent), "a refused write left an object behind"
     hostile.healthy()
+
+
+def test_a_value_that_slipped_past_every_entry_check_is_still_never_written(hostile, monkeypatch):
+    """Defence in depth: whatever path a stored value took (older data, a future bug), the one place that writes
+    responses refuses a header value with CR/LF instead of splitting the response with it."""
+    from ossh.server import object_read
+    real = object_read.object_headers
+
+    def legacy(record):
+        return {**real(record), "x-oss-meta-old": "v\r\nX-Injected: yes"}
+    monkeypatch.setattr(object_read, "object_headers", legacy)
+    for method in ("GET", "HEAD"):
+        resp = hostile.call(method, BUCKET, PUBLIC_KEY, signed=False)
+        assert resp.status_code == 400 and "X-Injected" not in resp.headers
+        text = resp.text if method == "GET" else base64.b64decode(resp.headers["x-oss-err"]).decode()
+        assert "<Code>InvalidArgument</Code>" in text and "x-oss-meta-old" in text
+    monkeypatch.undo()
+    hostile.healthy()
