@@ -3,13 +3,14 @@ authenticate, then apply bucket and object ACLs before an operation handler runs
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
 from ossh.client.auth import SUB_RESOURCES
 
-from . import bucket_ops, multipart_ops, object_ops, object_read
+from . import bucket_ops, multipart_ops, object_ops, object_read, post_object, restore, symlink_ops
 from .auth_check import Account, authenticate
 from .context import Request, Response
 from .errors import OssServerError
@@ -19,6 +20,7 @@ from .storage import DEFAULT_ACL, PUBLIC_READ, PUBLIC_READ_WRITE, Store
 # Access an operation needs. ANY_ACCOUNT: any signed request; OWNER: the bucket's owner; READ/WRITE/LIST:
 # the owner, or anyone when the effective ACL allows it.
 ANY_ACCOUNT, OWNER, LIST, READ, WRITE = "account", "owner", "list", "read", "write"
+FORM = "form"       # PostObject: the form carries its own signature, checked by the handler
 
 # Parameters that may accompany any operation without selecting a different one.
 _NEUTRAL = {"security-token", "continuation-token", "x-oss-traffic-limit", "x-oss-request-payer"}
@@ -43,6 +45,7 @@ _ROUTES: dict[tuple[str, str, frozenset], Op] = {
     ("GET", "bucket", frozenset({"stat"})): Op(bucket_ops.get_bucket_stat, OWNER),
     ("GET", "bucket", frozenset({"uploads"})): Op(multipart_ops.list_uploads, LIST),
     ("POST", "bucket", frozenset({"delete"})): Op(object_ops.delete_objects, WRITE),
+    ("POST", "bucket", frozenset()): Op(post_object.post_object, FORM),
     ("GET", "object", frozenset()): Op(object_read.get_object, READ),
     ("HEAD", "object", frozenset()): Op(object_read.head_object, READ),
     ("HEAD", "object", frozenset({"objectMeta"})): Op(object_read.get_object_meta, READ),
@@ -52,6 +55,9 @@ _ROUTES: dict[tuple[str, str, frozenset], Op] = {
     ("POST", "object", frozenset({"append"})): Op(object_ops.append_object, WRITE),
     ("GET", "object", frozenset({"acl"})): Op(object_ops.get_object_acl, OWNER),
     ("PUT", "object", frozenset({"acl"})): Op(object_ops.put_object_acl, OWNER),
+    ("PUT", "object", frozenset({"symlink"})): Op(symlink_ops.put_symlink, WRITE),
+    ("GET", "object", frozenset({"symlink"})): Op(symlink_ops.get_symlink, READ),
+    ("POST", "object", frozenset({"restore"})): Op(restore.restore_object, WRITE),
     ("POST", "object", frozenset({"uploads"})): Op(multipart_ops.initiate, WRITE),
     ("PUT", "object", frozenset({"uploadId", "partNumber"})): Op(multipart_ops.upload_part, WRITE),
     ("POST", "object", frozenset({"uploadId"})): Op(multipart_ops.complete, WRITE),
@@ -87,6 +93,8 @@ class App:
         self.accounts = accounts
         self.region = region
         self.host = ""              # host:port, set once the socket is bound
+        self.clock = time.time      # what restores are timed by: tests drive a fake one
+        self.restore_delay = restore.DEFAULT_RESTORE_DELAY
         self._active = 0
         self._idle = threading.Condition()
 
@@ -109,6 +117,7 @@ class App:
     def handle(self, req: Request) -> Response:
         validate_names(req)
         op = route(req)
+        object_ops.check_traffic_limit(req)
         bucket = None
         if req.bucket and not (req.method == "PUT" and req.key is None):
             # Bucket existence is checked before the signature, as OSS does for everything but PutBucket(Acl).
@@ -125,6 +134,8 @@ class App:
 
     def authorize(self, req: Request, access: str, bucket, key: str | None = None) -> None:
         """Raise AccessDenied unless `req.account` may do `access` on the bucket (and key)."""
+        if access == FORM:
+            return
         if access == ANY_ACCOUNT:
             if req.account is None:
                 raise OssServerError("AccessDenied", "Anonymous access is forbidden for this operation.")

@@ -17,6 +17,15 @@ _CODES = {
     "InvalidBucketName": (400, "The specified bucket is not valid.", "0015-00000001"),
     "InvalidDigest": (400, "The Content-MD5 you specified is not valid.", "0016-00000702"),
     "InvalidObjectName": (400, "The name of the object is not valid.", "0016-00000005"),
+    "InvalidEncryptionAlgorithmError": (400, "The Encryption request you specified is not valid. Supported "
+                                        "value: AES256/KMS/SM4.", "0016-00000506"),
+    "InvalidObjectState": (403, "The operation is not valid for the object's state.", "0026-00000006"),
+    "InvalidPolicyDocument": (400, "Invalid Policy: the policy document is not valid.", "0016-00000201"),
+    "InvalidTargetType": (400, "The symbolic's target file type is invalid.", "0043-00000102"),
+    "NotSymlink": (400, "The specified object is not a symlink.", "0043-00000101"),
+    "OperationNotSupported": (400, "The operation is not supported for this resource.", "0016-00000401"),
+    "RestoreAlreadyInProgress": (409, "The restore operation is in progress.", "0026-00000402"),
+    "SymlinkTargetNotExist": (404, "The symlink target object does not exist.", "0026-00000012"),
     "InvalidPart": (400, "One or more of the specified parts could not be found or the specified entity tag "
                     "might not have matched the part's entity tag.", "0042-00000202"),
     "InvalidPartOrder": (400, "The list of parts was not in ascending order.", "0042-00000205"),
@@ -34,7 +43,7 @@ _CODES = {
                        "0004-00000001"),
     "ObjectNotAppendable": (409, "The operation is not valid for the current state of the object.",
                             "0026-00000502"),
-    "PositionNotEqualToLength": (409, "Position is not equal to file length.", "0026-00000503"),
+    "PositionNotEqualToLength": (409, "Position is not equal to file length", "0026-00000016"),
     "PreconditionFailed": (412, "At least one of the pre-conditions you specified did not hold.", "0026-00000003"),
     "RequestTimeout": (400, "Your socket connection to the server was not read from or written to within the "
                        "timeout period.", "0016-00000102"),

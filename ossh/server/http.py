@@ -246,7 +246,7 @@ class OssRequestHandler(BaseHTTPRequestHandler):
             self.send_header(name, _wire(value))
         self.send_header("x-oss-request-id", request_id)
         length = resp.length if resp.stream is not None else len(resp.body)
-        if "Content-Length" not in headers:
+        if "Content-Length" not in headers and "Transfer-Encoding" not in headers:
             self.send_header("Content-Length", str(length))
         if self.close_connection:
             self.send_header("Connection", "close")
@@ -256,7 +256,12 @@ class OssRequestHandler(BaseHTTPRequestHandler):
             self.flush_headers()
             return
         self.end_headers()
-        if not head and resp.status not in (204, 304) and resp.stream is not None:
+        if not head and resp.status not in (204, 304) and hasattr(resp.stream, "chunks"):
+            for chunk in resp.stream.chunks():     # a body of unknown length (gzip): chunked framing
+                if chunk:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+        elif not head and resp.status not in (204, 304) and resp.stream is not None:
             for f, offset, count in resp.stream.segments(resp.offset, resp.length):
                 self.connection.sendfile(f, offset, count)
 

@@ -8,11 +8,14 @@ import hashlib
 import re
 from urllib.parse import unquote
 
+from ossh.client.headers import guess_content_type
+
 from .bucket_ops import STORAGE_CLASSES, check_acl, check_bucket_name, encoder
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .framing import uint
-from .object_read import STORED_HEADERS, check_conditions
+from .object_read import STORED_HEADERS, check_conditions, kept_headers, open_target, sse_headers
+from .restore import check_readable
 from .storage import DEFAULT_ACL, OBJECT_ACLS, ObjectAttrs
 from .xmlio import acl_policy, document, iso_time, parse, quoted_etag
 
@@ -20,6 +23,8 @@ MAX_OBJECT = 5 << 30
 MAX_KEY_BYTES = 1023
 MAX_META = 8 << 10
 _META_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")   # an HTTP token (RFC 9110)
+SSE = "x-oss-server-side-encryption"
+SSE_ALGORITHMS = ("AES256", "KMS", "SM4")
 
 
 def check_key(key: str) -> str:
@@ -39,9 +44,48 @@ def attrs_from_headers(app, req: Request) -> ObjectAttrs:
     storage_class = req.header("x-oss-storage-class") or req.bucket_row.storage_class
     if storage_class not in STORAGE_CLASSES:
         raise invalid_argument("Invalid storage class.", "x-oss-storage-class", storage_class)
-    return ObjectAttrs(req.header("content-type") or "application/octet-stream",
-                       {k: v for k, v in req.headers_with_prefix("").items() if k in STORED_HEADERS},
+    headers = {k: v for k, v in req.headers_with_prefix("").items() if k in STORED_HEADERS}
+    # OSS names the type after the key's extension when the writer gives none
+    return ObjectAttrs(req.header("content-type") or guess_content_type(req.key or ""), check_sse(headers),
                        meta, acl, storage_class)
+
+
+def check_sse(headers: dict[str, str]) -> dict[str, str]:
+    """Server-side encryption headers checked (AES256, KMS or SM4; a key id and a data algorithm only with
+    KMS), as OSS stores them; `headers` is returned."""
+    algorithm = headers.get(SSE)
+    if algorithm is None:
+        if SSE + "-key-id" in headers or "x-oss-server-side-data-encryption" in headers:
+            raise OssServerError("InvalidArgument", "The server side encryption key id or data encryption needs "
+                                 f"{SSE}: KMS.", ArgumentName=SSE, ArgumentValue="")
+        return headers
+    if algorithm not in SSE_ALGORITHMS:
+        raise OssServerError("InvalidEncryptionAlgorithmError", ArgumentName=SSE, ArgumentValue=algorithm)
+    if algorithm != "KMS" and (SSE + "-key-id" in headers or "x-oss-server-side-data-encryption" in headers):
+        raise invalid_argument("A key id or data encryption is only valid with KMS.", SSE, algorithm)
+    data = headers.get("x-oss-server-side-data-encryption")
+    if data is not None and data != "SM4":
+        raise invalid_argument("Only SM4 is a valid data encryption.", "x-oss-server-side-data-encryption", data)
+    if algorithm == "KMS" and not headers.get(SSE + "-key-id"):
+        headers[SSE + "-key-id"] = hashlib.md5(b"ossh-kms-default").hexdigest()   # OSS's managed key stand-in
+    return headers
+
+
+TRAFFIC_LIMIT = "x-oss-traffic-limit"
+TRAFFIC_RANGE = (819200, 838860800)     # bit/s: 100 KB/s to 100 MB/s
+
+
+def check_traffic_limit(req: Request) -> None:
+    """x-oss-traffic-limit (header, or parameter of a presigned URL) must be within OSS's range; the embedded
+    server accepts it without throttling."""
+    raw = req.header(TRAFFIC_LIMIT) or req.params.get(TRAFFIC_LIMIT)
+    if raw is None or raw == "":
+        return
+    if not raw.isdigit() or not TRAFFIC_RANGE[0] <= int(raw) <= TRAFFIC_RANGE[1]:
+        err = invalid_argument(f"The traffic limit must be an integer between {TRAFFIC_RANGE[0]} and "
+                               f"{TRAFFIC_RANGE[1]} (bit/s).", TRAFFIC_LIMIT, raw)
+        err.ec = "0004-00000502"
+        raise err
 
 
 def _expected_md5(req: Request) -> bytes | None:
@@ -73,7 +117,7 @@ def check_md5(req: Request, body: bytes) -> None:
         raise OssServerError("InvalidDigest", ContentMD5=req.header("content-md5"))
 
 
-def _forbid_overwrite(app, req: Request) -> bool:
+def forbid_overwrite(app, req: Request) -> bool:
     forbid = req.header("x-oss-forbid-overwrite").lower() == "true"
     if forbid and app.store.get(req.bucket, req.key) is not None:
         raise OssServerError("FileAlreadyExists", Key=req.key)
@@ -81,7 +125,7 @@ def _forbid_overwrite(app, req: Request) -> bool:
 
 
 def write_headers(record) -> dict[str, str]:
-    return {"ETag": quoted_etag(record.etag), "x-oss-hash-crc64ecma": str(record.crc64)}
+    return {"ETag": quoted_etag(record.etag), "x-oss-hash-crc64ecma": str(record.crc64), **sse_headers(record)}
 
 
 def copy_source(app, req: Request):
@@ -95,9 +139,10 @@ def copy_source(app, req: Request):
     check_key(src_key)
     bucket = app.store.require_bucket(src_bucket)
     app.authorize(req, "read", bucket, src_key)
-    held = app.store.open_body(src_bucket, src_key)
+    held, _link = open_target(app, src_bucket, src_key)      # a symlink copies its target's bytes
     try:
         check_conditions(req, held.record, prefix="x-oss-copy-source-")
+        check_readable(app, held.record)
     except BaseException:
         held.close()
         raise
@@ -108,7 +153,7 @@ def put_or_copy_object(app, req: Request) -> Response:
     if req.header("x-oss-copy-source"):
         return copy_object(app, req)
     attrs = attrs_from_headers(app, req)
-    forbid = _forbid_overwrite(app, req)
+    forbid = forbid_overwrite(app, req)
     staged = receive(app, req)
     record = app.store.put_staged(req.bucket, req.key, staged, attrs, forbid)
     headers = write_headers(record)
@@ -130,8 +175,11 @@ def _copy(app, req: Request, src) -> Response:
         raise invalid_argument("Invalid metadata directive.", "x-oss-metadata-directive", directive)
     attrs = attrs_from_headers(app, req)
     if directive == "COPY":
-        attrs.content_type, attrs.headers, attrs.meta = src.attrs.content_type, src.attrs.headers, src.attrs.meta
-    forbid = _forbid_overwrite(app, req)
+        # the source's headers and metadata, but the encryption the request asks for (else the source's)
+        sse = {k: v for k, v in attrs.headers.items() if k.startswith(SSE)} or sse_headers(src)
+        plain = {k: v for k, v in kept_headers(src.attrs.headers).items() if not k.startswith(SSE)}
+        attrs.content_type, attrs.meta, attrs.headers = src.attrs.content_type, src.attrs.meta, {**plain, **sse}
+    forbid = forbid_overwrite(app, req)
     pieces, etag = app.store.copy_body(src)
     obj_type = "Normal" if src.type == "Appendable" else src.type
     record = app.store.put_body(req.bucket, req.key, pieces, src.size, etag, src.crc64, obj_type, attrs, forbid)

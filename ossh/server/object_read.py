@@ -6,9 +6,11 @@ import re
 from ossh.client.auth import http_date
 from ossh.client.xmlparse import http_time, unquote_etag
 
+from . import compress
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .framing import check_value, uint
+from .restore import check_readable, restore_header
 from .xmlio import quoted_etag
 
 _RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
@@ -20,10 +22,13 @@ _OVERRIDES = {"response-content-type": "Content-Type", "response-content-languag
 # Headers a writer sets that the object keeps and sends back: stored name -> name sent.
 STORED_HEADERS = {"cache-control": "Cache-Control", "content-disposition": "Content-Disposition",
                   "content-encoding": "Content-Encoding", "content-language": "Content-Language",
-                  "expires": "Expires"}
+                  "expires": "Expires", **{h: h for h in (
+                      "x-oss-server-side-encryption", "x-oss-server-side-encryption-key-id",
+                      "x-oss-server-side-data-encryption")}}
+SYMLINK_TARGET = "x-oss-symlink-target"     # stored (decoded) with a Symlink object's headers
 
 
-def object_headers(record) -> dict[str, str]:
+def object_headers(record, now: float | None = None) -> dict[str, str]:
     headers = {"Content-Type": record.attrs.content_type, "ETag": quoted_etag(record.etag),
                "Last-Modified": http_date(record.mtime), "Accept-Ranges": "bytes",
                "x-oss-object-type": record.type, "x-oss-storage-class": record.attrs.storage_class,
@@ -32,7 +37,20 @@ def object_headers(record) -> dict[str, str]:
     headers.update({"x-oss-meta-" + k: v for k, v in record.attrs.meta.items()})
     if record.type == "Appendable":
         headers["x-oss-next-append-position"] = str(record.size)
+    restore = restore_header(record, now) if now is not None else None
+    if restore:
+        headers["x-oss-restore"] = restore
     return headers
+
+
+def sse_headers(record) -> dict[str, str]:
+    """The server-side encryption headers an object was written with, echoed by every write answer."""
+    return {k: v for k, v in record.attrs.headers.items() if k.startswith("x-oss-server-side-")}
+
+
+def kept_headers(headers: dict[str, str]) -> dict[str, str]:
+    """The stored headers a copy or an upload carries over (not the internal ones: symlink target, restore)."""
+    return {k: v for k, v in headers.items() if k in STORED_HEADERS}
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -54,8 +72,8 @@ def check_conditions(req: Request, record, prefix: str = "") -> None:
     unmodified, modified = _since(req.header(prefix + "if-unmodified-since")), _since(
         req.header(prefix + "if-modified-since"))
     if (if_match and not _etag_matches(if_match, record.etag)) or (unmodified is not None and mtime > unmodified):
-        raise OssServerError("PreconditionFailed", Condition=prefix + ("if-match" if if_match else
-                                                                        "if-unmodified-since"))
+        raise OssServerError("PreconditionFailed", Condition=prefix + ("If-Match" if if_match else
+                                                                        "If-Unmodified-Since"))
     if (if_none and _etag_matches(if_none, record.etag)) or (
             not if_none and modified is not None and mtime <= modified):
         raise NotModified(record)
@@ -115,12 +133,40 @@ def _bound(digits: str) -> str:
     return str(_BEYOND if value is None else value)
 
 
+def open_target(app, bucket: str, key: str):
+    """(held body, link) for reading `key`: a Symlink's target (SymlinkTargetNotExist when it is gone,
+    InvalidTargetType when it is a symlink itself), otherwise the object itself and None."""
+    held = app.store.open_body(bucket, key)
+    if held.record.type != "Symlink":
+        return held, None
+    link = held.record
+    held.close()
+    target = link.attrs.headers.get(SYMLINK_TARGET, "")
+    try:
+        held = app.store.open_body(bucket, target)
+    except OssServerError as err:
+        if err.code == "NoSuchKey":
+            raise OssServerError("SymlinkTargetNotExist", Key=key, SymlinkTarget=target) from None
+        raise
+    if held.record.type == "Symlink":
+        held.close()
+        raise OssServerError("InvalidTargetType", Key=key, SymlinkTarget=target)
+    return held, link
+
+
 def _read(app, req: Request, head: bool) -> Response:
-    body = app.store.open_body(req.bucket, req.key)
+    body, link = open_target(app, req.bucket, req.key)
     record = body.record
     try:
         check_conditions(req, record)
-        headers = object_headers(record)
+        if not head:
+            check_readable(app, record)
+        headers = object_headers(record, app.clock())
+        if link is not None:    # the target's bytes, but the link's type, metadata and (later) time
+            headers = {k: v for k, v in headers.items() if not k.startswith("x-oss-meta-")}
+            headers.update({"x-oss-meta-" + k: v for k, v in link.attrs.meta.items()})
+            headers["x-oss-object-type"] = "Symlink"
+            headers["Last-Modified"] = http_date(max(link.mtime, record.mtime))
         for param, name in _OVERRIDES.items():
             if req.params.get(param):
                 headers[name] = check_value(param, req.params[param])
@@ -134,6 +180,8 @@ def _read(app, req: Request, head: bool) -> Response:
         status, offset, length = 206, span[0], span[1] - span[0] + 1
         headers["Content-Range"] = f"bytes {span[0]}-{span[1]}/{record.size}"
     headers["Content-Length"] = str(length)
+    if status == 200 and compress.wanted(req, record, headers):
+        return compress.response(headers, body, head)
     if head:
         body.close()
         return Response(status, headers)
