@@ -47,3 +47,32 @@ def oss_env(server, monkeypatch):
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     return env
+
+
+class FakeClock:
+    """A clock the server's restores are timed by; tests move it instead of sleeping."""
+
+    def __init__(self, now: float, delay: float):
+        self.now = now
+        self.delay = delay          # the server's restore delay while this clock runs
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+RESTORE_DELAY = 60.0
+
+
+@pytest.fixture
+def server_clock(server):
+    """The session server's clock, made a FakeClock with a 60 s restore delay for the test's duration."""
+    import time
+
+    app = server.app
+    saved = app.clock, app.restore_delay
+    app.clock, app.restore_delay = FakeClock(time.time(), RESTORE_DELAY), RESTORE_DELAY
+    yield app.clock
+    app.clock, app.restore_delay = saved

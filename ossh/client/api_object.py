@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from typing import Iterable
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from . import xmlbuild, xmlparse
 from .body import Progress
@@ -17,6 +17,7 @@ from .models import AppendResult, CopyResult, ObjectMeta, PutResult
 from .reader import ObjectReader
 
 DELETE_BATCH = 1000
+SYMLINK_TARGET = "x-oss-symlink-target"
 
 
 def copy_source(bucket: str, key: str) -> str:
@@ -77,7 +78,9 @@ class ObjectOps:
     def get_object(self, bucket: str, key: str, byte_range=None, if_match: str | None = None,
                    if_none_match: str | None = None, if_modified_since=None, if_unmodified_since=None,
                    headers: dict | None = None, progress: Progress | None = None) -> ObjectReader:
-        hdrs = dict(headers or {})
+        # identity: the body is read raw and checked against the object's CRC-64, so it must not come back
+        # compressed (OSS gzips web text types for clients that accept it)
+        hdrs = {"Accept-Encoding": "identity", **(headers or {})}
         if byte_range is not None:
             hdrs["Range"] = range_header(byte_range)
         hdrs.update(conditions("If-", if_match, if_none_match, if_modified_since, if_unmodified_since))
@@ -137,11 +140,12 @@ class ObjectOps:
                     metadata: dict | None = None, content_type: str | None = None, acl: str | None = None,
                     forbid_overwrite: bool = False, headers: dict | None = None, source_if_match: str | None = None,
                     source_if_none_match: str | None = None, source_if_modified_since=None,
-                    source_if_unmodified_since=None) -> CopyResult:
+                    source_if_unmodified_since=None, storage_class: str | None = None) -> CopyResult:
         """Server-side copy; giving metadata or content_type replaces the source's (REPLACE directive). The
         source_if_* conditions are checked on the source (412 PreconditionFailed when one does not hold)."""
         replace = metadata is not None or content_type is not None
-        hdrs = object_headers(dst_key, content_type, metadata, acl, None, forbid_overwrite, headers, guess=replace)
+        hdrs = object_headers(dst_key, content_type, metadata, acl, storage_class, forbid_overwrite, headers,
+                              guess=replace)
         hdrs.update(source_conditions(source_if_match, source_if_none_match, source_if_modified_since,
                                       source_if_unmodified_since))
         hdrs["x-oss-copy-source"] = copy_source(src_bucket, src_key)
@@ -176,3 +180,22 @@ class ObjectOps:
 
     def put_object_acl(self, bucket: str, key: str, acl: str) -> None:
         self.request("PUT", bucket, key, params={"acl": ""}, headers={"x-oss-object-acl": acl})
+
+    def put_symlink(self, bucket: str, key: str, target: str, forbid_overwrite: bool = False,
+                    headers: dict | None = None) -> str | None:
+        """Make `key` a symlink to `target` (a key of the same bucket); returns the link's ETag."""
+        hdrs = object_headers(None, None, None, None, None, forbid_overwrite, headers)
+        hdrs[SYMLINK_TARGET] = quote(target, safe="")
+        return etag_of(self.request("PUT", bucket, key, params={"symlink": ""}, headers=hdrs).headers)
+
+    def get_symlink(self, bucket: str, key: str) -> str:
+        """The key a symlink points to (NotSymlink when `key` is not one)."""
+        resp = self.request("GET", bucket, key, params={"symlink": ""})
+        return unquote(resp.headers.get(SYMLINK_TARGET, ""))
+
+    def restore_object(self, bucket: str, key: str, days: int | None = None, tier: str | None = None) -> int:
+        """Ask for a readable copy of a cold (Archive, ColdArchive, DeepColdArchive) object for `days`;
+        `tier` (Expedited, Standard, Bulk) applies to the cold archive classes. Returns the status: 202 when
+        a restore starts, 200 when the object was already restored (its expiry moves)."""
+        body = xmlbuild.restore_request(days, tier) if days is not None or tier else None
+        return self.request("POST", bucket, key, params={"restore": ""}, data=body).status_code

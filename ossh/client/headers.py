@@ -73,6 +73,7 @@ def meta_from_headers(key: str, headers) -> ObjectMeta:
         metadata={k.lower()[len(META_PREFIX):]: _utf8(v) for k, v in headers.items()
                   if k.lower().startswith(META_PREFIX)},
         acl=headers.get("x-oss-object-acl"), next_append_position=as_int(headers.get("x-oss-next-append-position")),
+        restore=headers.get("x-oss-restore"),
         headers=dict(headers), request_id=headers.get("x-oss-request-id"))
 
 

@@ -49,6 +49,7 @@ class ObjectSummary:
     storage_class: str | None = None
     type: str | None = None
     owner_id: str | None = None
+    restore: str | None = None      # RestoreInfo of a cold object being or having been restored
 
 
 @dataclass
@@ -74,6 +75,7 @@ class ObjectMeta:
     metadata: dict[str, str] = field(default_factory=dict)
     acl: str | None = None
     next_append_position: int | None = None
+    restore: str | None = None      # x-oss-restore: ongoing-request="true" | ongoing-request="false", expiry…
     headers: dict[str, str] = field(default_factory=dict)
     request_id: str | None = None
 

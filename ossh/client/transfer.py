@@ -24,7 +24,7 @@ class TransferOps:
     def upload_file(self, bucket: str, key: str, path: str | os.PathLike, part_size: int | None = None,
                     threshold: int = DEFAULT_THRESHOLD, threads: int = 4, progress: Progress | None = None,
                     content_type: str | None = None, metadata: dict | None = None, acl: str | None = None,
-                    checkpoint_dir: str | os.PathLike | None = None) -> PutResult:
+                    checkpoint_dir: str | os.PathLike | None = None, storage_class: str | None = None) -> PutResult:
         """One PUT up to `threshold`, else a parallel multipart upload. Without `checkpoint_dir` a failed
         multipart upload is aborted; with it, the upload is kept and a later call with the same file and
         directory sends only the parts still missing."""
@@ -35,7 +35,7 @@ class TransferOps:
             if size <= threshold:
                 with open(path, "rb") as f:
                     return self.put_object(bucket, key, f, content_type=content_type, metadata=metadata,
-                                           acl=acl, progress=progress)
+                                           acl=acl, storage_class=storage_class, progress=progress)
         except OSError as exc:
             raise LocalFileError(f"cannot read {path}: {exc.strerror or exc}") from None
         part = choose_part_size(size, part_size)
@@ -45,7 +45,7 @@ class TransferOps:
             upload_id, done = self._still_uploaded(bucket, key, upload_id, done)
         if not upload_id:
             upload_id = self.init_multipart_upload(bucket, key, content_type=content_type, metadata=metadata,
-                                                   acl=acl)
+                                                   acl=acl, storage_class=storage_class)
         if ckpt:
             ckpt.start(upload_id, done)
         shared = SharedProgress(size, progress, done=sum(p.size for p in done.values()))
@@ -75,7 +75,8 @@ class TransferOps:
 
     def upload_stream(self, bucket: str, key: str, stream, part_size: int | None = None, threads: int = 4,
                       progress: Progress | None = None, content_type: str | None = None,
-                      metadata: dict | None = None, acl: str | None = None, multipart: bool = False) -> PutResult:
+                      metadata: dict | None = None, acl: str | None = None, multipart: bool = False,
+                      storage_class: str | None = None) -> PutResult:
         """Upload a binary stream (file-like or iterable of bytes) of unknown length. Less than one part
         (and not `multipart`) goes as one PUT; otherwise parts are read one at a time and sent `threads` at
         once, so memory stays near threads x part_size. Any failure, Ctrl-C included, aborts the upload."""
@@ -85,8 +86,9 @@ class TransferOps:
         first = _read_part(reader, part)
         if len(first) < part and not multipart:
             return self.put_object(bucket, key, first, content_type=content_type, metadata=metadata, acl=acl,
-                                   progress=progress)
-        upload_id = self.init_multipart_upload(bucket, key, content_type=content_type, metadata=metadata, acl=acl)
+                                   storage_class=storage_class, progress=progress)
+        upload_id = self.init_multipart_upload(bucket, key, content_type=content_type, metadata=metadata, acl=acl,
+                                               storage_class=storage_class)
         shared = SharedProgress(None, progress)
 
         def jobs(body: bytes) -> Iterator[Callable[[], PartResult]]:
@@ -109,7 +111,7 @@ class TransferOps:
     def copy(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str, metadata: dict | None = None,
              content_type: str | None = None, acl: str | None = None, part_size: int | None = None,
              threads: int = 4, threshold: int | None = None, progress: Progress | None = None,
-             size: int | None = None) -> CopyResult:
+             size: int | None = None, storage_class: str | None = None) -> CopyResult:
         """Server-side copy of any size: CopyObject up to `threshold` (at most CopyObject's 1 GB limit),
         parallel UploadPartCopy above it, keeping the source's content type and metadata unless new ones
         are given (as CopyObject's COPY/REPLACE directive does). The copy's CRC-64 must equal the source's.
@@ -119,7 +121,7 @@ class TransferOps:
         src = self.head_object(src_bucket, src_key) if size is None or size > limit else None
         if src is None or src.size is None or src.size <= limit:
             result = self.copy_object(src_bucket, src_key, dst_bucket, dst_key, metadata=metadata,
-                                      content_type=content_type, acl=acl)
+                                      content_type=content_type, acl=acl, storage_class=storage_class)
             moved = size if src is None else src.size
             if progress and moved is not None:
                 progress(moved, moved)
@@ -128,7 +130,7 @@ class TransferOps:
             content_type, metadata = src.content_type, dict(src.metadata or {})
         size, part = src.size, choose_part_size(src.size, part_size or COPY_PART_SIZE)
         upload_id = self.init_multipart_upload(dst_bucket, dst_key, content_type=content_type, metadata=metadata,
-                                               acl=acl)
+                                               acl=acl, storage_class=storage_class)
         shared = SharedProgress(size, progress)
 
         def copy_part(number: int, start: int) -> PartResult:

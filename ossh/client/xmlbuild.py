@@ -38,6 +38,14 @@ def complete_multipart(parts: Iterable[tuple[int, str]]) -> bytes:
         "Part": [{"PartNumber": str(n), "ETag": f'"{etag}"'} for n, etag in parts]}})
 
 
+def restore_request(days: int | None, tier: str | None) -> bytes:
+    """RestoreObject's body: how many days the copy stays readable, and the cold archive classes' tier."""
+    request: dict = {"Days": str(days if days is not None else 1)}
+    if tier:
+        request["JobParameters"] = {"Tier": tier}
+    return _dump({"RestoreRequest": request})
+
+
 def create_bucket_location(location: str) -> bytes:
     """The 2013 API's PutBucket body naming the region (`oss-cn-hangzhou`)."""
     return _dump({"CreateBucketConfiguration": {"LocationConstraint": location}})

@@ -142,7 +142,8 @@ def object_page(body: bytes) -> ObjectPage:
                                      etag=unquote_etag(text(c, "ETag")) or None,
                                      last_modified=iso_time(text(c, "LastModified")),
                                      storage_class=text(c, "StorageClass") or None, type=text(c, "Type") or None,
-                                     owner_id=owner.id if owner else None))
+                                     owner_id=owner.id if owner else None,
+                                     restore=text(c, "RestoreInfo") or None))
     return ObjectPage(objects=objects, prefixes=_prefixes(root, dec), is_truncated=as_bool(text(root, "IsTruncated")),
                       next_marker=dec(text(root, "NextMarker")),
                       next_continuation_token=dec(text(root, "NextContinuationToken")),

@@ -10,6 +10,7 @@ from ossh.client.endpoint import BUCKET_NAME_RULE, is_valid_bucket_name
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .listing import list_objects as scan_objects
+from .restore import restore_header
 from .storage import BUCKET_ACLS
 from .xmlio import acl_policy, document, iso_time, owner, parse, quoted_etag
 
@@ -91,7 +92,7 @@ def get_bucket_acl(app, req: Request) -> Response:
 
 def put_bucket_acl(app, req: Request) -> Response:
     app.store.set_bucket_acl(req.bucket, check_acl(req.header("x-oss-acl")))
-    return Response(200)
+    return Response(200, {"Location": "/" + req.bucket})
 
 
 def get_bucket_info(app, req: Request) -> Response:
@@ -111,9 +112,11 @@ def get_bucket_stat(app, req: Request) -> Response:
     return Response.xml(document("BucketStat", list(stat.items())))
 
 
-def _contents(obj, owner_id: str | None, enc) -> list[tuple[str, object]]:
+def _contents(obj, owner_id: str | None, enc, now: float) -> list[tuple[str, object]]:
     entry = [("Key", enc(obj.key)), ("LastModified", iso_time(obj.mtime)), ("ETag", quoted_etag(obj.etag)),
              ("Type", obj.type), ("Size", obj.size), ("StorageClass", obj.attrs.storage_class)]
+    if restoring := restore_header(obj, now):
+        entry.append(("RestoreInfo", restoring))
     if owner_id is not None:
         entry.append(("Owner", owner(owner_id)))
     return entry
@@ -160,7 +163,7 @@ def list_objects(app, req: Request) -> Response:
     elif page.truncated:
         head.append(("NextMarker", enc(page.next_marker)))
     show_owner = bucket.owner if (not v2 or req.param("fetch-owner") == "true") else None
-    head += [("Contents", _contents(o, show_owner, enc)) for o in page.entries]
+    head += [("Contents", _contents(o, show_owner, enc, app.clock())) for o in page.entries]
     head += [("CommonPrefixes", [("Prefix", enc(p))]) for p in page.prefixes]
     return Response.xml(document("ListBucketResult", head))
 

@@ -123,6 +123,11 @@ class LocalServer:
         return self.accounts[0].access_key_secret
 
     @property
+    def app(self) -> App | None:
+        """The running server's App (its clock and restore delay are what tests turn)."""
+        return self._httpd.app if self._httpd is not None else None
+
+    @property
     def endpoint(self) -> str:
         return f"http://{self.host}:{self.port}"
 

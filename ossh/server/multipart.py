@@ -66,7 +66,7 @@ class Multipart:
         return rows[:max_parts], len(rows) > max_parts
 
     def complete(self, bucket: str, key: str, upload_id: str, wanted: list[tuple[int, str]] | None,
-                 forbid_overwrite: bool) -> ObjectRecord:
+                 forbid_overwrite: bool, acl: str | None = None) -> ObjectRecord:
         """`wanted` = [(part number, etag)] as the client listed them, or None for every part (complete-all)."""
         upload = self.upload(bucket, key, upload_id)
         stored = {r["part_number"]: r for r in self.db.query("SELECT * FROM parts WHERE upload_id=?", (upload_id,))}
@@ -84,7 +84,7 @@ class Multipart:
             crc.combine(int(part["crc64"]), part["size"])
         digest = hashlib.md5(b"".join(bytes.fromhex(p["etag"]) for p in chosen)).hexdigest().upper()
         attrs = ObjectAttrs(upload["content_type"], json.loads(upload["headers"]), json.loads(upload["meta"]),
-                            upload["acl"], upload["storage_class"])
+                            acl or upload["acl"], upload["storage_class"])
         pieces = [(p["body"], p["size"]) for p in chosen]
         kept = {p["body"] for p in chosen}
         leftovers: list[str] = []

@@ -8,16 +8,22 @@ from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .framing import uint
 from .listing import list_uploads as scan_uploads
+import base64
+
+from .bucket_ops import check_acl
 from .object_ops import MAX_OBJECT, attrs_from_headers, check_md5, copy_source, receive, write_headers
+from .storage import OBJECT_ACLS
 from .object_read import byte_range
 from .xmlio import document, iso_time, parse, quoted_etag
 
 
 def initiate(app, req: Request) -> Response:
     enc, encoding = encoder(req)
-    upload_id = app.multipart.initiate(req.bucket, req.key, attrs_from_headers(app, req))
+    attrs = attrs_from_headers(app, req)
+    upload_id = app.multipart.initiate(req.bucket, req.key, attrs)
     children = [*encoding, ("Bucket", req.bucket), ("Key", enc(req.key)), ("UploadId", upload_id)]
-    return Response.xml(document("InitiateMultipartUploadResult", children))
+    sse = {k: v for k, v in attrs.headers.items() if k.startswith("x-oss-server-side-")}
+    return Response.xml(document("InitiateMultipartUploadResult", children), headers=sse)
 
 
 def _part_number(req: Request) -> int:
@@ -37,7 +43,8 @@ def upload_part(app, req: Request) -> Response:
         return _upload_part_copy(app, req, upload_id, number)
     staged = receive(app, req, MAX_OBJECT)
     etag = app.multipart.put_part(req.bucket, req.key, upload_id, number, staged)
-    return Response(200, {"ETag": quoted_etag(etag), "x-oss-hash-crc64ecma": str(staged.crc)})
+    return Response(200, {"ETag": quoted_etag(etag), "x-oss-hash-crc64ecma": str(staged.crc),
+                          "Content-MD5": base64.b64encode(staged.md5).decode()})
 
 
 def _upload_part_copy(app, req, upload_id, number) -> Response:
@@ -87,7 +94,10 @@ def complete(app, req: Request) -> Response:
     upload_id = req.params["uploadId"]
     wanted = _listed_parts(req)
     forbid = req.header("x-oss-forbid-overwrite").lower() == "true"
-    record = app.multipart.complete(req.bucket, req.key, upload_id, wanted, forbid)
+    acl = req.header("x-oss-object-acl")      # Complete may set the object's ACL too
+    if acl:
+        check_acl(acl, OBJECT_ACLS, "x-oss-object-acl")
+    record = app.multipart.complete(req.bucket, req.key, upload_id, wanted, forbid, acl or None)
     children = [*encoding, ("Location", f"http://{req.bucket}.{req.host}/{enc(req.key)}"), ("Bucket", req.bucket),
                 ("Key", enc(req.key)), ("ETag", quoted_etag(record.etag))]
     return Response.xml(document("CompleteMultipartUploadResult", children), headers=write_headers(record))

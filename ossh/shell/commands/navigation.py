@@ -9,6 +9,7 @@ from ..paths import RemotePath
 from ..registry import CommandError, arg, command
 from ..results import Column, Message, Table
 from .common import Entry, children, expand, is_nonempty_prefix, local_matches, remote, walk
+from .special import with_links
 
 _LONG = [Column("size", "SIZE", "size"), Column("last_modified", "MODIFIED", "time"),
          Column("storage_class", "CLASS"), Column("name", "NAME")]
@@ -50,7 +51,8 @@ def _object_row(e: Entry, base: RemotePath) -> dict:
         return {"name": name, "type": "prefix", "uri": e.path.uri(), "key": e.path.key}
     s = e.summary
     return {"name": name, "type": "object", "uri": e.path.uri(), "key": s.key, "size": s.size,
-            "last_modified": s.last_modified, "storage_class": s.storage_class, "etag": s.etag}
+            "last_modified": s.last_modified, "storage_class": s.storage_class, "etag": s.etag,
+            "object_type": getattr(s, "type", None) or getattr(s, "object_type", None)}
 
 
 def _bucket_rows(ctx):
@@ -76,6 +78,13 @@ def _present(ctx, path: RemotePath, text: str, rows):
 
 
 def _listing(ctx, a, path: RemotePath, text: str, title):
+    table = _list(ctx, a, path, text, title)
+    if a.l and not path.is_root:
+        table.rows = with_links(ctx, table.rows)    # a symlink shows as `name -> target`
+    return table
+
+
+def _list(ctx, a, path: RemotePath, text: str, title):
     columns = _LONG if a.l else _SHORT
     if path.is_root:
         return Table(_BUCKETS_LONG if a.l else _SHORT, _bucket_rows(ctx), title, human=a.h, empty="no buckets")

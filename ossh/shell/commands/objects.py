@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from ..paths import RemotePath
-from ..registry import ACLS, HIDDEN, OBJECT_ACLS, CommandError, UsageError, arg, command
+from ..registry import ACLS, HIDDEN, OBJECT_ACLS, STORAGE_CLASSES, CommandError, UsageError, arg, command
 from ..results import Column, Message, Record, Table
 from ..words import quote
 from .common import (confirm_many, delete_under, expand, in_bucket, is_nonempty_prefix, objects, pattern_of,
                      pattern_uri, plural, remote, settle, settled, walk)
+from .special import COLD_CLASSES, SYMLINK, head_or_dangling, link_target, restore_state
 from .transfer import keeps_name, tree_root
 
 
@@ -140,7 +141,8 @@ def _copy(ctx, a, move: bool):
         if src == dst:
             raise CommandError(f"{src.uri()}: source and destination are the same")
         with ctx.progress(f"{verb} {src.name}", size) as progress:
-            ctx.client.copy(src.bucket, src.key, dst.bucket, dst.key, progress=progress, size=size)
+            ctx.client.copy(src.bucket, src.key, dst.bucket, dst.key, progress=progress, size=size,
+                            storage_class=a.storage_class)
         ctx.changed(dst)
         if move:
             ctx.client.delete_object(src.bucket, src.key)
@@ -154,6 +156,8 @@ def _copy(ctx, a, move: bool):
 
 
 _COPY_ARGS = (arg("-r", action="store_true", help="copy prefixes recursively"),
+              arg("--storage-class", choices=STORAGE_CLASSES, metavar="CLASS",
+                  help="the copies' storage class: " + ", ".join(STORAGE_CLASSES)),
               arg("src", metavar="SRC"), arg("dst", nargs="?", metavar="DST"))
 
 
@@ -190,10 +194,15 @@ def stat(ctx, a):
         if path.is_prefix:
             raise CommandError(f"{path.uri()}: is a prefix (try du)")
     for path in objects(ctx, a.path):
-        m = c.head_object(path.bucket, path.key)
+        m = head_or_dangling(ctx, path)
+        target = [("Symlink-Target", link_target(ctx, path))] if m is None or m.object_type == SYMLINK else []
+        if m is None:       # a symlink whose target is gone: only the link itself to show
+            yield Record([("URI", path.uri()), ("Type", SYMLINK), *target, ("Target-Exists", False)])
+            continue
+        restore = [("Restore", restore_state(m))] if m.restore or m.storage_class in COLD_CLASSES else []
         yield Record([("URI", path.uri()), ("Size", m.size), ("ETag", m.etag), ("CRC-64", _crc_text(m.crc64)),
-                      ("Type", m.object_type), ("Content-Type", m.content_type),
-                      ("Last-Modified", m.last_modified), ("Storage-Class", m.storage_class),
+                      ("Type", m.object_type), *target, ("Content-Type", m.content_type),
+                      ("Last-Modified", m.last_modified), ("Storage-Class", m.storage_class), *restore,
                       ("ACL", c.get_object_acl(path.bucket, path.key)), ("Metadata", dict(m.metadata or {}))])
 
 

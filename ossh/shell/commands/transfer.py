@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from ..paths import RemotePath
-from ..registry import CommandError, OBJECT_ACLS, UsageError, arg, command
+from ..registry import CommandError, OBJECT_ACLS, STORAGE_CLASSES, UsageError, arg, command
 from ..render import human_size
 from ..results import Message, Stream
 from .common import expand, in_bucket, local_matches, objects, parse_meta, pattern_of, settle, settled, walk
@@ -38,7 +38,7 @@ def tree_root(dest: RemotePath, name: str, keep_name: bool) -> RemotePath:
 
 def _upload(ctx, a, local: str, dest: RemotePath):
     size = os.path.getsize(local)
-    kwargs = dict(content_type=a.content_type, metadata=parse_meta(a.meta), acl=a.acl)
+    kwargs = dict(content_type=a.content_type, metadata=parse_meta(a.meta), acl=a.acl, storage_class=a.storage_class)
     if a.multipart:
         kwargs["threshold"] = 0
     from ossh.client.errors import OssError   # the client is loaded by now
@@ -61,7 +61,8 @@ def _put_stdin(ctx, a, dest: RemotePath) -> None:
     multipart upload that fails or is interrupted)."""
     with ctx.progress("put -", None) as progress:
         ctx.client.upload_stream(dest.bucket, dest.key, ctx.binary_stdin(), content_type=a.content_type,
-                                 metadata=parse_meta(a.meta), acl=a.acl, multipart=a.multipart, progress=progress)
+                                 metadata=parse_meta(a.meta), acl=a.acl, multipart=a.multipart, progress=progress,
+                                 storage_class=a.storage_class)
 
 
 def _put_tree(ctx, a, root: str, dest: RemotePath):
@@ -78,10 +79,13 @@ def _put_tree(ctx, a, root: str, dest: RemotePath):
          arg("-r", action="store_true", help="upload directories recursively"),
          arg("--acl", choices=OBJECT_ACLS, metavar="ACL", help="the objects' ACL: " + ", ".join(OBJECT_ACLS)),
          arg("--content-type", metavar="TYPE", help="Content-Type to store (default: guessed from the name)"),
+         arg("--storage-class", choices=STORAGE_CLASSES, metavar="CLASS",
+             help="the objects' storage class: " + ", ".join(STORAGE_CLASSES)),
          arg("--meta", action="append", metavar="KEY=VALUE", help="user metadata (repeatable)"),
          arg("--multipart", action="store_true", help="use the multipart API whatever the size"),
          arg("paths", nargs="+", metavar="LOCAL"), complete=("put",),
-         usage="[-r] [--acl ACL] [--content-type TYPE] [--meta KEY=VALUE] [--multipart] LOCAL... [DEST]")
+         usage="[-r] [--acl ACL] [--content-type TYPE] [--storage-class CLASS] [--meta KEY=VALUE] [--multipart] "
+               "LOCAL... [DEST]")
 def put(ctx, a):
     explicit = len(a.paths) > 1
     sources, dest_text = (a.paths[:-1], a.paths[-1]) if explicit else (a.paths, "")
