@@ -60,12 +60,12 @@ def ln(ctx, a):
     if target.is_prefix or not target.key:
         raise UsageError(f"{a.target}: a symlink points to an object, not a prefix")
     link = in_bucket(ctx, a.link) if a.link is not None else in_bucket(ctx, "").as_prefix()
+    if link.bucket != target.bucket:
+        raise UsageError(f"{link.uri()}: a symlink and its target must be in the same bucket")
     if not link.is_prefix and not ctx.client.object_exists(link.bucket, link.key) and is_nonempty_prefix(ctx, link):
         link = link.as_prefix()     # a prefix named without its / (objectMeta: a dangling link still exists)
     if link.is_prefix:      # into a prefix (or the current location): named after the target, as ln does
         link = link.child(target.name)
-    if link.bucket != target.bucket:
-        raise UsageError(f"{link.uri()}: a symlink and its target must be in the same bucket")
     if link == target:
         raise CommandError(f"{link.uri()}: a symlink cannot point to itself")
     ctx.client.put_symlink(link.bucket, link.key, target.key, forbid_overwrite=not a.f)
