@@ -1,19 +1,18 @@
 """Multipart operations: Initiate, UploadPart(Copy), Complete, Abort, ListParts, ListMultipartUploads."""
 from __future__ import annotations
 
+import base64
+
 from ossh.client.api_multipart import MAX_PARTS
 
-from .bucket_ops import encoder
+from .bucket_ops import check_acl, encoder
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .framing import uint
 from .listing import list_uploads as scan_uploads
-import base64
-
-from .bucket_ops import check_acl
 from .object_ops import MAX_OBJECT, attrs_from_headers, check_md5, copy_source, receive, write_headers
-from .storage import OBJECT_ACLS
 from .object_read import byte_range
+from .storage import OBJECT_ACLS
 from .xmlio import document, iso_time, parse, quoted_etag
 
 
@@ -39,6 +38,9 @@ def upload_part(app, req: Request) -> Response:
     number = _part_number(req)
     upload_id = req.params["uploadId"]
     app.multipart.upload(req.bucket, req.key, upload_id)   # fail before receiving a body for nothing
+    if req.headers_with_prefix("x-oss-server-side-"):
+        raise invalid_argument("A part is encrypted as its upload says: encryption headers belong on "
+                               "InitiateMultipartUpload.", "x-oss-server-side-encryption", "")
     if req.header("x-oss-copy-source"):
         return _upload_part_copy(app, req, upload_id, number)
     staged = receive(app, req, MAX_OBJECT)

@@ -24,6 +24,7 @@ MAX_KEY_BYTES = 1023
 MAX_META = 8 << 10
 _META_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")   # an HTTP token (RFC 9110)
 SSE = "x-oss-server-side-encryption"
+SSE_DATA = "x-oss-server-side-data-encryption"
 SSE_ALGORITHMS = ("AES256", "KMS", "SM4")
 
 
@@ -51,21 +52,19 @@ def attrs_from_headers(app, req: Request) -> ObjectAttrs:
 
 
 def check_sse(headers: dict[str, str]) -> dict[str, str]:
-    """Server-side encryption headers checked (AES256, KMS or SM4; a key id and a data algorithm only with
-    KMS), as OSS stores them; `headers` is returned."""
+    """Server-side encryption headers checked (AES256, KMS or SM4) and kept as OSS keeps them: a key id and a
+    data algorithm only go with KMS (OSS ignores them otherwise); `headers` is returned."""
     algorithm = headers.get(SSE)
+    if algorithm != "KMS":
+        headers.pop(SSE + "-key-id", None)
+        headers.pop(SSE_DATA, None)
     if algorithm is None:
-        if SSE + "-key-id" in headers or "x-oss-server-side-data-encryption" in headers:
-            raise OssServerError("InvalidArgument", "The server side encryption key id or data encryption needs "
-                                 f"{SSE}: KMS.", ArgumentName=SSE, ArgumentValue="")
         return headers
     if algorithm not in SSE_ALGORITHMS:
         raise OssServerError("InvalidEncryptionAlgorithmError", ArgumentName=SSE, ArgumentValue=algorithm)
-    if algorithm != "KMS" and (SSE + "-key-id" in headers or "x-oss-server-side-data-encryption" in headers):
-        raise invalid_argument("A key id or data encryption is only valid with KMS.", SSE, algorithm)
-    data = headers.get("x-oss-server-side-data-encryption")
+    data = headers.get(SSE_DATA)
     if data is not None and data != "SM4":
-        raise invalid_argument("Only SM4 is a valid data encryption.", "x-oss-server-side-data-encryption", data)
+        raise invalid_argument("Only SM4 is a valid data encryption.", SSE_DATA, data)
     if algorithm == "KMS" and not headers.get(SSE + "-key-id"):
         headers[SSE + "-key-id"] = hashlib.md5(b"ossh-kms-default").hexdigest()   # OSS's managed key stand-in
     return headers
@@ -175,8 +174,8 @@ def _copy(app, req: Request, src) -> Response:
         raise invalid_argument("Invalid metadata directive.", "x-oss-metadata-directive", directive)
     attrs = attrs_from_headers(app, req)
     if directive == "COPY":
-        # the source's headers and metadata, but the encryption the request asks for (else the source's)
-        sse = {k: v for k, v in attrs.headers.items() if k.startswith(SSE)} or sse_headers(src)
+        # the source's headers and metadata, but only the encryption the request asks for (as OSS does)
+        sse = {k: v for k, v in attrs.headers.items() if k.startswith(SSE)}
         plain = {k: v for k, v in kept_headers(src.attrs.headers).items() if not k.startswith(SSE)}
         attrs.content_type, attrs.meta, attrs.headers = src.attrs.content_type, src.attrs.meta, {**plain, **sse}
     forbid = forbid_overwrite(app, req)

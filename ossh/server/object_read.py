@@ -10,7 +10,7 @@ from . import compress
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .framing import check_value, uint
-from .restore import check_readable, restore_header
+from .restore import check_readable, restore_header, restore_priority
 from .xmlio import quoted_etag
 
 _RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
@@ -40,6 +40,8 @@ def object_headers(record, now: float | None = None) -> dict[str, str]:
     restore = restore_header(record, now) if now is not None else None
     if restore:
         headers["x-oss-restore"] = restore
+        if priority := restore_priority(record, now):
+            headers["x-oss-object-restore-priority"] = priority
     return headers
 
 

@@ -15,7 +15,7 @@ from .errors import OssServerError, invalid_argument
 from .xmlio import parse
 
 COLD_CLASSES = ("Archive", "ColdArchive", "DeepColdArchive")
-RESTORE_KEY = "x-ossh-restore"          # "<ready at> <readable until>", unix seconds
+RESTORE_KEY = "x-ossh-restore"          # "<ready at> <readable until> [tier]", unix seconds
 DAY = 86400
 MAX_DAYS = {"Archive": 7, "ColdArchive": 365, "DeepColdArchive": 365}
 TIERS = {"ColdArchive": ("Expedited", "Standard", "Bulk"), "DeepColdArchive": ("Expedited", "Standard")}
@@ -29,7 +29,7 @@ def restore_state(record, now: float) -> tuple[str, float | None]:
     raw = record.attrs.headers.get(RESTORE_KEY)
     if not raw:
         return FROZEN, None
-    ready, until = (float(x) for x in raw.split())
+    ready, until = (float(x) for x in raw.split()[:2])
     if now < ready:
         return ONGOING, None
     return (RESTORED, until) if now < until else (FROZEN, None)
@@ -47,6 +47,14 @@ def restore_header(record, now: float) -> str | None:
     return None
 
 
+def restore_priority(record, now: float) -> str | None:
+    """x-oss-object-restore-priority: the tier a cold archive object is (being) restored with."""
+    raw = record.attrs.headers.get(RESTORE_KEY, "").split()
+    if len(raw) < 3 or record.attrs.storage_class not in TIERS or restore_state(record, now)[0] == FROZEN:
+        return None
+    return raw[2]
+
+
 def check_readable(app, record) -> None:
     """GET and copy of a cold object need a restored copy: InvalidObjectState otherwise, as on OSS."""
     if record.attrs.storage_class in COLD_CLASSES and restore_state(record, app.clock())[0] != RESTORED:
@@ -60,13 +68,15 @@ def _request(req: Request, storage_class: str) -> tuple[int, str | None]:
     if not body.strip():
         return 1, None
     doc = parse(body, "RestoreRequest")
+    job = doc.get("JobParameters")
+    if job is not None and storage_class not in TIERS:     # Archive has no tiers: OSS refuses the document
+        raise OssServerError("MalformedXML", "JobParameters applies to ColdArchive and DeepColdArchive objects.")
     raw_days = str(doc.get("Days") or "1").strip()
     if not raw_days.isdigit() or not 1 <= int(raw_days) <= MAX_DAYS[storage_class]:
         raise invalid_argument(f"Days must be an integer between 1 and {MAX_DAYS[storage_class]}.", "Days",
                                raw_days)
-    job = doc.get("JobParameters")
     tier = str(job.get("Tier") or "").strip() if isinstance(job, dict) else None
-    if tier and tier not in TIERS.get(storage_class, ()):
+    if tier and tier not in TIERS[storage_class]:
         raise invalid_argument("The restore tier is not valid for this storage class.", "Tier", tier)
     return int(raw_days), tier or None
 
@@ -79,12 +89,14 @@ def restore_object(app, req: Request) -> Response:
     if storage_class not in COLD_CLASSES:
         raise OssServerError("OperationNotSupported", "The operation is not supported for this resource.",
                              Key=req.key)
-    days, _tier = _request(req, storage_class)
+    days, tier = _request(req, storage_class)
     now = app.clock()
     state, _ = restore_state(record, now)
     if state == ONGOING:
         raise OssServerError("RestoreAlreadyInProgress", "The restore operation is in progress.", Key=req.key)
     ready = now if state == RESTORED else now + app.restore_delay
-    headers = {**record.attrs.headers, RESTORE_KEY: f"{ready} {ready + days * DAY}"}
-    app.store.set_object_headers(req.bucket, req.key, record.body, headers)
-    return Response(200 if state == RESTORED else 202)
+    tier = tier or "Standard"
+    kept = f"{ready} {ready + days * DAY}" + (f" {tier}" if storage_class in TIERS else "")
+    app.store.set_object_headers(req.bucket, req.key, record.body, {**record.attrs.headers, RESTORE_KEY: kept})
+    headers = {"x-oss-object-restore-priority": tier} if storage_class in TIERS else {}
+    return Response(200 if state == RESTORED else 202, headers)

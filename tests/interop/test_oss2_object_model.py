@@ -129,9 +129,17 @@ def test_cold_archive_restore_body_and_errors(oss2_bucket, server_clock):
     with pytest.raises(oss2.exceptions.InvalidArgument):
         oss2_bucket.restore_object("icy", input=bad)
     config = oss2.models.RestoreConfiguration(days=30, job_parameters=job)
-    assert oss2_bucket.restore_object("icy", input=config).status == 202
+    started = oss2_bucket.restore_object("icy", input=config)
+    assert started.status == 202 and started.headers["x-oss-object-restore-priority"] == "Bulk"
     server_clock.advance(server_clock.delay)
-    assert oss2_bucket.get_object("icy").read() == b"frozen"
+    got = oss2_bucket.get_object("icy")
+    assert got.read() == b"frozen" and got.headers["x-oss-object-restore-priority"] == "Bulk"
+    with pytest.raises(oss2.exceptions.MalformedXml):         # Archive takes no tier
+        oss2_bucket.put_object("arch-tier", b"x", headers={"x-oss-storage-class": "Archive"})
+        oss2_bucket.restore_object("arch-tier", input=config)
+    wrong = oss2.models.RestoreConfiguration(days=1, job_parameters=oss2.models.RestoreJobParameters("Fast"))
+    with pytest.raises(oss2.exceptions.InvalidArgument):
+        oss2_bucket.restore_object("icy", input=wrong)
 
     oss2_bucket.put_object("deep", b"x", headers={"x-oss-storage-class": "DeepColdArchive"})
     bulk = oss2.models.RestoreConfiguration(days=1, job_parameters=job)
@@ -320,10 +328,14 @@ def test_server_side_encryption_headers(oss2_bucket, algorithm):
     for resp in (oss2_bucket.get_object("enc"), oss2_bucket.head_object("enc")):
         assert resp.headers["x-oss-server-side-encryption"] == algorithm
         assert ("x-oss-server-side-encryption-key-id" in resp.headers) == (algorithm == "KMS")
-    copied = oss2_bucket.copy_object(oss2_bucket.bucket_name, "enc", "enc-copy")
+    plain = oss2_bucket.copy_object(oss2_bucket.bucket_name, "enc", "plain-copy")     # a copy is encrypted
+    assert "x-oss-server-side-encryption" not in plain.headers                      # only when asked to
+    copied = oss2_bucket.copy_object(oss2_bucket.bucket_name, "enc", "enc-copy", headers=sse)
     assert copied.headers["x-oss-server-side-encryption"] == algorithm
     upload = oss2_bucket.init_multipart_upload("enc-mp", headers=sse)
     assert upload.headers["x-oss-server-side-encryption"] == algorithm
+    with pytest.raises(oss2.exceptions.InvalidArgument):       # parts take the upload's encryption
+        oss2_bucket.upload_part("enc-mp", upload.upload_id, 1, b"p", headers=sse)
     part = oss2_bucket.upload_part("enc-mp", upload.upload_id, 1, b"p")
     done = oss2_bucket.complete_multipart_upload("enc-mp", upload.upload_id, [oss2.models.PartInfo(1, part.etag)])
     assert done.headers["x-oss-server-side-encryption"] == algorithm
@@ -334,12 +346,20 @@ def test_server_side_encryption_refusals(oss2_bucket):
     with pytest.raises(oss2.exceptions.ServerError) as err:
         oss2_bucket.put_object("enc", b"x", headers={"x-oss-server-side-encryption": "DES"})
     assert err.value.status == 400 and _code(err) == "InvalidEncryptionAlgorithmError"
-    with pytest.raises(oss2.exceptions.InvalidArgument):
-        oss2_bucket.put_object("enc", b"x", headers={"x-oss-server-side-encryption": "AES256",
-                                                     "x-oss-server-side-encryption-key-id": "k"})
-    kms = {"x-oss-server-side-encryption": "KMS", "x-oss-server-side-encryption-key-id": "my-key"}
+    # a key id or a data algorithm goes with KMS only; OSS ignores them with the others
+    put = oss2_bucket.put_object("aes", b"x", headers={"x-oss-server-side-encryption": "AES256",
+                                                       "x-oss-server-side-encryption-key-id": "k",
+                                                       "x-oss-server-side-data-encryption": "SM4"})
+    assert "x-oss-server-side-encryption-key-id" not in put.headers
+    assert "x-oss-server-side-data-encryption" not in put.headers
+    kms = {"x-oss-server-side-encryption": "KMS", "x-oss-server-side-encryption-key-id": "my-key",
+           "x-oss-server-side-data-encryption": "SM4"}
     oss2_bucket.put_object("kms", b"x", headers=kms)
-    assert oss2_bucket.head_object("kms").headers["x-oss-server-side-encryption-key-id"] == "my-key"
+    head = oss2_bucket.head_object("kms").headers
+    assert head["x-oss-server-side-encryption-key-id"] == "my-key"
+    assert head["x-oss-server-side-data-encryption"] == "SM4"
+    with pytest.raises(oss2.exceptions.InvalidArgument):
+        oss2_bucket.put_object("kms", b"x", headers={**kms, "x-oss-server-side-data-encryption": "AES"})
 
 
 def test_traffic_limit_range(oss2_bucket):
