@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 from ossh.client.api_multipart import MAX_PARTS
 
@@ -11,7 +12,7 @@ from .errors import OssServerError, invalid_argument
 from .framing import uint
 from .listing import list_uploads as scan_uploads
 from .object_ops import MAX_OBJECT, attrs_from_headers, check_md5, copy_source, receive, write_headers
-from .object_read import byte_range
+from .object_read import byte_range, encryption_of
 from .storage import OBJECT_ACLS
 from .xmlio import document, iso_time, parse, quoted_etag
 
@@ -21,7 +22,7 @@ def initiate(app, req: Request) -> Response:
     attrs = attrs_from_headers(app, req)
     upload_id = app.multipart.initiate(req.bucket, req.key, attrs)
     children = [*encoding, ("Bucket", req.bucket), ("Key", enc(req.key)), ("UploadId", upload_id)]
-    sse = {k: v for k, v in attrs.headers.items() if k.startswith("x-oss-server-side-")}
+    sse = encryption_of(attrs.headers)
     return Response.xml(document("InitiateMultipartUploadResult", children), headers=sse)
 
 
@@ -37,16 +38,22 @@ def _part_number(req: Request) -> int:
 def upload_part(app, req: Request) -> Response:
     number = _part_number(req)
     upload_id = req.params["uploadId"]
-    app.multipart.upload(req.bucket, req.key, upload_id)   # fail before receiving a body for nothing
-    if req.headers_with_prefix("x-oss-server-side-"):
-        raise invalid_argument("A part is encrypted as its upload says: encryption headers belong on "
-                               "InitiateMultipartUpload.", "x-oss-server-side-encryption", "")
+    upload = app.multipart.upload(req.bucket, req.key, upload_id)   # fail before receiving a body for nothing
+    _no_encryption_headers(req)
+    sse = encryption_of(json.loads(upload["headers"]))
     if req.header("x-oss-copy-source"):
         return _upload_part_copy(app, req, upload_id, number)
     staged = receive(app, req, MAX_OBJECT)
     etag = app.multipart.put_part(req.bucket, req.key, upload_id, number, staged)
     return Response(200, {"ETag": quoted_etag(etag), "x-oss-hash-crc64ecma": str(staged.crc),
-                          "Content-MD5": base64.b64encode(staged.md5).decode()})
+                          "Content-MD5": base64.b64encode(staged.md5).decode(), **sse})
+
+
+def _no_encryption_headers(req: Request) -> None:
+    """Parts and Complete take the encryption InitiateMultipartUpload named; OSS refuses it sent again."""
+    if encryption_of(req.headers_with_prefix("x-oss-server-side-")):
+        raise invalid_argument("Encryption headers belong on InitiateMultipartUpload.",
+                               "x-oss-server-side-encryption", req.header("x-oss-server-side-encryption"))
 
 
 def _upload_part_copy(app, req, upload_id, number) -> Response:
@@ -94,6 +101,7 @@ def _listed_parts(req: Request) -> list[tuple[int, str]] | None:
 def complete(app, req: Request) -> Response:
     enc, encoding = encoder(req)
     upload_id = req.params["uploadId"]
+    _no_encryption_headers(req)
     wanted = _listed_parts(req)
     forbid = req.header("x-oss-forbid-overwrite").lower() == "true"
     acl = req.header("x-oss-object-acl")      # Complete may set the object's ACL too

@@ -24,6 +24,7 @@ MAX_KEY_BYTES = 1023
 MAX_META = 8 << 10
 _META_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")   # an HTTP token (RFC 9110)
 SSE = "x-oss-server-side-encryption"
+SSE_PREFIX = "x-oss-server-side-"      # the algorithm, the KMS key id, the data algorithm
 SSE_DATA = "x-oss-server-side-data-encryption"
 SSE_ALGORITHMS = ("AES256", "KMS", "SM4")
 
@@ -175,8 +176,8 @@ def _copy(app, req: Request, src) -> Response:
     attrs = attrs_from_headers(app, req)
     if directive == "COPY":
         # the source's headers and metadata, but only the encryption the request asks for (as OSS does)
-        sse = {k: v for k, v in attrs.headers.items() if k.startswith(SSE)}
-        plain = {k: v for k, v in kept_headers(src.attrs.headers).items() if not k.startswith(SSE)}
+        sse = {k: v for k, v in attrs.headers.items() if k.startswith(SSE_PREFIX)}
+        plain = {k: v for k, v in kept_headers(src.attrs.headers).items() if not k.startswith(SSE_PREFIX)}
         attrs.content_type, attrs.meta, attrs.headers = src.attrs.content_type, src.attrs.meta, {**plain, **sse}
     forbid = forbid_overwrite(app, req)
     pieces, etag = app.store.copy_body(src)

@@ -47,7 +47,11 @@ def object_headers(record, now: float | None = None) -> dict[str, str]:
 
 def sse_headers(record) -> dict[str, str]:
     """The server-side encryption headers an object was written with, echoed by every write answer."""
-    return {k: v for k, v in record.attrs.headers.items() if k.startswith("x-oss-server-side-")}
+    return encryption_of(record.attrs.headers)
+
+
+def encryption_of(headers: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.startswith("x-oss-server-side-")}
 
 
 def kept_headers(headers: dict[str, str]) -> dict[str, str]:

@@ -337,7 +337,11 @@ def test_server_side_encryption_headers(oss2_bucket, algorithm):
     with pytest.raises(oss2.exceptions.InvalidArgument):       # parts take the upload's encryption
         oss2_bucket.upload_part("enc-mp", upload.upload_id, 1, b"p", headers=sse)
     part = oss2_bucket.upload_part("enc-mp", upload.upload_id, 1, b"p")
-    done = oss2_bucket.complete_multipart_upload("enc-mp", upload.upload_id, [oss2.models.PartInfo(1, part.etag)])
+    assert part.headers["x-oss-server-side-encryption"] == algorithm        # the upload's, echoed
+    parts = [oss2.models.PartInfo(1, part.etag)]
+    with pytest.raises(oss2.exceptions.InvalidArgument):
+        oss2_bucket.complete_multipart_upload("enc-mp", upload.upload_id, parts, headers=sse)
+    done = oss2_bucket.complete_multipart_upload("enc-mp", upload.upload_id, parts)
     assert done.headers["x-oss-server-side-encryption"] == algorithm
     assert oss2_bucket.head_object("enc-mp").headers["x-oss-server-side-encryption"] == algorithm
 
