@@ -10,7 +10,8 @@ from typing import Callable
 
 from ossh.client.auth import SUB_RESOURCES
 
-from . import bucket_ops, multipart_ops, object_ops, object_read, post_object, restore, symlink_ops
+from . import (bucket_ops, multipart_ops, object_ops, object_read, post_object, restore, symlink_ops,
+               throttle)
 from .auth_check import Account, authenticate
 from .context import Request, Response
 from .errors import OssServerError
@@ -117,7 +118,7 @@ class App:
     def handle(self, req: Request) -> Response:
         validate_names(req)
         op = route(req)
-        object_ops.check_traffic_limit(req)
+        throttle.check_traffic_limit(req)
         bucket = None
         if req.bucket and not (req.method == "PUT" and req.key is None):
             # Bucket existence is checked before the signature, as OSS does for everything but PutBucket(Acl).

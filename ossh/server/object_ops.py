@@ -16,6 +16,7 @@ from .errors import OssServerError, invalid_argument
 from .framing import uint
 from .object_read import STORED_HEADERS, check_conditions, kept_headers, open_target, sse_headers
 from .restore import check_readable
+from .throttle import paced_readinto
 from .storage import DEFAULT_ACL, OBJECT_ACLS, ObjectAttrs
 from .xmlio import acl_policy, document, iso_time, parse, quoted_etag
 
@@ -71,23 +72,6 @@ def check_sse(headers: dict[str, str]) -> dict[str, str]:
     return headers
 
 
-TRAFFIC_LIMIT = "x-oss-traffic-limit"
-TRAFFIC_RANGE = (819200, 838860800)     # bit/s: 100 KB/s to 100 MB/s
-
-
-def check_traffic_limit(req: Request) -> None:
-    """x-oss-traffic-limit (header, or parameter of a presigned URL) must be within OSS's range; the embedded
-    server accepts it without throttling."""
-    raw = req.header(TRAFFIC_LIMIT) or req.params.get(TRAFFIC_LIMIT)
-    if raw is None or raw == "":
-        return
-    if not raw.isdigit() or not TRAFFIC_RANGE[0] <= int(raw) <= TRAFFIC_RANGE[1]:
-        err = invalid_argument(f"The traffic limit must be an integer between {TRAFFIC_RANGE[0]} and "
-                               f"{TRAFFIC_RANGE[1]} (bit/s).", TRAFFIC_LIMIT, raw)
-        err.ec = "0004-00000502"
-        raise err
-
-
 def _expected_md5(req: Request) -> bytes | None:
     value = req.header("content-md5")
     if not value:
@@ -104,7 +88,7 @@ def _expected_md5(req: Request) -> bytes | None:
 def receive(app, req: Request, limit: int = MAX_OBJECT):
     """Stream the request body into a staged file, checking Content-MD5 when one was sent."""
     expected = _expected_md5(req)
-    staged = app.store.blobs.receive(req.body.readinto, req.body.length, limit)
+    staged = app.store.blobs.receive(paced_readinto(req), req.body.length, limit)
     if expected is not None and expected != staged.md5:
         app.store.blobs.discard(staged)
         raise OssServerError("InvalidDigest", ContentMD5=req.header("content-md5"))
@@ -192,7 +176,7 @@ def append_object(app, req: Request) -> Response:
     position = uint(raw, MAX_OBJECT)
     if position is None:
         raise invalid_argument("Position is not valid.", "position", raw[:64])
-    record = app.store.append(req.bucket, req.key, position, req.body.readinto, req.body.length, MAX_OBJECT,
+    record = app.store.append(req.bucket, req.key, position, paced_readinto(req), req.body.length, MAX_OBJECT,
                               attrs_from_headers(app, req))
     headers = write_headers(record)
     headers["x-oss-next-append-position"] = str(record.size)

@@ -11,6 +11,7 @@ from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .framing import check_value, uint
 from .restore import check_readable, restore_header, restore_priority
+from .throttle import paced_stream
 from .xmlio import quoted_etag
 
 _RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
@@ -191,7 +192,7 @@ def _read(app, req: Request, head: bool) -> Response:
     if head:
         body.close()
         return Response(status, headers)
-    return Response(status, headers, stream=body, offset=offset, length=length)
+    return Response(status, headers, stream=paced_stream(req, body), offset=offset, length=length)
 
 
 def get_object(app, req: Request) -> Response:

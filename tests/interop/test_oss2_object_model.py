@@ -5,6 +5,7 @@ import gzip
 import hashlib
 import hmac
 import json
+import os
 import time
 
 import oss2
@@ -378,3 +379,19 @@ def test_traffic_limit_range(oss2_bucket):
     resp = requests.get(url)
     assert resp.status_code == 400 and "<ArgumentName>x-oss-traffic-limit</ArgumentName>" in resp.text
     assert requests.get(oss2_bucket.sign_url("GET", "t", 600, params={limit: "8192000"})).content == b"x"
+
+
+def test_traffic_limit_paces_uploads_and_downloads(oss2_bucket):
+    """819200 bit/s is 100 KB/s: 60 KB each way takes about 0.6 s, unlimited it takes milliseconds."""
+    limit = {oss2.models.OSS_TRAFFIC_LIMIT: "819200"}
+    data = os.urandom(60 * 1024)
+    started = time.monotonic()
+    oss2_bucket.put_object("paced", data, headers=limit)
+    put_took = time.monotonic() - started
+    started = time.monotonic()
+    assert oss2_bucket.get_object("paced", headers=limit).read() == data
+    get_took = time.monotonic() - started
+    started = time.monotonic()
+    assert oss2_bucket.get_object("paced").read() == data
+    free_took = time.monotonic() - started
+    assert 0.5 < put_took < 5 and 0.5 < get_took < 5 and free_took < 0.5
