@@ -316,6 +316,9 @@ def test_multipart_acl_part_headers_and_copy_details(oss2_bucket):
     oss2_bucket.copy_object(oss2_bucket.bucket_name, "src.txt", "new.html",
                             headers={"x-oss-metadata-directive": "REPLACE", "Content-Type": "text/x-new"})
     assert oss2_bucket.head_object("new.html").content_type == "text/x-new"
+    oss2_bucket.copy_object(oss2_bucket.bucket_name, "src.txt", "page.html",       # REPLACE, no type given:
+                            headers={"x-oss-metadata-directive": "REPLACE"})      # named after the key
+    assert oss2_bucket.head_object("page.html").content_type == "text/html"
     oss2_bucket.update_object_meta("src.txt", {"x-oss-meta-a": "1", "Content-Type": "text/x-updated"})
     head = oss2_bucket.head_object("src.txt")
     assert head.content_type == "text/x-updated" and head.headers["x-oss-meta-a"] == "1"

@@ -18,6 +18,7 @@ ln -s gone/away dangling
 ls -l
 stat latest
 stat dangling
+ls -l dangling
 cat latest
 """)
     assert code == 0, err
@@ -26,7 +27,7 @@ cat latest
     assert client.get_symlink(bucket, "latest") == "docs/notes.txt"
     long_lines = [line for line in out.splitlines() if " -> " in line and "oss://" not in line]
     assert any(line.endswith("latest -> docs/notes.txt") for line in long_lines)
-    assert any(line.endswith("dangling -> gone/away") for line in long_lines)
+    assert sum(line.endswith("dangling -> gone/away") for line in long_lines) == 2      # in ls -l, and alone
     assert "Type:           Symlink" in out and "Symlink-Target: docs/notes.txt" in out
     assert "Target-Exists:  False" in out
     assert out.endswith("hello notes\n")

@@ -9,7 +9,7 @@ from ..paths import RemotePath
 from ..registry import CommandError, arg, command
 from ..results import Column, Message, Table
 from .common import Entry, children, expand, is_nonempty_prefix, local_matches, remote, walk
-from .special import with_links
+from .special import head_or_link, with_links
 
 _LONG = [Column("size", "SIZE", "size"), Column("last_modified", "MODIFIED", "time"),
          Column("storage_class", "CLASS"), Column("name", "NAME")]
@@ -97,7 +97,7 @@ def _list(ctx, a, path: RemotePath, text: str, title):
         if is_nonempty_prefix(ctx, path) and not (a.d and ctx.client.object_exists(path.bucket, path.key)):
             path = path.as_prefix()
         else:
-            meta = ctx.client.head_object(path.bucket, path.key)   # ObjectMeta reads like a summary
+            meta = head_or_link(ctx, path)   # ObjectMeta reads like a summary
             return Table(columns, [_object_row(Entry(path, meta), path.parent)], title, human=a.h)
     if a.d:
         return Table(columns, [{"name": path.uri(), "type": "prefix", "uri": path.uri(), "key": path.key}],

@@ -39,6 +39,15 @@ def head_or_dangling(ctx, path: RemotePath):
         return None
 
 
+def head_or_link(ctx, path: RemotePath):
+    """head_object; for a symlink whose target is gone, the link's own metadata (it exists all the same)."""
+    meta = head_or_dangling(ctx, path)
+    if meta is None:
+        meta = ctx.client.get_object_meta(path.bucket, path.key)     # objectMeta does not follow the link
+        meta.object_type = SYMLINK
+    return meta
+
+
 def with_links(ctx, rows):
     """Listing rows with each symlink shown as `name -> target` (one GetSymlink per symlink), as ls -l does."""
     for row in rows:
