@@ -268,13 +268,8 @@ def _attrs(req: Request, fields: dict[str, str], key: str) -> ObjectAttrs:
 def post_object(app, req: Request) -> Response:
     fields, filename, form = read_form(req)
     signed = authenticate_form(app, fields)
-    if signed is None:
-        app.authorize(req, "write", req.bucket_row)     # anonymous: a public-read-write bucket only
-        policy = None
-    else:
-        req.account, policy = signed
-        if req.account.owner_id != req.bucket_row.owner:
-            raise OssServerError("AccessDenied", "You have no right to access this bucket.")
+    req.account, policy = signed if signed is not None else (None, None)
+    app.authorize(req, "write", req.bucket_row)     # the owner, or anyone a public-read-write bucket lets in
     key = fields.get("key")
     if not key:
         raise invalid_argument("The form has no key field.", "key", "")
