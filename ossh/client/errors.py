@@ -168,3 +168,7 @@ PreconditionFailed = _define("PreconditionFailed", "A conditional header did not
 NotModified = _define("NotModified", "An if-none-match / if-modified-since condition held (304).")
 InvalidRange = _define("InvalidRange", "The range is not satisfiable.")
 NotImplementedByServer = _define("NotImplemented", "The server does not support this operation.")
+InvalidObjectState = _define("InvalidObjectState", "A cold (Archive...) object must be restored first.")
+RestoreAlreadyInProgress = _define("RestoreAlreadyInProgress", "A restore of the object is still running.")
+SymlinkTargetNotExist = _define("SymlinkTargetNotExist", "The symlink's target object does not exist.")
+NotSymlink = _define("NotSymlink", "The object is not a symlink.")

@@ -29,13 +29,11 @@ def restore_state(meta) -> str:
 
 def head_or_dangling(ctx, path: RemotePath):
     """head_object, or None for a symlink whose target does not exist (HEAD follows links)."""
-    from ossh.client.errors import ServiceError   # the client is loaded by now
+    from ossh.client.errors import SymlinkTargetNotExist   # the client is loaded by now
 
     try:
         return ctx.client.head_object(path.bucket, path.key)
-    except ServiceError as err:
-        if err.code != "SymlinkTargetNotExist":
-            raise
+    except SymlinkTargetNotExist:
         return None
 
 
