@@ -161,6 +161,16 @@ def open_target(app, bucket: str, key: str):
     return held, link
 
 
+def _through_link(headers: dict[str, str], link, target) -> dict[str, str]:
+    """A read through a symlink: the target's bytes (size, ETag, CRC), the link's type and metadata, and
+    the later of the two modification times."""
+    headers = {k: v for k, v in headers.items() if not k.startswith("x-oss-meta-")}
+    headers.update({"x-oss-meta-" + k: v for k, v in link.attrs.meta.items()})
+    headers["x-oss-object-type"] = "Symlink"
+    headers["Last-Modified"] = http_date(max(link.mtime, target.mtime))
+    return headers
+
+
 def _read(app, req: Request, head: bool) -> Response:
     body, link = open_target(app, req.bucket, req.key)
     record = body.record
@@ -169,11 +179,8 @@ def _read(app, req: Request, head: bool) -> Response:
         if not head:
             check_readable(app, record)
         headers = object_headers(record, app.clock())
-        if link is not None:    # the target's bytes, but the link's type, metadata and (later) time
-            headers = {k: v for k, v in headers.items() if not k.startswith("x-oss-meta-")}
-            headers.update({"x-oss-meta-" + k: v for k, v in link.attrs.meta.items()})
-            headers["x-oss-object-type"] = "Symlink"
-            headers["Last-Modified"] = http_date(max(link.mtime, record.mtime))
+        if link is not None:
+            headers = _through_link(headers, link, record)
         for param, name in _OVERRIDES.items():
             if req.params.get(param):
                 headers[name] = check_value(param, req.params[param])
