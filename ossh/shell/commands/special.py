@@ -83,7 +83,8 @@ def ln(ctx, a):
 
 @command("restore", "Restore Archive/ColdArchive/DeepColdArchive objects for reading, for --days days "
          "(default 1); --tier for the cold archive classes.", "restore backups/2019.tar --days 3",
-         arg("path", metavar="PATH"), arg("--days", type=int, default=None, metavar="N"),
+         arg("path", metavar="PATH"),
+         arg("--days", type=int, default=None, metavar="N", help="how long the copy stays readable (default 1)"),
          arg("--tier", choices=TIERS, metavar="TIER", help="Expedited, Standard or Bulk"),
          complete=("remote",))
 def restore(ctx, a):
