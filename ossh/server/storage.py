@@ -335,11 +335,12 @@ class Store:
 
     def set_object_headers(self, bucket: str, key: str, body: str, headers: dict[str, str]) -> None:
         """Replace the stored headers of the object whose body is still `body` (else it changed meanwhile)."""
-        with self.db.write() as conn:
+        def change(conn):
             cur = conn.execute("UPDATE objects SET headers=? WHERE bucket=? AND key=? AND body=?",
-                                (json.dumps(headers), bucket, key.encode(), body))
+                               (json.dumps(headers), bucket, key.encode(), body))
             if cur.rowcount == 0:
                 raise OssServerError("NoSuchKey", "The object changed while it was being updated.", Key=key)
+        self.db.commit(change)
 
     def append(self, bucket: str, key: str, position: int, readinto, length: int | None, limit: int,
                attrs: ObjectAttrs) -> ObjectRecord:
