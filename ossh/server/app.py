@@ -10,9 +10,10 @@ from typing import Callable
 
 from ossh.client.auth import SUB_RESOURCES
 
-from . import (bucket_ops, multipart_ops, object_ops, object_read, post_object, restore, symlink_ops,
-               throttle)
+from . import (bucket_config_ops, bucket_ops, cors, multipart_ops, object_ops, object_read, post_object, restore,
+               symlink_ops, tagging, throttle)
 from .auth_check import Account, authenticate
+from .config_store import ConfigStore
 from .context import Request, Response
 from .errors import OssServerError
 from .multipart import Multipart
@@ -25,6 +26,8 @@ FORM = "form"       # PostObject: the form carries its own signature, checked by
 
 # Parameters that may accompany any operation without selecting a different one.
 _NEUTRAL = {"security-token", "continuation-token", "x-oss-traffic-limit", "x-oss-request-payer"}
+# Parameters oss2 does not sign (so not sub-resources) that still select a service operation.
+_SERVICE_SELECTORS = {"regions"}
 
 
 @dataclass(frozen=True)
@@ -64,13 +67,29 @@ _ROUTES: dict[tuple[str, str, frozenset], Op] = {
     ("POST", "object", frozenset({"uploadId"})): Op(multipart_ops.complete, WRITE),
     ("DELETE", "object", frozenset({"uploadId"})): Op(multipart_ops.abort, WRITE),
     ("GET", "object", frozenset({"uploadId"})): Op(multipart_ops.list_parts, WRITE),
+    ("GET", "service", frozenset({"regions"})): Op(bucket_ops.describe_regions, ANY_ACCOUNT),
+    ("GET", "bucket", frozenset({"live"})): Op(bucket_ops.list_live_channels, OWNER),
+    ("GET", "service", frozenset({"regionList"})): Op(bucket_ops.list_buckets, ANY_ACCOUNT),   # Region is always there
+    ("GET", "object", frozenset({"tagging"})): Op(tagging.get_object_tagging, OWNER),
+    ("PUT", "object", frozenset({"tagging"})): Op(tagging.put_object_tagging, OWNER),
+    ("DELETE", "object", frozenset({"tagging"})): Op(tagging.delete_object_tagging, OWNER),
+    ("GET", "bucket", frozenset({"tagging"})): Op(tagging.get_bucket_tagging, OWNER),
+    ("PUT", "bucket", frozenset({"tagging"})): Op(tagging.put_bucket_tagging, OWNER),
+    ("DELETE", "bucket", frozenset({"tagging"})): Op(tagging.delete_bucket_tagging, OWNER),
 }
+# Bucket configurations: GET and PUT for each; DELETE where OSS has one (referer and requestPayment are reset by
+# a PUT instead).
+for _name in (*bucket_config_ops.KINDS, "policy"):
+    _ROUTES[("GET", "bucket", frozenset({_name}))] = Op(bucket_config_ops.get_config, OWNER)
+    _ROUTES[("PUT", "bucket", frozenset({_name}))] = Op(bucket_config_ops.put_config, OWNER)
+    if _name not in ("referer", "requestPayment"):
+        _ROUTES[("DELETE", "bucket", frozenset({_name}))] = Op(bucket_config_ops.delete_config, OWNER)
 
 
 def route(req: Request) -> Op:
     scope = "object" if req.key else ("bucket" if req.bucket else "service")
-    subs = frozenset(p for p in req.params if p in SUB_RESOURCES and p not in _NEUTRAL
-                     and not p.startswith("response-"))
+    subs = frozenset(p for p in req.params if (p in SUB_RESOURCES or (scope == "service" and p in _SERVICE_SELECTORS))
+                     and p not in _NEUTRAL and not p.startswith("response-"))
     op = _ROUTES.get((req.method, scope, subs))
     if op is None:
         raise OssServerError("NotImplemented", Method=req.method, ResourceType=scope,
@@ -91,6 +110,7 @@ class App:
     def __init__(self, store: Store, accounts: dict[str, Account], region: str):
         self.store = store
         self.multipart = Multipart(store)
+        self.configs = ConfigStore(store.db)
         self.accounts = accounts
         self.region = region
         self.host = ""              # host:port, set once the socket is bound
@@ -117,6 +137,8 @@ class App:
 
     def handle(self, req: Request) -> Response:
         validate_names(req)
+        if req.method == "OPTIONS":
+            return self.preflight(req)
         op = route(req)
         throttle.check_traffic_limit(req)
         bucket = None
@@ -129,9 +151,19 @@ class App:
         self.authorize(req, op.access, bucket)
         req.bucket_row = bucket
         try:
-            return op.handler(self, req)
+            resp = op.handler(self, req)
         except object_read.NotModified as unchanged:   # GET/HEAD, and copies with x-oss-copy-source-if-*
-            return unchanged.response()
+            resp = unchanged.response()
+        if bucket is not None and req.header("origin"):
+            cors.add_headers(self, req, resp)
+        return resp
+
+    def preflight(self, req: Request) -> Response:
+        """CORS preflight: anonymous by design (browsers send no credentials), answered from the bucket's rules."""
+        if not req.bucket:
+            raise OssServerError("AccessForbidden", "CORSResponse: a preflight request names a bucket.", status=403)
+        req.bucket_row = self.store.require_bucket(req.bucket)
+        return cors.preflight(self, req)
 
     def authorize(self, req: Request, access: str, bucket, key: str | None = None) -> None:
         """Raise AccessDenied unless `req.account` may do `access` on the bucket (and key)."""
@@ -145,6 +177,8 @@ class App:
             return
         if access == OWNER:
             raise OssServerError("AccessDenied", "You are forbidden to access this resource.")
+        if self.blocks_public_access(bucket.name):
+            raise OssServerError("AccessDenied", "Public access to this bucket is blocked.")
         acl = bucket.acl
         key = key if key is not None else req.key
         if access in (READ, WRITE) and key:
@@ -155,3 +189,7 @@ class App:
         if acl not in allowed:
             raise OssServerError("AccessDenied", "You have no right to access this object because of bucket acl."
                                  if acl == bucket.acl else "You have no right to access this object.")
+
+    def blocks_public_access(self, bucket: str) -> bool:
+        config = bucket_config_ops.stored(self, bucket, "publicAccessBlock")
+        return config is not None and config.get("BlockPublicAccess") == "true"

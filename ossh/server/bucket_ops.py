@@ -72,7 +72,11 @@ def create_bucket(app, req: Request) -> Response:
         storage_class = str(config.get("StorageClass") or "Standard").strip()
         if storage_class not in STORAGE_CLASSES:
             raise invalid_argument("Invalid storage class.", "StorageClass", str(storage_class))
+    from . import bucket_config_ops   # it builds on this module
+    encryption = bucket_config_ops.encryption_from_headers(req)
     app.store.create_bucket(req.bucket, req.owner_id, acl, storage_class, "oss-" + app.region)
+    if encryption is not None:
+        bucket_config_ops.store_document(app, req.bucket, "encryption", encryption)
     return Response(200, {"Location": "/" + req.bucket})
 
 
@@ -98,9 +102,25 @@ def put_bucket_acl(app, req: Request) -> Response:
 def get_bucket_info(app, req: Request) -> Response:
     b = req.bucket_row
     info = [*_bucket_summary(app, b), ("Owner", owner(b.owner)),
-            ("AccessControlList", [("Grant", b.acl)]), ("DataRedundancyType", "LRS"), ("Versioning", None),
-            ("ServerSideEncryptionRule", [("SSEAlgorithm", "None")]), ("Comment", None)]
+            ("AccessControlList", [("Grant", b.acl)]), ("DataRedundancyType", "LRS"),
+            ("AccessMonitor", "Disabled"), ("TransferAcceleration", "Disabled"), ("CrossRegionReplication",
+                                                                                  "Disabled")]
+    versioning = app.configs.get(b.name, "versioning")
+    if versioning:    # no Versioning element for a bucket that never had versioning, as on OSS
+        info.append(("Versioning", versioning.decode()))
+    info += [("ServerSideEncryptionRule", _encryption_summary(app, b.name)), ("Comment", ""),
+             ("BlockPublicAccess", app.blocks_public_access(b.name))]
     return Response.xml(document("BucketInfo", [("Bucket", info)]))
+
+
+def _encryption_summary(app, bucket: str) -> list[tuple[str, object]]:
+    from .bucket_config_ops import stored   # bucket_config_ops builds on this module
+    rule = (stored(app, bucket, "encryption") or {}).get("ApplyServerSideEncryptionByDefault") or {}
+    summary = [("SSEAlgorithm", rule.get("SSEAlgorithm") or "None")]
+    for name in ("KMSMasterKeyID", "KMSDataEncryption"):
+        if rule.get(name):
+            summary.append((name, rule[name]))
+    return summary
 
 
 def get_bucket_location(app, req: Request) -> Response:
@@ -109,7 +129,31 @@ def get_bucket_location(app, req: Request) -> Response:
 
 def get_bucket_stat(app, req: Request) -> Response:
     stat = app.store.bucket_stat(req.bucket)
-    return Response.xml(document("BucketStat", list(stat.items())))
+    by_class, newest = app.configs.class_stat(req.bucket)
+    children = [*stat.items(), ("LiveChannelCount", 0), ("LastModifiedTime", newest)]
+    for storage_class, prefix in _STAT_NAMES:
+        size, count = by_class.get(storage_class, (0, 0))
+        children.append((prefix + "Storage", size))
+        if storage_class != "Standard":
+            children.append((prefix + "RealStorage", size))
+        children.append((prefix + "ObjectCount", count))
+    children += [("MultipartPartCount", app.configs.part_count(req.bucket)), ("DeleteMarkerCount", 0)]
+    return Response.xml(document("BucketStat", children))
+
+
+# GetBucketStat's per-class element names: <prefix>Storage, <prefix>RealStorage, <prefix>ObjectCount.
+_STAT_NAMES = (("Standard", "Standard"), ("IA", "InfrequentAccess"), ("Archive", "Archive"),
+               ("ColdArchive", "ColdArchive"), ("DeepColdArchive", "DeepColdArchive"))
+
+
+def describe_regions(app, req: Request) -> Response:
+    """The one region this server serves, with itself as every endpoint; another named region is NoSuchRegion."""
+    wanted = req.param("regions")
+    if wanted and wanted.removeprefix("oss-") != app.region:
+        raise OssServerError("NoSuchRegion", f"The region {wanted} does not exist.", status=404, Region=wanted)
+    info = [("Region", "oss-" + app.region), ("InternetEndpoint", app.host), ("InternalEndpoint", app.host),
+            ("AccelerateEndpoint", app.host)]
+    return Response.xml(document("RegionInfoList", [("RegionInfo", info)]))
 
 
 def _contents(obj, owner_id: str | None, enc, now: float) -> list[tuple[str, object]]:
@@ -167,3 +211,12 @@ def list_objects(app, req: Request) -> Response:
     head += [("CommonPrefixes", [("Prefix", enc(p))]) for p in page.prefixes]
     return Response.xml(document("ListBucketResult", head))
 
+
+
+def list_live_channels(app, req: Request) -> Response:
+    """RTMP live channels are another service; this server has none, and says so as OSS lists them (cleanup
+    code such as oss2's lists them before deleting a bucket)."""
+    max_keys = req.int_param("max-keys", 100, 1, 1000)
+    children = [("Prefix", req.param("prefix")), ("Marker", req.param("marker")), ("MaxKeys", max_keys),
+                ("IsTruncated", False), ("NextMarker", "")]
+    return Response.xml(document("ListLiveChannelResult", children))

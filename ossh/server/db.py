@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS parts(
     upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, body TEXT NOT NULL, size INTEGER NOT NULL,
     etag TEXT NOT NULL, crc64 TEXT NOT NULL, mtime REAL NOT NULL,
     PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bucket_config(
+    bucket TEXT NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY(bucket, name)) WITHOUT ROWID;
 """
 
 

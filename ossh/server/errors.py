@@ -54,6 +54,18 @@ _CODES = {
     "SignatureDoesNotMatch": (403, "The request signature we calculated does not match the signature you "
                               "provided. Check your key and signing method.", "0002-00000040"),
     "SlowDown": (503, "The server is busy: please reduce your request rate and retry.", "0000-00000002"),
+    "InvalidTag": (400, "The tag provided was not a valid tag.", "0010-00000217"),
+    "InvalidPolicyDocument": (400, "The policy document is not valid.", "0030-00000005"),
+    "InvalidEncryptionAlgorithmError": (400, "The encryption request you specified is not valid.", "0037-00000001"),
+    "InvalidTargetBucketForLogging": (400, "The target bucket for logging is not valid.", "0025-00000002"),
+    "AccessForbidden": (403, "CORSResponse: This CORS request is not allowed.", "0003-00000301"),
+    "NoSuchLifecycle": (404, "No Row found in Lifecycle Table.", "0034-00000001"),
+    "NoSuchCORSConfiguration": (404, "The CORS Configuration does not exist.", "0020-00000001"),
+    "NoSuchWebsiteConfiguration": (404, "The specified bucket does not have a website configuration.",
+                                   "0031-00000001"),
+    "NoSuchBucketPolicy": (404, "The bucket policy does not exist.", "0030-00000006"),
+    "NoSuchServerSideEncryptionRule": (404, "The server side encryption configuration was not found.",
+                                       "0037-00000002"),
     "InternalError": (500, "We encountered an internal error. Please try again.", "0000-00000001"),
 }
 

@@ -24,7 +24,7 @@ from .framing import (Head, HeadLimits, body_length, escape_char, must_close, pr
 from .xmlio import document
 
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
-_METHODS = {"GET", "HEAD", "PUT", "POST", "DELETE"}
+_METHODS = {"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"}   # OPTIONS: the CORS preflight
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 DRAIN_LIMIT = 64 << 20   # after an early error, read at most this much of a body to keep the connection
 

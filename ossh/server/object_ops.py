@@ -10,7 +10,9 @@ from urllib.parse import unquote
 
 from ossh.client.headers import guess_content_type
 
+from . import tagging
 from .bucket_ops import STORAGE_CLASSES, check_acl, check_bucket_name, encoder
+from .config_store import TAGS_FIELD
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .framing import uint
@@ -36,7 +38,9 @@ def check_key(key: str) -> str:
     return key
 
 
-def attrs_from_headers(app, req: Request) -> ObjectAttrs:
+def attrs_from_headers(app, req: Request, tags: bool = True) -> ObjectAttrs:
+    """The object attributes a write's headers ask for; `tags`: take x-oss-tagging too (an append to an
+    existing object ignores it, as OSS does)."""
     meta = {k[len("x-oss-meta-"):]: v for k, v in req.headers_with_prefix("x-oss-meta-").items()}
     for name in meta:
         if not _META_NAME.match(name):
@@ -48,6 +52,9 @@ def attrs_from_headers(app, req: Request) -> ObjectAttrs:
     if storage_class not in STORAGE_CLASSES:
         raise invalid_argument("Invalid storage class.", "x-oss-storage-class", storage_class)
     headers = {k: v for k, v in req.headers_with_prefix("").items() if k in STORED_HEADERS}
+    encoded = tagging.from_header(req.header("x-oss-tagging")) if tags else None
+    if encoded:
+        headers[TAGS_FIELD] = encoded
     # OSS names the type after the key's extension when the writer gives none
     return ObjectAttrs(req.header("content-type") or guess_content_type(req.key or ""), check_sse(headers),
                        meta, acl, storage_class)
@@ -157,12 +164,20 @@ def _copy(app, req: Request, src) -> Response:
     directive = (req.header("x-oss-metadata-directive") or "COPY").upper()
     if directive not in ("COPY", "REPLACE"):
         raise invalid_argument("Invalid metadata directive.", "x-oss-metadata-directive", directive)
-    attrs = attrs_from_headers(app, req)
+    tag_directive = (req.header("x-oss-tagging-directive") or "COPY").upper()
+    if tag_directive not in ("COPY", "REPLACE"):
+        raise invalid_argument("Invalid tagging directive.", "x-oss-tagging-directive", tag_directive)
+    attrs = attrs_from_headers(app, req, tags=tag_directive == "REPLACE")
+    new_tags = attrs.headers.pop(TAGS_FIELD, None)
     if directive == "COPY":
         # the source's headers and metadata, but only the encryption the request asks for (as OSS does)
         sse = {k: v for k, v in attrs.headers.items() if k.startswith(SSE_PREFIX)}
         plain = {k: v for k, v in kept_headers(src.attrs.headers).items() if not k.startswith(SSE_PREFIX)}
         attrs.content_type, attrs.meta, attrs.headers = src.attrs.content_type, src.attrs.meta, {**plain, **sse}
+    # Tags follow their own directive, whatever the metadata directive says.
+    tags = src.attrs.headers.get(TAGS_FIELD) if tag_directive == "COPY" else new_tags
+    if tags:
+        attrs.headers[TAGS_FIELD] = tags
     forbid = forbid_overwrite(app, req)
     pieces, etag = app.store.copy_body(src)
     obj_type = "Normal" if src.type == "Appendable" else src.type
@@ -177,7 +192,7 @@ def append_object(app, req: Request) -> Response:
     if position is None:
         raise invalid_argument("Position is not valid.", "position", raw[:64])
     record = app.store.append(req.bucket, req.key, position, paced_readinto(req), req.body.length, MAX_OBJECT,
-                              attrs_from_headers(app, req))
+                              attrs_from_headers(app, req, tags=position == 0))
     headers = write_headers(record)
     headers["x-oss-next-append-position"] = str(record.size)
     return Response(200, headers)

@@ -11,6 +11,7 @@ from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .framing import check_value, uint
 from .restore import check_readable, restore_header, restore_priority
+from .tagging import count_header
 from .throttle import paced_stream
 from .xmlio import quoted_etag
 
@@ -43,6 +44,7 @@ def object_headers(record, now: float | None = None) -> dict[str, str]:
         headers["x-oss-restore"] = restore
         if priority := restore_priority(record, now):
             headers["x-oss-object-restore-priority"] = priority
+    headers.update(count_header(record))
     return headers
 
 

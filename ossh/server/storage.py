@@ -220,6 +220,7 @@ class Store:
                 if conn.execute(f"SELECT 1 FROM {table} WHERE bucket=? LIMIT 1", (name,)).fetchone():
                     raise OssServerError("BucketNotEmpty", BucketName=name)
             conn.execute("DELETE FROM buckets WHERE name=?", (name,))
+            conn.execute("DELETE FROM bucket_config WHERE bucket=?", (name,))   # its configurations go with it
 
     def set_bucket_acl(self, name: str, acl: str) -> None:
         with self.db.write() as conn:

@@ -1,0 +1,162 @@
+"""Object and bucket tagging: the `x-oss-tagging` header form, the `<Tagging>` document, OSS's limits, and the
+Put/Get/DeleteObjectTagging and Put/Get/DeleteBucketTagging operations.
+
+Limits as OSS states them: an object has at most 10 tags, keys of 1-128 and values of up to 256 characters
+drawn from letters, digits, space and `+ - = . _ : /`; a bucket has at most 20 tags, keys of 1-64 bytes not
+starting with `http://`, `https://` or `Aliyun`, values of up to 128 bytes (any characters).
+"""
+from __future__ import annotations
+
+from urllib.parse import quote, unquote
+
+from .config_store import TAGS_FIELD
+from .context import Request, Response
+from .errors import OssServerError
+from .xmlio import document, parse
+
+MAX_OBJECT_TAGS, MAX_BUCKET_TAGS = 10, 20
+_TAG_PUNCTUATION = set(" +-=._:/")
+_BUCKET_KEY_PREFIXES = ("http://", "https://", "aliyun")
+
+Tags = list[tuple[str, str]]
+
+
+def _bad(message: str, **details) -> OssServerError:
+    return OssServerError("InvalidTag", message, **details)
+
+
+def _object_charset(text: str) -> bool:
+    return all(c.isalnum() or c in _TAG_PUNCTUATION for c in text)
+
+
+def check_object_tags(tags: Tags) -> Tags:
+    if len(tags) > MAX_OBJECT_TAGS:
+        raise _bad(f"An object can have at most {MAX_OBJECT_TAGS} tags.")
+    for key, value in tags:
+        if not 1 <= len(key) <= 128:
+            raise _bad("A tag key must be 1 to 128 characters long.", TagKey=key)
+        if len(value) > 256:
+            raise _bad("A tag value must be at most 256 characters long.", TagKey=key)
+        if not _object_charset(key) or not _object_charset(value):
+            raise _bad("Tag keys and values may hold only letters, digits, spaces and + - = . _ : /",
+                       TagKey=key)
+    _no_duplicates(tags)
+    return tags
+
+
+def check_bucket_tags(tags: Tags) -> Tags:
+    if len(tags) > MAX_BUCKET_TAGS:
+        raise _bad(f"A bucket can have at most {MAX_BUCKET_TAGS} tags.")
+    for key, value in tags:
+        if not 1 <= len(key.encode("utf-8")) <= 64:
+            raise _bad("A bucket tag key must be 1 to 64 bytes long.", TagKey=key)
+        if key.lower().startswith(_BUCKET_KEY_PREFIXES):
+            raise _bad("A bucket tag key must not start with http://, https:// or Aliyun.", TagKey=key)
+        if len(value.encode("utf-8")) > 128:
+            raise _bad("A bucket tag value must be at most 128 bytes long.", TagKey=key)
+    _no_duplicates(tags)
+    return tags
+
+
+def _no_duplicates(tags: Tags) -> None:
+    seen = set()
+    for key, _ in tags:
+        if key in seen:
+            raise _bad("Tag keys must be unique.", TagKey=key)
+        seen.add(key)
+
+
+def decode(encoded: str) -> Tags:
+    """`k1=v1&k2` (URL-encoded, as in x-oss-tagging) to pairs; a piece with two `=` is refused, as OSS does."""
+    tags = []
+    for piece in encoded.split("&") if encoded else []:
+        if piece.count("=") > 1:
+            raise _bad("x-oss-tagging must be key=value pairs joined by &.", ArgumentValue=encoded)
+        key, _, value = piece.partition("=")
+        try:
+            tags.append((unquote(key, errors="strict"), unquote(value, errors="strict")))
+        except UnicodeDecodeError:
+            raise _bad("x-oss-tagging is not valid UTF-8 once URL-decoded.") from None
+    return tags
+
+
+def encode(tags: Tags) -> str:
+    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in tags)
+
+
+def from_header(value: str) -> str | None:
+    """The stored form of an x-oss-tagging header (validated), None for no tags."""
+    return encode(check_object_tags(decode(value))) or None
+
+
+def from_document(body: bytes) -> Tags:
+    doc = parse(body, "Tagging", force_list=("Tag",))
+    tag_set = doc.get("TagSet")
+    if "TagSet" not in doc or not isinstance(tag_set, (dict, type(None))):
+        raise OssServerError("MalformedXML", "A Tagging document needs a TagSet.")
+    tags = []
+    for tag in (tag_set or {}).get("Tag") or []:
+        key = tag.get("Key") if isinstance(tag, dict) else None
+        value = tag.get("Value") if isinstance(tag, dict) else None
+        if not isinstance(key, str) or not isinstance(value, (str, type(None))):
+            raise OssServerError("MalformedXML", "Every Tag needs a Key and at most one Value.")
+        tags.append((key, value or ""))
+    return tags
+
+
+def to_document(tags: Tags) -> bytes:
+    return document("Tagging", [("TagSet", [("Tag", [("Key", k), ("Value", v)]) for k, v in tags])])
+
+
+def object_tags(record) -> Tags:
+    return decode(record.attrs.headers.get(TAGS_FIELD, ""))
+
+
+def count_header(record) -> dict[str, str]:
+    """x-oss-tagging-count for GET/HEAD, present only when the object has tags (as OSS does)."""
+    encoded = record.attrs.headers.get(TAGS_FIELD)
+    return {"x-oss-tagging-count": str(encoded.count("&") + 1)} if encoded else {}
+
+
+# ---------------------------------------------------------------- operations
+
+def put_object_tagging(app, req: Request) -> Response:
+    app.store.require(req.bucket, req.key)
+    tags = check_object_tags(from_document(req.body.read_all()))
+    app.configs.set_object_tags(req.bucket, req.key, encode(tags) or None)
+    return Response(200)
+
+
+def get_object_tagging(app, req: Request) -> Response:
+    return Response.xml(to_document(object_tags(app.store.require(req.bucket, req.key))))
+
+
+def delete_object_tagging(app, req: Request) -> Response:
+    app.configs.set_object_tags(req.bucket, req.key, None)
+    return Response(204)
+
+
+def bucket_tags(app, bucket: str) -> Tags:
+    stored = app.configs.get(bucket, "tagging")
+    return decode(stored.decode("utf-8")) if stored else []
+
+
+def put_bucket_tagging(app, req: Request) -> Response:
+    tags = check_bucket_tags(from_document(req.body.read_all()))
+    app.configs.put(req.bucket, "tagging", encode(tags).encode("utf-8"))
+    return Response(200)
+
+
+def get_bucket_tagging(app, req: Request) -> Response:
+    return Response.xml(to_document(bucket_tags(app, req.bucket)))
+
+
+def delete_bucket_tagging(app, req: Request) -> Response:
+    """`?tagging=k1,k2` removes only those keys; a bare `?tagging` removes every tag."""
+    names = [n for n in req.param("tagging").split(",") if n]
+    if not names:
+        app.configs.delete(req.bucket, "tagging")
+        return Response(204)
+    kept = [(k, v) for k, v in bucket_tags(app, req.bucket) if k not in names]
+    app.configs.put(req.bucket, "tagging", encode(kept).encode("utf-8"))
+    return Response(204)
