@@ -65,9 +65,9 @@ def _bool(node: dict, name: str, required: bool = False) -> bool | None:
     value = _one(node, name, required)
     if value is None:
         return None
-    if value not in ("true", "false"):
+    if value.lower() not in ("true", "false"):     # oss2 sends Python's True/False
         raise invalid_argument(f"{name} must be true or false.", name, value)
-    return value == "true"
+    return value.lower() == "true"
 
 
 def _positive_int(value: str, name: str, low: int = 1) -> int:
@@ -271,7 +271,16 @@ def encryption_from_headers(req: Request) -> dict | None:
 
 
 def store_document(app, bucket: str, name: str, doc: dict) -> None:
-    app.configs.put(bucket, name, xmltodict.unparse({KINDS[name].root: doc}).encode("utf-8"))
+    app.configs.put(bucket, name, xmltodict.unparse({KINDS[name].root: _lower_bools(doc)}).encode("utf-8"))
+
+
+def _lower_bools(node):
+    """True/False (what oss2 writes for Python booleans) stored as OSS answers them: true/false."""
+    if isinstance(node, dict):
+        return {k: _lower_bools(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_lower_bools(v) for v in node]
+    return node.lower() if node in ("True", "False") else node
 
 
 def _encryption(app, req: Request, doc: dict) -> dict:
@@ -315,8 +324,7 @@ def _request_payment(app, req: Request, doc: dict) -> dict:
 
 
 def _public_access_block(app, req: Request, doc: dict) -> dict:
-    _bool(doc, "BlockPublicAccess", required=True)
-    return doc
+    return {**doc, "BlockPublicAccess": str(_bool(doc, "BlockPublicAccess", required=True)).lower()}
 
 
 def check_policy(body: bytes) -> bytes:
