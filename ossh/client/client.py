@@ -7,6 +7,7 @@ from typing import Callable
 import requests
 
 from .api_bucket import BucketOps
+from .api_config import ConfigOps
 from .api_multipart import MultipartOps
 from .api_object import ObjectOps
 from .auth import Credentials, presign_expires_problem
@@ -19,7 +20,7 @@ from .transfer import TransferOps
 from .transport import Call, RetryPolicy, Transport
 
 
-class OssClient(BucketOps, ObjectOps, MultipartOps, PartsEngine, TransferOps, DownloadOps):
+class OssClient(BucketOps, ConfigOps, ObjectOps, MultipartOps, PartsEngine, TransferOps, DownloadOps):
     """Every OSS operation the shell needs; all methods raise only OssError subclasses."""
 
     def __init__(self, endpoint: str, access_key_id: str | None = None, access_key_secret: str | None = None,

@@ -8,7 +8,7 @@ from ..words import quote
 from .common import (confirm_many, delete_under, expand, in_bucket, is_nonempty_prefix, objects, pattern_of,
                      pattern_uri, plural, remote, settle, settled, walk)
 from .special import COLD_CLASSES, SYMLINK, head_or_dangling, link_target, restore_state
-from .transfer import keeps_name, tree_root
+from .transfer import TAG_ARG, apply_tags, keeps_name, tree_root
 
 
 def _matched(ctx, verb: str, text: str, n: int) -> Message:
@@ -143,6 +143,7 @@ def _copy(ctx, a, move: bool):
         with ctx.progress(f"{verb} {src.name}", size) as progress:
             ctx.client.copy(src.bucket, src.key, dst.bucket, dst.key, progress=progress, size=size,
                             storage_class=a.storage_class)
+        apply_tags(ctx, a, dst)
         ctx.changed(dst)
         if move:
             ctx.client.delete_object(src.bucket, src.key)
@@ -155,7 +156,7 @@ def _copy(ctx, a, move: bool):
         yield _matched(ctx, "moved" if move else "copied", a.src, len(moved))
 
 
-_COPY_ARGS = (arg("-r", action="store_true", help="copy prefixes recursively"),
+_COPY_ARGS = (arg("-r", action="store_true", help="copy prefixes recursively"), TAG_ARG,
               arg("--storage-class", choices=STORAGE_CLASSES, metavar="CLASS",
                   help="the copies' storage class: " + ", ".join(STORAGE_CLASSES)),
               arg("src", metavar="SRC"), arg("dst", nargs="?", metavar="DST"))

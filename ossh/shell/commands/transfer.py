@@ -36,6 +36,16 @@ def tree_root(dest: RemotePath, name: str, keep_name: bool) -> RemotePath:
     return dest.child(name + "/") if keep_name and name else dest.as_prefix()
 
 
+def apply_tags(ctx, a, dest: RemotePath) -> None:
+    """`--tag KEY=VALUE` (put, cp, mv): the tags set on the object just written, replacing any it carried."""
+    if getattr(a, "tag", None):
+        from .config import parse_tags
+        ctx.client.put_object_tagging(dest.bucket, dest.key, parse_tags(a.tag))
+
+
+TAG_ARG = arg("--tag", action="append", metavar="KEY=VALUE", help="tag the object (repeatable)")
+
+
 def _upload(ctx, a, local: str, dest: RemotePath):
     size = os.path.getsize(local)
     kwargs = dict(content_type=a.content_type, metadata=parse_meta(a.meta), acl=a.acl, storage_class=a.storage_class)
@@ -51,6 +61,7 @@ def _upload(ctx, a, local: str, dest: RemotePath):
             if upload_id := kept_upload(ctx, dest.bucket, dest.key, local):
                 exc.message += f"; upload {upload_id} is kept: the same put resumes it, `mpu abort` drops it"
             raise
+    apply_tags(ctx, a, dest)
     ctx.changed(dest)
     return Message(f"{local} -> {dest.uri()} ({human_size(size)})",
                    {"action": "put", "local": local, "uri": dest.uri(), "size": size})
@@ -82,9 +93,10 @@ def _put_tree(ctx, a, root: str, dest: RemotePath):
          arg("--storage-class", choices=STORAGE_CLASSES, metavar="CLASS",
              help="the objects' storage class: " + ", ".join(STORAGE_CLASSES)),
          arg("--meta", action="append", metavar="KEY=VALUE", help="user metadata (repeatable)"),
-         arg("--multipart", action="store_true", help="use the multipart API whatever the size"),
+         arg("--multipart", action="store_true", help="use the multipart API whatever the size"), TAG_ARG,
          arg("paths", nargs="+", metavar="LOCAL"), complete=("put",),
          usage="[-r] [--acl ACL] [--content-type TYPE] [--storage-class CLASS] [--meta KEY=VALUE] [--multipart] "
+               "[--tag KEY=VALUE] "
                "LOCAL... [DEST]")
 def put(ctx, a):
     explicit = len(a.paths) > 1
@@ -100,6 +112,7 @@ def put(ctx, a):
             if dest.is_prefix:
                 raise UsageError("put -: give a key to store standard input under")
             _put_stdin(ctx, a, dest)
+            apply_tags(ctx, a, dest)
             ctx.changed(dest)
             yield Message(f"- -> {dest.uri()}", {"action": "put", "local": "-", "uri": dest.uri()})
             continue
