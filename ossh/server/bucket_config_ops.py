@@ -270,6 +270,15 @@ def encryption_from_headers(req: Request) -> dict | None:
     return _encryption(None, req, {"ApplyServerSideEncryptionByDefault": rule})
 
 
+def default_encryption(app, bucket: str) -> dict[str, str]:
+    """The x-oss-server-side-* fields the bucket's encryption rule gives an object written without any."""
+    rule = (stored(app, bucket, "encryption") or {}).get("ApplyServerSideEncryptionByDefault") or {}
+    fields = {"x-oss-server-side-encryption": rule.get("SSEAlgorithm"),
+              "x-oss-server-side-encryption-key-id": rule.get("KMSMasterKeyID"),
+              "x-oss-server-side-data-encryption": rule.get("KMSDataEncryption")}
+    return {k: v for k, v in fields.items() if v}
+
+
 def store_document(app, bucket: str, name: str, doc: dict) -> None:
     app.configs.put(bucket, name, xmltodict.unparse({KINDS[name].root: _lower_bools(doc)}).encode("utf-8"))
 
@@ -295,10 +304,11 @@ def _encryption(app, req: Request, doc: dict) -> dict:
         raise invalid_argument("KMSMasterKeyID is only for the KMS algorithm.", "KMSMasterKeyID",
                                _one(rule, "KMSMasterKeyID"))
     data = _one(rule, "KMSDataEncryption")
-    if data and (algorithm != "KMS" or data != "SM4"):
-        raise invalid_argument("KMSDataEncryption is SM4, and only for the KMS algorithm.", "KMSDataEncryption",
-                               data)
-    return doc
+    if data and algorithm == "KMS" and data != "SM4":
+        raise invalid_argument("KMSDataEncryption is SM4.", "KMSDataEncryption", data)
+    if algorithm != "KMS":      # only KMS has a data encryption algorithm or a key; OSS drops them
+        rule = {k: v for k, v in rule.items() if k not in ("KMSDataEncryption", "KMSMasterKeyID")}
+    return {**doc, "ApplyServerSideEncryptionByDefault": rule}
 
 
 def _logging(app, req: Request, doc: dict) -> dict | None:

@@ -52,13 +52,34 @@ def _bucket_summary(app, bucket) -> list[tuple[str, object]]:
 def list_buckets(app, req: Request) -> Response:
     prefix, marker = req.param("prefix"), req.param("marker")
     max_keys = req.int_param("max-keys", 100, 1, 1000)
-    buckets, truncated = app.store.list_buckets(req.owner_id, prefix, marker, max_keys)
+    tag_key, tag_value = req.param("tag-key"), req.param("tag-value")
+    if tag_key:
+        buckets, truncated = _tagged_buckets(app, req.owner_id, prefix, marker, max_keys, tag_key, tag_value)
+    else:
+        buckets, truncated = app.store.list_buckets(req.owner_id, prefix, marker, max_keys)
     children = [("Prefix", prefix), ("Marker", marker), ("MaxKeys", max_keys), ("IsTruncated", truncated)]
     if truncated:
         children.append(("NextMarker", buckets[-1].name))
     children += [("Owner", owner(req.owner_id)),
                  ("Buckets", [("Bucket", _bucket_summary(app, b)) for b in buckets])]
     return Response.xml(document("ListAllMyBucketsResult", children))
+
+
+def _tagged_buckets(app, owner_id, prefix, marker, max_keys, tag_key, tag_value):
+    """ListBuckets with tag-key (and tag-value): the owner's buckets scanned in pages, keeping the tagged ones."""
+    from .tagging import bucket_tags   # tagging builds on modules that use this one
+    found = []
+    while True:
+        page, more = app.store.list_buckets(owner_id, prefix, marker, 1000)
+        for b in page:
+            tags = dict(bucket_tags(app, b.name))
+            if tag_key in tags and (not tag_value or tags[tag_key] == tag_value):
+                found.append(b)
+                if len(found) > max_keys:
+                    return found[:max_keys], True
+        if not more:
+            return found, False
+        marker = page[-1].name
 
 
 def create_bucket(app, req: Request) -> Response:

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 from ossh.client.headers import guess_content_type
 
 from . import tagging
+from .bucket_config_ops import default_encryption
 from .bucket_ops import STORAGE_CLASSES, check_acl, check_bucket_name, encoder
 from .config_store import TAGS_FIELD
 from .context import Request, Response
@@ -55,6 +56,8 @@ def attrs_from_headers(app, req: Request, tags: bool = True) -> ObjectAttrs:
     encoded = tagging.from_header(req.header("x-oss-tagging")) if tags else None
     if encoded:
         headers[TAGS_FIELD] = encoded
+    if SSE not in headers:
+        headers.update(default_encryption(app, req.bucket))     # the bucket's rule, when it has one
     # OSS names the type after the key's extension when the writer gives none
     return ObjectAttrs(req.header("content-type") or guess_content_type(req.key or ""), check_sse(headers),
                        meta, acl, storage_class)
@@ -168,14 +171,13 @@ def _copy(app, req: Request, src) -> Response:
     if tag_directive not in ("COPY", "REPLACE"):
         raise invalid_argument("Invalid tagging directive.", "x-oss-tagging-directive", tag_directive)
     attrs = attrs_from_headers(app, req, tags=tag_directive == "REPLACE")
-    new_tags = attrs.headers.pop(TAGS_FIELD, None)
+    # Tags follow their own directive, whatever the metadata directive says.
+    tags = src.attrs.headers.get(TAGS_FIELD) if tag_directive == "COPY" else attrs.headers.get(TAGS_FIELD)
     if directive == "COPY":
         # the source's headers and metadata, but only the encryption the request asks for (as OSS does)
         sse = {k: v for k, v in attrs.headers.items() if k.startswith(SSE_PREFIX)}
         plain = {k: v for k, v in kept_headers(src.attrs.headers).items() if not k.startswith(SSE_PREFIX)}
         attrs.content_type, attrs.meta, attrs.headers = src.attrs.content_type, src.attrs.meta, {**plain, **sse}
-    # Tags follow their own directive, whatever the metadata directive says.
-    tags = src.attrs.headers.get(TAGS_FIELD) if tag_directive == "COPY" else new_tags
     if tags:
         attrs.headers[TAGS_FIELD] = tags
     forbid = forbid_overwrite(app, req)

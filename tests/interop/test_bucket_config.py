@@ -350,3 +350,54 @@ def test_v2_tagging_stat_regions(v2_client, v2_bucket, server):
     assert (stat.object_count, stat.storage, stat.standard_object_count) == (1, 3, 1)
     regions = c.describe_regions(oss.DescribeRegionsRequest()).region_info
     assert regions[0].region == "oss-cn-hangzhou"
+
+
+def test_oss2_object_encryption_headers(oss2_bucket):
+    put = oss2_bucket.put_object("plain", b"x")
+    assert "x-oss-server-side-encryption" not in put.headers
+    kms = oss2_bucket.put_object("kms", b"x", headers={"x-oss-server-side-encryption": "KMS",
+                                                       "x-oss-server-side-data-encryption": "SM4"})
+    key_id = kms.headers["x-oss-server-side-encryption-key-id"]
+    assert kms.headers["x-oss-server-side-data-encryption"] == "SM4" and key_id
+    head = oss2_bucket.head_object("kms").headers
+    assert (head["x-oss-server-side-encryption"], head["x-oss-server-side-encryption-key-id"]) == ("KMS", key_id)
+    aes = oss2_bucket.put_object("aes", b"x", headers={"x-oss-server-side-encryption": "AES256",
+                                                       "x-oss-server-side-data-encryption": "SM4"})
+    assert aes.headers["x-oss-server-side-encryption"] == "AES256"
+    assert "x-oss-server-side-data-encryption" not in aes.headers
+    with pytest.raises(oss2.exceptions.InvalidEncryptionAlgorithmError):
+        oss2_bucket.put_object("bad", b"x", headers={"x-oss-server-side-encryption": "ROT13"})
+    # the bucket default applies to writes that name none; the first append decides for an appendable object
+    rule = m.ServerSideEncryptionRule()
+    rule.sse_algorithm = "SM4"
+    oss2_bucket.put_bucket_encryption(rule)
+    assert oss2_bucket.put_object("dflt", b"x").headers["x-oss-server-side-encryption"] == "SM4"
+    first = oss2_bucket.append_object("ap", 0, b"1", headers={"x-oss-server-side-encryption": "AES256"})
+    later = oss2_bucket.append_object("ap", 1, b"2", headers={"x-oss-server-side-encryption": "KMS"})
+    assert first.headers["x-oss-server-side-encryption"] == later.headers["x-oss-server-side-encryption"] == "AES256"
+    # multipart: set at init, echoed by parts and complete, refused on them
+    init = oss2_bucket.init_multipart_upload("mp", headers={"x-oss-server-side-encryption": "KMS"})
+    assert init.headers["x-oss-server-side-encryption"] == "KMS"
+    with pytest.raises(oss2.exceptions.InvalidArgument):
+        oss2_bucket.upload_part("mp", init.upload_id, 1, b"z", headers={"x-oss-server-side-encryption": "KMS"})
+    part = oss2_bucket.upload_part("mp", init.upload_id, 1, b"z")
+    assert part.headers["x-oss-server-side-encryption"] == "KMS"
+    done = oss2_bucket.complete_multipart_upload("mp", init.upload_id, [m.PartInfo(1, part.etag)])
+    assert done.headers["x-oss-server-side-encryption"] == "KMS"
+    # a copy takes the request's encryption (or the bucket default), not the source's
+    assert oss2_bucket.copy_object(oss2_bucket.bucket_name, "kms", "kms-copy").headers[
+        "x-oss-server-side-encryption"] == "SM4"
+
+
+def test_oss2_list_buckets_by_tag(oss2_bucket, oss2_auth, server):
+    other = _other(oss2_bucket, oss2_auth, server, "tagged")
+    other.create_bucket()
+    unique = fresh_name("team")      # the server is shared with other tests' buckets
+    rule = m.TaggingRule()
+    rule.add(unique, "infra")
+    other.put_bucket_tagging(m.Tagging(rule))
+    service = oss2.Service(oss2_auth, server.endpoint, region=REGION)
+    names = [b.name for b in service.list_buckets(params={"tag-key": unique, "tag-value": "infra"}).buckets]
+    assert names == [other.bucket_name]
+    assert [b.name for b in service.list_buckets(params={"tag-key": unique}).buckets] == [other.bucket_name]
+    assert service.list_buckets(params={"tag-key": unique, "tag-value": "other"}).buckets == []
