@@ -10,8 +10,8 @@ from typing import Callable
 
 from ossh.client.auth import SUB_RESOURCES
 
-from . import (bucket_config_ops, bucket_ops, cors, multipart_ops, object_ops, object_read, post_object, restore,
-               symlink_ops, tagging, throttle)
+from . import (bucket_config_ops, bucket_ops, cors, multipart_ops, object_ops, object_read, post_object, referer,
+               restore, symlink_ops, tagging, throttle)
 from .auth_check import Account, authenticate
 from .config_store import ConfigStore
 from .context import Request, Response
@@ -179,6 +179,7 @@ class App:
             raise OssServerError("AccessDenied", "You are forbidden to access this resource.")
         if self.blocks_public_access(bucket.name):
             raise OssServerError("AccessDenied", "Public access to this bucket is blocked.")
+        referer.check(self, bucket.name, req.header("referer"))
         acl = bucket.acl
         key = key if key is not None else req.key
         if access in (READ, WRITE) and key:
@@ -189,6 +190,12 @@ class App:
         if acl not in allowed:
             raise OssServerError("AccessDenied", "You have no right to access this object because of bucket acl."
                                  if acl == bucket.acl else "You have no right to access this object.")
+
+    def check_public_acl(self, bucket: str, acl: str) -> None:
+        """A public ACL cannot be set while the bucket blocks public access."""
+        if acl in (PUBLIC_READ, PUBLIC_READ_WRITE) and self.blocks_public_access(bucket):
+            raise OssServerError("AccessDenied", "Public access is blocked for this bucket: a public ACL cannot "
+                                 "be set.")
 
     def blocks_public_access(self, bucket: str) -> bool:
         config = bucket_config_ops.stored(self, bucket, "publicAccessBlock")

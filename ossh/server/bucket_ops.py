@@ -116,7 +116,9 @@ def get_bucket_acl(app, req: Request) -> Response:
 
 
 def put_bucket_acl(app, req: Request) -> Response:
-    app.store.set_bucket_acl(req.bucket, check_acl(req.header("x-oss-acl")))
+    acl = check_acl(req.header("x-oss-acl"))
+    app.check_public_acl(req.bucket, acl)
+    app.store.set_bucket_acl(req.bucket, acl)
     return Response(200, {"Location": "/" + req.bucket})
 
 

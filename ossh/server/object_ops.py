@@ -49,6 +49,7 @@ def attrs_from_headers(app, req: Request, tags: bool = True) -> ObjectAttrs:
     if sum(len(k) + len(v) for k, v in meta.items()) > MAX_META:
         raise invalid_argument("User metadata is over 8 KB.", "x-oss-meta-*", "")
     acl = check_acl(req.header("x-oss-object-acl") or DEFAULT_ACL, OBJECT_ACLS, "x-oss-object-acl")
+    app.check_public_acl(req.bucket, acl)
     storage_class = req.header("x-oss-storage-class") or req.bucket_row.storage_class
     if storage_class not in STORAGE_CLASSES:
         raise invalid_argument("Invalid storage class.", "x-oss-storage-class", storage_class)
@@ -239,6 +240,7 @@ def get_object_acl(app, req: Request) -> Response:
 
 def put_object_acl(app, req: Request) -> Response:
     acl = check_acl(req.header("x-oss-object-acl"), OBJECT_ACLS, "x-oss-object-acl")
+    app.check_public_acl(req.bucket, acl)
     app.store.set_object_acl(req.bucket, req.key, acl)
     return Response(200)
 

@@ -401,3 +401,28 @@ def test_oss2_list_buckets_by_tag(oss2_bucket, oss2_auth, server):
     assert names == [other.bucket_name]
     assert [b.name for b in service.list_buckets(params={"tag-key": unique}).buckets] == [other.bucket_name]
     assert service.list_buckets(params={"tag-key": unique, "tag-value": "other"}).buckets == []
+
+
+def test_referer_and_public_access_block_apply_to_others(oss2_bucket, server):
+    oss2_bucket.put_bucket_acl("public-read")
+    oss2_bucket.put_object("img", b"data")
+    url = f"{server.endpoint}/{oss2_bucket.bucket_name}/img"
+    oss2_bucket.put_bucket_referer(m.BucketReferer(False, ["https://*.example.com/*"],
+                                                   black_referers=["https://bad.example.com/*"]))
+    assert requests.get(url, headers={"Referer": "https://www.example.com/page?x=1"}).status_code == 200
+    for refused in ({}, {"Referer": "https://other.org/"}, {"Referer": "https://bad.example.com/x"}):
+        resp = requests.get(url, headers=refused)
+        assert resp.status_code == 403 and b"referer" in resp.content
+    assert oss2_bucket.get_object("img").read() == b"data"       # the owner is not subject to it
+    oss2_bucket.put_bucket_referer(m.BucketReferer(True, []))
+    assert requests.get(url).status_code == 200
+    oss2_bucket.put_bucket_public_access_block(True)
+    for call in (lambda: oss2_bucket.put_bucket_acl("public-read-write"),
+                 lambda: oss2_bucket.put_object_acl("img", "public-read"),
+                 lambda: oss2_bucket.put_object("p", b"x", headers={"x-oss-object-acl": "public-read"})):
+        with pytest.raises(oss2.exceptions.AccessDenied):
+            call()
+    oss2_bucket.put_bucket_acl("private")
+    oss2_bucket.delete_bucket_public_access_block()
+    oss2_bucket.put_object_acl("img", "public-read")
+    assert requests.get(url).status_code == 200
