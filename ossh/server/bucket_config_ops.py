@@ -9,173 +9,19 @@ whatever the client's declaration or layout; lifecycle rules without an ID get o
 from __future__ import annotations
 
 import json
-import re
-import uuid
 from dataclasses import dataclass
 from typing import Callable
 
 import xmltodict
 
-from .bucket_ops import STORAGE_CLASSES
+from .config_xml import bool_value, malformed, node, nodes, one, positive_int, texts
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
-from .tagging import _object_charset
+from .lifecycle import check_lifecycle
 from .xmlio import document, parse
 
 CORS_METHODS = ("GET", "PUT", "DELETE", "POST", "HEAD")
-_MIDNIGHT = re.compile(r"^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$")
 MAX_POLICY = 16 << 10
-
-
-def _malformed(message: str) -> OssServerError:
-    return OssServerError("MalformedXML", message)
-
-
-def _one(node: dict, name: str, required: bool = False):
-    """A child's text ('' for an empty element); None when absent. A repeated or nested child is malformed."""
-    if name not in node:
-        if required:
-            raise _malformed(f"The element {name} is missing.")
-        return None
-    value = node[name]
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise _malformed(f"The element {name} must hold text.")
-    return value
-
-
-def _node(node: dict, name: str) -> dict | None:
-    value = node.get(name)
-    if value is None:
-        return {} if name in node else None
-    if not isinstance(value, dict):
-        raise _malformed(f"The element {name} must hold elements.")
-    return value
-
-
-def _nodes(node: dict, name: str) -> list[dict]:
-    values = node.get(name) or []
-    if not all(isinstance(v, dict) for v in values):
-        raise _malformed(f"Each {name} must hold elements.")
-    return values
-
-
-def _bool(node: dict, name: str, required: bool = False) -> bool | None:
-    value = _one(node, name, required)
-    if value is None:
-        return None
-    if value.lower() not in ("true", "false"):     # oss2 sends Python's True/False
-        raise invalid_argument(f"{name} must be true or false.", name, value)
-    return value.lower() == "true"
-
-
-def _positive_int(value: str, name: str, low: int = 1) -> int:
-    if not re.fullmatch(r"-?\d{1,10}", value.strip()) or int(value) < low:
-        raise invalid_argument(f"{name} must be an integer of at least {low}.", name, value)
-    return int(value)
-
-
-# ---------------------------------------------------------------- lifecycle
-
-_CLASS_ORDER = {name: i for i, name in enumerate(STORAGE_CLASSES)}
-
-
-def _when(node: dict, where: str, names=("Days", "CreatedBeforeDate")) -> tuple[str, int | str]:
-    """The one time condition of an action: ("Days", n) or ("CreatedBeforeDate", date)."""
-    found = [n for n in names if n in node]
-    if len(found) != 1:
-        raise invalid_argument(f"{where} needs exactly one of {', '.join(names)}.", where, ",".join(found))
-    name = found[0]
-    value = _one(node, name)
-    if name == "Days" or name == "NoncurrentDays":
-        return name, _positive_int(value, f"{where}.{name}")
-    if name == "ExpiredObjectDeleteMarker":
-        if value not in ("true", "false"):
-            raise invalid_argument("ExpiredObjectDeleteMarker must be true or false.", name, value)
-        return name, value
-    if not _MIDNIGHT.match(value):
-        raise invalid_argument(f"{where}.{name} must be a date at midnight UTC, like 2016-12-25T00:00:00.000Z.",
-                               name, value)
-    return name, value
-
-
-def _transition_class(transition: dict) -> str:
-    storage_class = _one(transition, "StorageClass", required=True)
-    if storage_class not in STORAGE_CLASSES[1:]:
-        raise invalid_argument("A transition goes to IA, Archive, ColdArchive or DeepColdArchive.",
-                               "StorageClass", storage_class)
-    return storage_class
-
-
-def _lifecycle(app, req: Request, doc: dict) -> dict:
-    rules = doc.get("Rule") or []
-    if not rules:
-        raise _malformed("A LifecycleConfiguration needs at least one Rule.")
-    if len(rules) > 1000:
-        raise invalid_argument("A bucket has at most 1000 lifecycle rules.", "Rule", str(len(rules)))
-    ids, normalized = set(), []
-    for rule in rules:
-        if not isinstance(rule, dict):
-            raise _malformed("Each Rule must hold elements.")
-        rule_id = _one(rule, "ID") or uuid.uuid4().hex
-        if len(rule_id) > 255:
-            raise invalid_argument("A rule ID is at most 255 characters.", "ID", rule_id)
-        if rule_id in ids:
-            raise invalid_argument("Rule IDs must be unique.", "ID", rule_id)
-        ids.add(rule_id)
-        status = _one(rule, "Status", required=True)
-        if status not in ("Enabled", "Disabled"):
-            raise invalid_argument("Status must be Enabled or Disabled.", "Status", status)
-        _check_rule_actions(rule)
-        for tag in _nodes(rule, "Tag"):
-            key, value = _one(tag, "Key", True), _one(tag, "Value") or ""
-            if not key or not _object_charset(key) or not _object_charset(value):
-                raise invalid_argument("A lifecycle Tag holds only letters, digits, spaces and + - = . _ : /",
-                                       "Tag", key)
-        rest = {k: v for k, v in rule.items() if k not in ("ID", "Prefix")}
-        normalized.append({"ID": rule_id, "Prefix": rule.get("Prefix") or "", **rest})
-    return {**doc, "Rule": normalized}
-
-
-def _check_rule_actions(rule: dict) -> None:
-    actions = ("Expiration", "Transition", "AbortMultipartUpload", "NoncurrentVersionExpiration",
-               "NoncurrentVersionTransition")
-    if not any(a in rule for a in actions):
-        raise invalid_argument("A rule needs at least one action.", "Rule", _one(rule, "ID") or "")
-    expiration = _node(rule, "Expiration")
-    expire_days, kinds = None, set()
-    if expiration is not None:
-        name, value = _when(expiration, "Expiration",
-                            ("Days", "CreatedBeforeDate", "Date", "ExpiredObjectDeleteMarker"))
-        expire_days = value if name == "Days" else None
-        kinds.add(name)
-    by_class: dict[str, int] = {}
-    for transition in _nodes(rule, "Transition"):
-        storage_class = _transition_class(transition)
-        name, value = _when(transition, "Transition")
-        kinds.add(name)
-        if len(kinds & {"Days", "CreatedBeforeDate", "Date"}) > 1:
-            raise OssServerError("InvalidRequest", "The expiration and transitions of a rule must all use Days or "
-                                 "all use CreatedBeforeDate.")
-        if name == "Days":
-            if expire_days is not None and value >= expire_days:
-                raise invalid_argument("A transition must come before the expiration.", "Days", str(value))
-            by_class[storage_class] = value
-    ordered = sorted(by_class.items(), key=lambda item: _CLASS_ORDER[item[0]])
-    for (_, warmer), (colder_class, colder) in zip(ordered, ordered[1:]):
-        if colder <= warmer:
-            raise invalid_argument(f"The transition to {colder_class} must come after warmer classes.",
-                                   "Days", str(colder))
-    abort = _node(rule, "AbortMultipartUpload")
-    if abort is not None:
-        _when(abort, "AbortMultipartUpload")
-    noncurrent = _node(rule, "NoncurrentVersionExpiration")
-    if noncurrent is not None:
-        _when(noncurrent, "NoncurrentVersionExpiration", ("NoncurrentDays",))
-    for transition in _nodes(rule, "NoncurrentVersionTransition"):
-        storage_class = _transition_class(transition)
-        _when(transition, "NoncurrentVersionTransition", ("NoncurrentDays",))
 
 
 # ---------------------------------------------------------------- CORS
@@ -183,15 +29,15 @@ def _check_rule_actions(rule: dict) -> None:
 def _cors(app, req: Request, doc: dict) -> dict:
     rules = doc.get("CORSRule") or []
     if not rules:
-        raise _malformed("A CORSConfiguration needs at least one CORSRule.")
+        raise malformed("A CORSConfiguration needs at least one CORSRule.")
     if len(rules) > 10:
         raise invalid_argument("A bucket has at most 10 CORS rules.", "CORSRule", str(len(rules)))
     for rule in rules:
         if not isinstance(rule, dict):
-            raise _malformed("Each CORSRule must hold elements.")
-        origins, methods = _texts(rule, "AllowedOrigin"), _texts(rule, "AllowedMethod")
+            raise malformed("Each CORSRule must hold elements.")
+        origins, methods = texts(rule, "AllowedOrigin"), texts(rule, "AllowedMethod")
         if not origins or not methods:
-            raise _malformed("A CORSRule needs an AllowedOrigin and an AllowedMethod.")
+            raise malformed("A CORSRule needs an AllowedOrigin and an AllowedMethod.")
         for origin in origins:
             if origin.count("*") > 1:
                 raise invalid_argument("An AllowedOrigin holds at most one *.", "AllowedOrigin", origin)
@@ -199,61 +45,54 @@ def _cors(app, req: Request, doc: dict) -> dict:
             if method not in CORS_METHODS:
                 raise invalid_argument("AllowedMethod is one of GET, PUT, DELETE, POST, HEAD.",
                                        "AllowedMethod", method)
-        for header in _texts(rule, "AllowedHeader"):
+        for header in texts(rule, "AllowedHeader"):
             if header.count("*") > 1:
                 raise invalid_argument("An AllowedHeader holds at most one *.", "AllowedHeader", header)
-        for header in _texts(rule, "ExposeHeader"):
+        for header in texts(rule, "ExposeHeader"):
             if "*" in header:
                 raise invalid_argument("An ExposeHeader cannot hold *.", "ExposeHeader", header)
-        max_age = _one(rule, "MaxAgeSeconds")
+        max_age = one(rule, "MaxAgeSeconds")
         if max_age is not None:
-            _positive_int(max_age, "MaxAgeSeconds", low=0)
-    _bool(doc, "ResponseVary")
+            positive_int(max_age, "MaxAgeSeconds", low=0)
+    bool_value(doc, "ResponseVary")
     return {**doc, "ResponseVary": doc.get("ResponseVary") or "false"}   # stated either way, as OSS answers
-
-
-def _texts(node: dict, name: str) -> list[str]:
-    values = node.get(name) or []
-    if not all(isinstance(v, (str, type(None))) for v in values):
-        raise _malformed(f"Each {name} must hold text.")
-    return [v or "" for v in values]
 
 
 # ---------------------------------------------------------------- referer, website, logging, small ones
 
 def _referer(app, req: Request, doc: dict) -> dict:
-    _bool(doc, "AllowEmptyReferer", required=True)
-    _bool(doc, "AllowTruncateQueryString")
+    bool_value(doc, "AllowEmptyReferer", required=True)
+    bool_value(doc, "AllowTruncateQueryString")
     for name in ("RefererList", "RefererBlacklist"):
         node = doc.get(name)
         if node is not None and not isinstance(node, dict):
-            raise _malformed(f"{name} must hold Referer elements.")
-        _texts(node or {}, "Referer")
+            raise malformed(f"{name} must hold Referer elements.")
+        texts(node or {}, "Referer")
     if "RefererList" not in doc:
-        raise _malformed("The element RefererList is missing.")
+        raise malformed("The element RefererList is missing.")
     return {**doc, "AllowTruncateQueryString": doc.get("AllowTruncateQueryString") or "true"}
 
 
 def _website(app, req: Request, doc: dict) -> dict:
-    index, error, rules = _node(doc, "IndexDocument"), _node(doc, "ErrorDocument"), _node(doc, "RoutingRules")
+    index, error, rules = node(doc, "IndexDocument"), node(doc, "ErrorDocument"), node(doc, "RoutingRules")
     if index is None and error is None and rules is None:
-        raise _malformed("A WebsiteConfiguration needs an IndexDocument, an ErrorDocument or RoutingRules.")
+        raise malformed("A WebsiteConfiguration needs an IndexDocument, an ErrorDocument or RoutingRules.")
     if index is not None:
-        suffix = _one(index, "Suffix", required=True)
+        suffix = one(index, "Suffix", required=True)
         if not suffix or "/" in suffix:
             raise invalid_argument("The index document suffix must be a non-empty name without /.",
                                    "Suffix", suffix)
-        _bool(index, "SupportSubDir")
+        bool_value(index, "SupportSubDir")
     if error is not None:
-        _one(error, "Key", required=True)
+        one(error, "Key", required=True)
     numbers = set()
-    for rule in _nodes(rules or {}, "RoutingRule"):
-        number = _positive_int(_one(rule, "RuleNumber", required=True), "RuleNumber")
+    for rule in nodes(rules or {}, "RoutingRule"):
+        number = positive_int(one(rule, "RuleNumber", required=True), "RuleNumber")
         if number in numbers:
             raise invalid_argument("RuleNumber must be unique.", "RuleNumber", str(number))
         numbers.add(number)
-        if _node(rule, "Redirect") is None:
-            raise _malformed("A RoutingRule needs a Redirect.")
+        if node(rule, "Redirect") is None:
+            raise malformed("A RoutingRule needs a Redirect.")
     return doc
 
 
@@ -293,17 +132,17 @@ def _lower_bools(node):
 
 
 def _encryption(app, req: Request, doc: dict) -> dict:
-    rule = _node(doc, "ApplyServerSideEncryptionByDefault")
+    rule = node(doc, "ApplyServerSideEncryptionByDefault")
     if rule is None:
-        raise _malformed("The element ApplyServerSideEncryptionByDefault is missing.")
-    algorithm = _one(rule, "SSEAlgorithm", required=True)
+        raise malformed("The element ApplyServerSideEncryptionByDefault is missing.")
+    algorithm = one(rule, "SSEAlgorithm", required=True)
     if algorithm not in ("AES256", "KMS", "SM4"):
         raise OssServerError("InvalidEncryptionAlgorithmError", "The encryption algorithm is AES256, KMS or SM4.",
                              ArgumentName="SSEAlgorithm", ArgumentValue=algorithm)
-    if _one(rule, "KMSMasterKeyID") and algorithm != "KMS":
+    if one(rule, "KMSMasterKeyID") and algorithm != "KMS":
         raise invalid_argument("KMSMasterKeyID is only for the KMS algorithm.", "KMSMasterKeyID",
-                               _one(rule, "KMSMasterKeyID"))
-    data = _one(rule, "KMSDataEncryption")
+                               one(rule, "KMSMasterKeyID"))
+    data = one(rule, "KMSDataEncryption")
     if data and algorithm == "KMS" and data != "SM4":
         raise invalid_argument("KMSDataEncryption is SM4.", "KMSDataEncryption", data)
     if algorithm != "KMS":      # only KMS has a data encryption algorithm or a key; OSS drops them
@@ -312,29 +151,29 @@ def _encryption(app, req: Request, doc: dict) -> dict:
 
 
 def _logging(app, req: Request, doc: dict) -> dict | None:
-    enabled = _node(doc, "LoggingEnabled")
+    enabled = node(doc, "LoggingEnabled")
     if enabled is None:
         return None       # an empty BucketLoggingStatus turns logging off
-    target = _one(enabled, "TargetBucket", required=True)
+    target = one(enabled, "TargetBucket", required=True)
     bucket = app.store.bucket(target) if target else None
     if bucket is None or bucket.owner != req.owner_id or bucket.location != req.bucket_row.location:
         raise OssServerError("InvalidTargetBucketForLogging", "The target bucket for logging does not exist, is "
                              "not yours or is in another region.", TargetBucket=target)
-    prefix = _one(enabled, "TargetPrefix") or ""
+    prefix = one(enabled, "TargetPrefix") or ""
     if len(prefix) > 32:
         raise invalid_argument("TargetPrefix is at most 32 characters.", "TargetPrefix", prefix)
     return doc
 
 
 def _request_payment(app, req: Request, doc: dict) -> dict:
-    payer = _one(doc, "Payer", required=True)
+    payer = one(doc, "Payer", required=True)
     if payer not in ("BucketOwner", "Requester"):
         raise invalid_argument("Payer is BucketOwner or Requester.", "Payer", payer)
     return doc
 
 
 def _public_access_block(app, req: Request, doc: dict) -> dict:
-    return {**doc, "BlockPublicAccess": str(_bool(doc, "BlockPublicAccess", required=True)).lower()}
+    return {**doc, "BlockPublicAccess": str(bool_value(doc, "BlockPublicAccess", required=True)).lower()}
 
 
 def check_policy(body: bytes) -> bytes:
@@ -381,7 +220,7 @@ class Kind:
 
 
 KINDS = {
-    "lifecycle": Kind("LifecycleConfiguration", _lifecycle, "NoSuchLifecycle",
+    "lifecycle": Kind("LifecycleConfiguration", check_lifecycle, "NoSuchLifecycle",
                       lists=("Rule", "Transition", "Tag", "NoncurrentVersionTransition", "Not")),
     "cors": Kind("CORSConfiguration", _cors, "NoSuchCORSConfiguration",
                  lists=("CORSRule", "AllowedOrigin", "AllowedMethod", "AllowedHeader", "ExposeHeader")),

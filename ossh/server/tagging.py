@@ -25,7 +25,7 @@ def _bad(message: str, **details) -> OssServerError:
     return OssServerError("InvalidTag", message, **details)
 
 
-def _object_charset(text: str) -> bool:
+def object_charset(text: str) -> bool:
     return all(c.isalnum() or c in _TAG_PUNCTUATION for c in text)
 
 
@@ -37,7 +37,7 @@ def check_object_tags(tags: Tags) -> Tags:
             raise _bad("A tag key must be 1 to 128 characters long.", TagKey=key)
         if len(value) > 256:
             raise _bad("A tag value must be at most 256 characters long.", TagKey=key)
-        if not _object_charset(key) or not _object_charset(value):
+        if not object_charset(key) or not object_charset(value):
             raise _bad("Tag keys and values may hold only letters, digits, spaces and + - = . _ : /",
                        TagKey=key)
     _no_duplicates(tags)
