@@ -14,7 +14,7 @@ from typing import Callable
 
 import xmltodict
 
-from .config_xml import bool_value, malformed, node, nodes, one, positive_int, texts
+from .config_xml import bool_value, malformed, node, nodes, one, positive_int, rules, texts
 from .context import Request, Response
 from .errors import OssServerError, invalid_argument
 from .lifecycle import check_lifecycle
@@ -27,14 +27,7 @@ MAX_POLICY = 16 << 10
 # ---------------------------------------------------------------- CORS
 
 def _cors(app, req: Request, doc: dict) -> dict:
-    rules = doc.get("CORSRule") or []
-    if not rules:
-        raise malformed("A CORSConfiguration needs at least one CORSRule.")
-    if len(rules) > 10:
-        raise invalid_argument("A bucket has at most 10 CORS rules.", "CORSRule", str(len(rules)))
-    for rule in rules:
-        if not isinstance(rule, dict):
-            raise malformed("Each CORSRule must hold elements.")
+    for rule in rules(doc, "CORSRule", 10):
         origins, methods = texts(rule, "AllowedOrigin"), texts(rule, "AllowedMethod")
         if not origins or not methods:
             raise malformed("A CORSRule needs an AllowedOrigin and an AllowedMethod.")

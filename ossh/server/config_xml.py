@@ -61,3 +61,13 @@ def texts(node: dict, name: str) -> list[str]:
     if not all(isinstance(v, (str, type(None))) for v in values):
         raise malformed(f"Each {name} must hold text.")
     return [v or "" for v in values]
+
+
+def rules(doc: dict, name: str, limit: int) -> list[dict]:
+    """The repeated rule elements of a document: at least one (else MalformedXML), at most `limit`."""
+    found = nodes(doc, name)
+    if not found:
+        raise malformed(f"The document needs at least one {name}.")
+    if len(found) > limit:
+        raise invalid_argument(f"A bucket has at most {limit} {name} elements.", name, str(len(found)))
+    return found

@@ -8,7 +8,7 @@ import re
 import uuid
 
 from .bucket_ops import STORAGE_CLASSES
-from .config_xml import malformed, node, nodes, one, positive_int
+from .config_xml import node, nodes, one, positive_int, rules
 from .context import Request
 from .errors import OssServerError, invalid_argument
 from .tagging import object_charset
@@ -45,15 +45,8 @@ def _transition_class(transition: dict) -> str:
 
 
 def check_lifecycle(app, req: Request, doc: dict) -> dict:
-    rules = doc.get("Rule") or []
-    if not rules:
-        raise malformed("A LifecycleConfiguration needs at least one Rule.")
-    if len(rules) > 1000:
-        raise invalid_argument("A bucket has at most 1000 lifecycle rules.", "Rule", str(len(rules)))
     ids, normalized = set(), []
-    for rule in rules:
-        if not isinstance(rule, dict):
-            raise malformed("Each Rule must hold elements.")
+    for rule in rules(doc, "Rule", 1000):
         rule_id = one(rule, "ID") or uuid.uuid4().hex
         if len(rule_id) > 255:
             raise invalid_argument("A rule ID is at most 255 characters.", "ID", rule_id)
