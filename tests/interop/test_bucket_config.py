@@ -304,8 +304,9 @@ def test_v2_configs(v2_client, v2_bucket):
     c.put_bucket_policy(oss.PutBucketPolicyRequest(bucket=b, body=json.dumps(
         {"Version": "1", "Statement": [{"Effect": "Deny", "Action": "oss:*", "Resource": "*"}]})))
     assert json.loads(c.get_bucket_policy(oss.GetBucketPolicyRequest(bucket=b)).body)["Version"] == "1"
-    c.put_bucket_encryption(oss.PutBucketEncryptionRequest(bucket=b, server_side_encryption_rule=oss.ServerSideEncryptionRule(
-        apply_server_side_encryption_by_default=oss.ApplyServerSideEncryptionByDefault(sse_algorithm="AES256"))))
+    aes = oss.ServerSideEncryptionRule(
+        apply_server_side_encryption_by_default=oss.ApplyServerSideEncryptionByDefault(sse_algorithm="AES256"))
+    c.put_bucket_encryption(oss.PutBucketEncryptionRequest(bucket=b, server_side_encryption_rule=aes))
     rule = c.get_bucket_encryption(oss.GetBucketEncryptionRequest(bucket=b)).server_side_encryption_rule
     assert rule.apply_server_side_encryption_by_default.sse_algorithm == "AES256"
     c.put_bucket_referer(oss.PutBucketRefererRequest(bucket=b, referer_configuration=oss.RefererConfiguration(

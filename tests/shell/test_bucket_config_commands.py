@@ -22,6 +22,7 @@ def test_bucket_info_and_stat(sh, client, bucket):
         assert line in stat
     record = json.loads(sh.ok("set format json; bucket stat").strip().splitlines()[-1])
     assert record["object_count"] == 2 and record["storage"] == 7 and record["infrequent_access_object_count"] == 1
+    sh.ok("set format text")
     assert "NoSuchBucket" in sh.fails("bucket info oss://no-such-bucket-cfg/")
 
 
