@@ -1,7 +1,7 @@
 """Bucket configurations (CORS, lifecycle, policy, tags, ...) and object tags in the store's SQLite index.
 
 A configuration is one row of the bucket_config table, keyed by bucket and sub-resource name, written in one
-transaction that first checks the bucket still exists: a crash leaves the old document or the new one, and a
+transaction (durable before the answer: Database.commit) that first checks the bucket still exists: a crash leaves the old document or the new one, and a
 configuration never outlives its bucket (DeleteBucket removes the rows in its own transaction).
 Object tags live in the object's row (its stored headers), so they are replaced and deleted with the object.
 """
@@ -24,18 +24,20 @@ class ConfigStore:
         return bytes(row["value"]) if row else None
 
     def put(self, bucket: str, name: str, value: bytes) -> None:
-        with self.db.write() as conn:
+        def change(conn):
             if conn.execute("SELECT 1 FROM buckets WHERE name=?", (bucket,)).fetchone() is None:
                 raise OssServerError("NoSuchBucket", BucketName=bucket)
             conn.execute("INSERT OR REPLACE INTO bucket_config VALUES(?,?,?)", (bucket, name, value))
 
+        self.db.commit(change)      # durable before the answer, sharing the sync with concurrent writers
+
     def delete(self, bucket: str, name: str) -> None:
-        with self.db.write() as conn:
-            conn.execute("DELETE FROM bucket_config WHERE bucket=? AND name=?", (bucket, name))
+        self.db.commit(lambda conn: conn.execute("DELETE FROM bucket_config WHERE bucket=? AND name=?",
+                                                 (bucket, name)))
 
     def set_object_tags(self, bucket: str, key: str, encoded: str | None) -> None:
         """Replace an object's tags (None removes them) without touching its body or other attributes."""
-        with self.db.write() as conn:
+        def change(conn):
             row = conn.execute("SELECT headers FROM objects WHERE bucket=? AND key=?",
                                (bucket, key.encode("utf-8"))).fetchone()
             if row is None:
@@ -47,6 +49,8 @@ class ConfigStore:
                 headers.pop(TAGS_FIELD, None)
             conn.execute("UPDATE objects SET headers=? WHERE bucket=? AND key=?",
                          (json.dumps(headers), bucket, key.encode("utf-8")))
+
+        self.db.commit(change)
 
     def class_stat(self, bucket: str) -> tuple[dict[str, tuple[int, int]], int]:
         """GetBucketStat's extra figures: {storage class: (bytes, objects)} and the newest object's mtime."""
