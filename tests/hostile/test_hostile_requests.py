@@ -81,9 +81,11 @@ case("request-line-17KiB", raw(lambda h: h.head_bytes("GET", f"/{BUCKET}/" + "a"
      "RequestURITooLong", closed=True)
 case("head-cut-short", raw(lambda h: b"GET / HTTP/1.1\r\nHost: x\r\n", half_close=True), 400, "InvalidRequest",
      closed=True)
-for method in ["PATCH", "OPTIONS", "TRACE", "PROPFIND", "get", "CONNECT"]:
+for method in ["PATCH", "TRACE", "PROPFIND", "get", "CONNECT"]:
     case(f"method {method}", raw(lambda h, m=method: h.head_bytes(m, f"/{BUCKET}/{PUBLIC_KEY}")), 501,
          "NotImplemented", closed=True)
+# OPTIONS is the CORS preflight: without Origin and Access-Control-Request-Method it is refused as OSS does
+case("method OPTIONS", raw(lambda h: h.head_bytes("OPTIONS", f"/{BUCKET}/{PUBLIC_KEY}")), 403, "AccessForbidden")
 
 # --- 2. Header fields: syntax, size, count ------------------------------------------------------------------
 case("101-headers", raw(lambda h: h.head_bytes("GET", "/", {f"x-h{i}": "v" for i in range(101)})), 431,
@@ -363,10 +365,9 @@ case("upload part unknown upload", lambda h: h.call("PUT", BUCKET, "order-mp",
      404, "NoSuchUpload")
 
 # --- 9. Unknown sub-resources and operations: an honest 501 ------------------------------------------------------
-for sub in ["website", "cors", "lifecycle", "logging", "referer", "policy", "tagging", "versioning", "encryption",
-            "replication", "worm", "inventory"]:
+for sub in ["versioning", "replication", "worm", "inventory"]:
     case(f"bucket ?{sub}", lambda h, s=sub: h.call("GET", BUCKET, params={s: ""}), 501, "NotImplemented")
-for method, sub in [("PUT", "tagging"), ("GET", "x-oss-process")]:
+for method, sub in [("GET", "x-oss-process")]:
     case(f"object {method} ?{sub}", lambda h, m=method, s=sub: h.call(m, BUCKET, PUBLIC_KEY, params={s: "x"}),
          501, "NotImplemented")
 # Implemented sub-resources asked of the wrong kind of object: OSS's own refusal, not a 5xx
@@ -374,6 +375,13 @@ for method, sub, status, code in [("GET", "symlink", 400, "NotSymlink"),
                                   ("POST", "restore", 400, "OperationNotSupported")]:
     case(f"object {method} ?{sub}", lambda h, m=method, s=sub: h.call(m, BUCKET, PUBLIC_KEY, params={s: "x"}),
          status, code)
+# Bucket configurations a bucket does not have: their own 404s; an empty tagging document: MalformedXML
+for sub, code in [("website", "NoSuchWebsiteConfiguration"), ("cors", "NoSuchCORSConfiguration"),
+                  ("lifecycle", "NoSuchLifecycle"), ("policy", "NoSuchBucketPolicy"),
+                  ("encryption", "NoSuchServerSideEncryptionRule")]:
+    case(f"bucket ?{sub}", lambda h, s=sub: h.call("GET", BUCKET, params={s: ""}), 404, code)
+case("object PUT ?tagging", lambda h: h.call("PUT", BUCKET, PUBLIC_KEY, params={"tagging": "x"}), 400,
+     "MalformedXML")
 
 # --- 10. Body framing: Content-Length, Transfer-Encoding, chunks ---------------------------------------------------
 
