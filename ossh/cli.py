@@ -7,20 +7,29 @@ import os
 import sys
 
 from . import __version__, cmdline
-from .config import ENV, Settings, data_dir, resolve, state_dir
+from .config import HELP as ACCOUNTS_HELP
+from .config import KEYS, Accounts, ConfigError, Settings, data_dir, state_dir
 
 EMBEDDED_REGION = "cn-hangzhou"
+EXIT_HELP = "exit status: 0 ok, 1 a command failed, 2 usage error, 130 interrupted (`exit N`: N)."
 
 
 def _parser() -> argparse.ArgumentParser:
     p = cmdline.OneLineParser(
         prog="ossh", description="An interactive shell for Alibaba Cloud OSS and OSS-compatible servers.",
-        epilog="Without a command: a shell on a terminal, batch mode when standard input is not one. "
-               "`ossh serve --help` runs the embedded server. Inside the shell, `help` lists the commands.")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Without a command: a shell on a terminal, batch mode when standard input is not one.\n"
+               "`ossh serve --help` runs the embedded server. Inside the shell, `help` lists the commands.\n\n"
+               + ACCOUNTS_HELP + "\n\n" + EXIT_HELP)
     p.add_argument("--endpoint", help="OSS endpoint URL (env OSS_ENDPOINT)")
     p.add_argument("--region", help="region for V4 signatures (env OSS_REGION)")
     p.add_argument("--access-key-id", help="env OSS_ACCESS_KEY_ID")
     p.add_argument("--access-key-secret", help="env OSS_ACCESS_KEY_SECRET")
+    p.add_argument("--sts-token", dest="security_token", metavar="TOKEN", help="STS token (env OSS_SESSION_TOKEN)")
+    p.add_argument("--sign-version", choices=("v1", "v4"), help="signature version (default v4)")
+    p.add_argument("--addressing-style", choices=("virtual", "path"), help="bucket in the host name or the path")
+    p.add_argument("--profile", metavar="NAME", help="use this profile of the config file (env OSSUTIL_PROFILE)")
+    p.add_argument("--config-file", metavar="PATH", help="read and write this config file instead")
     p.add_argument("--json", action="store_true", help="print one JSON object per line (errors too, on stderr)")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     talk = p.add_mutually_exclusive_group()
@@ -52,8 +61,7 @@ class ClientFactory:
 
         s = self.settings
         if not s.embedded:
-            return OssClient(s.endpoint, s.access_key_id, s.access_key_secret, region=s.region,
-                             security_token=s.security_token)
+            return s.configure(OssClient(s.endpoint, s.access_key_id, s.access_key_secret, **s.client_options()))
         from ossh.server import LocalServer
 
         root = data_dir()
@@ -82,20 +90,26 @@ def _endpoint(text: str) -> str:
 
 
 def _bad_setting(args, settings: Settings) -> str | None:
-    """What is wrong with the configuration (flags or OSS_* variables), named by where it came from."""
+    """What is wrong with the configuration (flags, OSS_* variables, a profile), named by where it came from."""
     for name, check in _CHECKS.items():
         value = getattr(settings, name)
         if value is None:
             continue
-        source = f"--{name.replace('_', '-')}" if getattr(args, name, None) else ENV[name]
+        source = settings.origins.get(name, name)          # flag --x, env OSS_X, file:PROFILE PATH
         try:
             (check or _endpoint)(value)
         except argparse.ArgumentTypeError as e:
             return f"{source}: {e}"
     if not settings.embedded and bool(settings.access_key_id) != bool(settings.access_key_secret):
-        return ("give both the access key id and the secret (--access-key-id/--access-key-secret or "
-                "OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET), or neither for anonymous access")
+        return ("give both the access key id and the secret (--access-key-id/--access-key-secret, "
+                "OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET or a profile), or neither for anonymous access")
     return None
+
+
+def _accounts(args) -> Accounts:
+    """The settings the command line gives (each option's dest is its config key's name)."""
+    flags = {k.field: getattr(args, k.field) for k in KEYS if k.flag}
+    return Accounts({**flags, "profile": args.profile, "config_file": args.config_file})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,14 +120,24 @@ def main(argv: list[str] | None = None) -> int:
     # osscmd spelled the flag --debug=true / --debug=false
     argv = [{"--debug=true": "--debug"}.get(a, a) for a in argv if a != "--debug=false"]
     args = _parser().parse_args(argv)
-    settings = resolve({"endpoint": args.endpoint, "region": args.region,
-                        "access_key_id": args.access_key_id, "access_key_secret": args.access_key_secret})
-    problem = _bad_setting(args, settings)
+    accounts = _accounts(args)
+    fixing = args.command[:1] == ["config"]     # `ossh config ...` is how a broken config gets fixed
+    try:
+        settings = accounts.resolve()
+        problem = _bad_setting(args, settings)
+    except ConfigError as e:
+        settings, problem = Settings(), f"config: {e}"
     if problem:
-        return cmdline.usage_error("ossh", problem)
+        status = cmdline.usage_error("ossh", problem)
+        if not fixing:
+            return status
+        settings = Settings()
+    if not args.quiet:
+        for note in settings.notes:
+            sys.stderr.write(f"ossh: {note}\n")
     with contextlib.ExitStack() as stack:
         try:
-            return _run(args, settings, stack)
+            return _run(args, accounts, settings, stack)
         except KeyboardInterrupt:
             return 130
         except BrokenPipeError:
@@ -122,14 +146,18 @@ def main(argv: list[str] | None = None) -> int:
             return 1
 
 
-def _run(args, settings: Settings, stack: contextlib.ExitStack) -> int:
-    from .shell.executor import Executor, Outcome
+def _run(args, accounts: Accounts, settings: Settings, stack: contextlib.ExitStack) -> int:
+    from .shell.executor import Executor
     from .shell.state import Context, ShellState
 
+    def connect(chosen: Settings) -> ClientFactory:
+        return ClientFactory(chosen, stack, factory.notice)
+
     factory = ClientFactory(settings, stack)
-    state = ShellState(format="json" if args.json else "text")
+    state = ShellState(format="json" if args.json or settings.output_format == "json" else "text")
     ctx = Context(state, factory, endpoint_label=factory.label, profile=settings.profile,
-                  checkpoints=str(state_dir() / "checkpoints"), embedded=settings.embedded)
+                  checkpoints=str(state_dir() / "checkpoints"), embedded=settings.embedded,
+                  accounts=accounts, connect=connect)
     stdin_tty = sys.stdin is not None and sys.stdin.isatty()
     batch = args.commands is not None or args.batch_file or not (args.command or stdin_tty)
     interactive = not (batch or args.command)
@@ -144,12 +172,7 @@ def _run(args, settings: Settings, stack: contextlib.ExitStack) -> int:
     if args.command:
         from .shell.words import argv_words     # read as if typed bare; \* \? \[ stay literal
 
-        outcome = executor.run(argv_words(args.command))
-        if outcome is Outcome.EXIT:
-            return executor.exit_status or 0
-        if outcome is Outcome.FAILED and executor.usage_failed:
-            return cmdline.USAGE_STATUS
-        return {Outcome.OK: 0, Outcome.CANCELLED: 130}.get(outcome, 1)
+        return executor.status(executor.run(argv_words(args.command)))
     if batch:
         return _batch(args, executor)
     from .shell import repl

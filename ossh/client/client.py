@@ -49,6 +49,10 @@ class OssClient(BucketOps, ConfigOps, ObjectOps, MultipartOps, PartsEngine, Tran
     def signature_version(self) -> str:
         return self.transport.signature_version
 
+    def use_endpoint(self, bucket: str, endpoint: str, region: str | None = None, addressing: str = "auto") -> None:
+        """Address one bucket through another endpoint and region (ossutil's `[buckets NAME]` section)."""
+        self.transport.pin(bucket, Endpoint.parse(endpoint, region, addressing))
+
     def set_upload_chunk_size(self, size: int) -> None:
         """Bytes per socket send of request bodies."""
         self.upload_chunk_size = _positive(size)

@@ -112,6 +112,11 @@ class Transport:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
+    def pin(self, bucket: str, endpoint: Endpoint) -> None:
+        """Send this bucket's requests to its own endpoint (as if it had moved there)."""
+        with self._lock:
+            self._moved[bucket] = endpoint
+
     def endpoint_for(self, bucket: str | None) -> Endpoint:
         return self._moved.get(bucket, self.endpoint) if bucket else self.endpoint
 

@@ -1,41 +1,36 @@
-"""Batch mode with sftp -b semantics: the first failing command stops the run with exit status 1,
-except commands written `-cmd`, which may fail and let the run go on (the exit status is still 1,
-since 0 promises that every command succeeded); # comments and blank lines are skipped.
+"""Batch mode with sftp -b semantics: the first failing command stops the run (exit status 1, or 2 for a
+usage error); a command written `-cmd` may fail: its error still goes to stderr, the run goes on, and
+the exit status ignores it, so 0 means every command written without `-` succeeded. # comments and
+blank lines are skipped.
 """
 from __future__ import annotations
 
 from typing import Iterable
 
+from . import status
 from .executor import Executor, Outcome
 from .words import QuoteError, join, split_commands
 
-CANCELLED_STATUS = 130
-
 
 def run_lines(executor: Executor, lines: Iterable[str]) -> int:
-    """Run numbered lines; return the exit status (0 only when every command succeeded)."""
-    status = 0
+    """Run numbered lines; return the exit status (0 when every command without `-` succeeded)."""
     for number, line in enumerate(lines, 1):
         where = f"line {number}"
         try:
             commands = split_commands(line)
         except QuoteError as e:
             executor.report(where, None, str(e))
-            return 1
+            return status.USAGE
         for words in commands:
             tolerant = words[0].startswith("-") and len(words[0]) > 1
             if tolerant:
                 words = [words[0][1:]] + words[1:]
             outcome = executor.run(words, where)
-            if outcome is Outcome.EXIT:       # `exit N` decides; a plain `exit` keeps what happened
-                return status if executor.exit_status is None else executor.exit_status
-            if outcome is Outcome.CANCELLED:
-                return CANCELLED_STATUS
-            if outcome is Outcome.FAILED:
-                if not tolerant:
-                    return 1
-                status = 1
-    return status
+            if outcome is Outcome.EXIT or outcome is Outcome.CANCELLED:
+                return executor.status(outcome)     # `exit N` decides; a plain `exit` is success
+            if outcome in (Outcome.FAILED, Outcome.USAGE) and not tolerant:
+                return executor.status(outcome)
+    return status.OK
 
 
 def run_string(executor: Executor, text: str) -> int:
@@ -44,5 +39,5 @@ def run_string(executor: Executor, text: str) -> int:
         commands = split_commands(text)
     except QuoteError as e:
         executor.report("-c", None, str(e))
-        return 1
+        return status.USAGE
     return run_lines(executor, [join(words) for words in commands])

@@ -7,6 +7,7 @@ import sys
 import time
 import traceback
 
+from . import status
 from .commands import REGISTRY
 from .registry import CommandError, ExitShell, Registry, UsageError
 from .render import Renderer, printable
@@ -16,8 +17,13 @@ from .state import Context
 class Outcome(enum.Enum):
     OK = "ok"
     FAILED = "failed"
+    USAGE = "usage"           # failed before doing anything: bad arguments, unknown command
     CANCELLED = "cancelled"
     EXIT = "exit"
+
+
+_STATUS = {Outcome.OK: status.OK, Outcome.EXIT: status.OK, Outcome.FAILED: status.FAILED,
+           Outcome.USAGE: status.USAGE, Outcome.CANCELLED: status.INTERRUPTED}
 
 
 def _is_oss_error(exc: BaseException) -> bool:
@@ -61,7 +67,6 @@ class Executor:
         self.registry = registry
         self.quiet = quiet              # no notices or warnings; errors are always reported
         self.exit_status: int | None = None   # the N of the last `exit N` (None: a plain `exit`)
-        self.usage_failed = False       # the last failure was bad arguments (a one-shot run exits 2)
         self._running = ""
         ctx.warn = lambda text: self.warn(self._running, text)
 
@@ -91,12 +96,17 @@ class Executor:
             if self.debug:      # the traceback quotes the same hostile texts: escaped line by line
                 self.err.write("".join(printable(line) + "\n" for line in traceback.format_exc().splitlines()))
             reason = describe(exc)
-            self.usage_failed = isinstance(exc, UsageError)
             self.report(where, name, reason, exc)
             self.ctx.state.last_result = f"{name}: {reason}"
-            return Outcome.FAILED
+            return Outcome.USAGE if isinstance(exc, UsageError) else Outcome.FAILED
         self.ctx.state.last_result = f"{name}: ok ({time.monotonic() - started:.2f}s)"
         return Outcome.OK
+
+    def status(self, outcome: Outcome) -> int:
+        """The process exit status when outcome decides the run: `exit N` gives N, else ossh's statuses."""
+        if outcome is Outcome.EXIT and self.exit_status is not None:
+            return self.exit_status
+        return _STATUS[outcome]
 
     @property
     def json(self) -> bool:

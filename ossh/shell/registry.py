@@ -99,6 +99,7 @@ class Alias:
     target: str                         # command name it runs
     preset: tuple[str, ...] = ()        # arguments put before the user's
     summary: str = ""
+    rewrite: Callable[[list[str]], list[str]] | None = None   # the user's arguments in the target's terms
 
 
 @dataclass
@@ -111,8 +112,9 @@ class Registry:
         for a in cmd.aliases:
             self.aliases[a] = Alias(a, cmd.name)
 
-    def alias(self, name: str, target: str, *preset: str, summary: str = "") -> None:
-        self.aliases[name] = Alias(name, target, preset, summary)
+    def alias(self, name: str, target: str, *preset: str, summary: str = "",
+              rewrite: Callable[[list[str]], list[str]] | None = None) -> None:
+        self.aliases[name] = Alias(name, target, preset, summary, rewrite)
 
     def groups(self) -> set[str]:
         return {n.split(" ", 1)[0] for n in self.commands if " " in n}
@@ -127,7 +129,8 @@ class Registry:
         alias = self.aliases.get(words[0]) if words else None
         if alias is None:
             return list(words)
-        return alias.target.split(" ") + list(alias.preset) + list(words[1:])
+        args = alias.rewrite(list(words[1:])) if alias.rewrite else list(words[1:])
+        return alias.target.split(" ") + list(alias.preset) + args
 
     def help_topic(self, words: list[str]) -> list[str] | None:
         """For `CMD ... --help` (before any `--`), the words naming what to explain; else None."""

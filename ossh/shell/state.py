@@ -67,6 +67,8 @@ class Context:
     embedded: bool = False                    # the client talks to a server this process started
     warn: Callable[[str], None] = _ignore     # a warning about the running command (the Executor sets it)
     profile: str = "default"
+    accounts: Any = None                      # ossh.config.Accounts: profiles for `config` and `profile`
+    connect: Callable[[Any], Any] | None = None   # Settings -> client factory (cli: starts what it needs)
     _client: Any = None
 
     @property
@@ -74,6 +76,16 @@ class Context:
         if self._client is None:
             self._client = self.client_factory()
         return self._client
+
+    def switch(self, settings) -> None:
+        """Use another account: a new client on first use, the location back to oss://, no cached listings."""
+        factory = self.connect(settings)
+        self.client_factory, self._client = factory, None
+        self.profile, self.embedded = settings.profile, settings.embedded
+        self.endpoint_label = getattr(factory, "label", settings.endpoint or "")
+        self.state.bucket, self.state.prefix, self.state.previous = None, "", None
+        if self.cache is not None:
+            self.cache.invalidate(RemotePath())
 
     def binary_stdin(self):
         return self.stdin if self.stdin is not None else sys.stdin.buffer

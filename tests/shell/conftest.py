@@ -58,14 +58,15 @@ def user_dirs(tmp_path):
     """HOME and the XDG directories of a user who has never run ossh."""
     home = tmp_path / "home"
     home.mkdir()
-    return {"HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_STATE_HOME": str(home / "state")}
+    return {"HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_STATE_HOME": str(home / "state"),
+            "XDG_CONFIG_HOME": str(home / "config")}
 
 
 @pytest.fixture
 def ossh(oss_env, user_dirs, tmp_path):
     """Run `python ossh.py ARGS…` against the test server; returns the CompletedProcess (text)."""
     def run(*args, input=None, env=None, cwd=None):
-        full = {k: v for k, v in os.environ.items() if not k.startswith("OSS_")}
+        full = {k: v for k, v in os.environ.items() if not k.startswith(("OSS_", "OSSUTIL_"))}
         full.update(user_dirs)
         full.update(oss_env if env is None else env)
         return subprocess.run([sys.executable, LAUNCHER, *args], input=input, capture_output=True, text=True,

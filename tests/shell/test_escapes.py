@@ -62,7 +62,8 @@ def test_listings_show_names_escaped(sh, hostile, line):
     out = sh.ok(line)
     assert_safe(out, *(shown for _, shown in HOSTILE))
     assert (PREFIX[1] + ("inner" if "-r" in line or line.startswith("list") else "")) in out
-    assert out.count("\n") == len(HOSTILE) + 1     # a newline in a key never starts a line of its own
+    extra = {"list": 5, "listallobject": 2}.get(line, 0)     # osscmd's headings and totals
+    assert out.count("\n") == len(HOSTILE) + 1 + extra     # a newline in a key never starts a line of its own
 
 
 def test_stat_du_and_mpu_ls_escape(sh, client, hostile):
@@ -143,7 +144,7 @@ def test_batch_and_one_shot_output(ossh, client, hostile, tmp_path):
                      f"stat oss://{hostile}/{quote(key)}\nmpu ls oss://{hostile}/\n", encoding="utf-8")
     client.init_multipart_upload(hostile, key)
     r = ossh("-b", str(batch))
-    assert r.returncode == 1     # the tolerated cat failed
+    assert r.returncode == 0     # the tolerated cat failed: as with sftp -b, that does not count
     assert_safe(r.stdout, *(s for _, s in HOSTILE), f"URI:           oss://{hostile}/{shown}\n")
     assert_safe(r.stderr, f"ossh: line 2: cat: oss://{hostile}/{shown}x: The specified key does not exist.")
     one = ossh("--json", "ls", "-r", f"oss://{hostile}/")

@@ -58,6 +58,10 @@ class Block:
             return "flags"
         if first.startswith("pip install"):
             return "install"
+        if re.fullmatch(r"\[(default|(profile|buckets) [\w.@-]+)\]", first):
+            return "ini"
+        if first.split()[:2] == ["osscmd", "name"]:
+            return "mapping"
         if all(line.startswith("python bench/") for line in self.lines):
             return "bench"
         return None
@@ -108,7 +112,7 @@ class Newcomer:
         wrapper = bin_dir / "ossh"
         wrapper.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(LAUNCHER)} \"$@\"\n")
         wrapper.chmod(0o755)
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("OSS_", "XDG_"))}
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("OSS_", "OSSUTIL_", "XDG_"))}
         self.env.update(HOME=str(self.home), PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
                         PYTHONPATH=str(ROOT))
         self.failures: list[str] = []
@@ -208,6 +212,41 @@ def test_readme_walkthrough(newcomer):
     # the Python examples printed what they promise
     assert any(re.fullmatch(r"http://127\.0\.0\.1:\d+ \S+\n", out) for out in python_out), python_out
     assert "b'hello'\n" in python_out and any(re.fullmatch(r"200 \w+\n", out) for out in python_out), python_out
+
+
+def test_readme_config_example_is_read_as_documented(tmp_path):
+    """The INI example, saved as ~/.ossutilconfig, gives each profile the values the README shows."""
+    from ossh.config import resolve
+
+    blocks = of_kind("ini")
+    assert blocks, "the README lost its config file example"
+    # the example's sections, each one block between blank lines
+    (tmp_path / ".ossutilconfig").write_text("\n\n".join("\n".join(b.lines) for b in blocks) + "\n")
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    default = resolve({}, env)
+    assert (default.access_key_id, default.access_key_secret, default.region) == (
+        "LTAI5tExampleKeyId", "ExampleSecretExampleSecret", "cn-hangzhou")
+    dev = resolve({"profile": "dev"}, env)
+    assert (dev.endpoint, dev.security_token, dev.sign_version, dev.addressing_style) == (
+        "http://127.0.0.1:8080", "ExampleToken", "v4", "path")
+    assert dev.bucket_endpoints == {"archive-bj": ("oss-cn-beijing.aliyuncs.com", "cn-beijing", "path"),
+                                    "mirror": ("http://127.0.0.1:9090", None, "path")}
+    staging = resolve({"profile": "staging"}, env)
+    assert (staging.region, staging.access_key_id, staging.endpoint) == ("cn-shanghai", dev.access_key_id,
+                                                                         dev.endpoint)
+
+
+def test_readme_osscmd_table_names_what_each_runs():
+    from ossh.shell.commands import REGISTRY
+
+    blocks = of_kind("mapping")
+    assert blocks, "the README lost its osscmd mapping table"
+    for line in blocks[0].lines[1:]:
+        names, runs = re.split(r"\s{2,}", line)[:2]
+        for name in names.split(", "):
+            word = name.split()[0]
+            assert word in REGISTRY.names(), line
+            assert " ".join(REGISTRY.unalias([word])) == runs, line
 
 
 def test_readme_flags_and_serve_synopsis_match_the_help(ossh):

@@ -86,20 +86,21 @@ def test_executor_runs_local_commands_without_a_client():
     assert ex.run(["exit"]) is Outcome.EXIT and err.getvalue() == ""
 
 
-@pytest.mark.parametrize("words, message", [
-    (["frobnicate"], "ossh: frobnicate: unknown command (try 'help')"),
-    (["ls", "--bogus"], "ossh: ls: unrecognized arguments: --bogus"),
-    (["set", "format", "xml"], "ossh: set: format must be one of text, json"),
-    (["cd", "-"], "ossh: cd: no previous location"),
-    (["mpu"], "ossh: mpu: missing subcommand (abort, complete, init, ls, parts, upload-part)"),
-    (["mpu", "abort", "--older-than", "3d"], "ossh: mpu abort: --older-than goes with --all"),
-    (["lcd", "/no/such/dir"], "ossh: lcd: /no/such/dir: not a local directory"),
-    (["help", "nope"], "ossh: help: no such command: nope"),
-    (["put", "x"], "ossh: put: .: not inside a bucket (cd into one or use oss://BUCKET/KEY)"),
+@pytest.mark.parametrize("words, message, outcome", [
+    (["frobnicate"], "ossh: frobnicate: unknown command (try 'help')", Outcome.USAGE),
+    (["ls", "--bogus"], "ossh: ls: unrecognized arguments: --bogus", Outcome.USAGE),
+    (["set", "format", "xml"], "ossh: set: format must be one of text, json", Outcome.USAGE),
+    (["cd", "-"], "ossh: cd: no previous location", Outcome.FAILED),
+    (["mpu"], "ossh: mpu: missing subcommand (abort, complete, init, ls, parts, upload-part)", Outcome.USAGE),
+    (["mpu", "abort", "--older-than", "3d"], "ossh: mpu abort: --older-than goes with --all", Outcome.USAGE),
+    (["lcd", "/no/such/dir"], "ossh: lcd: /no/such/dir: not a local directory", Outcome.FAILED),
+    (["help", "nope"], "ossh: help: no such command: nope", Outcome.USAGE),
+    (["put", "x"], "ossh: put: .: not inside a bucket (cd into one or use oss://BUCKET/KEY)", Outcome.USAGE),
 ])
-def test_errors_are_one_line(words, message):
+def test_errors_are_one_line(words, message, outcome):
+    """Bad arguments are a usage error (exit status 2), a command that cannot do its work a failure (1)."""
     ex, out, err = _executor()
-    assert ex.run(words) is Outcome.FAILED
+    assert ex.run(words) is outcome
     assert err.getvalue() == message + "\n"
 
 

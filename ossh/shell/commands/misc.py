@@ -1,6 +1,8 @@
 """The shell's own commands: help, set, exit."""
 from __future__ import annotations
 
+from ossh.config import HELP as ACCOUNTS_HELP
+
 from ..registry import REGISTRY, ExitShell, UsageError, arg, command
 from ..results import Column, Message, Record, Table
 from ..state import FORMATS
@@ -30,7 +32,8 @@ def help_(ctx, a):
         return [Table([Column("command", "COMMAND"), Column("summary", "SUMMARY")], rows),
                 Message(["", "Also (osscmd names and short forms; `help NAME` shows what each runs):", names],
                         {"aliases": {n: f"{a.target} {' '.join(a.preset)}".rstrip()
-                                     for n, a in sorted(REGISTRY.aliases.items())}})]
+                                     for n, a in sorted(REGISTRY.aliases.items())}}),
+                Message(["", *ACCOUNTS_HELP.splitlines()], {"accounts": ACCOUNTS_HELP})]
     name = " ".join(a.name)
     if name in REGISTRY.groups():
         return [_describe(c) for n, c in sorted(REGISTRY.commands.items()) if n.startswith(name + " ")]
