@@ -89,13 +89,19 @@ def _endpoint(text: str) -> str:
     return text
 
 
+def _where(origin: str) -> str:
+    """A setting's origin as an error names it: --endpoint, OSS_ENDPOINT, or the profile and its file."""
+    kind, _, rest = origin.partition(" ")
+    return rest if kind in ("flag", "env") else f"{kind} ({rest})" if rest else origin
+
+
 def _bad_setting(args, settings: Settings) -> str | None:
     """What is wrong with the configuration (flags, OSS_* variables, a profile), named by where it came from."""
     for name, check in _CHECKS.items():
         value = getattr(settings, name)
         if value is None:
             continue
-        source = settings.origins.get(name, name)          # flag --x, env OSS_X, file:PROFILE PATH
+        source = _where(settings.origins.get(name, name))
         try:
             (check or _endpoint)(value)
         except argparse.ArgumentTypeError as e:

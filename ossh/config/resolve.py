@@ -133,9 +133,6 @@ def resolve(flags: Mapping[str, str | None], env: Mapping[str, str] = os.environ
                 break
     if settings.buckets:
         settings.bucket_endpoints = _bucket_endpoints(settings, profiles)
-    if settings.endpoint and settings.access_key_id and not settings.access_key_secret:
-        raise ConfigError(f"{settings.origins['access_key_id']}: an access key id without its secret "
-                          f"(give both, or neither for anonymous access)")
     return settings
 
 

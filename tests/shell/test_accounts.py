@@ -105,7 +105,7 @@ def test_osscmd_walkthrough_steps_2_to_11(ossh, fresh_server, user_dirs, tmp_pat
 def test_walkthrough_without_host_uses_the_embedded_server(ossh, user_dirs):
     run = Captured(lambda *a, **kw: ossh(*a, env={}, **kw))
     assert run("config", "--id=LTAIlocal0123", f"--key={WALK_SECRET}").returncode == 0
-    r = run("createbucket", "mybucket")
+    r = run("--verbose", "createbucket", "mybucket")
     assert r.returncode == 0 and "embedded server" in r.stderr
     assert "mybucket" in run("getallbucket").stdout
     assert run("deletebucket", "mybucket").returncode == 0
@@ -346,3 +346,11 @@ def test_a_buckets_section_sends_a_bucket_to_its_own_endpoint(ossh, user_dirs, s
         r = ossh("--profile", "dev", "config", "show", env={})
         assert re.search(rf"^bucket faraway\s+{re.escape(other.endpoint)} \({REGION}, auto\)\s+"
                          rf"\[buckets mine\] of file:dev ", r.stdout, re.M), r.stdout
+
+
+def test_a_bad_value_in_a_profile_is_named_by_its_profile(ossh, user_dirs):
+    path = os.path.join(user_dirs["HOME"], ".ossutilconfig")
+    with open(path, "w") as f:
+        f.write("[profile bad]\nendpoint = http://127.0.0.1:1\nregion = Not A Region\n")
+    r = ossh("--profile", "bad", "pwd", env={})
+    assert r.returncode == 2 and r.stderr.startswith(f"ossh: file:bad ({path}): not a region id"), r.stderr
