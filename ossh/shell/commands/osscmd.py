@@ -141,9 +141,10 @@ def getallbucket(ctx, a):
          "prefix.", "list oss://photos/2024/ --delimiter /",
          arg("path", nargs="?", metavar="oss://BUCKET/[PREFIX]"), arg("marker", nargs="?", metavar="MARKER"),
          arg("delimiter", nargs="?", metavar="DELIMITER"), arg("maxkeys", nargs="?", type=int, metavar="MAXKEYS"),
-         arg("--marker", dest="marker_opt", metavar="MARKER"), arg("--delimiter", dest="delimiter_opt",
-                                                                   metavar="DELIMITER"),
-         arg("--maxkeys", dest="maxkeys_opt", type=int, metavar="N"), complete=("remote_dir",))
+         arg("--marker", dest="marker_opt", metavar="MARKER", help="start after this key"),
+         arg("--delimiter", dest="delimiter_opt", metavar="DELIMITER", help="group keys by this character (/)"),
+         arg("--maxkeys", dest="maxkeys_opt", type=int, metavar="N", help="at most N keys (default 1000)"),
+         complete=("remote_dir",))
 def list_(ctx, a):
     path = _listing_root(ctx, a.path)
     if path is None:
