@@ -17,10 +17,7 @@ _CODES = {
     "InvalidBucketName": (400, "The specified bucket is not valid.", "0015-00000001"),
     "InvalidDigest": (400, "The Content-MD5 you specified is not valid.", "0016-00000702"),
     "InvalidObjectName": (400, "The name of the object is not valid.", "0016-00000005"),
-    "InvalidEncryptionAlgorithmError": (400, "The Encryption request you specified is not valid. Supported "
-                                        "value: AES256/KMS/SM4.", "0016-00000506"),
     "InvalidObjectState": (403, "The operation is not valid for the object's state.", "0026-00000006"),
-    "InvalidPolicyDocument": (400, "Invalid Policy: the policy document is not valid.", "0016-00000201"),
     "InvalidTargetType": (400, "The symbolic's target file type is invalid.", "0043-00000102"),
     "NotSymlink": (400, "The specified object is not a symlink.", "0043-00000101"),
     "OperationNotSupported": (400, "The operation is not supported for this resource.", "0016-00000401"),
