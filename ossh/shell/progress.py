@@ -78,10 +78,15 @@ class _Bar:
         self.bar = self.counter = None
         self.started = time.monotonic()
 
-    def update(self, done: int, new_total: int | None = None) -> None:
+    def update(self, done: int, new_total: int | None = None, label: str | None = None) -> None:
+        """Bytes done (and the total, if it grew); `label` replaces the bar's label (sync counts files)."""
         with self.lock:    # parts finish out of order: the bar never moves backwards
             if new_total:
                 self.total = new_total
+            if label is not None:
+                self.label = printable(label)
+                if self.counter is not None:
+                    self.counter.label = self.label
             if self.bar is None:
                 if done <= 0:
                     return
@@ -114,7 +119,7 @@ class _Bar:
 
 @contextlib.contextmanager
 def terminal_progress(label: str, total: int | None):
-    """A context manager yielding progress(done, total) that drives one bar (thread-safe)."""
+    """A context manager yielding progress(done, total, label=None) that drives one bar (thread-safe)."""
     if total is not None and total < MIN_BAR_BYTES:
         yield None
         return

@@ -115,3 +115,16 @@ def test_the_shell_on_a_terminal_shows_a_bar_for_a_download_and_none_for_a_faile
         err = sh.fails(f"put up.bin oss://{bucket}-missing/up.bin")
     assert "NoSuchBucket" in err
     assert visible(screen.getvalue()) == []
+
+
+def test_sync_on_a_terminal_shows_one_bar_counting_files_and_bytes(sh, client, bucket, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "tree").mkdir()
+    for i in range(3):
+        (tmp_path / "tree" / f"f{i}").write_bytes(bytes([i]) * MIN_BAR_BYTES)
+    sh.ctx.progress = terminal_progress
+    with terminal() as screen:
+        out = sh.ok(f"sync -j 1 tree oss://{bucket}/t/")
+    shown = visible(screen.getvalue())
+    assert len(shown) == 1 and re.match(r"sync 3 files +100\.0% .* 3\.0 MiB/3\.0 MiB ", shown[0]), shown
+    assert out.splitlines() == ["uploaded 3 (3.0 MiB), unchanged 0, deleted 0, failed 0"]

@@ -62,12 +62,36 @@ def test_json_lines_and_failures_exit_1(ossh, client, bucket, tmp_path):
     assert (tmp_path / "down" / "p" / "f2.txt").read_bytes() == b"xxx" and not (tmp_path / "evil").exists()
 
 
-def test_usage_errors(sh, bucket):
-    assert sh.fails("sync a b") == ("ossh: sync: one side must be an OSS prefix (oss://BUCKET/PREFIX/); "
-                                    "the other a local directory or one")
+def test_usage_errors(sh, bucket, tmp_path):
+    assert sh.fails("sync a b") == ("ossh: sync: sync a b: neither is a local directory; "
+                                    "write the OSS side as oss://BUCKET/PREFIX/")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    assert sh.fails("sync a b") == ("ossh: sync: sync a b: both are local directories; "
+                                    "write the OSS side as oss://BUCKET/PREFIX/")
+    assert sh.fails("sync a .") == "ossh: sync: .: name a bucket (oss://BUCKET/PREFIX/)"   # . is remote: the root
     assert "1 to 64" in sh.fails(f"sync -j 0 a oss://{bucket}/")
     assert sh.fails(f"sync nosuchdir oss://{bucket}/").endswith("nosuchdir: no such directory")
     assert "overlap" in sh.fails(f"sync oss://{bucket}/a/ oss://{bucket}/a/b/")
+
+
+def test_in_the_shell_the_side_that_is_not_a_local_directory_is_relative_to_the_current_prefix(
+        sh, client, bucket, tmp_path):
+    make_tree(tmp_path / "src")
+    client.put_object(bucket, "p/", b"")                              # a directory marker, so cd can go there
+    out = sh.ok(f"cd oss://{bucket}/p/; sync src .")
+    assert out.splitlines()[-1] == "uploaded 4 (0.00 MiB), unchanged 0, deleted 0, failed 0"
+    assert sorted(o.key for o in client.iter_objects(bucket)) == [
+        "p/", "p/f0.txt", "p/f1.txt", "p/f2.txt", "p/sub/with space é.txt"]
+    (tmp_path / "back").mkdir()
+    out = sh.ok(f"cd oss://{bucket}/p/; sync sub back")           # the remote side, without its trailing /
+    assert out.splitlines()[-1] == "downloaded 1 (0.00 MiB), unchanged 0, deleted 0, failed 0"
+    assert os.listdir(tmp_path / "back") == ["with space é.txt"]
+    out = sh.ok(f"cd oss://{bucket}/; sync -n p/sub/ ~/ossh-nothing-here")      # ~ always means local
+    home = os.path.expanduser("~")
+    assert (f"(dry run) download: oss://{bucket}/p/sub/with space é.txt -> {home}/ossh-nothing-here/"
+            "with space é.txt (5B)") in out.splitlines()
+    assert not os.path.exists(f"{home}/ossh-nothing-here")
 
 
 def test_ctrl_c_stops_and_a_rerun_finishes(ossh, oss_env, user_dirs, client, bucket, tmp_path):

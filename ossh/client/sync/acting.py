@@ -99,6 +99,13 @@ class Acting:
                 self.progress(done, max(done, total))
         return update
 
+    def _file_done(self) -> None:
+        with self._lock:
+            self._files_done += 1
+            done, total = self._done, self._total
+        if self.progress is not None:
+            self.progress(done, max(done, total))
+
     # ------------------------------------------------------------------ deleting
 
     def _deletes(self, spool) -> Iterator[Action]:

@@ -56,10 +56,18 @@ class Syncer(Acting):
         self.filters = Filters(self.options.filters, self.options.exclude_dirs)
         self.summary = Summary(dry_run=self.options.dry_run, verb=self.verb)
         self.stop = threading.Event()
-        self.progress = progress       # called with (bytes done, bytes planned) as transfers move
+        self.progress = progress       # called with (bytes done, bytes planned) as transfers move and end
         self._lock = threading.Lock()
         self._done = self._total = 0
+        self._files_done = 0
         self._incomplete = False       # a listing failed: the source was not seen whole, so nothing is deleted
+
+    @property
+    def files_done(self) -> int:
+        """Files whose transfer has ended (moved or failed), for a progress display. No total is known in
+        advance: the sides are walked once, as streams, and transfers start while the walk goes on."""
+        with self._lock:
+            return self._files_done
 
     # ------------------------------------------------------------------ the run
 
@@ -206,7 +214,10 @@ class Syncer(Acting):
             if self.options.dry_run:
                 return Action(self.verb, src=src, dst=dst, size=s.size, reason=reason)
             op = self.verb
-            size = self._transfer(s)
+            try:
+                size = self._transfer(s)
+            finally:
+                self._file_done()
             return Action(self.verb, src=src, dst=dst, size=size, reason=reason)
         except (OssError, OSError, UnsafeName) as exc:
             return Action("failed", src=src, dst=dst, size=s.size, reason=reason_of(exc), op=op)

@@ -1,7 +1,12 @@
 """sync SRC DST: make DST hold what SRC holds, decided by content (see ossh.client.sync).
 
-A side written `oss://bucket/prefix` is an OSS prefix (taken as a prefix even without its trailing /);
-any other word is a local directory, relative to the shell's local directory (`lcd`), `~` expanded.
+A side written `oss://bucket/prefix` is an OSS prefix (taken as a prefix even without its trailing /).
+When only one side is written so, the other is a local directory, relative to the shell's local
+directory (`lcd`), `~` expanded. When neither is, the side that is a local directory (an existing one,
+or one written with `~`) is local and the other is a path relative to the current bucket and prefix,
+as `cd` takes it; `.` and `..` (and paths starting with them) name the current prefix and its parent
+there, as they do for `cd` and `ls`. If both or neither look local, sync refuses rather than guess a
+direction that --delete would make costly.
 Filters: --include/--exclude apply in the order given and the last one that matches a path decides
 (aws s3 sync); --exclude-dir drops whole directories. Without --delete nothing is removed from DST.
 """
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 
 from ..paths import RemotePath
 from ..progress import no_progress
@@ -58,9 +64,7 @@ def sync(ctx, a):
     from ossh.client.sync import HashCache, OssPrefix, Syncer, SyncOptions
     from ossh.config import cache_dir
 
-    src, dst = _side(ctx, a.src), _side(ctx, a.dst)
-    if not isinstance(src, OssPrefix) and not isinstance(dst, OssPrefix):
-        raise UsageError("one side must be an OSS prefix (oss://BUCKET/PREFIX/); the other a local directory or one")
+    src, dst = _sides(ctx, a.src, a.dst)
     cache = cache_dir()
     options = SyncOptions(rule=a.rule or "content", delete=a.delete, dry_run=a.dry_run, filters=a.rules or [],
                           exclude_dirs=a.exclude_dir, follow_symlinks=a.follow_symlinks, jobs=a.j,
@@ -71,7 +75,8 @@ def sync(ctx, a):
     held, more = [], 0
     try:
         with ctx.progress("sync", None) if bar else contextlib.nullcontext() as progress:
-            syncer.progress = progress
+            if progress is not None:
+                syncer.progress = lambda done, total: progress(done, total, label=_files_label(syncer))
             for action in syncer.run():
                 if action.kind == "unchanged" or bar and action.kind not in ("failed", "skip"):
                     continue
@@ -95,15 +100,44 @@ def sync(ctx, a):
         raise CommandError(f"{', '.join(parts)} (listed above)")
 
 
-def _side(ctx, text: str):
-    """A word as a side: an OSS prefix for oss://..., else a local directory (one exact path, never a glob)."""
-    from ossh.client.sync import LocalDir, OssPrefix
+def _files_label(syncer) -> str:
+    n, failed = syncer.files_done, syncer.summary.failed
+    return f"sync {n} file{'' if n == 1 else 's'}" + (f", {failed} failed" if failed else "")
 
-    if text.startswith("oss://"):
-        path = remote(ctx, text)
-        if path.bucket is None:
-            raise UsageError(f"{text}: name a bucket (oss://BUCKET/PREFIX/)")
-        return OssPrefix(path.bucket, path.as_prefix().key if path.key else "")
+
+def _sides(ctx, src: str, dst: str):
+    """The two words as sides (see the module's docstring for which one is remote)."""
+    words = (src, dst)
+    remote_at = [i for i, w in enumerate(words) if w.startswith("oss://")]
+    if not remote_at:
+        local_at = [i for i, w in enumerate(words) if _looks_local(ctx, w)]
+        if len(local_at) != 1:
+            what = "both are local directories" if local_at else "neither is a local directory"
+            raise UsageError(f"sync {src} {dst}: {what}; write the OSS side as oss://BUCKET/PREFIX/")
+        remote_at = [1 - local_at[0]]
+    return tuple(_remote_side(ctx, w) if i in remote_at else _local_side(ctx, w) for i, w in enumerate(words))
+
+
+def _looks_local(ctx, word: str) -> bool:
+    if word.startswith("~"):
+        return True
+    if word.split("/", 1)[0] in (".", ".."):      # the shell's own names for where it is
+        return False
+    return os.path.isdir(ctx.state.local(word))
+
+
+def _remote_side(ctx, text: str):
+    from ossh.client.sync import OssPrefix
+
+    path = remote(ctx, text)
+    if path.bucket is None:
+        raise UsageError(f"{text}: name a bucket (oss://BUCKET/PREFIX/)")
+    return OssPrefix(path.bucket, path.as_prefix().key if path.key else "")
+
+
+def _local_side(ctx, text: str):
+    from ossh.client.sync import LocalDir
+
     exact(text)
     return LocalDir(ctx.state.local(text))
 
