@@ -1,6 +1,7 @@
 """Shared fixtures: one embedded server per test session on a free loopback port, real HTTP."""
 import itertools
 import os
+import time
 
 import pytest
 
@@ -17,7 +18,7 @@ def server(tmp_path_factory):
     from ossh.server import LocalServer
 
     root = tmp_path_factory.mktemp("oss-root")
-    with LocalServer(root, port=0, credentials={ACCESS_KEY_ID: ACCESS_KEY_SECRET}) as srv:
+    with LocalServer(root, port=0, credentials={ACCESS_KEY_ID: ACCESS_KEY_SECRET}, clock=SERVER_CLOCK) as srv:
         yield srv
 
 
@@ -49,30 +50,39 @@ def oss_env(server, monkeypatch):
     return env
 
 
-class FakeClock:
-    """A clock the server's restores are timed by; tests move it instead of sleeping."""
+class ServerClock:
+    """The session server's clock: the real time until a test freezes it (server_clock), then a fake one that
+    moves only when the test advances it, so tests never sleep for time to pass."""
 
-    def __init__(self, now: float, delay: float):
-        self.now = now
-        self.delay = delay          # the server's restore delay while this clock runs
+    def __init__(self):
+        self.frozen: float | None = None
+        self.delay = RESTORE_DELAY      # the server's restore delay while a test holds the clock
 
     def __call__(self) -> float:
-        return self.now
+        return time.time() if self.frozen is None else self.frozen
+
+    @property
+    def now(self) -> float:
+        return self()
+
+    @now.setter
+    def now(self, value: float) -> None:
+        self.frozen = value
 
     def advance(self, seconds: float) -> None:
-        self.now += seconds
+        self.frozen = self() + seconds
 
 
 RESTORE_DELAY = 60.0
+SERVER_CLOCK = ServerClock()
 
 
 @pytest.fixture
 def server_clock(server):
-    """The session server's clock, made a FakeClock with a 60 s restore delay for the test's duration."""
-    import time
-
+    """The session server's clock, frozen at the current time (and a 60 s restore delay) for the test's duration:
+    `.advance(seconds)`, `.now`."""
     app = server.app
-    saved = app.clock, app.restore_delay
-    app.clock, app.restore_delay = FakeClock(time.time(), RESTORE_DELAY), RESTORE_DELAY
-    yield app.clock
-    app.clock, app.restore_delay = saved
+    saved = app.restore_delay
+    SERVER_CLOCK.frozen, app.restore_delay = time.time(), RESTORE_DELAY
+    yield SERVER_CLOCK
+    SERVER_CLOCK.frozen, app.restore_delay = None, saved

@@ -20,12 +20,13 @@ import os
 import sqlite3
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from .blobs import BlobStore, decode_pieces
-from .storage import StoreUnavailable
+from .store.blobs import BlobStore
+from .store.pieces import decode_pieces
+from .store.store import StoreUnavailable
 
 
 @dataclass

@@ -6,14 +6,18 @@ import os
 import secrets
 import string
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+from ossh.protocol import DEFAULT_REGION
+
 from .app import App
-from .auth_check import Account
-from .http import OssHTTPServer
-from .files import private_dir
-from .space import Faults
-from .storage import Store, unavailable
+from .front import OssHTTPServer
+from .store.files import private_dir
+from .store.space import Faults
+from .store.store import Store, unavailable
+from .wire.records import Account
 
 CREDENTIALS_FILE = "credentials.json"
 ACCOUNTS_FILE = "accounts.json"
@@ -91,16 +95,18 @@ class LocalServer:
     """`with LocalServer(root, port=0) as srv: srv.endpoint` — an OSS-compatible server on a thread."""
 
     def __init__(self, root, host: str = "127.0.0.1", port: int = 0,
-                 credentials: dict[str, str] | str | None = None, region: str = "cn-hangzhou", accounts_file=None,
-                 durable: bool = True, faults: Faults | None = None):
+                 credentials: dict[str, str] | str | None = None, region: str = DEFAULT_REGION, accounts_file=None,
+                 durable: bool = True, faults: Faults | None = None, clock: Callable[[], float] = time.time):
         """`durable` False acknowledges writes before their directory and index are synced (benchmarks
-        only); `faults` injects a full disk in tests (space.Faults)."""
+        only); `faults` injects a full disk in tests (store.space.Faults); `clock` is the server's time
+        (Date and Last-Modified, signature dates and expiry, restores, upload times): tests drive a fake one."""
         self.root = Path(root)
         self.host = host
         self.port = port
         self.region = region
         self.durable = durable
         self.faults = faults
+        self.clock = clock
         try:
             private_dir(self.root)
             self.accounts, self.stored_account, self.generated = resolve_accounts(self.root, credentials,
@@ -124,16 +130,16 @@ class LocalServer:
 
     @property
     def app(self) -> App | None:
-        """The running server's App (its clock and restore delay are what tests turn)."""
+        """The running server's App (its restore delay is what tests turn)."""
         return self._httpd.app if self._httpd is not None else None
 
     @property
     def endpoint(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> "LocalServer":
-        self.store = Store(self.root, self.durable, self.faults)
-        app = App(self.store, {a.access_key_id: a for a in self.accounts}, self.region)
+    def start(self) -> LocalServer:
+        self.store = Store(self.root, self.durable, self.faults, self.clock)
+        app = App(self.store, {a.access_key_id: a for a in self.accounts}, self.region, self.clock)
         try:
             self._httpd = OssHTTPServer((self.host, self.port), app)
         except OSError:
@@ -158,7 +164,7 @@ class LocalServer:
         self.store.close()
         self._httpd = None
 
-    def __enter__(self) -> "LocalServer":
+    def __enter__(self) -> LocalServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -9,9 +9,10 @@ import threading
 from pathlib import Path
 
 from ossh import cmdline
+from ossh.protocol import DEFAULT_REGION
 
 from .local import LocalServer, read_accounts_file
-from .storage import StoreUnavailable
+from .store.store import StoreUnavailable
 
 
 def main(argv: list[str] | None = None, default_root: Path | None = None) -> int:
@@ -22,7 +23,7 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
     parser.add_argument("--port", type=cmdline.port, default=8080, help="0 picks a free port")
     parser.add_argument("--root", type=cmdline.directory, default=default_root, required=default_root is None,
                         help="data directory" + (f" (default {default_root})" if default_root else ""))
-    parser.add_argument("--region", default="cn-hangzhou", type=cmdline.region)
+    parser.add_argument("--region", default=DEFAULT_REGION, type=cmdline.region)
     parser.add_argument("--accounts", type=cmdline.json_file, default=None,
                         help='JSON file of extra key pairs: {"AccessKeyId": "AccessKeySecret", ...}')
     parser.add_argument("--check", action="store_true",

@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from ossh.server import LocalServer
-from ossh.server.connections import ConnectionLimits
-from ossh.server.http import OssHTTPServer
+from ossh.server.front import OssHTTPServer
+from ossh.server.front.connections import ConnectionLimits
 
 from .conftest import AK, BUCKET, SK, Hostile, wait_until
 

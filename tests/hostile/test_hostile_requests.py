@@ -491,7 +491,7 @@ def test_a_hostile_request_gets_the_right_answer(hostile, hostile_case):
 def test_a_value_that_slipped_past_every_entry_check_is_still_never_written(hostile, monkeypatch):
     """Defence in depth: whatever path a stored value took (older data, a future bug), the one place that writes
     responses refuses a header value with CR/LF instead of splitting the response with it."""
-    from ossh.server import object_read
+    from ossh.server.ops import object_read
     real = object_read.object_headers
 
     def legacy(record, *args, **kwargs):

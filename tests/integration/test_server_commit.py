@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from ossh.server.db import Database
+from ossh.server.store.db import Database
 
 
 class Refused(Exception):

@@ -13,7 +13,7 @@ import pytest
 from ossh.client import OssClient
 from ossh.client.errors import ServiceError
 from ossh.server import LocalServer
-from ossh.server.space import RESERVE, Faults
+from ossh.server.store.space import RESERVE, Faults
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ import oss2
 import pytest
 
 from ossh.server import LocalServer
-from ossh.server.listing import list_objects
+from ossh.server.store.listing import list_objects
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -84,7 +84,8 @@ def test_storage_class_on_put_copy_and_multipart(oss2_bucket, storage_class):
     assert _code(err) == "InvalidArgument"
 
 
-def test_archive_restore_state_machine(oss2_bucket, server_clock):
+def test_archive_restore_state_machine(oss2_bucket, oss2_clock):
+    server_clock = oss2_clock
     oss2_bucket.put_object("cold", TEXT, headers={"x-oss-storage-class": "Archive"})
     assert "x-oss-restore" not in oss2_bucket.head_object("cold").headers      # HEAD works while frozen
     with pytest.raises(oss2.exceptions.ServerError) as err:

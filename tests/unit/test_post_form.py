@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from ossh.server.errors import OssServerError
-from ossh.server.post_object import FormReader, check_policy, load_policy
+from ossh.server.ops.post_object import FormReader, check_policy, load_policy
+from ossh.server.wire.errors import OssServerError
 
 BOUNDARY = "----b0undary"
 

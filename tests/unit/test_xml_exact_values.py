@@ -4,8 +4,8 @@ import time
 import pytest
 
 from ossh.client import xmlbuild, xmlparse
-from ossh.server.errors import OssServerError
-from ossh.server.xmlio import parse
+from ossh.server.wire.errors import OssServerError
+from ossh.server.wire.xmlio import parse
 
 KEYS = ["trail-space ", " lead", "tab\t", "cr\rx", "crlf\r\n", "\n", " ", "esc\x1b", "nul\x00",
         "ctl" + "".join(map(chr, range(1, 32))), "\ufffe\uffff", "\ue000", "&#27;", "a&<>\"'b", "]]>", "中文\u3000"]

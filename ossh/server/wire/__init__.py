@@ -1,0 +1,1 @@
+"""Ground floor of the server: records, request/response messages, framing, XML, errors; imports no other floor."""
