@@ -22,7 +22,7 @@ first piece, which works between processes and between threads alike (each open(
 A reader that passed the re-check took its lock before the record changed, so the deleter's lock attempt,
 which comes after the change, fails; a reader that locks after the deleter's unlink fails the re-check. The
 only thing lost when a process dies is a removal, which leaves an orphan file for the next exclusive start
-(or `ossh serve --check --repair`) to delete. Appenders use a separate byte-range lock (storage.py), so an
+(or `ossh serve --check --repair`) to delete. Appenders use a separate byte-range lock (append.py), so an
 append never waits for readers.
 """
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""Ground floor of the server: records, request/response messages, framing, XML, errors; imports no other floor."""
+"""Ground floor: records, request/response messages, framing, XML, errors, body pacing and gzip; imports no floor."""
