@@ -91,6 +91,18 @@ class FaultProxy:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def wait_idle(self, timeout: float = 30) -> None:
+        """Wait until no connection is open through the proxy: bytes a killed client left in the socket
+        buffers have drained (and been counted) by then."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if not self._conns:
+                    return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(self._conns)} connections still open through the proxy")
+            time.sleep(0.01)
+
     def _accept(self) -> None:
         while self._running:
             try:
