@@ -65,7 +65,8 @@ def test_a_thousand_idle_connections_hold_a_bounded_number_of_threads(limited):
     try:
         # each connection past the cap takes the slot of the longest idle one, which is closed
         assert wait_until(lambda: _closed_by_server(socks) >= 1000 - cap, timeout=10)
-        assert _conn_threads() <= cap
+        # an evicted connection's thread ends just after its socket closes: give the last ones a moment
+        assert wait_until(lambda: _conn_threads() <= cap)
         assert _served_quickly(h) < 2
     finally:
         for s in socks:
