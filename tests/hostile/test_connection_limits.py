@@ -14,8 +14,9 @@ from ossh.server.front.connections import ConnectionLimits
 from .conftest import AK, BUCKET, SK, Hostile, wait_until
 
 
-def _conn_threads() -> int:
-    return sum(1 for t in threading.enumerate() if t.name == "ossh-conn")
+def _conn_threads(h: Hostile) -> int:
+    """Threads serving connections of this test's server (other servers may run in the same process)."""
+    return sum(1 for t in threading.enumerate() if t.name == f"ossh-conn:{h.port}")
 
 
 @pytest.fixture
@@ -66,13 +67,13 @@ def test_a_thousand_idle_connections_hold_a_bounded_number_of_threads(limited):
         # each connection past the cap takes the slot of the longest idle one, which is closed
         assert wait_until(lambda: _closed_by_server(socks) >= 1000 - cap, timeout=10)
         # an evicted connection's thread ends just after its socket closes: give the last ones a moment
-        assert wait_until(lambda: _conn_threads() <= cap)
+        assert wait_until(lambda: _conn_threads(h) <= cap)
         assert _served_quickly(h) < 2
     finally:
         for s in socks:
             s.close()
         h.session.close()
-    assert wait_until(lambda: _conn_threads() == 0)     # each thread ends with its connection
+    assert wait_until(lambda: _conn_threads(h) == 0)     # each thread ends with its connection
 
 
 def test_an_idle_keep_alive_connection_is_closed_after_the_idle_timeout(limited):
@@ -113,7 +114,7 @@ def test_slowloris_connections_filling_every_slot_do_not_lock_out_a_real_client(
             s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nx-slow: ")    # heads that never finish
         time.sleep(0.5)
         assert _served_quickly(h) < 2
-        assert wait_until(lambda: _conn_threads() <= 6)
+        assert wait_until(lambda: _conn_threads(h) <= 6)
     finally:
         for s in socks:
             s.close()

@@ -72,7 +72,7 @@ class OssHTTPServer(ThreadingHTTPServer):
             self.shutdown_request(request)
             return
         threading.Thread(target=self.process_request_thread, args=(request, client_address),
-                         name="ossh-conn", daemon=True).start()
+                         name=f"ossh-conn:{self.server_address[1]}", daemon=True).start()
 
     def process_request_thread(self, request, client_address) -> None:
         try:
