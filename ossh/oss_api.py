@@ -9,6 +9,7 @@ from ossh.client import OssClient
 from ossh.client.api_object import copy_source
 from ossh.client.endpoint import nonempty
 from ossh.client.xmlbuild import create_bucket_location
+from ossh.protocol import H_ACL, H_COPY_SOURCE
 
 # What `from oss_api import *` gives a 2013 program, `os` included: the SDK's examples use os.path
 # without importing it.
@@ -98,7 +99,7 @@ class OssAPI:
     def put_bucket_with_location(self, bucket: str, acl: str = "", location: str = "", headers=None) -> Response:
         headers = dict(headers or {})
         if acl:
-            headers["x-oss-acl"] = acl
+            headers[H_ACL] = acl
         body = create_bucket_location(location) if location else None
         return self._do("PUT", bucket, headers=headers, body=body)
 
@@ -157,7 +158,7 @@ class OssAPI:
     def copy_object(self, source_bucket: str, source_object: str, target_bucket: str, target_object: str,
                     headers=None) -> Response:
         headers = dict(headers or {})
-        headers["x-oss-copy-source"] = copy_source(source_bucket, source_object)
+        headers[H_COPY_SOURCE] = copy_source(source_bucket, source_object)
         return self._do("PUT", target_bucket, target_object, headers=headers)
 
     def get_object_acl(self, bucket: str, object: str) -> Response:

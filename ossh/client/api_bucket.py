@@ -2,8 +2,10 @@
 (V1 and V2) with iterators that page transparently."""
 from __future__ import annotations
 
-from typing import Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
+from ..protocol import H_ACL, MAX_LIST
 from . import xmlbuild, xmlparse
 from .endpoint import check_bucket_name, nonempty
 from .errors import ClientError
@@ -36,7 +38,7 @@ class BucketOps:
         return xmlparse.bucket_page(self.request("GET", params=params).content)
 
     def iter_buckets(self, prefix: str = "") -> Iterator[BucketSummary]:
-        for page in paged(lambda marker: self.list_buckets(prefix=prefix, marker=marker, max_keys=1000),
+        for page in paged(lambda marker: self.list_buckets(prefix=prefix, marker=marker, max_keys=MAX_LIST),
                           lambda page: page.next_marker):
             yield from page.buckets
 
@@ -47,7 +49,7 @@ class BucketOps:
         """`region` (cn-hangzhou or oss-cn-hangzhou) must be the endpoint's region: OSS creates a bucket
         in the region of the endpoint that receives the request. An invalid name is refused before sending."""
         check_bucket_name(bucket)
-        headers = {"x-oss-acl": acl} if acl else {}
+        headers = {H_ACL: acl} if acl else {}
         body = xmlbuild.create_bucket(storage_class)
         if body:
             headers["Content-Type"] = "application/xml"
@@ -73,7 +75,7 @@ class BucketOps:
         return xmlparse.acl(self.request("GET", bucket, params={"acl": ""}).content)
 
     def put_bucket_acl(self, bucket: str, acl: str) -> None:
-        self.request("PUT", bucket, params={"acl": ""}, headers={"x-oss-acl": acl})
+        self.request("PUT", bucket, params={"acl": ""}, headers={H_ACL: acl})
 
     # ---------------------------------------------------------------- listings
 
@@ -93,7 +95,7 @@ class BucketOps:
         return xmlparse.object_page(self.request("GET", bucket, params=params).content)
 
     def iter_objects(self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "",
-                     page_size: int = 1000) -> Iterator[ObjectSummary | str]:
+                     page_size: int = MAX_LIST) -> Iterator[ObjectSummary | str]:
         """Objects and (as str) common prefixes in key order, over as many V2 pages as it takes."""
         for page in paged(lambda token: self.list_objects_v2(
                 bucket, prefix=prefix, delimiter=delimiter, start_after=start_after, continuation_token=token,

@@ -2,8 +2,9 @@
 CRC-64 check, abort, and paged listings of parts and uploads."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
+from ..protocol import H_COMPLETE_ALL, H_COPY_SOURCE, H_COPY_SOURCE_RANGE, H_REQUEST_ID, MAX_LIST, MAX_PARTS
 from . import xmlbuild, xmlparse
 from .api_bucket import paged
 from .api_object import copy_source, range_header, source_conditions
@@ -13,8 +14,6 @@ from .endpoint import nonempty
 from .errors import ClientError, whole_number
 from .headers import check_crc, crc_of, etag_of, object_headers, result_etag
 from .models import CompleteResult, PartInfo, PartPage, PartResult, UploadInfo, UploadPage
-
-MAX_PARTS = 10_000
 
 
 def combined_crc(parts: list[PartResult] | None) -> int | None:
@@ -53,7 +52,7 @@ class MultipartOps:
         finally:
             payload.close()
         check_crc(payload.crc.value, crc_of(resp.headers), f"upload part {part_number} of {key}",
-                  resp.headers.get("x-oss-request-id"))
+                  resp.headers.get(H_REQUEST_ID))
         return PartResult(int(part_number), etag_of(resp.headers), payload.sent, crc_of(resp.headers))
 
     def upload_part_copy(self, bucket: str, key: str, upload_id: str, part_number: int, src_bucket: str,
@@ -62,12 +61,12 @@ class MultipartOps:
                          source_if_unmodified_since=None) -> PartResult:
         """One part copied on the server from (a range of) another object; the source_if_* conditions (412
         PreconditionFailed when one fails) pin parts copied one by one to the same source version."""
-        headers = {"x-oss-copy-source": copy_source(src_bucket, src_key),
+        headers = {H_COPY_SOURCE: copy_source(src_bucket, src_key),
                    **source_conditions(source_if_match, source_if_none_match, source_if_modified_since,
                                        source_if_unmodified_since)}
         size = None
         if byte_range is not None:
-            headers["x-oss-copy-source-range"] = range_header(byte_range)
+            headers[H_COPY_SOURCE_RANGE] = range_header(byte_range)
             if not isinstance(byte_range, str) and None not in byte_range:
                 size = byte_range[1] - byte_range[0] + 1
         resp = self.request("PUT", bucket, key, params={"partNumber": str(part_number), "uploadId": upload_id},
@@ -88,7 +87,7 @@ class MultipartOps:
         """CompleteMultipartUpload without the CRC-64 check."""
         if parts is None:
             resp = self.request("POST", bucket, key, params={"uploadId": upload_id, **_URL_NAMES},
-                                headers={"x-oss-complete-all": "yes"})
+                                headers={H_COMPLETE_ALL: "yes"})
         else:
             body = xmlbuild.complete_multipart((p.part_number, p.etag)
                                                for p in sorted(parts, key=lambda p: p.part_number))
@@ -97,13 +96,13 @@ class MultipartOps:
         root = xmlparse.parse(resp.content) if resp.content else {}
         return CompleteResult(result_etag(root, resp.headers),
                               crc_of(resp.headers), xmlparse.text(root, "Location") or None,
-                              resp.headers.get("x-oss-request-id"))
+                              resp.headers.get(H_REQUEST_ID))
 
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         self.request("DELETE", bucket, key, params={"uploadId": upload_id})
 
     def list_parts(self, bucket: str, key: str, upload_id: str, part_number_marker: int = 0,
-                   max_parts: int = 1000) -> PartPage:
+                   max_parts: int = MAX_LIST) -> PartPage:
         params = {"uploadId": upload_id, "max-parts": str(max_parts), **_URL_NAMES}
         if part_number_marker:
             params["part-number-marker"] = str(part_number_marker)
@@ -115,7 +114,7 @@ class MultipartOps:
             yield from page.parts
 
     def list_multipart_uploads(self, bucket: str, prefix: str = "", delimiter: str = "", key_marker: str = "",
-                               upload_id_marker: str = "", max_uploads: int = 1000) -> UploadPage:
+                               upload_id_marker: str = "", max_uploads: int = MAX_LIST) -> UploadPage:
         params = {"uploads": "", **_URL_NAMES, **nonempty({
             "prefix": prefix, "delimiter": delimiter, "key-marker": key_marker,
             "upload-id-marker": upload_id_marker, "max-uploads": max_uploads})}

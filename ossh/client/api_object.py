@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import quote, unquote
 
+from ..protocol import (
+    COPY_SOURCE_IF_PREFIX,
+    H_COPY_SOURCE,
+    H_METADATA_DIRECTIVE,
+    H_NEXT_APPEND_POSITION,
+    H_OBJECT_ACL,
+    H_REQUEST_ID,
+    H_SYMLINK_TARGET,
+    MAX_DELETE_BATCH,
+)
 from . import xmlbuild, xmlparse
 from .body import Progress
 from .crc import crc64_combine
 from .errors import ClientError, NoSuchKey, ServiceError
-from .headers import (check_crc, crc_of, etag_of, http_date_header, meta_from_headers, object_headers,
-                      result_etag)
+from .headers import check_crc, crc_of, etag_of, http_date_header, meta_from_headers, object_headers, result_etag
 from .models import AppendResult, CopyResult, ObjectMeta, PutResult
 from .reader import ObjectReader
 
-DELETE_BATCH = 1000
-SYMLINK_TARGET = "x-oss-symlink-target"
+SYMLINK_TARGET = H_SYMLINK_TARGET
 
 
 def copy_source(bucket: str, key: str) -> str:
@@ -54,7 +62,7 @@ def conditions(prefix: str, if_match: str | None = None, if_none_match: str | No
 def source_conditions(if_match: str | None, if_none_match: str | None, if_modified_since,
                       if_unmodified_since) -> dict[str, str]:
     """The x-oss-copy-source-if-* headers that pin a copy (or a part copy) to one version of its source."""
-    found = conditions("x-oss-copy-source-if-", if_match, if_none_match, if_modified_since, if_unmodified_since)
+    found = conditions(COPY_SOURCE_IF_PREFIX, if_match, if_none_match, if_modified_since, if_unmodified_since)
     return {k.lower(): v for k, v in found.items()}
 
 
@@ -71,7 +79,7 @@ class ObjectOps:
             resp = self.request("PUT", bucket, key, headers=hdrs, data=payload)
         finally:
             payload.close()
-        rid = resp.headers.get("x-oss-request-id")
+        rid = resp.headers.get(H_REQUEST_ID)
         check_crc(payload.crc.value, crc_of(resp.headers), f"put {key}", rid)
         return PutResult(etag_of(resp.headers), crc_of(resp.headers), rid)
 
@@ -116,7 +124,7 @@ class ObjectOps:
             raise ClientError(f"delete_objects takes an iterable of keys, not {type(keys).__name__}")
         for key in keys:
             batch.append(key)
-            if len(batch) == DELETE_BATCH:
+            if len(batch) == MAX_DELETE_BATCH:
                 deleted += self._delete_batch(bucket, batch, quiet)
                 batch = []
         if batch:
@@ -148,8 +156,8 @@ class ObjectOps:
                               guess=replace)
         hdrs.update(source_conditions(source_if_match, source_if_none_match, source_if_modified_since,
                                       source_if_unmodified_since))
-        hdrs["x-oss-copy-source"] = copy_source(src_bucket, src_key)
-        hdrs["x-oss-metadata-directive"] = "REPLACE" if replace else "COPY"
+        hdrs[H_COPY_SOURCE] = copy_source(src_bucket, src_key)
+        hdrs[H_METADATA_DIRECTIVE] = "REPLACE" if replace else "COPY"
         resp = self.request("PUT", dst_bucket, dst_key, headers=hdrs)
         root = xmlparse.parse(resp.content)
         return CopyResult(result_etag(root, resp.headers),
@@ -171,15 +179,15 @@ class ObjectOps:
         prior = 0 if position == 0 else init_crc
         if prior is not None:
             check_crc(crc64_combine(prior, payload.crc.value, payload.sent), remote, f"append {key}",
-                      resp.headers.get("x-oss-request-id"))
-        next_position = xmlparse.as_int(resp.headers.get("x-oss-next-append-position"), position + payload.sent)
+                      resp.headers.get(H_REQUEST_ID))
+        next_position = xmlparse.as_int(resp.headers.get(H_NEXT_APPEND_POSITION), position + payload.sent)
         return AppendResult(next_position, remote, etag_of(resp.headers))
 
     def get_object_acl(self, bucket: str, key: str) -> str:
         return xmlparse.acl(self.request("GET", bucket, key, params={"acl": ""}).content)
 
     def put_object_acl(self, bucket: str, key: str, acl: str) -> None:
-        self.request("PUT", bucket, key, params={"acl": ""}, headers={"x-oss-object-acl": acl})
+        self.request("PUT", bucket, key, params={"acl": ""}, headers={H_OBJECT_ACL: acl})
 
     def put_symlink(self, bucket: str, key: str, target: str, forbid_overwrite: bool = False,
                     headers: dict | None = None) -> str | None:

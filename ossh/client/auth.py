@@ -14,19 +14,18 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from urllib.parse import quote
 
+from ..protocol import H_CONTENT_SHA256, H_DATE, H_SECURITY_TOKEN, MAX_V4_EXPIRES, OSS_PREFIX
 from .errors import ClientError
 
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 V4_ALGORITHM = "OSS4-HMAC-SHA256"
 V4_PRODUCT = "oss"
-# OSS refuses a V4 presigned URL valid for longer (x-oss-expires); alibabacloud-oss-v2 checks it up front too.
-# V1 URLs carry an absolute Expires time that neither SDK nor OSS bounds.
-MAX_V4_EXPIRES = 7 * 24 * 3600
 
 
 def presign_expires_problem(version: str, seconds: int) -> str | None:
     """Why OSS would refuse a presigned URL valid for `seconds` with this signature version (None: it would
-    not). A V1 URL with an Expires time already past is well formed (it is refused when used)."""
+    not). A V1 URL with an Expires time already past is well formed (it is refused when used); neither SDK
+    nor OSS bounds its absolute Expires time, while a V4 URL (x-oss-expires) lives at most MAX_V4_EXPIRES."""
     if version == "v4" and not 0 < seconds <= MAX_V4_EXPIRES:
         return f"must be from 1 to {MAX_V4_EXPIRES} seconds (7 days) with V4 signatures, not {seconds}"
     return None
@@ -124,7 +123,7 @@ class SignerV1:
     def string_to_sign(req: SignableRequest, date_line: str) -> str:
         headers = req.lower_headers()
         oss_headers = "".join(
-            f"{k}:{v}\n" for k, v in sorted(headers.items()) if k.startswith("x-oss-")
+            f"{k}:{v}\n" for k, v in sorted(headers.items()) if k.startswith(OSS_PREFIX)
         )
         return "\n".join([
             req.method.upper(),
@@ -142,8 +141,8 @@ class SignerV1:
         if not req.header("date"):
             req.headers["Date"] = http_date(now)
         if creds.security_token:
-            req.headers["x-oss-security-token"] = creds.security_token
-        date_line = req.header("x-oss-date") or req.header("date")
+            req.headers[H_SECURITY_TOKEN] = creds.security_token
+        date_line = req.header(H_DATE) or req.header("date")
         sig = self.signature(creds.access_key_secret, self.string_to_sign(req, date_line))
         req.headers["Authorization"] = f"OSS {creds.access_key_id}:{sig}"
 
@@ -228,12 +227,12 @@ class SignerV4:
              additional_headers=()) -> None:
         now = time.time() if now is None else now
         iso = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
-        req.headers["x-oss-date"] = iso
-        req.headers["x-oss-content-sha256"] = UNSIGNED_PAYLOAD
+        req.headers[H_DATE] = iso
+        req.headers[H_CONTENT_SHA256] = UNSIGNED_PAYLOAD
         if not req.header("date"):
             req.headers["Date"] = http_date(now)
         if creds.security_token:
-            req.headers["x-oss-security-token"] = creds.security_token
+            req.headers[H_SECURITY_TOKEN] = creds.security_token
         additional = v4_additional_headers(req, additional_headers)
         scope, sig = self._sign_parts(req, creds, iso, additional)
         auth = f"{V4_ALGORITHM} Credential={creds.access_key_id}/{scope}"

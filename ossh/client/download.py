@@ -21,13 +21,14 @@ import secrets
 import stat
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 try:
     import fcntl
 except ImportError:                 # no flock (Windows): leftovers are not swept
     fcntl = None
 
+from ..protocol import H_RANGE_BEHAVIOR
 from .body import Progress
 from .checkpoint import DownloadCheckpoint
 from .crc import Crc64
@@ -79,7 +80,7 @@ class DownloadOps:
         while True:
             if reader is None:      # the transport retries this request; if it still fails, so does the copy
                 reader = self.get_object(bucket, key, byte_range=(offset + crc.length, offset + length - 1),
-                                         if_match=etag, headers={"x-oss-range-behavior": "standard"})
+                                         if_match=etag, headers={H_RANGE_BEHAVIOR: "standard"})
                 _check_continuation(reader.meta, offset + crc.length, key)
             before = crc.length
             try:

@@ -6,14 +6,11 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from ..protocol import BUCKET_NAME_RE, BUCKET_NAME_RULE
 from .errors import ClientError, OssError
 
 _REGION_RE = re.compile(r"^oss-(?!accelerate)([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$")
 _DUALSTACK_RE = re.compile(r"^([a-z]{2}-[a-z0-9-]+)\.oss\.aliyuncs\.com$")
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-# OSS's naming rule in words, for the client's check and the embedded server's InvalidBucketName alike
-BUCKET_NAME_RULE = ("a bucket name has 3-63 characters: lowercase letters, digits and hyphens, "
-                    "not starting or ending with a hyphen")
 
 
 def is_ip_or_localhost(host: str) -> bool:
@@ -35,7 +32,7 @@ def region_from_host(host: str) -> str | None:
 
 
 def is_valid_bucket_name(name: str) -> bool:
-    return bool(_BUCKET_RE.match(name))
+    return bool(BUCKET_NAME_RE.match(name))
 
 
 def check_bucket_name(name: str) -> str:
@@ -75,7 +72,7 @@ class Endpoint:
     addressing: str = "auto"   # auto: path-style for IP/localhost, else virtual-hosted; or path / virtual
 
     @classmethod
-    def parse(cls, endpoint: str, region: str | None = None, addressing: str = "auto") -> "Endpoint":
+    def parse(cls, endpoint: str, region: str | None = None, addressing: str = "auto") -> Endpoint:
         if addressing not in ("auto", "path", "virtual"):
             raise ClientError(f"addressing must be auto, path or virtual, not {addressing!r}")
         text = (endpoint or "").strip()
@@ -86,7 +83,7 @@ class Endpoint:
                 host = urlsplit("//" + text).hostname or ""
                 text = ("http://" if is_ip_or_localhost(host) else "https://") + text
             parts = urlsplit(text)
-            parts.port
+            _ = parts.port
         except ValueError as e:
             raise ClientError(f"invalid endpoint {endpoint!r} ({e})") from None
         if parts.scheme not in ("http", "https") or not parts.hostname or not text.isprintable() or " " in text:
@@ -119,7 +116,7 @@ class Endpoint:
         query = query_string(params)
         return f"{self.scheme}://{netloc}{path}" + (f"?{query}" if query else "")
 
-    def moved_to(self, location: str, bucket: str | None = None) -> "Endpoint":
+    def moved_to(self, location: str, bucket: str | None = None) -> Endpoint:
         """The endpoint a redirect URL or an `<Endpoint>` answer names; a bare host keeps this scheme.
         A virtual-hosted `bucket.host` loses its bucket label. A move from https to http is refused: it
         would send the signed request, and the data, in clear text."""

@@ -10,6 +10,7 @@ import binascii
 
 import xmltodict
 
+from ..protocol import H_EC, H_ERR, H_REQUEST_ID
 from .xmlparse import NOT_XML_CHAR, trim_values
 
 
@@ -65,13 +66,13 @@ class ServiceError(OssError):
     """OSS answered with an error status."""
 
     @classmethod
-    def from_response(cls, status: int, headers, body: bytes | None = b"") -> "ServiceError":
+    def from_response(cls, status: int, headers, body: bytes | None = b"") -> ServiceError:
         fields = _error_fields(headers, body)
         code = fields.pop("Code", None) or _CODE_BY_STATUS.get(status)
         message = fields.pop("Message", None) or _default_message(status, code)
-        request_id = fields.pop("RequestId", None) or _header(headers, "x-oss-request-id")
+        request_id = fields.pop("RequestId", None) or _header(headers, H_REQUEST_ID)
         host_id = fields.pop("HostId", None)
-        ec = fields.pop("EC", None) or _header(headers, "x-oss-ec")
+        ec = fields.pop("EC", None) or _header(headers, H_EC)
         klass = _CLASSES.get(code, ServiceError)
         return klass(message, status=status, code=code, request_id=request_id, host_id=host_id,
                      ec=ec, details=fields)
@@ -90,7 +91,7 @@ def _error_fields(headers, body: bytes | None) -> dict:
     """The child elements of `<Error>` as strings, from the body or from `x-oss-err`."""
     raw = body or b""
     if not raw.strip():
-        encoded = _header(headers, "x-oss-err")
+        encoded = _header(headers, H_ERR)
         if encoded:
             try:
                 raw = base64.b64decode(encoded)

@@ -5,12 +5,22 @@ from __future__ import annotations
 import mimetypes
 from email.utils import formatdate
 
+from ..protocol import (
+    H_CRC64,
+    H_FORBID_OVERWRITE,
+    H_NEXT_APPEND_POSITION,
+    H_OBJECT_ACL,
+    H_OBJECT_TYPE,
+    H_REQUEST_ID,
+    H_RESTORE,
+    H_STORAGE_CLASS,
+    META_PREFIX,
+)
 from .errors import ClientError, IntegrityError
 from .models import ObjectMeta
 from .xmlparse import as_int, http_time, text, unquote_etag
 
-META_PREFIX = "x-oss-meta-"
-CRC_HEADER = "x-oss-hash-crc64ecma"
+CRC_HEADER = H_CRC64
 
 
 def guess_content_type(key: str) -> str:
@@ -28,11 +38,11 @@ def object_headers(key: str | None, content_type: str | None = None, metadata: d
         name = name.lower()
         headers[name if name.startswith(META_PREFIX) else META_PREFIX + name] = str(value)
     if acl:
-        headers["x-oss-object-acl"] = acl
+        headers[H_OBJECT_ACL] = acl
     if storage_class:
-        headers["x-oss-storage-class"] = storage_class
+        headers[H_STORAGE_CLASS] = storage_class
     if forbid_overwrite:
-        headers["x-oss-forbid-overwrite"] = "true"
+        headers[H_FORBID_OVERWRITE] = "true"
     headers.update(extra or {})
     return headers
 
@@ -69,12 +79,12 @@ def meta_from_headers(key: str, headers) -> ObjectMeta:
     return ObjectMeta(
         key=key, size=size, etag=etag_of(headers), content_type=headers.get("Content-Type"),
         last_modified=http_time(headers.get("Last-Modified")), crc64=crc_of(headers),
-        object_type=headers.get("x-oss-object-type"), storage_class=headers.get("x-oss-storage-class"),
+        object_type=headers.get(H_OBJECT_TYPE), storage_class=headers.get(H_STORAGE_CLASS),
         metadata={k.lower()[len(META_PREFIX):]: _utf8(v) for k, v in headers.items()
                   if k.lower().startswith(META_PREFIX)},
-        acl=headers.get("x-oss-object-acl"), next_append_position=as_int(headers.get("x-oss-next-append-position")),
-        restore=headers.get("x-oss-restore"),
-        headers=dict(headers), request_id=headers.get("x-oss-request-id"))
+        acl=headers.get(H_OBJECT_ACL), next_append_position=as_int(headers.get(H_NEXT_APPEND_POSITION)),
+        restore=headers.get(H_RESTORE),
+        headers=dict(headers), request_id=headers.get(H_REQUEST_ID))
 
 
 def _utf8(value: str) -> str:

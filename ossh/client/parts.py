@@ -4,16 +4,17 @@ its combined CRC-64 checked, a mismatching object removed) or aborted."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import TypeVar
 
-from .api_multipart import MAX_PARTS, combined_crc
+from ..protocol import MAX_PARTS, MIN_PART_SIZE
+from .api_multipart import combined_crc
 from .body import Progress
 from .errors import ClientError, IntegrityError, NoSuchUpload, OssError
 from .headers import check_crc
 from .models import CompleteResult, PartResult
 
-MIN_PART_SIZE = 100 * 1024
 DEFAULT_PART_SIZE = 32 << 20
 
 T = TypeVar("T")

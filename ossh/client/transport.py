@@ -13,6 +13,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
+from ..protocol import DEFAULT_REGION, H_REQUEST_ID
 from .auth import Credentials, SignableRequest, SignerV1, SignerV4, make_signer
 from .body import Payload
 from .endpoint import Endpoint
@@ -121,7 +122,7 @@ class Transport:
         return self._moved.get(bucket, self.endpoint) if bucket else self.endpoint
 
     def signer(self, endpoint: Endpoint) -> SignerV1 | SignerV4:
-        return make_signer(self.signature_version, endpoint.region or self.endpoint.region or "cn-hangzhou")
+        return make_signer(self.signature_version, endpoint.region or self.endpoint.region or DEFAULT_REGION)
 
     def close(self) -> None:
         self.session.close()
@@ -161,7 +162,7 @@ class Transport:
                 moved = self._moved_endpoint(endpoint, call, resp, err)
             except OssError as refused:     # a redirect refused (https to http)
                 resp.close()
-                refused.request_id, refused.status = resp.headers.get("x-oss-request-id"), resp.status_code
+                refused.request_id, refused.status = resp.headers.get(H_REQUEST_ID), resp.status_code
                 raise
             if moved is not None and hops < 3 and call.replayable:
                 resp.close()
@@ -258,9 +259,9 @@ class Transport:
                               "break or a character outside Latin-1") from None
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s -> %s request %s %.3fs", call.method, redact_url(url), resp.status_code,
-                      _loggable(resp.headers.get("x-oss-request-id", "-")), time.monotonic() - started)
+                      _loggable(resp.headers.get(H_REQUEST_ID, "-")), time.monotonic() - started)
         if not stream:
-            resp.content  # a failure while reading the body is retried like a connection failure
+            _ = resp.content  # a failure while reading the body is retried like a connection failure
         return resp
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
+from ...protocol import MAX_DELETE_BATCH
 from ..crc import crc64
 from ..errors import LocalFileError, OssError
 from ..models import ObjectMeta
@@ -119,7 +120,7 @@ class Acting:
         batch: list[tuple[str, int]] = []
         for line in spool:
             batch.append(tuple(json.loads(line)))
-            if len(batch) == 1000:
+            if len(batch) == MAX_DELETE_BATCH:
                 yield from self._delete_batch(batch)
                 batch = []
         if batch:
