@@ -1,6 +1,44 @@
-"""The ossh client core: `OssClient` speaks the OSS REST API (V1/V4 signatures, retries, transfers)."""
-from .client import OssClient
-from .errors import ClientError, IntegrityError, LocalFileError, OssError, ServiceError, TransportError
+"""The ossh client core: `OssClient` speaks the OSS REST API (V1/V4 signatures, retries, transfers).
 
-__all__ = ["OssClient", "OssError", "ServiceError", "ClientError", "TransportError", "IntegrityError",
-           "LocalFileError"]
+The names below load on first use (PEP 562), so `from ossh.client import OssError` or `import
+ossh.client.errors` costs no more than the errors module: requests comes in only with OssClient and the
+transfers. Where each name lives is the table `_HOMES`.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__all__ = ["OssClient", "TransferConfig", "TransferManager", "OssError", "ServiceError", "ClientError",
+           "TransportError", "IntegrityError", "LocalFileError"]
+
+_HOMES = {
+    "OssClient": "client",
+    "TransferConfig": "transfer_config",
+    "TransferManager": "transfer",
+    "OssError": "errors",
+    "ServiceError": "errors",
+    "ClientError": "errors",
+    "TransportError": "errors",
+    "IntegrityError": "errors",
+    "LocalFileError": "errors",
+}
+
+if TYPE_CHECKING:       # what editors and type checkers see; at run time __getattr__ loads them
+    from .client import OssClient
+    from .errors import ClientError, IntegrityError, LocalFileError, OssError, ServiceError, TransportError
+    from .transfer import TransferManager
+    from .transfer_config import TransferConfig
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value     # loaded once: later lookups do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

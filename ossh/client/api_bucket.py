@@ -10,6 +10,7 @@ from . import xmlbuild, xmlparse
 from .endpoint import check_bucket_name, nonempty
 from .errors import ClientError
 from .models import BucketInfo, BucketPage, BucketSummary, ObjectPage, ObjectSummary
+from .session import Operations
 
 Page = TypeVar("Page")
 
@@ -28,14 +29,15 @@ def paged(fetch: Callable[[object], Page], next_marker: Callable[[Page], object]
             return
 
 
-class BucketOps:
-    """Mixed into OssClient; relies on its `request`."""
+class BucketOps(Operations):
+    """The service (bucket listings, regions aside) and buckets: create, delete, info, location, ACL, and
+    the listings of their objects."""
 
     # ---------------------------------------------------------------- service
 
     def list_buckets(self, prefix: str = "", marker: str = "", max_keys: int = 100) -> BucketPage:
         params = nonempty({"prefix": prefix, "marker": marker, "max-keys": max_keys})
-        return xmlparse.bucket_page(self.request("GET", params=params).content)
+        return xmlparse.bucket_page(self._session.request("GET", params=params).content)
 
     def iter_buckets(self, prefix: str = "") -> Iterator[BucketSummary]:
         for page in paged(lambda marker: self.list_buckets(prefix=prefix, marker=marker, max_keys=MAX_LIST),
@@ -55,27 +57,27 @@ class BucketOps:
             headers["Content-Type"] = "application/xml"
         if region:
             self._check_region(region)
-        self.request("PUT", bucket, headers=headers, data=body)
+        self._session.request("PUT", bucket, headers=headers, data=body)
 
     def _check_region(self, region: str) -> None:
         wanted = region[4:] if region.startswith("oss-") else region
-        if self.region and wanted != self.region:
-            raise ClientError(f"cannot create a bucket in {wanted} through an endpoint of {self.region}")
+        if self._session.region and wanted != self._session.region:
+            raise ClientError(f"cannot create a bucket in {wanted} through an endpoint of {self._session.region}")
 
     def delete_bucket(self, bucket: str) -> None:
-        self.request("DELETE", bucket)
+        self._session.request("DELETE", bucket)
 
     def get_bucket_info(self, bucket: str) -> BucketInfo:
-        return xmlparse.bucket_info(self.request("GET", bucket, params={"bucketInfo": ""}).content)
+        return xmlparse.bucket_info(self._session.request("GET", bucket, params={"bucketInfo": ""}).content)
 
     def get_bucket_location(self, bucket: str) -> str:
-        return xmlparse.location(self.request("GET", bucket, params={"location": ""}).content)
+        return xmlparse.location(self._session.request("GET", bucket, params={"location": ""}).content)
 
     def get_bucket_acl(self, bucket: str) -> str:
-        return xmlparse.acl(self.request("GET", bucket, params={"acl": ""}).content)
+        return xmlparse.acl(self._session.request("GET", bucket, params={"acl": ""}).content)
 
     def put_bucket_acl(self, bucket: str, acl: str) -> None:
-        self.request("PUT", bucket, params={"acl": ""}, headers={H_ACL: acl})
+        self._session.request("PUT", bucket, params={"acl": ""}, headers={H_ACL: acl})
 
     # ---------------------------------------------------------------- listings
 
@@ -83,7 +85,7 @@ class BucketOps:
                      max_keys: int = 100) -> ObjectPage:
         params = nonempty({"prefix": prefix, "marker": marker, "delimiter": delimiter, "max-keys": max_keys})
         params["encoding-type"] = "url"
-        return xmlparse.object_page(self.request("GET", bucket, params=params).content)
+        return xmlparse.object_page(self._session.request("GET", bucket, params=params).content)
 
     def list_objects_v2(self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "",
                         continuation_token: str = "", max_keys: int = 100, fetch_owner: bool = False) -> ObjectPage:
@@ -92,7 +94,7 @@ class BucketOps:
             "continuation-token": continuation_token, "max-keys": max_keys}), "encoding-type": "url"}
         if fetch_owner:
             params["fetch-owner"] = "true"
-        return xmlparse.object_page(self.request("GET", bucket, params=params).content)
+        return xmlparse.object_page(self._session.request("GET", bucket, params=params).content)
 
     def iter_objects(self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "",
                      page_size: int = MAX_LIST) -> Iterator[ObjectSummary | str]:

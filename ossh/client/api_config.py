@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import quote
 
 import xmltodict
 
 from . import xmlbuild
 from .errors import ClientError
+from .session import Operations
 
 # sub-resource -> the root element of its XML document (policy is JSON)
 CONFIGS = {"cors": "CORSConfiguration", "lifecycle": "LifecycleConfiguration", "policy": None,
@@ -34,7 +35,7 @@ def tagging_header(tags: Iterable[tuple[str, str]]) -> str:
 def _tagging_body(tags: Tags) -> bytes:
     items = "".join(f"<Tag><Key>{xmlbuild.xml_text(k)}</Key><Value>{xmlbuild.xml_text(v)}</Value></Tag>"
                     for k, v in tags)
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n<Tagging><TagSet>{items}</TagSet></Tagging>'.encode("utf-8")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<Tagging><TagSet>{items}</TagSet></Tagging>'.encode()
 
 
 def _parse_tags(body: bytes) -> Tags:
@@ -50,64 +51,64 @@ def _check_name(name: str) -> str:
     return name
 
 
-class ConfigOps:
-    """Mixed into OssClient; relies on its `request`."""
+class ConfigOps(Operations):
+    """Bucket sub-resources read and written whole (configuration documents, tags) and bucket statistics."""
 
     # ---------------------------------------------------------------- configuration documents
 
     def get_bucket_config(self, bucket: str, name: str) -> bytes:
         """The stored document of configuration `name` (XML, or JSON for the policy), as the server sends it."""
-        return self.request("GET", bucket, params={_check_name(name): ""}).content
+        return self._session.request("GET", bucket, params={_check_name(name): ""}).content
 
     def put_bucket_config(self, bucket: str, name: str, document: bytes) -> None:
         headers = {"Content-MD5": base64.b64encode(hashlib.md5(document).digest()).decode(),
                    "Content-Type": "application/json" if name == "policy" else "application/xml"}
-        self.request("PUT", bucket, params={_check_name(name): ""}, headers=headers, data=document)
+        self._session.request("PUT", bucket, params={_check_name(name): ""}, headers=headers, data=document)
 
     def delete_bucket_config(self, bucket: str, name: str) -> None:
         if _check_name(name) in RESET:
             self.put_bucket_config(bucket, name, RESET[name])
         else:
-            self.request("DELETE", bucket, params={name: ""})
+            self._session.request("DELETE", bucket, params={name: ""})
 
     # ---------------------------------------------------------------- tags
 
     def get_object_tagging(self, bucket: str, key: str) -> Tags:
-        return _parse_tags(self.request("GET", bucket, key, params={"tagging": ""}).content)
+        return _parse_tags(self._session.request("GET", bucket, key, params={"tagging": ""}).content)
 
     def put_object_tagging(self, bucket: str, key: str, tags: Tags) -> None:
-        self.request("PUT", bucket, key, params={"tagging": ""}, data=_tagging_body(list(tags)))
+        self._session.request("PUT", bucket, key, params={"tagging": ""}, data=_tagging_body(list(tags)))
 
     def delete_object_tagging(self, bucket: str, key: str) -> None:
-        self.request("DELETE", bucket, key, params={"tagging": ""})
+        self._session.request("DELETE", bucket, key, params={"tagging": ""})
 
     def get_bucket_tagging(self, bucket: str) -> Tags:
-        return _parse_tags(self.request("GET", bucket, params={"tagging": ""}).content)
+        return _parse_tags(self._session.request("GET", bucket, params={"tagging": ""}).content)
 
     def put_bucket_tagging(self, bucket: str, tags: Tags) -> None:
-        self.request("PUT", bucket, params={"tagging": ""}, data=_tagging_body(list(tags)))
+        self._session.request("PUT", bucket, params={"tagging": ""}, data=_tagging_body(list(tags)))
 
     def delete_bucket_tagging(self, bucket: str) -> None:
-        self.request("DELETE", bucket, params={"tagging": ""})
+        self._session.request("DELETE", bucket, params={"tagging": ""})
 
     # ---------------------------------------------------------------- statistics and regions
 
     def get_bucket_info_fields(self, bucket: str) -> dict[str, object]:
         """Every element GetBucketInfo answers (nested ones as dicts), for display: comment, versioning,
         encryption and the rest that BucketInfo does not model."""
-        doc = xmltodict.parse(self.request("GET", bucket, params={"bucketInfo": ""}).content,
+        doc = xmltodict.parse(self._session.request("GET", bucket, params={"bucketInfo": ""}).content,
                               disable_entities=True) or {}
         return dict((doc.get("BucketInfo") or {}).get("Bucket") or {})
 
     def get_bucket_stat(self, bucket: str) -> dict[str, int]:
         """GetBucketStat's figures by element name (Storage, ObjectCount, StandardStorage, ...)."""
-        doc = xmltodict.parse(self.request("GET", bucket, params={"stat": ""}).content,
+        doc = xmltodict.parse(self._session.request("GET", bucket, params={"stat": ""}).content,
                               disable_entities=True) or {}
         stat = doc.get("BucketStat") or {}
         return {k: int(v) for k, v in stat.items() if isinstance(v, str) and v.lstrip("-").isdigit()}
 
     def describe_regions(self, region: str = "") -> list[dict[str, str]]:
-        doc = xmltodict.parse(self.request("GET", params={"regions": region}).content,
+        doc = xmltodict.parse(self._session.request("GET", params={"regions": region}).content,
                               force_list=("RegionInfo",), disable_entities=True) or {}
         return [{k: v or "" for k, v in info.items()}
                 for info in (doc.get("RegionInfoList") or {}).get("RegionInfo") or []]

@@ -14,6 +14,7 @@ from .endpoint import nonempty
 from .errors import ClientError, whole_number
 from .headers import check_crc, crc_of, etag_of, object_headers, result_etag
 from .models import CompleteResult, PartInfo, PartPage, PartResult, UploadInfo, UploadPage
+from .session import Operations
 
 
 def combined_crc(parts: list[PartResult] | None) -> int | None:
@@ -30,25 +31,25 @@ def combined_crc(parts: list[PartResult] | None) -> int | None:
 _URL_NAMES = {"encoding-type": "url"}
 
 
-class MultipartOps:
-    """Mixed into OssClient; relies on its `request` and `_payload`."""
+class MultipartOps(Operations):
+    """Multipart uploads, one request each: the transfers (TransferManager) build on them."""
 
     def init_multipart_upload(self, bucket: str, key: str, content_type: str | None = None,
                               metadata: dict | None = None, acl: str | None = None,
                               storage_class: str | None = None, headers: dict | None = None) -> str:
         hdrs = object_headers(key, content_type, metadata, acl, storage_class, False, headers)
-        return xmlparse.upload_id(self.request("POST", bucket, key, params={"uploads": "", **_URL_NAMES},
-                                               headers=hdrs).content)
+        return xmlparse.upload_id(self._session.request("POST", bucket, key, params={"uploads": "", **_URL_NAMES},
+                                                        headers=hdrs).content)
 
     def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, data,
                     progress: Progress | None = None) -> PartResult:
         part_number = whole_number(part_number, "part number")
         if not 1 <= part_number <= MAX_PARTS:
             raise ClientError(f"part number must be 1..{MAX_PARTS}, not {part_number}")
-        payload = data if isinstance(data, Payload) else self._payload(data, progress)
+        payload = data if isinstance(data, Payload) else self._session.payload(data, progress)
         try:
-            resp = self.request("PUT", bucket, key, params={"partNumber": str(part_number), "uploadId": upload_id},
-                                data=payload)
+            resp = self._session.request("PUT", bucket, key, data=payload,
+                                         params={"partNumber": str(part_number), "uploadId": upload_id})
         finally:
             payload.close()
         check_crc(payload.crc.value, crc_of(resp.headers), f"upload part {part_number} of {key}",
@@ -69,8 +70,8 @@ class MultipartOps:
             headers[H_COPY_SOURCE_RANGE] = range_header(byte_range)
             if not isinstance(byte_range, str) and None not in byte_range:
                 size = byte_range[1] - byte_range[0] + 1
-        resp = self.request("PUT", bucket, key, params={"partNumber": str(part_number), "uploadId": upload_id},
-                            headers=headers)
+        resp = self._session.request("PUT", bucket, key, params={"partNumber": str(part_number), "uploadId": upload_id},
+                                     headers=headers)
         etag = result_etag(xmlparse.parse(resp.content), resp.headers)
         return PartResult(int(part_number), etag, size, crc_of(resp.headers))
 
@@ -78,35 +79,36 @@ class MultipartOps:
                                   parts: list[PartResult] | None) -> CompleteResult:
         """parts=None asks the server to use every uploaded part (x-oss-complete-all). When every part's
         CRC and size are known, their combination is checked against the object's; a mismatch raises
-        IntegrityError with the object already published (the transfers remove it, see PartsEngine)."""
-        result = self._complete(bucket, key, upload_id, parts)
+        IntegrityError with the object already published (the transfers remove it, see parts.run_upload)."""
+        result = self.complete_unverified(bucket, key, upload_id, parts)
         check_crc(combined_crc(parts), result.crc64, f"complete {key}", result.request_id)
         return result
 
-    def _complete(self, bucket: str, key: str, upload_id: str, parts: list[PartResult] | None) -> CompleteResult:
-        """CompleteMultipartUpload without the CRC-64 check."""
+    def complete_unverified(self, bucket: str, key: str, upload_id: str,
+                            parts: list[PartResult] | None) -> CompleteResult:
+        """CompleteMultipartUpload without the CRC-64 check (the transfers make their own, see parts.run_upload)."""
         if parts is None:
-            resp = self.request("POST", bucket, key, params={"uploadId": upload_id, **_URL_NAMES},
-                                headers={H_COMPLETE_ALL: "yes"})
+            resp = self._session.request("POST", bucket, key, params={"uploadId": upload_id, **_URL_NAMES},
+                                         headers={H_COMPLETE_ALL: "yes"})
         else:
             body = xmlbuild.complete_multipart((p.part_number, p.etag)
                                                for p in sorted(parts, key=lambda p: p.part_number))
-            resp = self.request("POST", bucket, key, params={"uploadId": upload_id, **_URL_NAMES},
-                                headers={"Content-Type": "application/xml"}, data=body)
+            resp = self._session.request("POST", bucket, key, params={"uploadId": upload_id, **_URL_NAMES},
+                                         headers={"Content-Type": "application/xml"}, data=body)
         root = xmlparse.parse(resp.content) if resp.content else {}
         return CompleteResult(result_etag(root, resp.headers),
                               crc_of(resp.headers), xmlparse.text(root, "Location") or None,
                               resp.headers.get(H_REQUEST_ID))
 
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
-        self.request("DELETE", bucket, key, params={"uploadId": upload_id})
+        self._session.request("DELETE", bucket, key, params={"uploadId": upload_id})
 
     def list_parts(self, bucket: str, key: str, upload_id: str, part_number_marker: int = 0,
                    max_parts: int = MAX_LIST) -> PartPage:
         params = {"uploadId": upload_id, "max-parts": str(max_parts), **_URL_NAMES}
         if part_number_marker:
             params["part-number-marker"] = str(part_number_marker)
-        return xmlparse.part_page(self.request("GET", bucket, key, params=params).content)
+        return xmlparse.part_page(self._session.request("GET", bucket, key, params=params).content)
 
     def iter_parts(self, bucket: str, key: str, upload_id: str) -> Iterator[PartInfo]:
         for page in paged(lambda marker: self.list_parts(bucket, key, upload_id, part_number_marker=marker),
@@ -118,7 +120,7 @@ class MultipartOps:
         params = {"uploads": "", **_URL_NAMES, **nonempty({
             "prefix": prefix, "delimiter": delimiter, "key-marker": key_marker,
             "upload-id-marker": upload_id_marker, "max-uploads": max_uploads})}
-        return xmlparse.upload_page(self.request("GET", bucket, params=params).content)
+        return xmlparse.upload_page(self._session.request("GET", bucket, params=params).content)
 
     def iter_uploads(self, bucket: str, prefix: str = "") -> Iterator[UploadInfo]:
         def next_markers(page: UploadPage) -> tuple[str, str] | None:

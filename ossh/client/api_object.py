@@ -24,6 +24,7 @@ from .errors import ClientError, NoSuchKey, ServiceError
 from .headers import check_crc, crc_of, etag_of, http_date_header, meta_from_headers, object_headers, result_etag
 from .models import AppendResult, CopyResult, ObjectMeta, PutResult
 from .reader import ObjectReader
+from .session import Operations
 
 SYMLINK_TARGET = H_SYMLINK_TARGET
 
@@ -66,17 +67,17 @@ def source_conditions(if_match: str | None, if_none_match: str | None, if_modifi
     return {k.lower(): v for k, v in found.items()}
 
 
-class ObjectOps:
-    """Mixed into OssClient; relies on its `request`, `_payload` and chunk sizes."""
+class ObjectOps(Operations):
+    """Objects, one request each (deletes of many keys in batches): the transfers build on them."""
 
     def put_object(self, bucket: str, key: str, data, content_type: str | None = None,
                    metadata: dict | None = None, acl: str | None = None, storage_class: str | None = None,
                    forbid_overwrite: bool = False, headers: dict | None = None,
                    progress: Progress | None = None) -> PutResult:
         hdrs = object_headers(key, content_type, metadata, acl, storage_class, forbid_overwrite, headers)
-        payload = self._payload(data, progress)
+        payload = self._session.payload(data, progress)
         try:
-            resp = self.request("PUT", bucket, key, headers=hdrs, data=payload)
+            resp = self._session.request("PUT", bucket, key, headers=hdrs, data=payload)
         finally:
             payload.close()
         rid = resp.headers.get(H_REQUEST_ID)
@@ -92,17 +93,17 @@ class ObjectOps:
         if byte_range is not None:
             hdrs["Range"] = range_header(byte_range)
         hdrs.update(conditions("If-", if_match, if_none_match, if_modified_since, if_unmodified_since))
-        resp = self.request("GET", bucket, key, headers=hdrs, stream=True)
+        resp = self._session.request("GET", bucket, key, headers=hdrs, stream=True)
         meta = meta_from_headers(key, resp.headers)
-        return ObjectReader(resp, meta, self.download_chunk_size, verify=resp.status_code == 200,
+        return ObjectReader(resp, meta, self._session.download_chunk_size, verify=resp.status_code == 200,
                             progress=progress)
 
     def head_object(self, bucket: str, key: str, headers: dict | None = None) -> ObjectMeta:
-        resp = self.request("HEAD", bucket, key, headers=headers)
+        resp = self._session.request("HEAD", bucket, key, headers=headers)
         return meta_from_headers(key, resp.headers)
 
     def get_object_meta(self, bucket: str, key: str) -> ObjectMeta:
-        resp = self.request("HEAD", bucket, key, params={"objectMeta": ""})
+        resp = self._session.request("HEAD", bucket, key, params={"objectMeta": ""})
         return meta_from_headers(key, resp.headers)
 
     def object_exists(self, bucket: str, key: str) -> bool:
@@ -114,7 +115,7 @@ class ObjectOps:
             return False
 
     def delete_object(self, bucket: str, key: str) -> None:
-        self.request("DELETE", bucket, key)
+        self._session.request("DELETE", bucket, key)
 
     def delete_objects(self, bucket: str, keys: Iterable[str], quiet: bool = False) -> list[str]:
         """Deletes in batches of 1,000; returns the keys reported deleted (quiet: only failures, so [])."""
@@ -136,8 +137,8 @@ class ObjectOps:
         headers = {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode(),
                    "Content-Type": "application/xml"}
         try:
-            resp = self.request("POST", bucket, params={"delete": "", "encoding-type": "url"}, headers=headers,
-                                data=body)
+            resp = self._session.request("POST", bucket, params={"delete": "", "encoding-type": "url"}, headers=headers,
+                                         data=body)
         except ServiceError as err:     # name the key when the failure is one key's (the answer's Key, or the only one)
             named = err.details.get("Key")
             err.key = keys[0] if len(keys) == 1 else named if named in keys else err.key
@@ -158,7 +159,7 @@ class ObjectOps:
                                       source_if_unmodified_since))
         hdrs[H_COPY_SOURCE] = copy_source(src_bucket, src_key)
         hdrs[H_METADATA_DIRECTIVE] = "REPLACE" if replace else "COPY"
-        resp = self.request("PUT", dst_bucket, dst_key, headers=hdrs)
+        resp = self._session.request("PUT", dst_bucket, dst_key, headers=hdrs)
         root = xmlparse.parse(resp.content)
         return CopyResult(result_etag(root, resp.headers),
                           crc_of(resp.headers), xmlparse.iso_time(xmlparse.text(root, "LastModified")))
@@ -169,10 +170,10 @@ class ObjectOps:
         """Appends at `position` (0 creates an Appendable object). The server's CRC covers the whole object,
         so it is checked when the CRC of the first `position` bytes is known (init_crc, or position 0)."""
         hdrs = object_headers(key, content_type, None, None, None, False, headers, guess=position == 0)
-        payload = self._payload(data, progress)
+        payload = self._session.payload(data, progress)
         try:
-            resp = self.request("POST", bucket, key, params={"append": "", "position": str(position)},
-                                headers=hdrs, data=payload)
+            resp = self._session.request("POST", bucket, key, params={"append": "", "position": str(position)},
+                                         headers=hdrs, data=payload)
         finally:
             payload.close()
         remote = crc_of(resp.headers)
@@ -184,21 +185,21 @@ class ObjectOps:
         return AppendResult(next_position, remote, etag_of(resp.headers))
 
     def get_object_acl(self, bucket: str, key: str) -> str:
-        return xmlparse.acl(self.request("GET", bucket, key, params={"acl": ""}).content)
+        return xmlparse.acl(self._session.request("GET", bucket, key, params={"acl": ""}).content)
 
     def put_object_acl(self, bucket: str, key: str, acl: str) -> None:
-        self.request("PUT", bucket, key, params={"acl": ""}, headers={H_OBJECT_ACL: acl})
+        self._session.request("PUT", bucket, key, params={"acl": ""}, headers={H_OBJECT_ACL: acl})
 
     def put_symlink(self, bucket: str, key: str, target: str, forbid_overwrite: bool = False,
                     headers: dict | None = None) -> str | None:
         """Make `key` a symlink to `target` (a key of the same bucket); returns the link's ETag."""
         hdrs = object_headers(None, None, None, None, None, forbid_overwrite, headers)
         hdrs[SYMLINK_TARGET] = quote(target, safe="")
-        return etag_of(self.request("PUT", bucket, key, params={"symlink": ""}, headers=hdrs).headers)
+        return etag_of(self._session.request("PUT", bucket, key, params={"symlink": ""}, headers=hdrs).headers)
 
     def get_symlink(self, bucket: str, key: str) -> str:
         """The key a symlink points to (NotSymlink when `key` is not one)."""
-        resp = self.request("GET", bucket, key, params={"symlink": ""})
+        resp = self._session.request("GET", bucket, key, params={"symlink": ""})
         return unquote(resp.headers.get(SYMLINK_TARGET, ""))
 
     def restore_object(self, bucket: str, key: str, days: int | None = None, tier: str | None = None) -> int:
@@ -206,4 +207,4 @@ class ObjectOps:
         `tier` (Expedited, Standard, Bulk) applies to the cold archive classes. Returns the status: 202 when
         a restore starts, 200 when the object was already restored (its expiry moves)."""
         body = xmlbuild.restore_request(days, tier) if days is not None or tier else None
-        return self.request("POST", bucket, key, params={"restore": ""}, data=body).status_code
+        return self._session.request("POST", bucket, key, params={"restore": ""}, data=body).status_code

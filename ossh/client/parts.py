@@ -14,8 +14,7 @@ from .body import Progress
 from .errors import ClientError, IntegrityError, NoSuchUpload, OssError
 from .headers import check_crc
 from .models import CompleteResult, PartResult
-
-DEFAULT_PART_SIZE = 32 << 20
+from .transfer_config import DEFAULT_PART_SIZE
 
 T = TypeVar("T")
 
@@ -104,57 +103,59 @@ def _lazily(jobs: Iterable, running: dict, threads: int, collect) -> Iterable:
             return
 
 
-class PartsEngine:
-    """Mixed into OssClient: runs a multipart upload's part jobs and completes or aborts it."""
-
-    def _run_upload(self, bucket: str, key: str, upload_id: str, jobs: Iterable[Callable[[], PartResult]],
-                    threads: int, keep_on_failure: bool = False) -> CompleteResult:
-        """Parts on the bounded pool, then CompleteMultipartUpload. Any failure before Complete, Ctrl-C
-        included, aborts the upload unless `keep_on_failure` (resumable uploads); an object whose CRC-64 is
-        not what its parts combine to is removed once published (see _verify_published)."""
+def run_upload(client, bucket: str, key: str, upload_id: str, jobs: Iterable[Callable[[], PartResult]],
+               threads: int, keep_on_failure: bool = False, verify: bool = True) -> CompleteResult:
+    """Parts on the bounded pool, then CompleteMultipartUpload, through `client` (an OssClient). Any failure
+    before Complete, Ctrl-C included, aborts the upload unless `keep_on_failure` (resumable uploads); with
+    `verify`, an object whose CRC-64 is not what its parts combine to is removed once published (see
+    verify_published)."""
+    try:
+        parts = run_bounded(jobs, threads, f"ossh-{key[:16]}")
         try:
-            parts = run_bounded(jobs, threads, f"ossh-{key[:16]}")
-            try:
-                result = self._complete(bucket, key, upload_id, parts)
-            except NoSuchUpload as gone:
-                result = self._completed_before(bucket, key, parts, gone)
-        except BaseException:
-            if not keep_on_failure:
-                self._abort_quietly(bucket, key, upload_id)
-            raise
-        self._verify_published(bucket, key, result, combined_crc(parts), f"complete {key}")
-        return result
+            result = client.multipart.complete_unverified(bucket, key, upload_id, parts)
+        except NoSuchUpload as gone:
+            result = _completed_before(client, bucket, key, parts, gone)
+    except BaseException:
+        if not keep_on_failure:
+            _abort_quietly(client, bucket, key, upload_id)
+        raise
+    if verify:
+        verify_published(client, bucket, key, result, combined_crc(parts), f"complete {key}")
+    return result
 
-    def _completed_before(self, bucket: str, key: str, parts: list[PartResult], gone: NoSuchUpload) -> CompleteResult:
-        """A Complete whose answer was lost on the way is retried and finds its upload gone (NoSuchUpload):
-        it is a success when the object now holds exactly the bytes of `parts` (size and combined CRC-64
-        agree), else the NoSuchUpload stands."""
-        expected = combined_crc(parts)
-        try:
-            meta = self.head_object(bucket, key) if expected is not None else None
-        except OssError:
-            meta = None
-        if meta is None or meta.crc64 != expected or meta.size != sum(p.size for p in parts):
-            raise gone
-        return CompleteResult(meta.etag, meta.crc64, None, meta.request_id)
 
-    def _verify_published(self, bucket: str, key: str, result: CompleteResult, expected: int | None,
-                          what: str) -> None:
-        """IntegrityError when the object a Complete just published does not have the `expected` CRC-64.
-        The upload is gone by then, so the bad object itself is deleted first, unless HEAD shows another
-        ETag than Complete returned: another writer replaced it since, and theirs is kept."""
-        try:
-            check_crc(expected, result.crc64, what, result.request_id)
-        except IntegrityError:
-            try:
-                if result.etag is None or self.head_object(bucket, key).etag == result.etag:
-                    self.delete_object(bucket, key)
-            except OssError:  # the integrity failure is what the caller needs to see
-                pass
-            raise
+def _completed_before(client, bucket: str, key: str, parts: list[PartResult], gone: NoSuchUpload) -> CompleteResult:
+    """A Complete whose answer was lost on the way is retried and finds its upload gone (NoSuchUpload):
+    it is a success when the object now holds exactly the bytes of `parts` (size and combined CRC-64
+    agree), else the NoSuchUpload stands."""
+    expected = combined_crc(parts)
+    try:
+        meta = client.head_object(bucket, key) if expected is not None else None
+    except OssError:
+        meta = None
+    if meta is None or meta.crc64 != expected or meta.size != sum(p.size for p in parts):
+        raise gone
+    return CompleteResult(meta.etag, meta.crc64, None, meta.request_id)
 
-    def _abort_quietly(self, bucket: str, key: str, upload_id: str) -> None:
+
+def verify_published(client, bucket: str, key: str, result: CompleteResult, expected: int | None,
+                     what: str) -> None:
+    """IntegrityError when the object a Complete just published does not have the `expected` CRC-64.
+    The upload is gone by then, so the bad object itself is deleted first, unless HEAD shows another
+    ETag than Complete returned: another writer replaced it since, and theirs is kept."""
+    try:
+        check_crc(expected, result.crc64, what, result.request_id)
+    except IntegrityError:
         try:
-            self.abort_multipart_upload(bucket, key, upload_id)
-        except OssError:  # the original failure is what the caller needs to see
+            if result.etag is None or client.head_object(bucket, key).etag == result.etag:
+                client.delete_object(bucket, key)
+        except OssError:  # the integrity failure is what the caller needs to see
             pass
+        raise
+
+
+def _abort_quietly(client, bucket: str, key: str, upload_id: str) -> None:
+    try:
+        client.abort_multipart_upload(bucket, key, upload_id)
+    except OssError:  # the original failure is what the caller needs to see
+        pass

@@ -23,7 +23,8 @@ class Cancelled(BaseException):
 
 
 class Acting:
-    """Mixed into Syncer; relies on its client, sides, options, cache, lock and counters."""
+    """Mixed into Syncer; relies on its client, transfers (a TransferManager), sides, options, cache, lock and
+    counters."""
 
     def _transfer(self, s) -> int:
         with self._lock:
@@ -32,8 +33,8 @@ class Acting:
             return self._upload(s)
         if self.verb == "download":
             return self._download(s)
-        self.client.copy(self.src.bucket, s.key, self.dst.bucket, self.dst.key(s.rel), size=s.size,
-                         progress=self._progress_for())
+        self.transfers.copy(self.src.bucket, s.key, self.dst.bucket, self.dst.key(s.rel), size=s.size,
+                            progress=self._progress_for())
         return s.size
 
     def _upload(self, local: LocalFile) -> int:
@@ -54,8 +55,7 @@ class Acting:
                 self.cache.put(local.path, after, Hashes(crc, md5))
             return len(data)
         before = os.stat(local.path)
-        result = self.client.upload_file(self.dst.bucket, key, local.path, progress=progress,
-                                         **self._big_transfer())
+        result = self.transfers.upload_file(self.dst.bucket, key, local.path, progress=progress)
         after = os.stat(local.path)
         if identity(before) == identity(after) and result.crc64 is not None:
             self.cache.put(local.path, after, Hashes(result.crc64))
@@ -65,8 +65,8 @@ class Acting:
         root = self.dst.path
         path = target(root, obj.rel)
         make_parents(root, obj.rel)
-        meta: ObjectMeta = self.client.download_file(self.src.bucket, obj.key, path, size=obj.size,
-                                                     progress=self._progress_for(), **self._big_transfer())
+        meta: ObjectMeta = self.transfers.download_file(self.src.bucket, obj.key, path, size=obj.size,
+                                                        progress=self._progress_for())
         when = meta.last_modified or obj.last_modified
         if when is not None:     # as aws s3 sync: the file carries the object's time
             ns = int(when.timestamp()) * 1_000_000_000
@@ -75,10 +75,6 @@ class Acting:
         if meta.crc64 is not None:
             self.cache.put(path, st, Hashes(meta.crc64, plain_md5(meta.etag, meta.object_type)))
         return st.st_size
-
-    def _big_transfer(self) -> dict:
-        o = self.options
-        return dict(threshold=o.multipart_threshold, part_size=o.part_size, checkpoint_dir=o.checkpoint_dir)
 
     def _check_stop(self) -> None:
         if self.stop.is_set():

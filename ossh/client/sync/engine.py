@@ -12,10 +12,11 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from typing import Callable, Iterator
 
 from ..errors import ClientError, LocalFileError, NoSuchKey, OssError
+from ..transfer import TransferManager
 from .acting import SMALL_FILE, Acting, Cancelled, reason_of
 from .hashcache import FileChanged, HashCache, Hashes, hash_file
 from .model import Action, LocalDir, LocalFile, OssPrefix, RemoteObject, Side, Summary, SyncOptions
@@ -46,6 +47,7 @@ class Syncer(Acting):
             raise ClientError(f"unknown rule {self.options.rule!r} (one of {', '.join(RULES)})")
         if not 1 <= self.options.jobs <= 64:
             raise ClientError(f"jobs must be 1 to 64, not {self.options.jobs}")
+        self.transfers = TransferManager(client, self.options.transfer_config())
         self.verb = VERBS.get((type(src), type(dst)))
         if self.verb is None:
             raise ClientError("one side must be an OSS prefix (oss://bucket/prefix/)")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..errors import ClientError
+from ..transfer_config import DEFAULT_THRESHOLD, TransferConfig
 
 _PLAIN_MD5 = re.compile(r"[0-9a-fA-F]{32}")
 
@@ -95,8 +96,13 @@ class SyncOptions:
     follow_symlinks: bool = True
     jobs: int = 8
     checkpoint_dir: str | None = None     # where big transfers keep what they need to resume
-    multipart_threshold: int = 64 << 20   # bigger files go in parallel parts (resumable with checkpoint_dir)
+    multipart_threshold: int = DEFAULT_THRESHOLD   # bigger files go in parallel parts (resumable with checkpoint_dir)
     part_size: int | None = None
+
+    def transfer_config(self) -> TransferConfig:
+        """How each file's transfer runs (checked: a bad value is a ClientError naming it)."""
+        return TransferConfig(threshold=self.multipart_threshold, part_size=self.part_size,
+                              checkpoint_dir=self.checkpoint_dir)
 
 
 @dataclass
