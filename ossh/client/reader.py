@@ -47,6 +47,11 @@ class ObjectReader:
             if self._crc:
                 check_crc(self._crc.value, self.meta.crc64, f"get {self.meta.key}", self.meta.request_id)
 
+    def unverified(self) -> ObjectReader:
+        """This reader, no longer comparing the CRC-64 at the end (a transfer told not to verify)."""
+        self._crc = None
+        return self
+
     def read(self, n: int = -1) -> bytes:
         if self._done:
             return b""

@@ -192,6 +192,8 @@ class TransferManager:
         with temp_beside(path) as (fd, _):
             with os.fdopen(fd, "wb", closefd=False) as out:
                 reader = self._client.get_object(bucket, key, byte_range=byte_range)
+                if not self.config.verify_crc:
+                    reader.unverified()
                 meta = reader.meta
                 if byte_range is not None or meta.etag is None or meta.size is None:
                     with reader:    # nothing to pin a continuation to: one stream, whole or failed

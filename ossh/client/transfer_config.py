@@ -22,8 +22,9 @@ class TransferConfig:
                     protocol's minimum, and so that the object fits in MAX_PARTS parts)
     concurrency     parts of one transfer in flight at once
     checkpoint_dir  where resumable transfers record their finished parts; None: a failed transfer leaves nothing
-    verify_crc      compare the CRC-64 of what a multipart upload, a part-by-part copy or a download moved with
-                    the object's; single requests check their own body's CRC-64 either way (it costs nothing)
+    verify_crc      compare the CRC-64 of the bytes a download wrote, or the combined CRC-64 of the parts a
+                    multipart upload or copy sent, with the object's; off, they are kept as they came. A single
+                    PUT (a file at or below the threshold) still checks its own body's, as put_object does
     """
     threshold: int = DEFAULT_THRESHOLD
     part_size: int | None = None

@@ -320,6 +320,22 @@ def test_corrupted_range_fails_a_parallel_download(front, server, client, bucket
     assert list(tmp_path.iterdir()) == []
 
 
+def test_transfers_without_crc_verification_keep_what_they_moved(front, server, client, bucket, tmp_path):
+    from ossh.client import TransferConfig
+
+    unchecked = via(front, server, transfer_config=TransferConfig(verify_crc=False))
+    path = tmp_path / "f"
+    path.write_bytes(os.urandom(300_000))
+    front.script = ["redirect"] * 4 + ["wrong-crc"]     # the Complete announces another CRC-64: not compared
+    unchecked.upload_file(bucket, "up", path, part_size=100 * 1024, threshold=1, threads=1)
+    assert client.get_object(bucket, "up").read() == path.read_bytes()
+    client.put_object(bucket, "big", b"z" * 300_000)
+    front.script = ["redirect", "corrupt"]  # the HEAD passes, the first ranged GET is damaged: kept as it came
+    unchecked.download_file(bucket, "big", tmp_path / "big", threads=1, part_size=100_000, threshold=1)
+    got = (tmp_path / "big").read_bytes()
+    assert len(got) == 300_000 and got != b"z" * 300_000 and got.count(b"z") == 300_000 - 1
+
+
 def test_interrupted_upload_resumes_from_its_checkpoint(front, server, client, bucket, tmp_path):
     data = os.urandom(5 * 100 * 1024)
     path = tmp_path / "f"

@@ -99,3 +99,34 @@ def test_downloads_get_the_umask_mode_or_keep_the_replaced_files(client, bucket,
     one.chmod(0o604)
     client.download_file(bucket, "big", one, threads=2, part_size=100_000, threshold=1)
     assert stat.S_IMODE(one.stat().st_mode) == 0o604
+
+
+def test_the_clients_transfer_config_drives_its_transfers(server, bucket, blob, tmp_path):
+    from ossh.client import OssClient, TransferConfig
+    from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, REGION
+
+    path, data = blob
+    config = TransferConfig(threshold=1 << 20, part_size=1 << 20, concurrency=2)
+    client = OssClient(server.endpoint, ACCESS_KEY_ID, ACCESS_KEY_SECRET, region=REGION, transfer_config=config)
+    assert client.transfer_config is config and client.transfers.config is config
+    assert client.upload_file(bucket, "cfg.bin", path).etag.endswith("-4")    # 3 MiB + 4 bytes in 1 MiB parts
+    assert client.upload_file(bucket, "one.bin", path, threshold=4 << 20).etag.count("-") == 0   # the call wins
+    target = tmp_path / "cfg.out"
+    meta = client.download_file(bucket, "cfg.bin", target)
+    assert target.read_bytes() == data and meta.size == len(data)
+
+
+def test_a_transfer_manager_of_its_own_config(client, bucket, blob, tmp_path):
+    from ossh.client import TransferConfig, TransferManager
+
+    path, data = blob
+    ckpt = tmp_path / "ckpt"
+    manager = TransferManager(client, TransferConfig(threshold=0, part_size=1 << 20, checkpoint_dir=ckpt))
+    assert manager.upload_file(bucket, "m.bin", path).etag.endswith("-4")
+    assert os.path.isdir(ckpt) and os.listdir(ckpt) == []         # used, and cleared once done
+    assert manager.copy(bucket, "m.bin", bucket, "m.copy").crc64 == crc64(data)
+    manager.download_file(bucket, "m.copy", tmp_path / "m.out")
+    assert (tmp_path / "m.out").read_bytes() == data
+    assert client.upload_file(bucket, "plain.bin", path).etag.count("-") == 0   # the client's own config is apart
+    with pytest.raises(TypeError):
+        TransferManager(client, {"threshold": 0})
