@@ -8,10 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-import xmltodict
-
 from ..protocol import H_EC, H_ERR, H_REQUEST_ID
-from .xmlparse import NOT_XML_CHAR, trim_values
 
 
 class OssError(Exception):
@@ -100,6 +97,7 @@ def _error_fields(headers, body: bytes | None) -> dict:
     if not raw.strip():
         return {}
     text = raw.decode("utf-8", "replace")
+    from .xmlparse import NOT_XML_CHAR  # here, not at the top: importing the errors stays light (no xmltodict)
     try:
         doc = _parse_error(text)
     except Exception:
@@ -115,6 +113,9 @@ def _error_fields(headers, body: bytes | None) -> dict:
 
 
 def _parse_error(text: str) -> dict:
+    import xmltodict
+
+    from .xmlparse import trim_values
     return xmltodict.parse(text, strip_whitespace=False, postprocessor=trim_values)   # a <Key> kept exact
 
 
