@@ -29,7 +29,9 @@ STREAM_GROWTH = 1000        # a stream's part size doubles every 1,000 parts: 10
 
 class TransferManager:
     """`TransferManager(client, config)`: upload_file, upload_stream, copy, download_file, get_object_to_file.
-    Every request goes through `client`'s public operations (put_object, upload_part, get_object...). An
+    Every request goes through `client`'s public operations (put_object, upload_part, get_object...), besides
+    `client.multipart.complete_unverified` (the engine checks the CRC-64 itself) and `client.transport.retry`
+    (how often a broken body is continued): `client` is an OssClient, or something that forwards to one. An
     argument given to a call (threshold, part_size, threads, checkpoint_dir) overrides the config's for that
     call; None takes the config's."""
 
