@@ -30,8 +30,8 @@ def paged(fetch: Callable[[object], Page], next_marker: Callable[[Page], object]
 
 
 class BucketOps(Operations):
-    """The service (bucket listings, regions aside) and buckets: create, delete, info, location, ACL, and
-    the listings of their objects."""
+    """The service's list of buckets, and buckets: create, delete, info, location, ACL, and the listings
+    of their objects."""
 
     # ---------------------------------------------------------------- service
 

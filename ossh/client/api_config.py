@@ -52,7 +52,8 @@ def _check_name(name: str) -> str:
 
 
 class ConfigOps(Operations):
-    """Bucket sub-resources read and written whole (configuration documents, tags) and bucket statistics."""
+    """Sub-resources read and written whole (bucket configuration documents, bucket and object tags), bucket
+    statistics and the service's DescribeRegions."""
 
     # ---------------------------------------------------------------- configuration documents
 
