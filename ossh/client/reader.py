@@ -84,7 +84,7 @@ class ObjectReader:
         self._done = True
         self._resp.close()
 
-    def __enter__(self) -> "ObjectReader":
+    def __enter__(self) -> ObjectReader:
         return self
 
     def __exit__(self, *exc) -> None:

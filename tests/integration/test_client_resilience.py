@@ -374,7 +374,7 @@ def test_checkpoint_of_a_changed_file_is_not_reused(server, client, bucket, tmp_
 def test_cut_part_is_continued_from_the_byte_reached(front, server, client, bucket, tmp_path):
     data = os.urandom(300_000)
     client.put_object(bucket, "big", data)
-    etag = '"%s"' % client.head_object(bucket, "big").etag
+    etag = f'"{client.head_object(bucket, "big").etag}"'
     front.script = ["redirect", "redirect", "cut:0.5"]     # HEAD, part 0, then part 1 breaks off half-way
     via(front, server).download_file(bucket, "big", tmp_path / "big", threads=1, part_size=100_000, threshold=1,
                                      checkpoint_dir=tmp_path / "ckpt")
@@ -387,7 +387,7 @@ def test_cut_part_is_continued_from_the_byte_reached(front, server, client, buck
 def test_cut_single_download_is_continued_pinned_to_its_etag(front, server, client, bucket, tmp_path):
     data = os.urandom(250_000)
     client.put_object(bucket, "one", data)
-    etag = '"%s"' % client.head_object(bucket, "one").etag
+    etag = f'"{client.head_object(bucket, "one").etag}"'
     front.script = ["cut:0.4", "cut:0.5"]
     seen = []
     via(front, server).get_object_to_file(bucket, "one", tmp_path / "one", progress=lambda d, t: seen.append(d))
