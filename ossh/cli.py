@@ -3,21 +3,24 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import sys
 
 from . import __version__, cmdline
 from .config import HELP as ACCOUNTS_HELP
-from .config import KEYS, Accounts, ConfigError, Settings, data_dir, state_dir
+from .config import KEYS, Accounts, ConfigError, Settings
+from .environment import Environment
+from .protocol import DEFAULT_REGION
+from .status import ExitStatus
 
-EMBEDDED_REGION = "cn-hangzhou"
 EXIT_HELP = "exit status: 0 ok, 1 a command failed, 2 usage error, 130 interrupted (`exit N`: N)."
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(env: Environment) -> argparse.ArgumentParser:
     p = cmdline.OneLineParser(
         prog="ossh", description="An interactive shell for Alibaba Cloud OSS and OSS-compatible servers.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter, stdout=env.stdout, stderr=env.stderr,
         epilog="Without a command: a shell on a terminal, batch mode when standard input is not one.\n"
                "`ossh serve --help` runs the embedded server. Inside the shell, `help` lists the commands.\n\n"
                + ACCOUNTS_HELP + "\n\n" + EXIT_HELP)
@@ -47,14 +50,16 @@ class ClientFactory:
     """Creates the OssClient on first use; with nothing configured, starts the embedded server first and, when
     `notice` is set, says so (the interactive shell and --verbose do; scripts get clean stderr)."""
 
-    def __init__(self, settings: Settings, stack: contextlib.ExitStack, notice=None):
+    def __init__(self, settings: Settings, stack: contextlib.ExitStack, env: Environment | None = None,
+                 notice=None):
         self.settings = settings
         self.stack = stack
+        self.env = env or Environment()
         self.notice = notice
 
     @property
     def label(self) -> str:
-        return self.settings.endpoint or f"embedded ({data_dir()})"
+        return self.settings.endpoint or f"embedded ({self.env.data_dir})"
 
     def __call__(self):
         from ossh.client import OssClient
@@ -64,14 +69,14 @@ class ClientFactory:
             return s.configure(OssClient(s.endpoint, s.access_key_id, s.access_key_secret, **s.client_options()))
         from ossh.server import LocalServer
 
-        root = data_dir()
+        root = self.env.data_dir
         root.mkdir(parents=True, exist_ok=True)
         # the key pair kept in the store, never OSS_ACCESS_KEY_*: the store's buckets belong to it
         srv = self.stack.enter_context(LocalServer(root, credentials="stored"))
         if self.notice is not None:
             self.notice(f"no endpoint configured; started the embedded server at {srv.endpoint} (store {root})")
         return OssClient(srv.endpoint, srv.access_key_id, srv.access_key_secret,
-                         region=getattr(srv, "region", EMBEDDED_REGION))
+                         region=getattr(srv, "region", DEFAULT_REGION))
 
 
 _CHECKS = {"endpoint": None, "region": cmdline.region, "access_key_id": cmdline.access_key_id,
@@ -79,7 +84,7 @@ _CHECKS = {"endpoint": None, "region": cmdline.region, "access_key_id": cmdline.
 
 
 def _endpoint(text: str) -> str:
-    from ossh.client.endpoint import Endpoint   # only when one is configured: `ossh -c pwd` stays light
+    from ossh.client.endpoint import Endpoint  # only when one is configured: `ossh -c pwd` stays light
     from ossh.client.errors import ClientError
 
     try:
@@ -112,21 +117,28 @@ def _bad_setting(args, settings: Settings) -> str | None:
     return None
 
 
-def _accounts(args) -> Accounts:
+def _accounts(args, env: Environment) -> Accounts:
     """The settings the command line gives (each option's dest is its config key's name)."""
     flags = {k.field: getattr(args, k.field) for k in KEYS if k.flag}
-    return Accounts({**flags, "profile": args.profile, "config_file": args.config_file})
+    return Accounts({**flags, "profile": args.profile, "config_file": args.config_file}, env.environ)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
+    """Run ossh with argv (default: the process's) in env (default: the process's streams, variables, working
+    directory and clock); return the exit status. Everything it starts (the embedded server, connections) is
+    stopped before it returns, so it may run many times in one process."""
+    env = env or Environment()
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["serve"]:
         from ossh.server.serve import main as serve
-        return serve(argv[1:], default_root=data_dir())
+        return serve(argv[1:], default_root=env.data_dir)
     # osscmd spelled the flag --debug=true / --debug=false
     argv = [{"--debug=true": "--debug"}.get(a, a) for a in argv if a != "--debug=false"]
-    args = _parser().parse_args(argv)
-    accounts = _accounts(args)
+    try:
+        args = _parser(env).parse_args(argv)
+    except SystemExit as e:          # --help, --version, or a usage error already written to env's streams
+        return ExitStatus.OK if e.code is None else e.code
+    accounts = _accounts(args, env)
     fixing = args.command[:1] == ["config"]     # `ossh config ...` is how a broken config gets fixed
     try:
         settings = accounts.resolve()
@@ -134,72 +146,84 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         settings, problem = Settings(), f"config: {e}"
     if problem:
-        status = cmdline.usage_error("ossh", problem)
+        status = cmdline.usage_error("ossh", problem, env.stderr)
         if not fixing:
             return status
         settings = Settings()
     if not args.quiet:
         for note in settings.notes:
-            sys.stderr.write(f"ossh: {note}\n")
+            env.stderr.write(f"ossh: {note}\n")
     with contextlib.ExitStack() as stack:
         try:
-            return _run(args, accounts, settings, stack)
+            return _run(args, accounts, settings, stack, env)
         except KeyboardInterrupt:
-            return 130
+            return ExitStatus.INTERRUPTED
         except BrokenPipeError:
-            # the reader went away (`ossh cat big | head`); keep Python from complaining at exit
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 1
+            _silence(env.stdout)
+            return ExitStatus.ERROR
 
 
-def _run(args, accounts: Accounts, settings: Settings, stack: contextlib.ExitStack) -> int:
+def _silence(stdout) -> None:
+    """The reader went away (`ossh cat big | head`): point the descriptor at /dev/null, so that Python's own
+    flush at exit does not complain about the pipe."""
+    try:
+        fd = stdout.fileno()
+    except (AttributeError, OSError, ValueError):    # not a file (an in-process caller's buffer)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _run(args, accounts: Accounts, settings: Settings, stack: contextlib.ExitStack, env: Environment) -> int:
     from .shell.executor import Executor
     from .shell.state import Context, ShellState
 
     def connect(chosen: Settings) -> ClientFactory:
-        return ClientFactory(chosen, stack, factory.notice)
+        return ClientFactory(chosen, stack, env, factory.notice)
 
-    factory = ClientFactory(settings, stack)
-    state = ShellState(format="json" if args.json or settings.output_format == "json" else "text")
+    factory = ClientFactory(settings, stack, env)
+    state = ShellState(format="json" if args.json or settings.output_format == "json" else "text",
+                       local_cwd=env.cwd)
     ctx = Context(state, factory, endpoint_label=factory.label, profile=settings.profile,
-                  checkpoints=str(state_dir() / "checkpoints"), embedded=settings.embedded,
-                  accounts=accounts, connect=connect)
-    stdin_tty = sys.stdin is not None and sys.stdin.isatty()
-    batch = args.commands is not None or args.batch_file or not (args.command or stdin_tty)
+                  checkpoints=str(env.state_dir / "checkpoints"), embedded=settings.embedded,
+                  accounts=accounts, connect=connect, env=env)
+    batch = args.commands is not None or args.batch_file or not (args.command or env.stdin_isatty)
     interactive = not (batch or args.command)
     # colour and progress bars only for a person at a terminal: never in batch mode
-    on_terminal = not batch and sys.stdout.isatty()
-    executor = Executor(ctx, color=on_terminal and not args.json, debug=args.debug, quiet=args.quiet)
+    on_terminal = not batch and env.stdout_isatty
+    executor = Executor(ctx, env.stdout, env.stderr, color=on_terminal and env.colors and not args.json,
+                        debug=args.debug, quiet=args.quiet)
     if interactive or args.verbose:
         factory.notice = executor.notice
-    if on_terminal and sys.stderr.isatty():
+    if on_terminal and env.stderr_isatty:
         from .shell.progress import terminal_progress
-        ctx.progress = terminal_progress
+        ctx.progress = functools.partial(terminal_progress, clock=env.clock)
     if args.command:
-        from .shell.words import argv_words     # read as if typed bare; \* \? \[ stay literal
+        from .shell.words import argv_words  # read as if typed bare; \* \? \[ stay literal
 
         return executor.status(executor.run(argv_words(args.command)))
     if batch:
-        return _batch(args, executor)
+        return _batch(args, executor, env)
     from .shell import repl
 
-    ctx.client  # start the embedded server (and say so) before the first prompt
-    return repl.run(executor, state_dir() / "history")
+    _ = ctx.client      # start the embedded server (and say so) before the first prompt
+    return repl.run(executor, env.state_dir / "history")
 
 
-def _batch(args, executor) -> int:
+def _batch(args, executor, env: Environment) -> int:
     from .shell.batch import run_lines, run_string
 
     if args.commands is not None:
         return run_string(executor, args.commands)
     if not args.batch_file:
-        return run_lines(executor, sys.stdin or ())     # no standard input at all: nothing to do
+        return run_lines(executor, env.stdin or ())     # no standard input at all: nothing to do
     try:
-        with open(args.batch_file, encoding="utf-8") as f:
+        with open(os.path.join(env.cwd, args.batch_file), encoding="utf-8") as f:
             return run_lines(executor, f)
     except OSError as e:
         executor.report("-b", None, f"{args.batch_file}: {e.strerror}")
-        return cmdline.USAGE_STATUS
+        return ExitStatus.USAGE
     except UnicodeDecodeError:
         executor.report("-b", None, f"{args.batch_file}: not a text file (UTF-8)")
-        return cmdline.USAGE_STATUS
+        return ExitStatus.USAGE

@@ -12,17 +12,32 @@ import os
 import re
 import sys
 
-USAGE_STATUS = 2
+from .protocol import DEFAULT_REGION
+from .status import ExitStatus
+
 _REGION = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 
 class OneLineParser(argparse.ArgumentParser):
     """Errors as `ossh: [serve: ]<message> (see --help)` on one line, exit status 2 (argparse prints the
-    whole usage block first, which hides the one line that matters)."""
+    whole usage block first, which hides the one line that matters). --help, --version and errors are
+    written to the streams given (default: the process's), then SystemExit is raised as argparse does."""
+
+    def __init__(self, *args, stdout=None, stderr=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stdout, self.stderr = stdout, stderr
+
+    def _print_message(self, message, file=None):
+        # argparse names sys.stdout for --help and --version, sys.stderr (or nothing) for errors
+        if file is sys.stdout and self.stdout is not None:
+            file = self.stdout
+        elif (file is None or file is sys.stderr) and self.stderr is not None:
+            file = self.stderr
+        super()._print_message(message, file)
 
     def error(self, message: str):
         where = self.prog.replace(" ", ": ")
-        self.exit(USAGE_STATUS, f"{where}: {one_line(message)} (see {self.prog} --help)\n")
+        self.exit(ExitStatus.USAGE, f"{where}: {one_line(message)} (see {self.prog} --help)\n")
 
 
 def one_line(text: str) -> str:
@@ -44,7 +59,7 @@ def port(text: str) -> int:
 
 def host(text: str) -> str:
     """A host name or address this machine can listen on (resolved now, so a typo is named up front)."""
-    import ipaddress     # only `ossh serve` takes a host: the shell's start-up does not pay for these
+    import ipaddress  # only `ossh serve` takes a host: the shell's start-up does not pay for these
     import socket
 
     if not text or not text.isprintable() or any(c.isspace() for c in text):
@@ -66,7 +81,7 @@ def region(text: str) -> str:
     """An OSS region id as the endpoints spell it: cn-hangzhou, ap-southeast-1, us-east-1..."""
     if not _REGION.fullmatch(text or ""):
         raise argparse.ArgumentTypeError(f"not a region id (lowercase letters, digits and hyphens, e.g. "
-                                         f"cn-hangzhou): {text!r}")
+                                         f"{DEFAULT_REGION}): {text!r}")
     return text
 
 
@@ -79,7 +94,8 @@ def directory(text: str) -> str:
     while not os.path.lexists(probe):            # the nearest existing ancestor decides
         probe = os.path.dirname(probe)
     if not os.path.isdir(probe):
-        raise argparse.ArgumentTypeError(f"{text}: {'not a directory' if probe == path else probe + ' is not a directory'}")
+        why = "not a directory" if probe == path else probe + " is not a directory"
+        raise argparse.ArgumentTypeError(f"{text}: {why}")
     if not os.access(probe, os.W_OK | os.X_OK):
         why = "read-only file system" if os.statvfs(probe).f_flag & os.ST_RDONLY else "permission denied"
         raise argparse.ArgumentTypeError(f"{text}: {why} (cannot write to {probe})")
@@ -112,8 +128,10 @@ def secret(text: str) -> str:
     return text
 
 
-def usage_error(where: str, message: str) -> int:
-    """Report a bad argument found after parsing (an environment variable, a file) the way argparse would."""
-    sys.stderr.write(f"{where}: {one_line(message)}\n")
-    sys.stderr.flush()
-    return USAGE_STATUS
+def usage_error(where: str, message: str, err=None) -> ExitStatus:
+    """Report a bad argument found after parsing (an environment variable, a file) the way argparse would,
+    on err (default: the process's stderr)."""
+    err = err or sys.stderr
+    err.write(f"{where}: {one_line(message)}\n")
+    err.flush()
+    return ExitStatus.USAGE

@@ -5,22 +5,23 @@ blank lines are skipped.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
-from . import status
+from ossh.status import ExitStatus
+
 from .executor import Executor, Outcome
 from .words import QuoteError, join, split_commands
 
 
-def run_lines(executor: Executor, lines: Iterable[str]) -> int:
-    """Run numbered lines; return the exit status (0 when every command without `-` succeeded)."""
+def run_lines(executor: Executor, lines: Iterable[str]) -> ExitStatus | int:
+    """Run numbered lines; return the exit status (OK when every command without `-` succeeded)."""
     for number, line in enumerate(lines, 1):
         where = f"line {number}"
         try:
             commands = split_commands(line)
         except QuoteError as e:
             executor.report(where, None, str(e))
-            return status.USAGE
+            return ExitStatus.USAGE
         for words in commands:
             tolerant = words[0].startswith("-") and len(words[0]) > 1
             if tolerant:
@@ -30,14 +31,14 @@ def run_lines(executor: Executor, lines: Iterable[str]) -> int:
                 return executor.status(outcome)     # `exit N` decides; a plain `exit` is success
             if outcome in (Outcome.FAILED, Outcome.USAGE) and not tolerant:
                 return executor.status(outcome)
-    return status.OK
+    return ExitStatus.OK
 
 
-def run_string(executor: Executor, text: str) -> int:
+def run_string(executor: Executor, text: str) -> ExitStatus | int:
     """`ossh -c 'cmd; cmd'`: each `;`-separated command counts as one line (numbering, `-cmd`)."""
     try:
         commands = split_commands(text)
     except QuoteError as e:
         executor.report("-c", None, str(e))
-        return status.USAGE
+        return ExitStatus.USAGE
     return run_lines(executor, [join(words) for words in commands])

@@ -1,21 +1,26 @@
 """Completion as a pure function: line text + shell state + a listing cache -> suggestions.
 
-Remote listings come from a ListingCache (one delimiter listing per level, dropped when a command
-changes that level) with a per-call fetch budget, so completion never lists more than a page or two
-per keystroke. Tested without a terminal.
+Remote listings come from a ListingCache (one delimiter listing per level, kept for TTL seconds and
+dropped sooner when one of the shell's own commands changes that level) with a per-call fetch budget, so
+completion never lists more than a page or two per keystroke. What a positional argument completes to is
+its command's declared kind, looked up in KINDS. Tested without a terminal.
 """
 from __future__ import annotations
 
 import os
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
-from .paths import SCHEME, PathError, RemotePath, local_path, resolve
 from .commands import REGISTRY
+from .paths import SCHEME, PathError, RemotePath, local_path, resolve
 from .registry import HIDDEN, Registry
 from .state import ShellState
 from .words import Word, quote, split
+
+TTL = 30.0      # seconds a listing is trusted: others (another shell, a program) change buckets too
 
 
 @dataclass(frozen=True)
@@ -39,22 +44,28 @@ class Lister(Protocol):
 
 
 class ListingCache:
-    """Listings keyed by (kind, bucket, prefix); a Budget limits fetches per completion."""
+    """Listings keyed by (kind, bucket, prefix), each kept ttl seconds by clock; a Budget limits fetches per
+    completion. The shell drops what its own commands change (invalidate) and everything when it switches
+    account (clear)."""
 
-    def __init__(self, lister: Lister):
+    def __init__(self, lister: Lister, ttl: float = TTL, clock: Callable[[], float] = time.monotonic):
         self.lister = lister
-        self._entries: dict[tuple, Listing] = {}
+        self.ttl = ttl
+        self.clock = clock
+        self._entries: dict[tuple, tuple[Listing, float]] = {}     # key -> (listing, when fetched)
         self._lock = threading.Lock()
 
-    def get(self, key: tuple, fetch: Callable[[], Listing], budget: "Budget") -> Listing | None:
+    def get(self, key: tuple, fetch: Callable[[], Listing], budget: Budget) -> Listing | None:
         with self._lock:
-            if key in self._entries:
-                return self._entries[key]
+            found = self._entries.get(key)
+            if found is not None and self.clock() - found[1] < self.ttl:
+                return found[0]
         if not budget.take():
             return None
+        fetched = self.clock()
         listing = fetch()
         with self._lock:
-            self._entries[key] = listing
+            self._entries[key] = (listing, fetched)
         return listing
 
     def invalidate(self, path: RemotePath) -> None:
@@ -66,6 +77,14 @@ class ListingCache:
                     del self._entries[key]
                 elif bucket == path.bucket and (path.key.startswith(prefix) or prefix.startswith(path.key)):
                     del self._entries[key]
+
+    def clear(self) -> None:
+        """Drop every listing (another account, another endpoint)."""
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 class Budget:
@@ -79,9 +98,34 @@ class Budget:
         return True
 
 
-def _remote(word: str, state: ShellState, cache: ListingCache, budget: Budget, dirs_only=False,
-            buckets_only=False) -> list[tuple[str, str, str]]:
+@dataclass
+class Query:
+    """What a completion kind gets: the word being typed, the command's positionals before it, and where to look."""
+    word: str
+    positionals: list[str]
+    state: ShellState
+    cache: ListingCache
+    budget: Budget
+    listdir: Callable[[str], list[str]]
+    registry: Registry
+
+
+Found = list[tuple[str, str, str]]          # (new word value, display, meta)
+KINDS: dict[str, Callable[[Query], Found]] = {}
+
+
+def kind(*names: str):
+    """Register the decorated function as the completer of positionals declared `complete=(NAME, ...)`."""
+    def deco(func: Callable[[Query], Found]) -> Callable[[Query], Found]:
+        for name in names:
+            KINDS[name] = func
+        return func
+    return deco
+
+
+def _remote(q: Query, dirs_only=False, buckets_only=False) -> Found:
     """(new word value, display, meta) for a remote path being typed."""
+    word, state, cache, budget = q.word, q.state, q.cache, q.budget
     cut = word.rfind("/") + 1
     head, partial = word[:cut], word[cut:]
     if word.startswith(SCHEME) and "/" not in word[len(SCHEME):]:
@@ -113,12 +157,13 @@ def _remote(word: str, state: ShellState, cache: ListingCache, budget: Budget, d
     return out
 
 
-def _local(word: str, state: ShellState, listdir, dirs_only=False) -> list[tuple[str, str, str]]:
+def _local(q: Query, dirs_only=False) -> Found:
+    word = q.word
     cut = word.rfind("/") + 1
     head, partial = word[:cut], word[cut:]
-    directory = local_path(head or ".", state.local_cwd)
+    directory = local_path(head or ".", q.state.local_cwd)
     try:
-        names = sorted(listdir(directory))
+        names = sorted(q.listdir(directory))
     except OSError:
         return []
     out = []
@@ -131,6 +176,64 @@ def _local(word: str, state: ShellState, listdir, dirs_only=False) -> list[tuple
         shown = n + ("/" if is_dir else "")
         out.append((head + shown, shown, "dir" if is_dir else "file"))
     return out
+
+
+@kind("remote")
+def _remote_path(q: Query) -> Found:
+    return _remote(q)
+
+
+@kind("remote_dir")
+def _remote_dir(q: Query) -> Found:
+    return _remote(q, dirs_only=True)
+
+
+@kind("bucket")
+def _bucket(q: Query) -> Found:
+    return _remote(q, buckets_only=True)
+
+
+@kind("local")
+def _local_path(q: Query) -> Found:
+    return _local(q)
+
+
+@kind("local_dir")
+def _local_dir(q: Query) -> Found:
+    return _local(q, dirs_only=True)
+
+
+@kind("put")
+def _put_source(q: Query) -> Found:
+    """A local file, unless the word starts with oss:// (put's source is local)."""
+    return _remote(q) if q.word.startswith(SCHEME) else _local(q)
+
+
+@kind("remote_or_local")
+def _either(q: Query) -> Found:
+    return _remote(q) if q.word.startswith(SCHEME) else _local(q) + _remote(q)
+
+
+@kind("command")
+def _command(q: Query) -> Found:
+    return _choices(q.word, sorted(set(q.registry.names())), "command")
+
+
+@kind("upload_id")
+def _upload_id(q: Query) -> Found:
+    """The upload ids of the key named by the first positional."""
+    if not q.positionals:
+        return []
+    try:
+        path = resolve(q.positionals[0], q.state.bucket, q.state.prefix)
+    except PathError:
+        return []
+    if path.bucket is None or path.is_prefix:
+        return []
+    lister = q.cache.lister
+    listing = q.cache.get(("uploads", path.bucket, path.key), lambda: lister.upload_ids(path.bucket, path.key),
+                          q.budget)
+    return _choices(q.word, listing.names if listing else (), "upload id")
 
 
 def _choices(word: str, values, meta="") -> list[tuple[str, str, str]]:
@@ -214,36 +317,16 @@ def _candidates(word, before, state, cache, registry, budget, listdir):
         elif not (w.startswith("-") and w != "-"):
             positionals.append(w)
     kind = cmd.positional_kind(len(positionals))
-    return _by_kind(kind, word, positionals, state, cache, budget, listdir, registry)
+    return _by_kind(kind, Query(word, positionals, state, cache, budget, listdir, registry))
 
 
-def _by_kind(kind, word, positionals, state, cache, budget, listdir, registry):
+def _by_kind(kind, query: Query) -> Found:
+    """A declared kind: a tuple of fixed choices, or a name in KINDS."""
     if kind is None:
         return []
     if isinstance(kind, tuple):
-        return _choices(word, kind)
-    if kind == "command":
-        return _choices(word, sorted(set(registry.names())), "command")
-    if kind in ("remote", "remote_dir", "bucket"):
-        return _remote(word, state, cache, budget, dirs_only=kind == "remote_dir", buckets_only=kind == "bucket")
-    if kind in ("local", "local_dir"):
-        return _local(word, state, listdir, dirs_only=kind == "local_dir")
-    if kind == "put" or kind == "remote_or_local":
-        if word.startswith(SCHEME):
-            return _remote(word, state, cache, budget)
-        local = _local(word, state, listdir)
-        return local if kind == "put" else local + _remote(word, state, cache, budget)
-    if kind == "upload_id" and positionals:
-        try:
-            path = resolve(positionals[0], state.bucket, state.prefix)
-        except PathError:
-            return []
-        if path.bucket is None or path.is_prefix:
-            return []
-        listing = cache.get(("uploads", path.bucket, path.key),
-                            lambda: cache.lister.upload_ids(path.bucket, path.key), budget)
-        return _choices(word, listing.names if listing else (), "upload id")
-    return []
+        return _choices(query.word, kind)
+    return KINDS[kind](query)
 
 
 def option_help(action) -> str:

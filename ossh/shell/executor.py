@@ -4,10 +4,10 @@ from __future__ import annotations
 import enum
 import json
 import sys
-import time
 import traceback
 
-from . import status
+from ossh.status import ExitStatus
+
 from .commands import REGISTRY
 from .registry import CommandError, ExitShell, Registry, UsageError
 from .render import Renderer, printable
@@ -22,8 +22,8 @@ class Outcome(enum.Enum):
     EXIT = "exit"
 
 
-_STATUS = {Outcome.OK: status.OK, Outcome.EXIT: status.OK, Outcome.FAILED: status.FAILED,
-           Outcome.USAGE: status.USAGE, Outcome.CANCELLED: status.INTERRUPTED}
+_STATUS = {Outcome.OK: ExitStatus.OK, Outcome.EXIT: ExitStatus.OK, Outcome.FAILED: ExitStatus.ERROR,
+           Outcome.USAGE: ExitStatus.USAGE, Outcome.CANCELLED: ExitStatus.INTERRUPTED}
 
 
 def _is_oss_error(exc: BaseException) -> bool:
@@ -57,11 +57,13 @@ def _error_fields(exc: BaseException | None) -> dict:
 
 
 class Executor:
+    """out and err default to the streams of ctx's Environment."""
+
     def __init__(self, ctx: Context, out=None, err=None, color: bool = False, debug: bool = False,
                  registry: Registry = REGISTRY, quiet: bool = False):
         self.ctx = ctx
-        self.out = out or sys.stdout
-        self.err = err or sys.stderr
+        self.out = out or ctx.env.stdout
+        self.err = err or ctx.env.stderr
         self.color = color
         self.debug = debug
         self.registry = registry
@@ -72,8 +74,10 @@ class Executor:
 
     def run(self, words: list[str], where: str = "") -> Outcome:
         """Run one command; errors go to stderr as `ossh: [where: ]<command>: <reason>`."""
-        name = self._running = printable(words[0])     # shown in error lines: a typed (or pasted) word may hold anything
-        started = time.monotonic()
+        # shown in error lines: a typed (or pasted) word may hold anything
+        name = self._running = printable(words[0])
+        clock = self.ctx.env.clock
+        started = clock()
         try:
             cmd, args = self.registry.lookup(words)
             name = self._running = printable(cmd.name)
@@ -99,10 +103,10 @@ class Executor:
             self.report(where, name, reason, exc)
             self.ctx.state.last_result = f"{name}: {reason}"
             return Outcome.USAGE if isinstance(exc, UsageError) else Outcome.FAILED
-        self.ctx.state.last_result = f"{name}: ok ({time.monotonic() - started:.2f}s)"
+        self.ctx.state.last_result = f"{name}: ok ({clock() - started:.2f}s)"
         return Outcome.OK
 
-    def status(self, outcome: Outcome) -> int:
+    def status(self, outcome: Outcome) -> ExitStatus | int:
         """The process exit status when outcome decides the run: `exit N` gives N, else ossh's statuses."""
         if outcome is Outcome.EXIT and self.exit_status is not None:
             return self.exit_status

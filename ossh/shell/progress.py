@@ -68,7 +68,7 @@ def _formatters():
 class _Bar:
     """One bar, started by the first byte moved (parts may report from any worker thread)."""
 
-    def __init__(self, label: str, total: int | None):
+    def __init__(self, label: str, total: int | None, clock=time.monotonic):
         from prompt_toolkit.application.current import get_app_session
 
         session = get_app_session()      # taken here: worker threads do not see the caller's session
@@ -76,7 +76,8 @@ class _Bar:
         self.label, self.total = label, total
         self.lock = threading.Lock()
         self.bar = self.counter = None
-        self.started = time.monotonic()
+        self.clock = clock
+        self.started = clock()
 
     def update(self, done: int, new_total: int | None = None, label: str | None = None) -> None:
         """Bytes done (and the total, if it grew); `label` replaces the bar's label (sync counts files)."""
@@ -104,7 +105,7 @@ class _Bar:
         self.bar.__enter__()
         self.counter = self.bar(label=self.label, total=self.total)
         # the rate counts from the transfer's start, not from the first byte
-        self.counter.start_time -= datetime.timedelta(seconds=time.monotonic() - self.started)
+        self.counter.start_time -= datetime.timedelta(seconds=self.clock() - self.started)
 
     def close(self, ok: bool) -> None:
         with self.lock:
@@ -118,12 +119,13 @@ class _Bar:
 
 
 @contextlib.contextmanager
-def terminal_progress(label: str, total: int | None):
-    """A context manager yielding progress(done, total, label=None) that drives one bar (thread-safe)."""
+def terminal_progress(label: str, total: int | None, clock=time.monotonic):
+    """A context manager yielding progress(done, total, label=None) that drives one bar (thread-safe); clock:
+    the Environment's, which times the transfer from its start."""
     if total is not None and total < MIN_BAR_BYTES:
         yield None
         return
-    bar = _Bar(printable(label), total)    # the label names a key
+    bar = _Bar(printable(label), total, clock)    # the label names a key
     try:
         yield bar.update
     except BaseException:

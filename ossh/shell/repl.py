@@ -12,6 +12,8 @@ from prompt_toolkit.completion import ThreadedCompleter
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.shortcuts import confirm
 
+from ossh.status import ExitStatus
+
 from .completer_adapter import ClientLister, EscapedInput, ShellCompleter
 from .completion import ListingCache
 from .executor import Executor, Outcome
@@ -50,7 +52,7 @@ def run(executor: Executor, history_path: Path, toolbar: bool = True, **io) -> i
     ctx.interactive = True
     ctx.confirm = _confirm
     if ctx.cache is None:
-        ctx.cache = ListingCache(ClientLister(ctx))
+        ctx.cache = ListingCache(ClientLister(ctx), clock=ctx.env.clock)
     session = make_session(executor, history_path, toolbar, **io)
     while True:
         try:
@@ -58,7 +60,7 @@ def run(executor: Executor, history_path: Path, toolbar: bool = True, **io) -> i
         except KeyboardInterrupt:
             continue
         except EOFError:
-            return 0
+            return ExitStatus.OK
         try:
             commands = split_commands(text)
         except QuoteError as e:
@@ -67,6 +69,6 @@ def run(executor: Executor, history_path: Path, toolbar: bool = True, **io) -> i
         for words in commands:
             outcome = executor.run(words)
             if outcome is Outcome.EXIT:
-                return executor.exit_status or 0
+                return executor.exit_status or ExitStatus.OK
             if outcome is Outcome.CANCELLED:
                 break

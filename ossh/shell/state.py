@@ -1,12 +1,14 @@
 """Where the shell is (bucket, prefix, previous location, local directory) and its settings,
-plus the Context that commands receive: state, a lazily created client, the listing cache.
+plus the Context that commands receive: state, a lazily created client, the listing cache, the Environment.
 """
 from __future__ import annotations
 
 import os
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+
+from ossh.environment import Environment
 
 from .paths import RemotePath, local_path, resolve
 from .progress import no_progress
@@ -61,7 +63,7 @@ class Context:
     interactive: bool = False
     confirm: Callable[[str], bool] = _no      # asks a yes/no question (interactive only)
     progress: Callable[[str, int | None], Any] = no_progress   # -> context manager of progress(done, total)
-    stdin: Any = None                         # binary stream for `put -`
+    stdin: Any = None                         # binary stream for `put -` (None: env's standard input)
     endpoint_label: str = ""
     checkpoints: str | None = None            # directory of resumable transfer records (None: not resumable)
     embedded: bool = False                    # the client talks to a server this process started
@@ -69,6 +71,7 @@ class Context:
     profile: str = "default"
     accounts: Any = None                      # ossh.config.Accounts: profiles for `config` and `profile`
     connect: Callable[[Any], Any] | None = None   # Settings -> client factory (cli: starts what it needs)
+    env: Environment = field(default_factory=Environment)   # streams, variables, XDG directories, clock
     _client: Any = None
 
     @property
@@ -85,10 +88,10 @@ class Context:
         self.endpoint_label = getattr(factory, "label", settings.endpoint or "")
         self.state.bucket, self.state.prefix, self.state.previous = None, "", None
         if self.cache is not None:
-            self.cache.invalidate(RemotePath())
+            self.cache.clear()          # another account sees other buckets
 
     def binary_stdin(self):
-        return self.stdin if self.stdin is not None else sys.stdin.buffer
+        return self.stdin if self.stdin is not None else self.env.stdin_binary
 
     def changed(self, path: RemotePath) -> None:
         """A command created/removed something at path: drop cached listings that show it."""

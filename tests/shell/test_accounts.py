@@ -15,7 +15,7 @@ import time
 import pytest
 
 from ossh.config import Accounts
-from ossh.shell.completion import ListingCache
+from ossh.shell.completion import Budget, Listing, ListingCache
 from ossh.shell.executor import Executor, Outcome
 
 from .conftest import LAUNCHER, Shell
@@ -231,12 +231,12 @@ def test_profile_switches_account_inside_the_shell(client, server, bucket, tmp_p
     sh.ctx.accounts = Accounts({}, {"HOME": str(home)})
     sh.ctx.connect = connect
     sh.ctx.cache = ListingCache(lister=None)
-    sh.ctx.cache._entries[("objects", bucket, "")] = "stale"
+    sh.ctx.cache.get(("children", bucket, ""), lambda: Listing(["stale"]), Budget(1))
     sh.ok(f"cd oss://{bucket}/")
     assert sh.ok("profile").split() == ["broken", str(home / ".config/ossh/config"), "test",
                                         str(home / ".config/ossh/config")]
     assert sh.ok("profile test") == f"using profile test ({server.endpoint})\n"
-    assert sh.ok("pwd") == "oss://\n" and sh.ctx.cache._entries == {} and sh.ctx.profile == "test"
+    assert sh.ok("pwd") == "oss://\n" and len(sh.ctx.cache) == 0 and sh.ctx.profile == "test"
     assert bucket in sh.ok("ls")
     assert "*  test" in sh.ok("profile")
     err = sh.fails("profile nosuch")

@@ -6,8 +6,6 @@ first and last two characters.
 """
 from __future__ import annotations
 
-import sys
-
 from ossh.config import EMBEDDED, KEYS, ConfigError, key_named, mask
 from ossh.config.write import check_profile_name, set_values
 
@@ -38,24 +36,25 @@ def _shown(key, value: str | None) -> str:
     return mask(value) if key.secret or key.field == "access_key_id" else value
 
 
-def _ask(key, question: str, current: str | None) -> str | None:
-    """One answer (None: keep the current value). Questions go to stderr; secrets are not echoed."""
+def _ask(env, key, question: str, current: str | None) -> str | None:
+    """One answer (None: keep the current value) read from env's stdin. Questions go to its stderr; on a
+    terminal secrets are not echoed."""
     secret = key.secret
     hint = f" [{_shown(key, current)}]" if current else ""
     prompt = f"{question}{hint}: "
-    if secret and sys.stdin.isatty():
+    if secret and env.stdin_isatty:
         import getpass
         try:
-            answer = getpass.getpass(prompt, stream=sys.stderr)
+            answer = getpass.getpass(prompt, stream=env.stderr)
         except EOFError:
             answer = None
     else:
-        sys.stderr.write(prompt)
-        sys.stderr.flush()
-        line = sys.stdin.readline()
+        env.stderr.write(prompt)
+        env.stderr.flush()
+        line = env.stdin.readline() if env.stdin is not None else ""
         answer = line.rstrip("\r\n") if line else None
         if secret or not line:
-            sys.stderr.write("\n")      # nothing echoed the answer: end the prompt's line
+            env.stderr.write("\n")      # nothing echoed the answer: end the prompt's line
     if answer is None:
         raise UsageError("no answer (end of input)")
     return answer.strip() or None
@@ -87,11 +86,11 @@ def _interactive(ctx, a):
     except ConfigError as e:
         raise _usage(e) from None
     current = dict(section.values) if section else {}
-    sys.stderr.write(f"Configuring profile {profile} in {_accounts(ctx).sources.target} "
+    ctx.env.stderr.write(f"Configuring profile {profile} in {_accounts(ctx).sources.target} "
                      "(Enter keeps the value shown in brackets, - removes it)\n")
     answers = {}
     for field, question in _QUESTIONS:
-        answer = _ask(key_named(field), question, current.get(field))
+        answer = _ask(ctx.env, key_named(field), question, current.get(field))
         if answer is not None:
             answers[field] = None if answer == "-" else answer
     if not answers:
@@ -150,7 +149,7 @@ def _set(ctx, a):
     if value is None:
         if not key.secret:
             raise UsageError(f"set {key.spelling} VALUE (an empty VALUE '' removes it)")
-        value = _ask(key, key.spelling, None)
+        value = _ask(ctx.env, key, key.spelling, None)
     return _write(ctx, profile, {key.field: value or None})
 
 

@@ -46,7 +46,8 @@ def _jobs(text: str) -> int:
          "sync -n ~/photos oss://backup/photos/",
          arg("--delete", action="store_true", help="remove from DST what SRC does not hold"),
          arg("-n", "--dry-run", action="store_true", dest="dry_run", help="print what would be done, change nothing"),
-         arg("--include", action=_Rule, dest="rules", metavar="GLOB", help="keep matching paths (repeatable; the last rule that matches wins)"),
+         arg("--include", action=_Rule, dest="rules", metavar="GLOB",
+             help="keep matching paths (repeatable; the last rule that matches wins)"),
          arg("--exclude", action=_Rule, dest="rules", metavar="GLOB", help="leave out matching paths (repeatable)"),
          arg("--exclude-dir", action="append", default=[], metavar="GLOB", help="leave out whole directories"),
          arg("--size-only", action="store_const", dest="rule", const="size-only", help="compare sizes only"),
@@ -62,10 +63,9 @@ def _jobs(text: str) -> int:
                "[--size-only|--update|--checksum] [--no-follow-symlinks] [-j N] SRC DST")
 def sync(ctx, a):
     from ossh.client.sync import HashCache, OssPrefix, Syncer, SyncOptions
-    from ossh.config import cache_dir
 
     src, dst = _sides(ctx, a.src, a.dst)
-    cache = cache_dir()
+    cache = ctx.env.cache_dir
     options = SyncOptions(rule=a.rule or "content", delete=a.delete, dry_run=a.dry_run, filters=a.rules or [],
                           exclude_dirs=a.exclude_dir, follow_symlinks=a.follow_symlinks, jobs=a.j,
                           checkpoint_dir=ctx.checkpoints)   # where put and get keep theirs (mpu ls shows them)
