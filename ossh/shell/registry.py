@@ -5,12 +5,10 @@ It feeds dispatch, `help` and completion from one declaration per command.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-ACLS = ("private", "public-read", "public-read-write")
-OBJECT_ACLS = ACLS + ("default",)
-STORAGE_CLASSES = ("Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive")
 HIDDEN = argparse.SUPPRESS    # options kept for osscmd compatibility, left out of usage
 
 

@@ -12,12 +12,14 @@ doubled, as in GNU ls's escape style, so that a shown form maps back to exactly 
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from .results import Column, Message, Record, Stream, Table
 
@@ -105,25 +107,29 @@ def _json_value(v: Any) -> Any:
 
 
 class Renderer:
+    """Writes results to out. render() dispatches on the result's type: a new kind of result (results.py)
+    registers its own method with `@render.register(TYPE)`."""
+
     def __init__(self, out, fmt: str = "text", color: bool = False):
         self.out = out
         self.fmt = fmt
         self.color = color
         self.mid_line = False     # the last bytes written (by a Stream) did not end a line
 
+    @functools.singledispatchmethod
     def render(self, result: Any) -> None:
         """Render None, one result, or an iterable of results (generators stream)."""
-        if result is None:
-            return
-        if isinstance(result, (Table, Record, Message, Stream)):
-            getattr(self, "_" + type(result).__name__.lower())(result)
-        else:
-            for item in result:
-                self.render(item)
+        for item in result:
+            self.render(item)
+
+    @render.register(type(None))
+    def _nothing(self, result: None) -> None:
+        return None
 
     def _write_json(self, obj: dict) -> None:
         self.out.write(json_line(obj) + "\n")
 
+    @render.register(Message)
     def _message(self, m: Message) -> None:
         lines = [m.text] if isinstance(m.text, str) else list(m.text)
         if self.fmt == "json":
@@ -131,6 +137,7 @@ class Renderer:
         elif lines != [""]:
             self.out.write("".join(printable(line) + "\n" for line in lines))
 
+    @render.register(Record)
     def _record(self, r: Record) -> None:
         if self.fmt == "json":
             self._write_json({json_key(k): v for k, v in r.fields})
@@ -145,6 +152,7 @@ class Renderer:
                 v = printable("" if v is None else str(v))
             self.out.write(f"{printable(k) + ':':<{width + 1}} {v}\n")
 
+    @render.register(Stream)
     def _stream(self, s: Stream) -> None:
         self.out.flush()
         binary = getattr(self.out, "buffer", None)
@@ -166,6 +174,7 @@ class Renderer:
             return format_time(v)
         return "" if v is None else printable(str(v))
 
+    @render.register(Table)
     def _table(self, t: Table) -> None:
         rows: Iterable[dict] = t.rows
         if self.fmt == "json":
@@ -197,7 +206,7 @@ class Renderer:
     def _line(self, columns: list[Column], cells: list[str], widths: list[int]) -> str:
         parts = []
         last = len(columns) - 1
-        for i, (col, cell, w) in enumerate(zip(columns, cells, widths)):
+        for i, (col, cell, w) in enumerate(zip(columns, cells, widths, strict=True)):
             if col.kind in ("size", "count"):
                 parts.append(cell.rjust(w))
             elif i == last:

@@ -1,8 +1,10 @@
 """Creating and removing buckets: mkbucket, rmbucket."""
 from __future__ import annotations
 
+from ossh.protocol import BUCKET_ACLS, STORAGE_CLASSES
+
 from ..paths import PathError, RemotePath, bucket_name
-from ..registry import ACLS, HIDDEN, STORAGE_CLASSES, UsageError, arg, command
+from ..registry import HIDDEN, UsageError, arg, command
 from ..results import Message
 from .common import delete_under, plural
 
@@ -16,7 +18,7 @@ def _name(text: str) -> str:
 
 @command("mkbucket", "Create a bucket.", "mkbucket photos --acl public-read --storage-class IA",
          arg("name", metavar="NAME"),
-         arg("--acl", choices=ACLS, metavar="ACL", help="who may read and write: " + ", ".join(ACLS)),
+         arg("--acl", choices=BUCKET_ACLS, metavar="ACL", help="who may read and write: " + ", ".join(BUCKET_ACLS)),
          arg("--region", help="where the bucket lives (the endpoint's region by default)"),
          arg("--location", dest="region", help=HIDDEN),
          arg("--storage-class", choices=STORAGE_CLASSES, metavar="CLASS",
@@ -34,7 +36,7 @@ def mkbucket(ctx, a):
 
 
 def _owned(ctx, name: str) -> bool:
-    from ossh.client import OssError     # the client is loaded by now
+    from ossh.client import OssError  # the client is loaded by now
 
     try:
         ctx.client.get_bucket_info(name)

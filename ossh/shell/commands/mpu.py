@@ -5,6 +5,8 @@ import os
 import re
 from datetime import datetime, timezone
 
+from ossh.protocol import MAX_PARTS
+
 from ..registry import HIDDEN, CommandError, UsageError, arg, command
 from ..results import Column, Message, Table
 from .common import in_bucket, plural
@@ -44,7 +46,7 @@ def _uploads(ctx, path):
          "mpu ls oss://backup/", arg("-h", action="store_true", help="human-readable sizes"),
          arg("path", nargs="?", default="", metavar="PATH"), complete=("remote",))
 def mpu_ls(ctx, a):
-    from ossh.client.checkpoint import recorded_uploads   # the client is loaded by now; start-up stays light
+    from ossh.client.checkpoint import recorded_uploads  # the client is loaded by now; start-up stays light
 
     path = in_bucket(ctx, a.path)
     resumable = recorded_uploads(ctx.checkpoints) if ctx.checkpoints else {}
@@ -156,8 +158,6 @@ def mpu_upload_part(ctx, a):
 
 
 def part_from(ctx, key_text, upload_id, number, local, text):
-    from ossh.client.api_multipart import MAX_PARTS   # the client is loaded by now; start-up stays light
-
     if (local is None) == (text is None):
         raise UsageError("give either LOCAL or --data")
     if not 1 <= number <= MAX_PARTS:
@@ -176,7 +176,7 @@ def part_from(ctx, key_text, upload_id, number, local, text):
 @command("mpu complete", "Complete an upload from the parts it holds.",
          "mpu complete big.iso 0004B9894A22E5B1888A1E29F823****", *_ID_ARGS, complete=("remote", "upload_id"))
 def mpu_complete(ctx, a):
-    from ossh.client.models import PartResult   # the client is loaded by now; start-up stays light
+    from ossh.client.models import PartResult  # the client is loaded by now; start-up stays light
     path = in_bucket(ctx, a.key)
     uid = _upload_id(a)
     parts = [PartResult(p.part_number, p.etag, p.size) for p in ctx.client.iter_parts(path.bucket, path.key, uid)]

@@ -1,13 +1,28 @@
 """Working on objects in place: rm, cp, mv, stat, du, acl, presign."""
 from __future__ import annotations
 
+from ossh.protocol import BUCKET_ACLS, COLD_CLASSES, OBJECT_ACLS, STORAGE_CLASSES
+
 from ..paths import RemotePath
-from ..registry import ACLS, HIDDEN, OBJECT_ACLS, STORAGE_CLASSES, CommandError, UsageError, arg, command
+from ..registry import HIDDEN, CommandError, UsageError, arg, command
 from ..results import Column, Message, Record, Table
 from ..words import quote
-from .common import (confirm_many, delete_under, expand, in_bucket, is_nonempty_prefix, objects, pattern_of,
-                     pattern_uri, plural, remote, settle, settled, walk)
-from .special import COLD_CLASSES, SYMLINK, head_or_dangling, link_target, restore_state
+from .common import (
+    confirm_many,
+    delete_under,
+    expand,
+    in_bucket,
+    is_nonempty_prefix,
+    objects,
+    pattern_of,
+    pattern_uri,
+    plural,
+    remote,
+    settle,
+    settled,
+    walk,
+)
+from .special import SYMLINK, head_or_dangling, link_target, restore_state
 from .transfer import TAG_ARG, apply_tags, keeps_name, tree_root
 
 
@@ -250,8 +265,8 @@ def acl(ctx, a):
                 got = c.get_bucket_acl(path.bucket)
                 yield Message(f"{path.uri()}  {got}", {"uri": path.uri(), "acl": got})
                 continue
-            if value not in ACLS:
-                raise UsageError(f"bucket ACL must be one of {', '.join(ACLS)}")
+            if value not in BUCKET_ACLS:
+                raise UsageError(f"bucket ACL must be one of {', '.join(BUCKET_ACLS)}")
             c.put_bucket_acl(path.bucket, value)
         elif path.is_prefix:
             raise CommandError(f"{path.uri()}: is a prefix; ACLs belong to buckets and objects")
@@ -271,7 +286,7 @@ def acl(ctx, a):
              help="how long the URL works (default 3600; at most 604800, 7 days, with V4 signatures)"),
          arg("--timeout", dest="expires", type=int, help=HIDDEN), complete=("remote",))
 def presign(ctx, a):
-    from ossh.client.auth import presign_expires_problem   # the client is loaded with ctx.client anyway
+    from ossh.client.auth import presign_expires_problem  # the client is loaded with ctx.client anyway
 
     if a.expires <= 0:
         raise UsageError(f"--expires must be a positive number of seconds, not {a.expires}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ossh.protocol import MAX_PARTS
+
 from ..paths import RemotePath
 from ..registry import REGISTRY, UsageError, arg, command
 from ..results import Column, Message, Table
@@ -74,7 +76,7 @@ for _name, _target, _rewrite, *_preset in (
 
 _PART_ARGS = (arg("--upload_id", "--upload-id", required=True, metavar="UPLOAD_ID", help="the upload (mpu ls)"),
               arg("--part_number", "--part-number", type=int, required=True, metavar="N",
-                  help="the part's number, 1 to 10000"))
+                  help=f"the part's number, 1 to {MAX_PARTS}"))
 
 
 @command("uploadpartfromfile", "osscmd: upload one part from a local file (see mpu upload-part).",
@@ -87,7 +89,8 @@ def upload_part_from_file(ctx, a):
 
 @command("uploadpartfromstring", "osscmd: upload one part given as text (see mpu upload-part).",
          "uploadpartfromstring oss://b/big.iso --upload_id=0004B98 --part_number=2 --data=hello",
-         arg("key", metavar="oss://BUCKET/KEY"), *_PART_ARGS, arg("--data", required=True, metavar="TEXT", help="the part's bytes, given as text"),
+         arg("key", metavar="oss://BUCKET/KEY"), *_PART_ARGS,
+         arg("--data", required=True, metavar="TEXT", help="the part's bytes, given as text"),
          complete=("remote",), aliases=("upfs",))
 def upload_part_from_string(ctx, a):
     return part_from(ctx, a.key, a.upload_id, a.part_number, None, a.data)

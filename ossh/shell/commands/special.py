@@ -2,14 +2,15 @@
 helpers `ls -l` and `stat` use to show them."""
 from __future__ import annotations
 
+from ossh.protocol import COLD_ARCHIVE, RESTORE_TIERS
+
 from ..paths import RemotePath
 from ..registry import CommandError, UsageError, arg, command
 from ..results import Message
 from .common import in_bucket, is_nonempty_prefix, objects, plural
 
 SYMLINK = "Symlink"
-COLD_CLASSES = ("Archive", "ColdArchive", "DeepColdArchive")    # read only once restored
-TIERS = ("Expedited", "Standard", "Bulk")
+TIERS = RESTORE_TIERS[COLD_ARCHIVE]     # every tier any class takes
 
 
 def link_target(ctx, path: RemotePath) -> str:
@@ -29,7 +30,7 @@ def restore_state(meta) -> str:
 
 def head_or_dangling(ctx, path: RemotePath):
     """head_object, or None for a symlink whose target does not exist (HEAD follows links)."""
-    from ossh.client.errors import SymlinkTargetNotExist   # the client is loaded by now
+    from ossh.client.errors import SymlinkTargetNotExist  # the client is loaded by now
 
     try:
         return ctx.client.head_object(path.bucket, path.key)

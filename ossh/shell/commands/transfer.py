@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import os
 
+from ossh.protocol import OBJECT_ACLS, STORAGE_CLASSES
+
 from ..paths import RemotePath
-from ..registry import CommandError, OBJECT_ACLS, STORAGE_CLASSES, UsageError, arg, command
+from ..registry import CommandError, UsageError, arg, command
 from ..render import human_size
 from ..results import Message, Stream
 from .common import expand, in_bucket, local_matches, objects, parse_meta, pattern_of, settle, settled, walk
@@ -51,7 +53,7 @@ def _upload(ctx, a, local: str, dest: RemotePath):
     kwargs = dict(content_type=a.content_type, metadata=parse_meta(a.meta), acl=a.acl, storage_class=a.storage_class)
     if a.multipart:
         kwargs["threshold"] = 0
-    from ossh.client.errors import OssError   # the client is loaded by now
+    from ossh.client.errors import OssError  # the client is loaded by now
 
     with ctx.progress(f"put {os.path.basename(local)}", size) as progress:
         try:
@@ -129,7 +131,7 @@ def put(ctx, a):
 
 def _download(ctx, src: RemotePath, local: str, size: int | None, meta=None):
     """`size` (from a listing) or `meta` (from a HEAD), when known, spare download_file its own HEAD."""
-    from ossh.client.download import check_target   # the client is loaded by now
+    from ossh.client.download import check_target  # the client is loaded by now
 
     parent = os.path.dirname(local)
     if parent and not os.path.lexists(parent):
