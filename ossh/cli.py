@@ -66,7 +66,8 @@ class ClientFactory:
 
         s = self.settings
         if not s.embedded:
-            return s.configure(OssClient(s.endpoint, s.access_key_id, s.access_key_secret, **s.client_options()))
+            client = s.configure(OssClient(s.endpoint, s.access_key_id, s.access_key_secret, **s.client_options()))
+            return self.stack.enter_context(client)     # its connections close when the run ends
         from ossh.server import LocalServer
 
         root = self.env.data_dir
@@ -75,8 +76,8 @@ class ClientFactory:
         srv = self.stack.enter_context(LocalServer(root, credentials="stored"))
         if self.notice is not None:
             self.notice(f"no endpoint configured; started the embedded server at {srv.endpoint} (store {root})")
-        return OssClient(srv.endpoint, srv.access_key_id, srv.access_key_secret,
-                         region=getattr(srv, "region", DEFAULT_REGION))
+        return self.stack.enter_context(OssClient(srv.endpoint, srv.access_key_id, srv.access_key_secret,
+                                                  region=getattr(srv, "region", DEFAULT_REGION)))
 
 
 _CHECKS = {"endpoint": None, "region": cmdline.region, "access_key_id": cmdline.access_key_id,
@@ -123,21 +124,30 @@ def _accounts(args, env: Environment) -> Accounts:
     return Accounts({**flags, "profile": args.profile, "config_file": args.config_file}, env.environ)
 
 
-def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
+def main(argv: list[str] | None = None, env: Environment | None = None) -> ExitStatus | int:
     """Run ossh with argv (default: the process's) in env (default: the process's streams, variables, working
-    directory and clock); return the exit status. Everything it starts (the embedded server, connections) is
-    stopped before it returns, so it may run many times in one process."""
-    env = env or Environment()
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["serve"]:
+    directory and clock); return the exit status (an ExitStatus, or the N of `exit N`). Everything it starts
+    (the embedded server, connections) is stopped before it returns, so it may run many times in one process."""
+    status = _main(sys.argv[1:] if argv is None else list(argv), env or Environment())
+    try:
+        return ExitStatus(status)
+    except ValueError:          # `exit N` with an N of its own
+        return status
+
+
+def _main(argv: list[str], env: Environment) -> int:
+    if argv[:1] == ["serve"]:      # the server's own entry point: it writes to the process's streams
         from ossh.server.serve import main as serve
-        return serve(argv[1:], default_root=env.data_dir)
+        try:
+            return serve(argv[1:], default_root=env.data_dir)
+        except SystemExit as e:     # its --help or a bad flag
+            return e.code or 0
     # osscmd spelled the flag --debug=true / --debug=false
     argv = [{"--debug=true": "--debug"}.get(a, a) for a in argv if a != "--debug=false"]
     try:
         args = _parser(env).parse_args(argv)
     except SystemExit as e:          # --help, --version, or a usage error already written to env's streams
-        return ExitStatus.OK if e.code is None else e.code
+        return e.code or 0
     accounts = _accounts(args, env)
     fixing = args.command[:1] == ["config"]     # `ossh config ...` is how a broken config gets fixed
     try:

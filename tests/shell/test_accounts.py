@@ -327,7 +327,6 @@ def test_a_buckets_section_sends_a_bucket_to_its_own_endpoint(ossh, user_dirs, s
     """ossutil's [buckets NAME]: one bucket lives behind another endpoint; the rest of the profile is unchanged."""
     from ossh.client import OssClient
     from ossh.server import LocalServer
-
     from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, REGION
 
     root = tmp_path / "other-store"

@@ -1,4 +1,5 @@
-"""ossh as a subprocess: batch mode from stdin, -b FILE, -c, one-shot commands, osscmd names, errors."""
+"""ossh's command line (in-process through cli.main; a real pipe and `serve` as child processes): batch mode
+from stdin, -b FILE, -c, one-shot commands, osscmd names, errors."""
 import json
 import os
 import re
@@ -10,7 +11,8 @@ from .conftest import LAUNCHER
 ERROR_LINE = re.compile(r"^ossh: line (\d+): ([^:\s]+(?: [^:\s]+)?): (.+)$")
 
 
-def test_batch_session_from_stdin(ossh, client, bucket, tmp_path):
+def test_batch_session_from_stdin(ossh_process, client, bucket, tmp_path):
+    """Through a real pipe, as `ossh < script` runs."""
     (tmp_path / "report 2024.txt").write_text("quarterly")
     (tmp_path / "数据.csv").write_text("a,b\n")
     script = f"""
@@ -25,7 +27,7 @@ get docs/数据.csv fetched.csv
 rm -r docs/
 ls
 """
-    r = ossh(input=script)
+    r = ossh_process(input=script)
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""
     out = r.stdout.splitlines()

@@ -141,7 +141,7 @@ def test_put_and_get_recursive(sh, client, bucket, tmp_path):
     sh.ok(f"cd oss://{bucket}")
     sh.ok("put -r site")
     assert sorted(s.key for s in client.iter_objects(bucket)) == ["site/css/a.css", "site/index.html"]
-    sh.ok("put -r site oss://%s/mirror" % bucket)              # no trailing /: the directory becomes mirror/
+    sh.ok(f"put -r site oss://{bucket}/mirror")                # no trailing /: the directory becomes mirror/
     assert client.get_object(bucket, "mirror/css/a.css").read() == b"a{}"
     sh.ok("get -r site/ restored")
     assert (tmp_path / "restored" / "css" / "a.css").read_text() == "a{}"
@@ -273,7 +273,8 @@ def test_stat_du_acl_presign(sh, client, bucket):
     assert du == {"uri": f"oss://{bucket}/logs/", "size": 2 * len(b"body of logs/1"), "objects": 2}
     sh.ctx.state.format = "text"
     missing = sh.fails("stat nope.txt")
-    assert missing.startswith(f"ossh: stat: oss://{bucket}/nope.txt: The specified key does not exist. (NoSuchKey, "), missing
+    assert missing.startswith(
+        f"ossh: stat: oss://{bucket}/nope.txt: The specified key does not exist. (NoSuchKey, "), missing
     assert sh.ok("acl f.txt") == f"oss://{bucket}/f.txt  default\n"
     sh.ok("acl f.txt public-read")
     assert client.get_object_acl(bucket, "f.txt") == "public-read"
@@ -352,12 +353,18 @@ def test_cancelled_download_leaves_no_file(sh, client, bucket, tmp_path):
     assert os.listdir(tmp_path) == []           # neither big.bin nor a temporary file
 
 
-def test_completion_cache_follows_changes(cached_sh, client, bucket):
+def _offered(sh, line: str) -> list[str]:
+    """What completion offers for line in the shell sh, through its listing cache."""
     from ossh.shell.completion import complete
+    return [s.text for s in complete(line, sh.ctx.state, sh.ctx.cache)]
+
+
+def test_completion_cache_follows_changes(cached_sh, client, bucket):
     sh = cached_sh
     _tree(client, bucket, ["a.txt"])
     sh.ok(f"cd oss://{bucket}")
-    names = lambda: [s.text for s in complete("ls ", sh.ctx.state, sh.ctx.cache)]
+    def names():
+        return _offered(sh, "ls ")
     assert names() == ["a.txt"]
     client.put_object(bucket, "b.txt", b"x")        # changed behind the shell's back: the cache still holds
     assert names() == ["a.txt"]
@@ -365,6 +372,85 @@ def test_completion_cache_follows_changes(cached_sh, client, bucket):
     assert names() == ["a.txt", "b.txt", "c.txt"]
     sh.ok("rm a.txt")
     assert names() == ["b.txt", "c.txt"]
+
+
+# every command that changes what a listing shows drops the cached levels it changed; (command, level, before,
+# after): `level` is what `ls ` completes in oss://BUCKET/, or `mpu abort big.iso ` for upload ids
+_WRITES = [
+    ("put local.txt", ["a.txt", "sub/"], ["a.txt", "local.txt", "sub/"]),
+    ("put -r dir", ["a.txt", "sub/"], ["a.txt", "dir/", "sub/"]),
+    ("cp a.txt b.txt", ["a.txt", "sub/"], ["a.txt", "b.txt", "sub/"]),
+    ("mv a.txt b.txt", ["a.txt", "sub/"], ["b.txt", "sub/"]),
+    ("rm a.txt", ["a.txt", "sub/"], ["sub/"]),
+    ("rm -r sub/", ["a.txt", "sub/"], ["a.txt"]),
+    ("ln -s a.txt link", ["a.txt", "sub/"], ["a.txt", "link", "sub/"]),
+    ("sync dir oss://{bucket}/", ["a.txt", "sub/"], ["a.txt", "d.txt", "sub/"]),
+    ("sync dir oss://{bucket}/sub/", ["sub/c.txt", "sub/old.txt"], ["sub/c.txt", "sub/d.txt", "sub/old.txt"]),
+    ("mpu complete big.iso {upload}", ["a.txt", "sub/"], ["a.txt", "big.iso", "sub/"]),
+]
+
+
+@pytest.mark.parametrize("command, before, after", _WRITES, ids=[w[0].split(" {")[0] for w in _WRITES])
+def test_the_shells_own_writes_drop_cached_listings(cached_sh, client, bucket, tmp_path, command, before, after):
+    sh = cached_sh
+    _tree(client, bucket, ["a.txt", "sub/c.txt", "sub/old.txt"])
+    (tmp_path / "local.txt").write_text("l")
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "d.txt").write_text("d")
+    upload = client.init_multipart_upload(bucket, "big.iso")
+    client.upload_part(bucket, "big.iso", upload, 1, b"part")
+    sh.ok(f"cd oss://{bucket}")
+    line = "ls sub/" if "sub/" in before[0] else "ls "
+    def names():
+        return _offered(sh, line)
+    assert names() == before
+    sh.ok(command.format(bucket=bucket, upload=upload))
+    assert names() == after
+
+
+def test_bucket_and_upload_writes_drop_cached_listings(cached_sh, client, bucket):
+    sh = cached_sh
+    def buckets():
+        return _offered(sh, "cd oss://" + bucket)
+    assert buckets() == [f"oss://{bucket}/"]
+    sh.ok(f"mkbucket {bucket}-new")
+    assert buckets() == [f"oss://{bucket}-new/", f"oss://{bucket}/"]
+    sh.ok(f"rmbucket {bucket}-new")
+    assert buckets() == [f"oss://{bucket}/"]
+    sh.ok(f"cd oss://{bucket}")
+    def uploads():
+        return _offered(sh, "mpu abort big.iso ")
+    assert uploads() == []
+    upload = sh.ok("mpu init big.iso").strip()
+    assert uploads() == [upload]
+    sh.ok(f"mpu abort big.iso {upload}")
+    assert uploads() == []
+    client.put_object(bucket, "cold.bin", b"x", storage_class="Archive")
+    def names():
+        return _offered(sh, "ls ")
+    assert names() == ["cold.bin"]
+    client.put_object(bucket, "behind.txt", b"x")
+    sh.ok("restore cold.bin")                       # the object's state changed: its level is listed again
+    assert names() == ["behind.txt", "cold.bin"]
+
+
+def test_the_completion_cache_expires_by_the_shells_clock(sh, client, bucket):
+    """Changes made elsewhere show once a listing is TTL seconds old: the clock is moved, nothing sleeps."""
+    from ossh.shell.completer_adapter import ClientLister
+    from ossh.shell.completion import TTL, ListingCache
+
+    now = [0.0]
+    sh.ctx.cache = ListingCache(ClientLister(sh.ctx), clock=lambda: now[0])
+    _tree(client, bucket, ["a.txt"])
+    sh.ok(f"cd oss://{bucket}")
+    def names():
+        return _offered(sh, "ls ")
+    assert names() == ["a.txt"]
+    client.put_object(bucket, "b.txt", b"x")        # changed behind the shell's back
+    now[0] += TTL - 1
+    assert names() == ["a.txt"]
+    now[0] += 1
+    assert names() == ["a.txt", "b.txt"]
 
 
 def test_rm_r_beyond_one_delete_request(sh, client, server, bucket, monkeypatch):

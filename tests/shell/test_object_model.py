@@ -1,5 +1,5 @@
 """ln -s, restore, --storage-class, and how ls -l and stat show symlinks and cold objects: batch runs of
-ossh as a subprocess against the test server."""
+ossh's command line (in-process) against the test server."""
 import json
 
 

@@ -189,3 +189,71 @@ def test_every_option_shows_its_help_in_the_menu(cache):
     assert all(meta and meta != "option" for meta in found.values())
     put = {s.text: s.meta for s in complete("put --", ShellState(), cache)}
     assert put["--acl"].startswith("the objects' ACL") and put["--content-type"].startswith("Content-Type")
+
+
+class Clock:
+    """A clock the test moves: no sleeping to see a listing expire."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_listings_expire_after_the_ttl():
+    clock = Clock()
+    cache = ListingCache(TreeLister(), ttl=30, clock=clock)
+    st = ShellState("photos")
+    texts("ls ", st, cache)
+    clock.now += 29.9
+    texts("ls ", st, cache)
+    assert cache.lister.calls == [("photos", "")]            # still fresh
+    clock.now += 0.1
+    texts("ls ", st, cache)
+    assert cache.lister.calls == [("photos", "")] * 2        # 30 s old: listed again
+    clock.now += 10
+    texts("ls ", st, cache)
+    assert len(cache.lister.calls) == 2                      # the new listing counts from its own fetch
+
+
+def test_an_expired_listing_is_not_served_when_the_budget_is_spent():
+    clock = Clock()
+    cache = ListingCache(TreeLister(), clock=clock)
+    st = ShellState("photos")
+    assert texts("ls c", st, cache) == ["cat.jpg"]
+    clock.now += 31
+    assert texts("ls c", st, cache, budget=0) == []          # stale names are not offered
+
+
+def test_clear_drops_every_listing(cache):
+    st = ShellState("photos")
+    texts("ls ", st, cache)
+    texts("cd oss://", st, cache)
+    texts("mpu abort big.iso ", st, cache)
+    assert len(cache) == 3
+    cache.clear()
+    assert len(cache) == 0
+    texts("ls ", st, cache)
+    assert cache.lister.calls.count(("photos", "")) == 2
+
+
+def test_every_declared_completion_kind_has_a_completer():
+    from ossh.shell.commands import REGISTRY
+    from ossh.shell.completion import KINDS
+
+    declared = {k for cmd in REGISTRY.commands.values() for k in cmd.complete if not isinstance(k, tuple)}
+    assert declared <= set(KINDS), declared - set(KINDS)
+
+
+def test_a_new_completion_kind_is_one_entry(monkeypatch):
+    """A kind is a function registered under its name; a command names it in `complete=`."""
+    from ossh.shell.completion import KINDS, kind
+    from ossh.shell.registry import Registry, arg
+
+    registry = Registry()
+    registry.command("paint", "Paint.", "paint red", arg("colour"), complete=("colour",))(lambda ctx, a: None)
+    monkeypatch.setattr("ossh.shell.completion.KINDS", dict(KINDS))
+    kind("colour")(lambda q: [(c, c, "colour") for c in ("red", "green") if c.startswith(q.word)])
+    found = complete("paint r", ShellState(), ListingCache(TreeLister()), registry=registry)
+    assert [(s.text, s.meta) for s in found] == [("red", "colour")]

@@ -120,6 +120,7 @@ def mpu_abort(ctx, a):
         path = in_bucket(ctx, a.key)
         uid = _upload_id(a)
         ctx.client.abort_multipart_upload(path.bucket, path.key, uid)
+        ctx.changed(path)
         return Message(f"aborted {uid} ({path.uri()})", {"action": "abort", "uri": path.uri(), "upload_id": uid})
     if a.upload_id:
         raise UsageError("--all takes a PATH, not an UPLOAD_ID")
@@ -131,6 +132,7 @@ def mpu_abort(ctx, a):
             continue
         ctx.client.abort_multipart_upload(path.bucket, u.key, u.upload_id)
         n += 1
+    ctx.changed(path)
     return Message(f"aborted {plural(n, 'upload')} under {path.uri()}",
                    {"action": "abort", "uri": path.uri(), "count": n})
 
@@ -195,4 +197,5 @@ def mpu_init(ctx, a):
     if path.is_prefix:
         raise CommandError(f"{a.key}: give a key, not a prefix")
     uid = ctx.client.init_multipart_upload(path.bucket, path.key)
+    ctx.changed(path)
     return Message(uid, {"uri": path.uri(), "upload_id": uid})

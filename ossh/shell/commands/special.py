@@ -97,6 +97,7 @@ def restore(ctx, a):
     days = a.days or 1
     for path in paths:
         status = ctx.client.restore_object(path.bucket, path.key, a.days, a.tier)
+        ctx.changed(path)
         started = status == 202
         text = (f"restoring {path.uri()} for {plural(days, 'day')}" if started
                 else f"{path.uri()} is already restored; kept {plural(days, 'day')} more")
