@@ -194,7 +194,7 @@ def _run(args, accounts: Accounts, settings: Settings, stack: contextlib.ExitSta
 
     factory = ClientFactory(settings, stack, env)
     state = ShellState(format="json" if args.json or settings.output_format == "json" else "text",
-                       local_cwd=env.cwd)
+                       local_cwd=env.cwd, home=env.home)
     ctx = Context(state, factory, endpoint_label=factory.label, profile=settings.profile,
                   checkpoints=str(env.state_dir / "checkpoints"), embedded=settings.embedded,
                   accounts=accounts, connect=connect, env=env)

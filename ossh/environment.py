@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from .config.dirs import cache_dir, config_dir, data_dir, state_dir
+from .config.dirs import cache_dir, config_dir, data_dir, home_dir, state_dir
 
 
 def _isatty(stream) -> bool:
@@ -52,6 +52,11 @@ class Environment:
     def stdin_binary(self) -> IO[bytes] | None:
         """Standard input as bytes (`put -`)."""
         return getattr(self.stdin, "buffer", self.stdin)
+
+    @property
+    def home(self) -> str:
+        """What ~ stands for: $HOME of this environment."""
+        return str(home_dir(self.environ))
 
     # the XDG directories, from this environment's variables (ossh.config.dirs says what each holds)
     @property

@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 
 def home_dir(env: Mapping[str, str]) -> Path:
     return Path(env.get("HOME") or os.path.expanduser("~"))
+
+
+def expand_home(path: str | Path, env: Mapping[str, str]) -> Path:
+    """path with a leading ~ or ~/ taken as env's $HOME (~user as the system knows it)."""
+    text = os.fspath(path)
+    if text == "~" or text.startswith("~/"):
+        return home_dir(env) / text[2:]
+    return Path(text).expanduser()
 
 
 def _xdg(var: str, default: str, env: Mapping[str, str]) -> Path:

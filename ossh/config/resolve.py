@@ -3,11 +3,11 @@ package docstring for the order)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
-from .dirs import home_dir, config_dir
+from .dirs import config_dir, expand_home, home_dir
 from .files import Profiles, read_file
 from .keys import BY_FIELD, CREDENTIALS, KEYS, ConfigError, check_value
 
@@ -76,12 +76,13 @@ class Sources:
     profile_origin: str = ""
 
     @classmethod
-    def find(cls, flags: Mapping[str, str | None], env: Mapping[str, str] = os.environ) -> "Sources":
+    def find(cls, flags: Mapping[str, str | None], env: Mapping[str, str] = os.environ) -> Sources:
         own = config_dir(env) / "config"
-        ossutil = Path(env.get(CONFIG_FILE_ENV) or home_dir(env) / ".ossutilconfig").expanduser()
+        ossutil = expand_home(env.get(CONFIG_FILE_ENV) or home_dir(env) / ".ossutilconfig", env)
         chosen = flags.get("config_file")
         if chosen:
-            files, target, own_target = [Path(chosen).expanduser()], Path(chosen).expanduser(), False
+            target = expand_home(chosen, env)
+            files, own_target = [target], False
         else:
             files, target, own_target = [own, ossutil], own, True
         profile, origin = flags.get("profile"), "flag --profile"

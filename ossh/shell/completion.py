@@ -161,7 +161,7 @@ def _local(q: Query, dirs_only=False) -> Found:
     word = q.word
     cut = word.rfind("/") + 1
     head, partial = word[:cut], word[cut:]
-    directory = local_path(head or ".", q.state.local_cwd)
+    directory = local_path(head or ".", q.state.local_cwd, q.state.home)
     try:
         names = sorted(q.listdir(directory))
     except OSError:

@@ -44,7 +44,7 @@ class RemotePath:
         return stripped.rsplit("/", 1)[-1] + self.key[len(stripped):]
 
     @property
-    def parent(self) -> "RemotePath":
+    def parent(self) -> RemotePath:
         """The prefix holding this key or prefix (the root for a bucket)."""
         if not self.key:
             return RemotePath()
@@ -52,10 +52,10 @@ class RemotePath:
         cut = stripped.rfind("/")
         return RemotePath(self.bucket, stripped[:cut + 1])
 
-    def as_prefix(self) -> "RemotePath":
+    def as_prefix(self) -> RemotePath:
         return self if self.is_prefix else RemotePath(self.bucket, self.key + "/")
 
-    def child(self, name: str) -> "RemotePath":
+    def child(self, name: str) -> RemotePath:
         return RemotePath(self.bucket, self.as_prefix().key + name)
 
     def uri(self) -> str:
@@ -152,7 +152,14 @@ def bucket_name(text: str) -> str:
     return name
 
 
-def local_path(text: str, cwd: str) -> str:
+def expand_home(text: str, home: str | None = None) -> str:
+    """~ and ~/... as home (default: the process's $HOME); ~user as the system knows it."""
+    if home is not None and (text == "~" or text.startswith("~/")):
+        return home + text[1:]
+    return os.path.expanduser(text)
+
+
+def local_path(text: str, cwd: str, home: str | None = None) -> str:
     """A local path: ~ expanded, relative paths taken against the shell's local directory."""
-    expanded = os.path.expanduser(text)
+    expanded = expand_home(text, home)
     return expanded if os.path.isabs(expanded) else os.path.normpath(os.path.join(cwd, expanded))

@@ -10,7 +10,7 @@ from typing import Any
 
 from ossh.environment import Environment
 
-from .paths import RemotePath, local_path, resolve
+from .paths import RemotePath, expand_home, local_path, resolve
 from .progress import no_progress
 
 FORMATS = ("text", "json")
@@ -22,6 +22,7 @@ class ShellState:
     prefix: str = ""
     previous: RemotePath | None = None
     local_cwd: str = field(default_factory=os.getcwd)
+    home: str | None = None          # what ~ stands for (None: the process's $HOME)
     format: str = "text"
     last_result: str = ""
 
@@ -43,7 +44,11 @@ class ShellState:
         return resolve(text, self.bucket, self.prefix)
 
     def local(self, text: str) -> str:
-        return local_path(text, self.local_cwd)
+        return local_path(text, self.local_cwd, self.home)
+
+    def expand(self, text: str) -> str:
+        """text with a leading ~ expanded (relative paths stay relative)."""
+        return expand_home(text, self.home)
 
 
 def _no(question: str) -> bool:

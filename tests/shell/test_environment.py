@@ -28,10 +28,12 @@ def test_main_takes_variables_and_directories_from_the_environment_only(oss_env,
     monkeypatch.setenv("OSS_ACCESS_KEY_SECRET", "wrong")
     (tmp_path / "f.txt").write_text("from the env's cwd")
     env = _env({**user_dirs, **oss_env}, tmp_path)
-    status = main(["-c", f"cd oss://{bucket}; put f.txt; cat f.txt; lpwd"], env)
+    status = main(["-c", f"cd oss://{bucket}; put f.txt; cat f.txt; lpwd; lcd ~; lpwd"], env)
     assert status is ExitStatus.OK, env.stderr.getvalue()
     assert env.stdout.getvalue() == (f"{tmp_path}/f.txt -> oss://{bucket}/f.txt (18B)\n"
-                                     f"from the env's cwd{tmp_path}\n")
+                                     f"from the env's cwd{tmp_path}\n{user_dirs['HOME']}\n")
+    assert main(["--config-file", "~/my.conf", "config", "set", "region", "eu-west-1"], env) is ExitStatus.OK
+    assert "region = eu-west-1" in open(os.path.join(user_dirs["HOME"], "my.conf")).read()
     assert env.stderr.getvalue() == ""
     assert main(["cat", f"oss://{bucket}/missing"], env) is ExitStatus.ERROR
     assert main(["ls", "--frob"], env) is ExitStatus.USAGE

@@ -7,8 +7,8 @@ a word that would glob, so a command that does not glob says so instead of guess
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from ..paths import PathError, RemotePath, glob_match, literal_head, split_glob
 from ..registry import CommandError, UsageError
@@ -132,7 +132,7 @@ def local_matches(ctx: Context, text: str) -> list[str]:
         return [ctx.state.local(text)]
     # ~ and the local directory are literal text, whatever characters they hold
     head, sep, rest = pattern.partition("/") if pattern.startswith("~") else ("", "", pattern)
-    rooted = glob.escape(os.path.expanduser(head)) + sep + rest if head else rest
+    rooted = glob.escape(ctx.state.expand(head)) + sep + rest if head else rest
     if not os.path.isabs(rooted):
         rooted = os.path.join(glob.escape(ctx.state.local_cwd), rooted)
     return sorted(glob.glob(os.path.normpath(rooted))) or [ctx.state.local(text)]
@@ -145,7 +145,7 @@ def is_nonempty_prefix(ctx: Context, path: RemotePath) -> bool:
 
 def lookup(ctx: Context, path: RemotePath):
     """The object's metadata (head_object), None when no object has that key."""
-    from ossh.client.errors import NoSuchKey   # the client is loaded by now
+    from ossh.client.errors import NoSuchKey  # the client is loaded by now
 
     try:
         return ctx.client.head_object(path.bucket, path.key)

@@ -154,7 +154,7 @@ def lls(ctx, a):
     target = ctx.state.local(a.path or ".")
     found = local_matches(ctx, a.path) if a.path else [target]
     if found != [target]:        # a pattern's matches, named as typed (relative stays relative)
-        shown = os.path.isabs(os.path.expanduser(a.path))
+        shown = os.path.isabs(ctx.state.expand(a.path))
         rows = [_local_row(p, p if shown else os.path.relpath(p, ctx.state.local_cwd)) for p in found]
     elif os.path.isdir(target):
         rows = [_local_row(os.path.join(target, n), n) for n in sorted(os.listdir(target))]
