@@ -186,29 +186,35 @@ def _silence(stdout) -> None:
 
 
 def _run(args, accounts: Accounts, settings: Settings, stack: contextlib.ExitStack, env: Environment) -> int:
+    """Decide the mode from args and env, then build the Context and Executor once, with what that mode needs."""
     from .shell.executor import Executor
+    from .shell.progress import no_progress
     from .shell.state import Context, ShellState
 
-    def connect(chosen: Settings) -> ClientFactory:
-        return ClientFactory(chosen, stack, env, factory.notice)
-
-    factory = ClientFactory(settings, stack, env)
-    state = ShellState(format="json" if args.json or settings.output_format == "json" else "text",
-                       local_cwd=env.cwd, home=env.home)
-    ctx = Context(state, factory, endpoint_label=factory.label, profile=settings.profile,
-                  checkpoints=str(env.state_dir / "checkpoints"), embedded=settings.embedded,
-                  accounts=accounts, connect=connect, env=env)
     batch = args.commands is not None or args.batch_file or not (args.command or env.stdin_isatty)
     interactive = not (batch or args.command)
     # colour and progress bars only for a person at a terminal: never in batch mode
     on_terminal = not batch and env.stdout_isatty
-    executor = Executor(ctx, env.stdout, env.stderr, color=on_terminal and env.colors and not args.json,
-                        debug=args.debug, quiet=args.quiet)
-    if interactive or args.verbose:
-        factory.notice = executor.notice
+    progress = no_progress
     if on_terminal and env.stderr_isatty:
         from .shell.progress import terminal_progress
-        ctx.progress = functools.partial(terminal_progress, clock=env.clock)
+        progress = functools.partial(terminal_progress, clock=env.clock)
+
+    def notice(text: str) -> None:      # starting the embedded server is said where someone looks
+        if interactive or args.verbose:
+            executor.notice(text)
+
+    def connect(chosen: Settings) -> ClientFactory:
+        return ClientFactory(chosen, stack, env, notice)
+
+    factory = connect(settings)
+    state = ShellState(format="json" if args.json or settings.output_format == "json" else "text",
+                       local_cwd=env.cwd, home=env.home)
+    ctx = Context(state, factory, endpoint_label=factory.label, profile=settings.profile, progress=progress,
+                  checkpoints=str(env.state_dir / "checkpoints"), embedded=settings.embedded,
+                  accounts=accounts, connect=connect, env=env)
+    executor = Executor(ctx, env.stdout, env.stderr, color=on_terminal and env.colors and not args.json,
+                        debug=args.debug, quiet=args.quiet)
     if args.command:
         from .shell.words import argv_words  # read as if typed bare; \* \? \[ stay literal
 
