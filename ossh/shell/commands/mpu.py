@@ -1,4 +1,4 @@
-"""Multipart uploads: mpu ls, mpu parts, mpu abort, mpu init."""
+"""Multipart uploads: mpu ls, mpu parts, mpu abort, mpu init, mpu upload-part, mpu complete."""
 from __future__ import annotations
 
 import os
