@@ -224,7 +224,7 @@ def _run(args, accounts: Accounts, settings: Settings, stack: contextlib.ExitSta
     from .shell import repl
 
     _ = ctx.client      # start the embedded server (and say so) before the first prompt
-    return repl.run(executor, env.state_dir / "history")
+    return repl.run_on_terminal(executor, env.state_dir / "history")
 
 
 def _batch(args, executor, env: Environment) -> int:

@@ -46,6 +46,18 @@ def make_session(executor: Executor, history_path: Path, toolbar: bool, **io) ->
         **io)
 
 
+def run_on_terminal(executor: Executor, history_path: Path) -> int:
+    """The shell on the terminal of the executor's Environment: the prompt, menus and progress bars all use
+    its standard input and output."""
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_input
+    from prompt_toolkit.output import create_output
+
+    env = executor.ctx.env
+    with create_app_session(input=create_input(env.stdin), output=create_output(env.stdout)):
+        return run(executor, history_path)
+
+
 def run(executor: Executor, history_path: Path, toolbar: bool = True, **io) -> int:
     """Read and run commands until exit or end of input; io: prompt_toolkit input=/output= for tests."""
     ctx = executor.ctx
