@@ -2,9 +2,9 @@
 colour, the environment variables, the working directory, the XDG directories, and the clock.
 
 `cli.main` makes one Environment and passes it down (executor, renderer, progress, config resolution),
-so nothing below reads sys.stdin, os.environ or the time of day behind its back, and tests run ossh
-in-process with streams of their own: `main(argv, Environment(stdin=..., stdout=..., environ=...))`.
-Standard library only, and cheap to import: `ossh -c pwd` pays for it.
+so nothing below reads sys.stdin, os.environ or the clock behind its back, and tests run ossh in-process
+with streams of their own: `main(argv, Environment(stdin=..., stdout=..., environ=...))`. Imports only the
+standard library and ossh.config.dirs, and is cheap to import: `ossh -c pwd` pays for it.
 """
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from .config.dirs import cache_dir, config_dir, data_dir, home_dir, state_dir
+
+_PROCESS = object()     # "the process's own", where None means "none at all"
 
 
 def _isatty(stream) -> bool:
@@ -26,27 +27,29 @@ def _isatty(stream) -> bool:
         return False
 
 
-@dataclass
 class Environment:
     """Defaults are the process's own (taken when the Environment is made); give any of them to replace it.
-    The *_isatty flags and colors follow the streams unless given."""
-    stdin: IO[str] | None = field(default_factory=lambda: sys.stdin)     # None: the process has no stdin
-    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
-    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
-    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    cwd: str = field(default_factory=os.getcwd)      # where relative local paths start
-    clock: Callable[[], float] = time.monotonic      # seconds, for durations and expiry (not the date)
-    stdin_isatty: bool | None = None
-    stdout_isatty: bool | None = None
-    stderr_isatty: bool | None = None
-    colors: bool | None = None                       # colour in listings (also needs an interactive run)
+    The *_isatty flags and colors follow the streams unless given. (A plain class, not a dataclass: making a
+    dataclass costs start-up time.)"""
 
-    def __post_init__(self) -> None:
-        for name in ("stdin", "stdout", "stderr"):
-            if getattr(self, f"{name}_isatty") is None:
-                setattr(self, f"{name}_isatty", _isatty(getattr(self, name)))
-        if self.colors is None:
-            self.colors = self.stdout_isatty
+    def __init__(self, stdin: IO[str] | None = _PROCESS, stdout: IO[str] | None = None,
+                 stderr: IO[str] | None = None, environ: Mapping[str, str] | None = None, cwd: str | None = None,
+                 clock: Callable[[], float] = time.monotonic, stdin_isatty: bool | None = None,
+                 stdout_isatty: bool | None = None, stderr_isatty: bool | None = None, colors: bool | None = None):
+        self.stdin = sys.stdin if stdin is _PROCESS else stdin     # None: the process has no standard input
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.environ = os.environ if environ is None else environ
+        self.cwd = os.getcwd() if cwd is None else cwd              # where relative local paths start
+        self.clock = clock              # seconds, for durations and expiry (not the date)
+        self.stdin_isatty = _isatty(self.stdin) if stdin_isatty is None else stdin_isatty
+        self.stdout_isatty = _isatty(self.stdout) if stdout_isatty is None else stdout_isatty
+        self.stderr_isatty = _isatty(self.stderr) if stderr_isatty is None else stderr_isatty
+        self.colors = self.stdout_isatty if colors is None else colors    # colour in listings (on a terminal)
+
+    def __repr__(self) -> str:          # the variables may hold secrets: never shown
+        return (f"Environment(cwd={self.cwd!r}, stdin_isatty={self.stdin_isatty}, "
+                f"stdout_isatty={self.stdout_isatty}, stderr_isatty={self.stderr_isatty}, colors={self.colors})")
 
     @property
     def stdin_binary(self) -> IO[bytes] | None:
