@@ -172,10 +172,12 @@ class Transport:
             if err is None:
                 err = _error(resp, endpoint)
             if self.retry.should_retry(attempt, call.replayable, resp.status_code, err.code):
+                resp.close()         # the error document is read: the connection goes back to the pool
                 self._sleep(attempt, call, f"{resp.status_code} {err.code}")
                 attempt += 1
                 continue
             if raise_errors:
+                resp.close()
                 err.bucket, err.key = call.bucket, call.key
                 self._scrub(err)
                 raise err
