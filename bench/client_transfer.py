@@ -1,6 +1,7 @@
 """Upload and download throughput of one large file through an `ossh serve` subprocess: OssClient
-(upload_file, upload_stream, put_object, download_file, get_object_to_file) vs oss2 (put_object_from_file, resumable_upload,
-get_object_to_file) vs `cp`, measured in one run on the same machine, printed as MB/s and ratios.
+(upload_file, upload_stream, put_object, download_file, get_object_to_file) vs oss2
+(put_object_from_file, resumable_upload, get_object_to_file) vs `cp`, measured in one run on the same
+machine, printed as MB/s and ratios.
 
     python bench/client_transfer.py [SIZE_MIB]   (default 1024; files live on /dev/shm when it exists)
 """

@@ -27,7 +27,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-
 from server_throughput import CREDS, BigBlocks, request, start_server  # noqa: E402  (bench/ is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +34,6 @@ sys.path.insert(0, str(ROOT))
 
 from ossh.client import OssClient  # noqa: E402
 from ossh.client.sync import HashCache, LocalDir, OssPrefix, Syncer, SyncOptions  # noqa: E402
-
 
 ROUNDS = 4
 

@@ -85,7 +85,7 @@ class FaultProxy:
             for s in list(self._conns):
                 _abort(s, rst=False)
 
-    def __enter__(self) -> "FaultProxy":
+    def __enter__(self) -> FaultProxy:
         return self
 
     def __exit__(self, *exc) -> None:

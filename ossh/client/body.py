@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from .crc import Crc64
 from .errors import ClientError

@@ -1,7 +1,7 @@
 """Request bodies the client sends (bucket configuration, batch delete, multipart completion) as XML bytes."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import xmltodict
 
@@ -30,7 +30,7 @@ def delete_objects(keys: Iterable[str], quiet: bool) -> bytes:
     URL-encoded); hand-built because a serializer would write controls raw and leave whitespace to chance."""
     objects = "".join(f"<Object><Key>{xml_text(k)}</Key></Object>" for k in keys)
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Delete><Quiet>{"true" if quiet else "false"}</Quiet>'
-            f"{objects}</Delete>").encode("utf-8")
+            f"{objects}</Delete>").encode()
 
 
 def complete_multipart(parts: Iterable[tuple[int, str]]) -> bytes:

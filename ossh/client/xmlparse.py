@@ -11,8 +11,18 @@ from urllib.parse import unquote
 
 import xmltodict
 
-from .models import (BucketInfo, BucketPage, BucketSummary, ObjectPage, ObjectSummary, Owner, PartInfo,
-                     PartPage, UploadInfo, UploadPage)
+from .models import (
+    BucketInfo,
+    BucketPage,
+    BucketSummary,
+    ObjectPage,
+    ObjectSummary,
+    Owner,
+    PartInfo,
+    PartPage,
+    UploadInfo,
+    UploadPage,
+)
 
 # Elements that repeat; xmltodict would otherwise return a dict for one and a list for many.
 _LISTS = ("Contents", "CommonPrefixes", "Part", "Upload", "Deleted", "Bucket", "Object", "Grant")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import bisect
 
 from prompt_toolkit.completion import Completer, Completion
-from prompt_toolkit.layout.processors import Processor, Transformation, TransformationInput
 from prompt_toolkit.formatted_text import fragment_list_to_text
+from prompt_toolkit.layout.processors import Processor, Transformation, TransformationInput
 from prompt_toolkit.layout.utils import explode_text_fragments
 
 from .completion import Listing, complete

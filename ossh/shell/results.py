@@ -1,8 +1,9 @@
 """What commands return instead of printing: tables, records, messages and byte streams."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 
 @dataclass

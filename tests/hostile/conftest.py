@@ -70,7 +70,7 @@ class Hostile:
             if check_close:
                 try:
                     closed = sock.recv(1) == b""
-                except (socket.timeout, ConnectionResetError):
+                except (TimeoutError, ConnectionResetError):
                     closed = False
             return Reply(resp.status, resp.headers, body, closed)
 

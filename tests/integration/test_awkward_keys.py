@@ -119,7 +119,7 @@ def test_request_keys_are_xml_text_even_with_encoding_type_url(client, bucket):
 def test_a_raw_control_character_is_malformed_xml_and_deletes_nothing(client, bucket):
     """XML 1.0 cannot carry ESC raw (oss2 writes it so); the request fails whole, as OSS and S3 answer."""
     _put_all(client, bucket, ["a/es\x1bc", "plain"])
-    body = "<Delete><Object><Key>plain</Key></Object><Object><Key>a/es\x1bc</Key></Object></Delete>".encode()
+    body = b"<Delete><Object><Key>plain</Key></Object><Object><Key>a/es\x1bc</Key></Object></Delete>"
     resp = _post_delete(client, bucket, body)
     assert resp.status_code == 400 and b"<Code>MalformedXML</Code>" in resp.content
     assert _listed(client, bucket) == ["a/es\x1bc", "plain"]
@@ -128,9 +128,9 @@ def test_a_raw_control_character_is_malformed_xml_and_deletes_nothing(client, bu
 def test_a_raw_cr_is_kept_not_read_as_lf(client, bucket):
     """oss2 writes CR raw; an XML parser would make it LF and delete another key."""
     _put_all(client, bucket, ["cr\rx", "cr\nx", "crlf\r\n", "crlf\n"])
-    body = ("<?xml version='1.0' encoding='utf-8'?>\r\n<Delete>\r\n  <Quiet>false</Quiet>\r\n"
-            "  <Object>\r\n    <Key>cr\rx</Key>\r\n  </Object>\r\n"
-            "  <Object><Key><![CDATA[crlf\r\n]]></Key></Object>\r\n</Delete>\r\n").encode()
+    body = (b"<?xml version='1.0' encoding='utf-8'?>\r\n<Delete>\r\n  <Quiet>false</Quiet>\r\n"
+            b"  <Object>\r\n    <Key>cr\rx</Key>\r\n  </Object>\r\n"
+            b"  <Object><Key><![CDATA[crlf\r\n]]></Key></Object>\r\n</Delete>\r\n")
     resp = _post_delete(client, bucket, body)
     assert resp.status_code == 200, resp.content
     assert _listed(client, bucket) == ["cr\nx", "crlf\n"]

@@ -4,8 +4,15 @@ import io
 import pytest
 
 from ossh.client.crc import crc64
-from ossh.client.errors import (FileAlreadyExists, InvalidObjectState, NoSuchKey, NotSymlink,
-                                RestoreAlreadyInProgress, ServiceError, SymlinkTargetNotExist)
+from ossh.client.errors import (
+    FileAlreadyExists,
+    InvalidObjectState,
+    NoSuchKey,
+    NotSymlink,
+    RestoreAlreadyInProgress,
+    ServiceError,
+    SymlinkTargetNotExist,
+)
 
 TEXT = b"".join(b"%08d the same kind of line again and again\n" % i for i in range(120_000))   # ~5.4 MB
 

@@ -7,8 +7,15 @@ import pytest
 
 from ossh.client import ClientError
 from ossh.client.crc import crc64
-from ossh.client.errors import (FileAlreadyExists, NoSuchBucket, NoSuchKey, ObjectNotAppendable,
-                                PositionNotEqualToLength, PreconditionFailed, ServiceError)
+from ossh.client.errors import (
+    FileAlreadyExists,
+    NoSuchBucket,
+    NoSuchKey,
+    ObjectNotAppendable,
+    PositionNotEqualToLength,
+    PreconditionFailed,
+    ServiceError,
+)
 
 
 @pytest.mark.parametrize("make, expected", [

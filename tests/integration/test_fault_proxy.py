@@ -7,8 +7,8 @@ import os
 import random
 
 import pytest
-
 from faultproxy import FaultProxy
+
 from ossh.client import OssClient
 from ossh.client.errors import OssError
 

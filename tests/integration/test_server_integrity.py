@@ -40,7 +40,7 @@ def _raw_request(server, method, target, headers, body_start=b"") -> socket.sock
     host, port = _host_port(server)
     sock = socket.create_connection((host, port), timeout=10)
     head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    sock.sendall(f"{method} {target} HTTP/1.1\r\nHost: {host}:{port}\r\n{head}\r\n".encode("utf-8") + body_start)
+    sock.sendall(f"{method} {target} HTTP/1.1\r\nHost: {host}:{port}\r\n{head}\r\n".encode() + body_start)
     return sock
 
 
@@ -183,7 +183,7 @@ def test_a_malformed_header_line_is_refused_and_the_connection_closed(own_server
     sock = socket.create_connection((host, port), timeout=10)
     # the bad line comes first: http.server would stop there and never see Content-Length
     sock.sendall(f"PUT /integrity/hdr HTTP/1.1\r\nHost: {host}:{port}\r\n{bad_line}\r\n{lines}\r\nhello"
-                 .encode("utf-8"))
+                 .encode())
     resp = _read_response(sock)
     assert resp.status == 400 and b"<Code>InvalidArgument</Code>" in resp.body
     assert resp.getheader("Connection") == "close"

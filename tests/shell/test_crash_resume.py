@@ -12,7 +12,6 @@ import sys
 import time
 
 import pytest
-
 from faultproxy import FaultProxy
 
 from .conftest import LAUNCHER

@@ -13,7 +13,7 @@ def keys(client, bucket):
 
 
 def test_bucket_commands(sh, client, bucket):
-    for n, alias in enumerate(("createbucket", "cb", "mb", "pb")):
+    for alias in ("createbucket", "cb", "mb", "pb"):
         sh.ok(f"{alias} oss://{bucket}-{alias}")
     names = [b.name for b in client.iter_buckets()]
     assert all(f"{bucket}-{a}" in names for a in ("createbucket", "cb", "mb", "pb"))

@@ -55,7 +55,7 @@ def test_put_into_the_current_prefix_and_several_sources(sh, client, bucket, pic
     assert keys(client, bucket) == {"here/beach.jpg", "here/sub/dog.jpg"}
     sh.ok(f"put -r 2024 2023 oss://{bucket}/both/")      # several directories: each keeps its name
     assert keys(client, bucket, "both/") == {"both/2024/beach.jpg", "both/2024/sub/dog.jpg", "both/2023/snow.jpg"}
-    sh.ok(f"uploadfromdir 2023")             # osscmd's name, no destination: as put -r
+    sh.ok("uploadfromdir 2023")             # osscmd's name, no destination: as put -r
     assert keys(client, bucket, "here/2023/") == {"here/2023/snow.jpg"}
 
 

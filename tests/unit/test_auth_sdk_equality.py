@@ -12,7 +12,8 @@ import oss2
 import oss2.http
 import pytest
 from alibabacloud_oss_v2 import signer as v2signer
-from alibabacloud_oss_v2.types import Credentials as V2Credentials, HttpRequest, SigningContext
+from alibabacloud_oss_v2.types import Credentials as V2Credentials
+from alibabacloud_oss_v2.types import HttpRequest, SigningContext
 
 from ossh.client.auth import Credentials, SignableRequest, SignerV1, SignerV4, uri_encode
 

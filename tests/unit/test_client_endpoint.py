@@ -1,7 +1,7 @@
 """Endpoint parsing and URL building: scheme defaults, regions, path vs virtual-hosted, key quoting."""
 import pytest
 
-from ossh.client.endpoint import Endpoint, is_ip_or_localhost, quote_key, query_string, region_from_host
+from ossh.client.endpoint import Endpoint, is_ip_or_localhost, query_string, quote_key, region_from_host
 from ossh.client.errors import ClientError, OssError
 
 

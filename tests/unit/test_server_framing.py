@@ -5,8 +5,16 @@ import io
 import pytest
 
 from ossh.server.wire.errors import OssServerError
-from ossh.server.wire.framing import (Head, HeadLimits, body_length, check_value, printable, read_head, uint,
-                                      unsafe_header)
+from ossh.server.wire.framing import (
+    Head,
+    HeadLimits,
+    body_length,
+    check_value,
+    printable,
+    read_head,
+    uint,
+    unsafe_header,
+)
 
 
 def head_of(raw: bytes, limits=HeadLimits()) -> Head:

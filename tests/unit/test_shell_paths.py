@@ -3,8 +3,16 @@ import os
 
 import pytest
 
-from ossh.shell.paths import (PathError, RemotePath, bucket_name, glob_match, literal_head, local_path,
-                              resolve, split_glob)
+from ossh.shell.paths import (
+    PathError,
+    RemotePath,
+    bucket_name,
+    glob_match,
+    literal_head,
+    local_path,
+    resolve,
+    split_glob,
+)
 from ossh.shell.words import QuoteError, join, quote, split, split_commands
 
 

@@ -94,8 +94,8 @@ def test_client_keeps_names_exact_and_trims_the_rest():
 
 def test_an_error_echoing_a_key_xml_cannot_carry_still_reads():
     from ossh.client.errors import NoSuchKey, ServiceError
-    body = ("<?xml version='1.0'?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist."
-            "</Message><RequestId>R1</RequestId><Key>es\x1bc </Key></Error>").encode()
+    body = (b"<?xml version='1.0'?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist."
+            b"</Message><RequestId>R1</RequestId><Key>es\x1bc </Key></Error>")
     err = ServiceError.from_response(404, {}, body)
     assert isinstance(err, NoSuchKey) and err.message == "The specified key does not exist."
     assert err.request_id == "R1" and err.details["Key"] == "es\ufffdc "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..errors import OssError
 from .model import Action, LocalFile, RemoteObject

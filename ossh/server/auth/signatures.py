@@ -42,9 +42,9 @@ def authenticate(req: SignableRequest, accounts: dict[str, Account], region: str
         if canonical is not None:
             details["CanonicalRequest"] = canonical
         raise OssServerError("SignatureDoesNotMatch", OSSAccessKeyId=claim.access_key_id, **details)
-    if account.security_token is not None or claim.token:
-        if not hmac.compare_digest((claim.token or "").encode(), (account.security_token or "").encode()):
-            raise OssServerError("InvalidSecurityToken")
+    if (account.security_token is not None or claim.token) and not hmac.compare_digest(
+            (claim.token or "").encode(), (account.security_token or "").encode()):
+        raise OssServerError("InvalidSecurityToken")
     return account
 
 

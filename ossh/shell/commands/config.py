@@ -83,7 +83,7 @@ def json_to_xml(name: str, data: bytes, path: str = "-") -> bytes:
     """A configuration written as JSON ({"CORSConfiguration": {...}} or just its content) as its XML document."""
     import xmltodict
 
-    from ossh.client.api_config import CONFIGS   # the client is loaded by now
+    from ossh.client.api_config import CONFIGS  # the client is loaded by now
 
     root = CONFIGS[name]
     try:
