@@ -57,6 +57,17 @@ def port(text: str) -> int:
     return value
 
 
+def seconds(text: str) -> float:
+    """A span of time in seconds, 0 to a week (fractions allowed)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 7 * 24 * 3600:     # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"must be a number of seconds from 0 to 604800, not {text!r}")
+    return value
+
+
 def host(text: str) -> str:
     """A host name or address this machine can listen on (resolved now, so a typo is named up front)."""
     import ipaddress  # only `ossh serve` takes a host: the shell's start-up does not pay for these

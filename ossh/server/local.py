@@ -14,6 +14,7 @@ from ossh.protocol import DEFAULT_REGION
 
 from .app import App
 from .front import OssHTTPServer
+from .ops.restore import DEFAULT_RESTORE_DELAY
 from .store.files import private_dir
 from .store.space import Faults
 from .store.store import Store, unavailable
@@ -96,10 +97,12 @@ class LocalServer:
 
     def __init__(self, root, host: str = "127.0.0.1", port: int = 0,
                  credentials: dict[str, str] | str | None = None, region: str = DEFAULT_REGION, accounts_file=None,
-                 durable: bool = True, faults: Faults | None = None, clock: Callable[[], float] = time.time):
+                 durable: bool = True, faults: Faults | None = None, clock: Callable[[], float] = time.time,
+                 restore_delay: float = DEFAULT_RESTORE_DELAY):
         """`durable` False acknowledges writes before their directory and index are synced (benchmarks
         only); `faults` injects a full disk in tests (store.space.Faults); `clock` is the server's time
-        (Date and Last-Modified, signature dates and expiry, restores, upload times): tests drive a fake one."""
+        (Date and Last-Modified, signature dates and expiry, restores, upload times): tests drive a fake one;
+        `restore_delay` is the seconds from RestoreObject until a cold object is readable."""
         self.root = Path(root)
         self.host = host
         self.port = port
@@ -107,6 +110,7 @@ class LocalServer:
         self.durable = durable
         self.faults = faults
         self.clock = clock
+        self.restore_delay = restore_delay
         try:
             private_dir(self.root)
             self.accounts, self.stored_account, self.generated = resolve_accounts(self.root, credentials,
@@ -140,6 +144,7 @@ class LocalServer:
     def start(self) -> LocalServer:
         self.store = Store(self.root, self.durable, self.faults, self.clock)
         app = App(self.store, {a.access_key_id: a for a in self.accounts}, self.region, self.clock)
+        app.restore_delay = self.restore_delay
         try:
             self._httpd = OssHTTPServer((self.host, self.port), app)
         except OSError:

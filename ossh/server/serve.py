@@ -12,6 +12,7 @@ from ossh import cmdline
 from ossh.protocol import DEFAULT_REGION
 
 from .local import LocalServer, read_accounts_file
+from .ops.restore import DEFAULT_RESTORE_DELAY
 from .store.store import StoreUnavailable
 
 
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
     parser.add_argument("--region", default=DEFAULT_REGION, type=cmdline.region)
     parser.add_argument("--accounts", type=cmdline.json_file, default=None,
                         help='JSON file of extra key pairs: {"AccessKeyId": "AccessKeySecret", ...}')
+    parser.add_argument("--restore-delay", type=cmdline.seconds, default=DEFAULT_RESTORE_DELAY, metavar="SECONDS",
+                        help=f"seconds until a restored Archive object is readable (default {DEFAULT_RESTORE_DELAY:g})")
     parser.add_argument("--check", action="store_true",
                         help="check the store's consistency instead of serving (exit 0 clean, 1 findings)")
     parser.add_argument("--repair", action="store_true",
@@ -52,7 +55,8 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
                          'or a list of {"access_key_id": ..., "access_key_secret": ...}')
     try:
         server = LocalServer(root, host=args.host, port=args.port, region=args.region,
-                             accounts_file=args.accounts, durable=not args.no_sync).start()
+                             accounts_file=args.accounts, durable=not args.no_sync,
+                             restore_delay=args.restore_delay).start()
     except StoreUnavailable as exc:     # says which store and why, in one line
         print(f"ossh: serve: {exc}", file=sys.stderr)
         return 1

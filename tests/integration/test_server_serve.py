@@ -172,3 +172,24 @@ def test_serve_with_environment_keys_still_accepts_the_stores_own_pair(tmp_path,
     assert "access key id: ak-env\n" in out and "sk-env" not in out
     assert f"stored access key id: {creds['access_key_id']}" in out
     assert f"stored access key secret: {creds['access_key_secret']}" in out
+
+
+@pytest.mark.parametrize("delay, readable_at_once", [("0", True), ("600", False)])
+def test_restore_delay_sets_how_long_a_restore_takes(tmp_path, delay, readable_at_once):
+    proc, endpoint = start(["--root", str(tmp_path), "--restore-delay", delay])
+    try:
+        creds = json.loads((tmp_path / "credentials.json").read_text())
+        bucket = oss2.Bucket(oss2.Auth(creds["access_key_id"], creds["access_key_secret"]), endpoint, "cold")
+        bucket.create_bucket()
+        bucket.put_object("a", b"archived", headers={"x-oss-storage-class": "Archive"})
+        bucket.restore_object("a")
+        restore = bucket.head_object("a").resp.headers["x-oss-restore"]
+        if readable_at_once:
+            assert restore.startswith('ongoing-request="false"') and bucket.get_object("a").read() == b"archived"
+        else:
+            assert restore == 'ongoing-request="true"'
+            with pytest.raises(oss2.exceptions.ServerError) as err:
+                bucket.get_object("a")
+            assert err.value.code == "InvalidObjectState"
+    finally:
+        stop(proc)

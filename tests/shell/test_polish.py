@@ -131,6 +131,8 @@ def test_presign_on_the_embedded_server_warns_that_the_url_dies_with_ossh(ossh, 
     (["--accounts", "MISSING"], "--accounts: MISSING: No such file or directory"),
     (["--accounts", "FILE"], "--accounts: FILE: not JSON"),
     (["--accounts", "LIST"], '--accounts: LIST: want {"AccessKeyId": "AccessKeySecret", ...}'),
+    (["--restore-delay", "-1"], "--restore-delay: must be a number of seconds from 0 to 604800, not '-1'"),
+    (["--restore-delay", "nan"], "--restore-delay: must be a number of seconds"),
     (["--frobnicate"], "unrecognized arguments: --frobnicate"),
     (["--port"], "--port: expected one argument"),
 ])
