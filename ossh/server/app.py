@@ -162,17 +162,23 @@ class App:
         if req.bucket and not (req.method == "PUT" and req.key is None):
             # Bucket existence is checked before the signature, as OSS does for everything but PutBucket(Acl).
             bucket = self.store.require_bucket(req.bucket)
-        req.account = authenticate(req.signable(), self.accounts, self.region, self.clock())
-        if bucket is None and req.bucket and op.access != ANY_ACCOUNT:
-            bucket = self.store.require_bucket(req.bucket)
-        self.access.authorize(req, op.access, bucket)
-        req.bucket_row = bucket
         try:
-            resp = op.handler(self, req)
-        except object_read.NotModified as unchanged:   # GET/HEAD, and copies with x-oss-copy-source-if-*
-            resp = unchanged.response()
+            req.account = authenticate(req.signable(), self.accounts, self.region, self.clock())
+            if bucket is None and req.bucket and op.access != ANY_ACCOUNT:
+                bucket = self.store.require_bucket(req.bucket)
+            self.access.authorize(req, op.access, bucket)
+            req.bucket_row = bucket
+            try:
+                resp = op.handler(self, req)
+            except object_read.NotModified as unchanged:   # GET/HEAD, and copies with x-oss-copy-source-if-*
+                resp = unchanged.response()
+        except OssServerError as err:
+            # a browser reads an error only when it carries the CORS headers: OSS sends them on errors too
+            if bucket is not None and req.header("origin"):
+                err.headers.update(cors.headers_for(self, req))
+            raise
         if bucket is not None and req.header("origin"):
-            cors.add_headers(self, req, resp)
+            resp.headers.update(cors.headers_for(self, req))
         return resp
 
     def preflight(self, req: Request) -> Response:

@@ -92,6 +92,14 @@ def test_oss2_cors_and_preflight(oss2_bucket, server):
     resp = oss2_bucket.get_object("k", headers={"Origin": "https://app.example.com"})
     assert resp.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
     assert resp.headers["Access-Control-Expose-Headers"] == "ETag"
+    # ...and so do its errors, so that a browser script can read them: a missing key, an anonymous request
+    with pytest.raises(oss2.exceptions.NoSuchKey) as missing:
+        oss2_bucket.get_object("nothing-here", headers={"Origin": "https://app.example.com"})
+    assert missing.value.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    anonymous = requests.get(url, headers={"Origin": "https://app.example.com"})
+    assert anonymous.status_code == 403 and anonymous.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    elsewhere = requests.get(url, headers={"Origin": "https://evil.org"})
+    assert elsewhere.status_code == 403 and "Access-Control-Allow-Origin" not in elsewhere.headers
     with pytest.raises(oss2.exceptions.InvalidArgument) as err:
         oss2_bucket.put_bucket_cors(m.BucketCors([m.CorsRule(allowed_origins=["*"], allowed_methods=["GET"],
                                                              max_age_seconds=-1)]))

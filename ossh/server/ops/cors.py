@@ -1,6 +1,7 @@
 """CORS as OSS applies a bucket's stored CORSConfiguration: the preflight `OPTIONS` request (anonymous, answered
 from the first rule that allows the origin, the method and every requested header, else 403 AccessForbidden),
-and the Access-Control-* headers added to an ordinary request that carries a matching `Origin`."""
+and the Access-Control-* headers added to the answer (error or not) of an ordinary request that carries a
+matching `Origin`."""
 from __future__ import annotations
 
 import re
@@ -71,11 +72,11 @@ def preflight(app, req: Request) -> Response:
     return Response(200, headers)
 
 
-def add_headers(app, req: Request, resp: Response) -> None:
-    """An ordinary request from a browser (it sent Origin): the matching rule's headers, if any."""
+def headers_for(app, req: Request) -> dict[str, str]:
+    """An ordinary request from a browser (it sent Origin): the matching rule's headers, if any; for its
+    answer, error or not."""
     config = app.configs.document(req.bucket, "cors")
     if config is None:
-        return
+        return {}
     rule = _find_rule(config, req.header("origin"), req.method, [])
-    if rule is not None:
-        resp.headers.update(_headers(config, rule, req.header("origin")))
+    return {} if rule is None else _headers(config, rule, req.header("origin"))
