@@ -26,6 +26,7 @@ from .ops import (
     restore,
     symlink,
     tagging,
+    versioning,
 )
 from .store.configs import ConfigStore
 from .store.multipart import Multipart
@@ -39,7 +40,8 @@ ANY_ACCOUNT, OWNER, LIST, READ, WRITE, FORM = (Permission.ACCOUNT, Permission.OW
                                                Permission.READ, Permission.WRITE, Permission.FORM)
 
 # Parameters that may accompany any operation without selecting a different one.
-_NEUTRAL = {"security-token", "continuation-token", "x-oss-traffic-limit", "x-oss-request-payer"}
+_NEUTRAL = {"security-token", "continuation-token", "x-oss-traffic-limit", "x-oss-request-payer",
+            "versionId"}    # names a version of the object an operation addresses (ops.versioning)
 # Parameters oss2 does not sign (so not sub-resources) that still select a service operation.
 _SERVICE_SELECTORS = {"regions"}
 
@@ -90,6 +92,9 @@ _ROUTES: dict[tuple[str, str, frozenset], Op] = {
     ("GET", "bucket", frozenset({"tagging"})): Op(tagging.get_bucket_tagging, OWNER),
     ("PUT", "bucket", frozenset({"tagging"})): Op(tagging.put_bucket_tagging, OWNER),
     ("DELETE", "bucket", frozenset({"tagging"})): Op(tagging.delete_bucket_tagging, OWNER),
+    ("GET", "bucket", frozenset({"versioning"})): Op(versioning.get_bucket_versioning, OWNER),
+    ("PUT", "bucket", frozenset({"versioning"})): Op(versioning.put_bucket_versioning, OWNER),
+    ("GET", "bucket", frozenset({"versions"})): Op(versioning.list_object_versions, LIST),
 }
 # Bucket configurations: GET and PUT for each; DELETE where OSS has one (referer and requestPayment are reset by
 # a PUT instead).

@@ -65,10 +65,14 @@ def _run(root: Path, conn: sqlite3.Connection, repair: bool, say) -> int:
     findings += [Finding("database damage", f"database: {line}") for line in damaged]
     referenced: set[str] = set()
     objects = parts = 0
-    for row in conn.execute("SELECT bucket, key, body, size, type FROM objects"):
-        objects += 1
-        name = f"oss://{row['bucket']}/{_printable(bytes(row['key']).decode('utf-8', 'replace'))}"
-        findings += _check_body(conn, blobs, row, name, referenced, _delete_object(conn, blobs, row))
+    for table in _object_tables(conn):     # current versions, then noncurrent ones (not delete markers)
+        extra = ", version_id" if table != "objects" else ""
+        for row in conn.execute(f"SELECT bucket, key, body, size, type{extra} FROM {table}"):
+            objects += 1
+            name = f"oss://{row['bucket']}/{_printable(bytes(row['key']).decode('utf-8', 'replace'))}"
+            if table != "objects":
+                name += f" (version {row['version_id']})"
+            findings += _check_body(conn, blobs, row, name, referenced, _delete_object(conn, blobs, row, table))
     uploads = {r[0] for r in conn.execute("SELECT upload_id FROM uploads")}
     for row in conn.execute("SELECT upload_id, part_number, body, size, 'Part' AS type FROM parts"):
         parts += 1
@@ -133,10 +137,16 @@ def _check_body(conn, blobs: BlobStore, row, name: str, referenced: set[str], re
     return found
 
 
-def _delete_object(conn, blobs: BlobStore, row):
+def _object_tables(conn) -> list[str]:
+    """The tables of object records: the versions table (noncurrent versions) only in a store that has one."""
+    has_versions = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='versions'").fetchone()
+    return ["objects", "versions WHERE marker=0"] if has_versions else ["objects"]
+
+
+def _delete_object(conn, blobs: BlobStore, row, table: str = "objects"):
     def fix() -> str:
-        conn.execute("DELETE FROM objects WHERE bucket=? AND key=? AND body=?", (row["bucket"], row["key"],
-                                                                                  row["body"]))
+        conn.execute(f"DELETE FROM {table.split()[0]} WHERE bucket=? AND key=? AND body=?",
+                     (row["bucket"], row["key"], row["body"]))
         for piece, _ in decode_pieces(row["body"], row["size"]):     # what is left of it
             blobs.path(piece).unlink(missing_ok=True)
         key = _printable(bytes(row["key"]).decode("utf-8", "replace"))

@@ -363,7 +363,7 @@ case("upload part unknown upload", lambda h: h.call("PUT", BUCKET, "order-mp",
      404, "NoSuchUpload")
 
 # --- 9. Unknown sub-resources and operations: an honest 501 ------------------------------------------------------
-for sub in ["versioning", "replication", "worm", "inventory"]:
+for sub in ["cname", "replication", "worm", "inventory"]:
     case(f"bucket ?{sub}", lambda h, s=sub: h.call("GET", BUCKET, params={s: ""}), 501, "NotImplemented")
 for method, sub in [("GET", "x-oss-process")]:
     case(f"object {method} ?{sub}", lambda h, m=method, s=sub: h.call(m, BUCKET, PUBLIC_KEY, params={s: "x"}),

@@ -34,7 +34,8 @@ def test_delimiter_listing_skips_rolled_up_prefixes(tmp_path):
         rows += [(f"file-{i}".encode(), seed.body) for i in range(3)]
         with srv.store.db.write() as conn:   # 20,003 rows without 20,003 fsynced bodies
             conn.executemany(
-                "INSERT OR REPLACE INTO objects VALUES('store',?,?,0,'E',0,'Normal','Standard','default',"
+                "INSERT OR REPLACE INTO objects(bucket, key, body, size, etag, crc64, type, storage_class, acl, "
+                "content_type, headers, meta, mtime) VALUES('store',?,?,0,'E',0,'Normal','Standard','default',"
                 "'application/octet-stream','{}','{}',0)", rows)
         page = list_objects(srv.store.db, "store", "", "", "/", 1000)
         assert page.prefixes == [f"dir-{d}/" for d in range(4)]

@@ -36,7 +36,7 @@ class Access:
         acl = bucket.acl
         key = key if key is not None else req.key
         if permission in (Permission.READ, Permission.WRITE) and key:
-            record = self.store.get(bucket.name, key)
+            record = self._addressed(req, bucket.name, key)
             if record is not None and record.attrs.acl != Acl.DEFAULT:
                 acl = record.attrs.acl
         if not grants(acl, permission):
@@ -48,6 +48,13 @@ class Access:
         if acl in PUBLIC_ACLS and self.blocks_public_access(bucket):
             raise OssServerError("AccessDenied", "Public access is blocked for this bucket: a public ACL cannot "
                                  "be set.")
+
+    def _addressed(self, req, bucket: str, key: str):
+        """The record whose ACL decides: the version the request names (when it names an existing version of
+        this very key), else the current one."""
+        version_id = req.params.get("versionId") if (bucket, key) == (req.bucket, req.key) else None
+        record = self.store.get_version(bucket, key, version_id) if version_id else None
+        return record if record is not None else self.store.get(bucket, key)
 
     def blocks_public_access(self, bucket: str) -> bool:
         config = self.configs.document(bucket, "publicAccessBlock")

@@ -9,6 +9,7 @@ from ossh.protocol import H_ACL, MAX_LIST, STANDARD, STORAGE_CLASSES
 from ..checks.acl import check_acl
 from ..checks.headers import check_storage_class
 from ..checks.names import encoder
+from ..store import versions
 from ..store.listing import list_objects as scan_objects
 from ..wire.errors import OssServerError, invalid_argument
 from ..wire.message import Request, Response
@@ -134,7 +135,8 @@ def get_bucket_stat(app, req: Request) -> Response:
         if storage_class != STANDARD:
             children.append((prefix + "RealStorage", size))
         children.append((prefix + "ObjectCount", count))
-    children += [("MultipartPartCount", app.configs.part_count(req.bucket)), ("DeleteMarkerCount", 0)]
+    children += [("MultipartPartCount", app.configs.part_count(req.bucket)),
+                 ("DeleteMarkerCount", versions.marker_count(app.store.db.conn(), req.bucket))]
     return Response.xml(document("BucketStat", children))
 
 

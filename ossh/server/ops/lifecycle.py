@@ -28,9 +28,9 @@ def _when(node: dict, where: str, names=("Days", "CreatedBeforeDate")) -> tuple[
     if name == "Days" or name == "NoncurrentDays":
         return name, positive_int(value, f"{where}.{name}")
     if name == "ExpiredObjectDeleteMarker":
-        if value not in ("true", "false"):
+        if value.lower() not in ("true", "false"):      # any case, as OSS reads it (oss2 sends "True")
             raise invalid_argument("ExpiredObjectDeleteMarker must be true or false.", name, value)
-        return name, value
+        return name, value.lower()
     if not _MIDNIGHT.match(value):
         raise invalid_argument(f"{where}.{name} must be a date at midnight UTC, like 2016-12-25T00:00:00.000Z.",
                                name, value)
@@ -79,6 +79,8 @@ def _check_rule_actions(rule: dict) -> None:
         name, value = _when(expiration, "Expiration",
                             ("Days", "CreatedBeforeDate", "Date", "ExpiredObjectDeleteMarker"))
         expire_days = value if name == "Days" else None
+        if name == "ExpiredObjectDeleteMarker":
+            expiration[name] = value            # kept as OSS answers it: lower case
         kinds.add(name)
     by_class: dict[str, int] = {}
     for transition in nodes(rule, "Transition"):
@@ -92,17 +94,24 @@ def _check_rule_actions(rule: dict) -> None:
             if expire_days is not None and value >= expire_days:
                 raise invalid_argument("A transition must come before the expiration.", "Days", str(value))
             by_class[storage_class] = value
-    ordered = sorted(by_class.items(), key=lambda item: _CLASS_ORDER[item[0]])
-    for (_, warmer), (colder_class, colder) in zip(ordered, ordered[1:], strict=False):
-        if colder <= warmer:
-            raise invalid_argument(f"The transition to {colder_class} must come after warmer classes.",
-                                   "Days", str(colder))
+    _colder_later(by_class, "Days")
     abort = node(rule, "AbortMultipartUpload")
     if abort is not None:
         _when(abort, "AbortMultipartUpload")
     noncurrent = node(rule, "NoncurrentVersionExpiration")
     if noncurrent is not None:
         _when(noncurrent, "NoncurrentVersionExpiration", ("NoncurrentDays",))
+    by_class = {}
     for transition in nodes(rule, "NoncurrentVersionTransition"):
         storage_class = _transition_class(transition)
-        _when(transition, "NoncurrentVersionTransition", ("NoncurrentDays",))
+        by_class[storage_class] = _when(transition, "NoncurrentVersionTransition", ("NoncurrentDays",))[1]
+    _colder_later(by_class, "NoncurrentDays")       # noncurrent versions move on the same order
+
+
+def _colder_later(by_class: dict[str, int], name: str) -> None:
+    """Each colder class's transition comes later than the warmer ones'."""
+    ordered = sorted(by_class.items(), key=lambda item: _CLASS_ORDER[item[0]])
+    for (_, warmer), (colder_class, colder) in zip(ordered, ordered[1:], strict=False):
+        if colder <= warmer:
+            raise invalid_argument(f"The transition to {colder_class} must come after warmer classes.",
+                                   name, str(colder))

@@ -23,6 +23,7 @@ from ..wire.framing import check_value, uint
 from ..wire.message import Request, Response
 from ..wire.throttle import paced_stream
 from ..wire.xmlio import quoted_etag
+from . import versioning
 from .restore import check_readable, restore_header, restore_priority
 from .tagging import count_header
 
@@ -136,10 +137,11 @@ def _bound(digits: str) -> str:
     return str(_BEYOND if value is None else value)
 
 
-def open_target(app, bucket: str, key: str):
+def open_target(app, bucket: str, key: str, held=None):
     """(held body, link) for reading `key`: a Symlink's target (SymlinkTargetNotExist when it is gone,
-    InvalidTargetType when it is a symlink itself), otherwise the object itself and None."""
-    held = app.store.open_body(bucket, key)
+    InvalidTargetType when it is a symlink itself), otherwise the object itself and None. `held`: the body of
+    the version to read, already open (the current one when None)."""
+    held = held if held is not None else app.store.open_body(bucket, key)
     if held.record.type != "Symlink":
         return held, None
     link = held.record
@@ -168,7 +170,11 @@ def _through_link(headers: dict[str, str], link, target) -> dict[str, str]:
 
 
 def _read(app, req: Request, head: bool) -> Response:
-    body, link = open_target(app, req.bucket, req.key)
+    try:
+        body, link = open_target(app, req.bucket, req.key, versioning.open_requested(app, req))
+    except OssServerError as err:
+        versioning.add_marker_headers(app, req, err)
+        raise
     record = body.record
     try:
         check_conditions(req, record)
@@ -177,6 +183,7 @@ def _read(app, req: Request, head: bool) -> Response:
         headers = object_headers(record, app.clock())
         if link is not None:
             headers = _through_link(headers, link, record)
+        headers.update(versioning.version_header(app, link or record))
         for param, name in _OVERRIDES.items():
             if req.params.get(param):
                 headers[name] = check_value(param, req.params[param])
@@ -207,6 +214,7 @@ def head_object(app, req: Request) -> Response:
 
 
 def get_object_meta(app, req: Request) -> Response:
-    record = app.store.require(req.bucket, req.key)
+    record = versioning.require(app, req)
     return Response(200, {"ETag": quoted_etag(record.etag), "Content-Length": str(record.size),
-                          "Last-Modified": http_date(record.mtime), H_CRC64: str(record.crc64)})
+                          "Last-Modified": http_date(record.mtime), H_CRC64: str(record.crc64),
+                          **versioning.version_header(app, record)})

@@ -16,6 +16,7 @@ from ossh.protocol import (
     H_STORAGE_CLASS,
     H_TAGGING,
     H_TAGGING_DIRECTIVE,
+    H_VERSION_ID,
     MAX_DELETE_BATCH,
     MAX_OBJECT_SIZE,
     OBJECT_ACLS,
@@ -43,6 +44,7 @@ from ..wire.message import Request, Response
 from ..wire.records import ObjectAttrs
 from ..wire.throttle import paced_readinto
 from ..wire.xmlio import acl_policy, document, iso_time, parse, quoted_etag
+from . import versioning
 from .bucket_configs import default_encryption
 from .object_read import check_conditions, open_target, sse_headers
 from .restore import check_readable
@@ -85,13 +87,17 @@ def forbid_overwrite(app, req: Request) -> bool:
 
 
 def write_headers(record) -> dict[str, str]:
-    return {"ETag": quoted_etag(record.etag), "x-oss-hash-crc64ecma": str(record.crc64), **sse_headers(record)}
+    headers = {"ETag": quoted_etag(record.etag), "x-oss-hash-crc64ecma": str(record.crc64), **sse_headers(record)}
+    if record.version_id:       # written to a bucket that has versioning
+        headers[H_VERSION_ID] = record.version_id
+    return headers
 
 
 def copy_source(app, req: Request):
     """The body named by x-oss-copy-source (a HeldBody: close it), after checking the requester may read it."""
     raw = req.header(H_COPY_SOURCE)
     path = unquote(raw.split("?", 1)[0]).lstrip("/")
+    version_id = versioning.copy_source_version(raw)
     src_bucket, _, src_key = path.partition("/")
     if not src_bucket or not src_key:
         raise invalid_argument("Copy Source must mention the source bucket and key.", H_COPY_SOURCE, raw)
@@ -99,7 +105,8 @@ def copy_source(app, req: Request):
     check_key(src_key)
     bucket = app.store.require_bucket(src_bucket)
     app.access.authorize(req, Permission.READ, bucket, src_key)
-    held, _link = open_target(app, src_bucket, src_key)      # a symlink copies its target's bytes
+    version = versioning.open_version(app, src_bucket, src_key, version_id) if version_id else None
+    held, _link = open_target(app, src_bucket, src_key, version)      # a symlink copies its target's bytes
     try:
         check_conditions(req, held.record, prefix="x-oss-copy-source-")
         check_readable(app, held.record)
@@ -124,7 +131,9 @@ def put_or_copy_object(app, req: Request) -> Response:
 def copy_object(app, req: Request) -> Response:
     held = copy_source(app, req)
     try:
-        return _copy(app, req, held.record)
+        resp = _copy(app, req, held.record)
+        resp.headers.update(versioning.copy_source_headers(app, req, held.record))
+        return resp
     finally:
         held.close()
 
@@ -155,6 +164,8 @@ def _copy(app, req: Request, src) -> Response:
 
 
 def append_object(app, req: Request) -> Response:
+    if "versionId" in req.params:       # appends go to the current version only, as on OSS
+        raise invalid_argument("AppendObject does not take a versionId.", "versionId", req.params["versionId"])
     raw = req.params.get("position", "")
     position = uint(raw, MAX_OBJECT_SIZE)
     if position is None:
@@ -167,6 +178,9 @@ def append_object(app, req: Request) -> Response:
 
 
 def delete_object(app, req: Request) -> Response:
+    versioned = versioning.delete_object(app, req)     # a versioned bucket, or a versionId
+    if versioned is not None:
+        return versioned
     app.store.delete(req.bucket, [req.key])
     return Response(204)
 
@@ -185,14 +199,18 @@ def delete_objects(app, req: Request) -> Response:
     objects = doc.get("Object") or []
     if len(objects) > MAX_DELETE_BATCH:
         raise OssServerError("MalformedXML", "At most 1000 objects can be deleted in one request.")
-    keys = []
+    entries = []        # (key, version id or None)
     for obj in objects:
         key = obj.get("Key") if isinstance(obj, dict) else None
         if not key or not isinstance(key, str):
             raise OssServerError("MalformedXML", "An object key is missing or not valid.")
-        keys.append(check_key(key))
-    app.store.delete(req.bucket, keys)
+        entries.append((check_key(key), versioning.entry_version(obj)))
     quiet = str(doc.get("Quiet") or "false").strip().lower() == "true"
+    versioned = versioning.delete_entries(app, req, entries, quiet)
+    if versioned is not None:
+        return versioned
+    keys = [key for key, _ in entries]
+    app.store.delete(req.bucket, keys)
     children = list(encoding)
     if not quiet:
         children += [("Deleted", [("Key", enc(k))]) for k in keys]
@@ -200,12 +218,14 @@ def delete_objects(app, req: Request) -> Response:
 
 
 def get_object_acl(app, req: Request) -> Response:
-    return Response.xml(acl_policy(req.bucket_row.owner, app.store.require(req.bucket, req.key).attrs.acl))
+    record = versioning.require(app, req)
+    return Response.xml(acl_policy(req.bucket_row.owner, record.attrs.acl),
+                        headers=versioning.version_header(app, record))
 
 
 def put_object_acl(app, req: Request) -> Response:
     acl = check_acl(req.header(H_OBJECT_ACL), OBJECT_ACLS, H_OBJECT_ACL)
     app.access.check_public_acl(req.bucket, acl)
-    app.store.set_object_acl(req.bucket, req.key, acl)
+    versioning.set_acl(app, req, acl)
     return Response(200)
 

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from ossh.client.auth import SignerV1, SignerV4
 from ossh.client.headers import guess_content_type
-from ossh.protocol import H_CRC64, H_OBJECT_ACL, H_STORAGE_CLASS, MAX_OBJECT_SIZE, OBJECT_ACLS, Acl
+from ossh.protocol import H_CRC64, H_OBJECT_ACL, H_STORAGE_CLASS, H_VERSION_ID, MAX_OBJECT_SIZE, OBJECT_ACLS, Acl
 
 from ..checks.acl import Permission, check_acl
 from ..checks.headers import STORED_HEADERS, check_sse, check_storage_class
@@ -292,6 +292,8 @@ def post_object(app, req: Request) -> Response:
         raise
     record = app.store.put_staged(req.bucket, key, staged, attrs, forbid)
     headers = {"ETag": quoted_etag(record.etag), H_CRC64: str(record.crc64)}
+    if record.version_id:       # written to a bucket that has versioning
+        headers[H_VERSION_ID] = record.version_id
     location = f"http://{req.bucket}.{req.host}/{quote(key, safe='/')}"
     redirect = fields.get("success_action_redirect")
     if redirect:

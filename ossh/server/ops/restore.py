@@ -82,7 +82,8 @@ def _request(req: Request, storage_class: str) -> tuple[int, str | None]:
 def restore_object(app, req: Request) -> Response:
     """202 when a restore starts; 200 when the object is already restored (its expiry moves to now + Days);
     RestoreAlreadyInProgress while one runs; OperationNotSupported for objects that need none."""
-    record = app.store.require(req.bucket, req.key)
+    from . import versioning  # it builds on this module
+    record = versioning.require(app, req)
     storage_class = record.attrs.storage_class
     if storage_class not in COLD_CLASSES:
         raise OssServerError("OperationNotSupported", "The operation is not supported for this resource.",
@@ -95,6 +96,10 @@ def restore_object(app, req: Request) -> Response:
     ready = now if state == RESTORED else now + app.restore_delay
     tier = tier or "Standard"
     kept = f"{ready} {ready + days * DAY}" + (f" {tier}" if storage_class in RESTORE_TIERS else "")
-    app.store.set_object_headers(req.bucket, req.key, record.body, {**record.attrs.headers, RESTORE_KEY: kept})
+    if "versionId" in req.params:
+        versioning.set_headers(app, req, record.version_id, lambda headers: {**headers, RESTORE_KEY: kept})
+    else:
+        app.store.set_object_headers(req.bucket, req.key, record.body, {**record.attrs.headers, RESTORE_KEY: kept})
     headers = {"x-oss-object-restore-priority": tier} if storage_class in RESTORE_TIERS else {}
+    headers.update(versioning.version_header(app, record))
     return Response(200 if state == RESTORED else 202, headers)

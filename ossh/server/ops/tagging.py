@@ -7,6 +7,7 @@ from ossh.protocol import H_TAGGING_COUNT
 from ..checks.tags import Tags, check_bucket_tags, check_object_tags, decode, encode, from_document, to_document
 from ..store.configs import TAGS_FIELD
 from ..wire.message import Request, Response
+from . import versioning
 
 
 def object_tags(record) -> Tags:
@@ -22,18 +23,19 @@ def count_header(record) -> dict[str, str]:
 # ---------------------------------------------------------------- operations
 
 def put_object_tagging(app, req: Request) -> Response:
-    app.store.require(req.bucket, req.key)
+    record = versioning.require(app, req)
     tags = check_object_tags(from_document(req.body.read_all()))
-    app.configs.set_object_tags(req.bucket, req.key, encode(tags) or None)
-    return Response(200)
+    versioning.set_tags(app, req, encode(tags) or None)
+    return Response(200, versioning.version_header(app, record))
 
 
 def get_object_tagging(app, req: Request) -> Response:
-    return Response.xml(to_document(object_tags(app.store.require(req.bucket, req.key))))
+    record = versioning.require(app, req)
+    return Response.xml(to_document(object_tags(record)), headers=versioning.version_header(app, record))
 
 
 def delete_object_tagging(app, req: Request) -> Response:
-    app.configs.set_object_tags(req.bucket, req.key, None)
+    versioning.set_tags(app, req, None)
     return Response(204)
 
 

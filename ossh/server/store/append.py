@@ -8,7 +8,7 @@ import os
 import struct
 
 from ossh.client.crc import crc64_combine
-from ossh.protocol import H_NEXT_APPEND_POSITION
+from ossh.protocol import H_NEXT_APPEND_POSITION, NULL_VERSION
 
 from ..wire.errors import OssServerError
 from ..wire.records import ObjectAttrs, ObjectRecord
@@ -47,7 +47,8 @@ def append(store: Store, bucket: str, key: str, position: int, readinto, length:
         total_crc = crc64_combine(record.crc64, crc, size)
         grown = ObjectRecord(bucket, key, record.body, position + size, _append_etag(total_crc, position + size),
                              total_crc, record.type, record.attrs, store.clock(),
-                             decode_pieces(record.body, position + size))
+                             decode_pieces(record.body, position + size),
+                             None if record.version_id == NULL_VERSION else record.version_id)
 
         def change(conn):
             return conn.execute("UPDATE objects SET size=?, crc64=?, etag=?, mtime=? "

@@ -15,10 +15,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ossh.protocol import Acl
+from ossh.protocol import NULL_VERSION, Acl
 
 from ..wire.errors import OssServerError
 from ..wire.records import Bucket, ObjectAttrs, ObjectRecord
+from . import versions
 from .blobs import BlobStore, Staged
 from .db import Database, NotDurable
 from .files import private_dir, private_file
@@ -48,7 +49,8 @@ def object_from_row(row) -> ObjectRecord:
     attrs = ObjectAttrs(row["content_type"], json.loads(row["headers"]), json.loads(row["meta"]), row["acl"],
                         row["storage_class"])
     return ObjectRecord(row["bucket"], bytes(row["key"]).decode("utf-8"), row["body"], row["size"], row["etag"],
-                        int(row["crc64"]), row["type"], attrs, row["mtime"], decode_pieces(row["body"], row["size"]))
+                        int(row["crc64"]), row["type"], attrs, row["mtime"], decode_pieces(row["body"], row["size"]),
+                        row["version_id"])
 
 
 def md5_etag(digest: bytes) -> str:
@@ -82,6 +84,7 @@ class Store:
             private_dir(root)
             self.blobs = BlobStore(root, self.faults, durable=durable)
             self.db = Database(root / "meta.db", durable, self.faults)
+            versions.migrate(self.db.conn())
             # files an earlier version made with the umask's mode
             for name in ("meta.db-wal", "meta.db-shm", "reserve", "credentials.json"):
                 if (root / name).exists():
@@ -111,7 +114,8 @@ class Store:
             fcntl.flock(fd, fcntl.LOCK_SH)
 
     def referenced_bodies(self) -> set[str]:
-        rows = self.db.query("SELECT body FROM objects UNION SELECT body FROM parts")
+        rows = self.db.query("SELECT body FROM objects UNION SELECT body FROM parts "
+                             "UNION SELECT body FROM versions WHERE marker=0")
         return {body_id for row in rows for body_id in body_ids(row[0])}
 
     def close(self) -> None:
@@ -175,7 +179,7 @@ class Store:
 
     def delete_bucket(self, name: str) -> None:
         with self.db.write() as conn:
-            for table in ("objects", "uploads"):
+            for table in ("objects", "uploads", "versions"):
                 if conn.execute(f"SELECT 1 FROM {table} WHERE bucket=? LIMIT 1", (name,)).fetchone():
                     raise OssServerError("BucketNotEmpty", BucketName=name)
             conn.execute("DELETE FROM buckets WHERE name=?", (name,))
@@ -245,19 +249,20 @@ class Store:
                 raise OssServerError("FileAlreadyExists", Key=key)
             if before_commit is not None:
                 before_commit(conn)
-            conn.execute("INSERT OR REPLACE INTO objects VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            # versioning: keeps or drops the current version, names the new one
+            record.version_id, freed = versions.make_room(conn, bucket, key.encode("utf-8"))
+            conn.execute("INSERT OR REPLACE INTO objects VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                          (bucket, key.encode("utf-8"), body_id, size, etag, str(crc), obj_type,
                           attrs.storage_class, attrs.acl, attrs.content_type, json.dumps(attrs.headers),
-                          json.dumps(attrs.meta), record.mtime))
-            return old["body"] if old is not None else None
+                          json.dumps(attrs.meta), record.mtime, record.version_id or NULL_VERSION))
+            return freed
         try:
-            old = self.db.commit(change)
+            freed = self.db.commit(change)
         except BaseException:
             if fresh:
                 self.blobs.remove(ids)
             raise
-        if old is not None:
-            self.blobs.remove(body_ids(old))
+        self.blobs.remove(*freed)
         return record
 
     def copy_body(self, src: ObjectRecord) -> tuple[list[tuple[str, int]], str]:
@@ -305,4 +310,11 @@ class Store:
 
     def names_body(self, bucket: str, key: str, body: str) -> bool:
         row = self.db.one("SELECT body FROM objects WHERE bucket=? AND key=?", (bucket, key.encode("utf-8")))
-        return row is not None and row["body"] == body
+        if row is not None and row["body"] == body:
+            return True
+        return versions.names_body(self.db.conn(), bucket, key.encode("utf-8"), body)   # a noncurrent version's
+
+    def get_version(self, bucket: str, key: str, version_id: str) -> ObjectRecord | None:
+        """One version of an object, current or not (None: no such version, or a delete marker)."""
+        row, _latest = versions.find(self.db.conn(), bucket, key.encode("utf-8"), version_id)
+        return object_from_row(row) if row is not None and not versions.is_marker(row) else None

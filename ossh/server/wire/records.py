@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ossh.protocol import STANDARD, Acl
+from ossh.protocol import NULL_VERSION, STANDARD, Acl
 
 
 @dataclass
@@ -39,6 +39,7 @@ class ObjectRecord:
     attrs: ObjectAttrs
     mtime: float
     pieces: list[tuple[str, int]] = field(default_factory=list)   # the body's files and sizes, in order
+    version_id: str | None = NULL_VERSION   # None: written to a bucket that never had versioning
 
 
 @dataclass
