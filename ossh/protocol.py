@@ -65,6 +65,7 @@ H_OBJECT_TYPE = "x-oss-object-type"
 H_NEXT_APPEND_POSITION = "x-oss-next-append-position"
 H_COPY_SOURCE = "x-oss-copy-source"
 H_COPY_SOURCE_RANGE = "x-oss-copy-source-range"
+H_COPY_SOURCE_VERSION_ID = "x-oss-copy-source-version-id"
 COPY_SOURCE_IF_PREFIX = "x-oss-copy-source-if-"   # + match, none-match, modified-since, unmodified-since
 H_METADATA_DIRECTIVE = "x-oss-metadata-directive"
 H_TAGGING = "x-oss-tagging"

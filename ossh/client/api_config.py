@@ -11,6 +11,7 @@ from urllib.parse import quote
 import xmltodict
 
 from . import xmlbuild
+from .api_versions import version_params
 from .errors import ClientError
 from .session import Operations
 
@@ -74,14 +75,16 @@ class ConfigOps(Operations):
 
     # ---------------------------------------------------------------- tags
 
-    def get_object_tagging(self, bucket: str, key: str) -> Tags:
-        return _parse_tags(self._session.request("GET", bucket, key, params={"tagging": ""}).content)
+    def get_object_tagging(self, bucket: str, key: str, version_id: str | None = None) -> Tags:
+        params = version_params(version_id, {"tagging": ""})
+        return _parse_tags(self._session.request("GET", bucket, key, params=params).content)
 
-    def put_object_tagging(self, bucket: str, key: str, tags: Tags) -> None:
-        self._session.request("PUT", bucket, key, params={"tagging": ""}, data=_tagging_body(list(tags)))
+    def put_object_tagging(self, bucket: str, key: str, tags: Tags, version_id: str | None = None) -> None:
+        self._session.request("PUT", bucket, key, params=version_params(version_id, {"tagging": ""}),
+                              data=_tagging_body(list(tags)))
 
-    def delete_object_tagging(self, bucket: str, key: str) -> None:
-        self._session.request("DELETE", bucket, key, params={"tagging": ""})
+    def delete_object_tagging(self, bucket: str, key: str, version_id: str | None = None) -> None:
+        self._session.request("DELETE", bucket, key, params=version_params(version_id, {"tagging": ""}))
 
     def get_bucket_tagging(self, bucket: str) -> Tags:
         return _parse_tags(self._session.request("GET", bucket, params={"tagging": ""}).content)

@@ -10,27 +10,31 @@ from urllib.parse import quote, unquote
 from ..protocol import (
     COPY_SOURCE_IF_PREFIX,
     H_COPY_SOURCE,
+    H_COPY_SOURCE_VERSION_ID,
     H_METADATA_DIRECTIVE,
     H_NEXT_APPEND_POSITION,
     H_OBJECT_ACL,
     H_REQUEST_ID,
     H_SYMLINK_TARGET,
+    H_VERSION_ID,
     MAX_DELETE_BATCH,
 )
 from . import xmlbuild, xmlparse
+from .api_versions import delete_result, version_params
 from .body import Progress
 from .crc import crc64_combine
 from .errors import ClientError, NoSuchKey, ServiceError
 from .headers import check_crc, crc_of, etag_of, http_date_header, meta_from_headers, object_headers, result_etag
-from .models import AppendResult, CopyResult, ObjectMeta, PutResult
+from .models import AppendResult, CopyResult, DeleteResult, ObjectMeta, PutResult
 from .reader import ObjectReader
 from .session import Operations
 
 SYMLINK_TARGET = H_SYMLINK_TARGET
 
 
-def copy_source(bucket: str, key: str) -> str:
-    return f"/{bucket}/{quote(key, safe='')}"
+def copy_source(bucket: str, key: str, version_id: str | None = None) -> str:
+    source = f"/{bucket}/{quote(key, safe='')}"
+    return source + f"?versionId={quote(version_id, safe='')}" if version_id else source
 
 
 def range_header(byte_range) -> str:
@@ -82,28 +86,30 @@ class ObjectOps(Operations):
             payload.close()
         rid = resp.headers.get(H_REQUEST_ID)
         check_crc(payload.crc.value, crc_of(resp.headers), f"put {key}", rid)
-        return PutResult(etag_of(resp.headers), crc_of(resp.headers), rid)
+        return PutResult(etag_of(resp.headers), crc_of(resp.headers), rid, resp.headers.get(H_VERSION_ID))
 
     def get_object(self, bucket: str, key: str, byte_range=None, if_match: str | None = None,
                    if_none_match: str | None = None, if_modified_since=None, if_unmodified_since=None,
-                   headers: dict | None = None, progress: Progress | None = None) -> ObjectReader:
+                   headers: dict | None = None, progress: Progress | None = None,
+                   version_id: str | None = None) -> ObjectReader:
         # identity: the body is read raw and checked against the object's CRC-64, so it must not come back
         # compressed (OSS gzips web text types for clients that accept it)
         hdrs = {"Accept-Encoding": "identity", **(headers or {})}
         if byte_range is not None:
             hdrs["Range"] = range_header(byte_range)
         hdrs.update(conditions("If-", if_match, if_none_match, if_modified_since, if_unmodified_since))
-        resp = self._session.request("GET", bucket, key, headers=hdrs, stream=True)
+        resp = self._session.request("GET", bucket, key, params=version_params(version_id), headers=hdrs, stream=True)
         meta = meta_from_headers(key, resp.headers)
         return ObjectReader(resp, meta, self._session.download_chunk_size, verify=resp.status_code == 200,
                             progress=progress)
 
-    def head_object(self, bucket: str, key: str, headers: dict | None = None) -> ObjectMeta:
-        resp = self._session.request("HEAD", bucket, key, headers=headers)
+    def head_object(self, bucket: str, key: str, headers: dict | None = None,
+                    version_id: str | None = None) -> ObjectMeta:
+        resp = self._session.request("HEAD", bucket, key, params=version_params(version_id), headers=headers)
         return meta_from_headers(key, resp.headers)
 
-    def get_object_meta(self, bucket: str, key: str) -> ObjectMeta:
-        resp = self._session.request("HEAD", bucket, key, params={"objectMeta": ""})
+    def get_object_meta(self, bucket: str, key: str, version_id: str | None = None) -> ObjectMeta:
+        resp = self._session.request("HEAD", bucket, key, params=version_params(version_id, {"objectMeta": ""}))
         return meta_from_headers(key, resp.headers)
 
     def object_exists(self, bucket: str, key: str) -> bool:
@@ -114,8 +120,11 @@ class ObjectOps(Operations):
         except NoSuchKey:
             return False
 
-    def delete_object(self, bucket: str, key: str) -> None:
-        self._session.request("DELETE", bucket, key)
+    def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> DeleteResult:
+        """Delete the object (in a versioned bucket: add a delete marker), or with version_id that version for
+        good; says which version went or which marker was made."""
+        resp = self._session.request("DELETE", bucket, key, params=version_params(version_id))
+        return delete_result(key, resp.headers)
 
     def delete_objects(self, bucket: str, keys: Iterable[str], quiet: bool = False) -> list[str]:
         """Deletes in batches of 1,000; returns the keys reported deleted (quiet: only failures, so [])."""
@@ -149,7 +158,8 @@ class ObjectOps(Operations):
                     metadata: dict | None = None, content_type: str | None = None, acl: str | None = None,
                     forbid_overwrite: bool = False, headers: dict | None = None, source_if_match: str | None = None,
                     source_if_none_match: str | None = None, source_if_modified_since=None,
-                    source_if_unmodified_since=None, storage_class: str | None = None) -> CopyResult:
+                    source_if_unmodified_since=None, storage_class: str | None = None,
+                    source_version_id: str | None = None) -> CopyResult:
         """Server-side copy; giving metadata or content_type replaces the source's (REPLACE directive). The
         source_if_* conditions are checked on the source (412 PreconditionFailed when one does not hold)."""
         replace = metadata is not None or content_type is not None
@@ -157,12 +167,13 @@ class ObjectOps(Operations):
                               guess=replace)
         hdrs.update(source_conditions(source_if_match, source_if_none_match, source_if_modified_since,
                                       source_if_unmodified_since))
-        hdrs[H_COPY_SOURCE] = copy_source(src_bucket, src_key)
+        hdrs[H_COPY_SOURCE] = copy_source(src_bucket, src_key, version_params(source_version_id).get("versionId"))
         hdrs[H_METADATA_DIRECTIVE] = "REPLACE" if replace else "COPY"
         resp = self._session.request("PUT", dst_bucket, dst_key, headers=hdrs)
         root = xmlparse.parse(resp.content)
         return CopyResult(result_etag(root, resp.headers),
-                          crc_of(resp.headers), xmlparse.iso_time(xmlparse.text(root, "LastModified")))
+                          crc_of(resp.headers), xmlparse.iso_time(xmlparse.text(root, "LastModified")),
+                          resp.headers.get(H_VERSION_ID), resp.headers.get(H_COPY_SOURCE_VERSION_ID))
 
     def append_object(self, bucket: str, key: str, position: int, data, init_crc: int | None = None,
                       content_type: str | None = None, headers: dict | None = None,
@@ -184,11 +195,13 @@ class ObjectOps(Operations):
         next_position = xmlparse.as_int(resp.headers.get(H_NEXT_APPEND_POSITION), position + payload.sent)
         return AppendResult(next_position, remote, etag_of(resp.headers))
 
-    def get_object_acl(self, bucket: str, key: str) -> str:
-        return xmlparse.acl(self._session.request("GET", bucket, key, params={"acl": ""}).content)
+    def get_object_acl(self, bucket: str, key: str, version_id: str | None = None) -> str:
+        params = version_params(version_id, {"acl": ""})
+        return xmlparse.acl(self._session.request("GET", bucket, key, params=params).content)
 
-    def put_object_acl(self, bucket: str, key: str, acl: str) -> None:
-        self._session.request("PUT", bucket, key, params={"acl": ""}, headers={H_OBJECT_ACL: acl})
+    def put_object_acl(self, bucket: str, key: str, acl: str, version_id: str | None = None) -> None:
+        self._session.request("PUT", bucket, key, params=version_params(version_id, {"acl": ""}),
+                              headers={H_OBJECT_ACL: acl})
 
     def put_symlink(self, bucket: str, key: str, target: str, forbid_overwrite: bool = False,
                     headers: dict | None = None) -> str | None:
@@ -197,14 +210,16 @@ class ObjectOps(Operations):
         hdrs[SYMLINK_TARGET] = quote(target, safe="")
         return etag_of(self._session.request("PUT", bucket, key, params={"symlink": ""}, headers=hdrs).headers)
 
-    def get_symlink(self, bucket: str, key: str) -> str:
+    def get_symlink(self, bucket: str, key: str, version_id: str | None = None) -> str:
         """The key a symlink points to (NotSymlink when `key` is not one)."""
-        resp = self._session.request("GET", bucket, key, params={"symlink": ""})
+        resp = self._session.request("GET", bucket, key, params=version_params(version_id, {"symlink": ""}))
         return unquote(resp.headers.get(SYMLINK_TARGET, ""))
 
-    def restore_object(self, bucket: str, key: str, days: int | None = None, tier: str | None = None) -> int:
+    def restore_object(self, bucket: str, key: str, days: int | None = None, tier: str | None = None,
+                       version_id: str | None = None) -> int:
         """Ask for a readable copy of a cold (Archive, ColdArchive, DeepColdArchive) object for `days`;
         `tier` (Expedited, Standard, Bulk) applies to the cold archive classes. Returns the status: 202 when
         a restore starts, 200 when the object was already restored (its expiry moves)."""
         body = xmlbuild.restore_request(days, tier) if days is not None or tier else None
-        return self._session.request("POST", bucket, key, params={"restore": ""}, data=body).status_code
+        return self._session.request("POST", bucket, key, params=version_params(version_id, {"restore": ""}),
+                                     data=body).status_code

@@ -11,6 +11,7 @@ from .api_bucket import BucketOps
 from .api_config import ConfigOps
 from .api_multipart import MultipartOps
 from .api_object import ObjectOps
+from .api_versions import VersionOps
 from .auth import Credentials
 from .endpoint import Endpoint
 from .errors import ClientError
@@ -38,7 +39,8 @@ class OssClient:
 
     The work is done by groups sharing one Session (endpoint, transport, chunk sizes), reachable as
     attributes: `buckets` (BucketOps: the service, buckets and their listings), `objects` (ObjectOps),
-    `multipart` (MultipartOps), `configs` (ConfigOps: configuration documents, tags, statistics) and
+    `multipart` (MultipartOps), `configs` (ConfigOps: configuration documents, tags, statistics), `versions`
+    (VersionOps: versioning state, version listings, deletes by version) and
     `transfers` (TransferManager: files and streams of any size, copies, driven by a TransferConfig)."""
 
     def __init__(self, endpoint: str, access_key_id: str | None = None, access_key_secret: str | None = None,
@@ -58,6 +60,7 @@ class OssClient:
         self.objects = ObjectOps(self.session)
         self.multipart = MultipartOps(self.session)
         self.configs = ConfigOps(self.session)
+        self.versions = VersionOps(self.session)
         self.transfers = TransferManager(self, transfer_config)
 
     # ---------------------------------------------------------------- configuration
@@ -183,6 +186,14 @@ class OssClient:
     get_bucket_info_fields = _via("configs", ConfigOps.get_bucket_info_fields)
     get_bucket_stat = _via("configs", ConfigOps.get_bucket_stat)
     describe_regions = _via("configs", ConfigOps.describe_regions)
+
+    # ---------------------------------------------------------------- versioning (api_versions.py)
+
+    put_bucket_versioning = _via("versions", VersionOps.put_bucket_versioning)
+    get_bucket_versioning = _via("versions", VersionOps.get_bucket_versioning)
+    list_object_versions = _via("versions", VersionOps.list_object_versions)
+    iter_object_versions = _via("versions", VersionOps.iter_object_versions)
+    delete_object_versions = _via("versions", VersionOps.delete_object_versions)
 
     # ---------------------------------------------------------------- transfers (transfer.py, TransferConfig)
 

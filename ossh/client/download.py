@@ -31,7 +31,7 @@ MAX_RESUMES = 50        # continuations of one body at most, however much each o
 
 
 def copy_range(client, bucket: str, key: str, etag: str, out, offset: int, length: int,
-               progress: Progress | None, reader=None) -> tuple[int, int]:
+               progress: Progress | None, reader=None, version_id: str | None = None) -> tuple[int, int]:
     """`length` bytes of the object from `offset` written to `out` (a binary file) at the same offset;
     returns their (CRC-64, length). `reader`, when given, is an answer already streaming from `offset`.
     A body that breaks off is continued by a ranged GET from the byte reached, pinned to `etag` (a
@@ -44,7 +44,8 @@ def copy_range(client, bucket: str, key: str, etag: str, out, offset: int, lengt
     while True:
         if reader is None:      # the transport retries this request; if it still fails, so does the copy
             reader = client.get_object(bucket, key, byte_range=(offset + crc.length, offset + length - 1),
-                                       if_match=etag, headers={H_RANGE_BEHAVIOR: "standard"})
+                                       if_match=etag, headers={H_RANGE_BEHAVIOR: "standard"},
+                                       version_id=version_id)
             _check_continuation(reader.meta, offset + crc.length, key)
         before = crc.length
         try:
@@ -74,7 +75,8 @@ def copy_range(client, bucket: str, key: str, etag: str, out, offset: int, lengt
 
 
 def resume_download(client, bucket: str, key: str, path: str, meta: ObjectMeta, part_size: int, threads: int,
-                    progress: Progress | None, checkpoint_dir, verify: bool = True) -> ObjectMeta:
+                    progress: Progress | None, checkpoint_dir, verify: bool = True,
+                    version_id: str | None = None) -> ObjectMeta:
     """A ranged download with a checkpoint: the recorded temporary file and parts reused when they belong
     to this object version, else a fresh start (removing the stale temporary file)."""
     try:
@@ -91,7 +93,8 @@ def resume_download(client, bucket: str, key: str, path: str, meta: ObjectMeta, 
             done = _still_on_disk(tmp, part, meta.size, done)
             ckpt.start(tmp, part, done)
             try:
-                fetch_parts(client, bucket, key, meta, tmp, part, done, threads, progress, ckpt, verify)
+                fetch_parts(client, bucket, key, meta, tmp, part, done, threads, progress, ckpt, verify,
+                            version_id)
             except IntegrityError:      # every part as received, yet wrong: not worth resuming
                 unlink(tmp)
                 ckpt.remove()
@@ -107,7 +110,8 @@ def resume_download(client, bucket: str, key: str, path: str, meta: ObjectMeta, 
 
 def fetch_parts(client, bucket: str, key: str, meta: ObjectMeta, tmp: str, part: int,
                 done: dict[int, tuple[int, int]], threads: int, progress: Progress | None,
-                ckpt: DownloadCheckpoint | None = None, verify: bool = True) -> None:
+                ckpt: DownloadCheckpoint | None = None, verify: bool = True,
+                version_id: str | None = None) -> None:
     """Ranged GETs (pinned to the ETag) of the parts not in `done` ({index: (crc64, length)}) written
     into `tmp`, each recorded in `ckpt` once on disk; with `verify`, IntegrityError unless their CRC-64s,
     combined in order, equal the object's. (Parts of an earlier run were read back against their records
@@ -119,7 +123,7 @@ def fetch_parts(client, bucket: str, key: str, meta: ObjectMeta, tmp: str, part:
         offset = index * part
         with open(tmp, "r+b") as out:
             value, length = copy_range(client, bucket, key, meta.etag, out, offset, min(part, size - offset),
-                                       shared.for_part())
+                                       shared.for_part(), version_id=version_id)
         if ckpt is not None:
             ckpt.record(index, value, length)
         return value, length

@@ -14,6 +14,7 @@ from ..protocol import (
     H_REQUEST_ID,
     H_RESTORE,
     H_STORAGE_CLASS,
+    H_VERSION_ID,
     META_PREFIX,
 )
 from .errors import ClientError, IntegrityError
@@ -83,7 +84,7 @@ def meta_from_headers(key: str, headers) -> ObjectMeta:
         metadata={k.lower()[len(META_PREFIX):]: _utf8(v) for k, v in headers.items()
                   if k.lower().startswith(META_PREFIX)},
         acl=headers.get(H_OBJECT_ACL), next_append_position=as_int(headers.get(H_NEXT_APPEND_POSITION)),
-        restore=headers.get(H_RESTORE),
+        restore=headers.get(H_RESTORE), version_id=headers.get(H_VERSION_ID),
         headers=dict(headers), request_id=headers.get(H_REQUEST_ID))
 
 

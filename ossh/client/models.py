@@ -76,6 +76,7 @@ class ObjectMeta:
     acl: str | None = None
     next_append_position: int | None = None
     restore: str | None = None      # x-oss-restore: ongoing-request="true" | ongoing-request="false", expiry…
+    version_id: str | None = None   # in a bucket that has versioning
     headers: dict[str, str] = field(default_factory=dict)
     request_id: str | None = None
 
@@ -85,6 +86,7 @@ class PutResult:
     etag: str | None
     crc64: int | None
     request_id: str | None = None
+    version_id: str | None = None   # in a bucket that has versioning
 
 
 @dataclass
@@ -92,6 +94,8 @@ class CopyResult:
     etag: str | None
     crc64: int | None
     last_modified: datetime | None = None
+    version_id: str | None = None           # of the copy, in a bucket that has versioning
+    source_version_id: str | None = None    # of the source, when one was named
 
 
 @dataclass
@@ -146,3 +150,39 @@ class UploadPage:
     is_truncated: bool = False
     next_key_marker: str = ""
     next_upload_id_marker: str = ""
+
+
+@dataclass
+class ObjectVersion:
+    """One version of an object, or a delete marker (`delete_marker`: no body, no size)."""
+
+    key: str
+    version_id: str
+    is_latest: bool = False
+    delete_marker: bool = False
+    size: int = 0
+    etag: str | None = None
+    last_modified: datetime | None = None
+    storage_class: str | None = None
+    type: str | None = None
+    owner_id: str | None = None
+    restore: str | None = None
+
+
+@dataclass
+class VersionPage:
+    versions: list[ObjectVersion]       # versions and delete markers, keys in order, each key's newest first
+    prefixes: list[str]
+    is_truncated: bool = False
+    next_key_marker: str = ""
+    next_version_id_marker: str = ""
+
+
+@dataclass
+class DeleteResult:
+    """What a delete did: in a versioned bucket, the version it removed or the delete marker it made."""
+
+    key: str
+    version_id: str | None = None
+    delete_marker: bool = False
+    delete_marker_version_id: str | None = None

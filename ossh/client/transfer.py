@@ -185,7 +185,7 @@ class TransferManager:
     # ---------------------------------------------------------------- downloads
 
     def get_object_to_file(self, bucket: str, key: str, path: str | os.PathLike, byte_range=None,
-                           progress: Progress | None = None) -> ObjectMeta:
+                           progress: Progress | None = None, version_id: str | None = None) -> ObjectMeta:
         """Streams the object (or a range) into a temporary file beside `path`, renamed into place only
         after the last byte arrived and the CRC-64 matched. A whole object whose body is cut is continued
         from the byte reached (pinned to the ETag the first answer gave); leftovers of killed downloads of
@@ -193,7 +193,7 @@ class TransferManager:
         sweep(path)
         with temp_beside(path) as (fd, _):
             with os.fdopen(fd, "wb", closefd=False) as out:
-                reader = self._client.get_object(bucket, key, byte_range=byte_range)
+                reader = self._client.get_object(bucket, key, byte_range=byte_range, version_id=version_id)
                 if not self.config.verify_crc:
                     reader.unverified()
                 meta = reader.meta
@@ -204,7 +204,8 @@ class TransferManager:
                             if progress:
                                 progress(reader.bytes_read, meta.size)
                     return meta
-                crc, _ = copy_range(self._client, bucket, key, meta.etag, out, 0, meta.size, progress, reader)
+                crc, _ = copy_range(self._client, bucket, key, meta.etag, out, 0, meta.size, progress, reader,
+                                    version_id)
                 if self.config.verify_crc:
                     check_crc(crc, meta.crc64, f"get {key}", meta.request_id)
                 return meta
@@ -212,7 +213,7 @@ class TransferManager:
     def download_file(self, bucket: str, key: str, path: str | os.PathLike, progress: Progress | None = None,
                       threads: int | None = None, part_size: int | None = None, threshold: int | None = None,
                       checkpoint_dir: str | os.PathLike | None = None, size: int | None = None,
-                      meta: ObjectMeta | None = None) -> ObjectMeta:
+                      meta: ObjectMeta | None = None, version_id: str | None = None) -> ObjectMeta:
         """Above `threshold`, parallel ranged GETs (pinned to the object's ETag) write into one temporary
         file; their CRCs, combined in order, must equal the object's before it is renamed into place.
         Without `checkpoint_dir` a failed download leaves nothing; with it (ranged even on one thread), the
@@ -231,17 +232,17 @@ class TransferManager:
             return known is not None and known > threshold and (threads > 1 or checkpoint_dir is not None)
 
         if meta is None and (size is None or ranged(size)):
-            meta = self._client.head_object(bucket, key)
+            meta = self._client.head_object(bucket, key, version_id=version_id)
         if meta is None or not ranged(meta.size):
-            return self.get_object_to_file(bucket, key, path, progress=progress)
+            return self.get_object_to_file(bucket, key, path, progress=progress, version_id=version_id)
         if checkpoint_dir is not None:
             return resume_download(self._client, bucket, key, os.fspath(path), meta, part, threads, progress,
-                                   checkpoint_dir, config.verify_crc)
+                                   checkpoint_dir, config.verify_crc, version_id)
         sweep(path)
         with temp_beside(path) as (fd, tmp):
             os.ftruncate(fd, meta.size)
             fetch_parts(self._client, bucket, key, meta, tmp, part, {}, threads, progress,
-                        verify=config.verify_crc)
+                        verify=config.verify_crc, version_id=version_id)
         return meta
 
 

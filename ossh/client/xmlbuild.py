@@ -25,12 +25,18 @@ _XML_TEXT = {**{c: f"&#{c:02d};" for c in range(0x20)}, 0xFFFE: "&#65534;", 0xFF
              ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;"}
 
 
-def delete_objects(keys: Iterable[str], quiet: bool) -> bytes:
+def delete_objects(keys: Iterable[str | tuple[str, str | None]], quiet: bool) -> bytes:
     """The batch-delete body. Keys go as exact XML text (the answer, asked for with encoding-type=url, lists them
-    URL-encoded); hand-built because a serializer would write controls raw and leave whitespace to chance."""
-    objects = "".join(f"<Object><Key>{xml_text(k)}</Key></Object>" for k in keys)
+    URL-encoded); hand-built because a serializer would write controls raw and leave whitespace to chance. A
+    (key, version id) pair names one version of the key."""
+    objects = "".join(_delete_entry(*((k, None) if isinstance(k, str) else k)) for k in keys)
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Delete><Quiet>{"true" if quiet else "false"}</Quiet>'
             f"{objects}</Delete>").encode()
+
+
+def _delete_entry(key: str, version_id: str | None) -> str:
+    version = f"<VersionId>{xml_text(version_id)}</VersionId>" if version_id else ""
+    return f"<Object><Key>{xml_text(key)}</Key>{version}</Object>"
 
 
 def complete_multipart(parts: Iterable[tuple[int, str]]) -> bytes:
