@@ -52,7 +52,7 @@ def test_command_names_and_subcommands(cache):
 
 def test_options_and_option_values(cache):
     st = ShellState("photos")
-    assert texts("ls -", st, cache) == ["-d", "-h", "-l", "-r"]
+    assert texts("ls -", st, cache) == ["--versions", "-V", "-d", "-h", "-l", "-r"]
     assert texts("put --a", st, cache) == ["--acl"]
     assert texts("put --acl pu", st, cache) == ["public-read", "public-read-write"]
     assert texts("mkbucket x --acl ", st, cache) == ["private", "public-read", "public-read-write"]

@@ -2,7 +2,7 @@
 from ..registry import REGISTRY
 
 # importing the modules registers their commands
-from . import accounts, buckets, config, misc, mpu, navigation, objects, osscmd, special, sync, transfer
+from . import accounts, buckets, config, misc, mpu, navigation, objects, osscmd, special, sync, transfer, versions
 
 __all__ = ["REGISTRY", "accounts", "buckets", "config", "misc", "mpu", "navigation", "objects", "osscmd", "special",
-           "sync", "transfer"]
+           "sync", "transfer", "versions"]

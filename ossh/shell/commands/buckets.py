@@ -6,7 +6,8 @@ from ossh.protocol import BUCKET_ACLS, STORAGE_CLASSES
 from ..paths import PathError, RemotePath, bucket_name
 from ..registry import HIDDEN, UsageError, arg, command
 from ..results import Message
-from .common import delete_under, plural
+from .common import plural
+from .versions import empty_bucket
 
 
 def _name(text: str) -> str:
@@ -52,14 +53,14 @@ def _owned(ctx, name: str) -> bool:
 def rmbucket(ctx, a):
     name = _name(a.name)
     if a.f:
-        n = delete_under(ctx, RemotePath(name))
+        n, noun = empty_bucket(ctx, name)
         aborted = 0
         for u in list(ctx.client.iter_uploads(name)):
             ctx.client.abort_multipart_upload(name, u.key, u.upload_id)
             aborted += 1
         if n or aborted:
-            yield Message(f"removed {plural(n, 'object')}, aborted {plural(aborted, 'upload')}",
-                          {"action": "empty", "bucket": name, "objects": n, "uploads": aborted})
+            yield Message(f"removed {plural(n, noun)}, aborted {plural(aborted, 'upload')}",
+                          {"action": "empty", "bucket": name, f"{noun}s": n, "uploads": aborted})
     ctx.client.delete_bucket(name)
     ctx.changed(RemotePath(name))
     if ctx.state.bucket == name:

@@ -10,6 +10,7 @@ from ..registry import CommandError, arg, command
 from ..results import Column, Message, Table
 from .common import Entry, children, expand, is_nonempty_prefix, local_matches, remote, walk
 from .special import head_or_link, with_links
+from .versions import list_versions
 
 _LONG = [Column("size", "SIZE", "size"), Column("last_modified", "MODIFIED", "time"),
          Column("storage_class", "CLASS"), Column("name", "NAME")]
@@ -116,12 +117,14 @@ def _list(ctx, a, path: RemotePath, text: str, title):
          arg("-h", action="store_true", help="human-readable sizes"),
          arg("-r", action="store_true", help="recursive: every object under the prefix"),
          arg("-d", action="store_true", help="show prefixes themselves, not their contents"),
+         arg("-V", "--versions", action="store_true", help="every version and delete marker, with its version id"),
          arg("paths", nargs="*", metavar="PATH"), complete=("remote",))
 def ls(ctx, a):
     texts = a.paths or [""]
     for text in texts:
-        path = remote(ctx, text, glob=True)
-        yield _listing(ctx, a, path, text, f"{path.uri()}:" if len(texts) > 1 else None)
+        path = remote(ctx, text, glob=not a.versions)
+        title = f"{path.uri()}:" if len(texts) > 1 else None
+        yield list_versions(ctx, a, path, title) if a.versions else _listing(ctx, a, path, text, title)
 
 
 @command("lcd", "Change the local directory.", "lcd ~/downloads",

@@ -24,6 +24,7 @@ from .common import (
 )
 from .special import SYMLINK, head_or_dangling, link_target, restore_state
 from .transfer import TAG_ARG, apply_tags, keeps_name, tree_root
+from .versions import VERSION_ID_ARG, cp_version, one_object, rm_all_versions, rm_version
 
 
 def _matched(ctx, verb: str, text: str, n: int) -> Message:
@@ -78,8 +79,16 @@ def _rm_targets(ctx, a, text: str) -> list[tuple[RemotePath, bool]]:
          "rm -r tmp/",
          arg("-r", action="store_true", help="remove prefixes recursively"),
          arg("-f", action="store_true", help="no confirmation, no error for missing keys"),
+         VERSION_ID_ARG, arg("--all-versions", action="store_true",
+                             help="every version and delete marker too (-r: of everything under a prefix)"),
          arg("paths", nargs="+", metavar="PATH"), complete=("remote",))
 def rm(ctx, a):
+    if a.version_id is not None:
+        yield rm_version(ctx, a)
+        return
+    if a.all_versions:
+        yield from rm_all_versions(ctx, a)
+        return
     keys, counted = [], []
     for text in a.paths:
         found = _rm_targets(ctx, a, text)
@@ -179,8 +188,11 @@ _COPY_ARGS = (arg("-r", action="store_true", help="copy prefixes recursively"), 
 
 @command("cp", "Copy objects on the server, within or across buckets (no DST: into the current location).",
          "cp report.pdf oss://archive/2024/",
-         *_COPY_ARGS, complete=("remote",))
+         *_COPY_ARGS, VERSION_ID_ARG, complete=("remote",))
 def cp(ctx, a):
+    if a.version_id is not None:
+        yield cp_version(ctx, a)
+        return
     yield from _copy(ctx, a, move=False)
 
 
@@ -196,10 +208,13 @@ def _crc_text(crc: int | None) -> str | None:
 
 
 @command("stat", "Show objects' size, ETag, CRC-64, type, ACL and metadata (or a bucket's info).",
-         "stat photos/cat.jpg", arg("path", metavar="PATH"), complete=("remote",))
+         "stat photos/cat.jpg", arg("path", metavar="PATH"), VERSION_ID_ARG, complete=("remote",))
 def stat(ctx, a):
     c = ctx.client
-    if pattern_of(a.path) is None:
+    version = a.version_id
+    if version is not None:
+        one_object(ctx, a.path)
+    elif pattern_of(a.path) is None:
         path = in_bucket(ctx, a.path)
         if not path.key:
             i = c.get_bucket_info(path.bucket)
@@ -210,16 +225,20 @@ def stat(ctx, a):
         if path.is_prefix:
             raise CommandError(f"{path.uri()}: is a prefix (try du)")
     for path in objects(ctx, a.path):
-        m = head_or_dangling(ctx, path)
-        target = [("Symlink-Target", link_target(ctx, path))] if m is None or m.object_type == SYMLINK else []
+        m = head_or_dangling(ctx, path, version)
+        target = ([("Symlink-Target", link_target(ctx, path, version))] if m is None or m.object_type == SYMLINK
+                  else [])
         if m is None:       # a symlink whose target is gone: only the link itself to show
             yield Record([("URI", path.uri()), ("Type", SYMLINK), *target, ("Target-Exists", False)])
             continue
         restore = [("Restore", restore_state(m))] if m.restore or m.storage_class in COLD_CLASSES else []
-        yield Record([("URI", path.uri()), ("Size", m.size), ("ETag", m.etag), ("CRC-64", _crc_text(m.crc64)),
-                      ("Type", m.object_type), *target, ("Content-Type", m.content_type),
-                      ("Last-Modified", m.last_modified), ("Storage-Class", m.storage_class), *restore,
-                      ("ACL", c.get_object_acl(path.bucket, path.key)), ("Metadata", dict(m.metadata or {}))])
+        versioned = [("Version-Id", m.version_id)] if m.version_id else []
+        yield Record([("URI", path.uri()), *versioned, ("Size", m.size), ("ETag", m.etag),
+                      ("CRC-64", _crc_text(m.crc64)), ("Type", m.object_type), *target,
+                      ("Content-Type", m.content_type), ("Last-Modified", m.last_modified),
+                      ("Storage-Class", m.storage_class), *restore,
+                      ("ACL", c.get_object_acl(path.bucket, path.key, version_id=version)),
+                      ("Metadata", dict(m.metadata or {}))])
 
 
 @command("du", "Total size and object count under a prefix (at the root: per bucket).", "du -h logs/",

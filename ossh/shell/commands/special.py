@@ -13,9 +13,9 @@ SYMLINK = "Symlink"
 TIERS = RESTORE_TIERS[COLD_ARCHIVE]     # every tier any class takes
 
 
-def link_target(ctx, path: RemotePath) -> str:
+def link_target(ctx, path: RemotePath, version_id: str | None = None) -> str:
     """The key a symlink points to."""
-    return ctx.client.get_symlink(path.bucket, path.key)
+    return ctx.client.get_symlink(path.bucket, path.key, version_id=version_id)
 
 
 def restore_state(meta) -> str:
@@ -28,12 +28,12 @@ def restore_state(meta) -> str:
     return "frozen (restore it to read it)"
 
 
-def head_or_dangling(ctx, path: RemotePath):
+def head_or_dangling(ctx, path: RemotePath, version_id: str | None = None):
     """head_object, or None for a symlink whose target does not exist (HEAD follows links)."""
     from ossh.client.errors import SymlinkTargetNotExist  # the client is loaded by now
 
     try:
-        return ctx.client.head_object(path.bucket, path.key)
+        return ctx.client.head_object(path.bucket, path.key, version_id=version_id)
     except SymlinkTargetNotExist:
         return None
 

@@ -129,7 +129,7 @@ def put(ctx, a):
             raise CommandError(f"{src}: no such local file")
 
 
-def _download(ctx, src: RemotePath, local: str, size: int | None, meta=None):
+def _download(ctx, src: RemotePath, local: str, size: int | None, meta=None, version_id: str | None = None):
     """`size` (from a listing) or `meta` (from a HEAD), when known, spare download_file its own HEAD."""
     from ossh.client.download import check_target  # the client is loaded by now
 
@@ -142,7 +142,7 @@ def _download(ctx, src: RemotePath, local: str, size: int | None, meta=None):
     check_target(local)     # name an unwritable destination before a progress bar appears
     with ctx.progress(f"get {src.name}", size) as progress:
         meta = ctx.client.download_file(src.bucket, src.key, local, progress=progress, size=size, meta=meta,
-                                        checkpoint_dir=ctx.checkpoints)
+                                        checkpoint_dir=ctx.checkpoints, version_id=version_id)
     return Message(f"{src.uri()} -> {local} ({human_size(meta.size)})",
                    {"action": "get", "uri": src.uri(), "local": local, "size": meta.size})
 
@@ -182,11 +182,15 @@ def _sources(ctx, texts: list[str]):
 @command("get", "Download objects (-r: prefixes, - as LOCAL: standard output).",
          "get -r logs/2024/ ~/logs",
          arg("-r", action="store_true", help="download prefixes recursively"),
+         arg("--version-id", metavar="ID", help="a version of the object, not its current one"),
          arg("paths", nargs="+", metavar="SRC"), complete=("remote", "remote_or_local"),
          usage="[-r] SRC... [LOCAL]")
 def get(ctx, a):
     explicit = len(a.paths) > 1
     srcs, dest_text = (a.paths[:-1], a.paths[-1]) if explicit else (a.paths, ".")
+    if a.version_id is not None:
+        yield _get_version(ctx, a, srcs, dest_text)
+        return
     if dest_text == "-":
         for text in srcs:
             yield from (_cat(ctx, path) for path in objects(ctx, text))
@@ -205,10 +209,25 @@ def get(ctx, a):
             yield _download(ctx, path, os.path.join(dest, path.name) if into else dest, size, meta)
 
 
-def _cat(ctx, path: RemotePath) -> Stream:
+def _get_version(ctx, a, srcs: list[str], dest_text: str):
+    """`get --version-id ID KEY [LOCAL]`: one version of one object."""
+    from .versions import one_object    # versions builds on this module
+
+    if len(srcs) != 1 or a.r:
+        raise UsageError("get --version-id downloads one version of one object")
+    path = one_object(ctx, srcs[0])
+    if dest_text == "-":
+        return _cat(ctx, path, a.version_id)
+    dest = ctx.state.local(dest_text)
+    into = os.path.isdir(dest) or dest_text.endswith(("/", os.sep))
+    meta = ctx.client.head_object(path.bucket, path.key, version_id=a.version_id)
+    return _download(ctx, path, os.path.join(dest, path.name) if into else dest, meta.size, meta, a.version_id)
+
+
+def _cat(ctx, path: RemotePath, version_id: str | None = None) -> Stream:
     if path.is_prefix:
         raise CommandError(f"{path.uri()}: is a prefix")
-    reader = ctx.client.get_object(path.bucket, path.key)
+    reader = ctx.client.get_object(path.bucket, path.key, version_id=version_id)
 
     def chunks():
         with reader:
@@ -217,7 +236,15 @@ def _cat(ctx, path: RemotePath) -> Stream:
 
 
 @command("cat", "Write an object to standard output.", "cat notes/todo.txt",
+         arg("--version-id", metavar="ID", help="a version of the object, not its current one"),
          arg("paths", nargs="+", metavar="KEY"), complete=("remote",))
 def cat(ctx, a):
+    if a.version_id is not None:
+        from .versions import one_object    # versions builds on this module
+
+        if len(a.paths) != 1:
+            raise UsageError("cat --version-id writes one version of one object")
+        yield _cat(ctx, one_object(ctx, a.paths[0]), a.version_id)
+        return
     for text in a.paths:
         yield from (_cat(ctx, path) for path in objects(ctx, text))
