@@ -9,7 +9,15 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs
 
-from ossh.protocol import H_DELETE_MARKER, H_VERSION_ID, MAX_KEY_BYTES, MAX_LIST, NULL_VERSION, VERSIONING_STATES
+from ossh.protocol import (
+    H_COPY_SOURCE_VERSION_ID,
+    H_DELETE_MARKER,
+    H_VERSION_ID,
+    MAX_KEY_BYTES,
+    MAX_LIST,
+    NULL_VERSION,
+    VERSIONING_STATES,
+)
 
 from ..checks.names import encoder
 from ..store import versions
@@ -22,9 +30,6 @@ from ..wire.message import Request, Response
 from ..wire.records import ObjectRecord
 from ..wire.xmlio import document, iso_time, owner, parse, quoted_etag
 from .restore import restore_header
-
-H_COPY_SOURCE_VERSION_ID = "x-oss-copy-source-version-id"
-
 
 # ---------------------------------------------------------------- bucket state
 
