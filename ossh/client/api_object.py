@@ -2,8 +2,6 @@
 copy, append and ACLs, each checking the server's CRC-64 where it sends one."""
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Iterable
 from urllib.parse import quote, unquote
 
@@ -20,10 +18,10 @@ from ..protocol import (
     MAX_DELETE_BATCH,
 )
 from . import xmlbuild, xmlparse
-from .api_versions import delete_result, version_params
+from .api_versions import delete_request, delete_result, version_params
 from .body import Progress
 from .crc import crc64_combine
-from .errors import ClientError, NoSuchKey, ServiceError
+from .errors import ClientError, NoSuchKey
 from .headers import check_crc, crc_of, etag_of, http_date_header, meta_from_headers, object_headers, result_etag
 from .models import AppendResult, CopyResult, DeleteResult, ObjectMeta, PutResult
 from .reader import ObjectReader
@@ -142,17 +140,7 @@ class ObjectOps(Operations):
         return deleted
 
     def _delete_batch(self, bucket: str, keys: list[str], quiet: bool) -> list[str]:
-        body = xmlbuild.delete_objects(keys, quiet)
-        headers = {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode(),
-                   "Content-Type": "application/xml"}
-        try:
-            resp = self._session.request("POST", bucket, params={"delete": "", "encoding-type": "url"}, headers=headers,
-                                         data=body)
-        except ServiceError as err:     # name the key when the failure is one key's (the answer's Key, or the only one)
-            named = err.details.get("Key")
-            err.key = keys[0] if len(keys) == 1 else named if named in keys else err.key
-            raise
-        return xmlparse.deleted_keys(resp.content)
+        return xmlparse.deleted_keys(delete_request(self._session, bucket, keys, quiet).content)
 
     def copy_object(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str,
                     metadata: dict | None = None, content_type: str | None = None, acl: str | None = None,

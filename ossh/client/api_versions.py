@@ -71,6 +71,22 @@ def version_page(body: bytes) -> VersionPage:
                        next_version_id_marker=_child(root, "NextVersionIdMarker"))
 
 
+def delete_request(session, bucket: str, entries: list, quiet: bool):
+    """One DeleteMultipleObjects request for up to 1,000 keys or (key, version id) pairs; its answer asks for
+    URL-encoded keys. A failure about one key names it (the answer's Key, or the only one)."""
+    body = xmlbuild.delete_objects(entries, quiet)
+    headers = {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode(),
+               "Content-Type": "application/xml"}
+    try:
+        return session.request("POST", bucket, params={"delete": "", "encoding-type": "url"}, headers=headers,
+                               data=body)
+    except ServiceError as err:
+        keys = [e if isinstance(e, str) else e[0] for e in entries]
+        named = err.details.get("Key")
+        err.key = keys[0] if len(keys) == 1 else named if named in keys else err.key
+        raise
+
+
 def deleted_versions(body: bytes) -> list[DeleteResult]:
     root = xmlparse.parse(body)
     dec = xmlparse._decoder(root)
@@ -130,18 +146,5 @@ class VersionOps(Operations):
         results: list[DeleteResult] = []
         pending = iter(entries)
         while batch := list(itertools.islice(pending, MAX_DELETE_BATCH)):
-            results += self._delete_versions(bucket, batch, quiet)
+            results += deleted_versions(delete_request(self._session, bucket, batch, quiet).content)
         return results
-
-    def _delete_versions(self, bucket: str, batch: list[tuple[str, str | None]], quiet: bool) -> list[DeleteResult]:
-        body = xmlbuild.delete_objects(batch, quiet)
-        headers = {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode(),
-                   "Content-Type": "application/xml"}
-        try:
-            resp = self._session.request("POST", bucket, params={"delete": "", "encoding-type": "url"}, headers=headers,
-                                data=body)
-        except ServiceError as err:
-            if len(batch) == 1:
-                err.key = batch[0][0]
-            raise
-        return deleted_versions(resp.content)
