@@ -71,6 +71,7 @@ _ROUTES: dict[tuple[str, str, frozenset], Op] = {
     ("HEAD", "object", frozenset({"objectMeta"})): Op(object_read.get_object_meta, READ),
     ("PUT", "object", frozenset()): Op(object_write.put_or_copy_object, WRITE),
     ("DELETE", "object", frozenset()): Op(object_write.delete_object, WRITE),
+    ("DELETE", "object", frozenset({"symlink"})): Op(object_write.delete_object, WRITE),   # as OSS: a link is an object
     ("POST", "object", frozenset({"append", "position"})): Op(object_write.append_object, WRITE),
     ("POST", "object", frozenset({"append"})): Op(object_write.append_object, WRITE),
     ("GET", "object", frozenset({"acl"})): Op(object_write.get_object_acl, OWNER),

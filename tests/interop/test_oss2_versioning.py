@@ -273,6 +273,11 @@ def test_tagging_acl_symlink_restore_by_version(vbucket):
         vbucket.get_object_acl("k", params={"versionId": marker})
     assert err.value.status == 405
 
+    params = {"versionId": link}
+    vbucket.get_symlink("link", params=params)          # oss2 leaves "symlink" in the dict it was given ...
+    assert vbucket.delete_object("link", params=params).versionid == link     # ... and DELETE takes it along
+    assert vbucket.get_symlink("link").target_key == "k2"
+
 
 def test_anonymous_read_follows_the_version_acl(server, vbucket):
     v1 = vbucket.put_object("k", b"public", headers={"x-oss-object-acl": "public-read"}).versionid
