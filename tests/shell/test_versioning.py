@@ -63,6 +63,8 @@ cp --version-id {v1} doc.txt restored.txt
     assert client.get_object(bucket, "restored.txt").read() == b"first\n"
     assert "(NoSuchKey, request " in err
 
+    code, out, err = _batch(ossh, f"cd oss://{bucket}\nls -V dir\n")     # a prefix named without its /
+    assert code == 0 and "inner" in out and "doc.txt" not in out, err
     code, out, err = _batch(ossh, f"cd oss://{bucket}\nls -V doc.txt\n", "--json")
     rows = [json.loads(line) for line in out.splitlines()]
     assert [(r["version_id"], r["delete_marker"], r["is_latest"]) for r in rows] == [

@@ -72,6 +72,8 @@ def list_versions(ctx, a, path: RemotePath, title) -> Table:
     if path.bucket is None:
         raise UsageError("ls --versions lists inside a bucket")
     single = not path.is_prefix and path.key
+    if single and not _has_versions(ctx, path):
+        path, single = path.as_prefix(), False     # a prefix named without its /, as ls takes it
     base = path.parent if single else path
     delimiter = "" if a.r or single else "/"
 
@@ -82,6 +84,12 @@ def list_versions(ctx, a, path: RemotePath, title) -> Table:
             elif not single or item.key == path.key:
                 yield _version_row(item, base)
     return Table(_COLUMNS, rows(), title, header=True, human=a.h, empty=f"{path.uri()}: no versions")
+
+
+def _has_versions(ctx, path: RemotePath) -> bool:
+    """Whether the key itself has versions (the listing of versions under it starts with that key's)."""
+    page = ctx.client.list_object_versions(path.bucket, prefix=path.key, max_keys=1)
+    return any(v.key == path.key for v in page.versions)
 
 
 # ---------------------------------------------------------------- one version
