@@ -222,7 +222,10 @@ def find(conn, bucket: str, key: bytes, version_id: str) -> tuple[sqlite3.Row | 
 
 def is_marker(row: sqlite3.Row) -> bool:
     """Whether a row of find() is a delete marker (objects rows never are)."""
-    return "marker" in row.keys() and bool(row["marker"])
+    try:
+        return bool(row["marker"])
+    except IndexError:          # a row of the objects table has no such column
+        return False
 
 
 def latest_marker(conn, bucket: str, key: bytes) -> str | None:

@@ -211,7 +211,7 @@ def get(ctx, a):
 
 def _get_version(ctx, a, srcs: list[str], dest_text: str):
     """`get --version-id ID KEY [LOCAL]`: one version of one object."""
-    from .versions import one_object    # versions builds on this module
+    from .versions import one_object  # versions builds on this module
 
     if len(srcs) != 1 or a.r:
         raise UsageError("get --version-id downloads one version of one object")
@@ -240,7 +240,7 @@ def _cat(ctx, path: RemotePath, version_id: str | None = None) -> Stream:
          arg("paths", nargs="+", metavar="KEY"), complete=("remote",))
 def cat(ctx, a):
     if a.version_id is not None:
-        from .versions import one_object    # versions builds on this module
+        from .versions import one_object  # versions builds on this module
 
         if len(a.paths) != 1:
             raise UsageError("cat --version-id writes one version of one object")
