@@ -22,11 +22,13 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
+from ossh.protocol import NULL_VERSION
+
 from ..wire.errors import OssServerError
 from .files import private_file
 from .space import Faults, storage_error
 
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS buckets(
     name TEXT PRIMARY KEY, owner TEXT NOT NULL, acl TEXT NOT NULL, storage_class TEXT NOT NULL,
     location TEXT NOT NULL, created REAL NOT NULL);
@@ -35,7 +37,15 @@ CREATE TABLE IF NOT EXISTS objects(
     bucket TEXT NOT NULL, key BLOB NOT NULL, body TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
     crc64 TEXT NOT NULL, type TEXT NOT NULL, storage_class TEXT NOT NULL, acl TEXT NOT NULL,
     content_type TEXT NOT NULL, headers TEXT NOT NULL, meta TEXT NOT NULL, mtime REAL NOT NULL,
+    version_id TEXT NOT NULL DEFAULT '{NULL_VERSION}',
     PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS versions(
+    bucket TEXT NOT NULL, key BLOB NOT NULL, seq INTEGER NOT NULL, version_id TEXT NOT NULL,
+    marker INTEGER NOT NULL, body TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
+    crc64 TEXT NOT NULL, type TEXT NOT NULL, storage_class TEXT NOT NULL, acl TEXT NOT NULL,
+    content_type TEXT NOT NULL, headers TEXT NOT NULL, meta TEXT NOT NULL, mtime REAL NOT NULL,
+    PRIMARY KEY(bucket, key, seq)) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS versions_id ON versions(bucket, key, version_id);
 CREATE TABLE IF NOT EXISTS uploads(
     upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL, initiated REAL NOT NULL,
     storage_class TEXT NOT NULL, acl TEXT NOT NULL, content_type TEXT NOT NULL, headers TEXT NOT NULL,
@@ -50,6 +60,19 @@ CREATE TABLE IF NOT EXISTS bucket_config(
 """
 
 
+
+
+def _add_version_column(conn: sqlite3.Connection) -> None:
+    """A store made before versioning has no objects.version_id: add it (last, where a new store has it),
+    under the write lock, so that two servers opening the same store do not both try."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if "version_id" not in {row[1] for row in conn.execute("PRAGMA table_info(objects)")}:
+            conn.execute(f"ALTER TABLE objects ADD COLUMN version_id TEXT NOT NULL DEFAULT '{NULL_VERSION}'")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 class NotDurable(OssServerError):
@@ -87,6 +110,7 @@ class Database:
         self._turn = threading.Condition()
         private_file(path)
         self.conn().executescript(SCHEMA)
+        _add_version_column(self.conn())
         self.batches = self.changes = 0           # group commit statistics
 
     def conn(self) -> sqlite3.Connection:

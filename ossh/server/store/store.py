@@ -84,7 +84,6 @@ class Store:
             private_dir(root)
             self.blobs = BlobStore(root, self.faults, durable=durable)
             self.db = Database(root / "meta.db", durable, self.faults)
-            versions.migrate(self.db.conn())
             # files an earlier version made with the umask's mode
             for name in ("meta.db-wal", "meta.db-shm", "reserve", "credentials.json"):
                 if (root / name).exists():

@@ -7,10 +7,11 @@ rest of every key's history, noncurrent versions and delete markers, ordered per
 the objects row, when there is one, is newer than all of them). A key whose newest version is a delete marker
 has no objects row.
 
-A bucket's versioning state is the `versioning` row of bucket_config (Enabled or Suspended; none: never
-versioned). Every function taking `conn` runs inside the caller's write transaction (Database.commit), so a
-version moves between the tables atomically with the write that moved it, and returns the bodies (lists of
-piece ids) that no version names any more: the caller removes them after the commit, as for any delete.
+The tables are in db.py's schema. A bucket's versioning state is the `versioning` row of bucket_config
+(Enabled or Suspended; none: never versioned). Every function taking `conn` runs inside the caller's write
+transaction (Database.commit), so a version moves between the tables atomically with the write that moved it,
+and returns the bodies (lists of piece ids) that no version names any more: the caller removes them after the
+commit, as for any delete.
 """
 from __future__ import annotations
 
@@ -26,38 +27,12 @@ from ..wire.errors import OssServerError, invalid_argument
 from .pieces import body_ids
 
 CONFIG_NAME = "versioning"       # the bucket_config row holding the state
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS versions(
-    bucket TEXT NOT NULL, key BLOB NOT NULL, seq INTEGER NOT NULL, version_id TEXT NOT NULL,
-    marker INTEGER NOT NULL, body TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
-    crc64 TEXT NOT NULL, type TEXT NOT NULL, storage_class TEXT NOT NULL, acl TEXT NOT NULL,
-    content_type TEXT NOT NULL, headers TEXT NOT NULL, meta TEXT NOT NULL, mtime REAL NOT NULL,
-    PRIMARY KEY(bucket, key, seq)) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS versions_id ON versions(bucket, key, version_id);
-"""
 # The columns an objects row and a versions row share, in the objects table's order after bucket and key.
 COLUMNS = "body, size, etag, crc64, type, storage_class, acl, content_type, headers, meta, mtime"
 # Version ids look like OSS's: base64 of a small protobuf-like record, here one tag and 36 hex digits. Hex
 # text never yields `+` or `/` in base64, so ids need no escaping anywhere (URLs, XML, shell words).
 _ID_HEAD = b"\x08\x01\x10\x01\x22\x24"
 MAX_VERSION_ID = 256
-
-
-def migrate(conn: sqlite3.Connection) -> None:
-    """Give a store the version column and table (stores made before versioning existed), once, under the
-    write lock so that two servers opening the same store do not race."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        columns = {row[1] for row in conn.execute("PRAGMA table_info(objects)")}
-        if "version_id" not in columns:
-            conn.execute(f"ALTER TABLE objects ADD COLUMN version_id TEXT NOT NULL DEFAULT '{NULL_VERSION}'")
-        for statement in SCHEMA.split(";"):
-            if statement.strip():
-                conn.execute(statement)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def new_version_id() -> str:
