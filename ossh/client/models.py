@@ -153,20 +153,12 @@ class UploadPage:
 
 
 @dataclass
-class ObjectVersion:
-    """One version of an object, or a delete marker (`delete_marker`: no body, no size)."""
+class ObjectVersion(ObjectSummary):
+    """One version of an object, or a delete marker (`delete_marker`: no body, size 0)."""
 
-    key: str
-    version_id: str
+    version_id: str = ""
     is_latest: bool = False
     delete_marker: bool = False
-    size: int = 0
-    etag: str | None = None
-    last_modified: datetime | None = None
-    storage_class: str | None = None
-    type: str | None = None
-    owner_id: str | None = None
-    restore: str | None = None
 
 
 @dataclass
