@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import oss2
+import pytest
 
 from ossh.server import LocalServer
 from ossh.server.store.versions import new_version_id
@@ -125,3 +126,28 @@ def test_version_listing_pages_through_many_versions(tmp_path):
                 break
             key_marker, version_marker = page.next_key_marker, page.next_versionid_marker
         assert total == 6001 and pages == 7
+
+
+def test_a_full_disk_keeps_every_version_and_still_deletes(tmp_path):
+    from ossh.client import OssClient
+    from ossh.client.errors import ServiceError
+    from ossh.server.store.space import Faults
+
+    faults = Faults()
+    with LocalServer(tmp_path, credentials={"ak": "sk"}, faults=faults) as srv:
+        client = OssClient(srv.endpoint, "ak", "sk")
+        client.create_bucket("full")
+        client.put_bucket_versioning("full", "Enabled")
+        v1 = client.put_object("full", "k", b"one").version_id
+
+        def history():
+            return [(v.version_id, v.delete_marker) for v in client.iter_object_versions("full")]
+        faults.free = 0                                     # the disk is full from now on
+        with pytest.raises(ServiceError) as failed:
+            client.put_object("full", "k", b"two")
+        assert failed.value.status == 507
+        assert history() == [(v1, False)] and client.get_object("full", "k").read() == b"one"
+        marker = client.delete_object("full", "k")          # a delete marker still goes in (the reserve)
+        assert marker.delete_marker and history() == [(marker.version_id, True), (v1, False)]
+        client.delete_object_versions("full", [("k", v1), ("k", marker.version_id)])
+        assert history() == [] and _body_files(tmp_path) == 0
