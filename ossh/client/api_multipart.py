@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..protocol import H_COMPLETE_ALL, H_COPY_SOURCE, H_COPY_SOURCE_RANGE, H_REQUEST_ID, MAX_LIST, MAX_PARTS
+from ..protocol import (
+    H_COMPLETE_ALL,
+    H_COPY_SOURCE,
+    H_COPY_SOURCE_RANGE,
+    H_REQUEST_ID,
+    H_VERSION_ID,
+    MAX_LIST,
+    MAX_PARTS,
+)
 from . import xmlbuild, xmlparse
 from .api_bucket import paged
 from .api_object import copy_source, range_header, source_conditions
@@ -98,7 +106,7 @@ class MultipartOps(Operations):
         root = xmlparse.parse(resp.content) if resp.content else {}
         return CompleteResult(result_etag(root, resp.headers),
                               crc_of(resp.headers), xmlparse.text(root, "Location") or None,
-                              resp.headers.get(H_REQUEST_ID))
+                              resp.headers.get(H_REQUEST_ID), resp.headers.get(H_VERSION_ID))
 
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         self._session.request("DELETE", bucket, key, params={"uploadId": upload_id})

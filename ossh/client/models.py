@@ -119,6 +119,7 @@ class CompleteResult:
     crc64: int | None
     location: str | None = None
     request_id: str | None = None
+    version_id: str | None = None   # in a bucket that has versioning
 
 
 @dataclass

@@ -92,7 +92,7 @@ class TransferManager:
                             verify=self.config.verify_crc)
         if ckpt:
             ckpt.remove()
-        return PutResult(result.etag, result.crc64, result.request_id)
+        return PutResult(result.etag, result.crc64, result.request_id, result.version_id)
 
     def _still_uploaded(self, bucket, key, upload_id, done) -> tuple[str | None, dict[int, PartResult]]:
         """The recorded parts the server still holds unchanged (none, and no id, if the upload is gone)."""

@@ -57,16 +57,17 @@ def _upload(ctx, a, local: str, dest: RemotePath):
 
     with ctx.progress(f"put {os.path.basename(local)}", size) as progress:
         try:
-            ctx.client.upload_file(dest.bucket, dest.key, local, progress=progress, checkpoint_dir=ctx.checkpoints,
-                                   **kwargs)
+            put = ctx.client.upload_file(dest.bucket, dest.key, local, progress=progress,
+                                         checkpoint_dir=ctx.checkpoints, **kwargs)
         except OssError as exc:     # say where the parts already sent went, and how to use or drop them
             if upload_id := kept_upload(ctx, dest.bucket, dest.key, local):
                 exc.message += f"; upload {upload_id} is kept: the same put resumes it, `mpu abort` drops it"
             raise
     apply_tags(ctx, a, dest)
     ctx.changed(dest)
+    versioned = {"version_id": put.version_id} if put.version_id else {}    # in a versioned bucket
     return Message(f"{local} -> {dest.uri()} ({human_size(size)})",
-                   {"action": "put", "local": local, "uri": dest.uri(), "size": size})
+                   {"action": "put", "local": local, "uri": dest.uri(), "size": size, **versioned})
 
 
 def _put_stdin(ctx, a, dest: RemotePath) -> None:
