@@ -81,6 +81,17 @@ cp --version-id {v1} doc.txt restored.txt
     assert code == 1 and "(InvalidArgument, request " in err
 
 
+def test_put_says_which_version_it_made(ossh, client, bucket, tmp_path):
+    client.put_bucket_versioning(bucket, "Enabled")
+    (tmp_path / "small.txt").write_bytes(b"s")
+    (tmp_path / "big.bin").write_bytes(b"b" * (300 << 10))
+    code, out, err = _batch(ossh, f"cd oss://{bucket}\nput small.txt\nput --multipart big.bin\n", "--json")
+    assert code == 0, err
+    made = [json.loads(line)["version_id"] for line in out.splitlines()]
+    listed = {v.key: v.version_id for v in client.iter_object_versions(bucket)}
+    assert made == [listed["small.txt"], listed["big.bin"]]
+
+
 def test_rm_version_and_revert(ossh, client, bucket):
     client.put_bucket_versioning(bucket, "Enabled")
     v1 = client.put_object(bucket, "k", b"one").version_id
