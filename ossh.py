@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Launcher for a checkout: `python ossh.py ARGS` behaves like the installed `ossh ARGS`."""
+
 import sys
 
 from ossh.cli import main

@@ -1,4 +1,5 @@
 """Packaging for ossh: the `ossh` console script and its runtime dependencies."""
+
 from setuptools import find_packages, setup
 
 setup(
@@ -21,6 +22,7 @@ setup(
             "pytest>=7.4",
             "oss2>=2.18",
             "alibabacloud-oss-v2>=1.1",
+            "ruff>=0.17,<0.18",  # lint and format check; one minor version, so the format is stable
         ],
     },
     entry_points={"console_scripts": ["ossh = ossh.cli:main"]},

@@ -5,6 +5,7 @@ machine, printed as MB/s and ratios.
 
     python bench/client_transfer.py [SIZE_MIB]   (default 1024; files live on /dev/shm when it exists)
 """
+
 import os
 import shutil
 import subprocess
@@ -23,9 +24,20 @@ RUNS = 2
 
 def start_server(root: str):
     env = {**os.environ, "OSS_ACCESS_KEY_ID": AK, "OSS_ACCESS_KEY_SECRET": SK, "PYTHONPATH": ROOT}
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; from ossh.server.serve import main; "
-                             "sys.exit(main(sys.argv[1:]))", "--port", "0", "--root", root],
-                            env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from ossh.server.serve import main; sys.exit(main(sys.argv[1:]))",
+            "--port",
+            "0",
+            "--root",
+            root,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline().strip()
     if not line.startswith("endpoint: "):
         proc.kill()
@@ -56,6 +68,7 @@ def main() -> None:
         client.create_bucket(BUCKET)
 
         import oss2
+
         bucket = oss2.Bucket(oss2.Auth(AK, SK), endpoint, BUCKET)
 
         def put_stream():
@@ -76,12 +89,14 @@ def main() -> None:
             ("up", "ossh put_object (one stream)", put_stream),
             ("up", "ossh upload_stream (32 MiB parts)", upload_stream),
             ("up", "oss2 put_object_from_file", lambda: bucket.put_object_from_file("oss2-put", src)),
-            ("up", "oss2 resumable_upload", lambda: oss2.resumable_upload(
-                bucket, "oss2-resumable", src, store=oss2.ResumableStore(root=work))),
+            (
+                "up",
+                "oss2 resumable_upload",
+                lambda: oss2.resumable_upload(bucket, "oss2-resumable", src, store=oss2.ResumableStore(root=work)),
+            ),
             ("down", "cp", cp),
             ("down", "ossh download_file", lambda: client.download_file(BUCKET, "ossh-up", dst)),
-            ("down", "ossh get_object_to_file (one stream)",
-             lambda: client.get_object_to_file(BUCKET, "ossh-up", dst)),
+            ("down", "ossh get_object_to_file (one stream)", lambda: client.get_object_to_file(BUCKET, "ossh-up", dst)),
             ("down", "oss2 get_object_to_file", lambda: bucket.get_object_to_file("ossh-up", dst)),
         ]
         results = {}

@@ -10,6 +10,7 @@ server's. The server fsyncs every body before answering; `cp` does not, so `cp +
 A simple PUT's ETag is the body's MD5, which one core computes at ~0.75 GB/s: that, not the disk or the
 network, bounds one PUT stream; a multipart upload hashes its parts in parallel, one stream per connection.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,13 @@ class BigBlocks(HTTPAdapter):
 
 def start_server(root: Path, *flags: str) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "OSS_ACCESS_KEY_ID": CREDS.access_key_id, "OSS_ACCESS_KEY_SECRET": CREDS.access_key_secret}
-    proc = subprocess.Popen([sys.executable, "-m", "ossh", "serve", "--port", "0", "--root", str(root), *flags],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ossh", "serve", "--port", "0", "--root", str(root), *flags],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline().strip()
     if not line.startswith("endpoint: "):
         proc.kill()
@@ -103,6 +109,7 @@ def cp_rates(src: Path, work: Path, runs: int) -> tuple[float, float]:
         fd = os.open(dst, os.O_RDONLY)
         os.fsync(fd)
         os.close(fd)
+
     rates = best(cp, runs), best(cp_fsync, runs)
     dst.unlink()
     return rates
@@ -110,11 +117,13 @@ def cp_rates(src: Path, work: Path, runs: int) -> tuple[float, float]:
 
 def large(session, endpoint, src: Path, work: Path, size: int, crc: int, runs: int):
     """Best PUT, GET into memory, and GET into a file on the same disk (seconds)."""
+
     def put():
         with open(src, "rb") as f:
             resp = request(session, endpoint, "PUT", "bench", "large.bin", data=f)
         if int(resp.headers["x-oss-hash-crc64ecma"]) != crc:
             raise SystemExit("CRC mismatch after PUT")
+
     out = work / "get.out"
 
     def get(sink):
@@ -129,6 +138,7 @@ def large(session, endpoint, src: Path, work: Path, size: int, crc: int, runs: i
     def get_to_file():
         with open(out, "wb") as f:
             get(f.write)
+
     times = best(put, runs), best(lambda: get(len), runs), best(get_to_file, runs)
     out.unlink()
     return times
@@ -145,9 +155,16 @@ def multipart(endpoint, src: Path, size: int, crc: int, part_size: int, threads:
         with open(src, "rb") as f:
             f.seek(offset)
             body = PartReader(f, min(part_size, size - offset))
-            resp = request(sessions[number % threads], endpoint, "PUT", "bench", "multipart.bin",
-                           {"partNumber": str(number), "uploadId": upload_id}, data=body,
-                           headers={"Content-Length": str(body.left)})
+            resp = request(
+                sessions[number % threads],
+                endpoint,
+                "PUT",
+                "bench",
+                "multipart.bin",
+                {"partNumber": str(number), "uploadId": upload_id},
+                data=body,
+                headers={"Content-Length": str(body.left)},
+            )
         return number, resp.headers["ETag"]
 
     def upload():
@@ -156,13 +173,17 @@ def multipart(endpoint, src: Path, size: int, crc: int, part_size: int, threads:
         numbers = range(1, (size + part_size - 1) // part_size + 1)
         with ThreadPoolExecutor(threads) as pool:
             parts = list(pool.map(lambda n: upload_part(upload_id, n), numbers))
-        xml = "<CompleteMultipartUpload>" + "".join(
-            f"<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>" for n, etag in parts
-        ) + "</CompleteMultipartUpload>"
-        resp = request(sessions[0], endpoint, "POST", "bench", "multipart.bin", {"uploadId": upload_id},
-                       data=xml.encode())
+        xml = (
+            "<CompleteMultipartUpload>"
+            + "".join(f"<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>" for n, etag in parts)
+            + "</CompleteMultipartUpload>"
+        )
+        resp = request(
+            sessions[0], endpoint, "POST", "bench", "multipart.bin", {"uploadId": upload_id}, data=xml.encode()
+        )
         if int(resp.headers["x-oss-hash-crc64ecma"]) != crc:
             raise SystemExit("CRC mismatch after multipart upload")
+
     return best(upload, runs)
 
 
@@ -181,10 +202,10 @@ class PartReader:
 
 def small(session, endpoint, count: int, size: int) -> tuple[float, float]:
     body = os.urandom(size)
-    put_s = timed(lambda: [request(session, endpoint, "PUT", "bench", f"small/{i:05d}", data=body)
-                           for i in range(count)])
-    get_s = timed(lambda: [request(session, endpoint, "GET", "bench", f"small/{i:05d}").content
-                           for i in range(count)])
+    put_s = timed(
+        lambda: [request(session, endpoint, "PUT", "bench", f"small/{i:05d}", data=body) for i in range(count)]
+    )
+    get_s = timed(lambda: [request(session, endpoint, "GET", "bench", f"small/{i:05d}").content for i in range(count)])
     return put_s, get_s
 
 
@@ -219,13 +240,12 @@ def concurrent(args, servers: dict[str, tuple] | None = None) -> dict[str, float
             procs.append(proc)
             request(requests.Session(), endpoints[label], "PUT", "bench")
         with multiprocessing.get_context("fork").Pool(args.clients) as pool:
-            for label in servers:          # warm up: connections, SQLite pages, directories
+            for label in servers:  # warm up: connections, SQLite pages, directories
                 burst(pool, endpoints[label], "warm", args.burst, args.clients, args.small_size)
             for r in range(rounds):
                 order = list(servers) if r % 2 == 0 else list(servers)[::-1]
                 for label in order:
-                    seconds[label] += burst(pool, endpoints[label], f"r{r}", args.burst, args.clients,
-                                            args.small_size)
+                    seconds[label] += burst(pool, endpoints[label], f"r{r}", args.burst, args.clients, args.small_size)
     finally:
         for proc in procs:
             proc.terminate()
@@ -233,9 +253,11 @@ def concurrent(args, servers: dict[str, tuple] | None = None) -> dict[str, float
         shutil.rmtree(work, ignore_errors=True)
     rates = {label: rounds * args.burst / s for label, s in seconds.items()}
     first = next(iter(rates))
-    print(f"{args.clients} clients, {rounds} x {args.burst} PUTs of {args.small_size} B each: " + ", ".join(
-        f"{label} {rate:.0f} objects/s" for label, rate in rates.items())
-        + "".join(f", {first}/{label} {rates[first] / rate:.2f}" for label, rate in list(rates.items())[1:]))
+    print(
+        f"{args.clients} clients, {rounds} x {args.burst} PUTs of {args.small_size} B each: "
+        + ", ".join(f"{label} {rate:.0f} objects/s" for label, rate in rates.items())
+        + "".join(f", {first}/{label} {rates[first] / rate:.2f}" for label, rate in list(rates.items())[1:])
+    )
     return rates
 
 
@@ -249,8 +271,12 @@ def main() -> int:
     parser.add_argument("--part-mib", type=int, default=64, help="multipart upload part size")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2, help="parallel parts")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients of the small-PUT case")
-    parser.add_argument("--concurrent", type=int, default=6000, help="objects PUT by the concurrent clients, "
-                        "per server (0: skip this case)")
+    parser.add_argument(
+        "--concurrent",
+        type=int,
+        default=6000,
+        help="objects PUT by the concurrent clients, per server (0: skip this case)",
+    )
     parser.add_argument("--burst", type=int, default=400, help="objects per alternating burst")
     parser.add_argument("--no-large", action="store_true", help="only the concurrent small-PUT case")
     args = parser.parse_args()
@@ -282,6 +308,7 @@ def main() -> int:
         rate = mb / seconds
         ratios = f"   {cp_s / seconds:5.0%} of cp, {cp_sync_s / seconds:5.0%} of cp + fsync" if ref else ""
         print(f"{label:<22}{rate:8.0f} MB/s{ratios}")
+
     print(f"work dir: {work.parent}; object {args.size_mib} MiB; best of {args.runs}")
     line("cp", cp_s)
     line("cp + fsync", cp_sync_s)

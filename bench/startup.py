@@ -3,6 +3,7 @@ interpreter, and which heavy modules start-up imported (it should import none of
 
     python bench/startup.py [RUNS]
 """
+
 import os
 import statistics
 import subprocess
@@ -35,8 +36,10 @@ def main() -> None:
     ossh = sorted(timed([sys.executable, LAUNCHER, "-c", "pwd"], env) for _ in range(runs))
     bare = sorted(timed([sys.executable, "-c", "pass"], env) for _ in range(runs))
     heavy = subprocess.run([sys.executable, "-c", PROBE], env=env, cwd=ROOT, capture_output=True, text=True)
-    print(f"ossh -c pwd:    median {statistics.median(ossh) * 1000:.0f} ms "
-          f"(min {ossh[0] * 1000:.0f}, max {ossh[-1] * 1000:.0f}) over {runs} runs")
+    print(
+        f"ossh -c pwd:    median {statistics.median(ossh) * 1000:.0f} ms "
+        f"(min {ossh[0] * 1000:.0f}, max {ossh[-1] * 1000:.0f}) over {runs} runs"
+    )
     print(f"python -c pass: median {statistics.median(bare) * 1000:.0f} ms (the interpreter alone)")
     print(f"heavy modules imported by start-up: {heavy.stderr.strip().splitlines()[-1]}")
 

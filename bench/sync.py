@@ -11,6 +11,7 @@
 4. Peak RSS of `ossh sync -n oss://... EMPTYDIR` (a subprocess) over 20,000 and 200,000 remote keys, the
    keys written straight into the server's index (see make_keys).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,8 +58,7 @@ def timed(fn) -> float:
 
 
 def ossh_sync(client, tree: Path, bucket: str, prefix: str, cache: Path, jobs: int):
-    syncer = Syncer(client, LocalDir(str(tree)), OssPrefix(bucket, prefix), SyncOptions(jobs=jobs),
-                    HashCache(cache))
+    syncer = Syncer(client, LocalDir(str(tree)), OssPrefix(bucket, prefix), SyncOptions(jobs=jobs), HashCache(cache))
     for _ in syncer.run():
         pass
     if not syncer.summary.ok:
@@ -68,6 +68,7 @@ def ossh_sync(client, tree: Path, bucket: str, prefix: str, cache: Path, jobs: i
 
 def oss2_bucket(endpoint: str, bucket: str):
     import oss2
+
     return oss2.Bucket(oss2.Auth(CREDS.access_key_id, CREDS.access_key_secret), endpoint, bucket)
 
 
@@ -94,6 +95,7 @@ def raw_ceiling(endpoint: str, bucket: str, items, width: int) -> None:
             local.s = requests.Session()
             local.s.mount("http://", BigBlocks())
         request(local.s, endpoint, "PUT", bucket, item[0], data=item[1].read_bytes())
+
     with ThreadPoolExecutor(width) as pool:
         list(pool.map(put, items))
 
@@ -124,28 +126,50 @@ def make_keys(endpoint: str, root: Path, bucket: str, prefix: str, start: int, c
         at = [d[0] for d in cur.description].index("key")
         marks = ",".join("?" * len(row))
         with db:
-            db.executemany(f"INSERT INTO objects VALUES({marks})",
-                           (row[:at] + (key_name(prefix, i).encode("utf-8"),) + row[at + 1:]
-                            for i in range(start + 1, count)))
+            db.executemany(
+                f"INSERT INTO objects VALUES({marks})",
+                (row[:at] + (key_name(prefix, i).encode("utf-8"),) + row[at + 1 :] for i in range(start + 1, count)),
+            )
     finally:
         db.close()
 
 
 # A fresh small process starts the dry run and reports its children's peak RSS: the bench process is big,
 # and a child forked from it would count the bench's pages touched before exec as its own.
-_RSS_OF_CHILD = ("import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)"
-                 ".returncode; print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+_RSS_OF_CHILD = (
+    "import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)"
+    ".returncode; print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
 
 
 def dry_run_rss(endpoint: str, bucket: str, prefix: str, work: Path) -> tuple[float, int]:
     """Seconds and peak RSS (bytes) of a one-shot `ossh sync -n` downloading the prefix into an empty dir."""
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("OSS_")}, "OSS_ENDPOINT": endpoint,
-           "OSS_ACCESS_KEY_ID": CREDS.access_key_id, "OSS_ACCESS_KEY_SECRET": CREDS.access_key_secret,
-           "OSS_REGION": "cn-hangzhou", "XDG_CACHE_HOME": str(work / "cache")}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("OSS_")},
+        "OSS_ENDPOINT": endpoint,
+        "OSS_ACCESS_KEY_ID": CREDS.access_key_id,
+        "OSS_ACCESS_KEY_SECRET": CREDS.access_key_secret,
+        "OSS_REGION": "cn-hangzhou",
+        "XDG_CACHE_HOME": str(work / "cache"),
+    }
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", _RSS_OF_CHILD, sys.executable, str(ROOT / "ossh.py"), "sync", "-n",
-                          f"oss://{bucket}/{prefix}", str(work / "empty")], env=env, capture_output=True, text=True,
-                         check=True).stdout.split()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _RSS_OF_CHILD,
+            sys.executable,
+            str(ROOT / "ossh.py"),
+            "sync",
+            "-n",
+            f"oss://{bucket}/{prefix}",
+            str(work / "empty"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     if out[0] != "0":
         raise SystemExit(f"dry run exited {out[0]}")
     return time.perf_counter() - started, int(out[1]) * 1024
@@ -181,26 +205,36 @@ def main() -> int:
             t_loop += timed(lambda: oss2_loop(b, keys_of(tree, mine, "loop/")))
             t_pool += timed(lambda: oss2_pool(b, keys_of(tree, mine, "pool/"), w))
             t_raw += timed(lambda: raw_ceiling(endpoint, "bench", keys_of(tree, mine, "raw/"), w))
-        for label, t in (("ossh sync", t_ossh), ("oss2 loop", t_loop), (f"oss2 pool x{w}", t_pool),
-                         (f"raw signed PUTs x{w}", t_raw)):
+        for label, t in (
+            ("ossh sync", t_ossh),
+            ("oss2 loop", t_loop),
+            (f"oss2 pool x{w}", t_pool),
+            (f"raw signed PUTs x{w}", t_raw),
+        ):
             print(f"  {label:<30}{t:7.2f} s  {n / t:7.0f} files/s")
-        print(f"  ossh sync: {t_loop / t_ossh:.2f}x the oss2 loop, {t_pool / t_ossh:.2f}x the oss2 pool, "
-              f"{t_raw / t_ossh:.0%} of the rate of raw signed PUTs (the server's ceiling at this width, unless "
-              "the client's own CPU binds first: client and server share this machine's cores)")
+        print(
+            f"  ossh sync: {t_loop / t_ossh:.2f}x the oss2 loop, {t_pool / t_ossh:.2f}x the oss2 pool, "
+            f"{t_raw / t_ossh:.0%} of the rate of raw signed PUTs (the server's ceiling at this width, unless "
+            "the client's own CPU binds first: client and server share this machine's cores)"
+        )
 
         summaries = []
         t_again = timed(lambda: summaries.append(ossh_sync(client, tree, "bench", "ossh/", cache, w)))
         t_floor = min(timed(lambda: floor(client, tree, "bench", "ossh/")) for _ in range(3))
         s = summaries[-1]
-        print(f"unchanged re-sync {t_again:.2f} s (uploaded {s.transferred}, read {s.hashed_files} files, "
-              f"{s.heads} HEADs) vs floor {t_floor:.2f} s (list + stat): {t_again / t_floor:.2f}x")
+        print(
+            f"unchanged re-sync {t_again:.2f} s (uploaded {s.transferred}, read {s.hashed_files} files, "
+            f"{s.heads} HEADs) vs floor {t_floor:.2f} s (list + stat): {t_again / t_floor:.2f}x"
+        )
 
         for p in paths:
             os.utime(p)
         t_touch = timed(lambda: summaries.append(ossh_sync(client, tree, "bench", "ossh/", cache, w)))
         s = summaries[-1]
-        print(f"every mtime touched: {t_touch:.2f} s, uploaded {s.transferred}, unchanged {s.unchanged}, "
-              f"re-read {s.hashed_files} files ({s.hashed_bytes / 2**20:.0f} MiB), {s.heads} HEADs")
+        print(
+            f"every mtime touched: {t_touch:.2f} s, uploaded {s.transferred}, unchanged {s.unchanged}, "
+            f"re-read {s.hashed_files} files ({s.hashed_bytes / 2**20:.0f} MiB), {s.heads} HEADs"
+        )
 
         made = 0
         rss = []
@@ -217,7 +251,7 @@ def main() -> int:
     finally:
         if proc is not None:
             proc.terminate()
-            proc.communicate(timeout=30)     # read what it prints on the way out: no broken pipe
+            proc.communicate(timeout=30)  # read what it prints on the way out: no broken pipe
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

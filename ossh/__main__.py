@@ -1,4 +1,5 @@
 """`python -m ossh` runs the ossh command line."""
+
 import sys
 
 from ossh.cli import main

@@ -1,4 +1,5 @@
 """The `ossh` command line: argv -> interactive shell | batch (stdin, -b, -c) | one command | serve."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,11 +20,17 @@ EXIT_HELP = "exit status: 0 ok, 1 a command failed, 2 usage error, 130 interrupt
 
 def _parser(env: Environment) -> argparse.ArgumentParser:
     p = cmdline.OneLineParser(
-        prog="ossh", description="An interactive shell for Alibaba Cloud OSS and OSS-compatible servers.",
-        formatter_class=argparse.RawDescriptionHelpFormatter, stdout=env.stdout, stderr=env.stderr,
+        prog="ossh",
+        description="An interactive shell for Alibaba Cloud OSS and OSS-compatible servers.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        stdout=env.stdout,
+        stderr=env.stderr,
         epilog="Without a command: a shell on a terminal, batch mode when standard input is not one.\n"
-               "`ossh serve --help` runs the embedded server. Inside the shell, `help` lists the commands.\n\n"
-               + ACCOUNTS_HELP + "\n\n" + EXIT_HELP)
+        "`ossh serve --help` runs the embedded server. Inside the shell, `help` lists the commands.\n\n"
+        + ACCOUNTS_HELP
+        + "\n\n"
+        + EXIT_HELP,
+    )
     p.add_argument("--endpoint", help="OSS endpoint URL (env OSS_ENDPOINT)")
     p.add_argument("--region", help="region for V4 signatures (env OSS_REGION)")
     p.add_argument("--access-key-id", help="env OSS_ACCESS_KEY_ID")
@@ -36,8 +43,12 @@ def _parser(env: Environment) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object per line (errors too, on stderr)")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     talk = p.add_mutually_exclusive_group()
-    talk.add_argument("--verbose", "-v", action="store_true",
-                      help="say what ossh does on its own (such as starting the embedded server) in every mode")
+    talk.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="say what ossh does on its own (such as starting the embedded server) in every mode",
+    )
     talk.add_argument("--quiet", "-q", action="store_true", help="no notices or warnings, only errors")
     p.add_argument("-c", dest="commands", metavar="'CMD; CMD'", help="run these commands and exit")
     p.add_argument("-b", dest="batch_file", metavar="FILE", help="run the commands in FILE (sftp -b semantics)")
@@ -50,8 +61,7 @@ class ClientFactory:
     """Creates the OssClient on first use; with nothing configured, starts the embedded server first and, when
     `notice` is set, says so (the interactive shell and --verbose do; scripts get clean stderr)."""
 
-    def __init__(self, settings: Settings, stack: contextlib.ExitStack, env: Environment | None = None,
-                 notice=None):
+    def __init__(self, settings: Settings, stack: contextlib.ExitStack, env: Environment | None = None, notice=None):
         self.settings = settings
         self.stack = stack
         self.env = env or Environment()
@@ -67,7 +77,7 @@ class ClientFactory:
         s = self.settings
         if not s.embedded:
             client = s.configure(OssClient(s.endpoint, s.access_key_id, s.access_key_secret, **s.client_options()))
-            return self.stack.enter_context(client)     # its connections close when the run ends
+            return self.stack.enter_context(client)  # its connections close when the run ends
         from ossh.server import LocalServer
 
         root = self.env.data_dir
@@ -76,12 +86,20 @@ class ClientFactory:
         srv = self.stack.enter_context(LocalServer(root, credentials="stored"))
         if self.notice is not None:
             self.notice(f"no endpoint configured; started the embedded server at {srv.endpoint} (store {root})")
-        return self.stack.enter_context(OssClient(srv.endpoint, srv.access_key_id, srv.access_key_secret,
-                                                  region=getattr(srv, "region", DEFAULT_REGION)))
+        return self.stack.enter_context(
+            OssClient(
+                srv.endpoint, srv.access_key_id, srv.access_key_secret, region=getattr(srv, "region", DEFAULT_REGION)
+            )
+        )
 
 
-_CHECKS = {"endpoint": None, "region": cmdline.region, "access_key_id": cmdline.access_key_id,
-           "access_key_secret": cmdline.secret, "security_token": cmdline.secret}
+_CHECKS = {
+    "endpoint": None,
+    "region": cmdline.region,
+    "access_key_id": cmdline.access_key_id,
+    "access_key_secret": cmdline.secret,
+    "security_token": cmdline.secret,
+}
 
 
 def _endpoint(text: str) -> str:
@@ -113,8 +131,10 @@ def _bad_setting(args, settings: Settings) -> str | None:
         except argparse.ArgumentTypeError as e:
             return f"{source}: {e}"
     if not settings.embedded and bool(settings.access_key_id) != bool(settings.access_key_secret):
-        return ("give both the access key id and the secret (--access-key-id/--access-key-secret, "
-                "OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET or a profile), or neither for anonymous access")
+        return (
+            "give both the access key id and the secret (--access-key-id/--access-key-secret, "
+            "OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET or a profile), or neither for anonymous access"
+        )
     return None
 
 
@@ -131,25 +151,26 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> ExitS
     status = _main(sys.argv[1:] if argv is None else list(argv), env or Environment())
     try:
         return ExitStatus(status)
-    except ValueError:          # `exit N` with an N of its own
+    except ValueError:  # `exit N` with an N of its own
         return status
 
 
 def _main(argv: list[str], env: Environment) -> int:
-    if argv[:1] == ["serve"]:      # the server's own entry point: it writes to the process's streams
+    if argv[:1] == ["serve"]:  # the server's own entry point: it writes to the process's streams
         from ossh.server.serve import main as serve
+
         try:
             return serve(argv[1:], default_root=env.data_dir)
-        except SystemExit as e:     # its --help or a bad flag
+        except SystemExit as e:  # its --help or a bad flag
             return e.code or 0
     # osscmd spelled the flag --debug=true / --debug=false
     argv = [{"--debug=true": "--debug"}.get(a, a) for a in argv if a != "--debug=false"]
     try:
         args = _parser(env).parse_args(argv)
-    except SystemExit as e:          # --help, --version, or a usage error already written to env's streams
+    except SystemExit as e:  # --help, --version, or a usage error already written to env's streams
         return e.code or 0
     accounts = _accounts(args, env)
-    fixing = args.command[:1] == ["config"]     # `ossh config ...` is how a broken config gets fixed
+    fixing = args.command[:1] == ["config"]  # `ossh config ...` is how a broken config gets fixed
     try:
         settings = accounts.resolve()
         problem = _bad_setting(args, settings)
@@ -178,7 +199,7 @@ def _silence(stdout) -> None:
     flush at exit does not complain about the pipe."""
     try:
         fd = stdout.fileno()
-    except (AttributeError, OSError, ValueError):    # not a file (an in-process caller's buffer)
+    except (AttributeError, OSError, ValueError):  # not a file (an in-process caller's buffer)
         return
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, fd)
@@ -198,9 +219,10 @@ def _run(args, accounts: Accounts, settings: Settings, stack: contextlib.ExitSta
     progress = no_progress
     if on_terminal and env.stderr_isatty:
         from .shell.progress import terminal_progress
+
         progress = functools.partial(terminal_progress, clock=env.clock)
 
-    def notice(text: str) -> None:      # starting the embedded server is said where someone looks
+    def notice(text: str) -> None:  # starting the embedded server is said where someone looks
         if interactive or args.verbose:
             executor.notice(text)
 
@@ -208,13 +230,29 @@ def _run(args, accounts: Accounts, settings: Settings, stack: contextlib.ExitSta
         return ClientFactory(chosen, stack, env, notice)
 
     factory = connect(settings)
-    state = ShellState(format="json" if args.json or settings.output_format == "json" else "text",
-                       local_cwd=env.cwd, home=env.home)
-    ctx = Context(state, factory, endpoint_label=factory.label, profile=settings.profile, progress=progress,
-                  checkpoints=str(env.state_dir / "checkpoints"), embedded=settings.embedded,
-                  accounts=accounts, connect=connect, env=env)
-    executor = Executor(ctx, env.stdout, env.stderr, color=on_terminal and env.colors and not args.json,
-                        debug=args.debug, quiet=args.quiet)
+    state = ShellState(
+        format="json" if args.json or settings.output_format == "json" else "text", local_cwd=env.cwd, home=env.home
+    )
+    ctx = Context(
+        state,
+        factory,
+        endpoint_label=factory.label,
+        profile=settings.profile,
+        progress=progress,
+        checkpoints=str(env.state_dir / "checkpoints"),
+        embedded=settings.embedded,
+        accounts=accounts,
+        connect=connect,
+        env=env,
+    )
+    executor = Executor(
+        ctx,
+        env.stdout,
+        env.stderr,
+        color=on_terminal and env.colors and not args.json,
+        debug=args.debug,
+        quiet=args.quiet,
+    )
     if args.command:
         from .shell.words import argv_words  # read as if typed bare; \* \? \[ stay literal
 
@@ -223,7 +261,7 @@ def _run(args, accounts: Accounts, settings: Settings, stack: contextlib.ExitSta
         return _batch(args, executor, env)
     from .shell import repl
 
-    _ = ctx.client      # start the embedded server (and say so) before the first prompt
+    _ = ctx.client  # start the embedded server (and say so) before the first prompt
     return repl.run_on_terminal(executor, env.state_dir / "history")
 
 
@@ -233,7 +271,7 @@ def _batch(args, executor, env: Environment) -> int:
     if args.commands is not None:
         return run_string(executor, args.commands)
     if not args.batch_file:
-        return run_lines(executor, env.stdin or ())     # no standard input at all: nothing to do
+        return run_lines(executor, env.stdin or ())  # no standard input at all: nothing to do
     try:
         with open(os.path.join(env.cwd, args.batch_file), encoding="utf-8") as f:
             return run_lines(executor, f)

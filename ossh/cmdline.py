@@ -4,6 +4,7 @@ failing later with a traceback or an "internal error".
 
 Imports only the standard library: `ossh -c pwd` must start fast, and the server's entry point uses it too.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,8 +53,7 @@ def port(text: str) -> int:
     except ValueError:
         value = -1
     if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535 (0 picks a free one), "
-                                         f"not {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535 (0 picks a free one), not {text!r}")
     return value
 
 
@@ -63,7 +63,7 @@ def seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not 0 <= value <= 7 * 24 * 3600:     # also refuses nan and inf
+    if not 0 <= value <= 7 * 24 * 3600:  # also refuses nan and inf
         raise argparse.ArgumentTypeError(f"must be a number of seconds from 0 to 604800, not {text!r}")
     return value
 
@@ -91,8 +91,9 @@ def host(text: str) -> str:
 def region(text: str) -> str:
     """An OSS region id as the endpoints spell it: cn-hangzhou, ap-southeast-1, us-east-1..."""
     if not _REGION.fullmatch(text or ""):
-        raise argparse.ArgumentTypeError(f"not a region id (lowercase letters, digits and hyphens, e.g. "
-                                         f"{DEFAULT_REGION}): {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"not a region id (lowercase letters, digits and hyphens, e.g. {DEFAULT_REGION}): {text!r}"
+        )
     return text
 
 
@@ -102,7 +103,7 @@ def directory(text: str) -> str:
     if not path:
         raise argparse.ArgumentTypeError("give a directory")
     probe = path
-    while not os.path.lexists(probe):            # the nearest existing ancestor decides
+    while not os.path.lexists(probe):  # the nearest existing ancestor decides
         probe = os.path.dirname(probe)
     if not os.path.isdir(probe):
         why = "not a directory" if probe == path else probe + " is not a directory"

@@ -4,6 +4,7 @@ Plain constants and a few enums, no behaviour beyond spelling checks; importing 
 Anything OSS itself defines (ACL names, storage classes, header names, size and count limits) lives
 here; a default ossh chose for itself (part size, thresholds, concurrency) lives with its owner.
 """
+
 from __future__ import annotations
 
 import enum
@@ -14,6 +15,7 @@ DEFAULT_REGION = "cn-hangzhou"
 
 class Acl(str, enum.Enum):
     """A canned ACL. An object's may also be `default` (it follows its bucket's)."""
+
     DEFAULT = "default"
     PRIVATE = "private"
     PUBLIC_READ = "public-read"
@@ -27,26 +29,32 @@ BUCKET_ACLS = (Acl.PRIVATE.value, Acl.PUBLIC_READ.value, Acl.PUBLIC_READ_WRITE.v
 OBJECT_ACLS = (Acl.DEFAULT.value,) + BUCKET_ACLS
 
 STANDARD, IA, ARCHIVE, COLD_ARCHIVE, DEEP_COLD_ARCHIVE = STORAGE_CLASSES = (
-    "Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive")
-COLD_CLASSES = (ARCHIVE, COLD_ARCHIVE, DEEP_COLD_ARCHIVE)   # unreadable until restored
+    "Standard",
+    "IA",
+    "Archive",
+    "ColdArchive",
+    "DeepColdArchive",
+)
+COLD_CLASSES = (ARCHIVE, COLD_ARCHIVE, DEEP_COLD_ARCHIVE)  # unreadable until restored
 RESTORE_MAX_DAYS = {ARCHIVE: 7, COLD_ARCHIVE: 365, DEEP_COLD_ARCHIVE: 365}
 RESTORE_TIERS = {COLD_ARCHIVE: ("Expedited", "Standard", "Bulk"), DEEP_COLD_ARCHIVE: ("Expedited", "Standard")}
 
 VERSIONING_ENABLED, VERSIONING_SUSPENDED = VERSIONING_STATES = ("Enabled", "Suspended")
-NULL_VERSION = "null"   # the version id of an object written while versioning was off or suspended
+NULL_VERSION = "null"  # the version id of an object written while versioning was off or suspended
 
 # Bucket names: 3-63 characters of lowercase letters, digits and hyphens, no hyphen at either end.
 BUCKET_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-BUCKET_NAME_RULE = ("a bucket name has 3-63 characters: lowercase letters, digits and hyphens, "
-                    "not starting or ending with a hyphen")
+BUCKET_NAME_RULE = (
+    "a bucket name has 3-63 characters: lowercase letters, digits and hyphens, not starting or ending with a hyphen"
+)
 
-MAX_KEY_BYTES = 1023            # UTF-8 bytes of an object key
-MAX_OBJECT_SIZE = 5 << 30       # one PutObject, one part, one CopyObject
-MAX_USER_META = 8 << 10         # all x-oss-meta-* headers of one object together
-MIN_PART_SIZE = 100 << 10       # every part but the last
-MAX_PARTS = 10_000              # part numbers run 1..MAX_PARTS
-MAX_LIST = 1000                 # max-keys, max-uploads, max-parts at most
-MAX_DELETE_BATCH = 1000         # keys in one DeleteMultipleObjects
+MAX_KEY_BYTES = 1023  # UTF-8 bytes of an object key
+MAX_OBJECT_SIZE = 5 << 30  # one PutObject, one part, one CopyObject
+MAX_USER_META = 8 << 10  # all x-oss-meta-* headers of one object together
+MIN_PART_SIZE = 100 << 10  # every part but the last
+MAX_PARTS = 10_000  # part numbers run 1..MAX_PARTS
+MAX_LIST = 1000  # max-keys, max-uploads, max-parts at most
+MAX_DELETE_BATCH = 1000  # keys in one DeleteMultipleObjects
 MAX_OBJECT_TAGS, MAX_BUCKET_TAGS = 10, 20
 MAX_V4_EXPIRES = 7 * 24 * 3600  # seconds a V4 presigned URL may live
 
@@ -66,7 +74,7 @@ H_NEXT_APPEND_POSITION = "x-oss-next-append-position"
 H_COPY_SOURCE = "x-oss-copy-source"
 H_COPY_SOURCE_RANGE = "x-oss-copy-source-range"
 H_COPY_SOURCE_VERSION_ID = "x-oss-copy-source-version-id"
-COPY_SOURCE_IF_PREFIX = "x-oss-copy-source-if-"   # + match, none-match, modified-since, unmodified-since
+COPY_SOURCE_IF_PREFIX = "x-oss-copy-source-if-"  # + match, none-match, modified-since, unmodified-since
 H_METADATA_DIRECTIVE = "x-oss-metadata-directive"
 H_TAGGING = "x-oss-tagging"
 H_TAGGING_DIRECTIVE = "x-oss-tagging-directive"
@@ -82,6 +90,6 @@ H_REQUEST_PAYER = "x-oss-request-payer"
 H_VERSION_ID = "x-oss-version-id"
 H_DELETE_MARKER = "x-oss-delete-marker"
 H_EC = "x-oss-ec"
-H_ERR = "x-oss-err"                          # a HEAD error's document, base64-encoded
-H_COMPLETE_ALL = "x-oss-complete-all"        # "yes": complete with every uploaded part
-H_RANGE_BEHAVIOR = "x-oss-range-behavior"    # "standard": an unsatisfiable range is an error, not the whole body
+H_ERR = "x-oss-err"  # a HEAD error's document, base64-encoded
+H_COMPLETE_ALL = "x-oss-complete-all"  # "yes": complete with every uploaded part
+H_RANGE_BEHAVIOR = "x-oss-range-behavior"  # "standard": an unsatisfiable range is an error, not the whole body

@@ -1,4 +1,5 @@
 """Shared fixtures: one embedded server per test session on a free loopback port, real HTTP."""
+
 import itertools
 import os
 import time
@@ -42,8 +43,10 @@ def bucket(client):
 def oss_env(server, monkeypatch):
     """Environment variables that point ossh (and subprocesses) at the session's server."""
     env = {
-        "OSS_ENDPOINT": server.endpoint, "OSS_REGION": REGION,
-        "OSS_ACCESS_KEY_ID": ACCESS_KEY_ID, "OSS_ACCESS_KEY_SECRET": ACCESS_KEY_SECRET,
+        "OSS_ENDPOINT": server.endpoint,
+        "OSS_REGION": REGION,
+        "OSS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "OSS_ACCESS_KEY_SECRET": ACCESS_KEY_SECRET,
     }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
@@ -56,7 +59,7 @@ class ServerClock:
 
     def __init__(self):
         self.frozen: float | None = None
-        self.delay = RESTORE_DELAY      # the server's restore delay while a test holds the clock
+        self.delay = RESTORE_DELAY  # the server's restore delay while a test holds the clock
 
     def __call__(self) -> float:
         return time.time() if self.frozen is None else self.frozen

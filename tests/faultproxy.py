@@ -17,6 +17,7 @@ Deterministic: a request's fate comes from a random generator seeded by (seed, m
 upload id, Range, how many times this same request was seen), never by thread timing, so a failing run
 reproduces with the same seed. `events` lists what was done to which request.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,8 +29,10 @@ import time
 from dataclasses import dataclass, field
 
 BLOCK = 64 * 1024
-BUSY = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code><Message>injected by the "
-        b"fault proxy</Message><RequestId>FAULTPROXY00000000000000</RequestId><HostId>proxy</HostId></Error>")
+BUSY = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>injected by the '
+    b"fault proxy</Message><RequestId>FAULTPROXY00000000000000</RequestId><HostId>proxy</HostId></Error>"
+)
 
 
 class Cut(Exception):
@@ -44,10 +47,10 @@ class Closed(Exception):
 class Stats:
     connections: int = 0
     requests: int = 0
-    cuts_up: int = 0        # request streams broken (client -> server)
-    cuts_down: int = 0      # response streams broken (server -> client)
-    busy: int = 0           # requests answered 503
-    idle_closes: int = 0    # kept-alive connections closed after a complete exchange
+    cuts_up: int = 0  # request streams broken (client -> server)
+    cuts_down: int = 0  # response streams broken (server -> client)
+    busy: int = 0  # requests answered 503
+    idle_closes: int = 0  # kept-alive connections closed after a complete exchange
     bytes_up: int = 0
     bytes_down: int = 0
     events: list = field(default_factory=list)
@@ -58,12 +61,20 @@ class Stats:
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, seed: int = 0, cut: float = 0.0, cut_span: int = 4 << 20,
-                 busy: float = 0.0, idle_close: float = 0.0, rate: float | None = None):
+    def __init__(
+        self,
+        upstream: str,
+        seed: int = 0,
+        cut: float = 0.0,
+        cut_span: int = 4 << 20,
+        busy: float = 0.0,
+        idle_close: float = 0.0,
+        rate: float | None = None,
+    ):
         host, port = upstream.split("://", 1)[-1].rstrip("/").rsplit(":", 1)
         self.upstream = (host, int(port))
         self.seed = seed
-        self.cut_rate = -math.log(1 - cut) / cut_span if cut > 0 else 0.0     # cuts per byte carried
+        self.cut_rate = -math.log(1 - cut) / cut_span if cut > 0 else 0.0  # cuts per byte carried
         self.busy = busy
         self.idle_close = idle_close
         self.rate = rate
@@ -109,7 +120,7 @@ class FaultProxy:
                 conn, _ = self._listener.accept()
             except OSError:
                 return
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)   # heads and bodies go out at once
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # heads and bodies go out at once
             with self._lock:
                 self.stats.connections += 1
                 self._conns.add(conn)
@@ -139,9 +150,13 @@ class FaultProxy:
                 rng = self._fate(method, target, headers)
                 if rng.random() < self.busy:
                     _skip_body(cin, headers)
-                    client.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\n"
-                                   b"x-oss-request-id: FAULTPROXY00000000000000\r\nContent-Length: "
-                                   + str(len(BUSY)).encode() + b"\r\n\r\n" + BUSY)
+                    client.sendall(
+                        b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\n"
+                        b"x-oss-request-id: FAULTPROXY00000000000000\r\nContent-Length: "
+                        + str(len(BUSY)).encode()
+                        + b"\r\n\r\n"
+                        + BUSY
+                    )
                     with self._lock:
                         self.stats.busy += 1
                     self._event("503", method, target)
@@ -166,8 +181,9 @@ class FaultProxy:
                     status, rheaders = _parse_response(rhead)
                     back = _Pipe(client, down_cut, self, "down")
                     back.send(rhead)
-                    until_close = _copy_body(uin, back, rheaders, method == "HEAD" or status in (204, 304)
-                                             or 100 <= status < 200)
+                    until_close = _copy_body(
+                        uin, back, rheaders, method == "HEAD" or status in (204, 304) or 100 <= status < 200
+                    )
                 except Cut as cut:
                     with self._lock:
                         setattr(self.stats, f"cuts_{cut.args[0]}", getattr(self.stats, f"cuts_{cut.args[0]}") + 1)
@@ -202,9 +218,9 @@ class _Pipe:
 
     def send(self, data: bytes) -> None:
         for i in range(0, len(data), BLOCK):
-            block = data[i:i + BLOCK]
+            block = data[i : i + BLOCK]
             if self.sent + len(block) > self.cut_at:
-                self.sock.sendall(block[:int(self.cut_at - self.sent)])
+                self.sock.sendall(block[: int(self.cut_at - self.sent)])
                 raise Cut(self.direction)
             self.sock.sendall(block)
             self.sent += len(block)
@@ -221,7 +237,7 @@ class _Pipe:
 
 def _abort(sock: socket.socket, rst: bool) -> None:
     try:
-        if rst:     # a reset rather than an orderly end: the peer's next read fails at once
+        if rst:  # a reset rather than an orderly end: the peer's next read fails at once
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
         else:
             sock.shutdown(socket.SHUT_RDWR)
@@ -241,7 +257,7 @@ def _read_head(f) -> bytes | None:
             return None
         lines.append(line)
         if line in (b"\r\n", b"\n"):
-            if len(lines) == 1:     # stray blank line between messages
+            if len(lines) == 1:  # stray blank line between messages
                 lines = []
                 continue
             return b"".join(lines)
@@ -278,7 +294,7 @@ def _copy_body(f, pipe, headers: dict, none: bool = False) -> bool:
             pipe.send(line)
             size = int(line.split(b";")[0].strip(), 16)
             if size == 0:
-                while True:     # trailers, then the blank line
+                while True:  # trailers, then the blank line
                     line = f.readline(65537)
                     if not line:
                         raise Closed
@@ -290,7 +306,7 @@ def _copy_body(f, pipe, headers: dict, none: bool = False) -> bool:
         _copy_exact(f, pipe, int(headers["content-length"]))
         return False
     if pipe.direction == "up":
-        return False        # a request without a length has no body
+        return False  # a request without a length has no body
     while chunk := f.read1(BLOCK):
         pipe.send(chunk)
     return True
@@ -311,4 +327,5 @@ def _skip_body(f, headers: dict) -> None:
 
         def send(self, data):
             pass
+
     _copy_body(f, Sink(), headers)

@@ -4,13 +4,23 @@ The names below load on first use (PEP 562), so `from ossh.client import OssErro
 ossh.client.errors` costs no more than the errors module: requests comes in only with OssClient and the
 transfers. Where each name lives is the table `_HOMES`.
 """
+
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING
 
-__all__ = ["OssClient", "TransferConfig", "TransferManager", "OssError", "ServiceError", "ClientError",
-           "TransportError", "IntegrityError", "LocalFileError"]
+__all__ = [
+    "OssClient",
+    "TransferConfig",
+    "TransferManager",
+    "OssError",
+    "ServiceError",
+    "ClientError",
+    "TransportError",
+    "IntegrityError",
+    "LocalFileError",
+]
 
 _HOMES = {
     "OssClient": "client",
@@ -24,7 +34,7 @@ _HOMES = {
     "LocalFileError": "errors",
 }
 
-if TYPE_CHECKING:       # what editors and type checkers see; at run time __getattr__ loads them
+if TYPE_CHECKING:  # what editors and type checkers see; at run time __getattr__ loads them
     from .client import OssClient
     from .errors import ClientError, IntegrityError, LocalFileError, OssError, ServiceError, TransportError
     from .transfer import TransferManager
@@ -36,7 +46,7 @@ def __getattr__(name: str):
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{home}", __name__), name)
-    globals()[name] = value     # loaded once: later lookups do not come here
+    globals()[name] = value  # loaded once: later lookups do not come here
     return value
 
 

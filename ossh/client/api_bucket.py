@@ -1,5 +1,6 @@
 """Service and bucket operations: list buckets, create/delete, info, location, ACL, and object listings
 (V1 and V2) with iterators that page transparently."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -40,14 +41,17 @@ class BucketOps(Operations):
         return xmlparse.bucket_page(self._session.request("GET", params=params).content)
 
     def iter_buckets(self, prefix: str = "") -> Iterator[BucketSummary]:
-        for page in paged(lambda marker: self.list_buckets(prefix=prefix, marker=marker, max_keys=MAX_LIST),
-                          lambda page: page.next_marker):
+        for page in paged(
+            lambda marker: self.list_buckets(prefix=prefix, marker=marker, max_keys=MAX_LIST),
+            lambda page: page.next_marker,
+        ):
             yield from page.buckets
 
     # ---------------------------------------------------------------- buckets
 
-    def create_bucket(self, bucket: str, acl: str | None = None, storage_class: str | None = None,
-                      region: str | None = None) -> None:
+    def create_bucket(
+        self, bucket: str, acl: str | None = None, storage_class: str | None = None, region: str | None = None
+    ) -> None:
         """`region` (cn-hangzhou or oss-cn-hangzhou) must be the endpoint's region: OSS creates a bucket
         in the region of the endpoint that receives the request. An invalid name is refused before sending."""
         check_bucket_name(bucket)
@@ -81,27 +85,55 @@ class BucketOps(Operations):
 
     # ---------------------------------------------------------------- listings
 
-    def list_objects(self, bucket: str, prefix: str = "", marker: str = "", delimiter: str = "",
-                     max_keys: int = 100) -> ObjectPage:
+    def list_objects(
+        self, bucket: str, prefix: str = "", marker: str = "", delimiter: str = "", max_keys: int = 100
+    ) -> ObjectPage:
         params = nonempty({"prefix": prefix, "marker": marker, "delimiter": delimiter, "max-keys": max_keys})
         params["encoding-type"] = "url"
         return xmlparse.object_page(self._session.request("GET", bucket, params=params).content)
 
-    def list_objects_v2(self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "",
-                        continuation_token: str = "", max_keys: int = 100, fetch_owner: bool = False) -> ObjectPage:
-        params = {"list-type": "2", **nonempty({
-            "prefix": prefix, "delimiter": delimiter, "start-after": start_after,
-            "continuation-token": continuation_token, "max-keys": max_keys}), "encoding-type": "url"}
+    def list_objects_v2(
+        self,
+        bucket: str,
+        prefix: str = "",
+        delimiter: str = "",
+        start_after: str = "",
+        continuation_token: str = "",
+        max_keys: int = 100,
+        fetch_owner: bool = False,
+    ) -> ObjectPage:
+        params = {
+            "list-type": "2",
+            **nonempty(
+                {
+                    "prefix": prefix,
+                    "delimiter": delimiter,
+                    "start-after": start_after,
+                    "continuation-token": continuation_token,
+                    "max-keys": max_keys,
+                }
+            ),
+            "encoding-type": "url",
+        }
         if fetch_owner:
             params["fetch-owner"] = "true"
         return xmlparse.object_page(self._session.request("GET", bucket, params=params).content)
 
-    def iter_objects(self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "",
-                     page_size: int = MAX_LIST) -> Iterator[ObjectSummary | str]:
+    def iter_objects(
+        self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "", page_size: int = MAX_LIST
+    ) -> Iterator[ObjectSummary | str]:
         """Objects and (as str) common prefixes in key order, over as many V2 pages as it takes."""
-        for page in paged(lambda token: self.list_objects_v2(
-                bucket, prefix=prefix, delimiter=delimiter, start_after=start_after, continuation_token=token,
-                max_keys=page_size), lambda page: page.next_continuation_token):
+        for page in paged(
+            lambda token: self.list_objects_v2(
+                bucket,
+                prefix=prefix,
+                delimiter=delimiter,
+                start_after=start_after,
+                continuation_token=token,
+                max_keys=page_size,
+            ),
+            lambda page: page.next_continuation_token,
+        ):
             yield from _merge(page)
 
 

@@ -1,6 +1,7 @@
 """Bucket configurations and tagging: the configuration documents (CORS, lifecycle, policy, website, referer,
 encryption, logging, request payment, public access block) read and written whole, object and bucket tags,
 bucket statistics and DescribeRegions."""
+
 from __future__ import annotations
 
 import base64
@@ -16,14 +17,23 @@ from .errors import ClientError
 from .session import Operations
 
 # sub-resource -> the root element of its XML document (policy is JSON)
-CONFIGS = {"cors": "CORSConfiguration", "lifecycle": "LifecycleConfiguration", "policy": None,
-           "website": "WebsiteConfiguration", "referer": "RefererConfiguration",
-           "encryption": "ServerSideEncryptionRule", "logging": "BucketLoggingStatus",
-           "requestPayment": "RequestPaymentConfiguration", "publicAccessBlock": "PublicAccessBlockConfiguration"}
+CONFIGS = {
+    "cors": "CORSConfiguration",
+    "lifecycle": "LifecycleConfiguration",
+    "policy": None,
+    "website": "WebsiteConfiguration",
+    "referer": "RefererConfiguration",
+    "encryption": "ServerSideEncryptionRule",
+    "logging": "BucketLoggingStatus",
+    "requestPayment": "RequestPaymentConfiguration",
+    "publicAccessBlock": "PublicAccessBlockConfiguration",
+}
 # What "remove" means for configurations OSS has no DELETE for: writing the default back.
-RESET = {"referer": b"<RefererConfiguration><AllowEmptyReferer>true</AllowEmptyReferer><RefererList/>"
-                    b"</RefererConfiguration>",
-         "requestPayment": b"<RequestPaymentConfiguration><Payer>BucketOwner</Payer></RequestPaymentConfiguration>"}
+RESET = {
+    "referer": b"<RefererConfiguration><AllowEmptyReferer>true</AllowEmptyReferer><RefererList/>"
+    b"</RefererConfiguration>",
+    "requestPayment": b"<RequestPaymentConfiguration><Payer>BucketOwner</Payer></RequestPaymentConfiguration>",
+}
 
 Tags = list[tuple[str, str]]
 
@@ -34,16 +44,18 @@ def tagging_header(tags: Iterable[tuple[str, str]]) -> str:
 
 
 def _tagging_body(tags: Tags) -> bytes:
-    items = "".join(f"<Tag><Key>{xmlbuild.xml_text(k)}</Key><Value>{xmlbuild.xml_text(v)}</Value></Tag>"
-                    for k, v in tags)
+    items = "".join(
+        f"<Tag><Key>{xmlbuild.xml_text(k)}</Key><Value>{xmlbuild.xml_text(v)}</Value></Tag>" for k, v in tags
+    )
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<Tagging><TagSet>{items}</TagSet></Tagging>'.encode()
 
 
 def _parse_tags(body: bytes) -> Tags:
     doc = xmltodict.parse(body, force_list=("Tag",), disable_entities=True) or {}
     tag_set = (doc.get("Tagging") or {}).get("TagSet") or {}
-    return [(str(t.get("Key") or ""), str(t.get("Value") or "")) for t in tag_set.get("Tag") or []
-            if isinstance(t, dict)]
+    return [
+        (str(t.get("Key") or ""), str(t.get("Value") or "")) for t in tag_set.get("Tag") or [] if isinstance(t, dict)
+    ]
 
 
 def _check_name(name: str) -> str:
@@ -63,8 +75,10 @@ class ConfigOps(Operations):
         return self._session.request("GET", bucket, params={_check_name(name): ""}).content
 
     def put_bucket_config(self, bucket: str, name: str, document: bytes) -> None:
-        headers = {"Content-MD5": base64.b64encode(hashlib.md5(document).digest()).decode(),
-                   "Content-Type": "application/json" if name == "policy" else "application/xml"}
+        headers = {
+            "Content-MD5": base64.b64encode(hashlib.md5(document).digest()).decode(),
+            "Content-Type": "application/json" if name == "policy" else "application/xml",
+        }
         self._session.request("PUT", bucket, params={_check_name(name): ""}, headers=headers, data=document)
 
     def delete_bucket_config(self, bucket: str, name: str) -> None:
@@ -80,8 +94,9 @@ class ConfigOps(Operations):
         return _parse_tags(self._session.request("GET", bucket, key, params=params).content)
 
     def put_object_tagging(self, bucket: str, key: str, tags: Tags, version_id: str | None = None) -> None:
-        self._session.request("PUT", bucket, key, params=version_params(version_id, {"tagging": ""}),
-                              data=_tagging_body(list(tags)))
+        self._session.request(
+            "PUT", bucket, key, params=version_params(version_id, {"tagging": ""}), data=_tagging_body(list(tags))
+        )
 
     def delete_object_tagging(self, bucket: str, key: str, version_id: str | None = None) -> None:
         self._session.request("DELETE", bucket, key, params=version_params(version_id, {"tagging": ""}))
@@ -100,19 +115,32 @@ class ConfigOps(Operations):
     def get_bucket_info_fields(self, bucket: str) -> dict[str, object]:
         """Every element GetBucketInfo answers (nested ones as dicts), for display: comment, versioning,
         encryption and the rest that BucketInfo does not model."""
-        doc = xmltodict.parse(self._session.request("GET", bucket, params={"bucketInfo": ""}).content,
-                              disable_entities=True) or {}
+        doc = (
+            xmltodict.parse(
+                self._session.request("GET", bucket, params={"bucketInfo": ""}).content, disable_entities=True
+            )
+            or {}
+        )
         return dict((doc.get("BucketInfo") or {}).get("Bucket") or {})
 
     def get_bucket_stat(self, bucket: str) -> dict[str, int]:
         """GetBucketStat's figures by element name (Storage, ObjectCount, StandardStorage, ...)."""
-        doc = xmltodict.parse(self._session.request("GET", bucket, params={"stat": ""}).content,
-                              disable_entities=True) or {}
+        doc = (
+            xmltodict.parse(self._session.request("GET", bucket, params={"stat": ""}).content, disable_entities=True)
+            or {}
+        )
         stat = doc.get("BucketStat") or {}
         return {k: int(v) for k, v in stat.items() if isinstance(v, str) and v.lstrip("-").isdigit()}
 
     def describe_regions(self, region: str = "") -> list[dict[str, str]]:
-        doc = xmltodict.parse(self._session.request("GET", params={"regions": region}).content,
-                              force_list=("RegionInfo",), disable_entities=True) or {}
-        return [{k: v or "" for k, v in info.items()}
-                for info in (doc.get("RegionInfoList") or {}).get("RegionInfo") or []]
+        doc = (
+            xmltodict.parse(
+                self._session.request("GET", params={"regions": region}).content,
+                force_list=("RegionInfo",),
+                disable_entities=True,
+            )
+            or {}
+        )
+        return [
+            {k: v or "" for k, v in info.items()} for info in (doc.get("RegionInfoList") or {}).get("RegionInfo") or []
+        ]

@@ -1,5 +1,6 @@
 """Multipart uploads: initiate, upload part (from data or by server-side copy), complete with a combined
 CRC-64 check, abort, and paged listings of parts and uploads."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -42,49 +43,78 @@ _URL_NAMES = {"encoding-type": "url"}
 class MultipartOps(Operations):
     """Multipart uploads, one request each: the transfers (TransferManager) build on them."""
 
-    def init_multipart_upload(self, bucket: str, key: str, content_type: str | None = None,
-                              metadata: dict | None = None, acl: str | None = None,
-                              storage_class: str | None = None, headers: dict | None = None) -> str:
+    def init_multipart_upload(
+        self,
+        bucket: str,
+        key: str,
+        content_type: str | None = None,
+        metadata: dict | None = None,
+        acl: str | None = None,
+        storage_class: str | None = None,
+        headers: dict | None = None,
+    ) -> str:
         hdrs = object_headers(key, content_type, metadata, acl, storage_class, False, headers)
-        return xmlparse.upload_id(self._session.request("POST", bucket, key, params={"uploads": "", **_URL_NAMES},
-                                                        headers=hdrs).content)
+        return xmlparse.upload_id(
+            self._session.request("POST", bucket, key, params={"uploads": "", **_URL_NAMES}, headers=hdrs).content
+        )
 
-    def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, data,
-                    progress: Progress | None = None) -> PartResult:
+    def upload_part(
+        self, bucket: str, key: str, upload_id: str, part_number: int, data, progress: Progress | None = None
+    ) -> PartResult:
         part_number = whole_number(part_number, "part number")
         if not 1 <= part_number <= MAX_PARTS:
             raise ClientError(f"part number must be 1..{MAX_PARTS}, not {part_number}")
         payload = data if isinstance(data, Payload) else self._session.payload(data, progress)
         try:
-            resp = self._session.request("PUT", bucket, key, data=payload,
-                                         params={"partNumber": str(part_number), "uploadId": upload_id})
+            resp = self._session.request(
+                "PUT", bucket, key, data=payload, params={"partNumber": str(part_number), "uploadId": upload_id}
+            )
         finally:
             payload.close()
-        check_crc(payload.crc.value, crc_of(resp.headers), f"upload part {part_number} of {key}",
-                  resp.headers.get(H_REQUEST_ID))
+        check_crc(
+            payload.crc.value,
+            crc_of(resp.headers),
+            f"upload part {part_number} of {key}",
+            resp.headers.get(H_REQUEST_ID),
+        )
         return PartResult(int(part_number), etag_of(resp.headers), payload.sent, crc_of(resp.headers))
 
-    def upload_part_copy(self, bucket: str, key: str, upload_id: str, part_number: int, src_bucket: str,
-                         src_key: str, byte_range=None, source_if_match: str | None = None,
-                         source_if_none_match: str | None = None, source_if_modified_since=None,
-                         source_if_unmodified_since=None) -> PartResult:
+    def upload_part_copy(
+        self,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        src_bucket: str,
+        src_key: str,
+        byte_range=None,
+        source_if_match: str | None = None,
+        source_if_none_match: str | None = None,
+        source_if_modified_since=None,
+        source_if_unmodified_since=None,
+    ) -> PartResult:
         """One part copied on the server from (a range of) another object; the source_if_* conditions (412
         PreconditionFailed when one fails) pin parts copied one by one to the same source version."""
-        headers = {H_COPY_SOURCE: copy_source(src_bucket, src_key),
-                   **source_conditions(source_if_match, source_if_none_match, source_if_modified_since,
-                                       source_if_unmodified_since)}
+        headers = {
+            H_COPY_SOURCE: copy_source(src_bucket, src_key),
+            **source_conditions(
+                source_if_match, source_if_none_match, source_if_modified_since, source_if_unmodified_since
+            ),
+        }
         size = None
         if byte_range is not None:
             headers[H_COPY_SOURCE_RANGE] = range_header(byte_range)
             if not isinstance(byte_range, str) and None not in byte_range:
                 size = byte_range[1] - byte_range[0] + 1
-        resp = self._session.request("PUT", bucket, key, params={"partNumber": str(part_number), "uploadId": upload_id},
-                                     headers=headers)
+        resp = self._session.request(
+            "PUT", bucket, key, params={"partNumber": str(part_number), "uploadId": upload_id}, headers=headers
+        )
         etag = result_etag(xmlparse.parse(resp.content), resp.headers)
         return PartResult(int(part_number), etag, size, crc_of(resp.headers))
 
-    def complete_multipart_upload(self, bucket: str, key: str, upload_id: str,
-                                  parts: list[PartResult] | None) -> CompleteResult:
+    def complete_multipart_upload(
+        self, bucket: str, key: str, upload_id: str, parts: list[PartResult] | None
+    ) -> CompleteResult:
         """parts=None asks the server to use every uploaded part (x-oss-complete-all). When every part's
         CRC and size are known, their combination is checked against the object's; a mismatch raises
         IntegrityError with the object already published (the transfers remove it, see parts.run_upload)."""
@@ -92,42 +122,76 @@ class MultipartOps(Operations):
         check_crc(combined_crc(parts), result.crc64, f"complete {key}", result.request_id)
         return result
 
-    def complete_unverified(self, bucket: str, key: str, upload_id: str,
-                            parts: list[PartResult] | None) -> CompleteResult:
+    def complete_unverified(
+        self, bucket: str, key: str, upload_id: str, parts: list[PartResult] | None
+    ) -> CompleteResult:
         """CompleteMultipartUpload without the CRC-64 check (the transfers make their own, see parts.run_upload)."""
         if parts is None:
-            resp = self._session.request("POST", bucket, key, params={"uploadId": upload_id, **_URL_NAMES},
-                                         headers={H_COMPLETE_ALL: "yes"})
+            resp = self._session.request(
+                "POST", bucket, key, params={"uploadId": upload_id, **_URL_NAMES}, headers={H_COMPLETE_ALL: "yes"}
+            )
         else:
-            body = xmlbuild.complete_multipart((p.part_number, p.etag)
-                                               for p in sorted(parts, key=lambda p: p.part_number))
-            resp = self._session.request("POST", bucket, key, params={"uploadId": upload_id, **_URL_NAMES},
-                                         headers={"Content-Type": "application/xml"}, data=body)
+            body = xmlbuild.complete_multipart(
+                (p.part_number, p.etag) for p in sorted(parts, key=lambda p: p.part_number)
+            )
+            resp = self._session.request(
+                "POST",
+                bucket,
+                key,
+                params={"uploadId": upload_id, **_URL_NAMES},
+                headers={"Content-Type": "application/xml"},
+                data=body,
+            )
         root = xmlparse.parse(resp.content) if resp.content else {}
-        return CompleteResult(result_etag(root, resp.headers),
-                              crc_of(resp.headers), xmlparse.text(root, "Location") or None,
-                              resp.headers.get(H_REQUEST_ID), resp.headers.get(H_VERSION_ID))
+        return CompleteResult(
+            result_etag(root, resp.headers),
+            crc_of(resp.headers),
+            xmlparse.text(root, "Location") or None,
+            resp.headers.get(H_REQUEST_ID),
+            resp.headers.get(H_VERSION_ID),
+        )
 
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         self._session.request("DELETE", bucket, key, params={"uploadId": upload_id})
 
-    def list_parts(self, bucket: str, key: str, upload_id: str, part_number_marker: int = 0,
-                   max_parts: int = MAX_LIST) -> PartPage:
+    def list_parts(
+        self, bucket: str, key: str, upload_id: str, part_number_marker: int = 0, max_parts: int = MAX_LIST
+    ) -> PartPage:
         params = {"uploadId": upload_id, "max-parts": str(max_parts), **_URL_NAMES}
         if part_number_marker:
             params["part-number-marker"] = str(part_number_marker)
         return xmlparse.part_page(self._session.request("GET", bucket, key, params=params).content)
 
     def iter_parts(self, bucket: str, key: str, upload_id: str) -> Iterator[PartInfo]:
-        for page in paged(lambda marker: self.list_parts(bucket, key, upload_id, part_number_marker=marker),
-                          lambda page: page.next_part_number_marker, first=0):
+        for page in paged(
+            lambda marker: self.list_parts(bucket, key, upload_id, part_number_marker=marker),
+            lambda page: page.next_part_number_marker,
+            first=0,
+        ):
             yield from page.parts
 
-    def list_multipart_uploads(self, bucket: str, prefix: str = "", delimiter: str = "", key_marker: str = "",
-                               upload_id_marker: str = "", max_uploads: int = MAX_LIST) -> UploadPage:
-        params = {"uploads": "", **_URL_NAMES, **nonempty({
-            "prefix": prefix, "delimiter": delimiter, "key-marker": key_marker,
-            "upload-id-marker": upload_id_marker, "max-uploads": max_uploads})}
+    def list_multipart_uploads(
+        self,
+        bucket: str,
+        prefix: str = "",
+        delimiter: str = "",
+        key_marker: str = "",
+        upload_id_marker: str = "",
+        max_uploads: int = MAX_LIST,
+    ) -> UploadPage:
+        params = {
+            "uploads": "",
+            **_URL_NAMES,
+            **nonempty(
+                {
+                    "prefix": prefix,
+                    "delimiter": delimiter,
+                    "key-marker": key_marker,
+                    "upload-id-marker": upload_id_marker,
+                    "max-uploads": max_uploads,
+                }
+            ),
+        }
         return xmlparse.upload_page(self._session.request("GET", bucket, params=params).content)
 
     def iter_uploads(self, bucket: str, prefix: str = "") -> Iterator[UploadInfo]:
@@ -135,7 +199,11 @@ class MultipartOps(Operations):
             markers = (page.next_key_marker or "", page.next_upload_id_marker or "")
             return markers if any(markers) else None
 
-        for page in paged(lambda markers: self.list_multipart_uploads(
-                bucket, prefix=prefix, key_marker=markers[0], upload_id_marker=markers[1]),
-                next_markers, first=("", "")):
+        for page in paged(
+            lambda markers: self.list_multipart_uploads(
+                bucket, prefix=prefix, key_marker=markers[0], upload_id_marker=markers[1]
+            ),
+            next_markers,
+            first=("", ""),
+        ):
             yield from page.uploads

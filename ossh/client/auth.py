@@ -4,6 +4,7 @@ One implementation used both ways: the client signs with it and the embedded ser
 so every function here is pure (a request description in, strings out) apart from `sign`/`presign`,
 which write the result into the request they are given.
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,9 +31,11 @@ def presign_expires_problem(version: str, seconds: int) -> str | None:
         return f"must be from 1 to {MAX_V4_EXPIRES} seconds (7 days) with V4 signatures, not {seconds}"
     return None
 
+
 # The union of the sub-resources oss2 and the v2 SDK put into a V1 CanonicalizedResource: a server
 # accepting either SDK has to sign exactly these.
-SUB_RESOURCES = frozenset("""
+SUB_RESOURCES = frozenset(
+    """
 acl uploadId uploads partNumber group link delete website location objectInfo objectMeta
 response-content-type response-content-language response-expires response-cache-control
 response-content-disposition response-content-encoding logging cors lifecycle restore qos referer stat
@@ -46,7 +49,8 @@ x-oss-write-get-object-response bucketArchiveDirectRead httpsConfig redundancyTr
 x-oss-target-redundancy-type x-oss-redundancy-transition-taskid accessPoint accessPointPolicy
 publicAccessBlock x-oss-access-point-name requesterQosInfo qosRequester resourcePoolInfo resourcePool
 resourcePoolBuckets cloudboxes
-""".split())
+""".split()
+)
 
 # Headers V4 always signs besides x-oss-*; anything else is signed only when listed as "additional".
 _V4_DEFAULT_SIGNED = ("content-type", "content-md5")
@@ -122,16 +126,16 @@ class SignerV1:
     @staticmethod
     def string_to_sign(req: SignableRequest, date_line: str) -> str:
         headers = req.lower_headers()
-        oss_headers = "".join(
-            f"{k}:{v}\n" for k, v in sorted(headers.items()) if k.startswith(OSS_PREFIX)
+        oss_headers = "".join(f"{k}:{v}\n" for k, v in sorted(headers.items()) if k.startswith(OSS_PREFIX))
+        return "\n".join(
+            [
+                req.method.upper(),
+                headers.get("content-md5", ""),
+                headers.get("content-type", ""),
+                date_line,
+                oss_headers + SignerV1.canonical_resource(req),
+            ]
         )
-        return "\n".join([
-            req.method.upper(),
-            headers.get("content-md5", ""),
-            headers.get("content-type", ""),
-            date_line,
-            oss_headers + SignerV1.canonical_resource(req),
-        ])
 
     @staticmethod
     def signature(secret: str, string_to_sign: str) -> str:
@@ -163,8 +167,7 @@ def v4_additional_headers(req: SignableRequest, names) -> list[str]:
     present = req.lower_headers()
     wanted = {n.strip().lower() for n in names if n and n.strip()}
     return sorted(
-        n for n in wanted
-        if not n.startswith("x-oss-") and n not in _V4_DEFAULT_SIGNED and present.get(n, "")
+        n for n in wanted if not n.startswith("x-oss-") and n not in _V4_DEFAULT_SIGNED and present.get(n, "")
     )
 
 
@@ -183,27 +186,27 @@ class SignerV4:
         self.region = region
 
     @staticmethod
-    def canonical_request(req: SignableRequest, additional_headers=(),
-                          payload_hash: str | None = None) -> str:
+    def canonical_request(req: SignableRequest, additional_headers=(), payload_hash: str | None = None) -> str:
         headers = req.lower_headers()
         extra = set(additional_headers)
         canon_headers = "".join(
-            f"{k}:{v}\n" for k, v in sorted(headers.items())
+            f"{k}:{v}\n"
+            for k, v in sorted(headers.items())
             if k.startswith("x-oss-") or k in _V4_DEFAULT_SIGNED or k in extra
         )
-        query = _query_line([
-            (uri_encode(k), uri_encode(v)) for k, v in req.params.items() if k != "x-oss-signature"
-        ])
+        query = _query_line([(uri_encode(k), uri_encode(v)) for k, v in req.params.items() if k != "x-oss-signature"])
         if payload_hash is None:
             payload_hash = headers.get("x-oss-content-sha256", UNSIGNED_PAYLOAD)
-        return "\n".join([
-            req.method.upper(),
-            uri_encode(req.resource_path(), keep_slash=True),
-            query,
-            canon_headers,
-            ";".join(sorted(extra)),
-            payload_hash,
-        ])
+        return "\n".join(
+            [
+                req.method.upper(),
+                uri_encode(req.resource_path(), keep_slash=True),
+                query,
+                canon_headers,
+                ";".join(sorted(extra)),
+                payload_hash,
+            ]
+        )
 
     @staticmethod
     def string_to_sign(canonical_request: str, iso_datetime: str, scope: str) -> str:
@@ -223,8 +226,7 @@ class SignerV4:
         sts = self.string_to_sign(canonical, iso, scope)
         return scope, self.signature(creds.access_key_secret, iso[:8], self.region, sts)
 
-    def sign(self, req: SignableRequest, creds: Credentials, now: float | None = None,
-             additional_headers=()) -> None:
+    def sign(self, req: SignableRequest, creds: Credentials, now: float | None = None, additional_headers=()) -> None:
         now = time.time() if now is None else now
         iso = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
         req.headers[H_DATE] = iso
@@ -240,17 +242,20 @@ class SignerV4:
             auth += ",AdditionalHeaders=" + ";".join(additional)
         req.headers["Authorization"] = auth + ",Signature=" + sig
 
-    def presign(self, req: SignableRequest, creds: Credentials, expires_in: int,
-                now: float | None = None, additional_headers=()) -> None:
+    def presign(
+        self, req: SignableRequest, creds: Credentials, expires_in: int, now: float | None = None, additional_headers=()
+    ) -> None:
         now = time.time() if now is None else now
         iso = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
         additional = v4_additional_headers(req, additional_headers)
-        req.params.update({
-            "x-oss-signature-version": V4_ALGORITHM,
-            "x-oss-date": iso,
-            "x-oss-expires": str(int(expires_in)),
-            "x-oss-credential": f"{creds.access_key_id}/{v4_scope(iso[:8], self.region)}",
-        })
+        req.params.update(
+            {
+                "x-oss-signature-version": V4_ALGORITHM,
+                "x-oss-date": iso,
+                "x-oss-expires": str(int(expires_in)),
+                "x-oss-credential": f"{creds.access_key_id}/{v4_scope(iso[:8], self.region)}",
+            }
+        )
         if creds.security_token:
             req.params["x-oss-security-token"] = creds.security_token
         if additional:
@@ -266,21 +271,19 @@ def v2_string_to_sign(req: SignableRequest, additional_headers, date_line: str) 
     """oss2 AuthV2: x-oss and additional headers, their names, and the fully encoded resource + query."""
     headers = req.lower_headers()
     extra = {h.strip().lower() for h in additional_headers if h and h.strip()}
-    canon_headers = "".join(
-        f"{k}:{v}\n" for k, v in sorted(headers.items()) if k.startswith("x-oss-") or k in extra
-    )
-    query = _query_line([
-        (uri_encode(k), uri_encode(v)) for k, v in req.params.items() if k != "x-oss-signature"
-    ])
+    canon_headers = "".join(f"{k}:{v}\n" for k, v in sorted(headers.items()) if k.startswith("x-oss-") or k in extra)
+    query = _query_line([(uri_encode(k), uri_encode(v)) for k, v in req.params.items() if k != "x-oss-signature"])
     resource = uri_encode(req.resource_path()) + ("?" + query if query else "")
-    return "\n".join([
-        req.method.upper(),
-        headers.get("content-md5", ""),
-        headers.get("content-type", ""),
-        date_line,
-        canon_headers + ";".join(sorted(extra)),
-        resource,
-    ])
+    return "\n".join(
+        [
+            req.method.upper(),
+            headers.get("content-md5", ""),
+            headers.get("content-type", ""),
+            date_line,
+            canon_headers + ";".join(sorted(extra)),
+            resource,
+        ]
+    )
 
 
 def v2_signature(secret: str, string_to_sign: str) -> str:

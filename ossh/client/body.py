@@ -1,5 +1,6 @@
 """Request payloads streamed from bytes, str, files, file slices or iterators, with CRC-64 and progress
 counted as the bytes leave; memory stays at one chunk whatever the size."""
+
 from __future__ import annotations
 
 import io

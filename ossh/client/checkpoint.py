@@ -2,6 +2,7 @@
 interrupted transfer's finished parts, so a later call resumes with only the missing ones. An upload's is
 valid while the local file keeps its size and mtime; a download's while the object keeps its ETag and size.
 Records name buckets, keys and local paths: the directory is kept 0700 and the records 0600."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,8 +17,7 @@ class _Checkpoint:
     """The record file of one transfer: named from a hash of bucket, key and local path, saved whole to a
     temporary file and renamed over the old record, so a crash leaves either the old or the new record."""
 
-    def __init__(self, directory: str | os.PathLike, kind: str, bucket: str, key: str, path: str,
-                 identity: dict):
+    def __init__(self, directory: str | os.PathLike, kind: str, bucket: str, key: str, path: str, identity: dict):
         private_dir(directory)
         name = hashlib.sha1(f"{bucket}\0{key}\0{os.path.abspath(path)}".encode()).hexdigest()
         self.file = os.path.join(os.fspath(directory), f"{kind}-{name}.json")
@@ -82,8 +82,12 @@ def recorded_uploads(directory: str | os.PathLike) -> dict[str, dict]:
             with open(os.path.join(directory, name), encoding="utf-8") as f:
                 record = json.load(f)
             identity, upload_id = record["identity"], record["upload_id"]
-            found[str(upload_id)] = {"bucket": str(identity["bucket"]), "key": str(identity["key"]),
-                                     "path": str(record.get("path", "")), "parts": len(record.get("parts", {}))}
+            found[str(upload_id)] = {
+                "bucket": str(identity["bucket"]),
+                "key": str(identity["key"]),
+                "path": str(record.get("path", "")),
+                "parts": len(record.get("parts", {})),
+            }
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             continue
     return found
@@ -95,8 +99,14 @@ class UploadCheckpoint(_Checkpoint):
     def __init__(self, directory: str | os.PathLike, bucket: str, key: str, path: str, part_size: int):
         st = os.stat(path)
         self._path = os.path.abspath(path)
-        super().__init__(directory, "upload", bucket, key, path,
-                         {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "part_size": part_size})
+        super().__init__(
+            directory,
+            "upload",
+            bucket,
+            key,
+            path,
+            {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "part_size": part_size},
+        )
 
     def load(self) -> tuple[str | None, dict[int, PartResult]]:
         """The upload id and finished parts recorded for this very file, or (None, {})."""
@@ -108,8 +118,9 @@ class UploadCheckpoint(_Checkpoint):
         return (record["upload_id"], parts) if record.get("upload_id") else (None, {})
 
     def start(self, upload_id: str, parts: dict[int, PartResult]) -> None:
-        self._start({"upload_id": upload_id, "path": self._path},
-                    {n: [p.etag, p.size, p.crc64] for n, p in parts.items()})
+        self._start(
+            {"upload_id": upload_id, "path": self._path}, {n: [p.etag, p.size, p.crc64] for n, p in parts.items()}
+        )
 
     def record(self, part: PartResult) -> None:
         self._add_part(part.part_number, [part.etag, part.size, part.crc64])
@@ -119,8 +130,7 @@ class DownloadCheckpoint(_Checkpoint):
     """A ranged download of one object version (ETag and size): its temporary file, part size and the parts
     written, each with its CRC-64, indexed from 0."""
 
-    def __init__(self, directory: str | os.PathLike, bucket: str, key: str, path: str, etag: str | None,
-                 size: int):
+    def __init__(self, directory: str | os.PathLike, bucket: str, key: str, path: str, etag: str | None, size: int):
         super().__init__(directory, "download", bucket, key, path, {"etag": etag, "size": size})
 
     def load(self) -> tuple[str | None, int | None, dict[int, tuple[int, int]]]:

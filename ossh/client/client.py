@@ -1,5 +1,6 @@
 """OssClient: the configured entry point (endpoint, credentials, signature, retries, chunk sizes) and the flat
 API over the operations groups it composes; each flat method names the group method that implements it."""
+
 from __future__ import annotations
 
 import functools
@@ -31,6 +32,7 @@ def _via(group: str, method: Callable) -> Callable:
     @functools.wraps(method)
     def flat(self, *args, **kwargs):
         return getattr(getattr(self, group), name)(*args, **kwargs)
+
     return flat
 
 
@@ -43,17 +45,38 @@ class OssClient:
     (VersionOps: versioning state, version listings, deletes by version) and
     `transfers` (TransferManager: files and streams of any size, copies, driven by a TransferConfig)."""
 
-    def __init__(self, endpoint: str, access_key_id: str | None = None, access_key_secret: str | None = None,
-                 region: str | None = None, security_token: str | None = None, signature_version: str = "v4",
-                 addressing: str = "auto", connect_timeout: float = 10, read_timeout: float = 120,
-                 max_retries: int = 3, upload_chunk_size: int = 1 << 20, download_chunk_size: int = 1 << 20,
-                 retry_base_delay: float = 0.2, pool_size: int = 16, transfer_config: TransferConfig | None = None):
+    def __init__(
+        self,
+        endpoint: str,
+        access_key_id: str | None = None,
+        access_key_secret: str | None = None,
+        region: str | None = None,
+        security_token: str | None = None,
+        signature_version: str = "v4",
+        addressing: str = "auto",
+        connect_timeout: float = 10,
+        read_timeout: float = 120,
+        max_retries: int = 3,
+        upload_chunk_size: int = 1 << 20,
+        download_chunk_size: int = 1 << 20,
+        retry_base_delay: float = 0.2,
+        pool_size: int = 16,
+        transfer_config: TransferConfig | None = None,
+    ):
         if bool(access_key_id) != bool(access_key_secret):
             raise ClientError("give both the access key id and the secret, or neither (anonymous)")
         creds = Credentials(access_key_id, access_key_secret, security_token) if access_key_id else None
         where = Endpoint.parse(endpoint, region, addressing)
-        self.transport = Transport(where, creds, signature_version, connect_timeout, read_timeout,
-                                   RetryPolicy(max_retries, retry_base_delay), pool_size, _positive(upload_chunk_size))
+        self.transport = Transport(
+            where,
+            creds,
+            signature_version,
+            connect_timeout,
+            read_timeout,
+            RetryPolicy(max_retries, retry_base_delay),
+            pool_size,
+            _positive(upload_chunk_size),
+        )
         self.session = Session(where, self.transport, _positive(download_chunk_size))
         self._upload_chunk_size = upload_chunk_size
         self.buckets = BucketOps(self.session)
@@ -116,15 +139,31 @@ class OssClient:
 
     # ---------------------------------------------------------------- raw requests (Session)
 
-    def request(self, method: str, bucket: str | None = None, key: str | None = None,
-                params: dict | None = None, headers: dict | None = None, data=None, stream: bool = False,
-                raise_errors: bool = True, progress: Callable | None = None) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        bucket: str | None = None,
+        key: str | None = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+        data=None,
+        stream: bool = False,
+        raise_errors: bool = True,
+        progress: Callable | None = None,
+    ) -> requests.Response:
         """One signed request, returned raw: the escape hatch for operations without a method (and the
         2013 facade). With raise_errors=False an error answer is returned instead of raised."""
         return self.session.request(method, bucket, key, params, headers, data, stream, raise_errors, progress)
 
-    def presign(self, method: str, bucket: str, key: str | None = None, expires: int = 3600,
-                headers: dict | None = None, params: dict | None = None) -> str:
+    def presign(
+        self,
+        method: str,
+        bucket: str,
+        key: str | None = None,
+        expires: int = 3600,
+        headers: dict | None = None,
+        params: dict | None = None,
+    ) -> str:
         """A URL that works without credentials for `expires` seconds, signed with the client's version.
         Headers signed here (Content-Type, x-oss-*) must be sent with the URL."""
         return self.session.presign(method, bucket, key, expires, headers, params)

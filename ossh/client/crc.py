@@ -2,6 +2,7 @@
 
 anycrc's SIMD core runs at 10+ GB/s, so verifying a transfer costs almost nothing next to the I/O.
 """
+
 from __future__ import annotations
 
 import anycrc

@@ -9,6 +9,7 @@ changed on disk. OSS gives one CRC for the whole object, never one per range, so
 not match it, no part can be blamed (each is as it arrived: the object changed under its ETag or bytes were
 damaged on the way): the download is discarded with an error that says so, and the next one starts over.
 Temporary files, their locks and the sweeping of leftovers are tempfiles.py's."""
+
 from __future__ import annotations
 
 import os
@@ -25,13 +26,23 @@ from .models import ObjectMeta
 from .parts import SharedProgress, part_jobs, run_bounded
 from .tempfiles import check_target, claim, create_beside, discard, holds, local_error, sweep, unlink
 
-__all__ = ["copy_range", "fetch_parts", "resume_download", "check_target"]   # check_target: the shell's, from here
+__all__ = ["copy_range", "fetch_parts", "resume_download", "check_target"]  # check_target: the shell's, from here
 
-MAX_RESUMES = 50        # continuations of one body at most, however much each one moved
+MAX_RESUMES = 50  # continuations of one body at most, however much each one moved
 
 
-def copy_range(client, bucket: str, key: str, etag: str, out, offset: int, length: int,
-               progress: Progress | None, reader=None, version_id: str | None = None) -> tuple[int, int]:
+def copy_range(
+    client,
+    bucket: str,
+    key: str,
+    etag: str,
+    out,
+    offset: int,
+    length: int,
+    progress: Progress | None,
+    reader=None,
+    version_id: str | None = None,
+) -> tuple[int, int]:
     """`length` bytes of the object from `offset` written to `out` (a binary file) at the same offset;
     returns their (CRC-64, length). `reader`, when given, is an answer already streaming from `offset`.
     A body that breaks off is continued by a ranged GET from the byte reached, pinned to `etag` (a
@@ -42,17 +53,22 @@ def copy_range(client, bucket: str, key: str, etag: str, out, offset: int, lengt
     stalls = resumes = 0
     retry = client.transport.retry
     while True:
-        if reader is None:      # the transport retries this request; if it still fails, so does the copy
-            reader = client.get_object(bucket, key, byte_range=(offset + crc.length, offset + length - 1),
-                                       if_match=etag, headers={H_RANGE_BEHAVIOR: "standard"},
-                                       version_id=version_id)
+        if reader is None:  # the transport retries this request; if it still fails, so does the copy
+            reader = client.get_object(
+                bucket,
+                key,
+                byte_range=(offset + crc.length, offset + length - 1),
+                if_match=etag,
+                headers={H_RANGE_BEHAVIOR: "standard"},
+                version_id=version_id,
+            )
             _check_continuation(reader.meta, offset + crc.length, key)
         before = crc.length
         try:
             out.seek(offset + crc.length)
             with reader:
                 for chunk in reader.iter_chunks():
-                    chunk = chunk[:length - crc.length]    # never past the range, whatever is sent
+                    chunk = chunk[: length - crc.length]  # never past the range, whatever is sent
                     out.write(chunk)
                     crc.update(chunk)
                     if progress:
@@ -68,15 +84,27 @@ def copy_range(client, bucket: str, key: str, etag: str, out, offset: int, lengt
         stalls = 0 if crc.length > before else stalls + 1
         resumes += 1
         if stalls > retry.max_retries or resumes > MAX_RESUMES:
-            raise TransportError(f"get {key}: gave up at byte {offset + crc.length} of "
-                                 f"{offset}-{offset + length - 1} after {resumes} broken answers ({why})",
-                                 code="IncompleteBody") from None
+            raise TransportError(
+                f"get {key}: gave up at byte {offset + crc.length} of "
+                f"{offset}-{offset + length - 1} after {resumes} broken answers ({why})",
+                code="IncompleteBody",
+            ) from None
         time.sleep(retry.delay(stalls))
 
 
-def resume_download(client, bucket: str, key: str, path: str, meta: ObjectMeta, part_size: int, threads: int,
-                    progress: Progress | None, checkpoint_dir, verify: bool = True,
-                    version_id: str | None = None) -> ObjectMeta:
+def resume_download(
+    client,
+    bucket: str,
+    key: str,
+    path: str,
+    meta: ObjectMeta,
+    part_size: int,
+    threads: int,
+    progress: Progress | None,
+    checkpoint_dir,
+    verify: bool = True,
+    version_id: str | None = None,
+) -> ObjectMeta:
     """A ranged download with a checkpoint: the recorded temporary file and parts reused when they belong
     to this object version, else a fresh start (removing the stale temporary file)."""
     try:
@@ -93,9 +121,8 @@ def resume_download(client, bucket: str, key: str, path: str, meta: ObjectMeta, 
             done = _still_on_disk(tmp, part, meta.size, done)
             ckpt.start(tmp, part, done)
             try:
-                fetch_parts(client, bucket, key, meta, tmp, part, done, threads, progress, ckpt, verify,
-                            version_id)
-            except IntegrityError:      # every part as received, yet wrong: not worth resuming
+                fetch_parts(client, bucket, key, meta, tmp, part, done, threads, progress, ckpt, verify, version_id)
+            except IntegrityError:  # every part as received, yet wrong: not worth resuming
                 unlink(tmp)
                 ckpt.remove()
                 raise
@@ -108,10 +135,20 @@ def resume_download(client, bucket: str, key: str, path: str, meta: ObjectMeta, 
     return meta
 
 
-def fetch_parts(client, bucket: str, key: str, meta: ObjectMeta, tmp: str, part: int,
-                done: dict[int, tuple[int, int]], threads: int, progress: Progress | None,
-                ckpt: DownloadCheckpoint | None = None, verify: bool = True,
-                version_id: str | None = None) -> None:
+def fetch_parts(
+    client,
+    bucket: str,
+    key: str,
+    meta: ObjectMeta,
+    tmp: str,
+    part: int,
+    done: dict[int, tuple[int, int]],
+    threads: int,
+    progress: Progress | None,
+    ckpt: DownloadCheckpoint | None = None,
+    verify: bool = True,
+    version_id: str | None = None,
+) -> None:
     """Ranged GETs (pinned to the ETag) of the parts not in `done` ({index: (crc64, length)}) written
     into `tmp`, each recorded in `ckpt` once on disk; with `verify`, IntegrityError unless their CRC-64s,
     combined in order, equal the object's. (Parts of an earlier run were read back against their records
@@ -122,8 +159,17 @@ def fetch_parts(client, bucket: str, key: str, meta: ObjectMeta, tmp: str, part:
     def fetch(index: int) -> tuple[int, int]:
         offset = index * part
         with open(tmp, "r+b") as out:
-            value, length = copy_range(client, bucket, key, meta.etag, out, offset, min(part, size - offset),
-                                       shared.for_part(), version_id=version_id)
+            value, length = copy_range(
+                client,
+                bucket,
+                key,
+                meta.etag,
+                out,
+                offset,
+                min(part, size - offset),
+                shared.for_part(),
+                version_id=version_id,
+            )
         if ckpt is not None:
             ckpt.record(index, value, length)
         return value, length
@@ -134,9 +180,12 @@ def fetch_parts(client, bucket: str, key: str, meta: ObjectMeta, tmp: str, part:
     try:
         check_crc(_combined(parts), meta.crc64, f"get {key}", meta.request_id)
     except IntegrityError as exc:
-        raise IntegrityError(f"{exc.message}: every part is as it arrived, so the object changed under its "
-                             "ETag or its bytes were damaged on the way; the partial download is discarded",
-                             code=exc.code, request_id=exc.request_id) from None
+        raise IntegrityError(
+            f"{exc.message}: every part is as it arrived, so the object changed under its "
+            "ETag or its bytes were damaged on the way; the partial download is discarded",
+            code=exc.code,
+            request_id=exc.request_id,
+        ) from None
 
 
 def _combined(parts: list[tuple[int, int]]) -> int:
@@ -151,8 +200,7 @@ def _check_continuation(meta: ObjectMeta, start: int, key: str) -> None:
     """A continuation must be the range asked for (206 from `start`), not the whole object again."""
     found = re.fullmatch(r"bytes (\d+)-\d+/\d+", meta.headers.get("Content-Range", "").strip())
     if not found or int(found.group(1)) != start:
-        raise TransportError(f"get {key}: the server did not continue the body at byte {start}",
-                             code="RangeIgnored")
+        raise TransportError(f"get {key}: the server did not continue the body at byte {start}", code="RangeIgnored")
 
 
 def _crc_on_disk(tmp: str, offset: int, length: int) -> tuple[int, int]:
@@ -168,6 +216,10 @@ def _crc_on_disk(tmp: str, offset: int, length: int) -> tuple[int, int]:
 def _still_on_disk(tmp: str, part: int, size: int, done: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int]]:
     """The recorded parts whose bytes in `tmp` still have the recorded length and CRC-64: a part changed on
     disk since it was recorded is fetched again rather than trusted (reading it back costs far less)."""
-    return {index: (value, length) for index, (value, length) in done.items()
-            if 0 <= index * part < size and length == min(part, size - index * part)
-            and _crc_on_disk(tmp, index * part, length) == (value, length)}
+    return {
+        index: (value, length)
+        for index, (value, length) in done.items()
+        if 0 <= index * part < size
+        and length == min(part, size - index * part)
+        and _crc_on_disk(tmp, index * part, length) == (value, length)
+    }

@@ -1,4 +1,5 @@
 """Endpoint addressing: scheme defaulting, region detection, virtual-hosted vs path-style URLs, key quoting."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -53,8 +54,11 @@ def query_string(params: dict[str, str] | None) -> str:
     """`k` for an empty value (sub-resources such as `acl`), `k=v` otherwise, all RFC 3986-encoded."""
     if not params:
         return ""
-    return "&".join(quote(k, safe="-_.~") + ("=" + quote(str(v), safe="-_.~") if v != "" else "")
-                    for k, v in params.items() if v is not None)
+    return "&".join(
+        quote(k, safe="-_.~") + ("=" + quote(str(v), safe="-_.~") if v != "" else "")
+        for k, v in params.items()
+        if v is not None
+    )
 
 
 def nonempty(params: dict) -> dict[str, str]:
@@ -67,9 +71,9 @@ class Endpoint:
     """One OSS endpoint: `scheme://host[:port]`, its region and how buckets are addressed on it."""
 
     scheme: str
-    netloc: str           # host[:port] as given
+    netloc: str  # host[:port] as given
     region: str | None
-    addressing: str = "auto"   # auto: path-style for IP/localhost, else virtual-hosted; or path / virtual
+    addressing: str = "auto"  # auto: path-style for IP/localhost, else virtual-hosted; or path / virtual
 
     @classmethod
     def parse(cls, endpoint: str, region: str | None = None, addressing: str = "auto") -> Endpoint:
@@ -78,7 +82,7 @@ class Endpoint:
         text = (endpoint or "").strip()
         if not text:
             raise ClientError("no endpoint given")
-        try:   # urlsplit and .port raise ValueError on `http://[::1` or a port past 65535
+        try:  # urlsplit and .port raise ValueError on `http://[::1` or a port past 65535
             if "://" not in text:
                 host = urlsplit("//" + text).hostname or ""
                 text = ("http://" if is_ip_or_localhost(host) else "https://") + text
@@ -122,10 +126,12 @@ class Endpoint:
         would send the signed request, and the data, in clear text."""
         parts = urlsplit(location if "://" in location else f"{self.scheme}://{location}")
         if self.scheme == "https" and parts.scheme != "https":
-            raise OssError(f"refusing a redirect from {self.url} to {parts.scheme}://{parts.netloc}: it would "
-                           "leave https", code="InsecureRedirect")
+            raise OssError(
+                f"refusing a redirect from {self.url} to {parts.scheme}://{parts.netloc}: it would leave https",
+                code="InsecureRedirect",
+            )
         netloc = parts.netloc
         if bucket and netloc.lower().startswith(bucket.lower() + "."):
-            netloc = netloc[len(bucket) + 1:]
+            netloc = netloc[len(bucket) + 1 :]
         host = urlsplit("//" + netloc).hostname or ""
         return Endpoint(parts.scheme or self.scheme, netloc, region_from_host(host) or self.region, self.addressing)

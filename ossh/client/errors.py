@@ -3,6 +3,7 @@
 A service error is built from OSS's XML error body, or, for HEAD (no body), from the base64 XML in
 `x-oss-err`, falling back to the status code so a missing key is still `NoSuchKey`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,9 +19,17 @@ class OssError(Exception):
     bucket: str | None = None
     key: str | None = None
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
-                 request_id: str | None = None, host_id: str | None = None, ec: str | None = None,
-                 details: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        host_id: str | None = None,
+        ec: str | None = None,
+        details: dict | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.status = status
@@ -71,8 +80,7 @@ class ServiceError(OssError):
         host_id = fields.pop("HostId", None)
         ec = fields.pop("EC", None) or _header(headers, H_EC)
         klass = _CLASSES.get(code, ServiceError)
-        return klass(message, status=status, code=code, request_id=request_id, host_id=host_id,
-                     ec=ec, details=fields)
+        return klass(message, status=status, code=code, request_id=request_id, host_id=host_id, ec=ec, details=fields)
 
 
 def _header(headers, name: str) -> str | None:
@@ -98,10 +106,11 @@ def _error_fields(headers, body: bytes | None) -> dict:
         return {}
     text = raw.decode("utf-8", "replace")
     from .xmlparse import NOT_XML_CHAR  # here, not at the top: importing the errors stays light (no xmltodict)
+
     try:
         doc = _parse_error(text)
     except Exception:
-        try:    # an error about a key XML cannot carry (ESC, say) echoes it raw: Code and Message still count
+        try:  # an error about a key XML cannot carry (ESC, say) echoes it raw: Code and Message still count
             doc = _parse_error(NOT_XML_CHAR.sub("\ufffd", text))
         except Exception:  # not XML (a proxy's HTML page, say): keep the first line as the message
             lines = text.strip().splitlines()
@@ -116,7 +125,8 @@ def _parse_error(text: str) -> dict:
     import xmltodict
 
     from .xmlparse import trim_values
-    return xmltodict.parse(text, strip_whitespace=False, postprocessor=trim_values)   # a <Key> kept exact
+
+    return xmltodict.parse(text, strip_whitespace=False, postprocessor=trim_values)  # a <Key> kept exact
 
 
 def _default_message(status: int, code: str | None) -> str:
@@ -124,9 +134,17 @@ def _default_message(status: int, code: str | None) -> str:
 
 
 _CODE_BY_STATUS = {
-    304: "NotModified", 400: "InvalidArgument", 403: "AccessDenied", 404: "NoSuchKey",
-    405: "MethodNotAllowed", 409: "Conflict", 412: "PreconditionFailed", 416: "InvalidRange", 500: "InternalError",
-    501: "NotImplemented", 503: "ServiceUnavailable",
+    304: "NotModified",
+    400: "InvalidArgument",
+    403: "AccessDenied",
+    404: "NoSuchKey",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    412: "PreconditionFailed",
+    416: "InvalidRange",
+    500: "InternalError",
+    501: "NotImplemented",
+    503: "ServiceUnavailable",
 }
 _MESSAGES = {
     "NoSuchKey": "The specified key does not exist.",

@@ -1,5 +1,6 @@
 """Short, one-line reasons for connection failures: the cause at the bottom of requests' and urllib3's
 exception chains ("connection refused", "timed out"), not their long text with URLs and pool names."""
+
 from __future__ import annotations
 
 import http.client
@@ -10,9 +11,14 @@ import ssl
 import requests
 import urllib3
 
-_CONNECT_ERRORS = (requests.exceptions.ConnectTimeout, urllib3.exceptions.NewConnectionError,
-                   urllib3.exceptions.NameResolutionError, urllib3.exceptions.ConnectTimeoutError,
-                   ConnectionRefusedError, socket.gaierror)
+_CONNECT_ERRORS = (
+    requests.exceptions.ConnectTimeout,
+    urllib3.exceptions.NewConnectionError,
+    urllib3.exceptions.NameResolutionError,
+    urllib3.exceptions.ConnectTimeoutError,
+    ConnectionRefusedError,
+    socket.gaierror,
+)
 
 
 def causes(exc: BaseException) -> list[BaseException]:
@@ -40,7 +46,7 @@ def why(chain: list[BaseException]) -> str:
             return f"TLS failure: {e.reason or type(e).__name__}"
         if isinstance(e, OSError) and e.errno:
             return os.strerror(e.errno).lower()
-    for e in chain:     # urllib3's NewConnectionError is a timeout class too: errno reasons go first
+    for e in chain:  # urllib3's NewConnectionError is a timeout class too: errno reasons go first
         if isinstance(e, (TimeoutError, socket.timeout, urllib3.exceptions.TimeoutError, requests.Timeout)):
             return "timed out"
         if isinstance(e, (http.client.RemoteDisconnected, urllib3.exceptions.ProtocolError)):

@@ -1,5 +1,6 @@
 """OSS headers both ways: user metadata and options into request headers, response headers into ObjectMeta,
 and the CRC-64 comparison every transfer ends with."""
+
 from __future__ import annotations
 
 import mimetypes
@@ -28,9 +29,16 @@ def guess_content_type(key: str) -> str:
     return mimetypes.guess_type(key, strict=False)[0] or "application/octet-stream"
 
 
-def object_headers(key: str | None, content_type: str | None = None, metadata: dict | None = None,
-                   acl: str | None = None, storage_class: str | None = None, forbid_overwrite: bool = False,
-                   extra: dict | None = None, guess: bool = True) -> dict[str, str]:
+def object_headers(
+    key: str | None,
+    content_type: str | None = None,
+    metadata: dict | None = None,
+    acl: str | None = None,
+    storage_class: str | None = None,
+    forbid_overwrite: bool = False,
+    extra: dict | None = None,
+    guess: bool = True,
+) -> dict[str, str]:
     """Headers for PutObject / InitiateMultipartUpload / CopyObject(REPLACE)."""
     headers: dict[str, str] = {}
     if content_type or (guess and key):
@@ -78,14 +86,24 @@ def meta_from_headers(key: str, headers) -> ObjectMeta:
     if "/" in content_range:  # a ranged answer: the object's size is after the slash
         size = as_int(content_range.rsplit("/", 1)[1], size)
     return ObjectMeta(
-        key=key, size=size, etag=etag_of(headers), content_type=headers.get("Content-Type"),
-        last_modified=http_time(headers.get("Last-Modified")), crc64=crc_of(headers),
-        object_type=headers.get(H_OBJECT_TYPE), storage_class=headers.get(H_STORAGE_CLASS),
-        metadata={k.lower()[len(META_PREFIX):]: _utf8(v) for k, v in headers.items()
-                  if k.lower().startswith(META_PREFIX)},
-        acl=headers.get(H_OBJECT_ACL), next_append_position=as_int(headers.get(H_NEXT_APPEND_POSITION)),
-        restore=headers.get(H_RESTORE), version_id=headers.get(H_VERSION_ID),
-        headers=dict(headers), request_id=headers.get(H_REQUEST_ID))
+        key=key,
+        size=size,
+        etag=etag_of(headers),
+        content_type=headers.get("Content-Type"),
+        last_modified=http_time(headers.get("Last-Modified")),
+        crc64=crc_of(headers),
+        object_type=headers.get(H_OBJECT_TYPE),
+        storage_class=headers.get(H_STORAGE_CLASS),
+        metadata={
+            k.lower()[len(META_PREFIX) :]: _utf8(v) for k, v in headers.items() if k.lower().startswith(META_PREFIX)
+        },
+        acl=headers.get(H_OBJECT_ACL),
+        next_append_position=as_int(headers.get(H_NEXT_APPEND_POSITION)),
+        restore=headers.get(H_RESTORE),
+        version_id=headers.get(H_VERSION_ID),
+        headers=dict(headers),
+        request_id=headers.get(H_REQUEST_ID),
+    )
 
 
 def _utf8(value: str) -> str:
@@ -99,5 +117,6 @@ def _utf8(value: str) -> str:
 def check_crc(local: int | None, remote: int | None, what: str, request_id: str | None = None) -> None:
     """IntegrityError when both sides know a CRC and they differ."""
     if local is not None and remote is not None and local != remote:
-        raise IntegrityError(f"{what}: CRC-64 mismatch, local {local} != server {remote}",
-                             code="CrcMismatch", request_id=request_id)
+        raise IntegrityError(
+            f"{what}: CRC-64 mismatch, local {local} != server {remote}", code="CrcMismatch", request_id=request_id
+        )

@@ -1,4 +1,5 @@
 """Typed results of client operations: small dataclasses, times as aware UTC datetimes, ETags unquoted."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ class ObjectSummary:
     storage_class: str | None = None
     type: str | None = None
     owner_id: str | None = None
-    restore: str | None = None      # RestoreInfo of a cold object being or having been restored
+    restore: str | None = None  # RestoreInfo of a cold object being or having been restored
 
 
 @dataclass
@@ -75,8 +76,8 @@ class ObjectMeta:
     metadata: dict[str, str] = field(default_factory=dict)
     acl: str | None = None
     next_append_position: int | None = None
-    restore: str | None = None      # x-oss-restore: ongoing-request="true" | ongoing-request="false", expiry…
-    version_id: str | None = None   # in a bucket that has versioning
+    restore: str | None = None  # x-oss-restore: ongoing-request="true" | ongoing-request="false", expiry…
+    version_id: str | None = None  # in a bucket that has versioning
     headers: dict[str, str] = field(default_factory=dict)
     request_id: str | None = None
 
@@ -86,7 +87,7 @@ class PutResult:
     etag: str | None
     crc64: int | None
     request_id: str | None = None
-    version_id: str | None = None   # in a bucket that has versioning
+    version_id: str | None = None  # in a bucket that has versioning
 
 
 @dataclass
@@ -94,8 +95,8 @@ class CopyResult:
     etag: str | None
     crc64: int | None
     last_modified: datetime | None = None
-    version_id: str | None = None           # of the copy, in a bucket that has versioning
-    source_version_id: str | None = None    # of the source, when one was named
+    version_id: str | None = None  # of the copy, in a bucket that has versioning
+    source_version_id: str | None = None  # of the source, when one was named
 
 
 @dataclass
@@ -119,7 +120,7 @@ class CompleteResult:
     crc64: int | None
     location: str | None = None
     request_id: str | None = None
-    version_id: str | None = None   # in a bucket that has versioning
+    version_id: str | None = None  # in a bucket that has versioning
 
 
 @dataclass
@@ -164,7 +165,7 @@ class ObjectVersion(ObjectSummary):
 
 @dataclass
 class VersionPage:
-    versions: list[ObjectVersion]       # versions and delete markers, keys in order, each key's newest first
+    versions: list[ObjectVersion]  # versions and delete markers, keys in order, each key's newest first
     prefixes: list[str]
     is_truncated: bool = False
     next_key_marker: str = ""

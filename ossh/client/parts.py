@@ -1,6 +1,7 @@
 """The one multipart engine behind every transfer: part sizes, a pool that pulls the next part only when
 fewer than `threads` are in flight, progress summed over threads, and an upload that ends completed (with
 its combined CRC-64 checked, a mismatching object removed) or aborted."""
+
 from __future__ import annotations
 
 import threading
@@ -59,6 +60,7 @@ class SharedProgress:
                 self.done += sent - last  # a retried part restarts at 0: the sum goes back with it
                 last = sent
                 self._callback(self.done, self.total)
+
         return update
 
     def add(self, n: int) -> None:
@@ -103,8 +105,16 @@ def _lazily(jobs: Iterable, running: dict, threads: int, collect) -> Iterable:
             return
 
 
-def run_upload(client, bucket: str, key: str, upload_id: str, jobs: Iterable[Callable[[], PartResult]],
-               threads: int, keep_on_failure: bool = False, verify: bool = True) -> CompleteResult:
+def run_upload(
+    client,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    jobs: Iterable[Callable[[], PartResult]],
+    threads: int,
+    keep_on_failure: bool = False,
+    verify: bool = True,
+) -> CompleteResult:
     """Parts on the bounded pool, then CompleteMultipartUpload, through `client` (an OssClient). Any failure
     before Complete, Ctrl-C included, aborts the upload unless `keep_on_failure` (resumable uploads); with
     `verify`, an object whose CRC-64 is not what its parts combine to is removed once published (see
@@ -138,8 +148,7 @@ def _completed_before(client, bucket: str, key: str, parts: list[PartResult], go
     return CompleteResult(meta.etag, meta.crc64, None, meta.request_id)
 
 
-def verify_published(client, bucket: str, key: str, result: CompleteResult, expected: int | None,
-                     what: str) -> None:
+def verify_published(client, bucket: str, key: str, result: CompleteResult, expected: int | None, what: str) -> None:
     """IntegrityError when the object a Complete just published does not have the `expected` CRC-64.
     The upload is gone by then, so the bad object itself is deleted first, unless HEAD shows another
     ETag than Complete returned: another writer replaced it since, and theirs is kept."""

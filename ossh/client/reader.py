@@ -1,4 +1,5 @@
 """ObjectReader: a streaming GetObject body that counts a CRC-64 as it reads and checks it at the end."""
+
 from __future__ import annotations
 
 import requests
@@ -18,8 +19,9 @@ class ObjectReader:
     """Read with read(n) or iter_chunks(); the whole object's CRC is verified once the last byte is read
     (ranged reads are not checked: the server's CRC covers the whole object)."""
 
-    def __init__(self, resp: requests.Response, meta: ObjectMeta, chunk_size: int, verify: bool,
-                 progress: Progress | None = None):
+    def __init__(
+        self, resp: requests.Response, meta: ObjectMeta, chunk_size: int, verify: bool, progress: Progress | None = None
+    ):
         self.meta = meta
         self._resp = resp
         self._chunk_size = chunk_size

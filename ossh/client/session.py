@@ -1,5 +1,6 @@
 """Session: what every group of operations shares (the endpoint, the transport with its signer, retries and
 connection pool, the read chunk size) and the one signed request they are all made of."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -25,15 +26,30 @@ class Session:
     def region(self) -> str | None:
         return self.endpoint.region
 
-    def request(self, method: str, bucket: str | None = None, key: str | None = None,
-                params: dict | None = None, headers: dict | None = None, data=None, stream: bool = False,
-                raise_errors: bool = True, progress: Callable | None = None) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        bucket: str | None = None,
+        key: str | None = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+        data=None,
+        stream: bool = False,
+        raise_errors: bool = True,
+        progress: Callable | None = None,
+    ) -> requests.Response:
         """One signed request, returned raw. With raise_errors=False an error answer is returned, not raised."""
         if key == "" or (key is not None and not bucket):
             raise ClientError("an object needs a bucket and a non-empty key")
         body = data if isinstance(data, Payload) or data is None else make_payload(data, progress)
-        call = Call(method.upper(), bucket, key, {k: "" if v is None else str(v) for k, v in (params or {}).items()},
-                    dict(headers or {}), body)
+        call = Call(
+            method.upper(),
+            bucket,
+            key,
+            {k: "" if v is None else str(v) for k, v in (params or {}).items()},
+            dict(headers or {}),
+            body,
+        )
         return self.transport.send(call, stream=stream, raise_errors=raise_errors)
 
     @staticmethod
@@ -41,8 +57,15 @@ class Session:
         """A request body over bytes, str, a binary file-like or an iterable of bytes (CRC-64 counted as sent)."""
         return make_payload(data, progress)
 
-    def presign(self, method: str, bucket: str, key: str | None = None, expires: int = 3600,
-                headers: dict | None = None, params: dict | None = None) -> str:
+    def presign(
+        self,
+        method: str,
+        bucket: str,
+        key: str | None = None,
+        expires: int = 3600,
+        headers: dict | None = None,
+        params: dict | None = None,
+    ) -> str:
         """A URL that works without credentials for `expires` seconds, signed with the transport's version."""
         expires = whole_number(expires, "expires")
         if problem := presign_expires_problem(self.transport.signature_version, expires):

@@ -1,6 +1,7 @@
 """Temporary files beside a download's target: created with the target's mode and held under an exclusive
 flock while their download runs, renamed into place only when complete, and swept up once their writer is gone
 (so a later download of the same target tells a live one from the leftover of a killed one)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 
 try:
     import fcntl
-except ImportError:                 # no flock (Windows): leftovers are not swept
+except ImportError:  # no flock (Windows): leftovers are not swept
     fcntl = None
 
 from .errors import LocalFileError
@@ -35,8 +36,11 @@ def _ours(tmp: str, path: str) -> bool:
     """Whether `tmp` is named as create_beside names temporary files for `path` (a record is never trusted
     to point anywhere else)."""
     path = os.path.abspath(path)
-    return (os.path.dirname(os.path.abspath(tmp)) == os.path.dirname(path)
-            and os.path.basename(tmp).startswith(f".{os.path.basename(path)}.") and tmp.endswith(TEMP_SUFFIX))
+    return (
+        os.path.dirname(os.path.abspath(tmp)) == os.path.dirname(path)
+        and os.path.basename(tmp).startswith(f".{os.path.basename(path)}.")
+        and tmp.endswith(TEMP_SUFFIX)
+    )
 
 
 def claim(tmp: str, path: str) -> int | None:
@@ -62,7 +66,7 @@ def _lock(fd: int, wait: bool = True) -> bool:
         return True
     except BlockingIOError:
         return False
-    except OSError:             # a file system without flock: treat the file as ours
+    except OSError:  # a file system without flock: treat the file as ours
         return True
 
 
@@ -179,7 +183,7 @@ def create_beside(path: str, directory: str) -> tuple[int, str]:
         _lock(fd)
         if os.fstat(fd).st_nlink:
             break
-        os.close(fd)    # swept between its creation and the lock: make another
+        os.close(fd)  # swept between its creation and the lock: make another
     if mode is not None:
         try:
             os.fchmod(fd, mode)

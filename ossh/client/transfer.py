@@ -7,6 +7,7 @@ checkpoint) or from a stream of unknown length (at most `concurrency` parts in m
 up to its 1 GB limit, parallel UploadPartCopy above; all of them on the one multipart engine (parts.py).
 Downloads go as one streamed GET, or parallel ranged GETs pinned to the ETag (download.py), into a temporary
 file beside the target (tempfiles.py), renamed into place only once complete and its CRC-64 verified."""
+
 from __future__ import annotations
 
 import os
@@ -22,9 +23,9 @@ from .parts import SharedProgress, check_threads, choose_part_size, part_jobs, r
 from .tempfiles import sweep, temp_beside
 from .transfer_config import DEFAULT_PART_SIZE, TransferConfig
 
-COPY_LIMIT = 1 << 30        # CopyObject's largest source; bigger objects are copied part by part
+COPY_LIMIT = 1 << 30  # CopyObject's largest source; bigger objects are copied part by part
 COPY_PART_SIZE = 256 << 20
-STREAM_GROWTH = 1000        # a stream's part size doubles every 1,000 parts: 10,000 parts hold ~32 TB
+STREAM_GROWTH = 1000  # a stream's part size doubles every 1,000 parts: 10,000 parts hold ~32 TB
 
 
 class TransferManager:
@@ -49,10 +50,21 @@ class TransferManager:
 
     # ---------------------------------------------------------------- uploads
 
-    def upload_file(self, bucket: str, key: str, path: str | os.PathLike, part_size: int | None = None,
-                    threshold: int | None = None, threads: int | None = None, progress: Progress | None = None,
-                    content_type: str | None = None, metadata: dict | None = None, acl: str | None = None,
-                    checkpoint_dir: str | os.PathLike | None = None, storage_class: str | None = None) -> PutResult:
+    def upload_file(
+        self,
+        bucket: str,
+        key: str,
+        path: str | os.PathLike,
+        part_size: int | None = None,
+        threshold: int | None = None,
+        threads: int | None = None,
+        progress: Progress | None = None,
+        content_type: str | None = None,
+        metadata: dict | None = None,
+        acl: str | None = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        storage_class: str | None = None,
+    ) -> PutResult:
         """One PUT up to `threshold`, else a parallel multipart upload. Without `checkpoint_dir` a failed
         multipart upload is aborted; with it, the upload is kept and a later call with the same file and
         directory sends only the parts still missing."""
@@ -63,8 +75,16 @@ class TransferManager:
             size = os.path.getsize(path)
             if size <= threshold:
                 with open(path, "rb") as f:
-                    return client.put_object(bucket, key, f, content_type=content_type, metadata=metadata,
-                                             acl=acl, storage_class=storage_class, progress=progress)
+                    return client.put_object(
+                        bucket,
+                        key,
+                        f,
+                        content_type=content_type,
+                        metadata=metadata,
+                        acl=acl,
+                        storage_class=storage_class,
+                        progress=progress,
+                    )
         except OSError as exc:
             raise LocalFileError(f"cannot read {path}: {exc.strerror or exc}") from None
         part = choose_part_size(size, part_size or self.config.part_size)
@@ -73,8 +93,9 @@ class TransferManager:
         if upload_id:
             upload_id, done = self._still_uploaded(bucket, key, upload_id, done)
         if not upload_id:
-            upload_id = client.init_multipart_upload(bucket, key, content_type=content_type, metadata=metadata,
-                                                     acl=acl, storage_class=storage_class)
+            upload_id = client.init_multipart_upload(
+                bucket, key, content_type=content_type, metadata=metadata, acl=acl, storage_class=storage_class
+            )
         if ckpt:
             ckpt.start(upload_id, done)
         shared = SharedProgress(size, progress, done=sum(p.size for p in done.values()))
@@ -88,8 +109,16 @@ class TransferManager:
             return result
 
         jobs = part_jobs(range(1, -(-size // part) + 1), done, send)
-        result = run_upload(client, bucket, key, upload_id, jobs, threads, keep_on_failure=ckpt is not None,
-                            verify=self.config.verify_crc)
+        result = run_upload(
+            client,
+            bucket,
+            key,
+            upload_id,
+            jobs,
+            threads,
+            keep_on_failure=ckpt is not None,
+            verify=self.config.verify_crc,
+        )
         if ckpt:
             ckpt.remove()
         return PutResult(result.etag, result.crc64, result.request_id, result.version_id)
@@ -100,13 +129,24 @@ class TransferManager:
             listed = {p.part_number: p for p in self._client.iter_parts(bucket, key, upload_id)}
         except NoSuchUpload:
             return None, {}
-        return upload_id, {n: p for n, p in done.items()
-                           if n in listed and listed[n].etag == p.etag and listed[n].size == p.size}
+        return upload_id, {
+            n: p for n, p in done.items() if n in listed and listed[n].etag == p.etag and listed[n].size == p.size
+        }
 
-    def upload_stream(self, bucket: str, key: str, stream, part_size: int | None = None, threads: int | None = None,
-                      progress: Progress | None = None, content_type: str | None = None,
-                      metadata: dict | None = None, acl: str | None = None, multipart: bool = False,
-                      storage_class: str | None = None) -> PutResult:
+    def upload_stream(
+        self,
+        bucket: str,
+        key: str,
+        stream,
+        part_size: int | None = None,
+        threads: int | None = None,
+        progress: Progress | None = None,
+        content_type: str | None = None,
+        metadata: dict | None = None,
+        acl: str | None = None,
+        multipart: bool = False,
+        storage_class: str | None = None,
+    ) -> PutResult:
         """Upload a binary stream (file-like or iterable of bytes) of unknown length. Less than one part
         (and not `multipart`) goes as one PUT; otherwise parts are read one at a time and sent `threads` at
         once, so memory stays near threads x part_size. Any failure, Ctrl-C included, aborts the upload."""
@@ -116,35 +156,57 @@ class TransferManager:
         reader = as_reader(stream)
         first = _read_part(reader, part)
         if len(first) < part and not multipart:
-            return client.put_object(bucket, key, first, content_type=content_type, metadata=metadata, acl=acl,
-                                     storage_class=storage_class, progress=progress)
-        upload_id = client.init_multipart_upload(bucket, key, content_type=content_type, metadata=metadata,
-                                                 acl=acl, storage_class=storage_class)
+            return client.put_object(
+                bucket,
+                key,
+                first,
+                content_type=content_type,
+                metadata=metadata,
+                acl=acl,
+                storage_class=storage_class,
+                progress=progress,
+            )
+        upload_id = client.init_multipart_upload(
+            bucket, key, content_type=content_type, metadata=metadata, acl=acl, storage_class=storage_class
+        )
         shared = SharedProgress(None, progress)
 
         def jobs(body: bytes) -> Iterator[Callable[[], PartResult]]:
             number = 1
             while True:
-                yield lambda n=number, b=body: client.upload_part(bucket, key, upload_id, n, b,
-                                                                  progress=shared.for_part())
+                yield lambda n=number, b=body: client.upload_part(
+                    bucket, key, upload_id, n, b, progress=shared.for_part()
+                )
                 if len(body) < part << ((number - 1) // STREAM_GROWTH):
-                    return      # a short read is the end of the stream
+                    return  # a short read is the end of the stream
                 body = _read_part(reader, part << (number // STREAM_GROWTH))
                 number += 1
                 if not body:
                     return
 
         parts = jobs(first)
-        del first               # only the jobs in flight hold parts of the stream
+        del first  # only the jobs in flight hold parts of the stream
         result = run_upload(client, bucket, key, upload_id, parts, threads, verify=self.config.verify_crc)
         return PutResult(result.etag, result.crc64, result.request_id)
 
     # ---------------------------------------------------------------- server-side copies
 
-    def copy(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str, metadata: dict | None = None,
-             content_type: str | None = None, acl: str | None = None, part_size: int | None = None,
-             threads: int | None = None, threshold: int | None = None, progress: Progress | None = None,
-             size: int | None = None, storage_class: str | None = None) -> CopyResult:
+    def copy(
+        self,
+        src_bucket: str,
+        src_key: str,
+        dst_bucket: str,
+        dst_key: str,
+        metadata: dict | None = None,
+        content_type: str | None = None,
+        acl: str | None = None,
+        part_size: int | None = None,
+        threads: int | None = None,
+        threshold: int | None = None,
+        progress: Progress | None = None,
+        size: int | None = None,
+        storage_class: str | None = None,
+    ) -> CopyResult:
         """Server-side copy of any size: CopyObject up to `threshold` (at most CopyObject's 1 GB limit, which
         None means), parallel UploadPartCopy above it, keeping the source's content type and metadata unless
         new ones are given (as CopyObject's COPY/REPLACE directive does). The copy's CRC-64 must equal the
@@ -155,8 +217,16 @@ class TransferManager:
         limit = COPY_LIMIT if threshold is None else min(threshold, COPY_LIMIT)
         src = client.head_object(src_bucket, src_key) if size is None or size > limit else None
         if src is None or src.size is None or src.size <= limit:
-            result = client.copy_object(src_bucket, src_key, dst_bucket, dst_key, metadata=metadata,
-                                        content_type=content_type, acl=acl, storage_class=storage_class)
+            result = client.copy_object(
+                src_bucket,
+                src_key,
+                dst_bucket,
+                dst_key,
+                metadata=metadata,
+                content_type=content_type,
+                acl=acl,
+                storage_class=storage_class,
+            )
             moved = size if src is None else src.size
             if progress and moved is not None:
                 progress(moved, moved)
@@ -164,28 +234,44 @@ class TransferManager:
         if metadata is None and content_type is None:
             content_type, metadata = src.content_type, dict(src.metadata or {})
         size, part = src.size, choose_part_size(src.size, part_size or COPY_PART_SIZE)
-        upload_id = client.init_multipart_upload(dst_bucket, dst_key, content_type=content_type,
-                                                 metadata=metadata, acl=acl, storage_class=storage_class)
+        upload_id = client.init_multipart_upload(
+            dst_bucket, dst_key, content_type=content_type, metadata=metadata, acl=acl, storage_class=storage_class
+        )
         shared = SharedProgress(size, progress)
 
         def copy_part(number: int, start: int) -> PartResult:
             # Pinned to the source's ETag: a source overwritten mid-copy fails the part (412), and the
             # upload is aborted instead of completing a mix of two versions.
-            result = client.upload_part_copy(dst_bucket, dst_key, upload_id, number, src_bucket, src_key,
-                                             (start, min(start + part, size) - 1), source_if_match=src.etag)
+            result = client.upload_part_copy(
+                dst_bucket,
+                dst_key,
+                upload_id,
+                number,
+                src_bucket,
+                src_key,
+                (start, min(start + part, size) - 1),
+                source_if_match=src.etag,
+            )
             shared.add(result.size)
             return result
 
         jobs = (lambda n=n, s=start: copy_part(n, s) for n, start in enumerate(range(0, size, part), start=1))
         done = run_upload(client, dst_bucket, dst_key, upload_id, jobs, threads, verify=self.config.verify_crc)
-        if self.config.verify_crc:      # never leave a copy that is not the source
+        if self.config.verify_crc:  # never leave a copy that is not the source
             verify_published(client, dst_bucket, dst_key, done, src.crc64, f"copy {src_key} to {dst_key}")
         return CopyResult(done.etag, done.crc64, None)
 
     # ---------------------------------------------------------------- downloads
 
-    def get_object_to_file(self, bucket: str, key: str, path: str | os.PathLike, byte_range=None,
-                           progress: Progress | None = None, version_id: str | None = None) -> ObjectMeta:
+    def get_object_to_file(
+        self,
+        bucket: str,
+        key: str,
+        path: str | os.PathLike,
+        byte_range=None,
+        progress: Progress | None = None,
+        version_id: str | None = None,
+    ) -> ObjectMeta:
         """Streams the object (or a range) into a temporary file beside `path`, renamed into place only
         after the last byte arrived and the CRC-64 matched. A whole object whose body is cut is continued
         from the byte reached (pinned to the ETag the first answer gave); leftovers of killed downloads of
@@ -198,22 +284,33 @@ class TransferManager:
                     reader.unverified()
                 meta = reader.meta
                 if byte_range is not None or meta.etag is None or meta.size is None:
-                    with reader:    # nothing to pin a continuation to: one stream, whole or failed
+                    with reader:  # nothing to pin a continuation to: one stream, whole or failed
                         for chunk in reader.iter_chunks():
                             out.write(chunk)
                             if progress:
                                 progress(reader.bytes_read, meta.size)
                     return meta
-                crc, _ = copy_range(self._client, bucket, key, meta.etag, out, 0, meta.size, progress, reader,
-                                    version_id)
+                crc, _ = copy_range(
+                    self._client, bucket, key, meta.etag, out, 0, meta.size, progress, reader, version_id
+                )
                 if self.config.verify_crc:
                     check_crc(crc, meta.crc64, f"get {key}", meta.request_id)
                 return meta
 
-    def download_file(self, bucket: str, key: str, path: str | os.PathLike, progress: Progress | None = None,
-                      threads: int | None = None, part_size: int | None = None, threshold: int | None = None,
-                      checkpoint_dir: str | os.PathLike | None = None, size: int | None = None,
-                      meta: ObjectMeta | None = None, version_id: str | None = None) -> ObjectMeta:
+    def download_file(
+        self,
+        bucket: str,
+        key: str,
+        path: str | os.PathLike,
+        progress: Progress | None = None,
+        threads: int | None = None,
+        part_size: int | None = None,
+        threshold: int | None = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        size: int | None = None,
+        meta: ObjectMeta | None = None,
+        version_id: str | None = None,
+    ) -> ObjectMeta:
         """Above `threshold`, parallel ranged GETs (pinned to the object's ETag) write into one temporary
         file; their CRCs, combined in order, must equal the object's before it is renamed into place.
         Without `checkpoint_dir` a failed download leaves nothing; with it (ranged even on one thread), the
@@ -236,13 +333,35 @@ class TransferManager:
         if meta is None or not ranged(meta.size):
             return self.get_object_to_file(bucket, key, path, progress=progress, version_id=version_id)
         if checkpoint_dir is not None:
-            return resume_download(self._client, bucket, key, os.fspath(path), meta, part, threads, progress,
-                                   checkpoint_dir, config.verify_crc, version_id)
+            return resume_download(
+                self._client,
+                bucket,
+                key,
+                os.fspath(path),
+                meta,
+                part,
+                threads,
+                progress,
+                checkpoint_dir,
+                config.verify_crc,
+                version_id,
+            )
         sweep(path)
         with temp_beside(path) as (fd, tmp):
             os.ftruncate(fd, meta.size)
-            fetch_parts(self._client, bucket, key, meta, tmp, part, {}, threads, progress,
-                        verify=config.verify_crc, version_id=version_id)
+            fetch_parts(
+                self._client,
+                bucket,
+                key,
+                meta,
+                tmp,
+                part,
+                {},
+                threads,
+                progress,
+                verify=config.verify_crc,
+                version_id=version_id,
+            )
         return meta
 
 

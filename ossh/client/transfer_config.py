@@ -1,5 +1,6 @@
 """TransferConfig: how transfers run (threshold, part size, concurrency, checkpoints, CRC-64 checks), checked
 once when it is made; the one home of the transfer defaults."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -7,9 +8,9 @@ import os
 
 from .errors import ClientError
 
-DEFAULT_THRESHOLD = 64 << 20    # above it a file goes up in parallel parts, and comes down in parallel ranges
-DEFAULT_PART_SIZE = 32 << 20    # raised for uploads so that no object needs more than MAX_PARTS parts
-DEFAULT_CONCURRENCY = 4         # parts (or ranges) of one transfer in flight at once
+DEFAULT_THRESHOLD = 64 << 20  # above it a file goes up in parallel parts, and comes down in parallel ranges
+DEFAULT_PART_SIZE = 32 << 20  # raised for uploads so that no object needs more than MAX_PARTS parts
+DEFAULT_CONCURRENCY = 4  # parts (or ranges) of one transfer in flight at once
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,6 +27,7 @@ class TransferConfig:
                     multipart upload or copy sent, with the object's; off, they are kept as they came. A single
                     PUT (a file at or below the threshold) still checks its own body's, as put_object does
     """
+
     threshold: int = DEFAULT_THRESHOLD
     part_size: int | None = None
     concurrency: int = DEFAULT_CONCURRENCY
@@ -38,8 +40,9 @@ class TransferConfig:
             _check_int("part_size", self.part_size, 1)
         _check_int("concurrency", self.concurrency, 1)
         if self.checkpoint_dir is not None and not isinstance(self.checkpoint_dir, (str, os.PathLike)):
-            raise ClientError(f"TransferConfig.checkpoint_dir must be a directory path or None, "
-                              f"not {self.checkpoint_dir!r}")
+            raise ClientError(
+                f"TransferConfig.checkpoint_dir must be a directory path or None, not {self.checkpoint_dir!r}"
+            )
         if not isinstance(self.verify_crc, bool):
             raise ClientError(f"TransferConfig.verify_crc must be True or False, not {self.verify_crc!r}")
 

@@ -1,5 +1,6 @@
 """HTTP for the client: a pooled requests.Session with 1 MiB send blocks, signing, retries with backoff,
 redirects and per-bucket region switches, and debug logging that never shows a secret."""
+
 from __future__ import annotations
 
 import logging
@@ -54,8 +55,7 @@ class RetryPolicy:
     base_delay: float = 0.2
     max_delay: float = 20.0
 
-    def should_retry(self, attempt: int, replayable: bool, status: int | None = None,
-                     code: str | None = None) -> bool:
+    def should_retry(self, attempt: int, replayable: bool, status: int | None = None, code: str | None = None) -> bool:
         """attempt counts the retries already made; status None means the connection failed."""
         if attempt >= self.max_retries or not replayable or code in _PERMANENT_CODES:
             return False
@@ -64,7 +64,7 @@ class RetryPolicy:
         return (status >= 500 and status not in _PERMANENT_STATUSES) or status == 429 or code in _THROTTLE_CODES
 
     def delay(self, attempt: int) -> float:
-        return random.uniform(0, min(self.max_delay, self.base_delay * (2 ** attempt)))
+        return random.uniform(0, min(self.max_delay, self.base_delay * (2**attempt)))
 
 
 @dataclass
@@ -83,20 +83,29 @@ def redact_url(url: str) -> str:
     parts = urlsplit(url)
     if not parts.query:
         return url
-    pairs = [(k, "***" if k.lower() in _SECRET_PARAMS else v)
-             for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    pairs = [
+        (k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
     return urlunsplit(parts._replace(query=urlencode(pairs)))
 
 
 class Transport:
     """Sends Calls to OSS: signs each attempt, retries what can be retried, follows moved buckets."""
 
-    def __init__(self, endpoint: Endpoint, credentials: Credentials | None, signature_version: str = "v4",
-                 connect_timeout: float = 10, read_timeout: float = 120, retry: RetryPolicy | None = None,
-                 pool_size: int = 16, send_block: int = 1 << 20):
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        credentials: Credentials | None,
+        signature_version: str = "v4",
+        connect_timeout: float = 10,
+        read_timeout: float = 120,
+        retry: RetryPolicy | None = None,
+        pool_size: int = 16,
+        send_block: int = 1 << 20,
+    ):
         self.signature_version = (signature_version or "v4").lower()
         self.endpoint = endpoint
-        self.signer(endpoint)   # an unknown signature version fails here, not at the first request
+        self.signer(endpoint)  # an unknown signature version fails here, not at the first request
         self.credentials = credentials
         self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()
@@ -160,7 +169,7 @@ class Transport:
             err = None if _redirect_target(resp) else _error(resp, endpoint)
             try:
                 moved = self._moved_endpoint(endpoint, call, resp, err)
-            except OssError as refused:     # a redirect refused (https to http)
+            except OssError as refused:  # a redirect refused (https to http)
                 resp.close()
                 refused.request_id, refused.status = resp.headers.get(H_REQUEST_ID), resp.status_code
                 raise
@@ -172,7 +181,7 @@ class Transport:
             if err is None:
                 err = _error(resp, endpoint)
             if self.retry.should_retry(attempt, call.replayable, resp.status_code, err.code):
-                resp.close()         # the error document is read: the connection goes back to the pool
+                resp.close()  # the error document is read: the connection goes back to the pool
                 self._sleep(attempt, call, f"{resp.status_code} {err.code}")
                 attempt += 1
                 continue
@@ -193,12 +202,19 @@ class Transport:
 
     def _sleep(self, attempt: int, call: Call, why: str) -> None:
         delay = self.retry.delay(attempt)
-        log.debug("retry %d of %s %s after %s in %.2fs", attempt + 1, call.method,
-                  _loggable(f"{call.bucket or ''}/{call.key or ''}"), _loggable(why), delay)
+        log.debug(
+            "retry %d of %s %s after %s in %.2fs",
+            attempt + 1,
+            call.method,
+            _loggable(f"{call.bucket or ''}/{call.key or ''}"),
+            _loggable(why),
+            delay,
+        )
         time.sleep(delay)
 
-    def _moved_endpoint(self, endpoint: Endpoint, call: Call, resp: requests.Response,
-                        err: ServiceError | None) -> Endpoint | None:
+    def _moved_endpoint(
+        self, endpoint: Endpoint, call: Call, resp: requests.Response, err: ServiceError | None
+    ) -> Endpoint | None:
         """Where a redirect or a wrong-region answer (`err`, the parsed error, set unless the answer is a
         redirect) points. Permanent moves (301, the region answer) are remembered for the bucket; 302/307
         hold for this request only."""
@@ -214,8 +230,13 @@ class Transport:
         if call.bucket and resp.status_code in (301, 308, 403):
             with self._lock:
                 self._moved[call.bucket] = target
-        log.debug("%s %s moved to %s (%s)", call.method, _loggable(f"{call.bucket or ''}/{call.key or ''}"),
-                  _loggable(target.netloc), resp.status_code)
+        log.debug(
+            "%s %s moved to %s (%s)",
+            call.method,
+            _loggable(f"{call.bucket or ''}/{call.key or ''}"),
+            _loggable(target.netloc),
+            resp.status_code,
+        )
         return target
 
     def build(self, endpoint: Endpoint, call: Call, presign_expires: int | None = None) -> tuple[str, dict]:
@@ -252,16 +273,25 @@ class Transport:
         started = time.monotonic()
         # The adapter directly: Session.send would resolve redirects and cookies this transport handles itself.
         try:
-            resp = self.session.get_adapter(url).send(prep, stream=True, timeout=self.timeout,
-                                                      **self._environment(endpoint))
-        except ValueError as exc:       # http.client refuses a header value: the caller's argument
+            resp = self.session.get_adapter(url).send(
+                prep, stream=True, timeout=self.timeout, **self._environment(endpoint)
+            )
+        except ValueError as exc:  # http.client refuses a header value: the caller's argument
             if isinstance(exc, requests.RequestException):
                 raise
-            raise ClientError(f"{call.method} {call.key or call.bucket or '/'}: a header value holds a line "
-                              "break or a character outside Latin-1") from None
+            raise ClientError(
+                f"{call.method} {call.key or call.bucket or '/'}: a header value holds a line "
+                "break or a character outside Latin-1"
+            ) from None
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("%s %s -> %s request %s %.3fs", call.method, redact_url(url), resp.status_code,
-                      _loggable(resp.headers.get(H_REQUEST_ID, "-")), time.monotonic() - started)
+            log.debug(
+                "%s %s -> %s request %s %.3fs",
+                call.method,
+                redact_url(url),
+                resp.status_code,
+                _loggable(resp.headers.get(H_REQUEST_ID, "-")),
+                time.monotonic() - started,
+            )
         if not stream:
             _ = resp.content  # a failure while reading the body is retried like a connection failure
         return resp

@@ -1,4 +1,5 @@
 """Request bodies the client sends (bucket configuration, batch delete, multipart completion) as XML bytes."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -21,8 +22,15 @@ def xml_text(value: str) -> str:
     return value.translate(_XML_TEXT)
 
 
-_XML_TEXT = {**{c: f"&#{c:02d};" for c in range(0x20)}, 0xFFFE: "&#65534;", 0xFFFF: "&#65535;",
-             ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;"}
+_XML_TEXT = {
+    **{c: f"&#{c:02d};" for c in range(0x20)},
+    0xFFFE: "&#65534;",
+    0xFFFF: "&#65535;",
+    ord("&"): "&amp;",
+    ord("<"): "&lt;",
+    ord(">"): "&gt;",
+    ord('"'): "&quot;",
+}
 
 
 def delete_objects(keys: Iterable[str | tuple[str, str | None]], quiet: bool) -> bytes:
@@ -30,8 +38,10 @@ def delete_objects(keys: Iterable[str | tuple[str, str | None]], quiet: bool) ->
     URL-encoded); hand-built because a serializer would write controls raw and leave whitespace to chance. A
     (key, version id) pair names one version of the key."""
     objects = "".join(_delete_entry(*((k, None) if isinstance(k, str) else k)) for k in keys)
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Delete><Quiet>{"true" if quiet else "false"}</Quiet>'
-            f"{objects}</Delete>").encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Delete><Quiet>{"true" if quiet else "false"}</Quiet>'
+        f"{objects}</Delete>"
+    ).encode()
 
 
 def _delete_entry(key: str, version_id: str | None) -> str:
@@ -40,8 +50,9 @@ def _delete_entry(key: str, version_id: str | None) -> str:
 
 
 def complete_multipart(parts: Iterable[tuple[int, str]]) -> bytes:
-    return _dump({"CompleteMultipartUpload": {
-        "Part": [{"PartNumber": str(n), "ETag": f'"{etag}"'} for n, etag in parts]}})
+    return _dump(
+        {"CompleteMultipartUpload": {"Part": [{"PartNumber": str(n), "ETag": f'"{etag}"'} for n, etag in parts]}}
+    )
 
 
 def restore_request(days: int | None, tier: str | None) -> bytes:

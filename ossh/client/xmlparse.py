@@ -2,6 +2,7 @@
 
 Names the server returns URL-encoded (encoding-type=url) are decoded here, so callers see real keys.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,10 +31,24 @@ _LISTS = ("Contents", "CommonPrefixes", "Part", "Upload", "Deleted", "Bucket", "
 
 # Names come back exactly as the server wrote them ("trail-space ", " lead" and "tab\t" are real keys); other
 # values are trimmed, and whitespace-only text between elements (a pretty-printed answer's layout) dropped.
-_EXACT = frozenset({"Key", "Prefix", "Marker", "NextMarker", "Delimiter", "StartAfter", "ContinuationToken",
-                    "NextContinuationToken", "KeyMarker", "NextKeyMarker", "UploadIdMarker", "NextUploadIdMarker"})
+_EXACT = frozenset(
+    {
+        "Key",
+        "Prefix",
+        "Marker",
+        "NextMarker",
+        "Delimiter",
+        "StartAfter",
+        "ContinuationToken",
+        "NextContinuationToken",
+        "KeyMarker",
+        "NextKeyMarker",
+        "UploadIdMarker",
+        "NextUploadIdMarker",
+    }
+)
 _XML_SPACE = " \t\r\n"
-NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")   # XML 1.0 has no room
+NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # XML 1.0 has no room
 
 
 def trim_values(path, key, value):
@@ -108,18 +123,28 @@ def _owner(node: dict | None) -> Owner | None:
 
 def _bucket_fields(b: dict) -> dict:
     """The fields ListBuckets' Bucket and GetBucketInfo's Bucket share."""
-    return dict(name=text(b, "Name"), location=text(b, "Location") or None, region=text(b, "Region") or None,
-                creation_date=iso_time(text(b, "CreationDate")), storage_class=text(b, "StorageClass") or None,
-                extranet_endpoint=text(b, "ExtranetEndpoint") or None,
-                intranet_endpoint=text(b, "IntranetEndpoint") or None)
+    return dict(
+        name=text(b, "Name"),
+        location=text(b, "Location") or None,
+        region=text(b, "Region") or None,
+        creation_date=iso_time(text(b, "CreationDate")),
+        storage_class=text(b, "StorageClass") or None,
+        extranet_endpoint=text(b, "ExtranetEndpoint") or None,
+        intranet_endpoint=text(b, "IntranetEndpoint") or None,
+    )
 
 
 def bucket_page(body: bytes) -> BucketPage:
     root = parse(body)
     buckets = [BucketSummary(**_bucket_fields(b)) for b in ((root.get("Buckets") or {}).get("Bucket") or [])]
-    return BucketPage(buckets=buckets, is_truncated=as_bool(text(root, "IsTruncated")),
-                      next_marker=text(root, "NextMarker"), prefix=text(root, "Prefix"),
-                      marker=text(root, "Marker"), owner=_owner(root.get("Owner")))
+    return BucketPage(
+        buckets=buckets,
+        is_truncated=as_bool(text(root, "IsTruncated")),
+        next_marker=text(root, "NextMarker"),
+        prefix=text(root, "Prefix"),
+        marker=text(root, "Marker"),
+        owner=_owner(root.get("Owner")),
+    )
 
 
 def acl(body: bytes) -> str:
@@ -132,8 +157,7 @@ def bucket_info(body: bytes) -> BucketInfo:
     b = b[0] if isinstance(b, list) else b
     grants = (b.get("AccessControlList") or {}).get("Grant") or []
     owner = _owner(b.get("Owner"))
-    return BucketInfo(**_bucket_fields(b), acl=str(grants[0]) if grants else None,
-                      owner_id=owner.id if owner else None)
+    return BucketInfo(**_bucket_fields(b), acl=str(grants[0]) if grants else None, owner_id=owner.id if owner else None)
 
 
 def location(body: bytes) -> str:
@@ -148,16 +172,26 @@ def object_page(body: bytes) -> ObjectPage:
     objects = []
     for c in root.get("Contents") or []:
         owner = _owner(c.get("Owner"))
-        objects.append(ObjectSummary(key=dec(text(c, "Key")), size=as_int(text(c, "Size"), 0),
-                                     etag=unquote_etag(text(c, "ETag")) or None,
-                                     last_modified=iso_time(text(c, "LastModified")),
-                                     storage_class=text(c, "StorageClass") or None, type=text(c, "Type") or None,
-                                     owner_id=owner.id if owner else None,
-                                     restore=text(c, "RestoreInfo") or None))
-    return ObjectPage(objects=objects, prefixes=_prefixes(root, dec), is_truncated=as_bool(text(root, "IsTruncated")),
-                      next_marker=dec(text(root, "NextMarker")),
-                      next_continuation_token=dec(text(root, "NextContinuationToken")),
-                      key_count=as_int(text(root, "KeyCount")))
+        objects.append(
+            ObjectSummary(
+                key=dec(text(c, "Key")),
+                size=as_int(text(c, "Size"), 0),
+                etag=unquote_etag(text(c, "ETag")) or None,
+                last_modified=iso_time(text(c, "LastModified")),
+                storage_class=text(c, "StorageClass") or None,
+                type=text(c, "Type") or None,
+                owner_id=owner.id if owner else None,
+                restore=text(c, "RestoreInfo") or None,
+            )
+        )
+    return ObjectPage(
+        objects=objects,
+        prefixes=_prefixes(root, dec),
+        is_truncated=as_bool(text(root, "IsTruncated")),
+        next_marker=dec(text(root, "NextMarker")),
+        next_continuation_token=dec(text(root, "NextContinuationToken")),
+        key_count=as_int(text(root, "KeyCount")),
+    )
 
 
 def _prefixes(root: dict, dec) -> list[str]:
@@ -176,20 +210,33 @@ def upload_id(body: bytes) -> str:
 
 def part_page(body: bytes) -> PartPage:
     root = parse(body)
-    parts = [PartInfo(part_number=as_int(text(p, "PartNumber"), 0), etag=unquote_etag(text(p, "ETag")),
-                      size=as_int(text(p, "Size"), 0), last_modified=iso_time(text(p, "LastModified")))
-             for p in root.get("Part") or []]
-    return PartPage(parts=parts, is_truncated=as_bool(text(root, "IsTruncated")),
-                    next_part_number_marker=as_int(text(root, "NextPartNumberMarker"), 0))
+    parts = [
+        PartInfo(
+            part_number=as_int(text(p, "PartNumber"), 0),
+            etag=unquote_etag(text(p, "ETag")),
+            size=as_int(text(p, "Size"), 0),
+            last_modified=iso_time(text(p, "LastModified")),
+        )
+        for p in root.get("Part") or []
+    ]
+    return PartPage(
+        parts=parts,
+        is_truncated=as_bool(text(root, "IsTruncated")),
+        next_part_number_marker=as_int(text(root, "NextPartNumberMarker"), 0),
+    )
 
 
 def upload_page(body: bytes) -> UploadPage:
     root = parse(body)
     dec = _decoder(root)
-    uploads = [UploadInfo(key=dec(text(u, "Key")), upload_id=text(u, "UploadId"),
-                          initiated=iso_time(text(u, "Initiated")))
-               for u in root.get("Upload") or []]
-    return UploadPage(uploads=uploads, prefixes=_prefixes(root, dec), is_truncated=as_bool(text(root, "IsTruncated")),
-                      next_key_marker=dec(text(root, "NextKeyMarker")),
-                      next_upload_id_marker=text(root, "NextUploadIdMarker"))
-
+    uploads = [
+        UploadInfo(key=dec(text(u, "Key")), upload_id=text(u, "UploadId"), initiated=iso_time(text(u, "Initiated")))
+        for u in root.get("Upload") or []
+    ]
+    return UploadPage(
+        uploads=uploads,
+        prefixes=_prefixes(root, dec),
+        is_truncated=as_bool(text(root, "IsTruncated")),
+        next_key_marker=dec(text(root, "NextKeyMarker")),
+        next_upload_id_marker=text(root, "NextUploadIdMarker"),
+    )

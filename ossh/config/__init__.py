@@ -8,6 +8,7 @@ $OSSUTIL_CONFIG_FILE); where both define a profile, ossh's section is used whole
 reads (and writes) that one file instead. A profile named explicitly (`--profile`, $OSSUTIL_PROFILE)
 brings its own credentials: those in the environment, and ~/.osscredentials, are then not used.
 """
+
 from .dirs import cache_dir, config_dir, data_dir, state_dir
 from .keys import BY_FIELD, KEYS, ConfigError, key_named, mask
 from .resolve import CONFIG_FILE_ENV, EMBEDDED, PROFILE_ENV, Accounts, Settings, Sources, resolve
@@ -22,5 +23,22 @@ accounts: flags > environment (OSS_ENDPOINT, OSS_REGION, OSS_ACCESS_KEY_ID, OSS_
   shows the effective settings and where each comes from."""
 
 
-__all__ = ["BY_FIELD", "CONFIG_FILE_ENV", "EMBEDDED", "HELP", "KEYS", "PROFILE_ENV", "Accounts", "ConfigError",
-           "Settings", "Sources", "cache_dir", "config_dir", "data_dir", "key_named", "mask", "resolve", "state_dir"]
+__all__ = [
+    "BY_FIELD",
+    "CONFIG_FILE_ENV",
+    "EMBEDDED",
+    "HELP",
+    "KEYS",
+    "PROFILE_ENV",
+    "Accounts",
+    "ConfigError",
+    "Settings",
+    "Sources",
+    "cache_dir",
+    "config_dir",
+    "data_dir",
+    "key_named",
+    "mask",
+    "resolve",
+    "state_dir",
+]

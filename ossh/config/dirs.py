@@ -1,4 +1,5 @@
 """The XDG directories ossh uses (config, data, state, cache) and what ~ stands for, from the environment given."""
+
 from __future__ import annotations
 
 import os

@@ -9,6 +9,7 @@ endpoint or addressing style, one `bucket =` line then indented `key=value` line
 `[section]` nor `key = value` is an error naming the file and line, never the line's text (it may
 be a pasted secret).
 """
+
 from __future__ import annotations
 
 import configparser
@@ -25,6 +26,7 @@ PROFILE_NAME = re.compile(r"^[\w.@-]+$")
 class Section:
     """One profile as a file states it: values by Settings field, checked only when the profile is used
     (a profile ossh cannot use, say with ossutil's RamRoleArn mode, must not stop the others)."""
+
     name: str
     path: Path
     values: dict[str, str] = field(default_factory=dict)
@@ -56,8 +58,9 @@ def _unquote(value: str) -> str:
 
 
 def _parse(path: Path) -> configparser.RawConfigParser:
-    parser = configparser.RawConfigParser(strict=False, interpolation=None, delimiters=("=",),
-                                          comment_prefixes=("#", ";"), default_section="\0")
+    parser = configparser.RawConfigParser(
+        strict=False, interpolation=None, delimiters=("=",), comment_prefixes=("#", ";"), default_section="\0"
+    )
     parser.optionxform = str
     try:
         text = path.read_text(encoding="utf-8")
@@ -83,6 +86,7 @@ BUCKET_KEYS = ("region", "endpoint", "addressing_style")
 @dataclass
 class BucketsSection:
     """A `[buckets NAME]` section: each bucket's lines as written, read when a profile uses the section."""
+
     name: str
     path: Path
     raw: dict[str, str] = field(default_factory=dict)
@@ -96,8 +100,10 @@ class BucketsSection:
             for line in filter(None, (line.strip() for line in text.splitlines())):
                 name, eq, value = (part.strip() for part in line.partition("="))
                 if not eq or not value:
-                    raise ConfigError(f"{self.path} [buckets {self.name}] {bucket}: a line that is not key=value "
-                                      f"(one a line, indented under `{bucket} =`)")
+                    raise ConfigError(
+                        f"{self.path} [buckets {self.name}] {bucket}: a line that is not key=value "
+                        f"(one a line, indented under `{bucket} =`)"
+                    )
                 key = key_named(name)
                 if key is not None and key.field in BUCKET_KEYS:
                     values[key.field] = _unquote(value)
@@ -129,7 +135,7 @@ def read_sections(path: Path) -> tuple[dict[str, Section], dict[str, BucketsSect
         section = Section("default" if name in ("credentials", "osscredentials") else name, path)
         for option, raw in parser.items(header):
             key = key_named(option)
-            if key is None:            # ossutil's other settings (loglevel, language, ...) are not ossh's
+            if key is None:  # ossutil's other settings (loglevel, language, ...) are not ossh's
                 continue
             value = _unquote(raw.strip())
             if value:
@@ -167,8 +173,10 @@ class Profiles:
         section = self.get(name)
         if section is None:
             known = ", ".join(self.names()) or "none"
-            raise ConfigError(f"no profile named {name!r} (known profiles: {known}; "
-                              f"`ossh config list-profiles` shows where each is defined)")
+            raise ConfigError(
+                f"no profile named {name!r} (known profiles: {known}; "
+                f"`ossh config list-profiles` shows where each is defined)"
+            )
         return section
 
     def buckets(self, name: str, profile: str) -> BucketsSection:

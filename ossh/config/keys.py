@@ -4,6 +4,7 @@ ossutil 2.0 reads a key case-insensitively in camelCase, kebab-case, snake_case 
 (`accessKeyID`, `access-key-id`, `access_key_id`, `accesskeyid`): dropping case, `-` and `_` gives one
 normal form per key, which is all the lookup needs.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,12 +19,12 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Key:
-    field: str                        # the Settings attribute
-    spelling: str                     # how ossh writes it into a file (ossutil 2.0's documented form)
-    aliases: tuple[str, ...] = ()     # other names, in normal form (osscmd's, the SDKs')
-    flag: str | None = None           # the ossh option that sets it
-    env: str | None = None            # the environment variable that sets it
-    secret: bool = False              # never printed whole
+    field: str  # the Settings attribute
+    spelling: str  # how ossh writes it into a file (ossutil 2.0's documented form)
+    aliases: tuple[str, ...] = ()  # other names, in normal form (osscmd's, the SDKs')
+    flag: str | None = None  # the ossh option that sets it
+    env: str | None = None  # the environment variable that sets it
+    secret: bool = False  # never printed whole
     choices: tuple[str, ...] = ()
     number: bool = False
 
@@ -32,10 +33,17 @@ KEYS = (
     Key("endpoint", "endpoint", ("host",), "--endpoint", "OSS_ENDPOINT"),
     Key("region", "region", ("regionid",), "--region", "OSS_REGION"),
     Key("access_key_id", "accessKeyID", ("accessid",), "--access-key-id", "OSS_ACCESS_KEY_ID"),
-    Key("access_key_secret", "accessKeySecret", ("accesskey",), "--access-key-secret", "OSS_ACCESS_KEY_SECRET",
-        secret=True),
-    Key("security_token", "stsToken", ("securitytoken", "sessiontoken"), "--sts-token", "OSS_SESSION_TOKEN",
-        secret=True),
+    Key(
+        "access_key_secret",
+        "accessKeySecret",
+        ("accesskey",),
+        "--access-key-secret",
+        "OSS_ACCESS_KEY_SECRET",
+        secret=True,
+    ),
+    Key(
+        "security_token", "stsToken", ("securitytoken", "sessiontoken"), "--sts-token", "OSS_SESSION_TOKEN", secret=True
+    ),
     Key("sign_version", "signVersion", (), "--sign-version", choices=("v1", "v4")),
     Key("addressing_style", "addressingStyle", (), "--addressing-style", choices=("virtual", "path")),
     Key("connect_timeout", "connectTimeout", (), number=True),
@@ -43,7 +51,7 @@ KEYS = (
     Key("retry_times", "retryTimes", (), number=True),
     Key("output_format", "outputFormat", ("format",), choices=("text", "json")),
     Key("source_profile", "sourceProfile"),
-    Key("buckets", "buckets"),                 # the [buckets NAME] section giving some buckets their endpoint
+    Key("buckets", "buckets"),  # the [buckets NAME] section giving some buckets their endpoint
     Key("mode", "mode"),
 )
 CREDENTIALS = ("access_key_id", "access_key_secret", "security_token")
@@ -94,6 +102,6 @@ def mask(value: str | None) -> str:
     """A secret as it may be shown: at most its first and last two characters."""
     if not value:
         return ""
-    if len(value) < 12:             # too short to show any of it safely
+    if len(value) < 12:  # too short to show any of it safely
         return "****"
     return f"{value[:2]}****{value[-2:]}"

@@ -1,5 +1,6 @@
 """Resolving the effective settings from flags, environment, profiles and ~/.osscredentials (see the
 package docstring for the order)."""
+
 from __future__ import annotations
 
 import os
@@ -30,11 +31,11 @@ class Settings:
     read_timeout: str | None = None
     retry_times: str | None = None
     output_format: str | None = None
-    buckets: str | None = None                              # the [buckets NAME] section in use
+    buckets: str | None = None  # the [buckets NAME] section in use
     bucket_endpoints: dict[str, tuple[str, str | None, str]] = field(default_factory=dict)  # bucket -> endpoint,
-    profile: str = "default"                                                               # region, addressing
-    origins: dict[str, str] = field(default_factory=dict)   # field -> "flag --x" | "env X" | "file:P PATH" | ...
-    notes: list[str] = field(default_factory=list)          # one-line remarks for stderr
+    profile: str = "default"  # region, addressing
+    origins: dict[str, str] = field(default_factory=dict)  # field -> "flag --x" | "env X" | "file:P PATH" | ...
+    notes: list[str] = field(default_factory=list)  # one-line remarks for stderr
 
     @property
     def embedded(self) -> bool:
@@ -48,8 +49,11 @@ class Settings:
             options["signature_version"] = self.sign_version
         if self.addressing_style:
             options["addressing"] = self.addressing_style
-        for name, option in (("connect_timeout", "connect_timeout"), ("read_timeout", "read_timeout"),
-                             ("retry_times", "max_retries")):
+        for name, option in (
+            ("connect_timeout", "connect_timeout"),
+            ("read_timeout", "read_timeout"),
+            ("retry_times", "max_retries"),
+        ):
             if getattr(self, name):
                 options[option] = int(getattr(self, name))
         return options
@@ -60,19 +64,22 @@ class Settings:
             client.use_endpoint(bucket, endpoint, region, addressing)
         return client
 
-    def __repr__(self) -> str:   # the secret and token never reach logs or tracebacks
-        return (f"Settings(endpoint={self.endpoint!r}, region={self.region!r}, "
-                f"access_key_id={self.access_key_id!r}, profile={self.profile!r})")
+    def __repr__(self) -> str:  # the secret and token never reach logs or tracebacks
+        return (
+            f"Settings(endpoint={self.endpoint!r}, region={self.region!r}, "
+            f"access_key_id={self.access_key_id!r}, profile={self.profile!r})"
+        )
 
 
 @dataclass
 class Sources:
     """Which files hold profiles, which one ossh writes, and which profile is asked for."""
+
     files: list[Path]
-    target: Path                 # where `ossh config` writes
-    own_target: bool             # target is ossh's own file (its directory is kept 0700)
+    target: Path  # where `ossh config` writes
+    own_target: bool  # target is ossh's own file (its directory is kept 0700)
     osscredentials: Path
-    profile: str | None          # named explicitly (flag or $OSSUTIL_PROFILE), else None
+    profile: str | None  # named explicitly (flag or $OSSUTIL_PROFILE), else None
     profile_origin: str = ""
 
     @classmethod
@@ -94,23 +101,26 @@ class Sources:
         return Profiles(self.files)
 
 
-def resolve(flags: Mapping[str, str | None], env: Mapping[str, str] = os.environ,
-            sources: Sources | None = None) -> Settings:
+def resolve(
+    flags: Mapping[str, str | None], env: Mapping[str, str] = os.environ, sources: Sources | None = None
+) -> Settings:
     """The effective settings; ConfigError for an unknown profile or an unusable file."""
     sources = sources or Sources.find(flags, env)
     named = sources.profile
     profiles = sources.profiles()
     given = {f: v for f, v in flags.items() if f in BY_FIELD and v}
-    layers: list[tuple[str, dict[str, str]]] = [           # (origin, values), nearest first
-        ("flag", {f: check_value(BY_FIELD[f], v, BY_FIELD[f].flag or f) for f, v in given.items()})]
+    layers: list[tuple[str, dict[str, str]]] = [  # (origin, values), nearest first
+        ("flag", {f: check_value(BY_FIELD[f], v, BY_FIELD[f].flag or f) for f, v in given.items()})
+    ]
     env_values = {f: env[var] for f, var in ENV.items() if env.get(var)}
     settings = Settings(profile=named or "default")
     if named:
         chain = profiles.chain(named)
         ignored = [ENV[f] for f in CREDENTIALS if f in env_values]
         if ignored:
-            settings.notes.append(f"profile {named} brings its own credentials; ignoring {', '.join(ignored)} "
-                                  f"from the environment")
+            settings.notes.append(
+                f"profile {named} brings its own credentials; ignoring {', '.join(ignored)} from the environment"
+            )
         env_values = {f: v for f, v in env_values.items() if f not in CREDENTIALS}
     else:
         chain = profiles.chain("default") if profiles.get("default") else []
@@ -127,7 +137,7 @@ def resolve(flags: Mapping[str, str | None], env: Mapping[str, str] = os.environ
             continue
         for origin, values in layers:
             if key.field in CREDENTIALS and values.get("mode", "").lower() == "anonymous":
-                break                               # this profile asks for no credentials at all
+                break  # this profile asks for no credentials at all
             if key.field in values:
                 setattr(settings, key.field, values[key.field])
                 settings.origins[key.field] = _label(origin, key)
@@ -146,8 +156,7 @@ def _bucket_endpoints(settings: Settings, profiles: Profiles) -> dict[str, tuple
     for bucket, values in section.entries().items():
         values = {f: check_value(BY_FIELD[f], v, f"{where} {bucket}") for f, v in values.items()}
         region = values.get("region") or settings.region
-        endpoint = values.get("endpoint") or (f"oss-{region}.aliyuncs.com" if "region" in values
-                                              else settings.endpoint)
+        endpoint = values.get("endpoint") or (f"oss-{region}.aliyuncs.com" if "region" in values else settings.endpoint)
         if not endpoint:
             raise ConfigError(f"{where} {bucket}: no endpoint (give the bucket an endpoint or a region)")
         found[bucket] = (endpoint, region, values.get("addressing_style") or settings.addressing_style or "auto")
@@ -170,15 +179,16 @@ class Accounts:
         self.flags = dict(flags)
         self.env = env
         self.sources = Sources.find(self.flags, env)
-        self.current: str | None = None          # the profile the shell switched to (`profile NAME`)
+        self.current: str | None = None  # the profile the shell switched to (`profile NAME`)
 
     def resolve(self, profile: str | None = None) -> Settings:
         """The settings of profile, else of the one switched to, else of the one the command line names."""
         sources = self.sources
         profile = profile or self.current
         if profile is not None:
-            sources = Sources(sources.files, sources.target, sources.own_target, sources.osscredentials,
-                              profile, "shell")
+            sources = Sources(
+                sources.files, sources.target, sources.own_target, sources.osscredentials, profile, "shell"
+            )
         return resolve(self.flags, self.env, sources)
 
     def profiles(self) -> Profiles:

@@ -2,6 +2,7 @@
 the user's own key spellings) as it was. Written atomically: a private temporary file (0600) in the
 same directory, flushed, then renamed over the old one, so a crash leaves the old file or the new one.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,13 +51,13 @@ def edit(text: str, profile: str, key: Key, value: str | None) -> str:
         lines += [_header(profile), new]
         return "\n".join(lines) + "\n"
     end = len(lines) if end is None else end
-    body = lines[start + 1:end]
+    body = lines[start + 1 : end]
     kept, placed = [], False
     for line in body:
         m = _OPTION.match(line)
         if m and key_named(m.group(1)) is key:
             if new is not None and not placed:
-                name = m.group(1)                     # keep the user's spelling of the key
+                name = m.group(1)  # keep the user's spelling of the key
                 kept.append(f"{name} = {value}")
                 placed = True
             continue
@@ -64,7 +65,7 @@ def edit(text: str, profile: str, key: Key, value: str | None) -> str:
     if new is not None and not placed:
         last = max((i for i, line in enumerate(kept) if line.strip()), default=-1)
         kept.insert(last + 1, new)
-    return "\n".join(lines[:start + 1] + kept + lines[end:]) + "\n"
+    return "\n".join(lines[: start + 1] + kept + lines[end:]) + "\n"
 
 
 def check_value_text(key: Key, value: str) -> None:
@@ -96,7 +97,7 @@ def write_atomic(path: Path, text: str) -> None:
         raise
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
-        os.fsync(dir_fd)            # the rename itself survives a crash
+        os.fsync(dir_fd)  # the rename itself survives a crash
     finally:
         os.close(dir_fd)
 
@@ -104,7 +105,7 @@ def write_atomic(path: Path, text: str) -> None:
 def set_values(path: Path, profile: str, values: dict[str, str | None], own_dir: bool) -> None:
     """Set (or, for None, remove) several keys of one profile in one atomic write."""
     check_profile_name(profile)
-    real = Path(os.path.realpath(path))     # a symlinked file (dotfiles) is written where it lives
+    real = Path(os.path.realpath(path))  # a symlinked file (dotfiles) is written where it lives
     own_dir = own_dir and real == path
     path = real
     try:

@@ -1,5 +1,6 @@
 """Request dispatch for the embedded server: route by method/scope/sub-resource, validate names,
 authenticate, then authorise (auth.access) before an operation handler runs."""
+
 from __future__ import annotations
 
 import threading
@@ -36,12 +37,23 @@ from .wire.message import Request, Response
 from .wire.records import Account
 
 # Short names for the table below: the permission each operation needs (checks.acl).
-ANY_ACCOUNT, OWNER, LIST, READ, WRITE, FORM = (Permission.ACCOUNT, Permission.OWNER, Permission.LIST,
-                                               Permission.READ, Permission.WRITE, Permission.FORM)
+ANY_ACCOUNT, OWNER, LIST, READ, WRITE, FORM = (
+    Permission.ACCOUNT,
+    Permission.OWNER,
+    Permission.LIST,
+    Permission.READ,
+    Permission.WRITE,
+    Permission.FORM,
+)
 
 # Parameters that may accompany any operation without selecting a different one.
-_NEUTRAL = {"security-token", "continuation-token", "x-oss-traffic-limit", "x-oss-request-payer",
-            "versionId"}    # names a version of the object an operation addresses (ops.versioning)
+_NEUTRAL = {
+    "security-token",
+    "continuation-token",
+    "x-oss-traffic-limit",
+    "x-oss-request-payer",
+    "versionId",
+}  # names a version of the object an operation addresses (ops.versioning)
 # Parameters oss2 does not sign (so not sub-resources) that still select a service operation.
 _SERVICE_SELECTORS = {"regions"}
 
@@ -71,7 +83,7 @@ _ROUTES: dict[tuple[str, str, frozenset], Op] = {
     ("HEAD", "object", frozenset({"objectMeta"})): Op(object_read.get_object_meta, READ),
     ("PUT", "object", frozenset()): Op(object_write.put_or_copy_object, WRITE),
     ("DELETE", "object", frozenset()): Op(object_write.delete_object, WRITE),
-    ("DELETE", "object", frozenset({"symlink"})): Op(object_write.delete_object, WRITE),   # as OSS: a link is an object
+    ("DELETE", "object", frozenset({"symlink"})): Op(object_write.delete_object, WRITE),  # as OSS: a link is an object
     ("POST", "object", frozenset({"append", "position"})): Op(object_write.append_object, WRITE),
     ("POST", "object", frozenset({"append"})): Op(object_write.append_object, WRITE),
     ("GET", "object", frozenset({"acl"})): Op(object_write.get_object_acl, OWNER),
@@ -86,7 +98,7 @@ _ROUTES: dict[tuple[str, str, frozenset], Op] = {
     ("GET", "object", frozenset({"uploadId"})): Op(multipart.list_parts, WRITE),
     ("GET", "service", frozenset({"regions"})): Op(buckets.describe_regions, ANY_ACCOUNT),
     ("GET", "bucket", frozenset({"live"})): Op(buckets.list_live_channels, OWNER),
-    ("GET", "service", frozenset({"regionList"})): Op(buckets.list_buckets, ANY_ACCOUNT),   # Region is always there
+    ("GET", "service", frozenset({"regionList"})): Op(buckets.list_buckets, ANY_ACCOUNT),  # Region is always there
     ("GET", "object", frozenset({"tagging"})): Op(tagging.get_object_tagging, OWNER),
     ("PUT", "object", frozenset({"tagging"})): Op(tagging.put_object_tagging, OWNER),
     ("DELETE", "object", frozenset({"tagging"})): Op(tagging.delete_object_tagging, OWNER),
@@ -108,12 +120,18 @@ for _name in (*bucket_configs.KINDS, "policy"):
 
 def route(req: Request) -> Op:
     scope = "object" if req.key else ("bucket" if req.bucket else "service")
-    subs = frozenset(p for p in req.params if (p in SUB_RESOURCES or (scope == "service" and p in _SERVICE_SELECTORS))
-                     and p not in _NEUTRAL and not p.startswith("response-"))
+    subs = frozenset(
+        p
+        for p in req.params
+        if (p in SUB_RESOURCES or (scope == "service" and p in _SERVICE_SELECTORS))
+        and p not in _NEUTRAL
+        and not p.startswith("response-")
+    )
     op = _ROUTES.get((req.method, scope, subs))
     if op is None:
-        raise OssServerError("NotImplemented", Method=req.method, ResourceType=scope,
-                             SubResources=",".join(sorted(subs)) or None)
+        raise OssServerError(
+            "NotImplemented", Method=req.method, ResourceType=scope, SubResources=",".join(sorted(subs)) or None
+        )
     return op
 
 
@@ -127,8 +145,7 @@ def validate_names(req: Request) -> None:
 class App:
     """Everything a request needs: the store, the accounts, the region and how to reach this server."""
 
-    def __init__(self, store: Store, accounts: dict[str, Account], region: str,
-                 clock: Callable[[], float] = time.time):
+    def __init__(self, store: Store, accounts: dict[str, Account], region: str, clock: Callable[[], float] = time.time):
         """`clock`: the server's time (Date checks, expiry, restores); the store's should be the same one."""
         self.store = store
         self.clock = clock
@@ -137,7 +154,7 @@ class App:
         self.access = Access(store, self.configs)
         self.accounts = accounts
         self.region = region
-        self.host = ""              # host:port, set once the socket is bound
+        self.host = ""  # host:port, set once the socket is bound
         self.restore_delay = restore.DEFAULT_RESTORE_DELAY
         self._active = 0
         self._idle = threading.Condition()
@@ -176,7 +193,7 @@ class App:
             req.bucket_row = bucket
             try:
                 resp = op.handler(self, req)
-            except object_read.NotModified as unchanged:   # GET/HEAD, and copies with x-oss-copy-source-if-*
+            except object_read.NotModified as unchanged:  # GET/HEAD, and copies with x-oss-copy-source-if-*
                 resp = unchanged.response()
         except OssServerError as err:
             # a browser reads an error only when it carries the CORS headers: OSS sends them on errors too

@@ -13,6 +13,7 @@ size differs from its record in any other way is reported and left alone.
 The check runs only while no server uses the store (it takes the root's lock exclusively): a live server's
 freshly renamed bodies would look just like orphans.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -31,9 +32,9 @@ from .store.store import StoreUnavailable
 
 @dataclass
 class Finding:
-    kind: str           # counted in the summary
-    text: str           # what is wrong
-    fix: Callable[[], str] | None = None    # repairs it, returns what was done
+    kind: str  # counted in the summary
+    text: str  # what is wrong
+    fix: Callable[[], str] | None = None  # repairs it, returns what was done
 
 
 def check_store(root: Path, repair: bool, say: Callable[[str], None] = print) -> int:
@@ -46,8 +47,9 @@ def check_store(root: Path, repair: bool, say: Callable[[str], None] = print) ->
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise StoreUnavailable(f"the store at {root} is in use by a running server; stop it, then check "
-                                   "again") from None
+            raise StoreUnavailable(
+                f"the store at {root} is in use by a running server; stop it, then check again"
+            ) from None
         conn = sqlite3.connect(root / "meta.db", isolation_level=None)
         conn.row_factory = sqlite3.Row
         try:
@@ -65,7 +67,7 @@ def _run(root: Path, conn: sqlite3.Connection, repair: bool, say) -> int:
     findings += [Finding("database damage", f"database: {line}") for line in damaged]
     referenced: set[str] = set()
     objects = parts = 0
-    for table in _object_tables(conn):     # current versions, then noncurrent ones (not delete markers)
+    for table in _object_tables(conn):  # current versions, then noncurrent ones (not delete markers)
         extra = ", version_id" if table != "objects" else ""
         for row in conn.execute(f"SELECT bucket, key, body, size, type{extra} FROM {table}"):
             objects += 1
@@ -80,15 +82,18 @@ def _run(root: Path, conn: sqlite3.Connection, repair: bool, say) -> int:
         remove = _delete_part(conn, row)
         if row["upload_id"] not in uploads:
             findings.append(Finding("orphan part", f"orphan part: {name} (the upload is gone)", remove))
-            continue        # its body is then an orphan file too
+            continue  # its body is then an orphan file too
         findings += _check_body(conn, blobs, row, name, referenced, remove)
     files = 0
     if blobs.data.is_dir() and blobs.tmp.is_dir():
         for path in blobs.unreferenced(referenced):
             files += 1
             kind = "unfinished temp file" if path.parent == blobs.tmp else "orphan file"
-            findings.append(Finding(kind, f"{kind}: {path.relative_to(root)} ({_size(path)} bytes, no record "
-                                    "names it)", _remover(path)))
+            findings.append(
+                Finding(
+                    kind, f"{kind}: {path.relative_to(root)} ({_size(path)} bytes, no record names it)", _remover(path)
+                )
+            )
     for finding in findings:
         say(finding.text)
     fixed, left = Counter(), Counter(f.kind for f in findings)
@@ -106,7 +111,8 @@ def _run(root: Path, conn: sqlite3.Connection, repair: bool, say) -> int:
     if repair:
         remaining = +left
         summary += f"; repaired {sum(fixed.values())}" + (
-            f", {sum(remaining.values())} left ({_tally(remaining)})" if remaining else ", none left")
+            f", {sum(remaining.values())} left ({_tally(remaining)})" if remaining else ", none left"
+        )
     elif any(f.fix for f in findings):
         summary += "; --repair fixes what it can"
     say(summary)
@@ -118,8 +124,13 @@ def _check_body(conn, blobs: BlobStore, row, name: str, referenced: set[str], re
     referenced.update(piece for piece, _ in pieces)
     found = []
     if sum(n for _, n in pieces) != row["size"]:
-        found.append(Finding("size mismatch", f"size mismatch: {name}: its pieces add up to "
-                             f"{sum(n for _, n in pieces)} bytes, the record says {row['size']}"))
+        found.append(
+            Finding(
+                "size mismatch",
+                f"size mismatch: {name}: its pieces add up to "
+                f"{sum(n for _, n in pieces)} bytes, the record says {row['size']}",
+            )
+        )
     for piece, expected in pieces:
         path = blobs.path(piece)
         rel = path.relative_to(blobs.data.parent)
@@ -129,11 +140,19 @@ def _check_body(conn, blobs: BlobStore, row, name: str, referenced: set[str], re
             found.append(Finding("missing body", f"missing body: {name}: {rel} is gone", remove))
             break
         if actual > expected and row["type"] == "Appendable":
-            found.append(Finding("bytes past an append", f"bytes past an append: {name}: {rel} holds {actual} "
-                                 f"bytes, the object {expected}", _truncator(path, expected)))
+            found.append(
+                Finding(
+                    "bytes past an append",
+                    f"bytes past an append: {name}: {rel} holds {actual} bytes, the object {expected}",
+                    _truncator(path, expected),
+                )
+            )
         elif actual != expected:
-            found.append(Finding("size mismatch", f"size mismatch: {name}: {rel} holds {actual} bytes, the "
-                                 f"record says {expected}"))
+            found.append(
+                Finding(
+                    "size mismatch", f"size mismatch: {name}: {rel} holds {actual} bytes, the record says {expected}"
+                )
+            )
     return found
 
 
@@ -145,20 +164,23 @@ def _object_tables(conn) -> list[str]:
 
 def _delete_object(conn, blobs: BlobStore, row, table: str = "objects"):
     def fix() -> str:
-        conn.execute(f"DELETE FROM {table.split()[0]} WHERE bucket=? AND key=? AND body=?",
-                     (row["bucket"], row["key"], row["body"]))
-        for piece, _ in decode_pieces(row["body"], row["size"]):     # what is left of it
+        conn.execute(
+            f"DELETE FROM {table.split()[0]} WHERE bucket=? AND key=? AND body=?",
+            (row["bucket"], row["key"], row["body"]),
+        )
+        for piece, _ in decode_pieces(row["body"], row["size"]):  # what is left of it
             blobs.path(piece).unlink(missing_ok=True)
         key = _printable(bytes(row["key"]).decode("utf-8", "replace"))
         return f"removed the record of oss://{row['bucket']}/{key} (its body is gone)"
+
     return fix
 
 
 def _delete_part(conn, row):
     def fix() -> str:
-        conn.execute("DELETE FROM parts WHERE upload_id=? AND part_number=?", (row["upload_id"],
-                                                                               row["part_number"]))
+        conn.execute("DELETE FROM parts WHERE upload_id=? AND part_number=?", (row["upload_id"], row["part_number"]))
         return f"removed part {row['part_number']} of upload {row['upload_id']}"
+
     return fix
 
 
@@ -167,6 +189,7 @@ def _remover(path: Path):
         size = _size(path)
         path.unlink(missing_ok=True)
         return f"removed {path.parent.name}/{path.name} ({size} bytes)"
+
     return fix
 
 
@@ -179,6 +202,7 @@ def _truncator(path: Path, length: int):
         finally:
             os.close(fd)
         return f"truncated {path.parent.name}/{path.name} to {length} bytes"
+
     return fix
 
 
@@ -195,5 +219,7 @@ def _tally(counts: Counter) -> str:
 
 def _printable(text: str) -> str:
     """A key as one safe line: control characters escaped."""
-    return "".join((f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
-                   if unicodedata.category(c).startswith("C") else c for c in text)
+    return "".join(
+        (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") if unicodedata.category(c).startswith("C") else c
+        for c in text
+    )

@@ -1,4 +1,5 @@
 """LocalServer: the embedded server on a background thread, and the accounts it accepts."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,10 @@ def _generated_account(root: Path) -> tuple[Account, bool]:
     if path.exists():
         return _read_credentials(path), False
     alphabet = string.ascii_letters + string.digits
-    account = Account("LTAI" + "".join(secrets.choice(alphabet) for _ in range(20)),
-                      "".join(secrets.choice(alphabet) for _ in range(30)))
+    account = Account(
+        "LTAI" + "".join(secrets.choice(alphabet) for _ in range(20)),
+        "".join(secrets.choice(alphabet) for _ in range(30)),
+    )
     tmp = path.with_name(f"{CREDENTIALS_FILE}.{secrets.token_hex(8)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -61,8 +64,9 @@ def read_accounts_file(path: Path) -> list[Account]:
     return [Account(d["access_key_id"], d["access_key_secret"], d.get("security_token")) for d in data]
 
 
-def resolve_accounts(root: Path, credentials: dict[str, str] | str | None,
-                     accounts_file: Path | None = None) -> tuple[list[Account], Account | None, bool]:
+def resolve_accounts(
+    root: Path, credentials: dict[str, str] | str | None, accounts_file: Path | None = None
+) -> tuple[list[Account], Account | None, bool]:
     """Accounts in priority order (the first is primary), the root's own pair when it is one of them, and
     whether that pair was just generated. `credentials`: key pairs; "stored" for the root's own pair whatever
     the environment says; None for OSS_ACCESS_KEY_ID/SECRET when both are set (plus the root's pair if it
@@ -95,10 +99,19 @@ def resolve_accounts(root: Path, credentials: dict[str, str] | str | None,
 class LocalServer:
     """`with LocalServer(root, port=0) as srv: srv.endpoint` — an OSS-compatible server on a thread."""
 
-    def __init__(self, root, host: str = "127.0.0.1", port: int = 0,
-                 credentials: dict[str, str] | str | None = None, region: str = DEFAULT_REGION, accounts_file=None,
-                 durable: bool = True, faults: Faults | None = None, clock: Callable[[], float] = time.time,
-                 restore_delay: float = DEFAULT_RESTORE_DELAY):
+    def __init__(
+        self,
+        root,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        credentials: dict[str, str] | str | None = None,
+        region: str = DEFAULT_REGION,
+        accounts_file=None,
+        durable: bool = True,
+        faults: Faults | None = None,
+        clock: Callable[[], float] = time.time,
+        restore_delay: float = DEFAULT_RESTORE_DELAY,
+    ):
         """`durable` False acknowledges writes before their directory and index are synced (benchmarks
         only); `faults` injects a full disk in tests (store.space.Faults); `clock` is the server's time
         (Date and Last-Modified, signature dates and expiry, restores, upload times): tests drive a fake one;
@@ -113,8 +126,7 @@ class LocalServer:
         self.restore_delay = restore_delay
         try:
             private_dir(self.root)
-            self.accounts, self.stored_account, self.generated = resolve_accounts(self.root, credentials,
-                                                                                  accounts_file)
+            self.accounts, self.stored_account, self.generated = resolve_accounts(self.root, credentials, accounts_file)
         except OSError as exc:
             if accounts_file is not None and getattr(exc, "filename", None) == str(accounts_file):
                 raise
@@ -152,8 +164,9 @@ class LocalServer:
             raise
         self.port = self._httpd.server_address[1]
         app.host = f"{self.host}:{self.port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="ossh-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="ossh-server", daemon=True
+        )
         self._thread.start()
         return self
 

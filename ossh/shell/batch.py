@@ -3,6 +3,7 @@ usage error); a command written `-cmd` may fail: its error still goes to stderr,
 the exit status ignores it, so 0 means every command written without `-` succeeded. # comments and
 blank lines are skipped.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -28,7 +29,7 @@ def run_lines(executor: Executor, lines: Iterable[str]) -> ExitStatus | int:
                 words = [words[0][1:]] + words[1:]
             outcome = executor.run(words, where)
             if outcome is Outcome.EXIT or outcome is Outcome.CANCELLED:
-                return executor.status(outcome)     # `exit N` decides; a plain `exit` is success
+                return executor.status(outcome)  # `exit N` decides; a plain `exit` is success
             if outcome in (Outcome.FAILED, Outcome.USAGE) and not tolerant:
                 return executor.status(outcome)
     return ExitStatus.OK

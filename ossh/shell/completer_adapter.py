@@ -5,6 +5,7 @@ A completion inserts the exact name, quoted (completion.complete), but the menu 
 render.printable(): a listed key may hold escape sequences or bidi overrides. EscapedInput shows the
 input line the same way (prompt_toolkit itself draws only C0 and C1 controls visibly, as ^[ and <9b>).
 """
+
 from __future__ import annotations
 
 import bisect
@@ -18,7 +19,7 @@ from .completion import Listing, complete
 from .render import printable
 from .state import Context
 
-PAGE = 1000   # entries fetched per level and keystroke at most
+PAGE = 1000  # entries fetched per level and keystroke at most
 
 
 class ClientLister:
@@ -28,8 +29,8 @@ class ClientLister:
 
     def children(self, bucket: str, prefix: str, level: str) -> Listing:
         page = self.ctx.client.list_objects(bucket, prefix=prefix, delimiter="/", max_keys=self.page)
-        names = [p[len(level):] for p in page.prefixes]
-        names += [o.key[len(level):] for o in page.objects if o.key != level]
+        names = [p[len(level) :] for p in page.prefixes]
+        names += [o.key[len(level) :] for o in page.objects if o.key != level]
         return Listing(sorted(names), page.is_truncated)
 
     def buckets(self) -> Listing:
@@ -52,8 +53,9 @@ class ShellCompleter(Completer):
         except Exception:  # a failed listing (network, permissions) simply offers nothing
             return
         for s in found:
-            yield Completion(s.text, start_position=s.start, display=printable(s.display),
-                             display_meta=printable(s.meta))
+            yield Completion(
+                s.text, start_position=s.start, display=printable(s.display), display_meta=printable(s.meta)
+            )
 
 
 class EscapedInput(Processor):
@@ -64,7 +66,7 @@ class EscapedInput(Processor):
         if fragment_list_to_text(ti.fragments).isprintable():
             return Transformation(ti.fragments)
         chars = explode_text_fragments(ti.fragments)
-        out, starts = [], []      # starts[i]: where source character i begins on the screen
+        out, starts = [], []  # starts[i]: where source character i begins on the screen
         pos = 0
         for style, char, *handler in chars:
             shown = printable(char, backslash=False)

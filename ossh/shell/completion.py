@@ -5,6 +5,7 @@ dropped sooner when one of the shell's own commands changes that level) with a p
 completion never lists more than a page or two per keystroke. What a positional argument completes to is
 its command's declared kind, looked up in KINDS. Tested without a terminal.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,25 +21,25 @@ from .registry import HIDDEN, Registry
 from .state import ShellState
 from .words import Word, quote, split
 
-TTL = 30.0      # seconds a listing is trusted: others (another shell, a program) change buckets too
+TTL = 30.0  # seconds a listing is trusted: others (another shell, a program) change buckets too
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    text: str               # replaces the word under the cursor
-    start: int              # where that word starts, relative to the cursor (<= 0)
+    text: str  # replaces the word under the cursor
+    start: int  # where that word starts, relative to the cursor (<= 0)
     display: str = ""
     meta: str = ""
 
 
 @dataclass
 class Listing:
-    names: list[str]        # relative to the listed prefix; prefixes end with /
+    names: list[str]  # relative to the listed prefix; prefixes end with /
     truncated: bool = False
 
 
 class Lister(Protocol):
-    def children(self, bucket: str, prefix: str, level: str) -> Listing: ...   # names relative to level
+    def children(self, bucket: str, prefix: str, level: str) -> Listing: ...  # names relative to level
     def buckets(self) -> Listing: ...
     def upload_ids(self, bucket: str, key: str) -> Listing: ...
 
@@ -52,7 +53,7 @@ class ListingCache:
         self.lister = lister
         self.ttl = ttl
         self.clock = clock
-        self._entries: dict[tuple, tuple[Listing, float]] = {}     # key -> (listing, when fetched)
+        self._entries: dict[tuple, tuple[Listing, float]] = {}  # key -> (listing, when fetched)
         self._lock = threading.Lock()
 
     def get(self, key: tuple, fetch: Callable[[], Listing], budget: Budget) -> Listing | None:
@@ -101,6 +102,7 @@ class Budget:
 @dataclass
 class Query:
     """What a completion kind gets: the word being typed, the command's positionals before it, and where to look."""
+
     word: str
     positionals: list[str]
     state: ShellState
@@ -110,16 +112,18 @@ class Query:
     registry: Registry
 
 
-Found = list[tuple[str, str, str]]          # (new word value, display, meta)
+Found = list[tuple[str, str, str]]  # (new word value, display, meta)
 KINDS: dict[str, Callable[[Query], Found]] = {}
 
 
 def kind(*names: str):
     """Register the decorated function as the completer of positionals declared `complete=(NAME, ...)`."""
+
     def deco(func: Callable[[Query], Found]) -> Callable[[Query], Found]:
         for name in names:
             KINDS[name] = func
         return func
+
     return deco
 
 
@@ -128,8 +132,8 @@ def _remote(q: Query, dirs_only=False, buckets_only=False) -> Found:
     word, state, cache, budget = q.word, q.state, q.cache, q.budget
     cut = word.rfind("/") + 1
     head, partial = word[:cut], word[cut:]
-    if word.startswith(SCHEME) and "/" not in word[len(SCHEME):]:
-        head, partial = SCHEME, word[len(SCHEME):]
+    if word.startswith(SCHEME) and "/" not in word[len(SCHEME) :]:
+        head, partial = SCHEME, word[len(SCHEME) :]
         level = RemotePath()
     else:
         try:
@@ -143,11 +147,15 @@ def _remote(q: Query, dirs_only=False, buckets_only=False) -> Found:
     else:
         level = level.as_prefix()
         lister = cache.lister
-        listing = cache.get(("children", level.bucket, level.key),
-                            lambda: lister.children(level.bucket, level.key, level.key), budget)
+        listing = cache.get(
+            ("children", level.bucket, level.key), lambda: lister.children(level.bucket, level.key, level.key), budget
+        )
         if listing and listing.truncated and partial:
-            listing = cache.get(("children", level.bucket, level.key + partial),
-                                lambda: lister.children(level.bucket, level.key + partial, level.key), budget)
+            listing = cache.get(
+                ("children", level.bucket, level.key + partial),
+                lambda: lister.children(level.bucket, level.key + partial, level.key),
+                budget,
+            )
         names = listing.names if listing else []
         meta = ""
     out = []
@@ -231,8 +239,9 @@ def _upload_id(q: Query) -> Found:
     if path.bucket is None or path.is_prefix:
         return []
     lister = q.cache.lister
-    listing = q.cache.get(("uploads", path.bucket, path.key), lambda: lister.upload_ids(path.bucket, path.key),
-                          q.budget)
+    listing = q.cache.get(
+        ("uploads", path.bucket, path.key), lambda: lister.upload_ids(path.bucket, path.key), q.budget
+    )
     return _choices(q.word, listing.names if listing else (), "upload id")
 
 
@@ -240,8 +249,14 @@ def _choices(word: str, values, meta="") -> list[tuple[str, str, str]]:
     return [(v, v, meta) for v in values if v.startswith(word)]
 
 
-def complete(line: str, state: ShellState, cache: ListingCache, registry: Registry = REGISTRY,
-             budget: int = 2, listdir=os.listdir) -> list[Suggestion]:
+def complete(
+    line: str,
+    state: ShellState,
+    cache: ListingCache,
+    registry: Registry = REGISTRY,
+    budget: int = 2,
+    listdir=os.listdir,
+) -> list[Suggestion]:
     """Suggestions for the word that ends `line` (the text before the cursor)."""
     parsed = split(line)
     words = parsed.commands[-1]
@@ -250,13 +265,14 @@ def complete(line: str, state: ShellState, cache: ListingCache, registry: Regist
     else:
         current, before = words[-1], words[:-1]
     start = current.start - len(line)
-    raw = line[current.start:] if not parsed.trailing_space else ""
+    raw = line[current.start :] if not parsed.trailing_space else ""
     found = _candidates(current.value, [w.value for w in before], state, cache, registry, Budget(budget), listdir)
-    return [Suggestion(continue_word(raw, current, text), start, display or text, meta)
-            for text, display, meta in found]
+    return [
+        Suggestion(continue_word(raw, current, text), start, display or text, meta) for text, display, meta in found
+    ]
 
 
-_SPECIAL = frozenset(" \t\r\n'\"\\;*?[]")    # what split() or globbing would read: escaped in a completion
+_SPECIAL = frozenset(" \t\r\n'\"\\;*?[]")  # what split() or globbing would read: escaped in a completion
 
 
 def _escape(text: str, at_start: bool) -> str:
@@ -273,13 +289,13 @@ def continue_word(raw: str, typed: Word, value: str) -> str:
     becomes `my\\ dog.jpg`, a key holding `*` gets `\\*` so that it is not a pattern."""
     if not value or not value.startswith(typed.value):
         return quote(value) if value else value
-    rest = value[len(typed.value):]
+    rest = value[len(typed.value) :]
     close = "" if value.endswith("/") else typed.quote
     if typed.quote == "'":
         return raw + rest.replace("'", "'\\''") + close
     if typed.quote == '"':
         return raw + "".join("\\" + c if c in '"\\$`' else c for c in rest) + close
-    if typed.quote == "\\":        # the typed backslash escapes the next character, whatever it is
+    if typed.quote == "\\":  # the typed backslash escapes the next character, whatever it is
         return raw + rest[:1] + _escape(rest[1:], False)
     return raw + _escape(rest, not raw)
 
@@ -306,8 +322,7 @@ def _candidates(word, before, state, cache, registry, budget, listdir):
     if args and args[-1] in options and options[args[-1]].nargs != 0:
         return _choices(word, options[args[-1]].choices or (), args[-1])
     if word.startswith("-"):
-        return [(o, o, option_help(a)) for o, a in sorted(options.items())
-                if a.help != HIDDEN and o.startswith(word)]
+        return [(o, o, option_help(a)) for o, a in sorted(options.items()) if a.help != HIDDEN and o.startswith(word)]
     positionals, skip = [], False
     for w in args:
         if skip:

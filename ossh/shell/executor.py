@@ -1,4 +1,5 @@
 """Runs one command (a list of words): lookup, argument parsing, rendering, and one-line errors."""
+
 from __future__ import annotations
 
 import enum
@@ -17,13 +18,18 @@ from .state import Context
 class Outcome(enum.Enum):
     OK = "ok"
     FAILED = "failed"
-    USAGE = "usage"           # failed before doing anything: bad arguments, unknown command
+    USAGE = "usage"  # failed before doing anything: bad arguments, unknown command
     CANCELLED = "cancelled"
     EXIT = "exit"
 
 
-_STATUS = {Outcome.OK: ExitStatus.OK, Outcome.EXIT: ExitStatus.OK, Outcome.FAILED: ExitStatus.ERROR,
-           Outcome.USAGE: ExitStatus.USAGE, Outcome.CANCELLED: ExitStatus.INTERRUPTED}
+_STATUS = {
+    Outcome.OK: ExitStatus.OK,
+    Outcome.EXIT: ExitStatus.OK,
+    Outcome.FAILED: ExitStatus.ERROR,
+    Outcome.USAGE: ExitStatus.USAGE,
+    Outcome.CANCELLED: ExitStatus.INTERRUPTED,
+}
 
 
 def _is_oss_error(exc: BaseException) -> bool:
@@ -42,7 +48,7 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
     text = str(exc).strip().splitlines()
-    if _is_oss_error(exc) and exc.bucket:      # the path the failed request was about
+    if _is_oss_error(exc) and exc.bucket:  # the path the failed request was about
         return f"oss://{exc.bucket}/{exc.key or ''}: {text[0] if text else type(exc).__name__}"
     if isinstance(exc, (UsageError, CommandError)) or _is_oss_error(exc):
         return text[0] if text else type(exc).__name__
@@ -59,16 +65,24 @@ def _error_fields(exc: BaseException | None) -> dict:
 class Executor:
     """out and err default to the streams of ctx's Environment."""
 
-    def __init__(self, ctx: Context, out=None, err=None, color: bool = False, debug: bool = False,
-                 registry: Registry = REGISTRY, quiet: bool = False):
+    def __init__(
+        self,
+        ctx: Context,
+        out=None,
+        err=None,
+        color: bool = False,
+        debug: bool = False,
+        registry: Registry = REGISTRY,
+        quiet: bool = False,
+    ):
         self.ctx = ctx
         self.out = out or ctx.env.stdout
         self.err = err or ctx.env.stderr
         self.color = color
         self.debug = debug
         self.registry = registry
-        self.quiet = quiet              # no notices or warnings; errors are always reported
-        self.exit_status: int | None = None   # the N of the last `exit N` (None: a plain `exit`)
+        self.quiet = quiet  # no notices or warnings; errors are always reported
+        self.exit_status: int | None = None  # the N of the last `exit N` (None: a plain `exit`)
         self._running = ""
         ctx.warn = lambda text: self.warn(self._running, text)
 
@@ -85,19 +99,19 @@ class Executor:
             renderer = Renderer(self.out, self.ctx.state.format, self.color)
             renderer.render(cmd.func(self.ctx, namespace))
             if renderer.mid_line and self.ctx.interactive:
-                self.out.write("\n")     # else the next prompt would draw over the last line
+                self.out.write("\n")  # else the next prompt would draw over the last line
             self.out.flush()
         except ExitShell as e:
             self.exit_status = e.status
             return Outcome.EXIT
         except BrokenPipeError:
-            raise                  # the reader left (`| head`): the command line ends quietly
+            raise  # the reader left (`| head`): the command line ends quietly
         except KeyboardInterrupt:
             self.report(where, name, "cancelled")
             self.ctx.state.last_result = f"{name}: cancelled"
             return Outcome.CANCELLED
         except Exception as exc:  # every failure becomes one line; --debug adds the traceback
-            if self.debug:      # the traceback quotes the same hostile texts: escaped line by line
+            if self.debug:  # the traceback quotes the same hostile texts: escaped line by line
                 self.err.write("".join(printable(line) + "\n" for line in traceback.format_exc().splitlines()))
             reason = describe(exc)
             self.report(where, name, reason, exc)
@@ -120,8 +134,8 @@ class Executor:
         """An error: `ossh: [where: ][name: ]reason`, or with --json one object on a line of its own."""
         if self.json:
             fields = _error_fields(exc)
-            suffix = str(exc)[len(exc.message):] if fields and isinstance(exc.message, str) else ""
-            message = reason[:-len(suffix)] if suffix and reason.endswith(suffix) else reason
+            suffix = str(exc)[len(exc.message) :] if fields and isinstance(exc.message, str) else ""
+            message = reason[: -len(suffix)] if suffix and reason.endswith(suffix) else reason
             self._emit(where, {**({"command": name} if name else {}), "message": message, **fields})
         else:
             self._emit(where, f"{name}: {reason}" if name else reason)

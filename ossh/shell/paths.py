@@ -6,6 +6,7 @@ Pure functions: a path text plus the current bucket and prefix give a RemotePath
 Glob patterns are fnmatch patterns whose literal glob characters are escaped as [*], [?] and [[]
 (words.Arg.pattern): resolving a pattern as a path keeps those escapes, since none holds a `/`.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -24,8 +25,8 @@ class PathError(ValueError):
 
 @dataclass(frozen=True)
 class RemotePath:
-    bucket: str | None = None    # None: the root, where the entries are buckets
-    key: str = ""                # "" or ending in "/": a prefix
+    bucket: str | None = None  # None: the root, where the entries are buckets
+    key: str = ""  # "" or ending in "/": a prefix
 
     @property
     def is_root(self) -> bool:
@@ -41,7 +42,7 @@ class RemotePath:
         if not self.key:
             return self.bucket or ""
         stripped = self.key.rstrip("/")
-        return stripped.rsplit("/", 1)[-1] + self.key[len(stripped):]
+        return stripped.rsplit("/", 1)[-1] + self.key[len(stripped) :]
 
     @property
     def parent(self) -> RemotePath:
@@ -50,7 +51,7 @@ class RemotePath:
             return RemotePath()
         stripped = self.key[:-1] if self.key.endswith("/") else self.key
         cut = stripped.rfind("/")
-        return RemotePath(self.bucket, stripped[:cut + 1])
+        return RemotePath(self.bucket, stripped[: cut + 1])
 
     def as_prefix(self) -> RemotePath:
         return self if self.is_prefix else RemotePath(self.bucket, self.key + "/")
@@ -91,7 +92,7 @@ def resolve(text: str, bucket: str | None = None, prefix: str = "") -> RemotePat
     normalised component by component. `.` and `..` as the last component name a prefix.
     """
     if text.startswith(SCHEME):
-        rest = text[len(SCHEME):]
+        rest = text[len(SCHEME) :]
         if not rest:
             return RemotePath()
         b, _, key = rest.partition("/")
@@ -145,7 +146,7 @@ def literal_head(pattern: str) -> str:
 
 def bucket_name(text: str) -> str:
     """A bucket argument given as NAME, oss://NAME or oss://NAME/."""
-    name = text[len(SCHEME):] if text.startswith(SCHEME) else text
+    name = text[len(SCHEME) :] if text.startswith(SCHEME) else text
     name = name.strip("/")
     if not name or "/" in name:
         raise PathError(f"not a bucket name: {text!r}")

@@ -4,6 +4,7 @@ A bar shows the label, the percentage, the bytes moved and the total in KiB/MiB/
 time left. It is drawn only once the first byte has moved, and taken off the screen when the transfer
 fails or is cancelled, so an error line never sits under a stale bar.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -12,7 +13,7 @@ import time
 
 from .render import printable
 
-MIN_BAR_BYTES = 1 << 20    # smaller transfers finish before a bar would be readable
+MIN_BAR_BYTES = 1 << 20  # smaller transfers finish before a bar would be readable
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
 
@@ -60,6 +61,7 @@ def _formatters():
 
         def get_width(self, progress_bar):
             from prompt_toolkit.layout.dimension import D
+
             return D(preferred=40)
 
     return [f.Label(), f.Text(" "), f.Percentage(), f.Text(" "), f.Bar(), f.Text(" "), Transfer()]
@@ -71,7 +73,7 @@ class _Bar:
     def __init__(self, label: str, total: int | None, clock=time.monotonic):
         from prompt_toolkit.application.current import get_app_session
 
-        session = get_app_session()      # taken here: worker threads do not see the caller's session
+        session = get_app_session()  # taken here: worker threads do not see the caller's session
         self.output, self.input = session.output, session.input
         self.label, self.total = label, total
         self.lock = threading.Lock()
@@ -81,7 +83,7 @@ class _Bar:
 
     def update(self, done: int, new_total: int | None = None, label: str | None = None) -> None:
         """Bytes done (and the total, if it grew); `label` replaces the bar's label (sync counts files)."""
-        with self.lock:    # parts finish out of order: the bar never moves backwards
+        with self.lock:  # parts finish out of order: the bar never moves backwards
             if new_total:
                 self.total = new_total
             if label is not None:
@@ -113,7 +115,7 @@ class _Bar:
                 return
             if ok:
                 self.counter.done = True
-            else:                # the error (or "cancelled") line says what happened: no bar above it
+            else:  # the error (or "cancelled") line says what happened: no bar above it
                 self.bar.counters.remove(self.counter)
         self.bar.__exit__(None, None, None)
 
@@ -125,7 +127,7 @@ def terminal_progress(label: str, total: int | None, clock=time.monotonic):
     if total is not None and total < MIN_BAR_BYTES:
         yield None
         return
-    bar = _Bar(printable(label), total, clock)    # the label names a key
+    bar = _Bar(printable(label), total, clock)  # the label names a key
     try:
         yield bar.update
     except BaseException:

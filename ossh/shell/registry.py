@@ -2,6 +2,7 @@
 
 It feeds dispatch, `help` and completion from one declaration per command.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -9,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-HIDDEN = argparse.SUPPRESS    # options kept for osscmd compatibility, left out of usage
+HIDDEN = argparse.SUPPRESS  # options kept for osscmd compatibility, left out of usage
 
 
 class UsageError(Exception):
@@ -49,7 +50,7 @@ class ArgParser(argparse.ArgumentParser):
         if message.startswith(_REQUIRED):
             # argparse names a missing argument by its dest or all its spellings; say it as usage does
             names = {argparse._get_action_name(a): a for a in self._actions}
-            missing = message[len(_REQUIRED):].split(", ")
+            missing = message[len(_REQUIRED) :].split(", ")
             message = _REQUIRED + ", ".join(usage_name(names[n]) if n in names else n for n in missing)
         raise UsageError(message)
 
@@ -64,17 +65,17 @@ def arg(*names, **kwargs) -> tuple:
 
 @dataclass
 class Command:
-    name: str                          # "ls", or "mpu ls" for a group member
+    name: str  # "ls", or "mpu ls" for a group member
     func: Callable[..., Any]
     parser: ArgParser
     summary: str
     example: str
-    complete: tuple = ()               # completion kind per positional; the last one repeats
+    complete: tuple = ()  # completion kind per positional; the last one repeats
     aliases: tuple[str, ...] = ()
 
     @property
     def usage(self) -> str:
-        return " ".join(self.parser.format_usage().split())[len("usage: "):]
+        return " ".join(self.parser.format_usage().split())[len("usage: ") :]
 
     def parse(self, args: list[str]) -> argparse.Namespace:
         try:
@@ -94,10 +95,10 @@ class Command:
 @dataclass
 class Alias:
     name: str
-    target: str                         # command name it runs
-    preset: tuple[str, ...] = ()        # arguments put before the user's
+    target: str  # command name it runs
+    preset: tuple[str, ...] = ()  # arguments put before the user's
     summary: str = ""
-    rewrite: Callable[[list[str]], list[str]] | None = None   # the user's arguments in the target's terms
+    rewrite: Callable[[list[str]], list[str]] | None = None  # the user's arguments in the target's terms
 
 
 @dataclass
@@ -110,8 +111,14 @@ class Registry:
         for a in cmd.aliases:
             self.aliases[a] = Alias(a, cmd.name)
 
-    def alias(self, name: str, target: str, *preset: str, summary: str = "",
-              rewrite: Callable[[list[str]], list[str]] | None = None) -> None:
+    def alias(
+        self,
+        name: str,
+        target: str,
+        *preset: str,
+        summary: str = "",
+        rewrite: Callable[[list[str]], list[str]] | None = None,
+    ) -> None:
         self.aliases[name] = Alias(name, target, preset, summary, rewrite)
 
     def groups(self) -> set[str]:
@@ -132,7 +139,7 @@ class Registry:
 
     def help_topic(self, words: list[str]) -> list[str] | None:
         """For `CMD ... --help` (before any `--`), the words naming what to explain; else None."""
-        head = words[:words.index("--")] if "--" in words else words
+        head = words[: words.index("--")] if "--" in words else words
         if "--help" not in head[1:]:
             return None
         if words[0] in self.groups() and len(words) > 1 and not words[1].startswith("-"):
@@ -155,15 +162,25 @@ class Registry:
             raise UsageError("unknown command (try 'help')")
         return self.commands[name], args
 
-    def command(self, name: str, summary: str, example: str, *args: tuple,
-                complete: tuple = (), aliases: tuple[str, ...] = (), usage: str | None = None):
+    def command(
+        self,
+        name: str,
+        summary: str,
+        example: str,
+        *args: tuple,
+        complete: tuple = (),
+        aliases: tuple[str, ...] = (),
+        usage: str | None = None,
+    ):
         """Decorator registering func(ctx, namespace) as a command."""
+
         def deco(func):
             parser = ArgParser(prog=name, usage=usage and f"{name} {usage}")
             for names, kwargs in args:
                 parser.add_argument(*names, **kwargs)
             self.add(Command(name, func, parser, summary, example, complete, aliases))
             return func
+
         return deco
 
 

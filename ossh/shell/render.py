@@ -10,6 +10,7 @@ escapes are Python's and bash's $'...' ones (\t \n \r \xHH \uHHHH \UHHHHHHHH); a
 doubled, as in GNU ls's escape style, so that a shown form maps back to exactly one name (the text
 `\x1b` shows as `\\x1b`, an ESC character as `\x1b`).
 """
+
 from __future__ import annotations
 
 import functools
@@ -25,10 +26,10 @@ from .results import Column, Message, Record, Stream, Table
 
 _BLUE = "\x1b[1;34m"
 _RESET = "\x1b[0m"
-_BUFFER_ROWS = 1000   # rows measured for column widths before a long table starts streaming
+_BUFFER_ROWS = 1000  # rows measured for column widths before a long table starts streaming
 
 
-_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})     # Unicode categories shown as escapes
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})  # Unicode categories shown as escapes
 _NAMED = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -47,7 +48,7 @@ def _hidden(c: str) -> bool:
 def printable(text: str, backslash: bool = True) -> str:
     """text as a terminal may safely show it: controls, format characters and (unless backslash=False, for
     the line being typed, where a backslash is what the user typed) backslashes escaped."""
-    if text.isprintable() and not (backslash and "\\" in text):    # the common case, checked at C speed
+    if text.isprintable() and not (backslash and "\\" in text):  # the common case, checked at C speed
         return text
     return "".join(_escape(c) if (backslash and c == "\\") or _hidden(c) else c for c in text)
 
@@ -56,8 +57,8 @@ def _json_escape(c: str) -> str:
     n = ord(c)
     if n < 0x10000:
         return f"\\u{n:04x}"
-    n -= 0x10000     # JSON spells a character beyond the BMP as a UTF-16 surrogate pair
-    return f"\\u{0xd800 + (n >> 10):04x}\\u{0xdc00 + (n & 0x3ff):04x}"
+    n -= 0x10000  # JSON spells a character beyond the BMP as a UTF-16 surrogate pair
+    return f"\\u{0xD800 + (n >> 10):04x}\\u{0xDC00 + (n & 0x3FF):04x}"
 
 
 def json_line(obj: Any) -> str:
@@ -114,7 +115,7 @@ class Renderer:
         self.out = out
         self.fmt = fmt
         self.color = color
-        self.mid_line = False     # the last bytes written (by a Stream) did not end a line
+        self.mid_line = False  # the last bytes written (by a Stream) did not end a line
 
     @functools.singledispatchmethod
     def render(self, result: Any) -> None:

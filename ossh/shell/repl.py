@@ -1,6 +1,7 @@
 """The interactive loop: prompt with history, suggestions, completion off the UI thread, a bottom
 toolbar, Ctrl-C cancelling the line or the running command, Ctrl-D / exit leaving.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,7 +24,7 @@ from .words import QuoteError, split_commands
 
 def _confirm(question: str) -> bool:
     try:
-        return confirm(printable(question))     # the question names keys
+        return confirm(printable(question))  # the question names keys
     except (KeyboardInterrupt, EOFError):
         return False
 
@@ -43,7 +44,8 @@ def make_session(executor: Executor, history_path: Path, toolbar: bool, **io) ->
         complete_while_typing=False,
         input_processors=[EscapedInput()],
         bottom_toolbar=bottom_toolbar if toolbar else None,
-        **io)
+        **io,
+    )
 
 
 def run_on_terminal(executor: Executor, history_path: Path) -> int:
@@ -68,7 +70,7 @@ def run(executor: Executor, history_path: Path, toolbar: bool = True, **io) -> i
     session = make_session(executor, history_path, toolbar, **io)
     while True:
         try:
-            text = session.prompt(lambda: printable(ctx.state.prompt()) + " ")   # cd took a listed prefix
+            text = session.prompt(lambda: printable(ctx.state.prompt()) + " ")  # cd took a listed prefix
         except KeyboardInterrupt:
             continue
         except EOFError:

@@ -1,6 +1,7 @@
 """Where the shell is (bucket, prefix, previous location, local directory) and its settings,
 plus the Context that commands receive: state, a lazily created client, the listing cache, the Environment.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,7 +23,7 @@ class ShellState:
     prefix: str = ""
     previous: RemotePath | None = None
     local_cwd: str = field(default_factory=os.getcwd)
-    home: str | None = None          # what ~ stands for (None: the process's $HOME)
+    home: str | None = None  # what ~ stands for (None: the process's $HOME)
     format: str = "text"
     last_result: str = ""
 
@@ -62,21 +63,22 @@ def _ignore(text: str) -> None:
 @dataclass
 class Context:
     """What a command runs with. Side effects come in through these fields so tests can swap them."""
+
     state: ShellState
     client_factory: Callable[[], Any]
-    cache: Any = None                          # completion.ListingCache, dropped per prefix on change
+    cache: Any = None  # completion.ListingCache, dropped per prefix on change
     interactive: bool = False
-    confirm: Callable[[str], bool] = _no      # asks a yes/no question (interactive only)
-    progress: Callable[[str, int | None], Any] = no_progress   # -> context manager of progress(done, total)
-    stdin: Any = None                         # binary stream for `put -` (None: env's standard input)
+    confirm: Callable[[str], bool] = _no  # asks a yes/no question (interactive only)
+    progress: Callable[[str, int | None], Any] = no_progress  # -> context manager of progress(done, total)
+    stdin: Any = None  # binary stream for `put -` (None: env's standard input)
     endpoint_label: str = ""
-    checkpoints: str | None = None            # directory of resumable transfer records (None: not resumable)
-    embedded: bool = False                    # the client talks to a server this process started
-    warn: Callable[[str], None] = _ignore     # a warning about the running command (the Executor sets it)
+    checkpoints: str | None = None  # directory of resumable transfer records (None: not resumable)
+    embedded: bool = False  # the client talks to a server this process started
+    warn: Callable[[str], None] = _ignore  # a warning about the running command (the Executor sets it)
     profile: str = "default"
-    accounts: Any = None                      # ossh.config.Accounts: profiles for `config` and `profile`
-    connect: Callable[[Any], Any] | None = None   # Settings -> client factory (cli: starts what it needs)
-    env: Environment = field(default_factory=Environment)   # streams, variables, XDG directories, clock
+    accounts: Any = None  # ossh.config.Accounts: profiles for `config` and `profile`
+    connect: Callable[[Any], Any] | None = None  # Settings -> client factory (cli: starts what it needs)
+    env: Environment = field(default_factory=Environment)  # streams, variables, XDG directories, clock
     _client: Any = None
 
     @property
@@ -93,7 +95,7 @@ class Context:
         self.endpoint_label = getattr(factory, "label", settings.endpoint or "")
         self.state.bucket, self.state.prefix, self.state.previous = None, "", None
         if self.cache is not None:
-            self.cache.clear()          # another account sees other buckets
+            self.cache.clear()  # another account sees other buckets
 
     def binary_stdin(self):
         return self.stdin if self.stdin is not None else self.env.stdin_binary

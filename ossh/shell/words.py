@@ -8,6 +8,7 @@ tokenizer removes quotes, so it records which glob characters were left bare: ea
 a str that also knows its glob pattern (Arg.pattern), and that survives argparse to reach the
 commands. A word with no bare glob character is one exact path.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -23,9 +24,9 @@ class QuoteError(ValueError):
 def _closes(text: str, i: int) -> bool:
     """Whether the [ at text[i] opens a bracket expression (fnmatch's rule: else it is an ordinary [)."""
     j = i + 1
-    if text[j:j + 1] == "!":
+    if text[j : j + 1] == "!":
         j += 1
-    if text[j:j + 1] == "]":
+    if text[j : j + 1] == "]":
         j += 1
     return text.find("]", j) != -1
 
@@ -38,8 +39,9 @@ class Arg(str):
 
     def __new__(cls, text: str = "", active=()):
         self = super().__new__(cls, text)
-        self.active = frozenset(i for i in active if 0 <= i < len(text) and text[i] in GLOB_CHARS
-                                and (text[i] != "[" or _closes(text, i)))
+        self.active = frozenset(
+            i for i in active if 0 <= i < len(text) and text[i] in GLOB_CHARS and (text[i] != "[" or _closes(text, i))
+        )
         return self
 
     @property
@@ -63,7 +65,7 @@ def argv_words(argv: list[str]) -> list[Arg]:
         i = 0
         while i < len(text):
             c = text[i]
-            if c == "\\" and text[i + 1:i + 2] and text[i + 1] in GLOB_CHARS:
+            if c == "\\" and text[i + 1 : i + 2] and text[i + 1] in GLOB_CHARS:
                 i += 1
                 chars.append(text[i])
             else:
@@ -77,15 +79,15 @@ def argv_words(argv: list[str]) -> list[Arg]:
 
 @dataclass
 class Word:
-    value: str          # the word with quotes and escapes removed (an Arg: it knows its bare glob characters)
-    start: int          # offset of its first raw character in the line
-    quote: str = ""     # the quote still open at the end of the text ("" when closed)
+    value: str  # the word with quotes and escapes removed (an Arg: it knows its bare glob characters)
+    start: int  # offset of its first raw character in the line
+    quote: str = ""  # the quote still open at the end of the text ("" when closed)
 
 
 @dataclass
 class Split:
-    commands: list[list[Word]] = field(default_factory=list)   # `;`-separated commands
-    trailing_space: bool = True    # the text ends outside a word (completion starts a new word)
+    commands: list[list[Word]] = field(default_factory=list)  # `;`-separated commands
+    trailing_space: bool = True  # the text ends outside a word (completion starts a new word)
 
 
 def split(text: str) -> Split:
@@ -93,7 +95,7 @@ def split(text: str) -> Split:
     result = Split()
     words: list[Word] = []
     cur: list[str] | None = None
-    bare: list[int] = []          # positions in cur of glob characters typed unquoted and unescaped
+    bare: list[int] = []  # positions in cur of glob characters typed unquoted and unescaped
     start = 0
     quote = ""
     i, n = 0, len(text)
@@ -164,7 +166,7 @@ def split_commands(text: str) -> list[list[Arg]]:
 
 
 def _quote_literal(text: str) -> str:
-    if text and all(c in _SAFE or (not c.isascii() and c.isprintable()) for c in text):   # café needs none
+    if text and all(c in _SAFE or (not c.isascii() and c.isprintable()) for c in text):  # café needs none
         return text
     if "'" not in text:
         return f"'{text}'"

@@ -1,5 +1,6 @@
 """Fixtures for hostile-client tests: a server of its own (so its store can be inspected), requests signed by
 the client's signers, and raw-socket exchanges that can send anything at all."""
+
 import http.client
 import socket
 import time
@@ -25,7 +26,7 @@ class Reply:
     status: int
     headers: http.client.HTTPMessage
     body: bytes
-    closed: bool | None          # the server closed the connection after answering (None: not checked)
+    closed: bool | None  # the server closed the connection after answering (None: not checked)
 
     @property
     def code(self) -> str | None:
@@ -55,8 +56,15 @@ class Hostile:
         headers = self.signed_headers(method, bucket, key, params, headers) if signed else dict(headers or {})
         return self.session.request(method, self.url(bucket, key), params=params, headers=headers, data=data)
 
-    def raw(self, data: bytes, *, method: str = "GET", half_close: bool = False, check_close: bool = False,
-            timeout: float = 5.0) -> Reply:
+    def raw(
+        self,
+        data: bytes,
+        *,
+        method: str = "GET",
+        half_close: bool = False,
+        check_close: bool = False,
+        timeout: float = 5.0,
+    ) -> Reply:
         """Send `data` on a fresh connection and read one answer; with check_close, also whether the server
         then closed the connection."""
         with socket.create_connection((self.host, self.port), timeout=timeout) as sock:
@@ -74,14 +82,21 @@ class Hostile:
                     closed = False
             return Reply(resp.status, resp.headers, body, closed)
 
-    def head_bytes(self, method, target, headers: dict[str, str] | None = None, host=True,
-                   version="HTTP/1.1") -> bytes:
+    def head_bytes(self, method, target, headers: dict[str, str] | None = None, host=True, version="HTTP/1.1") -> bytes:
         lines = [f"{method} {target} {version}"] + ([f"Host: {self.authority}"] if host else [])
         lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
 
-    def signed_raw(self, method, key, extra: dict[str, str] | None = None, params=None, body=b"",
-                   length: bool = True, signed: dict[str, str] | None = None) -> bytes:
+    def signed_raw(
+        self,
+        method,
+        key,
+        extra: dict[str, str] | None = None,
+        params=None,
+        body=b"",
+        length: bool = True,
+        signed: dict[str, str] | None = None,
+    ) -> bytes:
         """A signed request head (plus body) for /BUCKET/key; `signed` headers are signed, `extra` ones are
         sent as they are after them."""
         headers = self.signed_headers(method, BUCKET, key, params, signed)
@@ -106,8 +121,12 @@ def hostile(tmp_path_factory):
     with LocalServer(tmp_path_factory.mktemp("hostile-root"), credentials={AK: SK}) as server:
         target = Hostile(server)
         assert target.call("PUT", BUCKET).status_code == 200
-        assert target.call("PUT", BUCKET, PUBLIC_KEY, headers={"x-oss-object-acl": "public-read"},
-                           data=PUBLIC_BODY).status_code == 200
+        assert (
+            target.call(
+                "PUT", BUCKET, PUBLIC_KEY, headers={"x-oss-object-acl": "public-read"}, data=PUBLIC_BODY
+            ).status_code
+            == 200
+        )
         yield target
 
 

@@ -1,5 +1,6 @@
 """Connections and threads stay bounded under clients that hold sockets open: idle floods, slowloris heads
 trickled byte by byte, every slot busy. Real clients keep being served throughout."""
+
 import socket
 import threading
 import time
@@ -31,6 +32,7 @@ def limited(tmp_path, monkeypatch):
         target = Hostile(server)
         assert target.call("PUT", BUCKET).status_code == 200
         return target
+
     yield start
     for server in started:
         server.stop(grace=2)
@@ -60,7 +62,7 @@ def _closed_by_server(socks) -> int:
 
 
 def test_a_thousand_idle_connections_hold_a_bounded_number_of_threads(limited):
-    h = limited()                       # the default limits
+    h = limited()  # the default limits
     cap = OssHTTPServer.connection_limits.max_connections
     socks = _connect(h, 1000)
     try:
@@ -73,16 +75,16 @@ def test_a_thousand_idle_connections_hold_a_bounded_number_of_threads(limited):
         for s in socks:
             s.close()
         h.session.close()
-    assert wait_until(lambda: _conn_threads(h) == 0)     # each thread ends with its connection
+    assert wait_until(lambda: _conn_threads(h) == 0)  # each thread ends with its connection
 
 
 def test_an_idle_keep_alive_connection_is_closed_after_the_idle_timeout(limited):
     h = limited(idle_timeout=0.4)
     with socket.create_connection((h.host, h.port), timeout=5) as sock:
         sock.sendall(h.head_bytes("GET", f"/{BUCKET}/"))
-        assert sock.recv(65536).startswith(b"HTTP/1.1 403")     # anonymous listing: answered, kept alive
+        assert sock.recv(65536).startswith(b"HTTP/1.1 403")  # anonymous listing: answered, kept alive
         started = time.monotonic()
-        assert sock.recv(1) == b""                               # then closed for idling
+        assert sock.recv(1) == b""  # then closed for idling
         assert 0.3 < time.monotonic() - started < 3
 
 
@@ -111,7 +113,7 @@ def test_slowloris_connections_filling_every_slot_do_not_lock_out_a_real_client(
     socks = _connect(h, 6)
     try:
         for s in socks:
-            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nx-slow: ")    # heads that never finish
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nx-slow: ")  # heads that never finish
         time.sleep(0.5)
         assert _served_quickly(h) < 2
         assert wait_until(lambda: _conn_threads(h) <= 6)
@@ -124,7 +126,7 @@ def test_when_every_slot_is_busy_a_new_connection_gets_503_slowdown(limited):
     h = limited(max_connections=3, queue_wait=0.2)
     socks = _connect(h, 3)
     try:
-        for s in socks:     # bodies announced and never sent: busy connections, not evictable
+        for s in socks:  # bodies announced and never sent: busy connections, not evictable
             s.sendall(h.signed_raw("PUT", "slow-body", {"Content-Length": "1000"}, length=False))
         assert wait_until(lambda: all(c.state == "busy" for c in h.server._httpd.guard._conns.values()))
         resp = requests.get(h.url(BUCKET, "x"), timeout=5)

@@ -5,6 +5,7 @@ traversal keys, bad part orders, wrong lengths, unknown sub-resources, huge and 
 Every case must get an HTTP answer with exactly the expected status and OSS error code (no 5xx but an
 honest 501), leave nothing behind under the key it tried to write, close the connection where the
 request's framing was lost, and leave the server serving: a normal request succeeds after each one."""
+
 import base64
 import hashlib
 import random
@@ -26,12 +27,12 @@ NINES = "9" * 5000
 @dataclass
 class Case:
     id: str
-    send: Callable            # Hostile -> Reply | requests.Response
+    send: Callable  # Hostile -> Reply | requests.Response
     status: int
-    code: str | None = None   # the OSS error code expected in the body (or in x-oss-err for HEAD)
-    closed: bool | None = None   # raw cases: the server must (True) close the connection after answering
-    absent: str | None = None    # a key the request tried to write, which must not exist afterwards
-    check: Callable | None = None   # further assertions: check(hostile, reply)
+    code: str | None = None  # the OSS error code expected in the body (or in x-oss-err for HEAD)
+    closed: bool | None = None  # raw cases: the server must (True) close the connection after answering
+    absent: str | None = None  # a key the request tried to write, which must not exist afterwards
+    check: Callable | None = None  # further assertions: check(hostile, reply)
 
 
 CASES: list[Case] = []
@@ -54,6 +55,7 @@ class raw:  # noqa: N801 - reads as a verb in the table
 def content_is(key: str, body: bytes) -> Callable:
     def check(h, _reply):
         assert h.call("GET", BUCKET, key).content == body
+
     return check
 
 
@@ -66,50 +68,143 @@ for seed in range(6):
     blob = random.Random(seed).randbytes(300)
     case(f"garbage-{seed}", raw(lambda h, b=blob: b, half_close=True), 400, "InvalidRequest", closed=True)
 case("garbage-lines", raw(lambda h: b"\x00\x01\x02garbage\xff\r\n\r\n"), 400, "InvalidRequest", closed=True)
-case("tls-client-hello", raw(lambda h: bytes.fromhex("16030100a5010000a10303") + b"\x00" * 40, half_close=True),
-     400, "InvalidRequest", closed=True)
+case(
+    "tls-client-hello",
+    raw(lambda h: bytes.fromhex("16030100a5010000a10303") + b"\x00" * 40, half_close=True),
+    400,
+    "InvalidRequest",
+    closed=True,
+)
 case("http2-preface", raw(lambda h: b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), 400, "InvalidRequest", closed=True)
-for text in ["GET / HTTP/9.9", "GET / HTTP/2.0", "GET / HTTP/1.2", "GET / http/1.1", "GET / HTTP/1",
-             "GET / HTTP/1.1.1", "GET /", "GET", "GET  / HTTP/1.1", "GET / HTTP/1.1 extra", "GET\t/\tHTTP/1.1",
-             " GET / HTTP/1.1", "GET /a\x01b HTTP/1.1", "GET /\xe4\xb8\xad HTTP/1.1", "G(T / HTTP/1.1"]:
-    case(f"request-line {text!r}", raw(lambda h, t=text: (t + "\r\nHost: x\r\n\r\n").encode("utf-8")), 400,
-         "InvalidRequest", closed=True)
+for text in [
+    "GET / HTTP/9.9",
+    "GET / HTTP/2.0",
+    "GET / HTTP/1.2",
+    "GET / http/1.1",
+    "GET / HTTP/1",
+    "GET / HTTP/1.1.1",
+    "GET /",
+    "GET",
+    "GET  / HTTP/1.1",
+    "GET / HTTP/1.1 extra",
+    "GET\t/\tHTTP/1.1",
+    " GET / HTTP/1.1",
+    "GET /a\x01b HTTP/1.1",
+    "GET /\xe4\xb8\xad HTTP/1.1",
+    "G(T / HTTP/1.1",
+]:
+    case(
+        f"request-line {text!r}",
+        raw(lambda h, t=text: (t + "\r\nHost: x\r\n\r\n").encode("utf-8")),
+        400,
+        "InvalidRequest",
+        closed=True,
+    )
 case("blank-lines-then-nothing", raw(lambda h: b"\r\n" * 8), 400, "InvalidRequest", closed=True)
-case("request-line-17KiB", raw(lambda h: h.head_bytes("GET", f"/{BUCKET}/" + "a" * (17 << 10))), 414,
-     "RequestURITooLong", closed=True)
-case("head-cut-short", raw(lambda h: b"GET / HTTP/1.1\r\nHost: x\r\n", half_close=True), 400, "InvalidRequest",
-     closed=True)
+case(
+    "request-line-17KiB",
+    raw(lambda h: h.head_bytes("GET", f"/{BUCKET}/" + "a" * (17 << 10))),
+    414,
+    "RequestURITooLong",
+    closed=True,
+)
+case(
+    "head-cut-short",
+    raw(lambda h: b"GET / HTTP/1.1\r\nHost: x\r\n", half_close=True),
+    400,
+    "InvalidRequest",
+    closed=True,
+)
 for method in ["PATCH", "TRACE", "PROPFIND", "get", "CONNECT"]:
-    case(f"method {method}", raw(lambda h, m=method: h.head_bytes(m, f"/{BUCKET}/{PUBLIC_KEY}")), 501,
-         "NotImplemented", closed=True)
+    case(
+        f"method {method}",
+        raw(lambda h, m=method: h.head_bytes(m, f"/{BUCKET}/{PUBLIC_KEY}")),
+        501,
+        "NotImplemented",
+        closed=True,
+    )
 # OPTIONS is the CORS preflight: without Origin and Access-Control-Request-Method it is refused as OSS does
 case("method OPTIONS", raw(lambda h: h.head_bytes("OPTIONS", f"/{BUCKET}/{PUBLIC_KEY}")), 403, "AccessForbidden")
 
 # --- 2. Header fields: syntax, size, count ------------------------------------------------------------------
-case("101-headers", raw(lambda h: h.head_bytes("GET", "/", {f"x-h{i}": "v" for i in range(101)})), 431,
-     "RequestHeaderFieldsTooLarge", closed=True)
-case("header-17KiB", raw(lambda h: h.head_bytes("GET", "/", {"x-big": "v" * (17 << 10)})), 431,
-     "RequestHeaderFieldsTooLarge", closed=True)
-case("head-70KiB", raw(lambda h: h.head_bytes("GET", "/", {f"x-big{i}": "v" * (14 << 10) for i in range(5)})),
-     431, "RequestHeaderFieldsTooLarge", closed=True)
-for label, line in [("space-before-colon", "x-oss-meta-a : v"), ("no-colon", "x-oss-meta-a v"),
-                    ("empty-name", ": v"), ("name-not-token", "x-oss-meta-a(b: v"),
-                    ("name-with-space", "x oss: v"), ("name-non-ascii", "x-m\u00e9ta: v"),
-                    ("obs-fold-injection", "x-oss-meta-a: v\r\n X-Injected: yes")]:
-    case(f"header {label}", raw(lambda h, ln=line: f"GET /{BUCKET}/{PUBLIC_KEY} HTTP/1.1\r\nHost: x\r\n{ln}\r\n\r\n"
-                                .encode()), 400, "InvalidArgument", closed=True)
-case("missing-host", raw(lambda h: h.head_bytes("GET", f"/{BUCKET}/{PUBLIC_KEY}", host=False)), 400,
-     "InvalidRequest", closed=True)
-case("two-hosts", raw(lambda h: h.head_bytes("GET", f"/{BUCKET}/{PUBLIC_KEY}", {"Host": "evil.example"})), 400,
-     "InvalidRequest", closed=True)
-case("expect-unknown", raw(lambda h: h.head_bytes("GET", f"/{BUCKET}/{PUBLIC_KEY}", {"Expect": "teapot"})), 417,
-     "InvalidRequest", closed=True)
+case(
+    "101-headers",
+    raw(lambda h: h.head_bytes("GET", "/", {f"x-h{i}": "v" for i in range(101)})),
+    431,
+    "RequestHeaderFieldsTooLarge",
+    closed=True,
+)
+case(
+    "header-17KiB",
+    raw(lambda h: h.head_bytes("GET", "/", {"x-big": "v" * (17 << 10)})),
+    431,
+    "RequestHeaderFieldsTooLarge",
+    closed=True,
+)
+case(
+    "head-70KiB",
+    raw(lambda h: h.head_bytes("GET", "/", {f"x-big{i}": "v" * (14 << 10) for i in range(5)})),
+    431,
+    "RequestHeaderFieldsTooLarge",
+    closed=True,
+)
+for label, line in [
+    ("space-before-colon", "x-oss-meta-a : v"),
+    ("no-colon", "x-oss-meta-a v"),
+    ("empty-name", ": v"),
+    ("name-not-token", "x-oss-meta-a(b: v"),
+    ("name-with-space", "x oss: v"),
+    ("name-non-ascii", "x-m\u00e9ta: v"),
+    ("obs-fold-injection", "x-oss-meta-a: v\r\n X-Injected: yes"),
+]:
+    case(
+        f"header {label}",
+        raw(lambda h, ln=line: f"GET /{BUCKET}/{PUBLIC_KEY} HTTP/1.1\r\nHost: x\r\n{ln}\r\n\r\n".encode()),
+        400,
+        "InvalidArgument",
+        closed=True,
+    )
+case(
+    "missing-host",
+    raw(lambda h: h.head_bytes("GET", f"/{BUCKET}/{PUBLIC_KEY}", host=False)),
+    400,
+    "InvalidRequest",
+    closed=True,
+)
+case(
+    "two-hosts",
+    raw(lambda h: h.head_bytes("GET", f"/{BUCKET}/{PUBLIC_KEY}", {"Host": "evil.example"})),
+    400,
+    "InvalidRequest",
+    closed=True,
+)
+case(
+    "expect-unknown",
+    raw(lambda h: h.head_bytes("GET", f"/{BUCKET}/{PUBLIC_KEY}", {"Expect": "teapot"})),
+    417,
+    "InvalidRequest",
+    closed=True,
+)
 
 # --- 3. Header injection: control characters never reach a response header ---------------------------------
-OVERRIDES = ["response-content-type", "response-content-language", "response-expires", "response-cache-control",
-             "response-content-disposition", "response-content-encoding"]
-CONTROLS = {"crlf": "%0d%0a", "lf": "%0a", "cr": "%0d", "nul": "%00", "esc": "%1b", "del": "%7f",
-            "nel": "%c2%85", "line-separator": "%e2%80%a8"}
+OVERRIDES = [
+    "response-content-type",
+    "response-content-language",
+    "response-expires",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+]
+CONTROLS = {
+    "crlf": "%0d%0a",
+    "lf": "%0a",
+    "cr": "%0d",
+    "nul": "%00",
+    "esc": "%1b",
+    "del": "%7f",
+    "nel": "%c2%85",
+    "line-separator": "%e2%80%a8",
+}
 
 
 def _no_injected_header(h, reply):
@@ -118,45 +213,97 @@ def _no_injected_header(h, reply):
 
 for param in OVERRIDES:
     for label, escape in CONTROLS.items():
-        case(f"anonymous {param} {label}",
-             lambda h, p=param, e=escape: h.session.get(f"{h.url(BUCKET, PUBLIC_KEY)}?{p}=text%2Fplain{e}"
-                                                        "X-Injected:%20yes"),
-             400, "InvalidArgument", check=_no_injected_header)
-for name, value in [("x-oss-meta-note", "a\x01b"), ("x-oss-meta-note", "\x1b[31mred"), ("x-oss-meta-note", "a\x7f"),
-                    ("x-oss-meta-note", "a\x00b"), ("x-oss-meta-note", "a\rX-Injected: yes"),
-                    ("Content-Type", "text/html\x0b"), ("Content-Disposition", 'attachment; filename="a\x1fb"'),
-                    ("Cache-Control", "no\x08cache"), ("Content-Encoding", "gzip\x0c"), ("Expires", "\x07"),
-                    ("Content-Language", "en\x1b"), ("x-oss-copy-source", f"/{BUCKET}/{PUBLIC_KEY}\x01")]:
-    case(f"put header {name} {value!r}", raw(lambda h, n=name, v=value: h.signed_raw("PUT", "injected", {n: v},
-                                                                                      body=b"x")),
-         400, "InvalidArgument", closed=True, absent="injected")
+        case(
+            f"anonymous {param} {label}",
+            lambda h, p=param, e=escape: h.session.get(
+                f"{h.url(BUCKET, PUBLIC_KEY)}?{p}=text%2Fplain{e}X-Injected:%20yes"
+            ),
+            400,
+            "InvalidArgument",
+            check=_no_injected_header,
+        )
+for name, value in [
+    ("x-oss-meta-note", "a\x01b"),
+    ("x-oss-meta-note", "\x1b[31mred"),
+    ("x-oss-meta-note", "a\x7f"),
+    ("x-oss-meta-note", "a\x00b"),
+    ("x-oss-meta-note", "a\rX-Injected: yes"),
+    ("Content-Type", "text/html\x0b"),
+    ("Content-Disposition", 'attachment; filename="a\x1fb"'),
+    ("Cache-Control", "no\x08cache"),
+    ("Content-Encoding", "gzip\x0c"),
+    ("Expires", "\x07"),
+    ("Content-Language", "en\x1b"),
+    ("x-oss-copy-source", f"/{BUCKET}/{PUBLIC_KEY}\x01"),
+]:
+    case(
+        f"put header {name} {value!r}",
+        raw(lambda h, n=name, v=value: h.signed_raw("PUT", "injected", {n: v}, body=b"x")),
+        400,
+        "InvalidArgument",
+        closed=True,
+        absent="injected",
+    )
 
 # --- 4. Numbers: bounded before they are parsed ------------------------------------------------------------
-for label, rng, status in [("huge-start", f"bytes={NINES}-", 200), ("huge-suffix", f"bytes=-{NINES}", 200),
-                           ("huge-end", f"bytes=0-{NINES}", 200), ("huge-both", f"bytes={NINES}-{NINES}", 200),
-                           ("arabic-digits", "bytes=\u0661-\u0662", 200), ("zeros", "bytes=" + "0" * 5000 + "-1", 206)]:
-    case(f"range {label}", lambda h, r=rng: h.call("GET", BUCKET, PUBLIC_KEY, headers={"Range": r.encode("utf-8")},
-                                                    signed=False), status)
-for label, rng, status, code in [("huge-start", f"bytes={NINES}-", 416, "InvalidRange"),
-                                 ("huge-end", f"bytes=0-{NINES}", 206, None), ("huge-suffix", f"bytes=-{NINES}", 206, None)]:
-    case(f"standard range {label}", lambda h, r=rng: h.call(
-        "GET", BUCKET, PUBLIC_KEY, headers={"Range": r, "x-oss-range-behavior": "standard"}), status, code)
+for label, rng, status in [
+    ("huge-start", f"bytes={NINES}-", 200),
+    ("huge-suffix", f"bytes=-{NINES}", 200),
+    ("huge-end", f"bytes=0-{NINES}", 200),
+    ("huge-both", f"bytes={NINES}-{NINES}", 200),
+    ("arabic-digits", "bytes=\u0661-\u0662", 200),
+    ("zeros", "bytes=" + "0" * 5000 + "-1", 206),
+]:
+    case(
+        f"range {label}",
+        lambda h, r=rng: h.call("GET", BUCKET, PUBLIC_KEY, headers={"Range": r.encode("utf-8")}, signed=False),
+        status,
+    )
+for label, rng, status, code in [
+    ("huge-start", f"bytes={NINES}-", 416, "InvalidRange"),
+    ("huge-end", f"bytes=0-{NINES}", 206, None),
+    ("huge-suffix", f"bytes=-{NINES}", 206, None),
+]:
+    case(
+        f"standard range {label}",
+        lambda h, r=rng: h.call("GET", BUCKET, PUBLIC_KEY, headers={"Range": r, "x-oss-range-behavior": "standard"}),
+        status,
+        code,
+    )
 for value in [NINES, "0", "10001", "-1", "+1", " 1", "1.0", "1e3", "\u0663", "0x1", "", "1" * 20]:
-    case(f"partNumber {value[:12]!r}", lambda h, v=value: h.call(
-        "PUT", BUCKET, "mp", params={"partNumber": v, "uploadId": "nope"}, data=b"x"), 400, "InvalidArgument",
-        absent="mp")
+    case(
+        f"partNumber {value[:12]!r}",
+        lambda h, v=value: h.call("PUT", BUCKET, "mp", params={"partNumber": v, "uploadId": "nope"}, data=b"x"),
+        400,
+        "InvalidArgument",
+        absent="mp",
+    )
 for param in ["max-keys", "max-uploads"]:
     for value in [NINES, "-1", "1001", "abc", "0", "\u0663", "+5"]:
         extra = {"uploads": ""} if param == "max-uploads" else {}
-        case(f"{param} {value[:12]!r}", lambda h, p=param, v=value, x=extra: h.call(
-            "GET", BUCKET, params={**x, p: v}), 400, "InvalidArgument")
+        case(
+            f"{param} {value[:12]!r}",
+            lambda h, p=param, v=value, x=extra: h.call("GET", BUCKET, params={**x, p: v}),
+            400,
+            "InvalidArgument",
+        )
 for value in [NINES, "-1", "abc", "\u0661", "+0"]:
-    case(f"append position {value[:12]!r}", lambda h, v=value: h.call(
-        "POST", BUCKET, "appended", params={"append": "", "position": v}, data=b"x"), 400, "InvalidArgument",
-        absent="appended")
+    case(
+        f"append position {value[:12]!r}",
+        lambda h, v=value: h.call("POST", BUCKET, "appended", params={"append": "", "position": v}, data=b"x"),
+        400,
+        "InvalidArgument",
+        absent="appended",
+    )
 case("copy-range huge", lambda h: _copy_part(h, f"bytes={NINES}-{NINES}"), 400, "InvalidArgument")
-case("presigned Expires huge", lambda h: h.session.get(h.url(BUCKET, PUBLIC_KEY), params={
-    "OSSAccessKeyId": AK, "Expires": NINES, "Signature": "x"}), 400, "InvalidArgument")
+case(
+    "presigned Expires huge",
+    lambda h: h.session.get(
+        h.url(BUCKET, PUBLIC_KEY), params={"OSSAccessKeyId": AK, "Expires": NINES, "Signature": "x"}
+    ),
+    400,
+    "InvalidArgument",
+)
 case("presigned x-oss-expires huge", lambda h: _presigned_v4(h, {"x-oss-expires": NINES}), 400, "InvalidArgument")
 
 
@@ -165,8 +312,7 @@ def _upload(h, key="mp", sizes=(100 << 10, 1)) -> tuple[str, list[str]]:
     upload_id = re.search(r"<UploadId>(\w+)</UploadId>", init.text)[1]
     etags = []
     for number, size in enumerate(sizes, 1):
-        resp = h.call("PUT", BUCKET, key, params={"partNumber": str(number), "uploadId": upload_id},
-                      data=b"p" * size)
+        resp = h.call("PUT", BUCKET, key, params={"partNumber": str(number), "uploadId": upload_id}, data=b"p" * size)
         assert resp.status_code == 200, resp.text
         etags.append(resp.headers["ETag"])
     return upload_id, etags
@@ -174,8 +320,13 @@ def _upload(h, key="mp", sizes=(100 << 10, 1)) -> tuple[str, list[str]]:
 
 def _copy_part(h, copy_range):
     upload_id, _ = _upload(h, "copy-mp", ())
-    return h.call("PUT", BUCKET, "copy-mp", params={"partNumber": "1", "uploadId": upload_id},
-                  headers={"x-oss-copy-source": f"/{BUCKET}/{PUBLIC_KEY}", "x-oss-copy-source-range": copy_range})
+    return h.call(
+        "PUT",
+        BUCKET,
+        "copy-mp",
+        params={"partNumber": "1", "uploadId": upload_id},
+        headers={"x-oss-copy-source": f"/{BUCKET}/{PUBLIC_KEY}", "x-oss-copy-source-range": copy_range},
+    )
 
 
 def _presigned_v4(h, changes, key=PUBLIC_KEY, expires=60, now=None):
@@ -192,17 +343,16 @@ def _presigned_v1(h, changes=None, key=PUBLIC_KEY, expires=None, url_key=PUBLIC_
 
 # --- 5. XML bodies: no entities, no DTD, bounded depth, known encodings ---------------------------------------
 BOMBS = {
-    "billion-laughs": b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a0 "ha">' + b"".join(
-        b'<!ENTITY a%d "%s">' % (i, b"&a%d;" % (i - 1) * 10) for i in range(1, 10)) +
-        b"]><Delete><Object><Key>&a9;</Key></Object></Delete>",
+    "billion-laughs": b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a0 "ha">'
+    + b"".join(b'<!ENTITY a%d "%s">' % (i, b"&a%d;" % (i - 1) * 10) for i in range(1, 10))
+    + b"]><Delete><Object><Key>&a9;</Key></Object></Delete>",
     "external-file": b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-                     b"<Delete><Object><Key>&e;</Key></Object></Delete>",
+    b"<Delete><Object><Key>&e;</Key></Object></Delete>",
     "external-http": b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "http://127.0.0.1:9/x">]>'
-                     b"<Delete><Object><Key>&e;</Key></Object></Delete>",
+    b"<Delete><Object><Key>&e;</Key></Object></Delete>",
     "external-dtd": b'<?xml version="1.0"?><!DOCTYPE Delete SYSTEM "file:///etc/passwd">'
-                    b"<Delete><Object><Key>k</Key></Object></Delete>",
-    "parameter-entity": b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>'
-                        b"<Delete/>",
+    b"<Delete><Object><Key>k</Key></Object></Delete>",
+    "parameter-entity": b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]><Delete/>',
     "deep-nesting": b"<Delete>" + b"<a>" * 5000 + b"</a>" * 5000 + b"</Delete>",
     "klingon-encoding": b'<?xml version="1.0" encoding="klingon"?><Delete><Object><Key>k</Key></Object></Delete>',
     "multibyte-encoding": '<?xml version="1.0" encoding="shift_jis"?><Delete/>'.encode("shift_jis"),
@@ -229,8 +379,13 @@ def _xml_for(root: bytes, body: bytes) -> bytes:
 
 for label, body in BOMBS.items():
     case(f"delete-multiple xml {label}", lambda h, b=body: _delete_multiple(h, b), 400, "MalformedXML")
-    case(f"complete xml {label}", lambda h, b=_xml_for(b"CompleteMultipartUpload", body): _complete(h, b),
-         400, "MalformedXML", absent="xml-mp")
+    case(
+        f"complete xml {label}",
+        lambda h, b=_xml_for(b"CompleteMultipartUpload", body): _complete(h, b),
+        400,
+        "MalformedXML",
+        absent="xml-mp",
+    )
 
 
 def _no_bucket(h, _reply):
@@ -238,20 +393,39 @@ def _no_bucket(h, _reply):
 
 
 for label in ["billion-laughs", "external-file", "deep-nesting", "klingon-encoding"]:
-    case(f"create-bucket xml {label}", lambda h, b=_xml_for(b"CreateBucketConfiguration", BOMBS[label]):
-         h.call("PUT", "hostile-xml-bucket", data=b), 400, "MalformedXML", check=_no_bucket)
-for label, number, code in [("huge", NINES, "InvalidPart"), ("zero", "0", "InvalidPart"),
-                           ("10001", "10001", "InvalidPart"), ("negative", "-1", "MalformedXML"),
-                           ("arabic", "\u0661", "MalformedXML"), ("word", "one", "MalformedXML")]:
-    case(f"complete xml PartNumber {label}", lambda h, n=number: _complete(
-        h, f"<CompleteMultipartUpload><Part><PartNumber>{n}</PartNumber><ETag>x</ETag></Part>"
-           "</CompleteMultipartUpload>".encode()), 400, code, absent="xml-mp")
+    case(
+        f"create-bucket xml {label}",
+        lambda h, b=_xml_for(b"CreateBucketConfiguration", BOMBS[label]): h.call("PUT", "hostile-xml-bucket", data=b),
+        400,
+        "MalformedXML",
+        check=_no_bucket,
+    )
+for label, number, code in [
+    ("huge", NINES, "InvalidPart"),
+    ("zero", "0", "InvalidPart"),
+    ("10001", "10001", "InvalidPart"),
+    ("negative", "-1", "MalformedXML"),
+    ("arabic", "\u0661", "MalformedXML"),
+    ("word", "one", "MalformedXML"),
+]:
+    case(
+        f"complete xml PartNumber {label}",
+        lambda h, n=number: _complete(
+            h,
+            f"<CompleteMultipartUpload><Part><PartNumber>{n}</PartNumber><ETag>x</ETag></Part>"
+            "</CompleteMultipartUpload>".encode(),
+        ),
+        400,
+        code,
+        absent="xml-mp",
+    )
 
 # --- 6. Signatures: forged, tampered, expired ------------------------------------------------------------------
 
 
-def _signed_with(h, creds=None, signer=None, method="GET", key=PUBLIC_KEY, headers=None, tamper=None, now=None,
-                 send_method=None):
+def _signed_with(
+    h, creds=None, signer=None, method="GET", key=PUBLIC_KEY, headers=None, tamper=None, now=None, send_method=None
+):
     req = SignableRequest(method, BUCKET, key, {}, dict(headers or {}))
     (signer or SignerV4(REGION)).sign(req, creds or h.creds, now=now)
     if tamper:
@@ -265,56 +439,126 @@ def _flip_last(headers):
 
 
 case("v4 wrong secret", lambda h: _signed_with(h, Credentials(AK, "wrong")), 403, "SignatureDoesNotMatch")
-case("v1 wrong secret", lambda h: _signed_with(h, Credentials(AK, "wrong"), SignerV1()), 403,
-     "SignatureDoesNotMatch")
+case("v1 wrong secret", lambda h: _signed_with(h, Credentials(AK, "wrong"), SignerV1()), 403, "SignatureDoesNotMatch")
 case("v4 tampered signature", lambda h: _signed_with(h, tamper=_flip_last), 403, "SignatureDoesNotMatch")
-case("v1 tampered signature", lambda h: _signed_with(h, signer=SignerV1(), tamper=_flip_last), 403,
-     "SignatureDoesNotMatch")
-case("v4 truncated signature", lambda h: _signed_with(
-    h, tamper=lambda hd: hd.update(Authorization=hd["Authorization"][:-10])), 403, "SignatureDoesNotMatch")
+case(
+    "v1 tampered signature",
+    lambda h: _signed_with(h, signer=SignerV1(), tamper=_flip_last),
+    403,
+    "SignatureDoesNotMatch",
+)
+case(
+    "v4 truncated signature",
+    lambda h: _signed_with(h, tamper=lambda hd: hd.update(Authorization=hd["Authorization"][:-10])),
+    403,
+    "SignatureDoesNotMatch",
+)
 case("v4 unknown key id", lambda h: _signed_with(h, Credentials("nobody", SK)), 403, "InvalidAccessKeyId")
-case("v1 unknown key id", lambda h: _signed_with(h, Credentials("nobody", SK), SignerV1()), 403,
-     "InvalidAccessKeyId")
+case("v1 unknown key id", lambda h: _signed_with(h, Credentials("nobody", SK), SignerV1()), 403, "InvalidAccessKeyId")
 case("v4 wrong region", lambda h: _signed_with(h, signer=SignerV4("cn-beijing")), 400, "InvalidArgument")
 case("v4 skewed an hour", lambda h: _signed_with(h, now=time.time() - 3600), 403, "RequestTimeTooSkewed")
-case("v1 skewed an hour", lambda h: _signed_with(h, signer=SignerV1(), now=time.time() - 3600), 403,
-     "RequestTimeTooSkewed")
-case("v4 signed GET sent as DELETE", lambda h: _signed_with(h, send_method="DELETE"), 403, "SignatureDoesNotMatch",
-     check=lambda h, r: h.healthy())
-case("v4 body header tampered", lambda h: _signed_with(
-    h, method="PUT", key="tampered", headers={"x-oss-meta-a": "1"},
-    tamper=lambda hd: hd.update({"x-oss-meta-a": "2"})), 403, "SignatureDoesNotMatch", absent="tampered")
-case("bearer scheme", lambda h: h.session.get(h.url(BUCKET, PUBLIC_KEY), headers={"Authorization": "Bearer x"}),
-     400, "InvalidArgument")
-case("unsupported signature version", lambda h: h.session.get(
-    h.url(BUCKET, PUBLIC_KEY), params={"x-oss-signature-version": "OSS9"}), 400, "InvalidArgument")
-case("security token not issued", lambda h: _signed_with(h, Credentials(AK, SK, "forged-token")), 403,
-     "InvalidSecurityToken")
+case(
+    "v1 skewed an hour",
+    lambda h: _signed_with(h, signer=SignerV1(), now=time.time() - 3600),
+    403,
+    "RequestTimeTooSkewed",
+)
+case(
+    "v4 signed GET sent as DELETE",
+    lambda h: _signed_with(h, send_method="DELETE"),
+    403,
+    "SignatureDoesNotMatch",
+    check=lambda h, r: h.healthy(),
+)
+case(
+    "v4 body header tampered",
+    lambda h: _signed_with(
+        h,
+        method="PUT",
+        key="tampered",
+        headers={"x-oss-meta-a": "1"},
+        tamper=lambda hd: hd.update({"x-oss-meta-a": "2"}),
+    ),
+    403,
+    "SignatureDoesNotMatch",
+    absent="tampered",
+)
+case(
+    "bearer scheme",
+    lambda h: h.session.get(h.url(BUCKET, PUBLIC_KEY), headers={"Authorization": "Bearer x"}),
+    400,
+    "InvalidArgument",
+)
+case(
+    "unsupported signature version",
+    lambda h: h.session.get(h.url(BUCKET, PUBLIC_KEY), params={"x-oss-signature-version": "OSS9"}),
+    400,
+    "InvalidArgument",
+)
+case(
+    "security token not issued",
+    lambda h: _signed_with(h, Credentials(AK, SK, "forged-token")),
+    403,
+    "InvalidSecurityToken",
+)
 case("presigned v1 expired", lambda h: _presigned_v1(h, expires=time.time() - 5), 403, "AccessDenied")
-case("presigned v1 other key", lambda h: _presigned_v1(h, key="other", url_key=PUBLIC_KEY), 403,
-     "SignatureDoesNotMatch")
-case("presigned v1 extended expiry", lambda h: _presigned_v1(h, {"Expires": str(int(time.time()) + 99999)}), 403,
-     "SignatureDoesNotMatch")
-case("presigned v1 tampered signature", lambda h: _presigned_v1(h, {"Signature": "AAAA"}), 403,
-     "SignatureDoesNotMatch")
+case(
+    "presigned v1 other key", lambda h: _presigned_v1(h, key="other", url_key=PUBLIC_KEY), 403, "SignatureDoesNotMatch"
+)
+case(
+    "presigned v1 extended expiry",
+    lambda h: _presigned_v1(h, {"Expires": str(int(time.time()) + 99999)}),
+    403,
+    "SignatureDoesNotMatch",
+)
+case("presigned v1 tampered signature", lambda h: _presigned_v1(h, {"Signature": "AAAA"}), 403, "SignatureDoesNotMatch")
 case("presigned v4 expired", lambda h: _presigned_v4(h, {}, now=time.time() - 120), 403, "AccessDenied")
-case("presigned v4 tampered signature", lambda h: _presigned_v4(h, {"x-oss-signature": "0" * 64}), 403,
-     "SignatureDoesNotMatch")
-case("presigned v4 extended expiry", lambda h: _presigned_v4(h, {"x-oss-expires": "3600"}), 403,
-     "SignatureDoesNotMatch")
+case(
+    "presigned v4 tampered signature",
+    lambda h: _presigned_v4(h, {"x-oss-signature": "0" * 64}),
+    403,
+    "SignatureDoesNotMatch",
+)
+case(
+    "presigned v4 extended expiry", lambda h: _presigned_v4(h, {"x-oss-expires": "3600"}), 403, "SignatureDoesNotMatch"
+)
 case("presigned v4 expiry over 7 days", lambda h: _presigned_v4(h, {}, expires=604801), 400, "InvalidArgument")
 
 # --- 7. Names: invalid buckets and keys, traversal ---------------------------------------------------------------
-for name in ["Hostile", "ab", "a" * 64, "-abc", "abc-", "a_b", "a..b", "a.b", "192.168.0.1", "%E4%B8%AD%E6%96%87",
-             "..", "%2e%2e", "%2E", "a%00b"]:
-    case(f"bucket name {name[:16]!r}", raw(lambda h, n=name: h.head_bytes("GET", f"/{n}/key")), 400,
-         "InvalidBucketName")
-for label, target in [("leading-slash", f"/{BUCKET}//k"), ("leading-backslash", f"/{BUCKET}/%5Ck"),
-                      ("1024-bytes", f"/{BUCKET}/" + "k" * 1024), ("bad-utf8", f"/{BUCKET}/%FF%FE"),
-                      ("overlong-utf8", f"/{BUCKET}/%C0%AF"), ("lone-surrogate", f"/{BUCKET}/%ED%A0%80")]:
+for name in [
+    "Hostile",
+    "ab",
+    "a" * 64,
+    "-abc",
+    "abc-",
+    "a_b",
+    "a..b",
+    "a.b",
+    "192.168.0.1",
+    "%E4%B8%AD%E6%96%87",
+    "..",
+    "%2e%2e",
+    "%2E",
+    "a%00b",
+]:
+    case(
+        f"bucket name {name[:16]!r}", raw(lambda h, n=name: h.head_bytes("GET", f"/{n}/key")), 400, "InvalidBucketName"
+    )
+for label, target in [
+    ("leading-slash", f"/{BUCKET}//k"),
+    ("leading-backslash", f"/{BUCKET}/%5Ck"),
+    ("1024-bytes", f"/{BUCKET}/" + "k" * 1024),
+    ("bad-utf8", f"/{BUCKET}/%FF%FE"),
+    ("overlong-utf8", f"/{BUCKET}/%C0%AF"),
+    ("lone-surrogate", f"/{BUCKET}/%ED%A0%80"),
+]:
     case(f"key {label}", raw(lambda h, t=target: h.head_bytes("GET", t)), 400, "InvalidObjectName")
-for label, target in [("dotdot", f"/{BUCKET}/../../etc/passwd"), ("encoded", f"/{BUCKET}/%2e%2e%2f%2e%2e%2fetc%2fpasswd"),
-                      ("backslashes", f"/{BUCKET}/..%5c..%5cwindows%5cwin.ini"), ("dot-slash", f"/{BUCKET}/./././k")]:
+for label, target in [
+    ("dotdot", f"/{BUCKET}/../../etc/passwd"),
+    ("encoded", f"/{BUCKET}/%2e%2e%2f%2e%2e%2fetc%2fpasswd"),
+    ("backslashes", f"/{BUCKET}/..%5c..%5cwindows%5cwin.ini"),
+    ("dot-slash", f"/{BUCKET}/./././k"),
+]:
     case(f"traversal anonymous {label}", raw(lambda h, t=target: h.head_bytes("GET", t)), 403, "AccessDenied")
 for key in ["../../etc/passwd", "..\\..\\x", "a/../../../b", "./x", "%2e%2e/x"]:
     case(f"traversal signed read {key!r}", lambda h, k=key: h.call("GET", BUCKET, k), 404, "NoSuchKey")
@@ -328,8 +572,9 @@ def _stays_inside(h, reply):
     assert not (root.parent / "escape").exists() and not (root.parent.parent / "escape").exists()
 
 
-case("traversal signed write", lambda h: h.call("PUT", BUCKET, "../../escape", data=b"inside"), 200,
-     check=_stays_inside)
+case(
+    "traversal signed write", lambda h: h.call("PUT", BUCKET, "../../escape", data=b"inside"), 200, check=_stays_inside
+)
 
 # --- 8. Multipart: bad part lists ------------------------------------------------------------------------------
 
@@ -337,49 +582,96 @@ case("traversal signed write", lambda h: h.call("PUT", BUCKET, "../../escape", d
 def _complete_with(h, parts_of, sizes=(100 << 10, 1), headers=None):
     upload_id, etags = _upload(h, "order-mp", sizes)
     parts = parts_of(etags)
-    body = ("<CompleteMultipartUpload>" + "".join(
-        f"<Part><PartNumber>{n}</PartNumber><ETag>{e}</ETag></Part>" for n, e in parts) +
-        "</CompleteMultipartUpload>").encode()
+    body = (
+        "<CompleteMultipartUpload>"
+        + "".join(f"<Part><PartNumber>{n}</PartNumber><ETag>{e}</ETag></Part>" for n, e in parts)
+        + "</CompleteMultipartUpload>"
+    ).encode()
     return h.call("POST", BUCKET, "order-mp", params={"uploadId": upload_id}, headers=headers, data=body)
 
 
-case("parts descending", lambda h: _complete_with(h, lambda e: [(2, e[1]), (1, e[0])]), 400, "InvalidPartOrder",
-     absent="order-mp")
-case("parts repeated", lambda h: _complete_with(h, lambda e: [(1, e[0]), (1, e[0])]), 400, "InvalidPartOrder",
-     absent="order-mp")
-case("part missing", lambda h: _complete_with(h, lambda e: [(1, e[0]), (3, e[1])]), 400, "InvalidPart",
-     absent="order-mp")
-case("part etag wrong", lambda h: _complete_with(h, lambda e: [(1, e[0]), (2, '"' + "0" * 32 + '"')]), 400,
-     "InvalidPart", absent="order-mp")
-case("part too small", lambda h: _complete_with(h, lambda e: [(1, e[0]), (2, e[1])], sizes=(10, 1)), 400,
-     "EntityTooSmall", absent="order-mp")
-case("complete-all with a body", lambda h: _complete_with(h, lambda e: [(1, e[0])],
-                                                          headers={"x-oss-complete-all": "yes"}),
-     400, "InvalidArgument", absent="order-mp")
-case("complete unknown upload", lambda h: h.call("POST", BUCKET, "order-mp", params={"uploadId": "nope"},
-                                                 data=b"<CompleteMultipartUpload/>"), 404, "NoSuchUpload")
-case("upload part unknown upload", lambda h: h.call("PUT", BUCKET, "order-mp",
-                                                    params={"partNumber": "1", "uploadId": "nope"}, data=b"x"),
-     404, "NoSuchUpload")
+case(
+    "parts descending",
+    lambda h: _complete_with(h, lambda e: [(2, e[1]), (1, e[0])]),
+    400,
+    "InvalidPartOrder",
+    absent="order-mp",
+)
+case(
+    "parts repeated",
+    lambda h: _complete_with(h, lambda e: [(1, e[0]), (1, e[0])]),
+    400,
+    "InvalidPartOrder",
+    absent="order-mp",
+)
+case(
+    "part missing", lambda h: _complete_with(h, lambda e: [(1, e[0]), (3, e[1])]), 400, "InvalidPart", absent="order-mp"
+)
+case(
+    "part etag wrong",
+    lambda h: _complete_with(h, lambda e: [(1, e[0]), (2, '"' + "0" * 32 + '"')]),
+    400,
+    "InvalidPart",
+    absent="order-mp",
+)
+case(
+    "part too small",
+    lambda h: _complete_with(h, lambda e: [(1, e[0]), (2, e[1])], sizes=(10, 1)),
+    400,
+    "EntityTooSmall",
+    absent="order-mp",
+)
+case(
+    "complete-all with a body",
+    lambda h: _complete_with(h, lambda e: [(1, e[0])], headers={"x-oss-complete-all": "yes"}),
+    400,
+    "InvalidArgument",
+    absent="order-mp",
+)
+case(
+    "complete unknown upload",
+    lambda h: h.call("POST", BUCKET, "order-mp", params={"uploadId": "nope"}, data=b"<CompleteMultipartUpload/>"),
+    404,
+    "NoSuchUpload",
+)
+case(
+    "upload part unknown upload",
+    lambda h: h.call("PUT", BUCKET, "order-mp", params={"partNumber": "1", "uploadId": "nope"}, data=b"x"),
+    404,
+    "NoSuchUpload",
+)
 
 # --- 9. Unknown sub-resources and operations: an honest 501 ------------------------------------------------------
 for sub in ["cname", "replication", "worm", "inventory"]:
     case(f"bucket ?{sub}", lambda h, s=sub: h.call("GET", BUCKET, params={s: ""}), 501, "NotImplemented")
 for method, sub in [("GET", "x-oss-process")]:
-    case(f"object {method} ?{sub}", lambda h, m=method, s=sub: h.call(m, BUCKET, PUBLIC_KEY, params={s: "x"}),
-         501, "NotImplemented")
+    case(
+        f"object {method} ?{sub}",
+        lambda h, m=method, s=sub: h.call(m, BUCKET, PUBLIC_KEY, params={s: "x"}),
+        501,
+        "NotImplemented",
+    )
 # Implemented sub-resources asked of the wrong kind of object: OSS's own refusal, not a 5xx
-for method, sub, status, code in [("GET", "symlink", 400, "NotSymlink"),
-                                  ("POST", "restore", 400, "OperationNotSupported")]:
-    case(f"object {method} ?{sub}", lambda h, m=method, s=sub: h.call(m, BUCKET, PUBLIC_KEY, params={s: "x"}),
-         status, code)
+for method, sub, status, code in [
+    ("GET", "symlink", 400, "NotSymlink"),
+    ("POST", "restore", 400, "OperationNotSupported"),
+]:
+    case(
+        f"object {method} ?{sub}",
+        lambda h, m=method, s=sub: h.call(m, BUCKET, PUBLIC_KEY, params={s: "x"}),
+        status,
+        code,
+    )
 # Bucket configurations a bucket does not have: their own 404s; an empty tagging document: MalformedXML
-for sub, code in [("website", "NoSuchWebsiteConfiguration"), ("cors", "NoSuchCORSConfiguration"),
-                  ("lifecycle", "NoSuchLifecycle"), ("policy", "NoSuchBucketPolicy"),
-                  ("encryption", "NoSuchServerSideEncryptionRule")]:
+for sub, code in [
+    ("website", "NoSuchWebsiteConfiguration"),
+    ("cors", "NoSuchCORSConfiguration"),
+    ("lifecycle", "NoSuchLifecycle"),
+    ("policy", "NoSuchBucketPolicy"),
+    ("encryption", "NoSuchServerSideEncryptionRule"),
+]:
     case(f"bucket ?{sub}", lambda h, s=sub: h.call("GET", BUCKET, params={s: ""}), 404, code)
-case("object PUT ?tagging", lambda h: h.call("PUT", BUCKET, PUBLIC_KEY, params={"tagging": "x"}), 400,
-     "MalformedXML")
+case("object PUT ?tagging", lambda h: h.call("PUT", BUCKET, PUBLIC_KEY, params={"tagging": "x"}), 400, "MalformedXML")
 
 # --- 10. Body framing: Content-Length, Transfer-Encoding, chunks ---------------------------------------------------
 
@@ -389,63 +681,158 @@ def put_raw(extra, body=b"", length=False, **kw):
 
 
 for value in ["+5", "-5", "5 5", "0x5", "5.0", "1e1", "", "\uff15", "5,5"]:
-    case(f"content-length {value!r}", put_raw({"Content-Length": value}, b"hello"), 400, "InvalidRequest",
-         closed=True, absent="framed")
-case("content-length twice", raw(lambda h: h.signed_raw("PUT", "framed", {"content-length": "5"}, body=b"hello")),
-     400, "InvalidRequest", closed=True, absent="framed")
-case("content-length 30 digits", put_raw({"Content-Length": "9" * 30}, b"hello"), 413, "EntityTooLarge",
-     closed=True, absent="framed")
-case("content-length over 5 GB", put_raw({"Content-Length": str(6 << 30)}, b"hello"), 400, "EntityTooLarge",
-     closed=True, absent="framed")
-case("content-length longer than body", put_raw({"Content-Length": "10"}, b"hello", half_close=True), 400,
-     "IncompleteBody", closed=True, absent="framed")
-case("content-length shorter than body", raw(lambda h: h.signed_raw("PUT", "framed-short", {"Content-Length": "3"},
-                                                                    body=b"hello", length=False)), 200,
-     check=content_is("framed-short", b"hel"))
-case("content-md5 mismatch", raw(lambda h: h.signed_raw("PUT", "framed-md5", signed={"Content-MD5": md5_b64(b"o")},
-                                                        body=b"hello")), 400, "InvalidDigest", absent="framed-md5")
+    case(
+        f"content-length {value!r}",
+        put_raw({"Content-Length": value}, b"hello"),
+        400,
+        "InvalidRequest",
+        closed=True,
+        absent="framed",
+    )
+case(
+    "content-length twice",
+    raw(lambda h: h.signed_raw("PUT", "framed", {"content-length": "5"}, body=b"hello")),
+    400,
+    "InvalidRequest",
+    closed=True,
+    absent="framed",
+)
+case(
+    "content-length 30 digits",
+    put_raw({"Content-Length": "9" * 30}, b"hello"),
+    413,
+    "EntityTooLarge",
+    closed=True,
+    absent="framed",
+)
+case(
+    "content-length over 5 GB",
+    put_raw({"Content-Length": str(6 << 30)}, b"hello"),
+    400,
+    "EntityTooLarge",
+    closed=True,
+    absent="framed",
+)
+case(
+    "content-length longer than body",
+    put_raw({"Content-Length": "10"}, b"hello", half_close=True),
+    400,
+    "IncompleteBody",
+    closed=True,
+    absent="framed",
+)
+case(
+    "content-length shorter than body",
+    raw(lambda h: h.signed_raw("PUT", "framed-short", {"Content-Length": "3"}, body=b"hello", length=False)),
+    200,
+    check=content_is("framed-short", b"hel"),
+)
+case(
+    "content-md5 mismatch",
+    raw(lambda h: h.signed_raw("PUT", "framed-md5", signed={"Content-MD5": md5_b64(b"o")}, body=b"hello")),
+    400,
+    "InvalidDigest",
+    absent="framed-md5",
+)
 case("put without length", put_raw({}), 411, "MissingContentLength", closed=True, absent="framed")
-case("post without length", raw(lambda h: h.signed_raw("POST", "framed", params={"uploads": ""}, length=False)),
-     411, "MissingContentLength", closed=True)
-for te, status, code in [("gzip", 501, "NotImplemented"), ("gzip, chunked", 501, "NotImplemented"),
-                         ("chunked, gzip", 501, "NotImplemented"), ("identity", 501, "NotImplemented"),
-                         ("chunked, chunked", 400, "InvalidRequest"), ("chunked;q=1", 501, "NotImplemented")]:
-    case(f"transfer-encoding {te!r}", put_raw({"Transfer-Encoding": te}, b"5\r\nhello\r\n0\r\n\r\n"), status, code,
-         closed=True, absent="framed")
-case("transfer-encoding in HTTP/1.0", raw(lambda h: h.signed_raw("PUT", "framed", {"Transfer-Encoding": "chunked"},
-                                                                 length=False).replace(b"HTTP/1.1", b"HTTP/1.0", 1)
-                                          + b"5\r\nhello\r\n0\r\n\r\n"), 400, "InvalidRequest", closed=True,
-     absent="framed")
-case("chunked with content-length", raw(lambda h: h.signed_raw(
-    "PUT", "framed-both", {"Transfer-Encoding": "chunked", "Content-Length": "99"}, body=b"5\r\nhello\r\n0\r\n\r\n",
-    length=False)), 200, closed=True, check=content_is("framed-both", b"hello"))
+case(
+    "post without length",
+    raw(lambda h: h.signed_raw("POST", "framed", params={"uploads": ""}, length=False)),
+    411,
+    "MissingContentLength",
+    closed=True,
+)
+for te, status, code in [
+    ("gzip", 501, "NotImplemented"),
+    ("gzip, chunked", 501, "NotImplemented"),
+    ("chunked, gzip", 501, "NotImplemented"),
+    ("identity", 501, "NotImplemented"),
+    ("chunked, chunked", 400, "InvalidRequest"),
+    ("chunked;q=1", 501, "NotImplemented"),
+]:
+    case(
+        f"transfer-encoding {te!r}",
+        put_raw({"Transfer-Encoding": te}, b"5\r\nhello\r\n0\r\n\r\n"),
+        status,
+        code,
+        closed=True,
+        absent="framed",
+    )
+case(
+    "transfer-encoding in HTTP/1.0",
+    raw(
+        lambda h: (
+            h.signed_raw("PUT", "framed", {"Transfer-Encoding": "chunked"}, length=False).replace(
+                b"HTTP/1.1", b"HTTP/1.0", 1
+            )
+            + b"5\r\nhello\r\n0\r\n\r\n"
+        )
+    ),
+    400,
+    "InvalidRequest",
+    closed=True,
+    absent="framed",
+)
+case(
+    "chunked with content-length",
+    raw(
+        lambda h: h.signed_raw(
+            "PUT",
+            "framed-both",
+            {"Transfer-Encoding": "chunked", "Content-Length": "99"},
+            body=b"5\r\nhello\r\n0\r\n\r\n",
+            length=False,
+        )
+    ),
+    200,
+    closed=True,
+    check=content_is("framed-both", b"hello"),
+)
 CHUNKED = {"Transfer-Encoding": "chunked"}
 for label, body, code in [
-        ("chunk without CRLF", b"5\r\nhelloX0\r\n\r\n", "InvalidRequest"),
-        ("chunk with LF only", b"5\r\nhello\n0\r\n\r\n", "InvalidRequest"),
-        ("size with LF only", b"5\nhello\r\n0\r\n\r\n", "InvalidRequest"),
-        ("size not hex", b"zz\r\nhello\r\n0\r\n\r\n", "InvalidRequest"),
-        ("size negative", b"-5\r\nhello\r\n0\r\n\r\n", "InvalidRequest"),
-        ("size 17 hex digits", b"1" * 17 + b"\r\nhello\r\n0\r\n\r\n", "InvalidRequest"),
-        ("size leading space", b" 5\r\nhello\r\n0\r\n\r\n", "InvalidRequest"),
-        ("size empty", b"\r\nhello\r\n0\r\n\r\n", "InvalidRequest"),
-        ("extension 5000 bytes", b"5;" + b"x" * 5000 + b"\r\nhello\r\n0\r\n\r\n", "InvalidRequest"),
-        ("101 trailers", b"5\r\nhello\r\n0\r\n" + b"t: v\r\n" * 101 + b"\r\n", "InvalidRequest"),
-        ("body cut in a chunk", b"5\r\nhel", "IncompleteBody"),
-        ("last chunk unterminated", b"5\r\nhello\r\n0\r\n", "IncompleteBody")]:
+    ("chunk without CRLF", b"5\r\nhelloX0\r\n\r\n", "InvalidRequest"),
+    ("chunk with LF only", b"5\r\nhello\n0\r\n\r\n", "InvalidRequest"),
+    ("size with LF only", b"5\nhello\r\n0\r\n\r\n", "InvalidRequest"),
+    ("size not hex", b"zz\r\nhello\r\n0\r\n\r\n", "InvalidRequest"),
+    ("size negative", b"-5\r\nhello\r\n0\r\n\r\n", "InvalidRequest"),
+    ("size 17 hex digits", b"1" * 17 + b"\r\nhello\r\n0\r\n\r\n", "InvalidRequest"),
+    ("size leading space", b" 5\r\nhello\r\n0\r\n\r\n", "InvalidRequest"),
+    ("size empty", b"\r\nhello\r\n0\r\n\r\n", "InvalidRequest"),
+    ("extension 5000 bytes", b"5;" + b"x" * 5000 + b"\r\nhello\r\n0\r\n\r\n", "InvalidRequest"),
+    ("101 trailers", b"5\r\nhello\r\n0\r\n" + b"t: v\r\n" * 101 + b"\r\n", "InvalidRequest"),
+    ("body cut in a chunk", b"5\r\nhel", "IncompleteBody"),
+    ("last chunk unterminated", b"5\r\nhello\r\n0\r\n", "IncompleteBody"),
+]:
     case(f"chunked {label}", put_raw(CHUNKED, body, half_close=True), 400, code, closed=True, absent="framed")
-case("chunked well-formed with extension and trailer", raw(lambda h: h.signed_raw(
-    "PUT", "framed-chunked", CHUNKED, body=b"5;name=v\r\nhello\r\n0\r\nx-t: 1\r\n\r\n", length=False)),
-     200, check=content_is("framed-chunked", b"hello"))
+case(
+    "chunked well-formed with extension and trailer",
+    raw(
+        lambda h: h.signed_raw(
+            "PUT", "framed-chunked", CHUNKED, body=b"5;name=v\r\nhello\r\n0\r\nx-t: 1\r\n\r\n", length=False
+        )
+    ),
+    200,
+    check=content_is("framed-chunked", b"hello"),
+)
 
 # --- 11. Anonymous requests where the ACL says no ----------------------------------------------------------------
-for label, method, key, params in [("put", "PUT", "anon", {}), ("delete", "DELETE", PUBLIC_KEY, {}),
-                                   ("read-missing", "GET", "missing", {}), ("list", "GET", None, {}),
-                                   ("get-acl", "GET", None, {"acl": ""}), ("put-object-acl", "PUT", PUBLIC_KEY, {"acl": ""}),
-                                   ("initiate", "POST", "anon", {"uploads": ""}),
-                                   ("delete-multiple", "POST", None, {"delete": ""})]:
-    case(f"anonymous {label}", lambda h, m=method, k=key, p=params: h.call(m, BUCKET, k, params=p, data=b"", signed=False),
-         403, "AccessDenied", absent="anon")
+for label, method, key, params in [
+    ("put", "PUT", "anon", {}),
+    ("delete", "DELETE", PUBLIC_KEY, {}),
+    ("read-missing", "GET", "missing", {}),
+    ("list", "GET", None, {}),
+    ("get-acl", "GET", None, {"acl": ""}),
+    ("put-object-acl", "PUT", PUBLIC_KEY, {"acl": ""}),
+    ("initiate", "POST", "anon", {"uploads": ""}),
+    ("delete-multiple", "POST", None, {"delete": ""}),
+]:
+    case(
+        f"anonymous {label}",
+        lambda h, m=method, k=key, p=params: h.call(m, BUCKET, k, params=p, data=b"", signed=False),
+        403,
+        "AccessDenied",
+        absent="anon",
+    )
 case("anonymous list buckets", lambda h: h.call("GET", signed=False), 403, "AccessDenied")
 case("anonymous create bucket", lambda h: h.call("PUT", "anon-bucket", signed=False), 403, "AccessDenied")
 
@@ -490,10 +877,12 @@ def test_a_value_that_slipped_past_every_entry_check_is_still_never_written(host
     """Defence in depth: whatever path a stored value took (older data, a future bug), the one place that writes
     responses refuses a header value with CR/LF instead of splitting the response with it."""
     from ossh.server.ops import object_read
+
     real = object_read.object_headers
 
     def legacy(record, *args, **kwargs):
         return {**real(record, *args, **kwargs), "x-oss-meta-old": "v\r\nX-Injected: yes"}
+
     monkeypatch.setattr(object_read, "object_headers", legacy)
     for method in ("GET", "HEAD"):
         resp = hostile.call(method, BUCKET, PUBLIC_KEY, signed=False)

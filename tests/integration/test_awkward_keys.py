@@ -4,6 +4,7 @@ Keys are exact strings: controls, edge whitespace, CR next to LF, XML's own char
 character reference, a private-use character (what the server's XML reading uses as a stand-in),
 CJK and 1,023-byte names. The client against the embedded server, over HTTP.
 """
+
 import base64
 import hashlib
 
@@ -13,10 +14,39 @@ from ossh.client import OssError
 from ossh.client.errors import NoSuchBucket
 
 AWKWARD = [
-    "a/es\x1bc", "trail-space ", "trail-space", " lead", "tab\t", "trail\t", "cr\rx", "crlf\r\n", "nl\nx",
-    "\r", " ", "  ", "\n", "中文/键 名", "全角\u3000空格", "nbsp\u00a0", "nel\x85", "amp&<>\"'", "]]>",
-    "ctl" + "".join(map(chr, range(1, 32))), "nul\x00x", "del\x7f", "pct%41", "pct%", "plus+sp ace",
-    "&#27;", "&amp;", "&#x1B;", "\ue000", "\ue000\x1b", "\ufffe\uffff", "emoji \U0001f600", "k" * 1023,
+    "a/es\x1bc",
+    "trail-space ",
+    "trail-space",
+    " lead",
+    "tab\t",
+    "trail\t",
+    "cr\rx",
+    "crlf\r\n",
+    "nl\nx",
+    "\r",
+    " ",
+    "  ",
+    "\n",
+    "中文/键 名",
+    "全角\u3000空格",
+    "nbsp\u00a0",
+    "nel\x85",
+    "amp&<>\"'",
+    "]]>",
+    "ctl" + "".join(map(chr, range(1, 32))),
+    "nul\x00x",
+    "del\x7f",
+    "pct%41",
+    "pct%",
+    "plus+sp ace",
+    "&#27;",
+    "&amp;",
+    "&#x1B;",
+    "\ue000",
+    "\ue000\x1b",
+    "\ufffe\uffff",
+    "emoji \U0001f600",
+    "k" * 1023,
     "é" * 511 + "k",
 ]
 
@@ -61,11 +91,24 @@ def test_awkward_keys_delete_in_one_batch(client, bucket):
     assert _listed(client, bucket) == []
 
 
-@pytest.mark.parametrize("key, neighbour", [
-    ("trail-space ", "trail-space"), ("trail-space", "trail-space "), (" lead", "lead"), ("tab\t", "tab"),
-    ("cr\rx", "cr\nx"), ("crlf\r\n", "crlf\n"), ("&#27;", "\x1b"), ("\x1b", "&#27;"), ("&amp;", "&"),
-    ("\ue000", "\ue000\x1b"), (" ", "  "), ("nbsp\u00a0", "nbsp"), ("pct%41", "pctA"),
-])
+@pytest.mark.parametrize(
+    "key, neighbour",
+    [
+        ("trail-space ", "trail-space"),
+        ("trail-space", "trail-space "),
+        (" lead", "lead"),
+        ("tab\t", "tab"),
+        ("cr\rx", "cr\nx"),
+        ("crlf\r\n", "crlf\n"),
+        ("&#27;", "\x1b"),
+        ("\x1b", "&#27;"),
+        ("&amp;", "&"),
+        ("\ue000", "\ue000\x1b"),
+        (" ", "  "),
+        ("nbsp\u00a0", "nbsp"),
+        ("pct%41", "pctA"),
+    ],
+)
 def test_a_batch_deletes_the_named_key_and_not_its_neighbour(client, bucket, key, neighbour):
     _put_all(client, bucket, [key, neighbour])
     assert client.delete_objects(bucket, [key]) == [key]
@@ -73,8 +116,8 @@ def test_a_batch_deletes_the_named_key_and_not_its_neighbour(client, bucket, key
 
 
 def test_batches_beyond_a_thousand_keys_mixing_awkward_ones(client, bucket):
-    keys = [f"{i:04d}{AWKWARD[i % len(AWKWARD)][:40]}" for i in range(1001)]      # two requests
-    keep = ["0001trail-space", "trail-space"]       # neighbours of keys in the batch (key order)
+    keys = [f"{i:04d}{AWKWARD[i % len(AWKWARD)][:40]}" for i in range(1001)]  # two requests
+    keep = ["0001trail-space", "trail-space"]  # neighbours of keys in the batch (key order)
     _put_all(client, bucket, keys + keep)
     assert sorted(client.delete_objects(bucket, iter(keys))) == sorted(keys)
     assert _listed(client, bucket) == keep
@@ -90,8 +133,7 @@ def _post_delete(client, bucket, body: bytes, encoding_type="url"):
     params = {"delete": ""}
     if encoding_type:
         params["encoding-type"] = encoding_type
-    headers = {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode(),
-               "Content-Type": "application/xml"}
+    headers = {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode(), "Content-Type": "application/xml"}
     return client.request("POST", bucket, params=params, headers=headers, data=body, raise_errors=False)
 
 
@@ -128,9 +170,11 @@ def test_a_raw_control_character_is_malformed_xml_and_deletes_nothing(client, bu
 def test_a_raw_cr_is_kept_not_read_as_lf(client, bucket):
     """oss2 writes CR raw; an XML parser would make it LF and delete another key."""
     _put_all(client, bucket, ["cr\rx", "cr\nx", "crlf\r\n", "crlf\n"])
-    body = (b"<?xml version='1.0' encoding='utf-8'?>\r\n<Delete>\r\n  <Quiet>false</Quiet>\r\n"
-            b"  <Object>\r\n    <Key>cr\rx</Key>\r\n  </Object>\r\n"
-            b"  <Object><Key><![CDATA[crlf\r\n]]></Key></Object>\r\n</Delete>\r\n")
+    body = (
+        b"<?xml version='1.0' encoding='utf-8'?>\r\n<Delete>\r\n  <Quiet>false</Quiet>\r\n"
+        b"  <Object>\r\n    <Key>cr\rx</Key>\r\n  </Object>\r\n"
+        b"  <Object><Key><![CDATA[crlf\r\n]]></Key></Object>\r\n</Delete>\r\n"
+    )
     resp = _post_delete(client, bucket, body)
     assert resp.status_code == 200, resp.content
     assert _listed(client, bucket) == ["cr\nx", "crlf\n"]
@@ -168,8 +212,11 @@ def test_pretty_printed_bodies_still_parse(client, bucket):
     assert client.get_object(bucket, "mp").read() == b"part"
 
     name = bucket + "-ia"
-    client.request("PUT", name, data=b"<CreateBucketConfiguration>\n  <StorageClass>IA</StorageClass>\n"
-                                     b"</CreateBucketConfiguration>\n")
+    client.request(
+        "PUT",
+        name,
+        data=b"<CreateBucketConfiguration>\n  <StorageClass>IA</StorageClass>\n</CreateBucketConfiguration>\n",
+    )
     assert client.get_bucket_info(name).storage_class == "IA"
     client.delete_bucket(name)
 

@@ -1,4 +1,5 @@
 """Service and bucket operations of OssClient against the embedded server."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -107,4 +108,3 @@ def test_missing_bucket_errors(client):
         client.list_objects("test-no-such-bucket")
     with pytest.raises(NoSuchBucket):
         client.head_object("test-no-such-bucket", "k")
-

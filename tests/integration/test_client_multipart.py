@@ -1,4 +1,5 @@
 """Multipart operations of OssClient against the embedded server."""
+
 import pytest
 
 from ossh.client import ClientError
@@ -19,7 +20,8 @@ def test_upload_list_complete(client, bucket):
     rest = client.list_parts(bucket, "mp.bin", upload, part_number_marker=listed.next_part_number_marker)
     assert [p.part_number for p in rest.parts] == [3, 4]
     assert [(p.part_number, p.etag, p.size) for p in client.iter_parts(bucket, "mp.bin", upload)] == [
-        (p.part_number, p.etag, p.size) for p in parts]
+        (p.part_number, p.etag, p.size) for p in parts
+    ]
     done = client.complete_multipart_upload(bucket, "mp.bin", upload, list(reversed(parts)))
     assert done.crc64 == crc64(b"".join(data)) and done.etag.endswith("-4")
     meta = client.head_object(bucket, "mp.bin")
@@ -41,8 +43,9 @@ def test_abort_and_list_uploads_paging(client, bucket):
     ids = {k: client.init_multipart_upload(bucket, k) for k in ["u/a", "u/b", "v c"]}
     page = client.list_multipart_uploads(bucket, max_uploads=2)
     assert [u.key for u in page.uploads] == ["u/a", "u/b"] and page.is_truncated
-    rest = client.list_multipart_uploads(bucket, key_marker=page.next_key_marker,
-                                         upload_id_marker=page.next_upload_id_marker)
+    rest = client.list_multipart_uploads(
+        bucket, key_marker=page.next_key_marker, upload_id_marker=page.next_upload_id_marker
+    )
     assert [(u.key, u.upload_id) for u in rest.uploads] == [("v c", ids["v c"])]
     assert client.list_multipart_uploads(bucket, delimiter="/").prefixes == ["u/"]
     assert sorted(u.key for u in client.iter_uploads(bucket, prefix="u/")) == ["u/a", "u/b"]

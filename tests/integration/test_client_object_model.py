@@ -1,4 +1,5 @@
 """OssClient on symlinks, storage classes, restore and compressible objects, against the embedded server."""
+
 import io
 
 import pytest
@@ -14,7 +15,7 @@ from ossh.client.errors import (
     SymlinkTargetNotExist,
 )
 
-TEXT = b"".join(b"%08d the same kind of line again and again\n" % i for i in range(120_000))   # ~5.4 MB
+TEXT = b"".join(b"%08d the same kind of line again and again\n" % i for i in range(120_000))  # ~5.4 MB
 
 
 def test_symlink_round_trip(client, bucket):
@@ -52,8 +53,14 @@ def test_storage_class_on_every_upload_path(client, bucket, tmp_path):
     client.copy(bucket, "one-put", bucket, "copy-small", storage_class="DeepColdArchive")
     client.copy(bucket, "one-put", bucket, "copy-parts", threshold=0, storage_class="Archive")
     classes = {o.key: o.storage_class for o in client.list_objects(bucket).objects}
-    assert classes == {"one-put": "IA", "parts": "Archive", "stream": "ColdArchive", "stream-mp": "IA",
-                       "copy-small": "DeepColdArchive", "copy-parts": "Archive"}
+    assert classes == {
+        "one-put": "IA",
+        "parts": "Archive",
+        "stream": "ColdArchive",
+        "stream-mp": "IA",
+        "copy-small": "DeepColdArchive",
+        "copy-parts": "Archive",
+    }
 
 
 def test_restore_states(client, bucket, server_clock):
@@ -84,11 +91,11 @@ def test_large_text_object_comes_back_byte_identical(client, bucket, tmp_path):
     client.put_object(bucket, "big.txt", TEXT, content_type="text/plain")
     with client.get_object(bucket, "big.txt") as reader:
         assert "Content-Encoding" not in reader.meta.headers and reader.meta.size == len(TEXT)
-        assert reader.read() == TEXT            # the reader checks the CRC-64 at the end
+        assert reader.read() == TEXT  # the reader checks the CRC-64 at the end
     target = tmp_path / "big.txt"
     meta = client.download_file(bucket, "big.txt", target, threshold=1 << 20, part_size=1 << 20)
     assert target.read_bytes() == TEXT and meta.crc64 == crc64(TEXT)
     client.get_object_to_file(bucket, "big.txt", tmp_path / "again.txt")
     assert (tmp_path / "again.txt").read_bytes() == TEXT
     gz = client.request("GET", bucket, "big.txt", headers={"Accept-Encoding": "gzip"})
-    assert gz.headers["Content-Encoding"] == "gzip" and gz.content == TEXT     # requests decodes it
+    assert gz.headers["Content-Encoding"] == "gzip" and gz.content == TEXT  # requests decodes it

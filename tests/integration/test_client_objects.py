@@ -1,4 +1,5 @@
 """Object operations of OssClient against the embedded server: put/get/head/delete/copy/append/ACL."""
+
 import io
 import time
 from datetime import datetime, timedelta, timezone
@@ -18,12 +19,16 @@ from ossh.client.errors import (
 )
 
 
-@pytest.mark.parametrize("make, expected", [
-    (lambda: b"bytes body", b"bytes body"),
-    (lambda: "str body ü", "str body ü".encode()),
-    (lambda: io.BytesIO(b"file body"), b"file body"),
-    (lambda: iter([b"chunk ", b"by ", b"chunk"]), b"chunk by chunk"),
-], ids=["bytes", "str", "file", "iter"])
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda: b"bytes body", b"bytes body"),
+        (lambda: "str body ü", "str body ü".encode()),
+        (lambda: io.BytesIO(b"file body"), b"file body"),
+        (lambda: iter([b"chunk ", b"by ", b"chunk"]), b"chunk by chunk"),
+    ],
+    ids=["bytes", "str", "file", "iter"],
+)
 def test_put_any_body_and_get_it_back(client, bucket, make, expected):
     data = make()
     result = client.put_object(bucket, "obj", data)
@@ -44,8 +49,14 @@ def test_put_from_real_file_streams_and_reports_progress(client, bucket, tmp_pat
 
 
 def test_content_type_guessed_and_metadata_acl_headers(client, bucket):
-    client.put_object(bucket, "page.html", b"<p>", metadata={"Color": "blue", "x-oss-meta-size": "L"},
-                      acl="public-read", headers={"Cache-Control": "no-cache"})
+    client.put_object(
+        bucket,
+        "page.html",
+        b"<p>",
+        metadata={"Color": "blue", "x-oss-meta-size": "L"},
+        acl="public-read",
+        headers={"Cache-Control": "no-cache"},
+    )
     meta = client.head_object(bucket, "page.html")
     assert meta.content_type == "text/html"
     assert meta.metadata == {"color": "blue", "size": "L"}

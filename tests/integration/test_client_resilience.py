@@ -1,5 +1,6 @@
 """Retries, redirects and region switches: a small front HTTP server on loopback misbehaves in scripted
 ways (throttling, dropped connections, redirects, wrong-region answers) in front of the embedded server."""
+
 import json
 import os
 import ssl
@@ -15,8 +16,10 @@ from ossh.client.checkpoint import UploadCheckpoint
 from ossh.client.crc import crc64
 from ossh.client.errors import AccessDenied, OssError, ServiceError
 
-ERROR = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{msg}</Message>"
-         "<RequestId>0123456789ABCDEF01234567</RequestId><HostId>front</HostId>{extra}</Error>")
+ERROR = (
+    '<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{msg}</Message>'
+    "<RequestId>0123456789ABCDEF01234567</RequestId><HostId>front</HostId>{extra}</Error>"
+)
 
 
 class Front:
@@ -58,8 +61,11 @@ class Front:
                     return self._reply(307, b"", {"Location": front.target + self.path})
                 if action == "wrong-region":
                     host = front.target.split("://", 1)[1]
-                    body = ERROR.format(code="AccessDenied", msg="must be addressed using the specified endpoint",
-                                        extra=f"<Endpoint>{host}</Endpoint>")
+                    body = ERROR.format(
+                        code="AccessDenied",
+                        msg="must be addressed using the specified endpoint",
+                        extra=f"<Endpoint>{host}</Endpoint>",
+                    )
                     return self._reply(403, body.encode(), {"Content-Type": "application/xml"})
                 status, code = action.split(":")
                 body = ERROR.format(code=code, msg="try again", extra="").encode()
@@ -73,10 +79,13 @@ class Front:
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 if body and action == "corrupt":
                     body = _flip(body)
-                r = requests.request(self.command, front.target + self.path, headers=headers, data=body,
-                                     timeout=10)
-                keep = {k: v for k, v in r.headers.items() if k.lower() not in ("transfer-encoding", "connection")
-                        and (k.lower() != "content-length" or self.command == "HEAD")}
+                r = requests.request(self.command, front.target + self.path, headers=headers, data=body, timeout=10)
+                keep = {
+                    k: v
+                    for k, v in r.headers.items()
+                    if k.lower() not in ("transfer-encoding", "connection")
+                    and (k.lower() != "content-length" or self.command == "HEAD")
+                }
                 if action == "wrong-crc" and "x-oss-hash-crc64ecma" in keep:
                     keep["x-oss-hash-crc64ecma"] = str(int(keep["x-oss-hash-crc64ecma"]) ^ 1)
                 if action == "lost-answer":
@@ -90,12 +99,15 @@ class Front:
                     for k, v in keep.items():
                         self.send_header(k, v)
                     self.end_headers()
-                    self.wfile.write(r.content[:int(len(r.content) * float(action.split(":")[1]))])
+                    self.wfile.write(r.content[: int(len(r.content) * float(action.split(":")[1]))])
                     self.wfile.flush()
                     self.connection.shutdown(2)
                     return
-                self._reply(r.status_code, _flip(r.content) if action == "corrupt" and self.command == "GET"
-                            else r.content, keep)
+                self._reply(
+                    r.status_code,
+                    _flip(r.content) if action == "corrupt" and self.command == "GET" else r.content,
+                    keep,
+                )
 
             def _reply(self, status, body, headers):
                 self.send_response(status)
@@ -116,9 +128,28 @@ class Front:
     def use_tls(self, tmp_path):
         """Serve https with a fresh self-signed certificate for 127.0.0.1 (returned path trusts it)."""
         key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                        "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
-                        "-out", str(cert)], check=True, capture_output=True)
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+            ],
+            check=True,
+            capture_output=True,
+        )
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
@@ -172,8 +203,10 @@ def test_throttling_and_5xx_are_retried(front, server, client, bucket):
 
 def test_truncated_upload_listing_without_next_markers_ends(front, server, client, bucket):
     upload_id = client.init_multipart_upload(bucket, "big")
-    page = (f"<ListMultipartUploadsResult><Bucket>{bucket}</Bucket><IsTruncated>true</IsTruncated>"
-            f"<Upload><Key>big</Key><UploadId>{upload_id}</UploadId></Upload></ListMultipartUploadsResult>")
+    page = (
+        f"<ListMultipartUploadsResult><Bucket>{bucket}</Bucket><IsTruncated>true</IsTruncated>"
+        f"<Upload><Key>big</Key><UploadId>{upload_id}</UploadId></Upload></ListMultipartUploadsResult>"
+    )
     front.script = [page.encode()]
     assert [u.upload_id for u in via(front, server).iter_uploads(bucket)] == [upload_id]
     assert len(front.seen) == 1
@@ -240,8 +273,7 @@ def test_dropped_connection_is_a_short_transport_error(front, server, bucket):
     assert str(exc.value) == f"connection to {host} failed (the server closed the connection)"
 
 
-def test_corrupted_download_is_an_integrity_error_and_keeps_the_old_file(front, server, client, bucket,
-                                                                         tmp_path):
+def test_corrupted_download_is_an_integrity_error_and_keeps_the_old_file(front, server, client, bucket, tmp_path):
     client.put_object(bucket, "c", b"payload")
     target = tmp_path / "c.bin"
     target.write_bytes(b"old")
@@ -293,8 +325,7 @@ def test_multipart_copy_whose_complete_fails_its_crc_check_is_removed(front, ser
     client.put_object(bucket, "src", os.urandom(300_000))
     front.script = ["redirect"] * 5 + ["wrong-crc"]  # HEAD, Initiate, three part copies, then Complete
     with pytest.raises(IntegrityError):
-        via(front, server).copy(bucket, "src", bucket, "dst", threshold=100 * 1024, part_size=100 * 1024,
-                                threads=1)
+        via(front, server).copy(bucket, "src", bucket, "dst", threshold=100 * 1024, part_size=100 * 1024, threads=1)
     assert [m for m, _ in front.seen][-3:] == ["POST", "HEAD", "DELETE"]
     assert not client.object_exists(bucket, "dst") and list(client.iter_uploads(bucket)) == []
 
@@ -315,8 +346,7 @@ def test_corrupted_range_fails_a_parallel_download(front, server, client, bucket
     client.put_object(bucket, "big", b"z" * 300_000)
     front.script = ["redirect", "corrupt"]  # the HEAD passes, the first ranged GET is damaged
     with pytest.raises(IntegrityError):
-        via(front, server).download_file(bucket, "big", tmp_path / "big", threads=1, part_size=100_000,
-                                         threshold=1)
+        via(front, server).download_file(bucket, "big", tmp_path / "big", threads=1, part_size=100_000, threshold=1)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -326,7 +356,7 @@ def test_transfers_without_crc_verification_keep_what_they_moved(front, server, 
     unchecked = via(front, server, transfer_config=TransferConfig(verify_crc=False))
     path = tmp_path / "f"
     path.write_bytes(os.urandom(300_000))
-    front.script = ["redirect"] * 4 + ["wrong-crc"]     # the Complete announces another CRC-64: not compared
+    front.script = ["redirect"] * 4 + ["wrong-crc"]  # the Complete announces another CRC-64: not compared
     unchecked.upload_file(bucket, "up", path, part_size=100 * 1024, threshold=1, threads=1)
     assert client.get_object(bucket, "up").read() == path.read_bytes()
     client.put_object(bucket, "big", b"z" * 300_000)
@@ -375,13 +405,17 @@ def test_cut_part_is_continued_from_the_byte_reached(front, server, client, buck
     data = os.urandom(300_000)
     client.put_object(bucket, "big", data)
     etag = f'"{client.head_object(bucket, "big").etag}"'
-    front.script = ["redirect", "redirect", "cut:0.5"]     # HEAD, part 0, then part 1 breaks off half-way
-    via(front, server).download_file(bucket, "big", tmp_path / "big", threads=1, part_size=100_000, threshold=1,
-                                     checkpoint_dir=tmp_path / "ckpt")
+    front.script = ["redirect", "redirect", "cut:0.5"]  # HEAD, part 0, then part 1 breaks off half-way
+    via(front, server).download_file(
+        bucket, "big", tmp_path / "big", threads=1, part_size=100_000, threshold=1, checkpoint_dir=tmp_path / "ckpt"
+    )
     assert (tmp_path / "big").read_bytes() == data
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big", "ckpt"] and not any((tmp_path / "ckpt").iterdir())
-    assert front.ranges[2:] == [("bytes=100000-199999", etag), ("bytes=150000-199999", etag),
-                                ("bytes=200000-299999", etag)]
+    assert front.ranges[2:] == [
+        ("bytes=100000-199999", etag),
+        ("bytes=150000-199999", etag),
+        ("bytes=200000-299999", etag),
+    ]
 
 
 def test_cut_single_download_is_continued_pinned_to_its_etag(front, server, client, bucket, tmp_path):
@@ -393,7 +427,7 @@ def test_cut_single_download_is_continued_pinned_to_its_etag(front, server, clie
     via(front, server).get_object_to_file(bucket, "one", tmp_path / "one", progress=lambda d, t: seen.append(d))
     assert (tmp_path / "one").read_bytes() == data
     assert front.ranges == [(None, None), ("bytes=100000-249999", etag), ("bytes=175000-249999", etag)]
-    assert seen == sorted(seen) and seen[-1] == len(data)       # progress never goes back
+    assert seen == sorted(seen) and seen[-1] == len(data)  # progress never goes back
 
 
 def test_continuation_of_a_changed_object_fails_and_leaves_nothing(front, server, client, bucket, tmp_path):
@@ -426,13 +460,12 @@ def test_complete_whose_answer_was_lost_is_a_success(front, server, client, buck
     assert [m for m, _ in front.seen][-3:] == ["POST", "POST", "HEAD"]
 
 
-def test_corrupted_range_with_a_checkpoint_starts_over_with_a_clear_error(front, server, client, bucket,
-                                                                          tmp_path):
+def test_corrupted_range_with_a_checkpoint_starts_over_with_a_clear_error(front, server, client, bucket, tmp_path):
     data = os.urandom(300_000)
     client.put_object(bucket, "big", data)
     target, ckpt = tmp_path / "big", tmp_path / "ckpt"
     opts = dict(threads=1, part_size=100_000, threshold=1, checkpoint_dir=ckpt)
-    front.script = ["redirect", "redirect", "corrupt"]    # part 1 arrives with a flipped byte
+    front.script = ["redirect", "redirect", "corrupt"]  # part 1 arrives with a flipped byte
     with pytest.raises(IntegrityError) as exc:
         via(front, server).download_file(bucket, "big", target, **opts)
     assert "every part is as it arrived" in str(exc.value) and "\n" not in str(exc.value)

@@ -1,5 +1,6 @@
 """Requests signed by the client (V1 and V4, with or without an STS token) are accepted by the server;
 presigned URLs work with plain requests; a wrong secret, token or an expired URL is refused."""
+
 import json
 import re
 from urllib.parse import parse_qsl, urlsplit
@@ -16,8 +17,13 @@ SIGNATURE_PARAMS = ("signature", "x-oss-signature")
 
 @pytest.fixture(params=["v1", "v4"])
 def signed(request, server):
-    return OssClient(server.endpoint, server.access_key_id, server.access_key_secret, region="cn-hangzhou",
-                     signature_version=request.param)
+    return OssClient(
+        server.endpoint,
+        server.access_key_id,
+        server.access_key_secret,
+        region="cn-hangzhou",
+        signature_version=request.param,
+    )
 
 
 def test_every_kind_of_request_is_accepted(signed, bucket):
@@ -73,8 +79,14 @@ def test_expired_presigned_url_is_refused(server, client, bucket):
 
 
 def test_debug_log_never_shows_secrets(server, bucket, caplog):
-    c = OssClient(server.endpoint, server.access_key_id, server.access_key_secret, region="cn-hangzhou",
-                  security_token=None, signature_version="v1")
+    c = OssClient(
+        server.endpoint,
+        server.access_key_id,
+        server.access_key_secret,
+        region="cn-hangzhou",
+        security_token=None,
+        signature_version="v1",
+    )
     with caplog.at_level("DEBUG", logger="ossh.client"):
         c.put_object(bucket, "logged", b"x")
         c.list_objects(bucket)
@@ -88,8 +100,9 @@ def test_security_token_is_sent_and_checked(tmp_path):
     from ossh.server import LocalServer
 
     accounts = tmp_path / "accounts.json"
-    accounts.write_text(json.dumps([{"access_key_id": "sts-ak", "access_key_secret": "sts-sk",
-                                     "security_token": "tok-123"}]))
+    accounts.write_text(
+        json.dumps([{"access_key_id": "sts-ak", "access_key_secret": "sts-sk", "security_token": "tok-123"}])
+    )
     with LocalServer(tmp_path / "root", credentials={"main-ak": "main-sk"}, accounts_file=accounts) as srv:
         for version in ("v1", "v4"):
             c = OssClient(srv.endpoint, "sts-ak", "sts-sk", security_token="tok-123", signature_version=version)
@@ -107,10 +120,13 @@ def test_debug_logs_and_errors_with_a_token_or_presigned_urls_hide_every_secret(
     from ossh.server import LocalServer
 
     accounts = tmp_path / "accounts.json"
-    accounts.write_text(json.dumps([{"access_key_id": "sts-ak", "access_key_secret": "sts-SECRET-sk",
-                                     "security_token": "sts-TOKEN-1"}]))
-    with LocalServer(tmp_path / "root", credentials={"main-ak": "main-sk"}, accounts_file=accounts) as srv, \
-            caplog.at_level("DEBUG"):   # every logger: the client's and urllib3's
+    accounts.write_text(
+        json.dumps([{"access_key_id": "sts-ak", "access_key_secret": "sts-SECRET-sk", "security_token": "sts-TOKEN-1"}])
+    )
+    with (
+        LocalServer(tmp_path / "root", credentials={"main-ak": "main-sk"}, accounts_file=accounts) as srv,
+        caplog.at_level("DEBUG"),
+    ):  # every logger: the client's and urllib3's
         c = OssClient(srv.endpoint, "sts-ak", "sts-SECRET-sk", security_token="sts-TOKEN-1", signature_version=version)
         c.create_bucket("sts")
         c.put_object("sts", "k", b"with token")
@@ -118,13 +134,15 @@ def test_debug_logs_and_errors_with_a_token_or_presigned_urls_hide_every_secret(
         urls = [c.presign("GET", "sts", "k", expires=60), c.presign("PUT", "sts", "p", expires=60)]
         signatures = [v for url in urls for k, v in parse_qsl(urlsplit(url).query) if k.lower() in SIGNATURE_PARAMS]
         assert len(signatures) == 2 and all("sts-TOKEN-1" in url for url in urls)
-        logged = [redact_url(url) for url in urls]   # what the transport's log line shows of such a URL
-        wrong = OssClient(srv.endpoint, "sts-ak", "not-the-secret", security_token="sts-TOKEN-1",
-                          signature_version=version)
+        logged = [redact_url(url) for url in urls]  # what the transport's log line shows of such a URL
+        wrong = OssClient(
+            srv.endpoint, "sts-ak", "not-the-secret", security_token="sts-TOKEN-1", signature_version=version
+        )
         with pytest.raises(SignatureDoesNotMatch) as exc:
             wrong.get_object("sts", "k")
-    shown = "\n".join([caplog.text, *logged, str(exc.value), repr(exc.value), repr(exc.value.details),
-                       repr(c.transport.credentials)])
+    shown = "\n".join(
+        [caplog.text, *logged, str(exc.value), repr(exc.value), repr(exc.value.details), repr(c.transport.credentials)]
+    )
     assert "GET http://" in caplog.text and "/sts/k" in caplog.text
     for secret in ("sts-SECRET-sk", "not-the-secret", "sts-TOKEN-1", "Authorization", *signatures):
         assert secret not in shown

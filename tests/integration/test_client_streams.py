@@ -1,5 +1,6 @@
 """upload_stream and copy against the embedded server: one request when small, the parts engine above
 (bounded memory, combined CRC-64, abort on failure or Ctrl-C), metadata carried over by multipart copies."""
+
 import io
 import os
 import resource
@@ -27,7 +28,7 @@ class Pipe(io.RawIOBase):
         if self.fail_at is not None and self.pos >= self.fail_at:
             raise self.failure()
         n = min(len(b), 7000, len(self.data) - self.pos)
-        b[:n] = self.data[self.pos:self.pos + n]
+        b[:n] = self.data[self.pos : self.pos + n]
         self.pos += n
         return n
 
@@ -45,15 +46,24 @@ def test_stream_goes_up_in_parts_with_bounded_reads(client, bucket):
 
     def progress(done, total):
         assert total is None
-        ahead.append(pipe.pos - done)       # bytes read from the stream but not yet sent
-    result = client.upload_stream(bucket, "big.bin", pipe, part_size=PART, threads=2, progress=progress,
-                                  metadata={"k": "v"}, content_type="application/x-test")
+        ahead.append(pipe.pos - done)  # bytes read from the stream but not yet sent
+
+    result = client.upload_stream(
+        bucket,
+        "big.bin",
+        pipe,
+        part_size=PART,
+        threads=2,
+        progress=progress,
+        metadata={"k": "v"},
+        content_type="application/x-test",
+    )
     meta = client.head_object(bucket, "big.bin")
     assert meta.object_type == "Multipart" and result.etag.endswith("-8")
     assert result.crc64 == crc64(data) == meta.crc64
     assert meta.metadata == {"k": "v"} and meta.content_type == "application/x-test"
     assert client.get_object(bucket, "big.bin").read() == data
-    assert max(ahead) <= 3 * PART           # two parts in flight and at most one being read
+    assert max(ahead) <= 3 * PART  # two parts in flight and at most one being read
     assert not list(client.iter_uploads(bucket))
 
 
@@ -66,8 +76,9 @@ def test_stream_of_chunks_and_forced_multipart(client, bucket):
 @pytest.mark.parametrize("failure, raised", [(KeyboardInterrupt, KeyboardInterrupt), (OSError, LocalFileError)])
 def test_stream_failure_aborts_the_upload(client, bucket, failure, raised):
     with pytest.raises(raised):
-        client.upload_stream(bucket, "cut.bin", Pipe(bytes(PART * 5), fail_at=PART * 3, failure=failure),
-                             part_size=PART, threads=2)
+        client.upload_stream(
+            bucket, "cut.bin", Pipe(bytes(PART * 5), fail_at=PART * 3, failure=failure), part_size=PART, threads=2
+        )
     assert not client.object_exists(bucket, "cut.bin")
     assert not list(client.iter_uploads(bucket))
 
@@ -84,8 +95,16 @@ def test_copy_above_the_limit_goes_part_by_part_in_parallel(client, bucket):
     data = os.urandom(PART * 4 + 17)
     client.put_object(bucket, "big.src", data, content_type="application/x-big", metadata={"k": "v"})
     seen = []
-    result = client.copy(bucket, "big.src", bucket, "big.dst", threshold=PART, part_size=PART, threads=3,
-                         progress=lambda d, t: seen.append((d, t)))
+    result = client.copy(
+        bucket,
+        "big.src",
+        bucket,
+        "big.dst",
+        threshold=PART,
+        part_size=PART,
+        threads=3,
+        progress=lambda d, t: seen.append((d, t)),
+    )
     meta = client.head_object(bucket, "big.dst")
     assert meta.object_type == "Multipart" and result.crc64 == crc64(data) == meta.crc64
     assert meta.content_type == "application/x-big" and meta.metadata == {"k": "v"}
@@ -110,8 +129,16 @@ def test_multipart_copy_of_a_source_overwritten_midway_publishes_nothing(client,
     # Every part copy is pinned to the source's first ETag: the part after the overwrite is refused (412)
     # and the upload aborted, so neither a mix of both versions nor a leftover upload remains.
     with pytest.raises(PreconditionFailed):
-        client.copy(bucket, "moving.src", bucket, "moving.dst", threshold=PART, part_size=PART, threads=1,
-                    progress=overwrite_after_first_part)
+        client.copy(
+            bucket,
+            "moving.src",
+            bucket,
+            "moving.dst",
+            threshold=PART,
+            part_size=PART,
+            threads=1,
+            progress=overwrite_after_first_part,
+        )
     assert overwritten and not client.object_exists(bucket, "moving.dst")
     assert not list(client.iter_uploads(bucket))
 
@@ -120,7 +147,7 @@ def test_copy_source_conditions_are_sent(client, bucket):
     etag = client.put_object(bucket, "cond.src", b"x" * PART).etag
     with pytest.raises(PreconditionFailed):
         client.copy_object(bucket, "cond.src", bucket, "cond.dst", source_if_match="0" * 32)
-    with pytest.raises(NotModified):     # OSS answers 304 when a copy's none-match condition fails
+    with pytest.raises(NotModified):  # OSS answers 304 when a copy's none-match condition fails
         client.copy_object(bucket, "cond.src", bucket, "cond.dst", source_if_none_match=etag)
     upload_id = client.init_multipart_upload(bucket, "cond.dst")
     with pytest.raises(PreconditionFailed):
@@ -148,7 +175,7 @@ def test_download_that_cannot_be_written_leaves_no_temp_file(client, bucket, tmp
     client.put_object(bucket, "d.bin", data)
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     old = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, hard))   # writes past 1 MiB fail, like a full disk
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, hard))  # writes past 1 MiB fail, like a full disk
     try:
         with pytest.raises(LocalFileError, match="d.out"):
             client.download_file(bucket, "d.bin", tmp_path / "d.out")

@@ -1,5 +1,6 @@
 """upload_file / download_file / get_object_to_file: multipart above the threshold, parallel parts,
 combined CRC-64, temporary files renamed only when complete, progress callbacks."""
+
 import os
 import stat
 
@@ -29,8 +30,16 @@ def test_small_file_is_one_put(client, bucket, blob):
 def test_large_file_is_parallel_multipart(client, bucket, blob):
     path, data = blob
     seen = []
-    result = client.upload_file(bucket, "multi.bin", path, part_size=1 << 20, threshold=1 << 20, threads=3,
-                                progress=lambda done, total: seen.append((done, total)), metadata={"m": "1"})
+    result = client.upload_file(
+        bucket,
+        "multi.bin",
+        path,
+        part_size=1 << 20,
+        threshold=1 << 20,
+        threads=3,
+        progress=lambda done, total: seen.append((done, total)),
+        metadata={"m": "1"},
+    )
     assert result.crc64 == crc64(data) and result.etag.endswith("-4")
     meta = client.head_object(bucket, "multi.bin")
     assert meta.object_type == "Multipart" and meta.metadata == {"m": "1"}
@@ -66,14 +75,20 @@ def test_range_to_file_and_existing_file_replaced_only_on_success(client, bucket
     assert target.read_bytes() == bytes(range(10, 20))
 
 
-
 def test_large_download_is_parallel_ranges_with_combined_crc(client, bucket, blob, tmp_path):
     path, data = blob
     client.upload_file(bucket, "big.bin", path)
     target = tmp_path / "big.out"
     seen = []
-    meta = client.download_file(bucket, "big.bin", target, threads=3, part_size=1 << 20, threshold=1 << 20,
-                                progress=lambda d, t: seen.append((d, t)))
+    meta = client.download_file(
+        bucket,
+        "big.bin",
+        target,
+        threads=3,
+        part_size=1 << 20,
+        threshold=1 << 20,
+        progress=lambda d, t: seen.append((d, t)),
+    )
     assert target.read_bytes() == data and meta.crc64 == crc64(data)
     assert seen[-1] == (len(data), len(data)) and all(t == len(data) for _, t in seen)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.out", "blob.bin"]
@@ -109,8 +124,8 @@ def test_the_clients_transfer_config_drives_its_transfers(server, bucket, blob, 
     config = TransferConfig(threshold=1 << 20, part_size=1 << 20, concurrency=2)
     client = OssClient(server.endpoint, ACCESS_KEY_ID, ACCESS_KEY_SECRET, region=REGION, transfer_config=config)
     assert client.transfer_config is config and client.transfers.config is config
-    assert client.upload_file(bucket, "cfg.bin", path).etag.endswith("-4")    # 3 MiB + 4 bytes in 1 MiB parts
-    assert client.upload_file(bucket, "one.bin", path, threshold=4 << 20).etag.count("-") == 0   # the call wins
+    assert client.upload_file(bucket, "cfg.bin", path).etag.endswith("-4")  # 3 MiB + 4 bytes in 1 MiB parts
+    assert client.upload_file(bucket, "one.bin", path, threshold=4 << 20).etag.count("-") == 0  # the call wins
     target = tmp_path / "cfg.out"
     meta = client.download_file(bucket, "cfg.bin", target)
     assert target.read_bytes() == data and meta.size == len(data)
@@ -123,10 +138,10 @@ def test_a_transfer_manager_of_its_own_config(client, bucket, blob, tmp_path):
     ckpt = tmp_path / "ckpt"
     manager = TransferManager(client, TransferConfig(threshold=0, part_size=1 << 20, checkpoint_dir=ckpt))
     assert manager.upload_file(bucket, "m.bin", path).etag.endswith("-4")
-    assert os.path.isdir(ckpt) and os.listdir(ckpt) == []         # used, and cleared once done
+    assert os.path.isdir(ckpt) and os.listdir(ckpt) == []  # used, and cleared once done
     assert manager.copy(bucket, "m.bin", bucket, "m.copy").crc64 == crc64(data)
     manager.download_file(bucket, "m.copy", tmp_path / "m.out")
     assert (tmp_path / "m.out").read_bytes() == data
-    assert client.upload_file(bucket, "plain.bin", path).etag.count("-") == 0   # the client's own config is apart
+    assert client.upload_file(bucket, "plain.bin", path).etag.count("-") == 0  # the client's own config is apart
     with pytest.raises(TypeError):
         TransferManager(client, {"threshold": 0})

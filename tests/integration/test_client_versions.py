@@ -1,5 +1,6 @@
 """The client core's versioning: bucket states, listing versions and delete markers page by page or all at
 once, and deleting given versions."""
+
 import pytest
 
 from ossh.client import ClientError
@@ -27,8 +28,13 @@ def test_list_and_iterate_versions(client, bucket):
     assert first.delete_marker and first.is_latest and first.key == "a b"
     assert not second.delete_marker and not second.is_latest and second.size == 1 and second.etag
     every = list(client.iter_object_versions(bucket, page_size=2))
-    assert [(v.key, v.delete_marker) for v in every] == [("a b", True), ("a b", False), ("a b", False),
-                                                          ("a b", False), ("dir/x", False)]
+    assert [(v.key, v.delete_marker) for v in every] == [
+        ("a b", True),
+        ("a b", False),
+        ("a b", False),
+        ("a b", False),
+        ("dir/x", False),
+    ]
     assert len({v.version_id for v in every}) == 5
     assert list(client.iter_object_versions(bucket, delimiter="/"))[-1] == "dir/"
 
@@ -88,14 +94,22 @@ def test_unversioned_bucket_has_no_version_ids(client, bucket):
 
 def test_download_a_version(client, bucket, tmp_path):
     client.put_bucket_versioning(bucket, "Enabled")
-    old = bytes(range(256)) * 4096          # 1 MiB: ranged, in parts
+    old = bytes(range(256)) * 4096  # 1 MiB: ranged, in parts
     v1 = client.put_object(bucket, "big", old).version_id
     client.put_object(bucket, "big", b"new")
-    meta = client.download_file(bucket, "big", tmp_path / "a", version_id=v1, threshold=100_000,
-                                part_size=300_000, threads=3)
+    meta = client.download_file(
+        bucket, "big", tmp_path / "a", version_id=v1, threshold=100_000, part_size=300_000, threads=3
+    )
     assert (tmp_path / "a").read_bytes() == old and meta.version_id == v1
-    client.download_file(bucket, "big", tmp_path / "b", version_id=v1, threshold=100_000, part_size=300_000,
-                         checkpoint_dir=tmp_path / "ckpt")
+    client.download_file(
+        bucket,
+        "big",
+        tmp_path / "b",
+        version_id=v1,
+        threshold=100_000,
+        part_size=300_000,
+        checkpoint_dir=tmp_path / "ckpt",
+    )
     assert (tmp_path / "b").read_bytes() == old
     client.get_object_to_file(bucket, "big", tmp_path / "c", version_id=v1)
     assert (tmp_path / "c").read_bytes() == old

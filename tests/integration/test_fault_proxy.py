@@ -2,6 +2,7 @@
 responses, kept-alive connections included), 5% of requests are answered 503 and 2% of connections are
 closed while idle. Puts and gets of 1 KiB to 100 MiB must come back byte-identical, or fail with a clear
 one-line error leaving nothing under the final name. The proxy is seeded: OSSH_FAULT_SEED reproduces a run."""
+
 import hashlib
 import os
 import random
@@ -22,22 +23,26 @@ def proxy(server):
     with FaultProxy(server.endpoint, seed=SEED, cut=0.10, busy=0.05, idle_close=0.02) as p:
         yield p
     s = p.stats
-    print(f"\nfault proxy (seed {SEED}): {s.requests} requests on {s.connections} connections, {s.faults} faults "
-          f"({s.cuts_up} request cuts, {s.cuts_down} response cuts, {s.busy} 503s, {s.idle_closes} idle closes), "
-          f"{(s.bytes_up + s.bytes_down) / MIB:.0f} MiB carried; transfers {TOTALS}")
+    print(
+        f"\nfault proxy (seed {SEED}): {s.requests} requests on {s.connections} connections, {s.faults} faults "
+        f"({s.cuts_up} request cuts, {s.cuts_down} response cuts, {s.busy} 503s, {s.idle_closes} idle closes), "
+        f"{(s.bytes_up + s.bytes_down) / MIB:.0f} MiB carried; transfers {TOTALS}"
+    )
 
 
 @pytest.fixture(scope="module")
 def faulty(proxy, server):
     from conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, REGION
+
     return OssClient(proxy.endpoint, ACCESS_KEY_ID, ACCESS_KEY_SECRET, region=REGION, retry_base_delay=0.01)
 
 
 @pytest.fixture(scope="module")
 def fault_bucket(server):
     from conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, REGION
+
     direct = OssClient(server.endpoint, ACCESS_KEY_ID, ACCESS_KEY_SECRET, region=REGION)
-    direct.create_bucket("faults")      # a fixed name: the proxy's fates depend on the path
+    direct.create_bucket("faults")  # a fixed name: the proxy's fates depend on the path
     return "faults"
 
 
@@ -56,14 +61,22 @@ def _one_line(exc: OssError) -> str:
 
 
 # (size, part size, threads, checkpointed): single requests, multipart/ranged with small parts, one 100 MiB
-CASES = [(KIB, None, 4, False), (100 * KIB, None, 4, True), (MIB, 256 * KIB, 4, False),
-         (3 * MIB + 17, 512 * KIB, 3, True), (7 * MIB, None, 4, False), (20 * MIB + 1, 2 * MIB, 4, True),
-         (40 * MIB, 4 * MIB, 4, False), (100 * MIB, 8 * MIB, 4, True)]
+CASES = [
+    (KIB, None, 4, False),
+    (100 * KIB, None, 4, True),
+    (MIB, 256 * KIB, 4, False),
+    (3 * MIB + 17, 512 * KIB, 3, True),
+    (7 * MIB, None, 4, False),
+    (20 * MIB + 1, 2 * MIB, 4, True),
+    (40 * MIB, 4 * MIB, 4, False),
+    (100 * MIB, 8 * MIB, 4, True),
+]
 
 
 @pytest.mark.parametrize("size, part, threads, checkpointed", CASES, ids=[f"{c[0]}B" for c in CASES])
-def test_put_and_get_survive_broken_connections(faulty, client, fault_bucket, tmp_path, size, part, threads,
-                                                checkpointed):
+def test_put_and_get_survive_broken_connections(
+    faulty, client, fault_bucket, tmp_path, size, part, threads, checkpointed
+):
     data = _data(size, size)
     key = f"obj-{size}"
     src = tmp_path / "src"

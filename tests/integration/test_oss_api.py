@@ -1,5 +1,6 @@
 """The 2013 OssAPI facade: the seed README's example program runs unchanged but for print() and the import,
 and every facade method answers like httplib (status, headers, body; errors returned, not raised)."""
+
 import re
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from ossh.oss_api import OssAPI
 ROOT = Path(__file__).resolve().parents[2]
 
 # The README's section 10 program, as Python 3: only print() and the import changed.
-EXAMPLE = textwrap.dedent('''\
+EXAMPLE = textwrap.dedent("""\
     #!/usr/bin/env python
     #coding=utf8
     import time
@@ -102,7 +103,7 @@ EXAMPLE = textwrap.dedent('''\
         #删除bucket
         res = oss.delete_bucket(bucket)
         check_res(res, "delete bucket")
-''')
+""")
 
 EXPECTED = """create bucket OK
 list all buckets OK
@@ -120,11 +121,14 @@ delete bucket OK
 def test_seed_readme_example_prints_its_ten_ok_lines(server, client, tmp_path):
     host = server.endpoint.split("://", 1)[1]
     script = tmp_path / "test.py"
-    script.write_text(EXAMPLE.format(host=host, ak=server.access_key_id, sk=server.access_key_secret,
-                                     bucket="test-bucket-20130101"), encoding="utf-8")
+    script.write_text(
+        EXAMPLE.format(host=host, ak=server.access_key_id, sk=server.access_key_secret, bucket="test-bucket-20130101"),
+        encoding="utf-8",
+    )
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.stdout == EXPECTED, done.stderr
     assert done.returncode == 0
     assert "test-bucket-20130101" not in [b.name for b in client.iter_buckets()]
@@ -190,9 +194,14 @@ def test_multipart_helpers(server, bucket, tmp_path):
     assert [e.text for e in parts.iter("PartNumber")] == ["1", "2"]
     uploads = ElementTree.fromstring(oss.get_all_multipart_uploads(bucket).read())
     assert [e.text for e in uploads.iter("UploadId")] == [upload_id]
-    xml = "<CompleteMultipartUpload>" + "".join(
-        f"<Part><PartNumber>{n}</PartNumber><ETag>{r.getheader('ETag')}</ETag></Part>"
-        for n, r in ((1, r1), (2, r2))) + "</CompleteMultipartUpload>"
+    xml = (
+        "<CompleteMultipartUpload>"
+        + "".join(
+            f"<Part><PartNumber>{n}</PartNumber><ETag>{r.getheader('ETag')}</ETag></Part>"
+            for n, r in ((1, r1), (2, r2))
+        )
+        + "</CompleteMultipartUpload>"
+    )
     assert oss.complete_upload(bucket, "mp", upload_id, xml).status == 200
     assert oss.get_object(bucket, "mp").read() == b"a" * 102400 + b"tail"
     other = ElementTree.fromstring(oss.init_multi_upload(bucket, "mp2").read()).findtext("UploadId")

@@ -1,5 +1,6 @@
 """`ossh serve --check [--repair]`: planted damage is found and repaired, a running server's store is not
 touched, and a server killed with kill -9 mid-upload leaves a store whose only findings are crash debris."""
+
 import os
 import signal
 import sqlite3
@@ -16,8 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def check(root: Path, *flags: str) -> tuple[int, list[str]]:
-    run = subprocess.run([sys.executable, "ossh.py", "serve", "--check", *flags, "--root", str(root)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "ossh.py", "serve", "--check", *flags, "--root", str(root)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "Traceback" not in run.stderr, run.stderr
     return run.returncode, (run.stdout + run.stderr).splitlines()
 
@@ -42,24 +48,30 @@ def test_check_finds_and_repairs_planted_damage(tmp_path):
     with open(bodies["appended"], "ab") as f:
         f.write(b"bytes of an append that never committed")
     with sqlite3.connect(tmp_path / "meta.db") as db:
-        db.execute("DELETE FROM uploads")             # its part stays behind
+        db.execute("DELETE FROM uploads")  # its part stays behind
         part_body = db.execute("SELECT body FROM parts").fetchone()[0]
     status, lines = check(tmp_path)
     assert status == 1
-    assert sorted(lines[:-1]) == sorted([
-        "missing body: oss://chk/lost: " + str(bodies["lost"].relative_to(tmp_path)) + " is gone",
-        "size mismatch: oss://chk/short: " + str(bodies["short"].relative_to(tmp_path))
-        + " holds 10 bytes, the record says 1000",
-        "bytes past an append: oss://chk/appended: " + str(bodies["appended"].relative_to(tmp_path))
-        + " holds 139 bytes, the object 100",
-        f"orphan part: part 1 of upload {upload_id} (the upload is gone)",
-        "unfinished temp file: tmp/dead.tmp (11 bytes, no record names it)",
-        f"orphan file: data/ab/{orphan.name} (24 bytes, no record names it)",
-        f"orphan file: data/{part_body[:2]}/{part_body} (100 bytes, no record names it)",
-    ])
-    assert lines[-1].endswith("7 finding(s) (1 bytes past an append, 1 missing body, 2 orphan file, 1 orphan part, "
-                              "1 size mismatch, 1 unfinished temp file); --repair fixes what it can")
-    assert orphan.exists()                          # a check alone changes nothing
+    assert sorted(lines[:-1]) == sorted(
+        [
+            "missing body: oss://chk/lost: " + str(bodies["lost"].relative_to(tmp_path)) + " is gone",
+            "size mismatch: oss://chk/short: "
+            + str(bodies["short"].relative_to(tmp_path))
+            + " holds 10 bytes, the record says 1000",
+            "bytes past an append: oss://chk/appended: "
+            + str(bodies["appended"].relative_to(tmp_path))
+            + " holds 139 bytes, the object 100",
+            f"orphan part: part 1 of upload {upload_id} (the upload is gone)",
+            "unfinished temp file: tmp/dead.tmp (11 bytes, no record names it)",
+            f"orphan file: data/ab/{orphan.name} (24 bytes, no record names it)",
+            f"orphan file: data/{part_body[:2]}/{part_body} (100 bytes, no record names it)",
+        ]
+    )
+    assert lines[-1].endswith(
+        "7 finding(s) (1 bytes past an append, 1 missing body, 2 orphan file, 1 orphan part, "
+        "1 size mismatch, 1 unfinished temp file); --repair fixes what it can"
+    )
+    assert orphan.exists()  # a check alone changes nothing
 
     status, lines = check(tmp_path, "--repair")
     assert status == 1
@@ -81,16 +93,22 @@ def test_check_finds_and_repairs_planted_damage(tmp_path):
 def test_check_refuses_a_store_in_use_and_a_directory_that_is_not_a_store(tmp_path):
     with LocalServer(tmp_path / "live", credentials={"ak": "sk"}):
         status, lines = check(tmp_path / "live", "--repair")
-        assert status == 1 and lines == [f"ossh: serve: the store at {tmp_path / 'live'} is in use by a running "
-                                         "server; stop it, then check again"]
+        assert status == 1 and lines == [
+            f"ossh: serve: the store at {tmp_path / 'live'} is in use by a running server; stop it, then check again"
+        ]
     status, lines = check(tmp_path)
     assert status == 1 and lines == [f"ossh: serve: {tmp_path} is not an ossh store (no meta.db)"]
 
 
 def test_kill_9_of_the_server_mid_upload_leaves_a_consistent_store(tmp_path):
     env = {**os.environ, "OSS_ACCESS_KEY_ID": "ak", "OSS_ACCESS_KEY_SECRET": "sk"}
-    proc = subprocess.Popen([sys.executable, "ossh.py", "serve", "--port", "0", "--root", str(tmp_path)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "ossh.py", "serve", "--port", "0", "--root", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         endpoint = proc.stdout.readline().split(" ", 1)[1].strip()
         client = OssClient(endpoint, "ak", "sk")
@@ -110,11 +128,16 @@ def test_kill_9_of_the_server_mid_upload_leaves_a_consistent_store(tmp_path):
         def doomed(call):
             try:
                 call()
-            except Exception:      # noqa: BLE001 - the server dies under it
+            except Exception:  # noqa: BLE001 - the server dies under it
                 pass
-        writers = [threading.Thread(target=doomed, args=(call,)) for call in (
-            lambda: client.put_object("crash", "kept", endless()),
-            lambda: client.upload_part("crash", "mp", upload_id, 2, endless()))]
+
+        writers = [
+            threading.Thread(target=doomed, args=(call,))
+            for call in (
+                lambda: client.put_object("crash", "kept", endless()),
+                lambda: client.upload_part("crash", "mp", upload_id, 2, endless()),
+            )
+        ]
         for writer in writers:
             writer.start()
         assert sending.wait(30)

@@ -1,5 +1,6 @@
 """The server keeps one injected clock: Date and Last-Modified, creation and upload times, signature dates and
 presigned expiry all read it, so a test moves time instead of waiting for it."""
+
 import base64
 import email.utils
 import time
@@ -27,7 +28,7 @@ class Shifted:
 
 @pytest.fixture
 def clocked(tmp_path):
-    clock = Shifted(600.0)      # ten minutes ahead: still within the 15 minutes a signed Date may be off
+    clock = Shifted(600.0)  # ten minutes ahead: still within the 15 minutes a signed Date may be off
     with LocalServer(tmp_path, credentials={AK: SK}, clock=clock) as srv:
         yield srv, clock, OssClient(srv.endpoint, AK, SK, region=REGION)
 
@@ -57,7 +58,7 @@ def test_signature_dates_and_presigned_expiry_are_checked_against_the_servers_cl
     client.put_object("skew", "k", b"body")
     url = client.presign("GET", "skew", "k", expires=int(HOUR))
     assert requests.get(url).content == b"body"
-    clock.offset = 2 * HOUR             # past the presigned URL's hour: expired without waiting for it
+    clock.offset = 2 * HOUR  # past the presigned URL's hour: expired without waiting for it
     refused = requests.get(url)
     assert refused.status_code == 403 and b"Request has expired" in refused.content
     stale = requests.head(f"{srv.endpoint}/skew/k", headers=_v1(srv, "HEAD", "skew", "k"))

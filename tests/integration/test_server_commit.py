@@ -1,5 +1,6 @@
 """Group commit: concurrent writers share commits, a failing change is rolled back alone, and every change
 acknowledged is in the database."""
+
 import threading
 
 import pytest
@@ -19,11 +20,13 @@ def test_concurrent_changes_share_commits_and_fail_alone(tmp_path):
 
     def writer(w):
         for n in range(60):
+
             def change(conn, w=w, n=n):
                 conn.execute("INSERT INTO t VALUES(?,?)", (w, n))
                 if n % 7 == 3:
-                    raise Refused(f"{w}/{n}")      # after writing: the change's savepoint must undo it
+                    raise Refused(f"{w}/{n}")  # after writing: the change's savepoint must undo it
                 return (w, n)
+
             try:
                 done = db.commit(change)
             except Refused:
@@ -33,6 +36,7 @@ def test_concurrent_changes_share_commits_and_fail_alone(tmp_path):
                 with lock:
                     acknowledged.add(done)
         db.release()
+
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
     for t in threads:
         t.start()
@@ -40,7 +44,7 @@ def test_concurrent_changes_share_commits_and_fail_alone(tmp_path):
         t.join()
     assert len(acknowledged) + len(refused) == 8 * 60 and len(refused) == 8 * 9
     assert set(map(tuple, db.query("SELECT writer, n FROM t"))) == acknowledged
-    assert db.changes == 8 * 60 and db.batches < db.changes      # some commits carried several changes
+    assert db.changes == 8 * 60 and db.batches < db.changes  # some commits carried several changes
     db.close()
 
 
@@ -52,6 +56,7 @@ def test_a_change_that_reads_then_writes_sees_the_changes_before_it_in_its_batch
     def bump(conn):
         (n,) = conn.execute("SELECT n FROM counter").fetchone()
         conn.execute("UPDATE counter SET n=?", (n + 1,))
+
     threads = [threading.Thread(target=lambda: [db.commit(bump) for _ in range(50)]) for _ in range(6)]
     for t in threads:
         t.start()

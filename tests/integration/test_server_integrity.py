@@ -1,6 +1,7 @@
 """The embedded server keeps its resources and its objects consistent: connections release their SQLite
 handles, appends never race a Put or Delete (or another server on the same root) into a corrupt object,
 malformed headers are refused, copy-source conditions and page sizes follow OSS."""
+
 import http.client
 import os
 import socket
@@ -69,7 +70,7 @@ def test_finished_connections_release_their_database_handles(own_server):
 
     def one_connection():
         conn = http.client.HTTPConnection(host, port, timeout=10)
-        conn.request("GET", "/no-such-bucket-here")     # a database lookup before any signature check
+        conn.request("GET", "/no-such-bucket-here")  # a database lookup before any signature check
         assert conn.getresponse().status == 404
         conn.close()
 
@@ -148,7 +149,7 @@ def test_two_position_zero_appends_create_one_object(own_server, own_client):
     sock = _start_append(own_server, "fresh", 0, 6, b"abc")
     time.sleep(0.2)
     impatient = OssClient(own_server.endpoint, AK, SK, region=REGION, read_timeout=5, max_retries=0)
-    impatient.append_object("integrity", "fresh", 0, b"first")   # not held up by the unfinished append
+    impatient.append_object("integrity", "fresh", 0, b"first")  # not held up by the unfinished append
     sock.sendall(b"def")
     resp = _read_response(sock)
     sock.close()
@@ -182,12 +183,11 @@ def test_a_malformed_header_line_is_refused_and_the_connection_closed(own_server
     host, port = _host_port(own_server)
     sock = socket.create_connection((host, port), timeout=10)
     # the bad line comes first: http.server would stop there and never see Content-Length
-    sock.sendall(f"PUT /integrity/hdr HTTP/1.1\r\nHost: {host}:{port}\r\n{bad_line}\r\n{lines}\r\nhello"
-                 .encode())
+    sock.sendall(f"PUT /integrity/hdr HTTP/1.1\r\nHost: {host}:{port}\r\n{bad_line}\r\n{lines}\r\nhello".encode())
     resp = _read_response(sock)
     assert resp.status == 400 and b"<Code>InvalidArgument</Code>" in resp.body
     assert resp.getheader("Connection") == "close"
-    assert sock.recv(100) == b""          # the unread body was not taken for a next request
+    assert sock.recv(100) == b""  # the unread body was not taken for a next request
     sock.close()
     assert not own_client.object_exists("integrity", "hdr")
 
@@ -202,30 +202,50 @@ def test_a_user_metadata_name_that_is_not_a_token_is_invalid(own_server, own_cli
 FUTURE, PAST = "Wed, 01 Jan 2098 00:00:00 GMT", "Sat, 01 Jan 2000 00:00:00 GMT"
 
 
-@pytest.mark.parametrize("header,value,status", [
-    ("if-match", "etag", 200), ("if-match", '"0000"', 412),
-    ("if-none-match", "etag", 304), ("if-none-match", '"0000"', 200),
-    ("if-modified-since", FUTURE, 304), ("if-modified-since", PAST, 200),
-    ("if-unmodified-since", PAST, 412), ("if-unmodified-since", FUTURE, 200)])
+@pytest.mark.parametrize(
+    "header,value,status",
+    [
+        ("if-match", "etag", 200),
+        ("if-match", '"0000"', 412),
+        ("if-none-match", "etag", 304),
+        ("if-none-match", '"0000"', 200),
+        ("if-modified-since", FUTURE, 304),
+        ("if-modified-since", PAST, 200),
+        ("if-unmodified-since", PAST, 412),
+        ("if-unmodified-since", FUTURE, 200),
+    ],
+)
 def test_copy_source_conditions(own_server, own_client, header, value, status):
     etag = own_client.put_object("integrity", "src", b"source bytes").etag
     value = f'"{etag}"' if value == "etag" else value
     cond = {"x-oss-copy-source": "/integrity/src", "x-oss-copy-source-" + header: value}
-    resp = requests.put(f"{own_server.endpoint}/integrity/dst-{status}",
-                        headers=_signed(own_server, "PUT", "integrity", f"dst-{status}", headers=cond))
+    resp = requests.put(
+        f"{own_server.endpoint}/integrity/dst-{status}",
+        headers=_signed(own_server, "PUT", "integrity", f"dst-{status}", headers=cond),
+    )
     assert resp.status_code == status, resp.text
     assert own_client.object_exists("integrity", f"dst-{status}") == (status == 200)
     upload_id = own_client.init_multipart_upload("integrity", "mp")
     params = {"partNumber": "1", "uploadId": upload_id}
-    resp = requests.put(f"{own_server.endpoint}/integrity/mp", params=params,
-                        headers=_signed(own_server, "PUT", "integrity", "mp", params, cond))
+    resp = requests.put(
+        f"{own_server.endpoint}/integrity/mp",
+        params=params,
+        headers=_signed(own_server, "PUT", "integrity", "mp", params, cond),
+    )
     assert resp.status_code == status, resp.text
     assert len(own_client.list_parts("integrity", "mp", upload_id).parts) == (status == 200)
 
 
-@pytest.mark.parametrize("key,params", [
-    (None, {"max-keys": "0"}), (None, {"list-type": "2", "max-keys": "0"}), (None, {"uploads": "", "max-uploads": "0"}),
-    ("mp", {"max-parts": "0"}), ("service", {"max-keys": "0"})])
+@pytest.mark.parametrize(
+    "key,params",
+    [
+        (None, {"max-keys": "0"}),
+        (None, {"list-type": "2", "max-keys": "0"}),
+        (None, {"uploads": "", "max-uploads": "0"}),
+        ("mp", {"max-parts": "0"}),
+        ("service", {"max-keys": "0"}),
+    ],
+)
 def test_a_zero_page_size_is_an_invalid_argument(own_server, own_client, key, params):
     bucket = None if key == "service" else "integrity"
     key = None if key == "service" else key
@@ -242,7 +262,7 @@ def test_an_append_to_an_object_whose_body_file_is_gone_fails_promptly(tmp_path)
         client = OssClient(srv.endpoint, AK, SK, region=REGION, read_timeout=5, max_retries=0)
         client.create_bucket("integrity")
         client.append_object("integrity", "log", 0, b"0123456789")
-        srv.store.blobs.path(srv.store.get("integrity", "log").body).unlink()    # damage behind the server
+        srv.store.blobs.path(srv.store.get("integrity", "log").body).unlink()  # damage behind the server
         started = time.monotonic()
         with pytest.raises(ServiceError) as err:
             client.append_object("integrity", "log", 10, b"more")
@@ -254,4 +274,4 @@ def test_an_append_to_an_object_whose_body_file_is_gone_fails_promptly(tmp_path)
     finally:
         started = time.monotonic()
         srv.stop(grace=10)
-    assert time.monotonic() - started < 2     # no handler left spinning for stop() to wait on
+    assert time.monotonic() - started < 2  # no handler left spinning for stop() to wait on

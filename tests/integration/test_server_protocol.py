@@ -1,5 +1,6 @@
 """The embedded server's protocol over real HTTP: validation, signatures, time, presigned expiry, ACLs,
 other accounts, malformed XML, NotImplemented, error headers, virtual-hosted addressing."""
+
 import base64
 import hashlib
 import json
@@ -16,8 +17,19 @@ from ossh.server import LocalServer
 REGION = "cn-hangzhou"
 
 
-def call(server, method, bucket=None, key=None, params=None, headers=None, data=None, signer=None,
-         creds=None, now=None, host=None):
+def call(
+    server,
+    method,
+    bucket=None,
+    key=None,
+    params=None,
+    headers=None,
+    data=None,
+    signer=None,
+    creds=None,
+    now=None,
+    host=None,
+):
     """One request signed by the client's signers (V4 unless told), or anonymous with signer=False."""
     req = SignableRequest(method, bucket, key, dict(params or {}), dict(headers or {}))
     if host:
@@ -72,18 +84,23 @@ def test_bad_object_names(server, bkt):
     for raw in ("%2Flead", "%5Cback", quote("k" * 1024)):
         resp = requests.put(f"{server.endpoint}/{bkt}/{raw}", data=b"x")
         assert resp.status_code == 400 and error(resp)["Code"] == "InvalidObjectName", raw
-    resp = call(server, "PUT", bkt, "é" * 511 + "x", data=b"ok")   # 1023 bytes exactly
+    resp = call(server, "PUT", bkt, "é" * 511 + "x", data=b"ok")  # 1023 bytes exactly
     assert resp.status_code == 200
 
 
 def test_bad_names_in_copy_sources_and_batch_deletes(server, bkt):
     call(server, "PUT", bkt, "src", data=b"x" * 10)
     upload = re.search(r"<UploadId>(\w+)</UploadId>", call(server, "POST", bkt, "mp", params={"uploads": ""}).text)[1]
-    for source, code in ((f"/{bkt}/%2Fsrc", "InvalidObjectName"), (f"/{bkt}/%5Csrc", "InvalidObjectName"),
-                         (f"/{bkt}/" + "k" * 1024, "InvalidObjectName"), ("/Bad_Bucket/src", "InvalidBucketName")):
+    for source, code in (
+        (f"/{bkt}/%2Fsrc", "InvalidObjectName"),
+        (f"/{bkt}/%5Csrc", "InvalidObjectName"),
+        (f"/{bkt}/" + "k" * 1024, "InvalidObjectName"),
+        ("/Bad_Bucket/src", "InvalidBucketName"),
+    ):
         for params in ({}, {"uploadId": upload, "partNumber": "1"}):
-            resp = call(server, "PUT", bkt, "mp" if params else "dst", params=params,
-                        headers={"x-oss-copy-source": source})
+            resp = call(
+                server, "PUT", bkt, "mp" if params else "dst", params=params, headers={"x-oss-copy-source": source}
+            )
             assert resp.status_code == 400 and error(resp)["Code"] == code, (source, params)
     assert call(server, "HEAD", bkt, "dst").status_code == 404
     body = b"<Delete><Object><Key>/src</Key></Object></Delete>"
@@ -161,11 +178,16 @@ def test_another_accounts_bucket(tmp_path):
     with LocalServer(tmp_path, credentials={"ak-one": "sk-one", "ak-two": "sk-two"}) as srv:
         one, two = Credentials("ak-one", "sk-one"), Credentials("ak-two", "sk-two")
         assert call(srv, "PUT", "shared-name", creds=one).status_code == 200
-        assert call(srv, "PUT", "shared-name", creds=one).status_code == 200   # the owner again: fine
+        assert call(srv, "PUT", "shared-name", creds=one).status_code == 200  # the owner again: fine
         assert call(srv, "PUT", "shared-name", "k", data=b"mine", creds=one).status_code == 200
         assert error(call(srv, "PUT", "shared-name", creds=two))["Code"] == "BucketAlreadyExists"
-        for method, key, params in (("GET", "k", {}), ("GET", None, {}), ("PUT", None, {"acl": ""}),
-                                    ("DELETE", None, {}), ("GET", None, {"bucketInfo": ""})):
+        for method, key, params in (
+            ("GET", "k", {}),
+            ("GET", None, {}),
+            ("PUT", None, {"acl": ""}),
+            ("DELETE", None, {}),
+            ("GET", None, {"bucketInfo": ""}),
+        ):
             resp = call(srv, method, "shared-name", key, params=params, creds=two)
             assert resp.status_code == 403 and error(resp)["Code"] == "AccessDenied", (method, params)
         assert "shared-name" not in call(srv, "GET", creds=two).text
@@ -173,8 +195,9 @@ def test_another_accounts_bucket(tmp_path):
 
 
 def test_security_tokens(tmp_path):
-    (tmp_path / "accounts.json").write_text(json.dumps([
-        {"access_key_id": "STS.temp", "access_key_secret": "sts-secret", "security_token": "tok-123"}]))
+    (tmp_path / "accounts.json").write_text(
+        json.dumps([{"access_key_id": "STS.temp", "access_key_secret": "sts-secret", "security_token": "tok-123"}])
+    )
     with LocalServer(tmp_path, credentials={"ak": "sk"}) as srv:
         good = Credentials("STS.temp", "sts-secret", "tok-123")
         assert call(srv, "GET", creds=good).status_code == 200
@@ -199,11 +222,19 @@ def test_malformed_and_oversized_xml(server, bkt):
 
 def test_part_order_and_numbers(server, bkt):
     upload = re.search(r"<UploadId>(\w+)</UploadId>", call(server, "POST", bkt, "o", params={"uploads": ""}).text)[1]
-    etags = [call(server, "PUT", bkt, "o", params={"partNumber": str(n), "uploadId": upload},
-                  data=b"x" * 102400).headers["ETag"] for n in (1, 2)]
-    xml = "<CompleteMultipartUpload>" + "".join(
-        f"<Part><PartNumber>{n}</PartNumber><ETag>{e}</ETag></Part>" for n, e in ((2, etags[1]), (1, etags[0]))
-    ) + "</CompleteMultipartUpload>"
+    etags = [
+        call(server, "PUT", bkt, "o", params={"partNumber": str(n), "uploadId": upload}, data=b"x" * 102400).headers[
+            "ETag"
+        ]
+        for n in (1, 2)
+    ]
+    xml = (
+        "<CompleteMultipartUpload>"
+        + "".join(
+            f"<Part><PartNumber>{n}</PartNumber><ETag>{e}</ETag></Part>" for n, e in ((2, etags[1]), (1, etags[0]))
+        )
+        + "</CompleteMultipartUpload>"
+    )
     resp = call(server, "POST", bkt, "o", params={"uploadId": upload}, data=xml.encode())
     assert error(resp)["Code"] == "InvalidPartOrder"
     for number in ("0", "10001", "x"):
@@ -226,7 +257,9 @@ def test_ranges_and_conditions(server, bkt):
     etag = call(server, "PUT", bkt, "r", data=data).headers["ETag"]
     std = {"x-oss-range-behavior": "standard"}
     resp = call(server, "GET", bkt, "r", headers={"Range": "bytes=500-2000", **std})
-    assert resp.status_code == 206 and resp.content == data[500:] and resp.headers["Content-Range"] == "bytes 500-999/1000"
+    assert (
+        resp.status_code == 206 and resp.content == data[500:] and resp.headers["Content-Range"] == "bytes 500-999/1000"
+    )
     assert call(server, "GET", bkt, "r", headers={"Range": "bytes=1000-", **std}).status_code == 416
     assert call(server, "GET", bkt, "r", headers={"Range": "bytes=500-2000"}).status_code == 200
     part = call(server, "GET", bkt, "r", headers={"Range": "bytes=10-19"})
@@ -258,11 +291,13 @@ def test_virtual_hosted_addressing(server, bkt):
     assert call(server, "PUT", bkt, "dir/v h", data=b"virtual", host=host).status_code == 200
     assert call(server, "GET", bkt, "dir/v h", host=host).content == b"virtual"
     assert "<Key>dir/v h</Key>" in call(server, "GET", bkt, host=host).text
-    upload = re.search(r"<UploadId>(\w+)</UploadId>",
-                       call(server, "POST", bkt, "mp", params={"uploads": ""}, host=host).text)[1]
+    upload = re.search(
+        r"<UploadId>(\w+)</UploadId>", call(server, "POST", bkt, "mp", params={"uploads": ""}, host=host).text
+    )[1]
     call(server, "PUT", bkt, "mp", params={"uploadId": upload, "partNumber": "1"}, data=b"p", host=host)
-    done = call(server, "POST", bkt, "mp", params={"uploadId": upload}, headers={"x-oss-complete-all": "yes"},
-                host=host)
+    done = call(
+        server, "POST", bkt, "mp", params={"uploadId": upload}, headers={"x-oss-complete-all": "yes"}, host=host
+    )
     assert done.status_code == 200 and f"<Location>http://{host}/mp</Location>" in done.text
 
 
@@ -271,11 +306,15 @@ def test_client_mistakes_never_yield_a_500(server, bkt):
     session = requests.Session()
     base = f"{server.endpoint}/{bkt}"
     odd = [
-        ("GET", f"{base}/%FF%FE", {}, None), ("GET", f"{base}/?max-keys=abc", {}, None),
-        ("GET", f"{base}/?max-keys=5000", {}, None), ("GET", f"{base}/?encoding-type=base64", {}, None),
+        ("GET", f"{base}/%FF%FE", {}, None),
+        ("GET", f"{base}/?max-keys=abc", {}, None),
+        ("GET", f"{base}/?max-keys=5000", {}, None),
+        ("GET", f"{base}/?encoding-type=base64", {}, None),
         ("GET", f"{base}/?list-type=2&continuation-token=%%%", {}, None),
-        ("PUT", f"{base}/k?partNumber=1", {}, b"x"), ("POST", f"{base}/k", {}, b"x"),
-        ("POST", f"{base}/k?append&position=-4", {}, b"x"), ("POST", f"{base}/k?append&position=zz", {}, b"x"),
+        ("PUT", f"{base}/k?partNumber=1", {}, b"x"),
+        ("POST", f"{base}/k", {}, b"x"),
+        ("POST", f"{base}/k?append&position=-4", {}, b"x"),
+        ("POST", f"{base}/k?append&position=zz", {}, b"x"),
         ("PUT", f"{base}/k", {"x-oss-storage-class": "Gold"}, b"x"),
         ("PUT", f"{base}/k", {"Content-MD5": "not base64!"}, b"x"),
         ("PUT", f"{base}/k", {"x-oss-copy-source": "/nobucket"}, None),
@@ -288,11 +327,13 @@ def test_client_mistakes_never_yield_a_500(server, bkt):
         ("GET", f"{base}/k?x-oss-signature-version=OSS4-HMAC-SHA256&x-oss-credential=a/b", {}, None),
         ("GET", f"{base}/k?OSSAccessKeyId=a&Expires=soon&Signature=x", {}, None),
         ("GET", f"{base}/k?x-oss-signature-version=OSS9", {}, None),
-        ("DELETE", f"{base}/k?uploadId=nope", {}, None), ("GET", f"{base}/k?uploadId=nope", {}, None),
+        ("DELETE", f"{base}/k?uploadId=nope", {}, None),
+        ("GET", f"{base}/k?uploadId=nope", {}, None),
         ("POST", f"{base}/k?uploadId=nope", {}, b"<CompleteMultipartUpload/>"),
         ("POST", f"{base}/?delete", {"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="}, b""),
         ("PUT", f"{server.endpoint}/Bad..Name/k", {}, b"x"),
-        ("HEAD", f"{base}/%FF%FE", {}, None), ("HEAD", f"{base}/k?uploadId=nope", {}, None),
+        ("HEAD", f"{base}/%FF%FE", {}, None),
+        ("HEAD", f"{base}/k?uploadId=nope", {}, None),
     ]
     call(server, "PUT", bkt, "k", data=b"exists")
     creds = Credentials(server.access_key_id, server.access_key_secret)
@@ -302,7 +343,7 @@ def test_client_mistakes_never_yield_a_500(server, bkt):
         resp = session.request(method, url, headers=headers, data=data)
         assert 400 <= resp.status_code < 500 or resp.status_code == 501, (method, url, resp.status_code, resp.text)
         assert resp.headers.get("x-oss-request-id"), (method, url)
-        if method == "HEAD":   # no body: the error document travels base64-encoded in x-oss-err
+        if method == "HEAD":  # no body: the error document travels base64-encoded in x-oss-err
             assert resp.content == b"" and error_from_b64(resp)["Code"] != "InternalError", (method, url)
         elif resp.content:
             assert "<Code>" in resp.text and "InternalError" not in resp.text, (method, url, resp.text)
@@ -312,8 +353,13 @@ def _signed_for_raw_url(method, url, headers, creds):
     """V1-sign a hand-written URL, so that the request gets past authentication to the odd part."""
     path, _, query = urlsplit(url).path, None, urlsplit(url).query
     bucket, _, key = path.lstrip("/").partition("/")
-    req = SignableRequest(method, bucket, unquote(key, errors="replace") or None,
-                          dict(parse_qsl(query, keep_blank_values=True)), dict(headers))
+    req = SignableRequest(
+        method,
+        bucket,
+        unquote(key, errors="replace") or None,
+        dict(parse_qsl(query, keep_blank_values=True)),
+        dict(headers),
+    )
     SignerV1().sign(req, creds)
     return req.headers
 
@@ -321,7 +367,7 @@ def _signed_for_raw_url(method, url, headers, creds):
 def test_utf8_metadata_is_signed_and_returned_as_utf8(server, bkt):
     req = SignableRequest("PUT", bkt, "meta", {}, {"x-oss-meta-city": "杭州"})
     SignerV4(REGION).sign(req, Credentials(server.access_key_id, server.access_key_secret))
-    wire = {k: v.encode("utf-8") for k, v in req.headers.items()}    # requests sends bytes as they are
+    wire = {k: v.encode("utf-8") for k, v in req.headers.items()}  # requests sends bytes as they are
     resp = requests.put(f"{server.endpoint}/{bkt}/meta", headers=wire, data=b"m")
     assert resp.status_code == 200, resp.text
     raw = call(server, "HEAD", bkt, "meta").headers["x-oss-meta-city"]
@@ -331,14 +377,15 @@ def test_utf8_metadata_is_signed_and_returned_as_utf8(server, bkt):
 def test_batch_delete_quiet_and_url_encoding(server, bkt):
     for key in ("a b", "ü/x"):
         call(server, "PUT", bkt, key, data=b"1")
-    body = ("<Delete><Quiet>{}</Quiet><Object><Key>a b</Key></Object><Object><Key>ü/x</Key></Object>"
-            "</Delete>")
+    body = "<Delete><Quiet>{}</Quiet><Object><Key>a b</Key></Object><Object><Key>ü/x</Key></Object></Delete>"
 
     def delete(quiet):
         data = body.format(quiet).encode()
         md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
-        return call(server, "POST", bkt, params={"delete": "", "encoding-type": "url"},
-                    headers={"Content-MD5": md5}, data=data)
+        return call(
+            server, "POST", bkt, params={"delete": "", "encoding-type": "url"}, headers={"Content-MD5": md5}, data=data
+        )
+
     loud = delete("false").text
     assert "<Key>a%20b</Key>" in loud and "<Key>%C3%BC%2Fx</Key>" in loud
     call(server, "PUT", bkt, "a b", data=b"1")
@@ -349,13 +396,16 @@ def test_batch_delete_quiet_and_url_encoding(server, bkt):
 
 def test_single_put_over_5_gb_is_refused_before_the_body(server, bkt):
     import socket
+
     req = SignableRequest("PUT", bkt, "huge", {}, {})
     SignerV1().sign(req, Credentials(server.access_key_id, server.access_key_secret))
     host, port = server.endpoint.split("//")[1].split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         head = "".join(f"{k}: {v}\r\n" for k, v in req.headers.items())
-        sock.sendall(f"PUT /{bkt}/huge HTTP/1.1\r\nHost: {host}:{port}\r\n{head}"
-                     f"Content-Length: {6 << 30}\r\n\r\n".encode() + b"x" * 1000)
+        sock.sendall(
+            f"PUT /{bkt}/huge HTTP/1.1\r\nHost: {host}:{port}\r\n{head}Content-Length: {6 << 30}\r\n\r\n".encode()
+            + b"x" * 1000
+        )
         reply = sock.recv(65536).decode()
     assert reply.startswith("HTTP/1.1 400") and "<Code>EntityTooLarge</Code>" in reply
     assert "Connection: close" in reply

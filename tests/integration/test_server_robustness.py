@@ -1,5 +1,6 @@
 """The embedded server under clients that misbehave or push hard: resets mid-body, signed payload hashes,
 memory that must not grow with object size."""
+
 import hashlib
 import socket
 import struct
@@ -25,8 +26,9 @@ def _signed(server, method, bucket, key=None, headers=None, payload_sha256=None)
         scope = f"{iso[:8]}/{REGION}/oss/aliyun_v4_request"
         sts = SignerV4.string_to_sign(SignerV4.canonical_request(req, ()), iso, scope)
         signature = SignerV4.signature(creds.access_key_secret, iso[:8], REGION, sts)
-        req.headers["Authorization"] = req.headers["Authorization"].rsplit("Signature=", 1)[0] + \
-            "Signature=" + signature
+        req.headers["Authorization"] = (
+            req.headers["Authorization"].rsplit("Signature=", 1)[0] + "Signature=" + signature
+        )
     return req.headers
 
 
@@ -44,7 +46,7 @@ def test_a_client_reset_mid_body_is_quiet_and_leaves_nothing(server, bkt, capfd)
         head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         sock.sendall(f"PUT /{bkt}/cut HTTP/1.1\r\nHost: {host}:{port}\r\n{head}\r\n".encode() + b"x" * (4 << 20))
         time.sleep(0.2)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))   # close with RST
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
     deadline = time.monotonic() + 5
     while any((server.root / "tmp").iterdir()) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -66,7 +68,7 @@ def test_a_signed_payload_hash_is_checked_against_the_body(server, bkt):
     assert resp.status_code == 400 and "x-oss-content-sha256" in resp.text
     empty = hashlib.sha256(b"").hexdigest()
     got = requests.get(url, headers=_signed(server, "GET", bkt, "hashed", payload_sha256=empty))
-    assert got.content == body        # the failed PUTs changed nothing
+    assert got.content == body  # the failed PUTs changed nothing
 
 
 def _rss() -> int:
@@ -82,6 +84,7 @@ def test_memory_does_not_grow_with_object_size(server, bkt):
     def sample():
         while not done.wait(0.01):
             peak.append(_rss())
+
     sampler = threading.Thread(target=sample)
     sampler.start()
     try:

@@ -1,5 +1,6 @@
 """`ossh serve` as a user runs it: the endpoint line, generated or environment credentials, extra accounts,
 clean shutdown on SIGTERM and SIGINT, and the store it shares with the shell's embedded server."""
+
 import contextlib
 import json
 import os
@@ -19,8 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def start(args, env_extra=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("OSS_")}
     env.update(env_extra or {})
-    proc = subprocess.Popen([sys.executable, "ossh.py", "serve", "--port", "0", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "ossh.py", "serve", "--port", "0", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     first = proc.stdout.readline().rstrip("\n")
     assert first.startswith("endpoint: http://127.0.0.1:"), (first, proc.stderr.read() if proc.poll() else "")
     return proc, first.split(" ", 1)[1]
@@ -28,7 +35,7 @@ def start(args, env_extra=None):
 
 def stop(proc, sig=signal.SIGTERM) -> str:
     proc.send_signal(sig)
-    out = proc.stdout.read()     # not communicate(): readline() may already hold later lines in its buffer
+    out = proc.stdout.read()  # not communicate(): readline() may already hold later lines in its buffer
     assert proc.wait(20) == 0
     proc.stderr.close()
     proc.stdout.close()
@@ -60,8 +67,10 @@ def test_generated_key_pair_is_kept_private_and_reused(tmp_path):
 def test_environment_credentials_and_accounts_file(tmp_path):
     accounts = tmp_path / "more.json"
     accounts.write_text(json.dumps({"ak-other": "sk-other"}))
-    proc, endpoint = start(["--root", str(tmp_path / "root"), "--accounts", str(accounts)],
-                           {"OSS_ACCESS_KEY_ID": "ak-env", "OSS_ACCESS_KEY_SECRET": "sk-env"})
+    proc, endpoint = start(
+        ["--root", str(tmp_path / "root"), "--accounts", str(accounts)],
+        {"OSS_ACCESS_KEY_ID": "ak-env", "OSS_ACCESS_KEY_SECRET": "sk-env"},
+    )
     try:
         mine = oss2.Bucket(oss2.AuthV4("ak-env", "sk-env"), endpoint, "env-bucket", region="cn-hangzhou")
         mine.create_bucket()
@@ -83,8 +92,13 @@ def test_port_in_use_is_a_one_line_error(tmp_path):
     proc, endpoint = start(["--root", str(tmp_path / "a")])
     try:
         port = endpoint.rsplit(":", 1)[1]
-        done = subprocess.run([sys.executable, "ossh.py", "serve", "--port", port, "--root", str(tmp_path / "b")],
-                              cwd=ROOT, capture_output=True, text=True, timeout=20)
+        done = subprocess.run(
+            [sys.executable, "ossh.py", "serve", "--port", port, "--root", str(tmp_path / "b")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
         assert done.returncode == 1 and done.stderr.startswith("ossh: serve:") and "Traceback" not in done.stderr
     finally:
         stop(proc)
@@ -99,9 +113,10 @@ def test_sigterm_lets_a_put_in_flight_finish(tmp_path):
         def slow_body():
             for i in range(10):
                 if i == 3:
-                    proc.send_signal(signal.SIGTERM)     # mid-request: the server stops accepting, not serving
+                    proc.send_signal(signal.SIGTERM)  # mid-request: the server stops accepting, not serving
                 time.sleep(0.05)
                 yield bytes([i]) * 100_000
+
         result = bucket.put_object("k", slow_body())
         assert result.status == 200
     finally:
@@ -130,12 +145,11 @@ def test_serve_and_the_embedded_shell_share_one_store_and_key_pair(tmp_path, mon
         shell_client = ClientFactory(resolve({}), stack)()
         shell_client.create_bucket("from-shell")
         shell_client.put_object("from-shell", "k", b"written by the shell")
-        proc, endpoint = start([], {"XDG_DATA_HOME": str(tmp_path)})    # no --root: the same store
+        proc, endpoint = start([], {"XDG_DATA_HOME": str(tmp_path)})  # no --root: the same store
         try:
             assert proc.stdout.readline().strip() == f"root: {tmp_path / 'ossh'}"
             creds = json.loads((tmp_path / "ossh" / "credentials.json").read_text())
-            bucket = oss2.Bucket(oss2.Auth(creds["access_key_id"], creds["access_key_secret"]), endpoint,
-                                 "from-shell")
+            bucket = oss2.Bucket(oss2.Auth(creds["access_key_id"], creds["access_key_secret"]), endpoint, "from-shell")
             assert bucket.get_object("k").read() == b"written by the shell"
             bucket.put_object("back", b"written by serve")
         finally:
@@ -157,14 +171,15 @@ def test_serve_with_environment_keys_still_accepts_the_stores_own_pair(tmp_path,
         shell_client.create_bucket("from-shell")
         shell_client.put_object("from-shell", "k", b"written by the shell")
     creds = json.loads((tmp_path / "ossh" / "credentials.json").read_text())
-    proc, endpoint = start([], {"XDG_DATA_HOME": str(tmp_path),
-                                "OSS_ACCESS_KEY_ID": "ak-env", "OSS_ACCESS_KEY_SECRET": "sk-env"})
+    proc, endpoint = start(
+        [], {"XDG_DATA_HOME": str(tmp_path), "OSS_ACCESS_KEY_ID": "ak-env", "OSS_ACCESS_KEY_SECRET": "sk-env"}
+    )
     try:
         stored = oss2.Bucket(oss2.Auth(creds["access_key_id"], creds["access_key_secret"]), endpoint, "from-shell")
         assert stored.get_object("k").read() == b"written by the shell"
         env = oss2.Service(oss2.AuthV4("ak-env", "sk-env"), endpoint, region="cn-hangzhou")
         oss2.Bucket(env.auth, endpoint, "from-env", region="cn-hangzhou").create_bucket()
-        assert [b.name for b in env.list_buckets().buckets] == ["from-env"]     # its own account, its own buckets
+        assert [b.name for b in env.list_buckets().buckets] == ["from-env"]  # its own account, its own buckets
         with pytest.raises(oss2.exceptions.AccessDenied):
             oss2.Bucket(env.auth, endpoint, "from-shell", region="cn-hangzhou").get_object("k")
     finally:

@@ -1,5 +1,6 @@
 """Two `ossh serve` processes on one root: while one overwrites keys, every GET served by either process
 returns one whole version of the object (old or new), never a cut or mixed body."""
+
 import hashlib
 import os
 import signal
@@ -20,8 +21,14 @@ READS = 2000
 
 def serve(root: Path) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "OSS_ACCESS_KEY_ID": AK, "OSS_ACCESS_KEY_SECRET": SK}
-    proc = subprocess.Popen([sys.executable, "ossh.py", "serve", "--root", str(root), "--port", "0"], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "ossh.py", "serve", "--root", str(root), "--port", "0"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     first = proc.stdout.readline().strip()
     assert first.startswith("endpoint: "), first
     return proc, first.split(" ", 1)[1]
@@ -58,7 +65,7 @@ def test_two_processes_overwriting_and_reading_one_store_never_serve_a_broken_bo
                 try:
                     resp = session.get(f"{url}/shared/{key}", timeout=30)
                     body = resp.content
-                except requests.RequestException as exc:   # a response cut short
+                except requests.RequestException as exc:  # a response cut short
                     problems.append(f"{key} via {url}: {exc!r}")
                     session = requests.Session()
                     continue
@@ -68,11 +75,17 @@ def test_two_processes_overwriting_and_reading_one_store_never_serve_a_broken_bo
                 reads[0] += 1
                 if reads[0] >= READS:
                     stop.set()
-        threads = [threading.Thread(target=overwrite, args=(writers[0], "small", small, False)),
-                   threading.Thread(target=overwrite, args=(writers[1], "multi", multi, True))]
+
+        threads = [
+            threading.Thread(target=overwrite, args=(writers[0], "small", small, False)),
+            threading.Thread(target=overwrite, args=(writers[1], "multi", multi, True)),
+        ]
         # each process serves reads of the key the other one overwrites, and of its own
-        threads += [threading.Thread(target=read, args=(url, key, bodies))
-                    for url in (first_url, second_url) for key, bodies in (("small", small), ("multi", multi))]
+        threads += [
+            threading.Thread(target=read, args=(url, key, bodies))
+            for url in (first_url, second_url)
+            for key, bodies in (("small", small), ("multi", multi))
+        ]
         for t in threads:
             t.start()
         stop.wait(120)
@@ -81,7 +94,7 @@ def test_two_processes_overwriting_and_reading_one_store_never_serve_a_broken_bo
             t.join(60)
         assert not problems, f"{len(problems)} broken of {reads[0]} reads: {problems[:5]}"
         assert reads[0] >= READS
-        assert len(seen) >= 4           # both keys really changed under the readers
+        assert len(seen) >= 4  # both keys really changed under the readers
     finally:
         for proc in (first, second):
             proc.send_signal(signal.SIGTERM)
@@ -91,12 +104,13 @@ def test_two_processes_overwriting_and_reading_one_store_never_serve_a_broken_bo
     # every replaced body was removed in the end, by whichever process let go of it last
     time.sleep(0.1)
     bodies = [p for p in (tmp_path / "data").rglob("*") if p.is_file()]
-    assert len(bodies) == 1 + 2, bodies     # "small" and the two parts of "multi"
+    assert len(bodies) == 1 + 2, bodies  # "small" and the two parts of "multi"
 
 
 def _put_multipart(client, key, body):
     upload_id = client.init_multipart_upload("shared", key)
     half = len(body) // 2
-    parts = [client.upload_part("shared", key, upload_id, n + 1, chunk)
-             for n, chunk in enumerate((body[:half], body[half:]))]
+    parts = [
+        client.upload_part("shared", key, upload_id, n + 1, chunk) for n, chunk in enumerate((body[:half], body[half:]))
+    ]
     client.complete_multipart_upload("shared", key, upload_id, parts)

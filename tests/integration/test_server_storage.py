@@ -1,5 +1,6 @@
 """The embedded server's storage: range-scan listings, path safety, persistence, concurrent readers,
 and crash consistency when `ossh serve` is killed with SIGKILL in the middle of a streaming put."""
+
 import os
 import re
 import signal
@@ -32,11 +33,13 @@ def test_delimiter_listing_skips_rolled_up_prefixes(tmp_path):
         seed = srv.store.get("store", "dir-0/seed")
         rows = [(f"dir-{d}/{i:05d}".encode(), seed.body) for d in range(4) for i in range(5000)]
         rows += [(f"file-{i}".encode(), seed.body) for i in range(3)]
-        with srv.store.db.write() as conn:   # 20,003 rows without 20,003 fsynced bodies
+        with srv.store.db.write() as conn:  # 20,003 rows without 20,003 fsynced bodies
             conn.executemany(
                 "INSERT OR REPLACE INTO objects(bucket, key, body, size, etag, crc64, type, storage_class, acl, "
                 "content_type, headers, meta, mtime) VALUES('store',?,?,0,'E',0,'Normal','Standard','default',"
-                "'application/octet-stream','{}','{}',0)", rows)
+                "'application/octet-stream','{}','{}',0)",
+                rows,
+            )
         page = list_objects(srv.store.db, "store", "", "", "/", 1000)
         assert page.prefixes == [f"dir-{d}/" for d in range(4)]
         assert [o.key for o in page.entries] == ["file-0", "file-1", "file-2"]
@@ -95,6 +98,7 @@ def test_readers_never_see_half_an_object(tmp_path):
                 if body not in versions:
                     problems.append(len(body))
                 seen.add(body[:1])
+
         threads = [threading.Thread(target=writer)] + [threading.Thread(target=reader) for _ in range(3)]
         for t in threads:
             t.start()
@@ -106,8 +110,13 @@ def test_readers_never_see_half_an_object(tmp_path):
 
 
 def _serve(root: Path, env: dict) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "ossh", "serve", "--port", "0", "--root", str(root)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ossh", "serve", "--port", "0", "--root", str(root)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     first = proc.stdout.readline().strip()
     assert first.startswith("endpoint: http://127.0.0.1:"), first
     return proc, first.split(" ", 1)[1]
@@ -123,12 +132,13 @@ def test_kill_9_during_a_streaming_put_leaves_a_consistent_store(tmp_path):
         sent = threading.Event()
 
         def body():
-            for i in range(400):        # up to 400 MiB, never finished: the server dies first
+            for i in range(400):  # up to 400 MiB, never finished: the server dies first
                 if i == 20:
                     sent.set()
                 yield b"n" * (1 << 20)
                 if i >= 20:
                     time.sleep(0.01)
+
         failure = []
         putter = threading.Thread(target=lambda: _capture(failure, bucket.put_object, "big", body()))
         putter2 = threading.Thread(target=lambda: _capture(failure, bucket.put_object, "new", body()))
@@ -145,9 +155,9 @@ def test_kill_9_during_a_streaming_put_leaves_a_consistent_store(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert any((tmp_path / "tmp").iterdir())           # the interrupted bodies were left behind...
+    assert any((tmp_path / "tmp").iterdir())  # the interrupted bodies were left behind...
     with LocalServer(tmp_path, credentials={"ak": "sk"}) as srv:
-        assert not any((tmp_path / "tmp").iterdir())   # ...and the next start removes them
+        assert not any((tmp_path / "tmp").iterdir())  # ...and the next start removes them
         bucket = oss2.Bucket(oss2.Auth("ak", "sk"), srv.endpoint, "crash")
         assert bucket.get_object("big").read() == b"old version " * 1000
         assert not bucket.object_exists("new")
@@ -189,21 +199,24 @@ def test_a_multipart_object_is_its_parts_without_a_copy(tmp_path):
     with LocalServer(tmp_path, credentials={"ak": "sk"}) as srv:
         bucket = _bucket(srv)
         upload_id = bucket.init_multipart_upload("mp").upload_id
-        infos = [oss2.models.PartInfo(n + 1, bucket.upload_part("mp", upload_id, n + 1,
-                                                                data[n * part:(n + 1) * part]).etag)
-                 for n in range(3)]
+        infos = [
+            oss2.models.PartInfo(
+                n + 1, bucket.upload_part("mp", upload_id, n + 1, data[n * part : (n + 1) * part]).etag
+            )
+            for n in range(3)
+        ]
         bucket.upload_part("mp", upload_id, 4, b"listed nowhere")
         bucket.complete_multipart_upload("mp", upload_id, infos)
-        assert len(_files(tmp_path)) == 3                       # the three listed parts, nothing else
+        assert len(_files(tmp_path)) == 3  # the three listed parts, nothing else
         for first, last in ((0, part - 1), (part - 10, part + 10), (part + 5, 3 * part - 8), (2 * part, 2 * part)):
-            assert bucket.get_object("mp", byte_range=(first, last)).read() == data[first:last + 1]
+            assert bucket.get_object("mp", byte_range=(first, last)).read() == data[first : last + 1]
         bucket.copy_object("store", "mp", "copy")
         upload_id = bucket.init_multipart_upload("from-copy").upload_id
         piece = bucket.upload_part_copy("store", "mp", (part - 50, part + 49), "from-copy", upload_id, 1)
         bucket.complete_multipart_upload("from-copy", upload_id, [oss2.models.PartInfo(1, piece.etag)])
         bucket.delete_object("mp")
         assert bucket.get_object("copy").read() == data
-        assert bucket.get_object("from-copy").read() == data[part - 50:part + 50]
+        assert bucket.get_object("from-copy").read() == data[part - 50 : part + 50]
         bucket.batch_delete_objects(["copy", "from-copy"])
         assert _files(tmp_path) == set()
 
@@ -215,7 +228,7 @@ def test_a_body_being_read_outlives_its_deletion(tmp_path):
         bucket.put_object("big", data)
         reader = bucket.get_object("big")
         head = reader.read(1 << 20)
-        bucket.put_object("big", b"replaced")        # the old body is released only when the reader ends
+        bucket.put_object("big", b"replaced")  # the old body is released only when the reader ends
         bucket.delete_object("big")
         rest = reader.read()
         assert head + rest == data

@@ -1,4 +1,5 @@
 """Bucket configurations, CORS and tagging driven through oss2 and alibabacloud-oss-v2, errors included."""
+
 import json
 
 import alibabacloud_oss_v2 as oss
@@ -16,17 +17,25 @@ def _other(oss2_bucket, oss2_auth, server, tag):
 
 # ---------------------------------------------------------------- oss2
 
+
 def test_oss2_missing_bucket_and_missing_configs(oss2_bucket, oss2_auth, server):
     ghost = _other(oss2_bucket, oss2_auth, server, "ghost")
-    for call in (ghost.get_bucket_cors, ghost.get_bucket_lifecycle, ghost.get_bucket_policy,
-                 ghost.get_bucket_tagging, ghost.get_bucket_referer):
+    for call in (
+        ghost.get_bucket_cors,
+        ghost.get_bucket_lifecycle,
+        ghost.get_bucket_policy,
+        ghost.get_bucket_tagging,
+        ghost.get_bucket_referer,
+    ):
         with pytest.raises(oss2.exceptions.NoSuchBucket):
             call()
-    absent = {oss2_bucket.get_bucket_cors: oss2.exceptions.NoSuchCors,
-              oss2_bucket.get_bucket_lifecycle: oss2.exceptions.NoSuchLifecycle,
-              oss2_bucket.get_bucket_website: oss2.exceptions.NoSuchWebsite,
-              oss2_bucket.get_bucket_policy: oss2.exceptions.NoSuchBucketPolicy,
-              oss2_bucket.get_bucket_encryption: oss2.exceptions.NoSuchServerSideEncryptionRule}
+    absent = {
+        oss2_bucket.get_bucket_cors: oss2.exceptions.NoSuchCors,
+        oss2_bucket.get_bucket_lifecycle: oss2.exceptions.NoSuchLifecycle,
+        oss2_bucket.get_bucket_website: oss2.exceptions.NoSuchWebsite,
+        oss2_bucket.get_bucket_policy: oss2.exceptions.NoSuchBucketPolicy,
+        oss2_bucket.get_bucket_encryption: oss2.exceptions.NoSuchServerSideEncryptionRule,
+    }
     for call, exc in absent.items():
         with pytest.raises(exc):
             call()
@@ -38,22 +47,45 @@ def test_oss2_missing_bucket_and_missing_configs(oss2_bucket, oss2_auth, server)
 
 
 def test_oss2_lifecycle_round_trip_and_validation(oss2_bucket):
-    rule = m.LifecycleRule("r1", "logs/", status=m.LifecycleRule.ENABLED,
-                           expiration=m.LifecycleExpiration(days=30),
-                           storage_transitions=[m.StorageTransition(days=10, storage_class="IA"),
-                                                m.StorageTransition(days=20, storage_class="Archive")])
+    rule = m.LifecycleRule(
+        "r1",
+        "logs/",
+        status=m.LifecycleRule.ENABLED,
+        expiration=m.LifecycleExpiration(days=30),
+        storage_transitions=[
+            m.StorageTransition(days=10, storage_class="IA"),
+            m.StorageTransition(days=20, storage_class="Archive"),
+        ],
+    )
     oss2_bucket.put_bucket_lifecycle(m.BucketLifecycle([rule]))
     got = oss2_bucket.get_bucket_lifecycle().rules[0]
     assert (got.id, got.prefix, got.status, got.expiration.days) == ("r1", "logs/", "Enabled", 30)
     assert [(t.days, t.storage_class) for t in got.storage_transitions] == [(10, "IA"), (20, "Archive")]
     bad_rules = [
-        m.LifecycleRule("a", "p/", status="Enabled", expiration=m.LifecycleExpiration(days=3),
-                        storage_transitions=[m.StorageTransition(days=4, storage_class="IA")]),
-        m.LifecycleRule("b", "p/", status="Enabled", expiration=m.LifecycleExpiration(days=9),
-                        storage_transitions=[m.StorageTransition(days=5, storage_class="IA"),
-                                             m.StorageTransition(days=2, storage_class="Archive")]),
-        m.LifecycleRule("c", "p/", status="Enabled", expiration=m.LifecycleExpiration(days=9),
-                        storage_transitions=[m.StorageTransition(days=5, storage_class="Standard")]),
+        m.LifecycleRule(
+            "a",
+            "p/",
+            status="Enabled",
+            expiration=m.LifecycleExpiration(days=3),
+            storage_transitions=[m.StorageTransition(days=4, storage_class="IA")],
+        ),
+        m.LifecycleRule(
+            "b",
+            "p/",
+            status="Enabled",
+            expiration=m.LifecycleExpiration(days=9),
+            storage_transitions=[
+                m.StorageTransition(days=5, storage_class="IA"),
+                m.StorageTransition(days=2, storage_class="Archive"),
+            ],
+        ),
+        m.LifecycleRule(
+            "c",
+            "p/",
+            status="Enabled",
+            expiration=m.LifecycleExpiration(days=9),
+            storage_transitions=[m.StorageTransition(days=5, storage_class="Standard")],
+        ),
         m.LifecycleRule("d", "p/", status="Enabled", expiration=m.LifecycleExpiration(days=-1)),
     ]
     for bad in bad_rules:
@@ -61,23 +93,34 @@ def test_oss2_lifecycle_round_trip_and_validation(oss2_bucket):
             oss2_bucket.put_bucket_lifecycle(m.BucketLifecycle([bad]))
     with pytest.raises(oss2.exceptions.MalformedXml):
         oss2_bucket.put_bucket_lifecycle("<This is a bad xml></bad as I am>")
-    assert oss2_bucket.get_bucket_lifecycle().rules[0].id == "r1"     # the bad documents changed nothing
+    assert oss2_bucket.get_bucket_lifecycle().rules[0].id == "r1"  # the bad documents changed nothing
     oss2_bucket.delete_bucket_lifecycle()
-    oss2_bucket.delete_bucket_lifecycle()       # deleting nothing is fine
+    oss2_bucket.delete_bucket_lifecycle()  # deleting nothing is fine
     with pytest.raises(oss2.exceptions.NoSuchLifecycle):
         oss2_bucket.get_bucket_lifecycle()
 
 
 def test_oss2_cors_and_preflight(oss2_bucket, server):
-    rule = m.CorsRule(allowed_origins=["https://*.example.com"], allowed_methods=["GET", "PUT"],
-                      allowed_headers=["x-oss-*"], expose_headers=["ETag"], max_age_seconds=600)
+    rule = m.CorsRule(
+        allowed_origins=["https://*.example.com"],
+        allowed_methods=["GET", "PUT"],
+        allowed_headers=["x-oss-*"],
+        expose_headers=["ETag"],
+        max_age_seconds=600,
+    )
     oss2_bucket.put_bucket_cors(m.BucketCors([rule]))
     got = oss2_bucket.get_bucket_cors()
     assert got.rules[0].allowed_methods == ["GET", "PUT"] and got.rules[0].max_age_seconds == 600
     assert got.response_vary is False
     url = f"{server.endpoint}/{oss2_bucket.bucket_name}/some/key"
-    ok = requests.options(url, headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "PUT",
-                                        "Access-Control-Request-Headers": "x-oss-meta-a"})
+    ok = requests.options(
+        url,
+        headers={
+            "Origin": "https://app.example.com",
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "x-oss-meta-a",
+        },
+    )
     assert ok.status_code == 200
     assert ok.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
     assert ok.headers["Access-Control-Allow-Methods"] == "GET, PUT"
@@ -97,12 +140,15 @@ def test_oss2_cors_and_preflight(oss2_bucket, server):
         oss2_bucket.get_object("nothing-here", headers={"Origin": "https://app.example.com"})
     assert missing.value.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
     anonymous = requests.get(url, headers={"Origin": "https://app.example.com"})
-    assert anonymous.status_code == 403 and anonymous.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert (
+        anonymous.status_code == 403 and anonymous.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    )
     elsewhere = requests.get(url, headers={"Origin": "https://evil.org"})
     assert elsewhere.status_code == 403 and "Access-Control-Allow-Origin" not in elsewhere.headers
     with pytest.raises(oss2.exceptions.InvalidArgument) as err:
-        oss2_bucket.put_bucket_cors(m.BucketCors([m.CorsRule(allowed_origins=["*"], allowed_methods=["GET"],
-                                                             max_age_seconds=-1)]))
+        oss2_bucket.put_bucket_cors(
+            m.BucketCors([m.CorsRule(allowed_origins=["*"], allowed_methods=["GET"], max_age_seconds=-1)])
+        )
     assert (err.value.name, err.value.value) == ("MaxAgeSeconds", "-1")
     with pytest.raises(oss2.exceptions.InvalidArgument):
         oss2_bucket.put_bucket_cors(m.BucketCors([m.CorsRule(allowed_origins=["*"], allowed_methods=["PATCH"])]))
@@ -111,14 +157,17 @@ def test_oss2_cors_and_preflight(oss2_bucket, server):
         oss2_bucket.get_bucket_cors()
     gone = requests.options(url, headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"})
     assert gone.status_code == 403
-    missing = requests.options(f"{server.endpoint}/no-such-bucket-x/k",
-                               headers={"Origin": "https://a.b", "Access-Control-Request-Method": "GET"})
+    missing = requests.options(
+        f"{server.endpoint}/no-such-bucket-x/k",
+        headers={"Origin": "https://a.b", "Access-Control-Request-Method": "GET"},
+    )
     assert missing.status_code == 404 and b"NoSuchBucket" in missing.content
 
 
 def test_oss2_referer_website_logging_payment(oss2_bucket, oss2_auth, server):
-    oss2_bucket.put_bucket_referer(m.BucketReferer(False, ["http://a.com", "中文+referer"],
-                                                   black_referers=["http://bad.com"]))
+    oss2_bucket.put_bucket_referer(
+        m.BucketReferer(False, ["http://a.com", "中文+referer"], black_referers=["http://bad.com"])
+    )
     got = oss2_bucket.get_bucket_referer()
     assert got.allow_empty_referer is False and got.allow_truncate_query_string is True
     assert sorted(got.referers) == ["http://a.com", "中文+referer"] and got.black_referers == ["http://bad.com"]
@@ -147,12 +196,17 @@ def test_oss2_referer_website_logging_payment(oss2_bucket, oss2_auth, server):
 
 
 def test_oss2_policy_encryption_public_access_block(oss2_bucket, server):
-    policy = {"Version": "1", "Statement": [{"Action": ["oss:GetObject"], "Effect": "Allow",
-                                             "Resource": ["acs:oss:*:*:*/*"]}]}
+    policy = {
+        "Version": "1",
+        "Statement": [{"Action": ["oss:GetObject"], "Effect": "Allow", "Resource": ["acs:oss:*:*:*/*"]}],
+    }
     oss2_bucket.put_bucket_policy(json.dumps(policy))
     assert json.loads(oss2_bucket.get_bucket_policy().policy) == policy
-    for bad in ("{not json", json.dumps({"Version": 1, "Statement": []}),
-                json.dumps({"Version": "1", "Statement": [{"Effect": "Maybe", "Action": "a", "Resource": "r"}]})):
+    for bad in (
+        "{not json",
+        json.dumps({"Version": 1, "Statement": []}),
+        json.dumps({"Version": "1", "Statement": [{"Effect": "Maybe", "Action": "a", "Resource": "r"}]}),
+    ):
         with pytest.raises(oss2.exceptions.ServerError) as err:
             oss2_bucket.put_bucket_policy(bad)
         assert err.value.status == 400 and err.value.code == "InvalidPolicyDocument"
@@ -191,9 +245,13 @@ def test_oss2_policy_encryption_public_access_block(oss2_bucket, server):
 def test_oss2_config_needs_owner(oss2_bucket, server):
     oss2_bucket.put_bucket_acl("public-read-write")
     anonymous = oss2.Bucket(oss2.AnonymousAuth(), server.endpoint, oss2_bucket.bucket_name)
-    for call in (anonymous.get_bucket_cors, anonymous.get_bucket_tagging, anonymous.get_bucket_referer,
-                 lambda: anonymous.put_bucket_policy('{"Version":"1","Statement":[]}'),
-                 lambda: anonymous.get_object_tagging("k")):
+    for call in (
+        anonymous.get_bucket_cors,
+        anonymous.get_bucket_tagging,
+        anonymous.get_bucket_referer,
+        lambda: anonymous.put_bucket_policy('{"Version":"1","Statement":[]}'),
+        lambda: anonymous.get_object_tagging("k"),
+    ):
         with pytest.raises(oss2.exceptions.AccessDenied):
             call()
     wrong = oss2.Bucket(oss2.Auth(server.access_key_id, "not-the-secret"), server.endpoint, oss2_bucket.bucket_name)
@@ -209,8 +267,12 @@ def test_oss2_object_tagging(oss2_bucket):
     # copy: tags follow the tagging directive, not the metadata directive
     oss2_bucket.copy_object(oss2_bucket.bucket_name, "t", "t-copy")
     assert oss2_bucket.get_object_tagging("t-copy").tag_set.tagging_rule == {"k1": "v1", "k2": "中文"}
-    oss2_bucket.copy_object(oss2_bucket.bucket_name, "t", "t-new", headers={
-        "x-oss-tagging-directive": "REPLACE", "x-oss-tagging": "a=1", "x-oss-metadata-directive": "COPY"})
+    oss2_bucket.copy_object(
+        oss2_bucket.bucket_name,
+        "t",
+        "t-new",
+        headers={"x-oss-tagging-directive": "REPLACE", "x-oss-tagging": "a=1", "x-oss-metadata-directive": "COPY"},
+    )
     assert oss2_bucket.get_object_tagging("t-new").tag_set.tagging_rule == {"a": "1"}
     rule = m.TaggingRule()
     rule.add("+-.:", "_/ ")
@@ -274,8 +336,7 @@ def test_oss2_bucket_tagging_info_stat_regions(oss2_bucket, oss2_auth, server):
 
     service = oss2.Service(oss2_auth, server.endpoint, region=REGION)
     regions = service.describe_regions().regions
-    assert [(r.region, r.internet_endpoint) for r in regions] == [("oss-cn-hangzhou",
-                                                                    server.endpoint.split("://")[1])]
+    assert [(r.region, r.internet_endpoint) for r in regions] == [("oss-cn-hangzhou", server.endpoint.split("://")[1])]
     assert service.describe_regions("oss-cn-hangzhou").regions[0].region == "oss-cn-hangzhou"
     with pytest.raises(oss2.exceptions.ServerError) as err:
         service.describe_regions("oss-xx-nowhere")
@@ -292,42 +353,75 @@ def test_configs_go_with_the_bucket(oss2_bucket, oss2_auth, server):
 
 # ---------------------------------------------------------------- alibabacloud-oss-v2
 
+
 def test_v2_configs(v2_client, v2_bucket):
     c, b = v2_client, v2_bucket
     with pytest.raises(oss.exceptions.OperationError) as err:
         c.get_bucket_cors(oss.GetBucketCorsRequest(bucket=b))
     assert "NoSuchCORSConfiguration" in str(err.value)
-    c.put_bucket_cors(oss.PutBucketCorsRequest(bucket=b, cors_configuration=oss.CORSConfiguration(
-        cors_rules=[oss.CORSRule(allowed_origins=["*"], allowed_methods=["GET", "HEAD"], max_age_seconds=10)])))
+    c.put_bucket_cors(
+        oss.PutBucketCorsRequest(
+            bucket=b,
+            cors_configuration=oss.CORSConfiguration(
+                cors_rules=[oss.CORSRule(allowed_origins=["*"], allowed_methods=["GET", "HEAD"], max_age_seconds=10)]
+            ),
+        )
+    )
     rules = c.get_bucket_cors(oss.GetBucketCorsRequest(bucket=b)).cors_configuration.cors_rules
     assert rules[0].allowed_methods == ["GET", "HEAD"]
-    pre = c.option_object(oss.OptionObjectRequest(bucket=b, key="k", origin="http://x.y",
-                                                  access_control_request_method="GET"))
+    pre = c.option_object(
+        oss.OptionObjectRequest(bucket=b, key="k", origin="http://x.y", access_control_request_method="GET")
+    )
     assert pre.access_control_allow_origin == "*" and pre.access_control_max_age == 10
-    c.put_bucket_lifecycle(oss.PutBucketLifecycleRequest(bucket=b, lifecycle_configuration=oss.LifecycleConfiguration(
-        rules=[oss.LifecycleRule(id="r", prefix="tmp/", status="Enabled",
-                                 expiration=oss.LifecycleRuleExpiration(days=7))])))
+    c.put_bucket_lifecycle(
+        oss.PutBucketLifecycleRequest(
+            bucket=b,
+            lifecycle_configuration=oss.LifecycleConfiguration(
+                rules=[
+                    oss.LifecycleRule(
+                        id="r", prefix="tmp/", status="Enabled", expiration=oss.LifecycleRuleExpiration(days=7)
+                    )
+                ]
+            ),
+        )
+    )
     rule = c.get_bucket_lifecycle(oss.GetBucketLifecycleRequest(bucket=b)).lifecycle_configuration.rules[0]
     assert (rule.id, rule.prefix, rule.expiration.days) == ("r", "tmp/", 7)
-    c.put_bucket_policy(oss.PutBucketPolicyRequest(bucket=b, body=json.dumps(
-        {"Version": "1", "Statement": [{"Effect": "Deny", "Action": "oss:*", "Resource": "*"}]})))
+    c.put_bucket_policy(
+        oss.PutBucketPolicyRequest(
+            bucket=b,
+            body=json.dumps({"Version": "1", "Statement": [{"Effect": "Deny", "Action": "oss:*", "Resource": "*"}]}),
+        )
+    )
     assert json.loads(c.get_bucket_policy(oss.GetBucketPolicyRequest(bucket=b)).body)["Version"] == "1"
     aes = oss.ServerSideEncryptionRule(
-        apply_server_side_encryption_by_default=oss.ApplyServerSideEncryptionByDefault(sse_algorithm="AES256"))
+        apply_server_side_encryption_by_default=oss.ApplyServerSideEncryptionByDefault(sse_algorithm="AES256")
+    )
     c.put_bucket_encryption(oss.PutBucketEncryptionRequest(bucket=b, server_side_encryption_rule=aes))
     rule = c.get_bucket_encryption(oss.GetBucketEncryptionRequest(bucket=b)).server_side_encryption_rule
     assert rule.apply_server_side_encryption_by_default.sse_algorithm == "AES256"
-    c.put_bucket_referer(oss.PutBucketRefererRequest(bucket=b, referer_configuration=oss.RefererConfiguration(
-        allow_empty_referer=False, referer_list=oss.RefererList(referers=["http://a.b"]))))
+    c.put_bucket_referer(
+        oss.PutBucketRefererRequest(
+            bucket=b,
+            referer_configuration=oss.RefererConfiguration(
+                allow_empty_referer=False, referer_list=oss.RefererList(referers=["http://a.b"])
+            ),
+        )
+    )
     ref = c.get_bucket_referer(oss.GetBucketRefererRequest(bucket=b)).referer_configuration
     assert ref.allow_empty_referer is False and ref.referer_list.referers == ["http://a.b"]
-    c.put_bucket_public_access_block(oss.PutBucketPublicAccessBlockRequest(
-        bucket=b, public_access_block_configuration=oss.PublicAccessBlockConfiguration(block_public_access=True)))
+    c.put_bucket_public_access_block(
+        oss.PutBucketPublicAccessBlockRequest(
+            bucket=b, public_access_block_configuration=oss.PublicAccessBlockConfiguration(block_public_access=True)
+        )
+    )
     got = c.get_bucket_public_access_block(oss.GetBucketPublicAccessBlockRequest(bucket=b))
     assert got.public_access_block_configuration.block_public_access is True
-    for delete in (c.delete_bucket_cors(oss.DeleteBucketCorsRequest(bucket=b)),
-                   c.delete_bucket_lifecycle(oss.DeleteBucketLifecycleRequest(bucket=b)),
-                   c.delete_bucket_policy(oss.DeleteBucketPolicyRequest(bucket=b))):
+    for delete in (
+        c.delete_bucket_cors(oss.DeleteBucketCorsRequest(bucket=b)),
+        c.delete_bucket_lifecycle(oss.DeleteBucketLifecycleRequest(bucket=b)),
+        c.delete_bucket_policy(oss.DeleteBucketPolicyRequest(bucket=b)),
+    ):
         assert delete.status_code == 204
     with pytest.raises(oss.exceptions.OperationError) as err:
         c.get_bucket_policy(oss.GetBucketPolicyRequest(bucket=b))
@@ -341,18 +435,27 @@ def test_v2_tagging_stat_regions(v2_client, v2_bucket, server):
     c, b = v2_client, v2_bucket
     c.put_object(oss.PutObjectRequest(bucket=b, key="k", body=b"abc", tagging="a=1&b=2"))
     assert c.head_object(oss.HeadObjectRequest(bucket=b, key="k")).tagging_count == 2
-    c.put_object_tagging(oss.PutObjectTaggingRequest(bucket=b, key="k", tagging=oss.Tagging(
-        tag_set=oss.TagSet(tags=[oss.Tag(key="x", value="y")]))))
+    c.put_object_tagging(
+        oss.PutObjectTaggingRequest(
+            bucket=b, key="k", tagging=oss.Tagging(tag_set=oss.TagSet(tags=[oss.Tag(key="x", value="y")]))
+        )
+    )
     tags = c.get_object_tagging(oss.GetObjectTaggingRequest(bucket=b, key="k")).tag_set.tags
     assert [(t.key, t.value) for t in tags] == [("x", "y")]
     with pytest.raises(oss.exceptions.OperationError) as err:
-        c.put_object_tagging(oss.PutObjectTaggingRequest(bucket=b, key="k", tagging=oss.Tagging(
-            tag_set=oss.TagSet(tags=[oss.Tag(key="bad%", value="y")]))))
+        c.put_object_tagging(
+            oss.PutObjectTaggingRequest(
+                bucket=b, key="k", tagging=oss.Tagging(tag_set=oss.TagSet(tags=[oss.Tag(key="bad%", value="y")]))
+            )
+        )
     assert "InvalidTag" in str(err.value)
     c.delete_object_tagging(oss.DeleteObjectTaggingRequest(bucket=b, key="k"))
     assert not c.get_object_tagging(oss.GetObjectTaggingRequest(bucket=b, key="k")).tag_set.tags
-    c.put_bucket_tags(oss.PutBucketTagsRequest(bucket=b, tagging=oss.Tagging(
-        tag_set=oss.TagSet(tags=[oss.Tag(key="team", value="infra")]))))
+    c.put_bucket_tags(
+        oss.PutBucketTagsRequest(
+            bucket=b, tagging=oss.Tagging(tag_set=oss.TagSet(tags=[oss.Tag(key="team", value="infra")]))
+        )
+    )
     tags = c.get_bucket_tags(oss.GetBucketTagsRequest(bucket=b)).tagging.tag_set.tags
     assert [(t.key, t.value) for t in tags] == [("team", "infra")]
     stat = c.get_bucket_stat(oss.GetBucketStatRequest(bucket=b))
@@ -364,14 +467,16 @@ def test_v2_tagging_stat_regions(v2_client, v2_bucket, server):
 def test_oss2_object_encryption_headers(oss2_bucket):
     put = oss2_bucket.put_object("plain", b"x")
     assert "x-oss-server-side-encryption" not in put.headers
-    kms = oss2_bucket.put_object("kms", b"x", headers={"x-oss-server-side-encryption": "KMS",
-                                                       "x-oss-server-side-data-encryption": "SM4"})
+    kms = oss2_bucket.put_object(
+        "kms", b"x", headers={"x-oss-server-side-encryption": "KMS", "x-oss-server-side-data-encryption": "SM4"}
+    )
     key_id = kms.headers["x-oss-server-side-encryption-key-id"]
     assert kms.headers["x-oss-server-side-data-encryption"] == "SM4" and key_id
     head = oss2_bucket.head_object("kms").headers
     assert (head["x-oss-server-side-encryption"], head["x-oss-server-side-encryption-key-id"]) == ("KMS", key_id)
-    aes = oss2_bucket.put_object("aes", b"x", headers={"x-oss-server-side-encryption": "AES256",
-                                                       "x-oss-server-side-data-encryption": "SM4"})
+    aes = oss2_bucket.put_object(
+        "aes", b"x", headers={"x-oss-server-side-encryption": "AES256", "x-oss-server-side-data-encryption": "SM4"}
+    )
     assert aes.headers["x-oss-server-side-encryption"] == "AES256"
     assert "x-oss-server-side-data-encryption" not in aes.headers
     with pytest.raises(oss2.exceptions.InvalidEncryptionAlgorithmError):
@@ -394,14 +499,16 @@ def test_oss2_object_encryption_headers(oss2_bucket):
     done = oss2_bucket.complete_multipart_upload("mp", init.upload_id, [m.PartInfo(1, part.etag)])
     assert done.headers["x-oss-server-side-encryption"] == "KMS"
     # a copy takes the request's encryption (or the bucket default), not the source's
-    assert oss2_bucket.copy_object(oss2_bucket.bucket_name, "kms", "kms-copy").headers[
-        "x-oss-server-side-encryption"] == "SM4"
+    assert (
+        oss2_bucket.copy_object(oss2_bucket.bucket_name, "kms", "kms-copy").headers["x-oss-server-side-encryption"]
+        == "SM4"
+    )
 
 
 def test_oss2_list_buckets_by_tag(oss2_bucket, oss2_auth, server):
     other = _other(oss2_bucket, oss2_auth, server, "tagged")
     other.create_bucket()
-    unique = fresh_name("team")      # the server is shared with other tests' buckets
+    unique = fresh_name("team")  # the server is shared with other tests' buckets
     rule = m.TaggingRule()
     rule.add(unique, "infra")
     other.put_bucket_tagging(m.Tagging(rule))
@@ -416,19 +523,22 @@ def test_referer_and_public_access_block_apply_to_others(oss2_bucket, server):
     oss2_bucket.put_bucket_acl("public-read")
     oss2_bucket.put_object("img", b"data")
     url = f"{server.endpoint}/{oss2_bucket.bucket_name}/img"
-    oss2_bucket.put_bucket_referer(m.BucketReferer(False, ["https://*.example.com/*"],
-                                                   black_referers=["https://bad.example.com/*"]))
+    oss2_bucket.put_bucket_referer(
+        m.BucketReferer(False, ["https://*.example.com/*"], black_referers=["https://bad.example.com/*"])
+    )
     assert requests.get(url, headers={"Referer": "https://www.example.com/page?x=1"}).status_code == 200
     for refused in ({}, {"Referer": "https://other.org/"}, {"Referer": "https://bad.example.com/x"}):
         resp = requests.get(url, headers=refused)
         assert resp.status_code == 403 and b"referer" in resp.content
-    assert oss2_bucket.get_object("img").read() == b"data"       # the owner is not subject to it
+    assert oss2_bucket.get_object("img").read() == b"data"  # the owner is not subject to it
     oss2_bucket.put_bucket_referer(m.BucketReferer(True, []))
     assert requests.get(url).status_code == 200
     oss2_bucket.put_bucket_public_access_block(True)
-    for call in (lambda: oss2_bucket.put_bucket_acl("public-read-write"),
-                 lambda: oss2_bucket.put_object_acl("img", "public-read"),
-                 lambda: oss2_bucket.put_object("p", b"x", headers={"x-oss-object-acl": "public-read"})):
+    for call in (
+        lambda: oss2_bucket.put_bucket_acl("public-read-write"),
+        lambda: oss2_bucket.put_object_acl("img", "public-read"),
+        lambda: oss2_bucket.put_object("p", b"x", headers={"x-oss-object-acl": "public-read"}),
+    ):
         with pytest.raises(oss2.exceptions.AccessDenied):
             call()
     oss2_bucket.put_bucket_acl("private")

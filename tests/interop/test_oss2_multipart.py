@@ -1,4 +1,5 @@
 """oss2 multipart against the embedded server: by hand, and through resumable_upload/download with threads."""
+
 import os
 
 import oss2
@@ -11,7 +12,7 @@ PART = 100 * 1024
 
 def test_multipart_by_hand(oss2_bucket):
     data = os.urandom(2 * PART + 1234)
-    pieces = [data[:PART], data[PART:2 * PART], data[2 * PART:]]
+    pieces = [data[:PART], data[PART : 2 * PART], data[2 * PART :]]
     upload_id = oss2_bucket.init_multipart_upload("mp/obj", headers={"x-oss-meta-k": "v"}).upload_id
     assert [u.upload_id for u in oss2.MultipartUploadIterator(oss2_bucket)] == [upload_id]
     parts = []
@@ -34,8 +35,9 @@ def test_complete_checks_parts(oss2_bucket):
     small = oss2_bucket.upload_part("bad", upload_id, 1, b"tiny")
     last = oss2_bucket.upload_part("bad", upload_id, 2, b"end")
     with pytest.raises(oss2.exceptions.ServerError) as err:
-        oss2_bucket.complete_multipart_upload("bad", upload_id, [
-            oss2.models.PartInfo(1, small.etag), oss2.models.PartInfo(2, last.etag)])
+        oss2_bucket.complete_multipart_upload(
+            "bad", upload_id, [oss2.models.PartInfo(1, small.etag), oss2.models.PartInfo(2, last.etag)]
+        )
     assert err.value.code == "EntityTooSmall"
     with pytest.raises(oss2.exceptions.ServerError) as err:
         oss2_bucket.complete_multipart_upload("bad", upload_id, [oss2.models.PartInfo(2, small.etag)])
@@ -56,11 +58,9 @@ def test_complete_all_and_part_copy(oss2_bucket):
     oss2_bucket.put_object("source", source)
     upload_id = oss2_bucket.init_multipart_upload("assembled").upload_id
     oss2_bucket.upload_part_copy(oss2_bucket.bucket_name, "source", (0, PART - 1), "assembled", upload_id, 1)
-    oss2_bucket.upload_part_copy(oss2_bucket.bucket_name, "source", (2 * PART, 3 * PART - 1), "assembled",
-                                 upload_id, 2)
-    result = oss2_bucket.complete_multipart_upload("assembled", upload_id, None,
-                                                   headers={"x-oss-complete-all": "yes"})
-    expected = source[:PART] + source[2 * PART:]
+    oss2_bucket.upload_part_copy(oss2_bucket.bucket_name, "source", (2 * PART, 3 * PART - 1), "assembled", upload_id, 2)
+    result = oss2_bucket.complete_multipart_upload("assembled", upload_id, None, headers={"x-oss-complete-all": "yes"})
+    expected = source[:PART] + source[2 * PART :]
     assert result.crc == crc64(expected)
     assert oss2_bucket.get_object("assembled").read() == expected
 
@@ -70,10 +70,18 @@ def test_resumable_upload_and_download_with_threads(oss2_bucket, tmp_path):
     src = tmp_path / "big.bin"
     src.write_bytes(data)
     store = oss2.ResumableStore(root=str(tmp_path))
-    oss2.resumable_upload(oss2_bucket, "big", str(src), store=store, multipart_threshold=PART,
-                          part_size=PART, num_threads=4)
+    oss2.resumable_upload(
+        oss2_bucket, "big", str(src), store=store, multipart_threshold=PART, part_size=PART, num_threads=4
+    )
     assert oss2_bucket.head_object("big").object_type == "Multipart"
     out = tmp_path / "out.bin"
-    oss2.resumable_download(oss2_bucket, "big", str(out), multiget_threshold=PART, part_size=PART,
-                            num_threads=4, store=oss2.ResumableDownloadStore(root=str(tmp_path)))
+    oss2.resumable_download(
+        oss2_bucket,
+        "big",
+        str(out),
+        multiget_threshold=PART,
+        part_size=PART,
+        num_threads=4,
+        store=oss2.ResumableDownloadStore(root=str(tmp_path)),
+    )
     assert out.read_bytes() == data

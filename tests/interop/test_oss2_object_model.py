@@ -1,5 +1,6 @@
 """oss2 (V1 and V4) against the embedded server: symlinks, storage classes and restore, gzip answers,
 PostObject form uploads, and the header details OSS's own SDK tests look at."""
+
 import base64
 import gzip
 import hashlib
@@ -16,7 +17,7 @@ from ossh.client.crc import crc64
 
 from .conftest import REGION, fresh_name
 
-TEXT = b"".join(b"line %d of a text object\n" % i for i in range(400))    # ~10 KB of text
+TEXT = b"".join(b"line %d of a text object\n" % i for i in range(400))  # ~10 KB of text
 
 
 def _code(exc_info) -> str:
@@ -24,6 +25,7 @@ def _code(exc_info) -> str:
 
 
 # ------------------------------------------------------------------ symlinks
+
 
 def test_symlink_put_get_and_follow(oss2_bucket):
     oss2_bucket.put_object("dir/target.txt", TEXT, headers={"Content-Type": "text/plain"})
@@ -65,6 +67,7 @@ def test_symlink_errors(oss2_bucket):
 
 # ------------------------------------------------------------------ storage classes and restore
 
+
 @pytest.mark.parametrize("storage_class", ["IA", "Archive", "ColdArchive", "DeepColdArchive"])
 def test_storage_class_on_put_copy_and_multipart(oss2_bucket, storage_class):
     hdrs = {"x-oss-storage-class": storage_class}
@@ -87,11 +90,11 @@ def test_storage_class_on_put_copy_and_multipart(oss2_bucket, storage_class):
 def test_archive_restore_state_machine(oss2_bucket, oss2_clock):
     server_clock = oss2_clock
     oss2_bucket.put_object("cold", TEXT, headers={"x-oss-storage-class": "Archive"})
-    assert "x-oss-restore" not in oss2_bucket.head_object("cold").headers      # HEAD works while frozen
+    assert "x-oss-restore" not in oss2_bucket.head_object("cold").headers  # HEAD works while frozen
     with pytest.raises(oss2.exceptions.ServerError) as err:
         oss2_bucket.get_object("cold")
     assert err.value.status == 403 and _code(err) == "InvalidObjectState"
-    with pytest.raises(oss2.exceptions.ServerError) as err:       # nor can it be copied
+    with pytest.raises(oss2.exceptions.ServerError) as err:  # nor can it be copied
         oss2_bucket.copy_object(oss2_bucket.bucket_name, "cold", "warm")
     assert _code(err) == "InvalidObjectState"
 
@@ -117,7 +120,7 @@ def test_archive_restore_state_machine(oss2_bucket, oss2_clock):
     assert oss2_bucket.restore_object("cold", input=config).status == 200
     server_clock.advance(2 * 86400)
     assert oss2_bucket.get_object("cold").read() == TEXT
-    server_clock.advance(86400)       # expired: frozen again
+    server_clock.advance(86400)  # expired: frozen again
     assert "x-oss-restore" not in oss2_bucket.head_object("cold").headers
     with pytest.raises(oss2.exceptions.ServerError) as err:
         oss2_bucket.get_object("cold")
@@ -136,7 +139,7 @@ def test_cold_archive_restore_body_and_errors(oss2_bucket, server_clock):
     server_clock.advance(server_clock.delay)
     got = oss2_bucket.get_object("icy")
     assert got.read() == b"frozen" and got.headers["x-oss-object-restore-priority"] == "Bulk"
-    with pytest.raises(oss2.exceptions.MalformedXml):         # Archive takes no tier
+    with pytest.raises(oss2.exceptions.MalformedXml):  # Archive takes no tier
         oss2_bucket.put_object("arch-tier", b"x", headers={"x-oss-storage-class": "Archive"})
         oss2_bucket.restore_object("arch-tier", input=config)
     wrong = oss2.models.RestoreConfiguration(days=1, job_parameters=oss2.models.RestoreJobParameters("Fast"))
@@ -145,9 +148,9 @@ def test_cold_archive_restore_body_and_errors(oss2_bucket, server_clock):
 
     oss2_bucket.put_object("deep", b"x", headers={"x-oss-storage-class": "DeepColdArchive"})
     bulk = oss2.models.RestoreConfiguration(days=1, job_parameters=job)
-    with pytest.raises(oss2.exceptions.InvalidArgument):       # DeepColdArchive has no Bulk tier
+    with pytest.raises(oss2.exceptions.InvalidArgument):  # DeepColdArchive has no Bulk tier
         oss2_bucket.restore_object("deep", input=bulk)
-    with pytest.raises(oss2.exceptions.InvalidArgument):       # Archive keeps a copy 7 days at most
+    with pytest.raises(oss2.exceptions.InvalidArgument):  # Archive keeps a copy 7 days at most
         oss2_bucket.put_object("arch", b"x", headers={"x-oss-storage-class": "Archive"})
         oss2_bucket.restore_object("arch", input=oss2.models.RestoreConfiguration(days=8))
     oss2_bucket.put_object("std", b"x")
@@ -158,6 +161,7 @@ def test_cold_archive_restore_body_and_errors(oss2_bucket, server_clock):
 
 
 # ------------------------------------------------------------------ gzip
+
 
 def test_accept_encoding_gzip(oss2_bucket, server):
     oss2_bucket.put_object("page.json", TEXT, headers={"Content-Type": "application/json"})
@@ -175,7 +179,7 @@ def test_accept_encoding_gzip(oss2_bucket, server):
     # oss2 itself asks for gzip when told to, and reads the object back whole
     got = oss2_bucket.get_object("page.json", headers={"Accept-Encoding": "gzip"})
     assert got.headers["Content-Encoding"] == "gzip" and got.read() == TEXT
-    for key in ("small.txt", "blob.bin"):       # under 1 KB, or not a text type: as stored
+    for key in ("small.txt", "blob.bin"):  # under 1 KB, or not a text type: as stored
         plain = requests.get(oss2_bucket.sign_url("GET", key, 600), headers={"Accept-Encoding": "gzip"})
         assert "Content-Encoding" not in plain.headers and "ETag" in plain.headers
     refused = requests.get(url, headers={"Accept-Encoding": "gzip;q=0, identity"})
@@ -185,6 +189,7 @@ def test_accept_encoding_gzip(oss2_bucket, server):
 
 
 # ------------------------------------------------------------------ PostObject
+
 
 def _policy(bucket: str, **extra) -> str:
     expiration = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() + 600))
@@ -203,15 +208,22 @@ def _v4_form(server, policy: str) -> dict:
     key = hmac.new(("aliyun_v4" + server.access_key_secret).encode(), day.encode(), hashlib.sha256).digest()
     for part in (REGION, "oss", "aliyun_v4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    return {"x-oss-signature-version": "OSS4-HMAC-SHA256",
-            "x-oss-credential": f"{server.access_key_id}/{day}/{REGION}/oss/aliyun_v4_request",
-            "x-oss-date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()), "policy": policy,
-            "x-oss-signature": hmac.new(key, policy.encode(), hashlib.sha256).hexdigest()}
+    return {
+        "x-oss-signature-version": "OSS4-HMAC-SHA256",
+        "x-oss-credential": f"{server.access_key_id}/{day}/{REGION}/oss/aliyun_v4_request",
+        "x-oss-date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
+        "policy": policy,
+        "x-oss-signature": hmac.new(key, policy.encode(), hashlib.sha256).hexdigest(),
+    }
 
 
 def _post(server, bucket: str, fields: dict, data: bytes = b"form body", filename: str = "local.txt"):
-    return requests.post(f"{server.endpoint}/{bucket}", data=fields, allow_redirects=False,
-                         files={"file": (filename, data, "text/plain")})
+    return requests.post(
+        f"{server.endpoint}/{bucket}",
+        data=fields,
+        allow_redirects=False,
+        files={"file": (filename, data, "text/plain")},
+    )
 
 
 @pytest.mark.parametrize("signed", ["v1", "v4"])
@@ -248,10 +260,11 @@ def test_post_object_refusals(server, oss2_bucket):
     bad_policy = _v1_form(server, base64.b64encode(b"not json").decode())
     resp = _post(server, name, {"key": "up/x", **bad_policy})
     assert resp.status_code == 400 and "<Code>InvalidPolicyDocument</Code>" in resp.text
-    anonymous = _post(server, name, {"key": "up/anon"})       # a private bucket
+    anonymous = _post(server, name, {"key": "up/anon"})  # a private bucket
     assert anonymous.status_code == 403 and "<Code>AccessDenied</Code>" in anonymous.text
-    nofile = requests.post(f"{server.endpoint}/{name}", files={"key": (None, "up/k"), **{
-        k: (None, v) for k, v in form.items()}})
+    nofile = requests.post(
+        f"{server.endpoint}/{name}", files={"key": (None, "up/k"), **{k: (None, v) for k, v in form.items()}}
+    )
     assert nofile.status_code == 400 and "file" in nofile.text
     keys = [o.key for o in oss2.ObjectIterator(oss2_bucket)]
     assert keys == []
@@ -261,21 +274,28 @@ def test_plain_form_upload_to_public_bucket(server, oss2_auth):
     """What `curl -F key=k -F file=@f` sends: once refused as a malformed header, now an anonymous upload."""
     bucket = oss2.Bucket(oss2_auth, server.endpoint, fresh_name("form"), region=REGION)
     bucket.create_bucket(oss2.BUCKET_ACL_PUBLIC_READ_WRITE)
-    resp = requests.post(f"{server.endpoint}/{bucket.bucket_name}", files={"key": (None, "k"),
-                                                                           "file": ("f", b"curl bytes")})
+    resp = requests.post(
+        f"{server.endpoint}/{bucket.bucket_name}", files={"key": (None, "k"), "file": ("f", b"curl bytes")}
+    )
     assert resp.status_code == 204, resp.text
     assert bucket.get_object("k").read() == b"curl bytes"
 
 
 # ------------------------------------------------------------------ header details
 
+
 def test_precondition_condition_names(oss2_bucket):
     oss2_bucket.put_object("k", b"v")
-    cases = [("get", {"If-Match": '"0000"'}, "If-Match"),
-             ("get", {"If-Unmodified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"}, "If-Unmodified-Since"),
-             ("copy", {"x-oss-copy-source-if-match": '"0000"'}, "x-oss-copy-source-If-Match"),
-             ("copy", {"x-oss-copy-source-if-unmodified-since": "Sat, 01 Jan 2000 00:00:00 GMT"},
-              "x-oss-copy-source-If-Unmodified-Since")]
+    cases = [
+        ("get", {"If-Match": '"0000"'}, "If-Match"),
+        ("get", {"If-Unmodified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"}, "If-Unmodified-Since"),
+        ("copy", {"x-oss-copy-source-if-match": '"0000"'}, "x-oss-copy-source-If-Match"),
+        (
+            "copy",
+            {"x-oss-copy-source-if-unmodified-since": "Sat, 01 Jan 2000 00:00:00 GMT"},
+            "x-oss-copy-source-If-Unmodified-Since",
+        ),
+    ]
     for op, headers, condition in cases:
         with pytest.raises(oss2.exceptions.PreconditionFailed) as err:
             if op == "get":
@@ -286,8 +306,7 @@ def test_precondition_condition_names(oss2_bucket):
 
 
 def test_bucket_acl_location_and_append_message(oss2_bucket):
-    assert oss2_bucket.put_bucket_acl(oss2.BUCKET_ACL_PUBLIC_READ).headers["Location"] == \
-        "/" + oss2_bucket.bucket_name
+    assert oss2_bucket.put_bucket_acl(oss2.BUCKET_ACL_PUBLIC_READ).headers["Location"] == "/" + oss2_bucket.bucket_name
     oss2_bucket.append_object("log", 0, b"abc")
     with pytest.raises(oss2.exceptions.PositionNotEqualToLength) as err:
         oss2_bucket.append_object("log", 1, b"d")
@@ -306,19 +325,28 @@ def test_multipart_acl_part_headers_and_copy_details(oss2_bucket):
     # Complete may set the ACL too
     upload = oss2_bucket.init_multipart_upload("mp2")
     part = oss2_bucket.upload_part("mp2", upload.upload_id, 1, data)
-    oss2_bucket.complete_multipart_upload("mp2", upload.upload_id, [oss2.models.PartInfo(1, part.etag)],
-                                          headers={"x-oss-object-acl": "private"})
+    oss2_bucket.complete_multipart_upload(
+        "mp2", upload.upload_id, [oss2.models.PartInfo(1, part.etag)], headers={"x-oss-object-acl": "private"}
+    )
     assert oss2_bucket.get_object_acl("mp2").acl == "private"
 
     oss2_bucket.put_object("src.txt", data, headers={"Content-Type": "text/x-src"})
     copied = oss2_bucket.copy_object(oss2_bucket.bucket_name, "src.txt", "dst.html")
     assert copied.crc == crc64(data)
     assert oss2_bucket.head_object("dst.html").content_type == "text/x-src"
-    oss2_bucket.copy_object(oss2_bucket.bucket_name, "src.txt", "new.html",
-                            headers={"x-oss-metadata-directive": "REPLACE", "Content-Type": "text/x-new"})
+    oss2_bucket.copy_object(
+        oss2_bucket.bucket_name,
+        "src.txt",
+        "new.html",
+        headers={"x-oss-metadata-directive": "REPLACE", "Content-Type": "text/x-new"},
+    )
     assert oss2_bucket.head_object("new.html").content_type == "text/x-new"
-    oss2_bucket.copy_object(oss2_bucket.bucket_name, "src.txt", "page.html",       # REPLACE, no type given:
-                            headers={"x-oss-metadata-directive": "REPLACE"})      # named after the key
+    oss2_bucket.copy_object(
+        oss2_bucket.bucket_name,
+        "src.txt",
+        "page.html",  # REPLACE, no type given:
+        headers={"x-oss-metadata-directive": "REPLACE"},
+    )  # named after the key
     assert oss2_bucket.head_object("page.html").content_type == "text/html"
     oss2_bucket.update_object_meta("src.txt", {"x-oss-meta-a": "1", "Content-Type": "text/x-updated"})
     head = oss2_bucket.head_object("src.txt")
@@ -333,16 +361,16 @@ def test_server_side_encryption_headers(oss2_bucket, algorithm):
     for resp in (oss2_bucket.get_object("enc"), oss2_bucket.head_object("enc")):
         assert resp.headers["x-oss-server-side-encryption"] == algorithm
         assert ("x-oss-server-side-encryption-key-id" in resp.headers) == (algorithm == "KMS")
-    plain = oss2_bucket.copy_object(oss2_bucket.bucket_name, "enc", "plain-copy")     # a copy is encrypted
-    assert "x-oss-server-side-encryption" not in plain.headers                      # only when asked to
+    plain = oss2_bucket.copy_object(oss2_bucket.bucket_name, "enc", "plain-copy")  # a copy is encrypted
+    assert "x-oss-server-side-encryption" not in plain.headers  # only when asked to
     copied = oss2_bucket.copy_object(oss2_bucket.bucket_name, "enc", "enc-copy", headers=sse)
     assert copied.headers["x-oss-server-side-encryption"] == algorithm
     upload = oss2_bucket.init_multipart_upload("enc-mp", headers=sse)
     assert upload.headers["x-oss-server-side-encryption"] == algorithm
-    with pytest.raises(oss2.exceptions.InvalidArgument):       # parts take the upload's encryption
+    with pytest.raises(oss2.exceptions.InvalidArgument):  # parts take the upload's encryption
         oss2_bucket.upload_part("enc-mp", upload.upload_id, 1, b"p", headers=sse)
     part = oss2_bucket.upload_part("enc-mp", upload.upload_id, 1, b"p")
-    assert part.headers["x-oss-server-side-encryption"] == algorithm        # the upload's, echoed
+    assert part.headers["x-oss-server-side-encryption"] == algorithm  # the upload's, echoed
     parts = [oss2.models.PartInfo(1, part.etag)]
     with pytest.raises(oss2.exceptions.InvalidArgument):
         oss2_bucket.complete_multipart_upload("enc-mp", upload.upload_id, parts, headers=sse)
@@ -356,13 +384,22 @@ def test_server_side_encryption_refusals(oss2_bucket):
         oss2_bucket.put_object("enc", b"x", headers={"x-oss-server-side-encryption": "DES"})
     assert err.value.status == 400 and _code(err) == "InvalidEncryptionAlgorithmError"
     # a key id or a data algorithm goes with KMS only; OSS ignores them with the others
-    put = oss2_bucket.put_object("aes", b"x", headers={"x-oss-server-side-encryption": "AES256",
-                                                       "x-oss-server-side-encryption-key-id": "k",
-                                                       "x-oss-server-side-data-encryption": "SM4"})
+    put = oss2_bucket.put_object(
+        "aes",
+        b"x",
+        headers={
+            "x-oss-server-side-encryption": "AES256",
+            "x-oss-server-side-encryption-key-id": "k",
+            "x-oss-server-side-data-encryption": "SM4",
+        },
+    )
     assert "x-oss-server-side-encryption-key-id" not in put.headers
     assert "x-oss-server-side-data-encryption" not in put.headers
-    kms = {"x-oss-server-side-encryption": "KMS", "x-oss-server-side-encryption-key-id": "my-key",
-           "x-oss-server-side-data-encryption": "SM4"}
+    kms = {
+        "x-oss-server-side-encryption": "KMS",
+        "x-oss-server-side-encryption-key-id": "my-key",
+        "x-oss-server-side-data-encryption": "SM4",
+    }
     oss2_bucket.put_object("kms", b"x", headers=kms)
     head = oss2_bucket.head_object("kms").headers
     assert head["x-oss-server-side-encryption-key-id"] == "my-key"

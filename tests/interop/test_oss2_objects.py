@@ -1,4 +1,5 @@
 """oss2 (V1 and V4 signatures) against the embedded server: buckets, objects, listings, copies, appends."""
+
 import os
 
 import oss2
@@ -9,8 +10,17 @@ from ossh.client.crc import crc64
 
 from .conftest import REGION, fresh_name
 
-KEYS = ["plain.txt", "dir/sub/file", "unicode/中文 ü €.bin", "spaces and+plus", "special/!@#$%^&*()=;,'~`",
-        "a/b", "a", "..\\x/../y", "q?x=1&y=#frag"]
+KEYS = [
+    "plain.txt",
+    "dir/sub/file",
+    "unicode/中文 ü €.bin",
+    "spaces and+plus",
+    "special/!@#$%^&*()=;,'~`",
+    "a/b",
+    "a",
+    "..\\x/../y",
+    "q?x=1&y=#frag",
+]
 
 
 def test_bucket_lifecycle(server, oss2_auth):
@@ -58,7 +68,7 @@ def test_put_get_head_delete_with_metadata(oss2_bucket):
 
 def test_streamed_chunked_put(oss2_bucket):
     chunks = [os.urandom(70_000) for _ in range(5)]
-    oss2_bucket.put_object("chunked", iter(chunks))   # an iterable goes out Transfer-Encoding: chunked
+    oss2_bucket.put_object("chunked", iter(chunks))  # an iterable goes out Transfer-Encoding: chunked
     assert oss2_bucket.get_object("chunked").read() == b"".join(chunks)
 
 
@@ -72,8 +82,12 @@ def test_unicode_and_special_keys_roundtrip_and_list(oss2_bucket):
 
 
 def test_list_with_delimiter_and_paging(oss2_bucket):
-    keys = [f"logs/2024/{i:03d}" for i in range(25)] + [f"logs/2025/{i}" for i in range(3)] + \
-           [f"top{i}" for i in range(7)] + ["logs/readme"]
+    keys = (
+        [f"logs/2024/{i:03d}" for i in range(25)]
+        + [f"logs/2025/{i}" for i in range(3)]
+        + [f"top{i}" for i in range(7)]
+        + ["logs/readme"]
+    )
     for key in keys:
         oss2_bucket.put_object(key, b"")
     top = list(oss2.ObjectIterator(oss2_bucket, delimiter="/", max_keys=2))

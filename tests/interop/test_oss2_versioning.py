@@ -1,5 +1,6 @@
 """oss2 drives versioning against the embedded server: bucket states, version ids, delete markers, the null
 version, ListObjectVersions paging, and versionId on every object operation that takes one."""
+
 import oss2
 import pytest
 from oss2.models import BatchDeleteObjectVersion, BatchDeleteObjectVersionList, BucketVersioningConfig
@@ -21,8 +22,9 @@ def vbucket(oss2_bucket):
 
 def _all_versions(bucket, **kwargs):
     result = bucket.list_object_versions(**kwargs)
-    return [(v.key, v.versionid, v.is_latest) for v in result.versions], \
-        [(m.key, m.versionid, m.is_latest) for m in result.delete_marker]
+    return [(v.key, v.versionid, v.is_latest) for v in result.versions], [
+        (m.key, m.versionid, m.is_latest) for m in result.delete_marker
+    ]
 
 
 def test_states_and_bucket_info(oss2_bucket):
@@ -46,9 +48,12 @@ def test_bad_status_is_malformed_xml(oss2_bucket):
 
 def test_missing_bucket_is_no_such_bucket(server, oss2_auth):
     bucket = oss2.Bucket(oss2_auth, server.endpoint, fresh_name("gone"), region=REGION)
-    for call in (bucket.get_bucket_versioning, bucket.list_object_versions,
-                 lambda: _versioning(bucket, "Enabled"),
-                 lambda: bucket.get_object("k", params={"versionId": "null"})):
+    for call in (
+        bucket.get_bucket_versioning,
+        bucket.list_object_versions,
+        lambda: _versioning(bucket, "Enabled"),
+        lambda: bucket.get_object("k", params={"versionId": "null"}),
+    ):
         with pytest.raises(oss2.exceptions.NoSuchBucket):
             call()
 
@@ -126,7 +131,7 @@ def test_suspended_null_version(vbucket):
     v1 = vbucket.put_object("k", b"one").versionid
     _versioning(vbucket, oss2.BUCKET_VERSIONING_SUSPEND)
     assert vbucket.put_object("k", b"null-1").versionid == "null"
-    assert vbucket.put_object("k", b"null-2").versionid == "null"     # replaces the null version
+    assert vbucket.put_object("k", b"null-2").versionid == "null"  # replaces the null version
     versions, _ = _all_versions(vbucket)
     assert versions == [("k", "null", True), ("k", v1, False)]
     assert vbucket.head_object("k").versionid == "null"
@@ -159,16 +164,20 @@ def test_list_object_versions_paging(vbucket):
         if not page.is_truncated:
             break
         key_marker, version_marker = page.next_key_marker, page.next_versionid_marker
-    expected = [(k, v) for k in ("a", "b/1", "b/2") for v in reversed(ids[k])] + \
-        [("c", marker)] + [("c", v) for v in reversed(ids["c"])]
+    expected = (
+        [(k, v) for k in ("a", "b/1", "b/2") for v in reversed(ids[k])]
+        + [("c", marker)]
+        + [("c", v) for v in reversed(ids["c"])]
+    )
     assert sorted(everything) == sorted(expected) and pages == 7
 
     grouped = vbucket.list_object_versions(delimiter="/")
     assert grouped.common_prefix == ["b/"]
     assert {v.key for v in grouped.versions} == {"a", "c"}
     under = vbucket.list_object_versions(prefix="b/", max_keys=4)
-    assert [(v.key, v.versionid) for v in under.versions] == [("b/1", i) for i in reversed(ids["b/1"])] + \
-        [("b/2", ids["b/2"][2])]
+    assert [(v.key, v.versionid) for v in under.versions] == [("b/1", i) for i in reversed(ids["b/1"])] + [
+        ("b/2", ids["b/2"][2])
+    ]
     assert under.is_truncated and under.next_key_marker == "b/2"
     rest = vbucket.list_object_versions(prefix="b/", key_marker="b/2", versionid_marker=ids["b/2"][2])
     assert [v.versionid for v in rest.versions] == [ids["b/2"][1], ids["b/2"][0]]
@@ -274,8 +283,8 @@ def test_tagging_acl_symlink_restore_by_version(vbucket):
     assert err.value.status == 405
 
     params = {"versionId": link}
-    vbucket.get_symlink("link", params=params)          # oss2 leaves "symlink" in the dict it was given ...
-    assert vbucket.delete_object("link", params=params).versionid == link     # ... and DELETE takes it along
+    vbucket.get_symlink("link", params=params)  # oss2 leaves "symlink" in the dict it was given ...
+    assert vbucket.delete_object("link", params=params).versionid == link  # ... and DELETE takes it along
     assert vbucket.get_symlink("link").target_key == "k2"
 
 
@@ -299,19 +308,20 @@ def test_restore_a_version(vbucket, server_clock):
     server_clock.advance(120)
     assert vbucket.get_object("cold", params={"versionId": v1}).read() == b"one"
     with pytest.raises(oss2.exceptions.ServerError):
-        vbucket.get_object("cold")          # the current version was never restored
+        vbucket.get_object("cold")  # the current version was never restored
 
 
 def test_append_in_a_versioned_bucket(vbucket):
     first = vbucket.append_object("log", 0, b"a")
     assert first.versionid
-    vbucket.append_object("log", 1, b"b")             # appends grow the current version: no new one
+    vbucket.append_object("log", 1, b"b")  # appends grow the current version: no new one
     assert [v.versionid for v in vbucket.list_object_versions().versions] == [first.versionid]
-    with pytest.raises(oss2.exceptions.InvalidArgument):     # oss2's append_object takes no params: its raw call
-        vbucket._Bucket__do_object("POST", "log", data=b"c",
-                                   params={"append": "", "position": "2", "versionId": first.versionid})
+    with pytest.raises(oss2.exceptions.InvalidArgument):  # oss2's append_object takes no params: its raw call
+        vbucket._Bucket__do_object(
+            "POST", "log", data=b"c", params={"append": "", "position": "2", "versionId": first.versionid}
+        )
     vbucket.delete_object("log")
-    again = vbucket.append_object("log", 0, b"new")   # a new appendable version above the delete marker
+    again = vbucket.append_object("log", 0, b"new")  # a new appendable version above the delete marker
     assert again.versionid not in (None, first.versionid)
     assert vbucket.get_object("log", params={"versionId": first.versionid}).read() == b"ab"
 
@@ -333,24 +343,35 @@ def test_lifecycle_rules_for_versions(vbucket):
     )
 
     def rule(ia_days, archive_days):
-        return BucketLifecycle([LifecycleRule(
-            "r1", "logs/", status=LifecycleRule.ENABLED, expiration=LifecycleExpiration(expired_detete_marker=True),
-            noncurrent_version_expiration=NoncurrentVersionExpiration(30),
-            noncurrent_version_sotrage_transitions=[
-                NoncurrentVersionStorageTransition(ia_days, oss2.BUCKET_STORAGE_CLASS_IA),
-                NoncurrentVersionStorageTransition(archive_days, oss2.BUCKET_STORAGE_CLASS_ARCHIVE)])])
-    vbucket.put_bucket_lifecycle(rule(12, 20))       # oss2 writes ExpiredObjectDeleteMarker as "True"
+        return BucketLifecycle(
+            [
+                LifecycleRule(
+                    "r1",
+                    "logs/",
+                    status=LifecycleRule.ENABLED,
+                    expiration=LifecycleExpiration(expired_detete_marker=True),
+                    noncurrent_version_expiration=NoncurrentVersionExpiration(30),
+                    noncurrent_version_sotrage_transitions=[
+                        NoncurrentVersionStorageTransition(ia_days, oss2.BUCKET_STORAGE_CLASS_IA),
+                        NoncurrentVersionStorageTransition(archive_days, oss2.BUCKET_STORAGE_CLASS_ARCHIVE),
+                    ],
+                )
+            ]
+        )
+
+    vbucket.put_bucket_lifecycle(rule(12, 20))  # oss2 writes ExpiredObjectDeleteMarker as "True"
     stored = vbucket.get_bucket_lifecycle().rules[0]
     assert stored.expiration.expired_detete_marker is True
     assert stored.noncurrent_version_expiration.noncurrent_days == 30
     with pytest.raises(oss2.exceptions.InvalidArgument):
-        vbucket.put_bucket_lifecycle(rule(20, 12))   # Archive before IA
+        vbucket.put_bucket_lifecycle(rule(20, 12))  # Archive before IA
 
 
 def test_resumable_download_of_a_version(vbucket, tmp_path):
     v1 = vbucket.put_object("big", b"a" * 300_000).versionid
     vbucket.put_object("big", b"b" * 10)
     target = tmp_path / "out"
-    oss2.resumable_download(vbucket, "big", str(target), multiget_threshold=100_000, part_size=100_000,
-                            params={"versionId": v1})
+    oss2.resumable_download(
+        vbucket, "big", str(target), multiget_threshold=100_000, part_size=100_000, params={"versionId": v1}
+    )
     assert target.read_bytes() == b"a" * 300_000

@@ -1,4 +1,5 @@
 """alibabacloud-oss-v2 (V4, static credentials, path style) against the embedded server."""
+
 import io
 import os
 
@@ -16,8 +17,9 @@ PART = 100 * 1024
 def test_bucket_operations(v2_client):
     name = fresh_name("v2life")
     v2_client.put_bucket(oss.PutBucketRequest(bucket=name, acl="public-read"))
-    names = [b.name for page in v2_client.list_buckets_paginator().iter_page(oss.ListBucketsRequest())
-             for b in page.buckets]
+    names = [
+        b.name for page in v2_client.list_buckets_paginator().iter_page(oss.ListBucketsRequest()) for b in page.buckets
+    ]
     assert name in names
     info = v2_client.get_bucket_info(oss.GetBucketInfoRequest(bucket=name))
     assert info.bucket_info.name == name and info.bucket_info.acl == "public-read"
@@ -31,8 +33,11 @@ def test_bucket_operations(v2_client):
 
 def test_put_get_head_delete(v2_client, v2_bucket):
     data = os.urandom(200_000)
-    put = v2_client.put_object(oss.PutObjectRequest(bucket=v2_bucket, key="dir/ü key", body=data,
-                                                    metadata={"owner": "me"}, content_type="text/plain"))
+    put = v2_client.put_object(
+        oss.PutObjectRequest(
+            bucket=v2_bucket, key="dir/ü key", body=data, metadata={"owner": "me"}, content_type="text/plain"
+        )
+    )
     assert put.hash_crc64 == str(crc64(data))
     got = v2_client.get_object(oss.GetObjectRequest(bucket=v2_bucket, key="dir/ü key"))
     assert got.body.read() == data and got.metadata["owner"] == "me"
@@ -52,13 +57,19 @@ def test_listing_with_delimiter_and_pages(v2_client, v2_bucket):
     keys = [f"p/{i:02d}" for i in range(12)] + ["q/x", "q/y", "r", "s p+c/ü"]
     for key in keys:
         v2_client.put_object(oss.PutObjectRequest(bucket=v2_bucket, key=key, body=b"."))
-    pages = list(v2_client.list_objects_v2_paginator(limit=3).iter_page(
-        oss.ListObjectsV2Request(bucket=v2_bucket, delimiter="/")))
+    pages = list(
+        v2_client.list_objects_v2_paginator(limit=3).iter_page(
+            oss.ListObjectsV2Request(bucket=v2_bucket, delimiter="/")
+        )
+    )
     assert len(pages) == 2
     assert [p.prefix for pg in pages for p in (pg.common_prefixes or [])] == ["p/", "q/", "s p+c/"]
     assert [o.key for pg in pages for o in (pg.contents or [])] == ["r"]
-    flat = [o.key for pg in v2_client.list_objects_paginator(limit=5).iter_page(
-        oss.ListObjectsRequest(bucket=v2_bucket)) for o in (pg.contents or [])]
+    flat = [
+        o.key
+        for pg in v2_client.list_objects_paginator(limit=5).iter_page(oss.ListObjectsRequest(bucket=v2_bucket))
+        for o in (pg.contents or [])
+    ]
     assert flat == sorted(keys, key=str.encode)
 
 
@@ -67,11 +78,15 @@ def test_copy_append_batch_delete(v2_client, v2_bucket):
     v2_client.copy_object(oss.CopyObjectRequest(bucket=v2_bucket, key="dst/copy", source_key="src"))
     assert v2_client.get_object(oss.GetObjectRequest(bucket=v2_bucket, key="dst/copy")).body.read() == b"content"
     first = v2_client.append_object(oss.AppendObjectRequest(bucket=v2_bucket, key="app", position=0, body=b"ab"))
-    second = v2_client.append_object(oss.AppendObjectRequest(bucket=v2_bucket, key="app",
-                                                             position=first.next_position, body=b"cd"))
+    second = v2_client.append_object(
+        oss.AppendObjectRequest(bucket=v2_bucket, key="app", position=first.next_position, body=b"cd")
+    )
     assert second.next_position == 4 and second.hash_crc64 == str(crc64(b"abcd"))
-    result = v2_client.delete_multiple_objects(oss.DeleteMultipleObjectsRequest(
-        bucket=v2_bucket, objects=[oss.DeleteObject(key=k) for k in ("src", "dst/copy", "app", "none")]))
+    result = v2_client.delete_multiple_objects(
+        oss.DeleteMultipleObjectsRequest(
+            bucket=v2_bucket, objects=[oss.DeleteObject(key=k) for k in ("src", "dst/copy", "app", "none")]
+        )
+    )
     assert sorted(d.key for d in result.deleted_objects) == ["app", "dst/copy", "none", "src"]
     listed = v2_client.list_objects_v2(oss.ListObjectsV2Request(bucket=v2_bucket))
     assert not listed.contents
@@ -91,14 +106,26 @@ def test_multipart_by_hand(v2_client, v2_bucket):
     init = v2_client.initiate_multipart_upload(oss.InitiateMultipartUploadRequest(bucket=v2_bucket, key="mp"))
     parts = []
     for number, start in enumerate(range(0, len(data), PART), 1):
-        up = v2_client.upload_part(oss.UploadPartRequest(bucket=v2_bucket, key="mp", upload_id=init.upload_id,
-                                                         part_number=number, body=data[start:start + PART]))
+        up = v2_client.upload_part(
+            oss.UploadPartRequest(
+                bucket=v2_bucket,
+                key="mp",
+                upload_id=init.upload_id,
+                part_number=number,
+                body=data[start : start + PART],
+            )
+        )
         parts.append(oss.UploadPart(part_number=number, etag=up.etag))
     listed = v2_client.list_parts(oss.ListPartsRequest(bucket=v2_bucket, key="mp", upload_id=init.upload_id))
     assert [p.part_number for p in listed.parts] == [1, 2, 3]
-    done = v2_client.complete_multipart_upload(oss.CompleteMultipartUploadRequest(
-        bucket=v2_bucket, key="mp", upload_id=init.upload_id,
-        complete_multipart_upload=oss.CompleteMultipartUpload(parts=parts)))
+    done = v2_client.complete_multipart_upload(
+        oss.CompleteMultipartUploadRequest(
+            bucket=v2_bucket,
+            key="mp",
+            upload_id=init.upload_id,
+            complete_multipart_upload=oss.CompleteMultipartUpload(parts=parts),
+        )
+    )
     assert done.hash_crc64 == str(crc64(data))
     assert v2_client.get_object(oss.GetObjectRequest(bucket=v2_bucket, key="mp")).body.read() == data
 

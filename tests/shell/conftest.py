@@ -1,5 +1,6 @@
 """Fixtures for driving the shell: in-process (an Executor on the test client, or cli.main with an Environment
 of its own) and as a subprocess."""
+
 import gc
 import io
 import os
@@ -52,6 +53,7 @@ def sh(client, tmp_path):
 @pytest.fixture
 def cached_sh(client, tmp_path):
     from ossh.shell.completer_adapter import ClientLister
+
     shell = Shell(client, tmp_path)
     shell.ctx.cache = ListingCache(ClientLister(shell.ctx))
     return shell
@@ -62,8 +64,12 @@ def user_dirs(tmp_path):
     """HOME and the XDG directories of a user who has never run ossh."""
     home = tmp_path / "home"
     home.mkdir()
-    return {"HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_STATE_HOME": str(home / "state"),
-            "XDG_CONFIG_HOME": str(home / "config")}
+    return {
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_STATE_HOME": str(home / "state"),
+        "XDG_CONFIG_HOME": str(home / "config"),
+    }
 
 
 def _environ(user_dirs: dict, oss_env: dict, env: dict | None) -> dict:
@@ -86,7 +92,7 @@ def _open_fds() -> dict[str, str]:
     for fd in os.listdir("/proc/self/fd"):
         try:
             found[fd] = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:         # the listing's own descriptor, closed by now
+        except OSError:  # the listing's own descriptor, closed by now
             pass
     return found
 
@@ -101,8 +107,9 @@ def _threads_settled(before: set) -> list:
         time.sleep(0.01)
 
 
-def run_in_process(argv, environ: dict, cwd, input: str | None = None,
-                   shared: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+def run_in_process(
+    argv, environ: dict, cwd, input: str | None = None, shared: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess:
     """`ossh ARGV` run by cli.main in this process, with its own streams, variables and working directory;
     returns what subprocess.run(..., capture_output=True, text=True) would. Checks that the run leaves
     nothing behind: no thread, no open file or socket, the same working directory and os.environ. Files
@@ -121,11 +128,14 @@ def run_in_process(argv, environ: dict, cwd, input: str | None = None,
     code = main(list(argv), env)
     stdout.flush()
     stderr.flush()
-    gc.collect()            # a connection the client dropped without closing is closed when collected
+    gc.collect()  # a connection the client dropped without closing is closed when collected
     assert not _threads_settled(threads), f"threads left running: {_threads_settled(threads)}"
     home = os.path.join(environ.get("HOME", "/nonexistent"), "")
-    left = {fd: what for fd, what in _open_fds().items()
-            if fds.get(fd) != what and (what.startswith(home) or not what.startswith(shared))}
+    left = {
+        fd: what
+        for fd, what in _open_fds().items()
+        if fds.get(fd) != what and (what.startswith(home) or not what.startswith(shared))
+    }
     assert not left, f"descriptors left open: {left}"
     assert os.getcwd() == where and dict(os.environ) == variables
     return subprocess.CompletedProcess(["ossh", *argv], int(code), _text(out.getvalue()), _text(err.getvalue()))
@@ -136,9 +146,16 @@ def ossh(server, oss_env, user_dirs, tmp_path):
     """Run `ossh ARGS…` in-process (cli.main with an Environment of its own) against the test server, in
     tmp_path; returns a CompletedProcess (text). env replaces the OSS_* variables; HOME and the XDG
     directories are user_dirs'."""
+
     def run(*args, input=None, env=None, cwd=None):
-        return run_in_process(args, _environ(user_dirs, oss_env, env), cwd or tmp_path, input,
-                              shared=(os.path.join(server.root, ""), os.path.join(tmp_path, "")))
+        return run_in_process(
+            args,
+            _environ(user_dirs, oss_env, env),
+            cwd or tmp_path,
+            input,
+            shared=(os.path.join(server.root, ""), os.path.join(tmp_path, "")),
+        )
+
     return run
 
 
@@ -146,7 +163,16 @@ def ossh(server, oss_env, user_dirs, tmp_path):
 def ossh_process(oss_env, user_dirs, tmp_path):
     """Run `python ossh.py ARGS…` as a child process against the test server; returns the CompletedProcess
     (text). For what only a real process shows: pipes, terminals, signals, the interpreter's exit."""
+
     def run(*args, input=None, env=None, cwd=None):
-        return subprocess.run([sys.executable, LAUNCHER, *args], input=input, capture_output=True, text=True,
-                              env=_environ(user_dirs, oss_env, env), cwd=cwd or tmp_path, timeout=60)
+        return subprocess.run(
+            [sys.executable, LAUNCHER, *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=_environ(user_dirs, oss_env, env),
+            cwd=cwd or tmp_path,
+            timeout=60,
+        )
+
     return run

@@ -1,6 +1,7 @@
 """Accounts that persist, driven as a user would, in a temporary HOME and XDG directories: osscmd's
 walkthrough, ossutil 2.0 profiles, `ossh config`, `profile` in the shell, and the exit statuses.
 Every captured stream is searched for the secrets."""
+
 import hashlib
 import io
 import os
@@ -59,7 +60,7 @@ def md5(path) -> str:
 
 
 def test_osscmd_walkthrough_steps_2_to_11(ossh, fresh_server, user_dirs, tmp_path):
-    run = Captured(lambda *a, **kw: ossh(*a, env={}, **kw))      # no OSS_* variable: the file is all there is
+    run = Captured(lambda *a, **kw: ossh(*a, env={}, **kw))  # no OSS_* variable: the file is all there is
     # 2. config --id --key (--host: osscmd's endpoint option, here the test server)
     r = run("config", f"--id={WALK_ID}", f"--key={WALK_SECRET}", f"--host={fresh_server.endpoint}")
     assert r.returncode == 0 and r.stderr == "", r.stderr
@@ -130,6 +131,7 @@ sign_version = v4
 @pytest.fixture
 def ossutil_home(user_dirs, server):
     from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET
+
     home = user_dirs["HOME"]
     with open(os.path.join(home, ".ossutilconfig"), "w") as f:
         f.write(OSSUTIL_CONFIG.format(id=ACCESS_KEY_ID, secret=ACCESS_KEY_SECRET, endpoint=server.endpoint))
@@ -146,11 +148,18 @@ def test_an_ossutil_profile_works_unchanged(ossh, ossutil_home, client, bucket, 
     # [default] points nowhere: without the profile the command fails
     assert run("cat", f"oss://{bucket}/k", env={}).returncode == 1
     # environment credentials are not combined with the profile's endpoint: one line says so
-    r = run("--profile", "dev", "cat", f"oss://{bucket}/k",
-            env={"OSS_ACCESS_KEY_ID": "env-id", "OSS_ACCESS_KEY_SECRET": "env-secret-value-xyz"})
+    r = run(
+        "--profile",
+        "dev",
+        "cat",
+        f"oss://{bucket}/k",
+        env={"OSS_ACCESS_KEY_ID": "env-id", "OSS_ACCESS_KEY_SECRET": "env-secret-value-xyz"},
+    )
     assert (r.returncode, r.stdout) == (0, "hello")
-    assert r.stderr == ("ossh: profile dev brings its own credentials; ignoring "
-                        "OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET from the environment\n")
+    assert r.stderr == (
+        "ossh: profile dev brings its own credentials; ignoring "
+        "OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET from the environment\n"
+    )
     r = run("config", "show", "--profile", "dev", env={})
     rows = {line.split()[0]: line.split(None, 2)[1:] for line in r.stdout.splitlines()[1:]}
     ossutil_file = os.path.join(user_dirs["HOME"], ".ossutilconfig")
@@ -177,7 +186,7 @@ def test_config_show_names_each_source(ossh, user_dirs, server):
     r = run("config", "show", env={})
     assert "embedded server" in r.stdout
     assert run("config", "get", "Region", env={}).stdout == "cn-beijing\n"
-    assert run("config", "set", "region", "", env={}).returncode == 0      # '' removes the key
+    assert run("config", "set", "region", "", env={}).returncode == 0  # '' removes the key
     assert run("config", "get", "region", env={}).stdout == ""
     r = run("config", "set", "nonsense", "1", env={})
     assert r.returncode == 2 and "unknown key 'nonsense'" in r.stderr
@@ -197,15 +206,15 @@ def test_interactive_config_hides_the_secret(ossh, user_dirs, server):
     config = os.path.join(user_dirs["XDG_CONFIG_HOME"], "ossh", "config")
     text = open(config).read()
     assert f"[profile asked]\naccessKeyID = LTAIasked0123\naccessKeySecret = {DEV_SECRET}\n" in text
-    assert "stsToken" not in text                     # an empty answer keeps (here: no) value
+    assert "stsToken" not in text  # an empty answer keeps (here: no) value
     assert stat.S_IMODE(os.stat(config).st_mode) == 0o600
     # Enter keeps every value; the prompt shows the secret masked
     r = run("config", "--profile", "asked", input="\n\n\n\n\n", env={})
     assert r.stdout == "nothing changed\n" and "[LT****23]" in r.stderr
     assert open(config).read() == text
-    r = run("config", "--profile", "asked", input="\n\n\n-\n\n", env={})       # - removes the region
+    r = run("config", "--profile", "asked", input="\n\n\n-\n\n", env={})  # - removes the region
     assert r.stdout.startswith("saved region") and open(config).read() == text.replace("region = cn-hangzhou\n", "")
-    r = run("config", "--profile", "asked", input="\n", env={})            # the input ends mid-way
+    r = run("config", "--profile", "asked", input="\n", env={})  # the input ends mid-way
     assert (r.returncode, r.stderr.splitlines()[-1]) == (2, "ossh: config: no answer (end of input)")
     r = run("config", "set", "accessKeySecret", "--profile", "asked", input="new-secret-value-abcdef\n", env={})
     assert r.returncode == 0 and "new-secret-value-abcdef" in open(config).read()
@@ -214,35 +223,45 @@ def test_interactive_config_hides_the_secret(ossh, user_dirs, server):
 
 def test_profile_switches_account_inside_the_shell(client, server, bucket, tmp_path):
     from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET
+
     home = tmp_path / "h"
     (home / ".config" / "ossh").mkdir(parents=True)
     (home / ".config" / "ossh" / "config").write_text(
         f"[profile test]\nendpoint = {server.endpoint}\naccessKeyID = {ACCESS_KEY_ID}\n"
-        f"accessKeySecret = {ACCESS_KEY_SECRET}\n[profile broken]\nendpoint = http://127.0.0.1:1\n")
+        f"accessKeySecret = {ACCESS_KEY_SECRET}\n[profile broken]\nendpoint = http://127.0.0.1:1\n"
+    )
     sh = Shell(client, tmp_path)
     made = []
 
     def connect(settings):
         from ossh.client import OssClient
+
         made.append(settings)
-        return lambda: OssClient(settings.endpoint, settings.access_key_id, settings.access_key_secret,
-                                 **settings.client_options())
+        return lambda: OssClient(
+            settings.endpoint, settings.access_key_id, settings.access_key_secret, **settings.client_options()
+        )
 
     sh.ctx.accounts = Accounts({}, {"HOME": str(home)})
     sh.ctx.connect = connect
     sh.ctx.cache = ListingCache(lister=None)
     sh.ctx.cache.get(("children", bucket, ""), lambda: Listing(["stale"]), Budget(1))
     sh.ok(f"cd oss://{bucket}/")
-    assert sh.ok("profile").split() == ["broken", str(home / ".config/ossh/config"), "test",
-                                        str(home / ".config/ossh/config")]
+    assert sh.ok("profile").split() == [
+        "broken",
+        str(home / ".config/ossh/config"),
+        "test",
+        str(home / ".config/ossh/config"),
+    ]
     assert sh.ok("profile test") == f"using profile test ({server.endpoint})\n"
     assert sh.ok("pwd") == "oss://\n" and len(sh.ctx.cache) == 0 and sh.ctx.profile == "test"
     assert bucket in sh.ok("ls")
     assert "*  test" in sh.ok("profile")
     err = sh.fails("profile nosuch")
-    assert err == ("ossh: profile: no profile named 'nosuch' (known profiles: broken, test; "
-                   "`ossh config list-profiles` shows where each is defined)")
-    assert sh.ctx.profile == "test" and len(made) == 1          # a failed switch changes nothing
+    assert err == (
+        "ossh: profile: no profile named 'nosuch' (known profiles: broken, test; "
+        "`ossh config list-profiles` shows where each is defined)"
+    )
+    assert sh.ctx.profile == "test" and len(made) == 1  # a failed switch changes nothing
     sh.ok("profile broken")
     assert not sh("ls")[0]
     out = io.StringIO()
@@ -254,11 +273,20 @@ def test_profile_in_a_batch(ossh, ossutil_home, bucket):
     assert (r.returncode, r.stdout.splitlines()[-1]) == (0, f"oss://{bucket}/")
 
 
-@pytest.mark.parametrize("args, status", [
-    (("ls", "--frob"), 2), (("frob",), 2), (("-c", "pwd; ls --frob"), 2), (("-c", "ls 'open"), 2),
-    (("--profile", "nosuch", "pwd"), 2), (("cat", "oss://no-such-bucket-ossh/k"), 1), (("-c", "exit"), 0),
-    (("-c", "-frob; pwd"), 0), (("--frob",), 2),
-])
+@pytest.mark.parametrize(
+    "args, status",
+    [
+        (("ls", "--frob"), 2),
+        (("frob",), 2),
+        (("-c", "pwd; ls --frob"), 2),
+        (("-c", "ls 'open"), 2),
+        (("--profile", "nosuch", "pwd"), 2),
+        (("cat", "oss://no-such-bucket-ossh/k"), 1),
+        (("-c", "exit"), 0),
+        (("-c", "-frob; pwd"), 0),
+        (("--frob",), 2),
+    ],
+)
 def test_exit_statuses(ossh, args, status):
     r = ossh(*args)
     assert r.returncode == status, r.stderr
@@ -268,14 +296,24 @@ def test_exit_statuses(ossh, args, status):
 def test_unknown_profile_names_it_and_the_known_ones(ossh, ossutil_home):
     r = ossh("--profile", "prod", "ls", env={})
     assert r.returncode == 2
-    assert r.stderr == ("ossh: config: no profile named 'prod' (known profiles: default, dev; "
-                        "`ossh config list-profiles` shows where each is defined)\n")
+    assert r.stderr == (
+        "ossh: config: no profile named 'prod' (known profiles: default, dev; "
+        "`ossh config list-profiles` shows where each is defined)\n"
+    )
 
 
 def test_help_shows_accounts_and_exit_statuses(ossh, sh):
     text = ossh("--help").stdout
-    for needle in ("--profile NAME", "--config-file PATH", "~/.config/ossh/config", "~/.ossutilconfig",
-                   "OSSUTIL_PROFILE", "~/.osscredentials", "flags > environment", "2 usage error"):
+    for needle in (
+        "--profile NAME",
+        "--config-file PATH",
+        "~/.config/ossh/config",
+        "~/.ossutilconfig",
+        "OSSUTIL_PROFILE",
+        "~/.osscredentials",
+        "flags > environment",
+        "2 usage error",
+    ):
         assert needle in text, needle
     text = sh.ok("help")
     for needle in ("~/.config/ossh/config", "~/.ossutilconfig", "flags > environment", "--profile"):
@@ -288,8 +326,15 @@ def test_on_a_terminal_the_secret_is_not_echoed(user_dirs, tmp_path):
     primary, secondary = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OSS_", "OSSUTIL_"))}
     env.update(user_dirs)
-    proc = subprocess.Popen([sys.executable, LAUNCHER, "config"], stdin=secondary, stdout=secondary,
-                            stderr=secondary, env=env, cwd=tmp_path, close_fds=True)
+    proc = subprocess.Popen(
+        [sys.executable, LAUNCHER, "config"],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        env=env,
+        cwd=tmp_path,
+        close_fds=True,
+    )
     os.close(secondary)
     screen = b""
 
@@ -306,8 +351,13 @@ def test_on_a_terminal_the_secret_is_not_echoed(user_dirs, tmp_path):
         assert text in screen, screen
 
     try:
-        for prompt, answer in ((b"Access key id", "LTAItyped0123"), (b"Access key secret", DEV_SECRET),
-                               (b"STS token", ""), (b"Region", "cn-hangzhou"), (b"Endpoint", "")):
+        for prompt, answer in (
+            (b"Access key id", "LTAItyped0123"),
+            (b"Access key secret", DEV_SECRET),
+            (b"STS token", ""),
+            (b"Region", "cn-hangzhou"),
+            (b"Endpoint", ""),
+        ):
             read_until(prompt)
             os.write(primary, answer.encode() + b"\r")
         read_until(b"saved ")
@@ -317,7 +367,7 @@ def test_on_a_terminal_the_secret_is_not_echoed(user_dirs, tmp_path):
             proc.kill()
             proc.wait()
         os.close(primary)
-    assert b"LTAItyped0123" in screen                   # the id is echoed as typed
+    assert b"LTAItyped0123" in screen  # the id is echoed as typed
     assert DEV_SECRET.encode() not in screen and DEV_SECRET[2:-2].encode() not in screen
     config = os.path.join(user_dirs["XDG_CONFIG_HOME"], "ossh", "config")
     assert f"accessKeySecret = {DEV_SECRET}\n" in open(config).read()
@@ -334,17 +384,24 @@ def test_a_buckets_section_sends_a_bucket_to_its_own_endpoint(ossh, user_dirs, s
     with LocalServer(root, port=0, credentials={ACCESS_KEY_ID: ACCESS_KEY_SECRET}) as other:
         OssClient(other.endpoint, ACCESS_KEY_ID, ACCESS_KEY_SECRET, region=REGION).create_bucket("faraway")
         OssClient(other.endpoint, ACCESS_KEY_ID, ACCESS_KEY_SECRET, region=REGION).put_object(
-            "faraway", "k", b"from the other endpoint")
+            "faraway", "k", b"from the other endpoint"
+        )
         client.put_object(bucket, "k", b"from the profile's endpoint")
         with open(os.path.join(user_dirs["HOME"], ".ossutilconfig"), "w") as f:
-            f.write(f"[profile dev]\naccessKeyID = {ACCESS_KEY_ID}\naccessKeySecret = {ACCESS_KEY_SECRET}\n"
-                    f"region = {REGION}\nendpoint = {server.endpoint}\nbuckets = mine\n\n"
-                    f"[buckets mine]\nfaraway =\n  endpoint={other.endpoint}\n")
+            f.write(
+                f"[profile dev]\naccessKeyID = {ACCESS_KEY_ID}\naccessKeySecret = {ACCESS_KEY_SECRET}\n"
+                f"region = {REGION}\nendpoint = {server.endpoint}\nbuckets = mine\n\n"
+                f"[buckets mine]\nfaraway =\n  endpoint={other.endpoint}\n"
+            )
         r = ossh("--profile", "dev", "-c", f"cat oss://faraway/k; cat oss://{bucket}/k", env={})
         assert (r.returncode, r.stdout) == (0, "from the other endpointfrom the profile's endpoint"), r.stderr
         r = ossh("--profile", "dev", "config", "show", env={})
-        assert re.search(rf"^bucket faraway\s+{re.escape(other.endpoint)} \({REGION}, auto\)\s+"
-                         rf"\[buckets mine\] of file:dev ", r.stdout, re.M), r.stdout
+        assert re.search(
+            rf"^bucket faraway\s+{re.escape(other.endpoint)} \({REGION}, auto\)\s+"
+            rf"\[buckets mine\] of file:dev ",
+            r.stdout,
+            re.M,
+        ), r.stdout
 
 
 def test_a_bad_value_in_a_profile_is_named_by_its_profile(ossh, user_dirs):

@@ -1,5 +1,6 @@
 """ossh's command line (in-process through cli.main; a real pipe and `serve` as child processes): batch mode
 from stdin, -b FILE, -c, one-shot commands, osscmd names, errors."""
+
 import json
 import os
 import re
@@ -32,7 +33,7 @@ ls
     assert r.stderr == ""
     out = r.stdout.splitlines()
     assert "report 2024.txt" in out and "数据.csv" in out
-    assert "quarterly" in r.stdout and out[-1] == "archive/" and "/> " not in r.stdout   # no prompt
+    assert "quarterly" in r.stdout and out[-1] == "archive/" and "/> " not in r.stdout  # no prompt
     assert (tmp_path / "fetched.csv").read_text() == "a,b\n"
     assert [s.key for s in client.iter_objects(bucket)] == ["archive/report 2024.txt"]
 
@@ -51,7 +52,7 @@ def test_first_failure_aborts_with_line_number(ossh, client, bucket):
 def test_dash_commands_may_fail(ossh, client, bucket):
     """sftp -b: a `-cmd` failure is reported, the run goes on, and the exit status ignores it."""
     r = ossh(input=f"-rm oss://{bucket}/nothing\n-frob\n-ls --bad\nmkbucket {bucket}-made\n")
-    assert r.returncode == 0, r.stderr   # 0: every command written without `-` succeeded
+    assert r.returncode == 0, r.stderr  # 0: every command written without `-` succeeded
     lines = r.stderr.splitlines()
     assert lines[0].startswith("ossh: line 1: rm: ")
     assert lines[1] == "ossh: line 2: frob: unknown command (try 'help')"
@@ -66,7 +67,7 @@ def test_dash_commands_may_fail(ossh, client, bucket):
 
 
 def test_bad_arguments_and_quotes_fail_cleanly(ossh):
-    r = ossh(input="ls --frob\npwd\n")      # a usage error: exit status 2, and the run stops
+    r = ossh(input="ls --frob\npwd\n")  # a usage error: exit status 2, and the run stops
     assert (r.returncode, r.stdout, r.stderr) == (2, "", "ossh: line 1: ls: unrecognized arguments: --frob\n")
     r = ossh(input="pwd\nls 'unterminated\n")
     assert (r.returncode, r.stdout, r.stderr) == (2, "oss://\n", "ossh: line 2: unterminated quote\n")
@@ -113,7 +114,7 @@ def test_osscmd_names(ossh, client, bucket, tmp_path):
     r = ossh("getallbucket")
     assert r.returncode == 0 and any(line.endswith(" " + name) for line in r.stdout.splitlines())
     assert ossh("put", str(local), f"oss://{name}/myobject").returncode == 0
-    r = ossh("list", f"oss://{name}/")                 # osscmd's shape: a line per object, then totals
+    r = ossh("list", f"oss://{name}/")  # osscmd's shape: a line per object, then totals
     assert r.stdout.splitlines()[2].endswith(f" oss://{name}/myobject") and "object list number is: 1 " in r.stdout
     assert ossh("get", f"oss://{name}/myobject", "local_file").returncode == 0
     assert (tmp_path / "local_file").read_bytes() == b"osscmd body"
@@ -137,26 +138,34 @@ def test_embedded_server_when_nothing_is_configured(ossh, user_dirs):
     assert r.stdout.splitlines()[-1] == "local-one"
     notice = r.stderr.splitlines()
     assert len(notice) == 1 and "embedded server" in notice[0] and user_dirs["XDG_DATA_HOME"] in notice[0]
-    r = ossh("-c", "ls", env={})                    # scripts get a clean stderr without --verbose
+    r = ossh("-c", "ls", env={})  # scripts get a clean stderr without --verbose
     assert (r.returncode, r.stdout, r.stderr) == (0, "local-one\n", "")
-    again = ossh("ls", env={})                     # the store persists between runs
+    again = ossh("ls", env={})  # the store persists between runs
     assert again.stdout.split() == ["local-one"]
-    assert ossh("-c", "pwd", env={}).stderr == ""   # no client needed: no server started
+    assert ossh("-c", "pwd", env={}).stderr == ""  # no client needed: no server started
 
 
 def test_debug_shows_traceback_only_when_asked(ossh):
     r = ossh("--debug", "cat", "oss://no-such-bucket-zz/k")
     assert r.returncode == 1 and "Traceback" in r.stderr
     assert r.stderr.splitlines()[-1].startswith("ossh: cat: ")
-    r = ossh("--debug=true", "cat", "oss://no-such-bucket-zz/k")     # osscmd's spelling
+    r = ossh("--debug=true", "cat", "oss://no-such-bucket-zz/k")  # osscmd's spelling
     assert r.returncode == 1 and "Traceback" in r.stderr
     r = ossh("--debug=false", "cat", "oss://no-such-bucket-zz/k")
     assert r.returncode == 1 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1
 
 
 def test_flags_override_the_environment(ossh, server, bucket):
-    flags = ["--endpoint", server.endpoint, "--region", "cn-hangzhou",
-             "--access-key-id", server.access_key_id, "--access-key-secret", server.access_key_secret]
+    flags = [
+        "--endpoint",
+        server.endpoint,
+        "--region",
+        "cn-hangzhou",
+        "--access-key-id",
+        server.access_key_id,
+        "--access-key-secret",
+        server.access_key_secret,
+    ]
     r = ossh(*flags, "ls", "-d", f"oss://{bucket}/", env={"OSS_ENDPOINT": "http://127.0.0.1:1"})
     assert (r.returncode, r.stdout, r.stderr) == (0, f"oss://{bucket}/\n", "")
     r = ossh("--access-key-secret", "wrong", "ls", f"oss://{bucket}/")
@@ -165,8 +174,12 @@ def test_flags_override_the_environment(ossh, server, bucket):
 
 def test_serve_is_dispatched(tmp_path, user_dirs):
     env = dict(os.environ, **user_dirs)
-    proc = subprocess.Popen([sys.executable, LAUNCHER, "serve", "--port", "0", "--root", str(tmp_path / "srv")],
-                            stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, LAUNCHER, "serve", "--port", "0", "--root", str(tmp_path / "srv")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert re.fullmatch(r"endpoint: http://127\.0\.0\.1:\d+\n", proc.stdout.readline())
     finally:

@@ -1,12 +1,18 @@
 """bucket info|stat, bucket <configuration> get|set|rm, tag, put/cp --tag: in-process and in batch mode."""
+
 import json
 
 from ossh.shell.commands import REGISTRY
 
-CORS_XML = ("<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod>"
-            "<MaxAgeSeconds>60</MaxAgeSeconds></CORSRule></CORSConfiguration>")
-LIFECYCLE_JSON = {"LifecycleConfiguration": {"Rule": [{"ID": "tmp", "Prefix": "tmp/", "Status": "Enabled",
-                                                       "Expiration": {"Days": 3}}]}}
+CORS_XML = (
+    "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod>"
+    "<MaxAgeSeconds>60</MaxAgeSeconds></CORSRule></CORSConfiguration>"
+)
+LIFECYCLE_JSON = {
+    "LifecycleConfiguration": {
+        "Rule": [{"ID": "tmp", "Prefix": "tmp/", "Status": "Enabled", "Expiration": {"Days": 3}}]
+    }
+}
 POLICY = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["oss:GetObject"], "Resource": ["*"]}]}
 
 
@@ -30,8 +36,10 @@ def test_config_set_get_rm_xml_json_policy(sh, client, bucket, tmp_path):
     (tmp_path / "cors.xml").write_text(CORS_XML)
     (tmp_path / "life.json").write_text(json.dumps(LIFECYCLE_JSON))
     (tmp_path / "policy.json").write_text(json.dumps(POLICY))
-    (tmp_path / "bad.xml").write_text("<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>"
-                                      "<AllowedMethod>PATCH</AllowedMethod></CORSRule></CORSConfiguration>")
+    (tmp_path / "bad.xml").write_text(
+        "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>"
+        "<AllowedMethod>PATCH</AllowedMethod></CORSRule></CORSConfiguration>"
+    )
     assert "set the cors configuration" in sh.ok(f"bucket cors {bucket} set cors.xml")
     assert "<AllowedMethod>GET</AllowedMethod>" in sh.ok(f"bucket cors {bucket}")
     sh.ok(f"cd {bucket}")
@@ -41,7 +49,7 @@ def test_config_set_get_rm_xml_json_policy(sh, client, bucket, tmp_path):
     assert json.loads(sh.ok("bucket policy")) == POLICY
     err = sh.fails("bucket cors set bad.xml")
     assert "InvalidArgument" in err and "request" in err
-    assert "<AllowedMethod>GET</AllowedMethod>" in sh.ok("bucket cors")    # unchanged by the refusal
+    assert "<AllowedMethod>GET</AllowedMethod>" in sh.ok("bucket cors")  # unchanged by the refusal
     assert "removed the cors configuration" in sh.ok("bucket cors rm")
     assert "NoSuchCORSConfiguration" in sh.fails("bucket cors get")
     sh.ok("bucket policy rm")
@@ -94,8 +102,7 @@ def test_completion_knows_the_new_commands(sh, bucket):
     names = REGISTRY.names()
     assert "bucket" in names and "tag" in names
     subs = {n.split(" ", 1)[1] for n in REGISTRY.commands if n.startswith("bucket ")}
-    assert {"info", "stat", "cors", "lifecycle", "policy", "website", "referer", "encryption",
-            "logging"} <= subs
+    assert {"info", "stat", "cors", "lifecycle", "policy", "website", "referer", "encryption", "logging"} <= subs
     assert "--tag" in REGISTRY.commands["put"].options() and "--tag" in REGISTRY.commands["cp"].options()
     assert REGISTRY.commands["bucket cors"].positional_kind(1) == ("get", "set", "rm")
 
@@ -104,23 +111,28 @@ def test_batch_mode_runs_every_new_command(ossh, client, bucket, tmp_path):
     (tmp_path / "cors.xml").write_text(CORS_XML)
     (tmp_path / "f.txt").write_text("data")
     batch = tmp_path / "batch.txt"
-    batch.write_text("\n".join([
-        f"cd oss://{bucket}/",
-        "put --tag k=v f.txt",
-        "tag f.txt",
-        "tag f.txt k2=v2",
-        "bucket cors set cors.xml",
-        "bucket cors get",
-        "bucket info",
-        "bucket stat",
-        "bucket encryption rm",
-        "tag --rm f.txt",
-        "bucket cors rm",
-    ]) + "\n")
+    batch.write_text(
+        "\n".join(
+            [
+                f"cd oss://{bucket}/",
+                "put --tag k=v f.txt",
+                "tag f.txt",
+                "tag f.txt k2=v2",
+                "bucket cors set cors.xml",
+                "bucket cors get",
+                "bucket info",
+                "bucket stat",
+                "bucket encryption rm",
+                "tag --rm f.txt",
+                "bucket cors rm",
+            ]
+        )
+        + "\n"
+    )
     run = ossh("-b", str(batch))
     assert run.returncode == 0, run.stderr
     assert "<AllowedOrigin>*</AllowedOrigin>" in run.stdout and "Object-Count" in run.stdout
     assert client.get_object_tagging(bucket, "f.txt") == []
     failing = ossh("-c", f"bucket website oss://{bucket}/ get; pwd")
     assert failing.returncode == 1 and "NoSuchWebsiteConfiguration" in failing.stderr
-    assert "oss://" not in failing.stdout        # the batch stopped at the failing line
+    assert "oss://" not in failing.stdout  # the batch stopped at the failing line

@@ -1,4 +1,5 @@
 """Every shell command in-process against the embedded server, checked through the client."""
+
 import contextlib
 import io
 import json
@@ -18,7 +19,7 @@ def test_navigation(sh, client, bucket):
     assert sh.ok("pwd") == "oss://\n"
     sh.ok(f"cd {bucket}")
     assert sh.ok("pwd") == f"oss://{bucket}/\n"
-    sh.ok("cd dir")                      # no trailing slash needed
+    sh.ok("cd dir")  # no trailing slash needed
     assert sh.ok("pwd") == f"oss://{bucket}/dir/\n"
     assert sh.ctx.state.prompt() == f"oss://{bucket}/dir/>"
     sh.ok("cd sub/; cd ../..")
@@ -38,10 +39,10 @@ def test_ls_forms(sh, client, bucket):
     _tree(client, bucket, ["a.txt", "b.log", "dir/", "dir/b.txt", "dir/sub/c.txt", "dir2/x"])
     sh.ok(f"cd oss://{bucket}")
     assert sh.ok("ls").split() == ["a.txt", "b.log", "dir/", "dir2/"]
-    assert sh.ok("ls dir").split() == ["b.txt", "sub/"]          # a prefix named without its /
+    assert sh.ok("ls dir").split() == ["b.txt", "sub/"]  # a prefix named without its /
     assert sh.ok("ls -r dir/").split() == ["b.txt", "sub/c.txt"]
     assert sh.ok("ls -d dir/").split() == [f"oss://{bucket}/dir/"]
-    assert sh.ok("ls -d dir").split() == [f"oss://{bucket}/dir/"]       # the prefix itself, not a key
+    assert sh.ok("ls -d dir").split() == [f"oss://{bucket}/dir/"]  # the prefix itself, not a key
     assert sh.ok("ls -d a.txt").split() == ["a.txt"]
     assert sh.ok("ls *.txt").split() == ["a.txt"]
     assert sh.ok("ls d*").split() == ["dir/", "dir2/"]
@@ -49,7 +50,7 @@ def test_ls_forms(sh, client, bucket):
     long = sh.ok("ls -l a.txt").split()
     assert long[0] == str(len(b"body of a.txt")) and long[-2:] == ["Standard", "a.txt"]
     lines = sh.ok("ls -l").splitlines()
-    assert lines[2].split() == ["dir/"] and len({len(line) for line in lines[:2]}) == 1   # aligned
+    assert lines[2].split() == ["dir/"] and len({len(line) for line in lines[:2]}) == 1  # aligned
     assert sh.ok("ls -lh a.txt").split()[0] == "13B"
     two = sh.ok("ls dir/sub/ dir2/").splitlines()
     assert two == [f"oss://{bucket}/dir/sub/:", "c.txt", f"oss://{bucket}/dir2/:", "x"]
@@ -73,7 +74,7 @@ def test_put_get_cat_roundtrip(sh, client, bucket, tmp_path):
     sh.ok("put hello.txt renamed.txt --content-type text/x-test --meta owner=me --acl public-read")
     assert client.get_object(bucket, "docs/my file.txt").read() == b"spaces"
     assert client.get_object(bucket, "docs/中文.txt").read() == "汉字".encode()
-    sh.ok("put hello.txt docs")                      # an existing prefix named without its /
+    sh.ok("put hello.txt docs")  # an existing prefix named without its /
     assert client.get_object(bucket, "docs/hello.txt").read() == b"hello\n"
     client.delete_object(bucket, "docs/hello.txt")
     meta = client.head_object(bucket, "renamed.txt")
@@ -81,7 +82,7 @@ def test_put_get_cat_roundtrip(sh, client, bucket, tmp_path):
     assert client.get_object_acl(bucket, "renamed.txt") == "public-read"
     assert sh.ok("cat hello.txt") == "hello\n"
     assert sh.ok("cat 'docs/my file.txt'") == "spaces"
-    sh.ctx.interactive = True          # at the prompt a last line without newline gets one
+    sh.ctx.interactive = True  # at the prompt a last line without newline gets one
     assert sh.ok("cat 'docs/my file.txt'") == "spaces\n" and sh.ok("cat hello.txt") == "hello\n"
     sh.ctx.interactive = False
     dest = tmp_path / "down"
@@ -141,12 +142,12 @@ def test_put_and_get_recursive(sh, client, bucket, tmp_path):
     sh.ok(f"cd oss://{bucket}")
     sh.ok("put -r site")
     assert sorted(s.key for s in client.iter_objects(bucket)) == ["site/css/a.css", "site/index.html"]
-    sh.ok(f"put -r site oss://{bucket}/mirror")                # no trailing /: the directory becomes mirror/
+    sh.ok(f"put -r site oss://{bucket}/mirror")  # no trailing /: the directory becomes mirror/
     assert client.get_object(bucket, "mirror/css/a.css").read() == b"a{}"
     sh.ok("get -r site/ restored")
     assert (tmp_path / "restored" / "css" / "a.css").read_text() == "a{}"
     (tmp_path / "into").mkdir()
-    sh.ok("get -r mirror into")                                # an explicit destination: mirror's contents
+    sh.ok("get -r mirror into")  # an explicit destination: mirror's contents
     assert (tmp_path / "into" / "index.html").read_text() == "<h1>"
 
 
@@ -164,15 +165,16 @@ def test_put_multipart_and_stdin(sh, client, bucket, tmp_path):
 
 def test_put_stdin_above_a_part_is_multipart(sh, client, bucket):
     from ossh.client.parts import DEFAULT_PART_SIZE as STDIN_PART
+
     data = os.urandom(STDIN_PART + 12345)
-    sh.ctx.stdin = io.BufferedReader(io.BytesIO(data), buffer_size=4096)    # short reads, like a pipe
+    sh.ctx.stdin = io.BufferedReader(io.BytesIO(data), buffer_size=4096)  # short reads, like a pipe
     sh.ok(f"put - oss://{bucket}/stream.bin")
     meta = client.head_object(bucket, "stream.bin")
     assert meta.size == len(data) and meta.object_type == "Multipart"
     assert client.get_object(bucket, "stream.bin").read() == data
     assert not list(client.iter_uploads(bucket))
 
-    class Interrupted(io.RawIOBase):      # Ctrl-C arrives once the first part has gone up
+    class Interrupted(io.RawIOBase):  # Ctrl-C arrives once the first part has gone up
         def __init__(self):
             self.left = STDIN_PART + 1
 
@@ -183,6 +185,7 @@ def test_put_stdin_above_a_part_is_multipart(sh, client, bucket):
             b[:n] = bytes(n)
             self.left -= n
             return n
+
     sh.ctx.stdin = Interrupted()
     assert sh.executor.run(["put", "-", f"oss://{bucket}/cut.bin"]).value == "cancelled"
     assert not client.object_exists(bucket, "cut.bin") and not list(client.iter_uploads(bucket))
@@ -190,8 +193,9 @@ def test_put_stdin_above_a_part_is_multipart(sh, client, bucket):
 
 def test_cp_above_the_copy_limit_goes_part_by_part(sh, client, bucket, monkeypatch):
     from ossh.client import transfer
-    monkeypatch.setattr(transfer, "COPY_LIMIT", 250_000)      # CopyObject's 1 GB, scaled down
-    monkeypatch.setattr(transfer, "COPY_PART_SIZE", 110_000)   # parts >= 100 KiB
+
+    monkeypatch.setattr(transfer, "COPY_LIMIT", 250_000)  # CopyObject's 1 GB, scaled down
+    monkeypatch.setattr(transfer, "COPY_PART_SIZE", 110_000)  # parts >= 100 KiB
     data = os.urandom(250_001)
     client.put_object(bucket, "big.bin", data, content_type="application/x-big", metadata={"k": "v"})
     client.put_object(bucket, "small.bin", b"small")
@@ -208,7 +212,7 @@ def test_cp_above_the_copy_limit_goes_part_by_part(sh, client, bucket, monkeypat
 def test_rm(sh, client, bucket):
     _tree(client, bucket, ["a.txt", "b.txt", "keep.log", "d/1", "d/2", "d/e/3"])
     sh.ok(f"cd oss://{bucket}")
-    assert "no such object" in sh.fails("rm a.txt missing.txt")     # checked before anything goes
+    assert "no such object" in sh.fails("rm a.txt missing.txt")  # checked before anything goes
     assert client.object_exists(bucket, "a.txt")
     assert sh.ok("rm a.txt") == f"removed oss://{bucket}/a.txt\n"
     assert "no such object" in sh.fails("rm a.txt")
@@ -239,7 +243,7 @@ def test_cp_mv_across_buckets(sh, client, bucket):
     client.create_bucket(other)
     _tree(client, bucket, ["src.txt", "tree/a", "tree/b/c"])
     sh.ok(f"cd oss://{bucket}")
-    sh.ok("cp src.txt tree")                          # an existing prefix without its /: into it
+    sh.ok("cp src.txt tree")  # an existing prefix without its /: into it
     assert client.get_object(bucket, "tree/src.txt").read() == b"body of src.txt"
     client.delete_object(bucket, "tree/src.txt")
     sh.ok("cp src.txt copy.txt")
@@ -265,7 +269,7 @@ def test_stat_du_acl_presign(sh, client, bucket):
     info = json.loads(sh.ok("stat f.txt"))
     meta = client.head_object(bucket, "f.txt")
     assert info["size"] == 5 and info["etag"] == meta.etag
-    assert info["crc64"] == str(meta.crc64)          # a string, as OSS writes it: exact above 2^53
+    assert info["crc64"] == str(meta.crc64)  # a string, as OSS writes it: exact above 2^53
     assert info["type"] == "Normal" and info["acl"] == "default" and info["metadata"] == {"k": "v"}
     assert info["last_modified"].endswith("Z") and info["content_type"] == meta.content_type
     assert json.loads(sh.ok(f"stat oss://{bucket}/"))["bucket"] == bucket
@@ -273,8 +277,9 @@ def test_stat_du_acl_presign(sh, client, bucket):
     assert du == {"uri": f"oss://{bucket}/logs/", "size": 2 * len(b"body of logs/1"), "objects": 2}
     sh.ctx.state.format = "text"
     missing = sh.fails("stat nope.txt")
-    assert missing.startswith(
-        f"ossh: stat: oss://{bucket}/nope.txt: The specified key does not exist. (NoSuchKey, "), missing
+    assert missing.startswith(f"ossh: stat: oss://{bucket}/nope.txt: The specified key does not exist. (NoSuchKey, "), (
+        missing
+    )
     assert sh.ok("acl f.txt") == f"oss://{bucket}/f.txt  default\n"
     sh.ok("acl f.txt public-read")
     assert client.get_object_acl(bucket, "f.txt") == "public-read"
@@ -283,7 +288,7 @@ def test_stat_du_acl_presign(sh, client, bucket):
     sh.ok(f"acl oss://{bucket}/ public-read")
     assert client.get_bucket_acl(bucket) == "public-read"
     sh.ok("cd logs")
-    assert sh.ok("acl") == f"oss://{bucket}/  public-read\n"     # no PATH: the current bucket
+    assert sh.ok("acl") == f"oss://{bucket}/  public-read\n"  # no PATH: the current bucket
     sh.ok("cd ..")
     assert "bucket ACL must be one of" in sh.fails(f"acl oss://{bucket}/ default")
     assert "invalid choice" in sh.fails("acl f.txt everyone")
@@ -339,6 +344,7 @@ def test_mpu(sh, client, bucket):
 
 def test_cancelled_download_leaves_no_file(sh, client, bucket, tmp_path):
     import contextlib
+
     client.put_object(bucket, "big.bin", os.urandom(3 << 20))
 
     @contextlib.contextmanager
@@ -346,16 +352,19 @@ def test_cancelled_download_leaves_no_file(sh, client, bucket, tmp_path):
         def progress(done, total=None):
             if done:
                 raise KeyboardInterrupt
+
         yield progress
+
     sh.ctx.progress = interrupting
     ok, out, err = sh(f"get oss://{bucket}/big.bin big.bin")
     assert not ok and err == "ossh: get: cancelled\n"
-    assert os.listdir(tmp_path) == []           # neither big.bin nor a temporary file
+    assert os.listdir(tmp_path) == []  # neither big.bin nor a temporary file
 
 
 def _offered(sh, line: str) -> list[str]:
     """What completion offers for line in the shell sh, through its listing cache."""
     from ossh.shell.completion import complete
+
     return [s.text for s in complete(line, sh.ctx.state, sh.ctx.cache)]
 
 
@@ -363,12 +372,14 @@ def test_completion_cache_follows_changes(cached_sh, client, bucket):
     sh = cached_sh
     _tree(client, bucket, ["a.txt"])
     sh.ok(f"cd oss://{bucket}")
+
     def names():
         return _offered(sh, "ls ")
+
     assert names() == ["a.txt"]
-    client.put_object(bucket, "b.txt", b"x")        # changed behind the shell's back: the cache still holds
+    client.put_object(bucket, "b.txt", b"x")  # changed behind the shell's back: the cache still holds
     assert names() == ["a.txt"]
-    sh.ok("cp a.txt c.txt")                          # a shell command drops the level it changed
+    sh.ok("cp a.txt c.txt")  # a shell command drops the level it changed
     assert names() == ["a.txt", "b.txt", "c.txt"]
     sh.ok("rm a.txt")
     assert names() == ["b.txt", "c.txt"]
@@ -401,8 +412,10 @@ def test_the_shells_own_writes_drop_cached_listings(cached_sh, client, bucket, t
     client.upload_part(bucket, "big.iso", upload, 1, b"part")
     sh.ok(f"cd oss://{bucket}")
     line = "ls sub/" if "sub/" in before[0] else "ls "
+
     def names():
         return _offered(sh, line)
+
     assert names() == before
     sh.ok(command.format(bucket=bucket, upload=upload))
     assert names() == after
@@ -410,27 +423,33 @@ def test_the_shells_own_writes_drop_cached_listings(cached_sh, client, bucket, t
 
 def test_bucket_and_upload_writes_drop_cached_listings(cached_sh, client, bucket):
     sh = cached_sh
+
     def buckets():
         return _offered(sh, "cd oss://" + bucket)
+
     assert buckets() == [f"oss://{bucket}/"]
     sh.ok(f"mkbucket {bucket}-new")
     assert buckets() == [f"oss://{bucket}-new/", f"oss://{bucket}/"]
     sh.ok(f"rmbucket {bucket}-new")
     assert buckets() == [f"oss://{bucket}/"]
     sh.ok(f"cd oss://{bucket}")
+
     def uploads():
         return _offered(sh, "mpu abort big.iso ")
+
     assert uploads() == []
     upload = sh.ok("mpu init big.iso").strip()
     assert uploads() == [upload]
     sh.ok(f"mpu abort big.iso {upload}")
     assert uploads() == []
     client.put_object(bucket, "cold.bin", b"x", storage_class="Archive")
+
     def names():
         return _offered(sh, "ls ")
+
     assert names() == ["cold.bin"]
     client.put_object(bucket, "behind.txt", b"x")
-    sh.ok("restore cold.bin")                       # the object's state changed: its level is listed again
+    sh.ok("restore cold.bin")  # the object's state changed: its level is listed again
     assert names() == ["behind.txt", "cold.bin"]
 
 
@@ -443,10 +462,12 @@ def test_the_completion_cache_expires_by_the_shells_clock(sh, client, bucket):
     sh.ctx.cache = ListingCache(ClientLister(sh.ctx), clock=lambda: now[0])
     _tree(client, bucket, ["a.txt"])
     sh.ok(f"cd oss://{bucket}")
+
     def names():
         return _offered(sh, "ls ")
+
     assert names() == ["a.txt"]
-    client.put_object(bucket, "b.txt", b"x")        # changed behind the shell's back
+    client.put_object(bucket, "b.txt", b"x")  # changed behind the shell's back
     now[0] += TTL - 1
     assert names() == ["a.txt"]
     now[0] += 1
@@ -454,11 +475,11 @@ def test_the_completion_cache_expires_by_the_shells_clock(sh, client, bucket):
 
 
 def test_rm_r_beyond_one_delete_request(sh, client, server, bucket, monkeypatch):
-    keys = [f"many/{i:04d}" for i in range(1001)]       # more than one DeleteObjects request holds
+    keys = [f"many/{i:04d}" for i in range(1001)]  # more than one DeleteObjects request holds
     _tree(client, bucket, keys + ["many-not"])
     seen = _requests(client, server, monkeypatch)
     assert sh.ok(f"rm -r oss://{bucket}/many/") == f"removed 1001 objects under oss://{bucket}/many/\n"
-    assert seen.count("POST") == 2                       # DeleteObjects: 1,000 keys, then 1
+    assert seen.count("POST") == 2  # DeleteObjects: 1,000 keys, then 1
     assert [s.key for s in client.iter_objects(bucket)] == ["many-not"]
     _tree(client, bucket, ["a", "b"])
     assert sh.ok(f"rm oss://{bucket}/a oss://{bucket}/b") == f"removed oss://{bucket}/a\nremoved oss://{bucket}/b\n"
@@ -469,7 +490,7 @@ def test_multipart_by_hand(sh, client, bucket, tmp_path):
     first = os.urandom(100 * 1024)
     (tmp_path / "part1").write_bytes(first)
     sh.ok(f"cd oss://{bucket}")
-    uid = sh.ok("init manual.bin").strip()                           # osscmd name of mpu init
+    uid = sh.ok("init manual.bin").strip()  # osscmd name of mpu init
     assert "part 1 of" in sh.ok(f"mpu upload-part manual.bin {uid} 1 part1")
     sh.ok(f"uploadpartfromstring oss://{bucket}/manual.bin --upload_id={uid} --part_number=2 --data=tail")
     assert "PART_NUMBER must be" in sh.fails(f"mpu upload-part manual.bin {uid} 0 --data x")

@@ -1,5 +1,6 @@
 """Tab in a real prompt_toolkit session: a unique match completes in place and closes the menu; options show
 their help in the menu."""
+
 import time
 
 import pytest
@@ -15,12 +16,14 @@ def term(cached_sh, tmp_path):
 
 def _run(term, script):
     """Run the shell; a failed wait first drops the half-typed line, so the closing Ctrl-D can leave."""
+
     def guarded(t, send):
         try:
             script(t, send)
         except BaseException:
             send("\x03")
             raise
+
     return term.run(guarded)
 
 
@@ -35,7 +38,7 @@ def _settles(t, line, timeout=10.0):
     while True:
         shown = visible(t.screen.getvalue(), 150)
         prompt = [i for i, text in enumerate(shown) if text.endswith(line)]
-        if prompt and not any(m in text for text in shown[prompt[-1] + 1:] for m in ("prefix", "object")):
+        if prompt and not any(m in text for text in shown[prompt[-1] + 1 :] for m in ("prefix", "object")):
             return
         assert time.monotonic() < deadline, "\n".join(shown[-8:])
         time.sleep(0.02)
@@ -55,7 +58,7 @@ def test_a_unique_match_completes_without_quotes_and_closes_the_menu(term, clien
         mark = len(t.screen.text())
         send("cd caf\t")
         _settles(t, "> cd café/")
-        send("\r")                                   # with the menu closed, Enter runs the line
+        send("\r")  # with the menu closed, Enter runs the line
         t.wait_for(f"oss://{bucket}/café/>", source=_after(t, mark))
         send("cd ..\r")
         t.wait_for(f"oss://{bucket}/>", source=_after(t, mark + 20))
@@ -65,12 +68,13 @@ def test_a_unique_match_completes_without_quotes_and_closes_the_menu(term, clien
         send("\r")
         t.wait_for("woof", source=out)
         mark = len(t.screen.text())
-        send("stat al\t")                            # two matches: the menu opens, with the kinds
+        send("stat al\t")  # two matches: the menu opens, with the kinds
         t.wait_for("alpine.txt", source=_after(t, mark))
         t.wait_for("object", source=_after(t, mark))
         send("\x03")
         send("pwd\r")
         t.wait_for(f"oss://{bucket}/\n", source=out)
+
     _run(term, script)
     shown = term.screen.text()
     assert "'café/'" not in shown and "'my dog.jpg'" not in shown
@@ -84,8 +88,9 @@ def test_options_show_their_help_in_the_menu(term):
         t.wait_for("human-readable sizes")
         t.wait_for("recursive: every object under the prefix")
         send("\x03")
-        send("mpu abort --ol\t")                      # one option: completed in place, the menu closed
+        send("mpu abort --ol\t")  # one option: completed in place, the menu closed
         t.wait_for("der-than")
         send("\r")
         t.wait_for("mpu abort: argument --older-than: expected one argument", source=t.shell.err.getvalue)
+
     _run(term, script)

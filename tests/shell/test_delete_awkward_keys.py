@@ -2,6 +2,7 @@
 
 Words go to the executor directly, so a key can hold what no command line spells easily (ESC).
 """
+
 import pytest
 
 from ossh.client.errors import NoSuchBucket
@@ -46,7 +47,7 @@ def test_the_issue_scenario_put_then_rm_rm_r_and_rmbucket_f(sh, client, bucket, 
     assert keys(client, bucket) == []
 
     ok(sh, "put", file, ESC_KEY)
-    client.init_multipart_upload(bucket, ESC_KEY + " ")       # an unfinished upload keeps a bucket too
+    client.init_multipart_upload(bucket, ESC_KEY + " ")  # an unfinished upload keeps a bucket too
     ok(sh, "cd", "/")
     out = ok(sh, "rmbucket", "-f", bucket)
     assert "removed 1 object, aborted 1 upload" in out and f"removed oss://{bucket}/" in out
@@ -74,7 +75,7 @@ def test_osscmd_deleteallobject_and_deletewholebucket(sh, client, bucket):
 
 
 def test_a_failing_delete_names_the_key(sh, bucket):
-    too_long = "k" * 1024          # a name the server refuses
+    too_long = "k" * 1024  # a name the server refuses
     succeeded, _, err = run(sh, "rm", "-f", f"oss://{bucket}/{too_long}", f"oss://{bucket}/{ESC_KEY}")
     assert not succeeded and err.count("\n") == 1
     assert err.startswith(f"ossh: rm: oss://{bucket}/{too_long}: ")

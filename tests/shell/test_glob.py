@@ -1,12 +1,13 @@
 """Quoting stops globbing, against the real embedded server: the issue's examples for every command that
 takes a path, in-process, in -c / -b / piped batches and as one-shot arguments; patterns that match
 several objects ask first in the interactive shell and report the count in batch mode."""
+
 import json
 
 import pytest
 
-STAR = ("lit*star", "litXstar")          # `lit*star` typed bare matches both
-BRACKETS = ("lit[X]star", "litXstar")    # `lit[X]star` typed bare matches only litXstar
+STAR = ("lit*star", "litXstar")  # `lit*star` typed bare matches both
+BRACKETS = ("lit[X]star", "litXstar")  # `lit[X]star` typed bare matches only litXstar
 QUESTION = ("lit?star", "litXstar")
 
 
@@ -72,8 +73,9 @@ def test_cp_and_mv(here, client, bucket, keys, typed, named):
 def test_stat(here, client, bucket, keys, typed, named):
     _put(client, bucket, keys)
     out = here.ok(f"stat {typed}")
-    assert {line.split()[1] for line in out.splitlines() if line.startswith("URI:")} == \
-        {f"oss://{bucket}/{k}" for k in named}
+    assert {line.split()[1] for line in out.splitlines() if line.startswith("URI:")} == {
+        f"oss://{bucket}/{k}" for k in named
+    }
 
 
 @pytest.mark.parametrize("keys, typed, named", CASES, ids=IDS)
@@ -141,6 +143,7 @@ def test_single_path_commands_say_they_take_one_exact_path(here, client, bucket,
 
 # --- several matches: ask first in the interactive shell, act and report the count in batch mode ---
 
+
 def test_rm_of_several_matches_asks_with_the_count_when_interactive(here, client, bucket):
     _put(client, bucket, ["lit*star", "litXstar", "lone"])
     questions = []
@@ -150,8 +153,8 @@ def test_rm_of_several_matches_asks_with_the_count_when_interactive(here, client
     assert questions == [f"remove 2 objects matching oss://{bucket}/lit*star?"]
     assert _keys(client, bucket) == {"lit*star", "litXstar", "lone"}
     questions.clear()
-    here.ok("rm lo*")                     # one match: no question, as for one key
-    here.ok("rm 'lit*star'")              # one exact key: no question
+    here.ok("rm lo*")  # one match: no question, as for one key
+    here.ok("rm 'lit*star'")  # one exact key: no question
     assert questions == [] and _keys(client, bucket) == {"litXstar"}
     _put(client, bucket, ["lit*star"])
     here.ctx.confirm = lambda q: questions.append(q) or True
@@ -162,7 +165,7 @@ def test_rm_of_several_matches_asks_with_the_count_when_interactive(here, client
     here.ctx.confirm = lambda q: pytest.fail("-f must not ask")
     here.ok("rm -f a?")
     assert _keys(client, bucket) == set()
-    assert here.ok("rm -f a?") == ""                 # -f: a pattern that matches nothing is no error
+    assert here.ok("rm -f a?") == ""  # -f: a pattern that matches nothing is no error
     assert "no match" in here.fails("rm a?")
 
 
@@ -179,8 +182,11 @@ def test_rm_r_of_a_pattern_asks_once_for_objects_and_prefixes(here, client, buck
 def test_rm_of_several_matches_in_batch_acts_and_reports_the_count(here, client, bucket):
     _put(client, bucket, ["lit*star", "litXstar", "other"])
     out = here.ok("rm lit*star")
-    assert out.splitlines() == [f"removed oss://{bucket}/lit*star", f"removed oss://{bucket}/litXstar",
-                                f"removed 2 objects matching oss://{bucket}/lit*star"]
+    assert out.splitlines() == [
+        f"removed oss://{bucket}/lit*star",
+        f"removed oss://{bucket}/litXstar",
+        f"removed 2 objects matching oss://{bucket}/lit*star",
+    ]
     _put(client, bucket, ["a1", "a2"])
     lines = [json.loads(line) for line in here.ok("set format json; rm a?").splitlines()]
     assert lines[-1] == {"action": "matched", "command": "removed", "pattern": f"oss://{bucket}/a?", "count": 2}
@@ -202,6 +208,7 @@ def test_mv_of_several_matches_asks_and_cp_reports(here, client, bucket):
 
 
 # --- the same through the real command line: -c, -b, piped, one-shot ---
+
 
 @pytest.mark.parametrize("mode", ["-c", "-b", "piped"])
 def test_batch_modes_keep_quoting(ossh, client, bucket, tmp_path, mode):
@@ -231,7 +238,7 @@ def test_one_shot_arguments_glob_where_bare_and_a_backslash_makes_them_literal(o
     interpreter hands it over."""
     ossh = ossh_process
     _put(client, bucket, STAR + ("lit[X]star",))
-    r = ossh("delete", f"oss://{bucket}/lit\\*star", f"oss://{bucket}/lit\\[X]star")     # osscmd name of rm
+    r = ossh("delete", f"oss://{bucket}/lit\\*star", f"oss://{bucket}/lit\\[X]star")  # osscmd name of rm
     assert r.returncode == 0, r.stderr
     assert _keys(client, bucket) == {"litXstar"}
     _put(client, bucket, ["lit*star"])
@@ -240,7 +247,7 @@ def test_one_shot_arguments_glob_where_bare_and_a_backslash_makes_them_literal(o
     assert r.stdout.splitlines()[-1] == f"removed 2 objects matching oss://{bucket}/lit*star"
     assert _keys(client, bucket) == set()
     _put(client, bucket, ["a\\b", "ab"])
-    r = ossh("stat", f"oss://{bucket}/a\\b")           # a backslash before anything else is the key's own
+    r = ossh("stat", f"oss://{bucket}/a\\b")  # a backslash before anything else is the key's own
     # shown with the backslash doubled (names are printed escaped, as GNU ls -b does)
     assert r.returncode == 0 and f"oss://{bucket}/a\\\\b" in r.stdout, r.stderr
     r = ossh("put", "-", f"oss://{bucket}/new*")
@@ -249,6 +256,7 @@ def test_one_shot_arguments_glob_where_bare_and_a_backslash_makes_them_literal(o
 
 
 # --- the interactive shell through prompt_toolkit ---
+
 
 def test_interactive_shell_asks_with_the_count_and_completion_quotes_keys(cached_sh, client, bucket, tmp_path):
     from .test_prompt import Terminal
@@ -260,7 +268,7 @@ def test_interactive_shell_asks_with_the_count_and_completion_quotes_keys(cached
         try:
             steps(t, send)
         finally:
-            send("\x03")       # a failed step leaves a line typed: drop it, so Ctrl-D can leave
+            send("\x03")  # a failed step leaves a line typed: drop it, so Ctrl-D can leave
 
     def steps(t, send):
         out = t.shell.out.getvalue
@@ -271,12 +279,13 @@ def test_interactive_shell_asks_with_the_count_and_completion_quotes_keys(cached
         t.wait_for(f"remove 2 objects matching oss://{bucket}/lit*star?")
         send("n")
         t.wait_for("skipped", source=out)
-        send("rm 'lit*star'\r")                      # quoted: the one key, no question
+        send("rm 'lit*star'\r")  # quoted: the one key, no question
         t.wait_for(f"removed oss://{bucket}/lit*star\n", source=out)
-        send("rm sol\t")                              # completion escapes the key's *
+        send("rm sol\t")  # completion escapes the key's *
         t.wait_for("rm solo\\*key")
         send("\r")
         t.wait_for(f"removed oss://{bucket}/solo*key\n", source=out)
+
     assert term.run(script) == 0
     assert _keys(client, bucket) == {"litXstar"}
-    assert "remove 1 object" not in term.screen.text()      # the exact key and the completed one: no question
+    assert "remove 1 object" not in term.screen.text()  # the exact key and the completed one: no question

@@ -1,5 +1,6 @@
 """osscmd's command names and argument orders, each run for real against the test server, and the
 osscmd-only listings printed in osscmd's shape."""
+
 import json
 import re
 
@@ -31,7 +32,7 @@ def test_bucket_commands(sh, client, bucket):
     upload = client.init_multipart_upload(f"{bucket}-pb", "big")
     sh.ok(f"deleteallobject oss://{bucket}-pb/ --force true")
     assert keys(client, f"{bucket}-pb") == []
-    assert "BucketNotEmpty" in sh.fails(f"deletebucket {bucket}-pb")   # a multipart upload remains
+    assert "BucketNotEmpty" in sh.fails(f"deletebucket {bucket}-pb")  # a multipart upload remains
     sh.ok(f"cancel oss://{bucket}-pb/big --upload_id {upload}")
     sh.ok(f"deletebucket {bucket}-pb")
     names = [b.name for b in client.iter_buckets()]
@@ -77,7 +78,7 @@ def test_osscmd_listings_keep_osscmds_shape(sh, client, bucket):
     assert re.match(rf"^\d{{4}}-\d\d-\d\d \d\d:\d\d\s+1\.00B\s+Standard\s+oss://{bucket}/logs/2024/b\.log$", lines[2])
     assert re.match(rf"^.*2\.93KB\s+Standard\s+oss://{bucket}/logs/a\.log$", lines[3])
     assert lines[-2:] == ["prefix list number is: 0 ", "object list number is: 2 "]
-    out = sh.ok(f"list oss://{bucket}/logs/ '' /")               # osscmd's positional marker, delimiter
+    out = sh.ok(f"list oss://{bucket}/logs/ '' /")  # osscmd's positional marker, delimiter
     assert out.splitlines()[:3] == ["prefix list is: ", "logs/2024/", "object list is: "]
     assert "prefix list number is: 1 \nobject list number is: 1 \n" in out
     out = sh.ok(f"listallobject oss://{bucket}/")
@@ -100,11 +101,37 @@ def test_multipart_commands(sh, client, bucket, tmp_path):
     assert list(client.iter_uploads(bucket)) == []
 
 
-@pytest.mark.parametrize("alias", ["getallbucket", "createbucket", "deletebucket", "deletewholebucket",
-                                   "getbucketlocation", "getacl", "setacl", "list", "listallobject",
-                                   "deleteallobject", "upload", "multiget", "meta", "info", "copy", "delete",
-                                   "signurl", "uploadfromdir", "downloadtodir", "init", "listpart", "listparts",
-                                   "getallpartsize", "multiupload", "cancel", "config"])
+@pytest.mark.parametrize(
+    "alias",
+    [
+        "getallbucket",
+        "createbucket",
+        "deletebucket",
+        "deletewholebucket",
+        "getbucketlocation",
+        "getacl",
+        "setacl",
+        "list",
+        "listallobject",
+        "deleteallobject",
+        "upload",
+        "multiget",
+        "meta",
+        "info",
+        "copy",
+        "delete",
+        "signurl",
+        "uploadfromdir",
+        "downloadtodir",
+        "init",
+        "listpart",
+        "listparts",
+        "getallpartsize",
+        "multiupload",
+        "cancel",
+        "config",
+    ],
+)
 def test_every_osscmd_name_is_known_and_explained(sh, alias):
     assert alias in REGISTRY.names()
     assert sh.ok(f"help {alias}").startswith(("runs:", "usage:"))

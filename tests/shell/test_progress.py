@@ -1,5 +1,6 @@
 """Progress bars on a terminal, read back through a small terminal model: what stays on the screen after a
 transfer that worked, failed, or failed before its first byte."""
+
 import contextlib
 import re
 import threading
@@ -24,6 +25,7 @@ def visible(raw: str, columns: int = 120) -> list[str]:
 
     def line(r):
         return grid.setdefault(r, [" "] * columns)
+
     for m in _TOKEN.finditer(raw):
         args, op, ch = m.group(1), m.group(2), m.group(3)
         n = int(args) if args and args.isdigit() else 1
@@ -83,7 +85,7 @@ def test_a_transfer_failing_before_its_first_byte_draws_no_bar():
     with terminal() as screen:
         with pytest.raises(OSError):
             with terminal_progress("get big.iso", 4 * MIN_BAR_BYTES) as progress:
-                progress(0, None)                     # a callback with nothing moved yet
+                progress(0, None)  # a callback with nothing moved yet
                 raise OSError("no such bucket")
     assert "big.iso" not in screen.getvalue()
 
@@ -95,22 +97,22 @@ def test_a_failed_or_cancelled_transfer_leaves_no_bar_on_the_screen(failure):
             with terminal_progress("get big.iso", 4 * MIN_BAR_BYTES) as progress:
                 _in_worker(progress, MIN_BAR_BYTES)
                 deadline = time.monotonic() + 10
-                while "get big.iso  25.0%" not in screen.getvalue():    # drawn...
+                while "get big.iso  25.0%" not in screen.getvalue():  # drawn...
                     assert time.monotonic() < deadline, screen.getvalue()
                     time.sleep(0.02)
                 raise failure
-    assert visible(screen.getvalue()) == []              # ...and taken away for the error line
+    assert visible(screen.getvalue()) == []  # ...and taken away for the error line
 
 
-def test_the_shell_on_a_terminal_shows_a_bar_for_a_download_and_none_for_a_failed_upload(sh, client, bucket,
-                                                                                       tmp_path):
+def test_the_shell_on_a_terminal_shows_a_bar_for_a_download_and_none_for_a_failed_upload(sh, client, bucket, tmp_path):
     client.put_object(bucket, "big.bin", b"x" * (3 * MIN_BAR_BYTES))
     (tmp_path / "up.bin").write_bytes(b"y" * (3 * MIN_BAR_BYTES))
     sh.ctx.progress = terminal_progress
     with terminal() as screen:
         sh.ok(f"get oss://{bucket}/big.bin got.bin")
-    assert re.fullmatch(r"get big\.bin +100\.0% \[=*>\] 3\.0 MiB/3\.0 MiB  .*/s  eta 0:00",
-                        visible(screen.getvalue())[0])
+    assert re.fullmatch(
+        r"get big\.bin +100\.0% \[=*>\] 3\.0 MiB/3\.0 MiB  .*/s  eta 0:00", visible(screen.getvalue())[0]
+    )
     with terminal() as screen:
         err = sh.fails(f"put up.bin oss://{bucket}-missing/up.bin")
     assert "NoSuchBucket" in err

@@ -3,6 +3,7 @@
 The shell runs in the test's main thread (where Ctrl-C lands); a feeder thread types, waiting for
 what the terminal shows before each next key.
 """
+
 import contextlib
 import io
 import os
@@ -20,11 +21,12 @@ from prompt_toolkit.output.vt100 import Vt100_Output
 from ossh.shell import repl
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
-FORWARD = re.compile(r"\x1b\[(\d*)C")      # the renderer moves over blanks instead of writing them
+FORWARD = re.compile(r"\x1b\[(\d*)C")  # the renderer moves over blanks instead of writing them
 
 
 class Screen(io.StringIO):
     """What the terminal was sent, readable from the feeder thread."""
+
     encoding = "utf-8"
 
     def __init__(self):
@@ -75,6 +77,7 @@ class Terminal:
         """Run the shell until it leaves; script(term, send) types from another thread."""
         left = threading.Event()
         with create_pipe_input() as inp:
+
             def feed():
                 try:
                     script(self, inp.send_text)
@@ -82,6 +85,7 @@ class Terminal:
                     self.errors.append(e)
                 finally:
                     leave(inp, left)
+
             output = KnownHeightOutput(self.screen, lambda: Size(rows=30, columns=150), term="xterm")
             feeder = threading.Thread(target=feed, daemon=True)
             with create_app_session(input=inp, output=output):
@@ -112,6 +116,7 @@ def test_prompt_toolbar_and_exit(term, client, bucket):
         send("ls\r")
         t.wait_for("k.txt", source=t.shell.out.getvalue)
         send("exit\r")
+
     assert term.run(script) == 0
     assert "profile: default" in term.screen.text()
 
@@ -126,28 +131,29 @@ def test_tab_completes_commands_buckets_keys_and_local_paths(term, client, bucke
     def script(t, send):
         out = t.shell.out.getvalue
         t.wait_for("oss://>")
-        send("pw\t")                                  # command name
+        send("pw\t")  # command name
         t.wait_for("pwd")
         send("\r")
         t.wait_for("oss://\n", source=out)
-        send(f"cd {other[:-1]}\t")                    # bucket name at the root
+        send(f"cd {other[:-1]}\t")  # bucket name at the root
         t.wait_for(f"cd {other}/")
         send("\r")
         t.wait_for(f"oss://{other}/>")
         send(f"cd oss://{bucket}/\r")
         t.wait_for(f"oss://{bucket}/>")
-        send("cat uni\t")                             # key
+        send("cat uni\t")  # key
         t.wait_for("cat unique-key.txt")
         send("\r")
         t.wait_for("hello", source=out)
-        send("ls su\t")                               # prefix
+        send("ls su\t")  # prefix
         t.wait_for("ls sub/")
         send("\r")
         t.wait_for("inner.txt", source=out)
-        send("put local-o\t")                         # local path
+        send("put local-o\t")  # local path
         t.wait_for("put local-only.bin")
         send("\r")
         t.wait_for("local-only.bin -> ", source=out)
+
     term.run(script)
     assert client.get_object(bucket, "local-only.bin").read() == b"local"
 
@@ -161,11 +167,12 @@ def test_completion_menu_lists_candidates(term, client, bucket):
         send(f"cd oss://{bucket}\r")
         t.wait_for(f"oss://{bucket}/>")
         send("stat al\t")
-        t.wait_for("alpine.txt")                     # both names shown in the menu
+        t.wait_for("alpine.txt")  # both names shown in the menu
         t.wait_for("alpha.txt")
-        send("\x03")                                  # Ctrl-C drops the line
+        send("\x03")  # Ctrl-C drops the line
         send("pwd\r")
         t.wait_for(f"oss://{bucket}/\n", source=t.shell.out.getvalue)
+
     term.run(script)
     assert term.shell.err.getvalue() == ""
 
@@ -176,8 +183,9 @@ def test_ctrl_c_cancels_the_line_being_typed(term):
         send("frobnicate something\x03")
         send("pwd\r")
         t.wait_for("oss://\n", source=t.shell.out.getvalue)
+
     assert term.run(script) == 0
-    assert term.shell.err.getvalue() == ""           # the cancelled line never ran
+    assert term.shell.err.getvalue() == ""  # the cancelled line never ran
 
 
 def test_history_persists_and_suggests(term, cached_sh, tmp_path):
@@ -185,6 +193,7 @@ def test_history_persists_and_suggests(term, cached_sh, tmp_path):
         t.wait_for("oss://>")
         send("lpwd\r")
         t.wait_for(str(tmp_path), source=t.shell.out.getvalue)
+
     term.run(first)
     assert "+lpwd" in term.history.read_text()
 
@@ -193,21 +202,22 @@ def test_history_persists_and_suggests(term, cached_sh, tmp_path):
 
     def second(t, send):
         t.wait_for("oss://>")
-        send("\x1b[A")                                # Up: the previous session's command
+        send("\x1b[A")  # Up: the previous session's command
         t.wait_for("lpwd")
         send("\r")
         t.wait_for(str(tmp_path), source=lambda: t.shell.out.getvalue()[before:])
         mark = len(t.shell.out.getvalue())
         shown = len(t.screen.text())
-        send("lp")                                    # suggestion from history, accepted with Right
+        send("lp")  # suggestion from history, accepted with Right
         t.wait_for("wd", source=lambda: t.screen.text()[shown:])
         send("\x1b[C\r")
         t.wait_for(str(tmp_path), source=lambda: t.shell.out.getvalue()[mark:])
         send("pwd\r")
         t.wait_for("oss://\n", source=t.shell.out.getvalue)
+
     again.run(second)
     entries = [line for line in term.history.read_text().splitlines() if line.startswith("+")]
-    assert entries == ["+lpwd", "+pwd"]          # a repeat of the last entry is not stored twice
+    assert entries == ["+lpwd", "+pwd"]  # a repeat of the last entry is not stored twice
 
 
 def test_ctrl_c_cancels_a_running_download(term, client, bucket, tmp_path):
@@ -219,7 +229,9 @@ def test_ctrl_c_cancels_a_running_download(term, client, bucket, tmp_path):
         def progress(done, total=None):
             started.set()
             time.sleep(0.05)
+
         yield progress
+
     term.shell.ctx.progress = slow_progress
 
     def script(t, send):
@@ -230,8 +242,9 @@ def test_ctrl_c_cancels_a_running_download(term, client, bucket, tmp_path):
         t.wait_for("ossh: get: cancelled", source=t.shell.err.getvalue)
         send("lpwd\r")
         t.wait_for(str(tmp_path), source=t.shell.out.getvalue)
+
     assert term.run(script) == 0
-    assert sorted(os.listdir(tmp_path)) == ["state"]   # no big.bin, no temporary file
+    assert sorted(os.listdir(tmp_path)) == ["state"]  # no big.bin, no temporary file
 
 
 def test_interactive_rm_r_asks(term, client, bucket):
@@ -247,17 +260,19 @@ def test_interactive_rm_r_asks(term, client, bucket):
         t.wait_for("(y/n)")
         send("y")
         t.wait_for("removed 1 object", source=t.shell.out.getvalue)
+
     term.run(script)
     assert not client.object_exists(bucket, "p/1")
 
 
 def test_progress_bar_on_a_terminal():
     from ossh.shell.progress import MIN_BAR_BYTES, terminal_progress
+
     screen = Screen()
     with create_pipe_input() as inp:
         with create_app_session(input=inp, output=KnownHeightOutput(screen, lambda: Size(30, 100), term="xterm")):
             with terminal_progress("put small", 10) as progress:
-                assert progress is None                # too small for a bar
+                assert progress is None  # too small for a bar
             with terminal_progress("put big.iso", 4 * MIN_BAR_BYTES) as progress:
                 workers = [threading.Thread(target=progress, args=(n * MIN_BAR_BYTES, None)) for n in (1, 2, 4)]
                 for w in workers:

@@ -13,6 +13,7 @@ through bash with an `ossh` on PATH that is this checkout's launcher; the shell 
 README's server listens on port 8080, which may be taken on a machine running tests, so the test starts
 it with `--port 0` and puts the port it got in place of 8080 in the Python examples.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,15 +32,18 @@ from .conftest import LAUNCHER
 ROOT = Path(LAUNCHER).parent
 README = ROOT / "README"
 PROMPT = re.compile(r"^oss://[^>]*> ")
-PICTURES = {"beach.jpg": b"\xff\xd8\xff\xe0 beach " * 50, "dunes.jpg": b"\xff\xd8\xff\xe0 dunes " * 70,
-            "sunset.jpg": b"\xff\xd8\xff\xe0 sunset " * 90}
+PICTURES = {
+    "beach.jpg": b"\xff\xd8\xff\xe0 beach " * 50,
+    "dunes.jpg": b"\xff\xd8\xff\xe0 dunes " * 70,
+    "sunset.jpg": b"\xff\xd8\xff\xe0 sunset " * 90,
+}
 
 
 @dataclass
 class Block:
     section: str
-    line: int             # README line number of the block's first line
-    lines: list[str]      # the block's lines, indentation removed
+    line: int  # README line number of the block's first line
+    lines: list[str]  # the block's lines, indentation removed
 
     @property
     def kind(self) -> str | None:
@@ -106,29 +110,32 @@ class Newcomer:
         pictures.mkdir(parents=True)
         for name, body in PICTURES.items():
             (pictures / name).write_bytes(body)
-        (self.home / "big.iso").write_bytes(os.urandom(1 << 20))    # the local file the Python example uploads
+        (self.home / "big.iso").write_bytes(os.urandom(1 << 20))  # the local file the Python example uploads
         bin_dir = tmp / "bin"
         bin_dir.mkdir()
         wrapper = bin_dir / "ossh"
-        wrapper.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(LAUNCHER)} \"$@\"\n")
+        wrapper.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(LAUNCHER)} "$@"\n')
         wrapper.chmod(0o755)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("OSS_", "OSSUTIL_", "XDG_"))}
-        self.env.update(HOME=str(self.home), PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-                        PYTHONPATH=str(ROOT))
+        self.env.update(
+            HOME=str(self.home), PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", PYTHONPATH=str(ROOT)
+        )
         self.failures: list[str] = []
-        self.outputs: dict[int, str] = {}      # README line -> what the command printed
+        self.outputs: dict[int, str] = {}  # README line -> what the command printed
         self.servers: list[subprocess.Popen] = []
 
     def bash(self, line: str, input: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run(["bash", "-c", line], input=input, capture_output=True, text=True, env=self.env,
-                              cwd=self.home, timeout=120)
+        return subprocess.run(
+            ["bash", "-c", line], input=input, capture_output=True, text=True, env=self.env, cwd=self.home, timeout=120
+        )
 
     def check(self, where: int, text: str, result: subprocess.CompletedProcess) -> None:
         self.outputs[where] = result.stdout
         if result.returncode != 0 or "Traceback" in result.stderr:
             errors = [e for e in result.stderr.splitlines() if "started the embedded server" not in e]
-            self.failures.append(f"README line {where}: {text!r} exited {result.returncode}: "
-                                 f"{errors[-1] if errors else ''}")
+            self.failures.append(
+                f"README line {where}: {text!r} exited {result.returncode}: {errors[-1] if errors else ''}"
+            )
 
     def session(self, block: Block) -> None:
         """`$ ossh` then prompt lines, piped to ossh; a failing line is reported with its README line."""
@@ -138,7 +145,7 @@ class Newcomer:
             commands.append(PROMPT.sub("", line))
         result = self.bash(block.lines[0][2:], input="\n".join(commands) + "\n")
         m = re.search(r"ossh: line (\d+): ", result.stderr)
-        n = int(m.group(1)) if m else 0          # batch line n is the block's line n (line 0: `$ ossh`)
+        n = int(m.group(1)) if m else 0  # batch line n is the block's line n (line 0: `$ ossh`)
         self.check(block.line + n, block.lines[n], result)
         self.outputs[block.line] = result.stdout
 
@@ -146,8 +153,15 @@ class Newcomer:
         """Start the README's server, on a free port; return the port."""
         line = block.lines[0].replace("--port 8080", "--port 0")
         # its own process group, so that stop() ends bash and the server it started, whatever bash did
-        proc = subprocess.Popen(["bash", "-c", line], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=self.env, cwd=self.home, start_new_session=True)
+        proc = subprocess.Popen(
+            ["bash", "-c", line],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.env,
+            cwd=self.home,
+            start_new_session=True,
+        )
         self.servers.append(proc)
         first = proc.stdout.readline()
         m = re.fullmatch(r"endpoint: http://127\.0\.0\.1:(\d+)\n", first)
@@ -187,8 +201,15 @@ def test_readme_walkthrough(newcomer):
             if "8080" in code:
                 assert port is not None, f"README line {block.line}: Python talks to a server not started before it"
                 code = code.replace("127.0.0.1:8080", f"127.0.0.1:{port}")
-            result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=newcomer.env,
-                                    cwd=newcomer.home, timeout=120, input="")
+            result = subprocess.run(
+                [sys.executable, "-c", code],
+                capture_output=True,
+                text=True,
+                env=newcomer.env,
+                cwd=newcomer.home,
+                timeout=120,
+                input="",
+            )
             newcomer.check(block.line, block.lines[0], result)
             python_out.append(result.stdout)
     assert not newcomer.failures, "\n".join(newcomer.failures)
@@ -198,11 +219,11 @@ def test_readme_walkthrough(newcomer):
     from ossh.client import OssClient
     from ossh.server import LocalServer
 
-    with LocalServer(home / ".local" / "share" / "ossh", credentials="stored") as srv:   # the store ossh used
+    with LocalServer(home / ".local" / "share" / "ossh", credentials="stored") as srv:  # the store ossh used
         client = OssClient(srv.endpoint, srv.access_key_id, srv.access_key_secret, region="cn-hangzhou")
         assert {s.key for s in client.iter_objects("photos")} == {f"2024/{n}" for n in PICTURES}
         assert client.get_object_acl("photos", "2024/beach.jpg") == "public-read"
-        assert "my-photos" not in {b.name for b in client.iter_buckets()}     # the osscmd block removed it
+        assert "my-photos" not in {b.name for b in client.iter_buckets()}  # the osscmd block removed it
     for directory in ("Downloads", "2024-copy", "2024-mirror"):
         assert {p.name: p.read_bytes() for p in (home / directory).iterdir()} == PICTURES
     assert (home / "beach-copy.jpg").read_bytes() == (home / "beach.jpg").read_bytes() == PICTURES["beach.jpg"]
@@ -225,15 +246,23 @@ def test_readme_config_example_is_read_as_documented(tmp_path):
     env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
     default = resolve({}, env)
     assert (default.access_key_id, default.access_key_secret, default.region) == (
-        "LTAI5tExampleKeyId", "ExampleSecretExampleSecret", "cn-hangzhou")
+        "LTAI5tExampleKeyId",
+        "ExampleSecretExampleSecret",
+        "cn-hangzhou",
+    )
     dev = resolve({"profile": "dev"}, env)
     assert (dev.endpoint, dev.security_token, dev.sign_version, dev.addressing_style) == (
-        "http://127.0.0.1:8080", "ExampleToken", "v4", "path")
-    assert dev.bucket_endpoints == {"archive-bj": ("oss-cn-beijing.aliyuncs.com", "cn-beijing", "path"),
-                                    "mirror": ("http://127.0.0.1:9090", None, "path")}
+        "http://127.0.0.1:8080",
+        "ExampleToken",
+        "v4",
+        "path",
+    )
+    assert dev.bucket_endpoints == {
+        "archive-bj": ("oss-cn-beijing.aliyuncs.com", "cn-beijing", "path"),
+        "mirror": ("http://127.0.0.1:9090", None, "path"),
+    }
     staging = resolve({"profile": "staging"}, env)
-    assert (staging.region, staging.access_key_id, staging.endpoint) == ("cn-shanghai", dev.access_key_id,
-                                                                         dev.endpoint)
+    assert (staging.region, staging.access_key_id, staging.endpoint) == ("cn-shanghai", dev.access_key_id, dev.endpoint)
 
 
 def test_readme_osscmd_table_names_what_each_runs():
@@ -255,7 +284,7 @@ def test_readme_flags_and_serve_synopsis_match_the_help(ossh, ossh_process):
         for line in block.lines:
             if line.startswith("--"):
                 assert line.split()[0] in usage, line
-    serve_usage = ossh_process("serve", "--help").stdout     # the server's entry point writes to sys.stdout
+    serve_usage = ossh_process("serve", "--help").stdout  # the server's entry point writes to sys.stdout
     for block in of_kind("synopsis"):
         for option in re.findall(r"\[(--[\w-]+)", block.lines[0]):
             assert option in serve_usage, option

@@ -1,5 +1,6 @@
 """The sync command: its output (a line per action, a summary, JSON), exit statuses, local paths taken
 against the shell's local directory, and Ctrl-C followed by a re-run that finishes the job."""
+
 import json
 import os
 import signal
@@ -26,18 +27,20 @@ def make_tree(root, n=3):
 
 def test_dry_run_then_sync_then_nothing_to_do(sh, client, bucket, tmp_path):
     make_tree(tmp_path / "src")
-    out = sh.ok(f"sync -n src oss://{bucket}/p")       # relative to the shell's local directory
+    out = sh.ok(f"sync -n src oss://{bucket}/p")  # relative to the shell's local directory
     lines = out.splitlines()
     assert f"(dry run) upload: {tmp_path}/src/f0.txt -> oss://{bucket}/p/f0.txt (1B)" in lines
-    assert f"(dry run) upload: {tmp_path}/src/sub/with space é.txt -> oss://{bucket}/p/sub/with space é.txt (5B)" \
-        in lines
+    assert (
+        f"(dry run) upload: {tmp_path}/src/sub/with space é.txt -> oss://{bucket}/p/sub/with space é.txt (5B)" in lines
+    )
     assert lines[-1] == "(dry run) uploaded 4 (0.00 MiB), unchanged 0, deleted 0, failed 0"
     assert list(client.iter_objects(bucket)) == []
     out = sh.ok(f"cd oss://{bucket}; sync src oss://{bucket}/p/")
     assert out.splitlines()[-1] == "uploaded 4 (0.00 MiB), unchanged 0, deleted 0, failed 0"
     assert sh.ok(f"sync src oss://{bucket}/p/").splitlines() == [
-        "uploaded 0 (0.0 MiB), unchanged 4, deleted 0, failed 0"]
-    assert sh.ok("ls p/sub/").strip().endswith("with space é.txt")    # the listing cache saw the change
+        "uploaded 0 (0.0 MiB), unchanged 4, deleted 0, failed 0"
+    ]
+    assert sh.ok("ls p/sub/").strip().endswith("with space é.txt")  # the listing cache saw the change
     out = sh.ok(f"sync --delete oss://{bucket}/p/sub/ back")
     assert (tmp_path / "back" / "with space é.txt").read_bytes() == b"hello"
     assert out.splitlines()[-1] == "downloaded 1 (0.00 MiB), unchanged 0, deleted 0, failed 0"
@@ -52,45 +55,56 @@ def test_json_lines_and_failures_exit_1(ossh, client, bucket, tmp_path):
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert rows[-1]["action"] == "summary" and rows[-1]["uploaded"] == 4 and rows[-1]["deleted"] == 2
     assert {"action": "delete", "src": None, "dst": f"oss://{bucket}/p/extra", "size": 1} in rows
-    assert all(r["action"] == "upload" for r in rows[:-3])     # every key in DST not in SRC is deleted
+    assert all(r["action"] == "upload" for r in rows[:-3])  # every key in DST not in SRC is deleted
     client.put_object(bucket, "p/../evil", b"e")
     result = ossh("sync", f"oss://{bucket}/", "down")
     assert result.returncode == 1
     assert result.stderr.splitlines() == ["ossh: sync: 1 skipped (listed above)"]
-    assert f"skip: oss://{bucket}/p/../evil: the key cannot be a local file name: it holds a '..' path component" \
+    assert (
+        f"skip: oss://{bucket}/p/../evil: the key cannot be a local file name: it holds a '..' path component"
         in result.stdout.splitlines()
+    )
     assert (tmp_path / "down" / "p" / "f2.txt").read_bytes() == b"xxx" and not (tmp_path / "evil").exists()
 
 
 def test_usage_errors(sh, bucket, tmp_path):
-    assert sh.fails("sync a b") == ("ossh: sync: sync a b: neither is a local directory; "
-                                    "write the OSS side as oss://BUCKET/PREFIX/")
+    assert sh.fails("sync a b") == (
+        "ossh: sync: sync a b: neither is a local directory; write the OSS side as oss://BUCKET/PREFIX/"
+    )
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    assert sh.fails("sync a b") == ("ossh: sync: sync a b: both are local directories; "
-                                    "write the OSS side as oss://BUCKET/PREFIX/")
-    assert sh.fails("sync a .") == "ossh: sync: .: name a bucket (oss://BUCKET/PREFIX/)"   # . is remote: the root
+    assert sh.fails("sync a b") == (
+        "ossh: sync: sync a b: both are local directories; write the OSS side as oss://BUCKET/PREFIX/"
+    )
+    assert sh.fails("sync a .") == "ossh: sync: .: name a bucket (oss://BUCKET/PREFIX/)"  # . is remote: the root
     assert "1 to 64" in sh.fails(f"sync -j 0 a oss://{bucket}/")
     assert sh.fails(f"sync nosuchdir oss://{bucket}/").endswith("nosuchdir: no such directory")
     assert "overlap" in sh.fails(f"sync oss://{bucket}/a/ oss://{bucket}/a/b/")
 
 
 def test_in_the_shell_the_side_that_is_not_a_local_directory_is_relative_to_the_current_prefix(
-        sh, client, bucket, tmp_path):
+    sh, client, bucket, tmp_path
+):
     make_tree(tmp_path / "src")
-    client.put_object(bucket, "p/", b"")                              # a directory marker, so cd can go there
+    client.put_object(bucket, "p/", b"")  # a directory marker, so cd can go there
     out = sh.ok(f"cd oss://{bucket}/p/; sync src .")
     assert out.splitlines()[-1] == "uploaded 4 (0.00 MiB), unchanged 0, deleted 0, failed 0"
     assert sorted(o.key for o in client.iter_objects(bucket)) == [
-        "p/", "p/f0.txt", "p/f1.txt", "p/f2.txt", "p/sub/with space é.txt"]
+        "p/",
+        "p/f0.txt",
+        "p/f1.txt",
+        "p/f2.txt",
+        "p/sub/with space é.txt",
+    ]
     (tmp_path / "back").mkdir()
-    out = sh.ok(f"cd oss://{bucket}/p/; sync sub back")           # the remote side, without its trailing /
+    out = sh.ok(f"cd oss://{bucket}/p/; sync sub back")  # the remote side, without its trailing /
     assert out.splitlines()[-1] == "downloaded 1 (0.00 MiB), unchanged 0, deleted 0, failed 0"
     assert os.listdir(tmp_path / "back") == ["with space é.txt"]
-    out = sh.ok(f"cd oss://{bucket}/; sync -n p/sub/ ~/ossh-nothing-here")      # ~ always means local
+    out = sh.ok(f"cd oss://{bucket}/; sync -n p/sub/ ~/ossh-nothing-here")  # ~ always means local
     home = os.path.expanduser("~")
-    assert (f"(dry run) download: oss://{bucket}/p/sub/with space é.txt -> {home}/ossh-nothing-here/"
-            "with space é.txt (5B)") in out.splitlines()
+    assert (
+        f"(dry run) download: oss://{bucket}/p/sub/with space é.txt -> {home}/ossh-nothing-here/with space é.txt (5B)"
+    ) in out.splitlines()
     assert not os.path.exists(f"{home}/ossh-nothing-here")
 
 
@@ -101,8 +115,14 @@ def test_ctrl_c_stops_and_a_rerun_finishes(ossh, oss_env, user_dirs, client, buc
         (src / f"f{i:03}").write_bytes(os.urandom(2000))
     env = {k: v for k, v in os.environ.items() if not k.startswith("OSS_")}
     env.update(user_dirs, **oss_env)
-    proc = subprocess.Popen([sys.executable, LAUNCHER, "-c", f"sync -j 1 src oss://{bucket}/p/"], cwd=tmp_path,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, LAUNCHER, "-c", f"sync -j 1 src oss://{bucket}/p/"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 30
     while not any(True for _ in client.iter_objects(bucket, "p/")) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -129,14 +149,19 @@ def test_sides_are_exact_paths_and_filters_are_patterns(sh, client, bucket, tmp_
 
 def test_a_name_that_is_not_utf8_is_skipped_and_reported_in_json(ossh, client, bucket, tmp_path):
     make_tree(tmp_path / "src")
-    with open(os.path.join(os.fsencode(tmp_path / "src"), b"caf\xe9.txt"), "wb") as f:   # Latin-1, not UTF-8
+    with open(os.path.join(os.fsencode(tmp_path / "src"), b"caf\xe9.txt"), "wb") as f:  # Latin-1, not UTF-8
         f.write(b"x")
     result = ossh("--json", "sync", "src", f"oss://{bucket}/p/")
     assert result.returncode == 1
     assert json.loads(result.stderr) == {"command": "sync", "message": "1 skipped (listed above)"}
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert {"action": "skip", "src": f"{tmp_path}/src/caf\udce9.txt", "dst": None, "size": None,
-            "reason": "its name is not UTF-8, so it cannot be an OSS key"} in rows
+    assert {
+        "action": "skip",
+        "src": f"{tmp_path}/src/caf\udce9.txt",
+        "dst": None,
+        "size": None,
+        "reason": "its name is not UTF-8, so it cannot be an OSS key",
+    } in rows
     assert rows[-1]["uploaded"] == 4 and rows[-1]["skipped"] == 1
 
 

@@ -1,5 +1,6 @@
 """What a user is told about using a command: `CMD --help` and `help CMD`, the names a missing argument is
 given (those of the usage line), and the bucket naming rule in InvalidBucketName from client and server."""
+
 import re
 
 import pytest
@@ -19,9 +20,9 @@ def test_a_missing_argument_is_named_as_the_usage_line_names_it(name):
     except UsageError as e:
         message = str(e)
     else:
-        return                                   # nothing is required
+        return  # nothing is required
     assert message.startswith(REQUIRED), message
-    for missing in message[len(REQUIRED):].split(", "):
+    for missing in message[len(REQUIRED) :].split(", "):
         assert re.search(rf"(^|[\s\[]){re.escape(missing)}([\s.\]]|$)", cmd.usage), (missing, cmd.usage)
 
 
@@ -30,7 +31,7 @@ def test_every_command_and_alias_answers_help(sh):
     for name in names:
         asked = sh.ok(f"{name} --help")
         assert asked == sh.ok(f"help {name}"), name
-        runs = REGISTRY.unalias(name.split())[0]       # an alias shows the usage of what it runs
+        runs = REGISTRY.unalias(name.split())[0]  # an alias shows the usage of what it runs
         assert re.match(r"(runs: .*\n)?usage: {3}" + re.escape(runs), asked), (name, asked)
     assert "usage:   mpu ls" in sh.ok("mpu ls --help") and "usage:   mpu abort" in sh.ok("mpu --help")
     assert sh.ok("downloadtodir --help").startswith("runs:    get -r\nusage:   get [-r] SRC... [LOCAL]")
@@ -58,10 +59,10 @@ def test_invalid_bucket_names_are_refused_with_the_rule(ossh, client):
     from ossh.client.errors import ClientError
 
     for name in ("b", "-bad", "Bad_Bucket", "x" * 64):
-        with pytest.raises(ClientError) as caught:       # refused before anything is sent
+        with pytest.raises(ClientError) as caught:  # refused before anything is sent
             client.create_bucket(name)
         assert caught.value.code == "InvalidBucketName" and RULE in str(caught.value)
-        with pytest.raises(OssError) as caught:          # the server's answer says the rule too
+        with pytest.raises(OssError) as caught:  # the server's answer says the rule too
             client.get_bucket_info(name)
         assert caught.value.code == "InvalidBucketName" and RULE in caught.value.message, caught.value
     r = ossh("createbucket", "b")

@@ -1,5 +1,6 @@
 """versioning, ls --versions, --version-id on get/cat/stat/rm/cp, revert, rm --all-versions and rmbucket -f in
 a versioned bucket: batch runs of ossh against the test server."""
+
 import json
 import re
 
@@ -12,25 +13,37 @@ def _batch(ossh, script: str, *flags):
 
 
 def _versions(client, bucket, key=None):
-    return [(v.key, v.version_id, v.delete_marker) for v in client.iter_object_versions(bucket)
-            if key is None or v.key == key]
+    return [
+        (v.key, v.version_id, v.delete_marker)
+        for v in client.iter_object_versions(bucket)
+        if key is None or v.key == key
+    ]
 
 
 def test_versioning_state(ossh, client, bucket):
-    code, out, err = _batch(ossh, f"""versioning {bucket}
+    code, out, err = _batch(
+        ossh,
+        f"""versioning {bucket}
 versioning {bucket} enabled
 cd oss://{bucket}
 versioning
 versioning suspended
 versioning oss://{bucket}
-""")
+""",
+    )
     assert code == 0, err
-    assert out.splitlines() == [f"oss://{bucket}/  unversioned", f"oss://{bucket}/  versioning Enabled",
-                                f"oss://{bucket}/  Enabled", f"oss://{bucket}/  versioning Suspended",
-                                f"oss://{bucket}/  Suspended"]
-    for line, message, status in [(f"versioning {bucket} off", "the state is enabled or suspended", 2),
-                                  ("versioning", "not inside a bucket", 2),
-                                  ("versioning no-such-bucket-x enabled", "(NoSuchBucket, request ", 1)]:
+    assert out.splitlines() == [
+        f"oss://{bucket}/  unversioned",
+        f"oss://{bucket}/  versioning Enabled",
+        f"oss://{bucket}/  Enabled",
+        f"oss://{bucket}/  versioning Suspended",
+        f"oss://{bucket}/  Suspended",
+    ]
+    for line, message, status in [
+        (f"versioning {bucket} off", "the state is enabled or suspended", 2),
+        ("versioning", "not inside a bucket", 2),
+        ("versioning no-such-bucket-x enabled", "(NoSuchBucket, request ", 1),
+    ]:
         code, out, err = _batch(ossh, line + "\n")
         assert code == status and message in err and err.count("\n") == 1, (line, err)
     code, out, err = _batch(ossh, f"versioning {bucket}\n", "--json")
@@ -43,7 +56,9 @@ def test_ls_versions_and_version_id_options(ossh, client, bucket, tmp_path):
     v2 = client.put_object(bucket, "doc.txt", b"second\n").version_id
     client.put_object(bucket, "dir/inner", b"x")
     marker = client.delete_object(bucket, "doc.txt").version_id
-    code, out, err = _batch(ossh, f"""cd oss://{bucket}
+    code, out, err = _batch(
+        ossh,
+        f"""cd oss://{bucket}
 ls -V
 ls --versions -r dir/
 cat --version-id {v1} doc.txt
@@ -51,7 +66,8 @@ get --version-id {v2} doc.txt got.txt
 stat --version-id {v1} doc.txt
 cp --version-id {v1} doc.txt restored.txt
 -cat doc.txt
-""")
+""",
+    )
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].split() == ["SIZE", "MODIFIED", "VERSION", "LATEST", "NAME"]
@@ -63,18 +79,23 @@ cp --version-id {v1} doc.txt restored.txt
     assert client.get_object(bucket, "restored.txt").read() == b"first\n"
     assert "(NoSuchKey, request " in err
 
-    code, out, err = _batch(ossh, f"cd oss://{bucket}\nls -V dir\n")     # a prefix named without its /
+    code, out, err = _batch(ossh, f"cd oss://{bucket}\nls -V dir\n")  # a prefix named without its /
     assert code == 0 and "inner" in out and "doc.txt" not in out, err
     code, out, err = _batch(ossh, f"cd oss://{bucket}\nls -V doc.txt\n", "--json")
     rows = [json.loads(line) for line in out.splitlines()]
     assert [(r["version_id"], r["delete_marker"], r["is_latest"]) for r in rows] == [
-        (marker, True, True), (v2, False, False), (v1, False, False)]
+        (marker, True, True),
+        (v2, False, False),
+        (v1, False, False),
+    ]
     assert rows[1]["size"] == 7
 
-    for line, message in [(f"cat --version-id {v1} doc.txt restored.txt", "one version of one object"),
-                          (f"get -r --version-id {v1} doc.txt", "one version of one object"),
-                          (f"stat --version-id {v1} doc*", "not a pattern"),
-                          (f"rm --version-id {v1} dir/", "not a prefix")]:
+    for line, message in [
+        (f"cat --version-id {v1} doc.txt restored.txt", "one version of one object"),
+        (f"get -r --version-id {v1} doc.txt", "one version of one object"),
+        (f"stat --version-id {v1} doc*", "not a pattern"),
+        (f"rm --version-id {v1} dir/", "not a prefix"),
+    ]:
         code, out, err = _batch(ossh, f"cd oss://{bucket}\n{line}\n")
         assert code == 2 and message in err, (line, err)
     code, out, err = _batch(ossh, f"cd oss://{bucket}\ncat --version-id nonsense doc.txt\n")
@@ -97,8 +118,10 @@ def test_rm_version_and_revert(ossh, client, bucket):
     v1 = client.put_object(bucket, "k", b"one").version_id
     v2 = client.put_object(bucket, "k", b"two").version_id
     client.delete_object(bucket, "k")
-    client.delete_object(bucket, "k")           # two markers stacked
-    code, out, err = _batch(ossh, f"""cd oss://{bucket}
+    client.delete_object(bucket, "k")  # two markers stacked
+    code, out, err = _batch(
+        ossh,
+        f"""cd oss://{bucket}
 revert k
 cat k
 revert k HEAD~1
@@ -106,16 +129,21 @@ cat k
 revert k {v2}
 cat k
 rm --version-id {v1} k
-""")
+""",
+    )
     assert code == 0, err
     assert "removed 2 delete markers; version " + v2 + " is current" in out
     assert out.count("onetwo") == 0 and "two" in out and "one" in out
     history = _versions(client, bucket, "k")
-    assert [m for _, _, m in history] == [False, False, False]       # copies on top, v1 gone
+    assert [m for _, _, m in history] == [False, False, False]  # copies on top, v1 gone
     assert history[-1][1] == v2 and v1 not in [v for _, v, _ in history]
     assert client.get_object(bucket, "k").read() == b"two"
-    for line, message, status in [("revert k", "nothing to revert", 1), ("revert k HEAD~9", "HEAD~0 to HEAD~2", 1),
-                                  ("revert missing", "no versions", 1), ("revert k/", "not a prefix", 2)]:
+    for line, message, status in [
+        ("revert k", "nothing to revert", 1),
+        ("revert k HEAD~9", "HEAD~0 to HEAD~2", 1),
+        ("revert missing", "no versions", 1),
+        ("revert k/", "not a prefix", 2),
+    ]:
         code, out, err = _batch(ossh, f"cd oss://{bucket}\n{line}\n")
         assert code == status and message in err and err.count("\n") == 1, (line, err)
 
@@ -126,10 +154,13 @@ def test_rm_all_versions_and_rmbucket(ossh, client, bucket):
         client.put_object(bucket, key, b"x")
         client.put_object(bucket, key, b"y")
     client.delete_object(bucket, "a/1")
-    code, out, err = _batch(ossh, f"""cd oss://{bucket}
+    code, out, err = _batch(
+        ossh,
+        f"""cd oss://{bucket}
 rm --all-versions b
 rm -r --all-versions a/
-""")
+""",
+    )
     assert code == 0, err
     assert f"removed 2 versions of oss://{bucket}/b" in out
     assert f"removed 5 versions under oss://{bucket}/a/" in out
@@ -167,10 +198,16 @@ class _NoListings:
     buckets = upload_ids = children
 
 
-@pytest.mark.parametrize("line, expected", [
-    ("ls --v", ["--versions"]), ("rm --a", ["--all-versions"]), ("cat --v", ["--version-id"]),
-    ("versioning b ", ["enabled", "suspended"]), ("revert k ", ["HEAD~0", "HEAD~1"]),
-])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("ls --v", ["--versions"]),
+        ("rm --a", ["--all-versions"]),
+        ("cat --v", ["--version-id"]),
+        ("versioning b ", ["enabled", "suspended"]),
+        ("revert k ", ["HEAD~0", "HEAD~1"]),
+    ],
+)
 def test_completion_knows_the_version_options(line, expected):
     from ossh.shell.completion import ListingCache, complete
     from ossh.shell.state import ShellState

@@ -3,6 +3,7 @@
 Real OSS cannot be reached from here, so agreement with both SDKs' signers, over awkward keys,
 sub-resources, metadata and tokens, is what tells us real OSS would accept ossh's requests.
 """
+
 import calendar
 import datetime
 import time
@@ -20,13 +21,31 @@ from ossh.client.auth import Credentials, SignableRequest, SignerV1, SignerV4, u
 AK, SK, REGION = "LTAI5tExampleKeyId", "example/secret+key=", "cn-hangzhou"
 
 KEYS = [
-    "plain.txt", "dir/sub/file.bin", "with space.txt", "a+b=c&d", "100%", "what?", "hash#tag",
-    "../up/../and-down", "中文/目录/文件.txt", "emoji-\U0001F600", "tilde~and*star", "x" * 1023,
+    "plain.txt",
+    "dir/sub/file.bin",
+    "with space.txt",
+    "a+b=c&d",
+    "100%",
+    "what?",
+    "hash#tag",
+    "../up/../and-down",
+    "中文/目录/文件.txt",
+    "emoji-\U0001f600",
+    "tilde~and*star",
+    "x" * 1023,
 ]
 CASES = [
     ("GET", {}, {}),
-    ("PUT", {}, {"Content-Type": "text/plain", "Content-MD5": "eB5eJF1ptWaXm4bijSPyxw==",
-                 "x-oss-meta-Author": "alice", "x-oss-object-acl": "private"}),
+    (
+        "PUT",
+        {},
+        {
+            "Content-Type": "text/plain",
+            "Content-MD5": "eB5eJF1ptWaXm4bijSPyxw==",
+            "x-oss-meta-Author": "alice",
+            "x-oss-object-acl": "private",
+        },
+    ),
     ("GET", {"acl": ""}, {}),
     ("PUT", {"partNumber": "3", "uploadId": "0004B9894A22E5B1888A1E29F823****"}, {}),
     ("GET", {"response-content-type": "text/html; charset=utf-8", "prefix": "a b/"}, {}),
@@ -49,8 +68,7 @@ def test_v1_header_matches_oss2(key, method, params, headers, token):
     auth = oss2.StsAuth(AK, SK, token) if token else oss2.Auth(AK, SK)
     theirs = oss2.http.Request(method, "http://example/", params=dict(params), headers=dict(headers))
     auth._sign_request(theirs, "bucket", key)
-    ours = SignableRequest(method, "bucket", key, dict(params),
-                           {**headers, "Date": theirs.headers["date"]})
+    ours = SignableRequest(method, "bucket", key, dict(params), {**headers, "Date": theirs.headers["date"]})
     SignerV1().sign(ours, Credentials(AK, SK, token))
     assert ours.headers["Authorization"] == theirs.headers["authorization"]
 
@@ -63,8 +81,9 @@ def test_v4_header_matches_oss2(key, method, params, headers, token):
         auth = oss2.ProviderAuthV4(oss2.credentials.StaticCredentialsProvider(AK, SK, token))
     else:
         auth = oss2.AuthV4(AK, SK)
-    theirs = oss2.http.Request(method, "http://example/", params=dict(params), headers=dict(headers),
-                               region=REGION, product="oss")
+    theirs = oss2.http.Request(
+        method, "http://example/", params=dict(params), headers=dict(headers), region=REGION, product="oss"
+    )
     auth._sign_request(theirs, "bucket", key)
     ours = SignableRequest(method, "bucket", key, dict(params), dict(headers))
     SignerV4(REGION).sign(ours, Credentials(AK, SK, token), now=_epoch(theirs.headers["x-oss-date"]))
@@ -75,8 +94,7 @@ def test_v4_header_matches_oss2(key, method, params, headers, token):
 def _v2_request(method, bucket, key, params, headers):
     url = "http://example/" + uri_encode(f"{bucket}/{key}", keep_slash=True)
     if params:
-        url += "?" + "&".join(f"{uri_encode(k)}={uri_encode(v)}" if v else uri_encode(k)
-                              for k, v in params.items())
+        url += "?" + "&".join(f"{uri_encode(k)}={uri_encode(v)}" if v else uri_encode(k) for k, v in params.items())
     return HttpRequest(method, url, headers=dict(headers))
 
 
@@ -86,8 +104,15 @@ def _v2_request(method, bucket, key, params, headers):
 def test_header_signatures_match_v2_sdk(key, method, params, headers, version):
     now = datetime.datetime(2026, 11, 25, 8, 30, 5, tzinfo=datetime.timezone.utc)
     theirs = _v2_request(method, "bucket", key, params, headers)
-    ctx = SigningContext(product="oss", region=REGION, bucket="bucket", key=key, request=theirs,
-                         credentials=V2Credentials(AK, SK), signing_time=now)
+    ctx = SigningContext(
+        product="oss",
+        region=REGION,
+        bucket="bucket",
+        key=key,
+        request=theirs,
+        credentials=V2Credentials(AK, SK),
+        signing_time=now,
+    )
     (v2signer.SignerV1() if version == "v1" else v2signer.SignerV4()).sign(ctx)
     ours = SignableRequest(method, "bucket", key, dict(params), dict(headers))
     signer = SignerV1() if version == "v1" else SignerV4(REGION)
@@ -97,8 +122,7 @@ def test_header_signatures_match_v2_sdk(key, method, params, headers, version):
 
 @pytest.mark.parametrize("key", KEYS[:10], ids=range(10))
 def test_presigned_v1_matches_oss2(key):
-    theirs = oss2.http.Request("GET", "http://example/", params={"response-content-type": "text/plain"},
-                               headers={})
+    theirs = oss2.http.Request("GET", "http://example/", params={"response-content-type": "text/plain"}, headers={})
     url = oss2.Auth(AK, SK)._sign_url(theirs, "bucket", key, 300)
     q = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
     ours = SignableRequest("GET", "bucket", key, {"response-content-type": "text/plain"}, {})
@@ -110,8 +134,15 @@ def test_presigned_v1_matches_oss2(key):
 def test_presigned_v4_matches_v2_sdk(key):
     now = datetime.datetime(2026, 11, 25, 8, 30, 5, tzinfo=datetime.timezone.utc)
     theirs = _v2_request("GET", "bucket", key, {"versionId": "v 1"}, {})
-    ctx = SigningContext(product="oss", region=REGION, bucket="bucket", key=key, request=theirs,
-                         credentials=V2Credentials(AK, SK, "tok"), signing_time=now)
+    ctx = SigningContext(
+        product="oss",
+        region=REGION,
+        bucket="bucket",
+        key=key,
+        request=theirs,
+        credentials=V2Credentials(AK, SK, "tok"),
+        signing_time=now,
+    )
     ctx.auth_method_query = True
     ctx.expiration_time = now + datetime.timedelta(seconds=900)
     v2signer.SignerV4().sign(ctx)

@@ -1,4 +1,5 @@
 """Request payloads: every accepted body type streams with its CRC-64, progress and (when possible) rewind."""
+
 import io
 
 import pytest
@@ -16,13 +17,16 @@ def drain(p, block=7):
     return out
 
 
-@pytest.mark.parametrize("data, length, rewindable", [
-    (b"hello world", 11, True),
-    ("héllo", 6, True),
-    (bytearray(b"abc"), 3, True),
-    (io.BytesIO(b"hello world"), 11, True),
-    (iter([b"hel", b"lo ", "wor", b"ld"]), None, False),
-])
+@pytest.mark.parametrize(
+    "data, length, rewindable",
+    [
+        (b"hello world", 11, True),
+        ("héllo", 6, True),
+        (bytearray(b"abc"), 3, True),
+        (io.BytesIO(b"hello world"), 11, True),
+        (iter([b"hel", b"lo ", "wor", b"ld"]), None, False),
+    ],
+)
 def test_payload_types(data, length, rewindable):
     p = make_payload(data)
     assert p.length == length and p.rewindable == rewindable

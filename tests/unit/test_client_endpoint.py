@@ -1,31 +1,38 @@
 """Endpoint parsing and URL building: scheme defaults, regions, path vs virtual-hosted, key quoting."""
+
 import pytest
 
 from ossh.client.endpoint import Endpoint, is_ip_or_localhost, query_string, quote_key, region_from_host
 from ossh.client.errors import ClientError, OssError
 
 
-@pytest.mark.parametrize("text, scheme", [
-    ("oss-cn-hangzhou.aliyuncs.com", "https"),
-    ("127.0.0.1:9000", "http"),
-    ("localhost:8080", "http"),
-    ("[::1]:9000", "http"),
-    ("http://oss-cn-hangzhou.aliyuncs.com", "http"),
-    ("https://10.0.0.1", "https"),
-])
+@pytest.mark.parametrize(
+    "text, scheme",
+    [
+        ("oss-cn-hangzhou.aliyuncs.com", "https"),
+        ("127.0.0.1:9000", "http"),
+        ("localhost:8080", "http"),
+        ("[::1]:9000", "http"),
+        ("http://oss-cn-hangzhou.aliyuncs.com", "http"),
+        ("https://10.0.0.1", "https"),
+    ],
+)
 def test_scheme_defaults_to_https_except_ip_and_localhost(text, scheme):
     assert Endpoint.parse(text).scheme == scheme
 
 
-@pytest.mark.parametrize("host, region", [
-    ("oss-cn-hangzhou.aliyuncs.com", "cn-hangzhou"),
-    ("oss-cn-beijing-internal.aliyuncs.com", "cn-beijing"),
-    ("oss-ap-southeast-1.aliyuncs.com", "ap-southeast-1"),
-    ("cn-shanghai.oss.aliyuncs.com", "cn-shanghai"),
-    ("oss-accelerate.aliyuncs.com", None),
-    ("example.com", None),
-    ("127.0.0.1", None),
-])
+@pytest.mark.parametrize(
+    "host, region",
+    [
+        ("oss-cn-hangzhou.aliyuncs.com", "cn-hangzhou"),
+        ("oss-cn-beijing-internal.aliyuncs.com", "cn-beijing"),
+        ("oss-ap-southeast-1.aliyuncs.com", "ap-southeast-1"),
+        ("cn-shanghai.oss.aliyuncs.com", "cn-shanghai"),
+        ("oss-accelerate.aliyuncs.com", None),
+        ("example.com", None),
+        ("127.0.0.1", None),
+    ],
+)
 def test_region_from_host(host, region):
     assert region_from_host(host) == region
 

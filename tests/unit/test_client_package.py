@@ -1,5 +1,6 @@
 """The client package's shape: names load on first use (importing the package, its errors or the protocol
 does not import requests), and TransferConfig checks its fields."""
+
 import subprocess
 import sys
 
@@ -9,8 +10,12 @@ import ossh.client
 from ossh.client import ClientError, TransferConfig
 from ossh.client.transfer_config import DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, DEFAULT_THRESHOLD
 
-LIGHT_IMPORTS = ["import ossh.client", "import ossh.client.errors", "import ossh.protocol",
-                 "from ossh.client import OssError, ClientError, ServiceError, TransferConfig"]
+LIGHT_IMPORTS = [
+    "import ossh.client",
+    "import ossh.client.errors",
+    "import ossh.protocol",
+    "from ossh.client import OssError, ClientError, ServiceError, TransferConfig",
+]
 HEAVY = ("requests", "urllib3", "xmltodict")
 
 
@@ -43,12 +48,20 @@ def test_transfer_config_defaults_are_the_transfer_defaults():
     assert DEFAULT_PART_SIZE == 32 << 20 and DEFAULT_THRESHOLD == 64 << 20
 
 
-@pytest.mark.parametrize("fields, named", [
-    ({"threshold": -1}, "threshold"), ({"threshold": "big"}, "threshold"), ({"threshold": 1.5}, "threshold"),
-    ({"part_size": 0}, "part_size"), ({"part_size": True}, "part_size"),
-    ({"concurrency": 0}, "concurrency"), ({"concurrency": None}, "concurrency"),
-    ({"checkpoint_dir": 3}, "checkpoint_dir"), ({"verify_crc": "no"}, "verify_crc"),
-])
+@pytest.mark.parametrize(
+    "fields, named",
+    [
+        ({"threshold": -1}, "threshold"),
+        ({"threshold": "big"}, "threshold"),
+        ({"threshold": 1.5}, "threshold"),
+        ({"part_size": 0}, "part_size"),
+        ({"part_size": True}, "part_size"),
+        ({"concurrency": 0}, "concurrency"),
+        ({"concurrency": None}, "concurrency"),
+        ({"checkpoint_dir": 3}, "checkpoint_dir"),
+        ({"verify_crc": "no"}, "verify_crc"),
+    ],
+)
 def test_a_bad_transfer_config_field_is_one_line_naming_it(fields, named):
     with pytest.raises(ClientError) as exc:
         TransferConfig(**fields)

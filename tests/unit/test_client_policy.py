@@ -1,4 +1,5 @@
 """Retry decisions, backoff bounds, replayability, log redaction and presigned URL shapes."""
+
 import io
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,22 +11,25 @@ from ossh.client.body import make_payload
 from ossh.client.transport import Call, RetryPolicy, redact_url
 
 
-@pytest.mark.parametrize("status, code, retry", [
-    (None, None, True),          # connection failure
-    (500, "InternalError", True),
-    (503, "SlowDown", True),
-    (429, None, True),
-    (400, "Throttling", True),
-    (404, "NoSuchKey", False),
-    (403, "AccessDenied", False),
-    (409, "BucketNotEmpty", False),
-    (507, "InsufficientStorage", False),   # a full disk does not empty itself between retries
-    (507, None, False),
-    (500, "InsufficientStorage", False),
-    (501, "NotImplemented", False),
-    (502, None, True),
-    (504, None, True),
-])
+@pytest.mark.parametrize(
+    "status, code, retry",
+    [
+        (None, None, True),  # connection failure
+        (500, "InternalError", True),
+        (503, "SlowDown", True),
+        (429, None, True),
+        (400, "Throttling", True),
+        (404, "NoSuchKey", False),
+        (403, "AccessDenied", False),
+        (409, "BucketNotEmpty", False),
+        (507, "InsufficientStorage", False),  # a full disk does not empty itself between retries
+        (507, None, False),
+        (500, "InsufficientStorage", False),
+        (501, "NotImplemented", False),
+        (502, None, True),
+        (504, None, True),
+    ],
+)
 def test_what_is_retried(status, code, retry):
     assert RetryPolicy(max_retries=3).should_retry(0, True, status, code) is retry
 
@@ -40,7 +44,7 @@ def test_backoff_grows_and_is_capped():
     policy = RetryPolicy(max_retries=10, base_delay=0.5, max_delay=4)
     for attempt in range(10):
         for _ in range(20):
-            assert 0 <= policy.delay(attempt) <= min(4, 0.5 * 2 ** attempt)
+            assert 0 <= policy.delay(attempt) <= min(4, 0.5 * 2**attempt)
     assert max(policy.delay(8) for _ in range(200)) > 2  # jitter spreads over the whole window
 
 
@@ -52,8 +56,10 @@ def test_replayable_bodies():
 
 
 def test_redacted_urls_hide_signatures_and_tokens():
-    url = ("http://h/b/k?OSSAccessKeyId=ak&Expires=1&Signature=SECRET%2B&security-token=TOK"
-           "&x-oss-signature=SIG&x-oss-security-token=TOK2&acl")
+    url = (
+        "http://h/b/k?OSSAccessKeyId=ak&Expires=1&Signature=SECRET%2B&security-token=TOK"
+        "&x-oss-signature=SIG&x-oss-security-token=TOK2&acl"
+    )
     red = redact_url(url)
     for secret in ("SECRET", "TOK", "SIG"):
         assert secret not in red

@@ -1,4 +1,5 @@
 """Parsing OSS response bodies into records (force_list, URL-decoding, UTC times) and building request bodies."""
+
 from datetime import datetime, timezone
 
 import xmltodict
@@ -62,11 +63,23 @@ def test_bucket_info_acl_location():
 <StorageClass>IA</StorageClass><Name>bkt</Name><Region>cn-hangzhou</Region><Owner><DisplayName>u</DisplayName><ID>u1</ID></Owner>
 <AccessControlList><Grant>public-read</Grant></AccessControlList></Bucket></BucketInfo>""")
     assert (info.name, info.storage_class, info.acl, info.owner_id, info.region) == (
-        "bkt", "IA", "public-read", "u1", "cn-hangzhou")
-    assert xmlparse.acl(b"<AccessControlPolicy><Owner><ID>1</ID></Owner><AccessControlList><Grant>default</Grant>"
-                        b"</AccessControlList></AccessControlPolicy>") == "default"
-    assert xmlparse.location(b'<?xml version="1.0"?><LocationConstraint>oss-cn-hangzhou</LocationConstraint>') \
+        "bkt",
+        "IA",
+        "public-read",
+        "u1",
+        "cn-hangzhou",
+    )
+    assert (
+        xmlparse.acl(
+            b"<AccessControlPolicy><Owner><ID>1</ID></Owner><AccessControlList><Grant>default</Grant>"
+            b"</AccessControlList></AccessControlPolicy>"
+        )
+        == "default"
+    )
+    assert (
+        xmlparse.location(b'<?xml version="1.0"?><LocationConstraint>oss-cn-hangzhou</LocationConstraint>')
         == "oss-cn-hangzhou"
+    )
 
 
 def test_parts_uploads_deleted():
@@ -81,8 +94,9 @@ def test_parts_uploads_deleted():
 <CommonPrefixes><Prefix>d%2F</Prefix></CommonPrefixes></ListMultipartUploadsResult>""")
     assert [(u.key, u.upload_id) for u in ups.uploads] == [("a b", "U1")] and ups.prefixes == ["d/"]
     assert not ups.is_truncated and ups.next_key_marker == ""
-    assert xmlparse.deleted_keys(b"<DeleteResult><EncodingType>url</EncodingType><Deleted><Key>%26x</Key></Deleted>"
-                                 b"</DeleteResult>") == ["&x"]
+    assert xmlparse.deleted_keys(
+        b"<DeleteResult><EncodingType>url</EncodingType><Deleted><Key>%26x</Key></Deleted></DeleteResult>"
+    ) == ["&x"]
     assert xmlparse.deleted_keys(b"<DeleteResult/>") == []
 
 
@@ -98,6 +112,8 @@ def test_built_bodies_round_trip():
     assert [o["Key"] for o in doc["Delete"]["Object"]] == ["a&b", "<c>", "d e"]
     doc = xmltodict.parse(xmlbuild.complete_multipart([(1, "AA"), (2, "BB")]))
     assert [(p["PartNumber"], p["ETag"]) for p in doc["CompleteMultipartUpload"]["Part"]] == [
-        ("1", '"AA"'), ("2", '"BB"')]
+        ("1", '"AA"'),
+        ("2", '"BB"'),
+    ]
     assert xmlbuild.create_bucket(None) == b""
     assert xmltodict.parse(xmlbuild.create_bucket("IA"))["CreateBucketConfiguration"]["StorageClass"] == "IA"

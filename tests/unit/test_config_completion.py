@@ -1,4 +1,5 @@
 """Completion of the bucket configuration and tag commands (pure: an in-memory listing source)."""
+
 from ossh.shell.completion import Listing, ListingCache, complete
 from ossh.shell.state import ShellState
 
@@ -21,8 +22,19 @@ def texts(line, state):
 def test_bucket_subcommands_actions_and_tag():
     st = ShellState("photos")
     assert texts("buc", st) == ["bucket"]
-    assert texts("bucket ", st) == ["cors", "encryption", "info", "lifecycle", "logging", "policy",
-                                    "public-access-block", "referer", "request-payment", "stat", "website"]
+    assert texts("bucket ", st) == [
+        "cors",
+        "encryption",
+        "info",
+        "lifecycle",
+        "logging",
+        "policy",
+        "public-access-block",
+        "referer",
+        "request-payment",
+        "stat",
+        "website",
+    ]
     assert texts("bucket cors ", ShellState()) == ["logs", "photos"]
     assert texts("bucket lifecycle photos ", st) == ["get", "set", "rm"]
     assert texts("tag --", st) == ["--rm"]

@@ -1,5 +1,6 @@
 """Profiles from files: ossutil 2.0's layout and spellings, ossh's file over ossutil's, source_profile,
 osscmd's ~/.osscredentials, the precedence key by key, and the writer (in place, atomic, private)."""
+
 import os
 import stat
 from pathlib import Path
@@ -54,7 +55,12 @@ def test_an_ossutil_file_in_mixed_spellings_is_used_unchanged(home):
     write(home / ".ossutilconfig", OSSUTIL_FILE)
     s = resolve({"profile": "dev"}, env_of(home))
     assert (s.endpoint, s.region, s.access_key_id, s.access_key_secret, s.security_token) == (
-        "http://dev.example:9000", "cn-beijing", "dev-id", "dev-secret-value", "dev-token-value")
+        "http://dev.example:9000",
+        "cn-beijing",
+        "dev-id",
+        "dev-secret-value",
+        "dev-token-value",
+    )
     assert (s.sign_version, s.addressing_style, s.profile) == ("v1", "path", "dev")
     assert s.client_options()["signature_version"] == "v1" and s.client_options()["addressing"] == "path"
     assert s.origins["region"] == f"file:dev {home / '.ossutilconfig'}"
@@ -62,12 +68,13 @@ def test_an_ossutil_file_in_mixed_spellings_is_used_unchanged(home):
     assert (d.access_key_id, d.access_key_secret, d.region) == ("default-id", "default-secret-value", "cn-hangzhou")
 
 
-PRECEDENCE_KEYS = {"endpoint": ("--endpoint", "OSS_ENDPOINT", "endpoint", "host"),
-                   "region": ("--region", "OSS_REGION", "region", None),
-                   "access_key_id": ("--access-key-id", "OSS_ACCESS_KEY_ID", "accessKeyID", "accessid"),
-                   "access_key_secret": ("--access-key-secret", "OSS_ACCESS_KEY_SECRET", "access-key-secret",
-                                         "accesskey"),
-                   "security_token": ("--sts-token", "OSS_SESSION_TOKEN", "stsToken", "sts_token")}
+PRECEDENCE_KEYS = {
+    "endpoint": ("--endpoint", "OSS_ENDPOINT", "endpoint", "host"),
+    "region": ("--region", "OSS_REGION", "region", None),
+    "access_key_id": ("--access-key-id", "OSS_ACCESS_KEY_ID", "accessKeyID", "accessid"),
+    "access_key_secret": ("--access-key-secret", "OSS_ACCESS_KEY_SECRET", "access-key-secret", "accesskey"),
+    "security_token": ("--sts-token", "OSS_SESSION_TOKEN", "stsToken", "sts_token"),
+}
 
 
 @pytest.mark.parametrize("field", sorted(PRECEDENCE_KEYS))
@@ -108,12 +115,17 @@ def test_a_named_profile_brings_its_own_credentials(home):
     env = env_of(home, OSS_ACCESS_KEY_ID="env-id", OSS_ACCESS_KEY_SECRET="env-secret", OSS_REGION="us-west-1")
     for flags, extra in (({"profile": "dev"}, {}), ({}, {"OSSUTIL_PROFILE": "dev"})):
         s = resolve(flags, {**env, **extra})
-        assert (s.access_key_id, s.access_key_secret, s.security_token) == ("dev-id", "dev-secret-value",
-                                                                            "dev-token-value")
-        assert s.region == "us-west-1"                   # other keys keep the usual order
-        assert s.notes == ["profile dev brings its own credentials; ignoring OSS_ACCESS_KEY_ID, "
-                           "OSS_ACCESS_KEY_SECRET from the environment"]
-    plain = resolve({}, env)                             # [default] is not named: the environment wins
+        assert (s.access_key_id, s.access_key_secret, s.security_token) == (
+            "dev-id",
+            "dev-secret-value",
+            "dev-token-value",
+        )
+        assert s.region == "us-west-1"  # other keys keep the usual order
+        assert s.notes == [
+            "profile dev brings its own credentials; ignoring OSS_ACCESS_KEY_ID, "
+            "OSS_ACCESS_KEY_SECRET from the environment"
+        ]
+    plain = resolve({}, env)  # [default] is not named: the environment wins
     assert (plain.access_key_id, plain.notes) == ("env-id", [])
 
 
@@ -122,7 +134,7 @@ def test_osshs_section_wins_whole_over_ossutils(home):
     write(home / "cfg" / "ossh" / "config", "[profile dev]\naccess-key-id = ossh-id\naccess-key-secret = s\n")
     s = resolve({"profile": "dev"}, env_of(home))
     assert (s.access_key_id, s.access_key_secret) == ("ossh-id", "s")
-    assert s.endpoint is None and s.region is None and s.security_token is None   # not merged
+    assert s.endpoint is None and s.region is None and s.security_token is None  # not merged
     assert Accounts({}, env_of(home)).profiles().names() == ["default", "dev"]
 
 
@@ -143,8 +155,11 @@ def test_config_file_and_ossutil_variable(home, tmp_path):
 
 
 def test_source_profile_inherits_and_loops_are_refused(home):
-    write(home / ".ossutilconfig", OSSUTIL_FILE + "\n[profile child]\nsource_profile = dev\nregion = eu-west-1\n"
-                                                  "[profile a]\nsource-profile = b\n[profile b]\nsourceProfile = a\n")
+    write(
+        home / ".ossutilconfig",
+        OSSUTIL_FILE + "\n[profile child]\nsource_profile = dev\nregion = eu-west-1\n"
+        "[profile a]\nsource-profile = b\n[profile b]\nsourceProfile = a\n",
+    )
     s = resolve({"profile": "child"}, env_of(home))
     assert (s.region, s.access_key_id, s.endpoint) == ("eu-west-1", "dev-id", "http://dev.example:9000")
     with pytest.raises(ConfigError, match="source_profile loops back"):
@@ -159,23 +174,33 @@ def test_unknown_profile_names_it_and_lists_the_known_ones(home):
 
 
 def test_osscmd_and_ossutil1_files(home):
-    write(home / ".osscredentials", "[OSSCredentials]\nhost = oss-cn-qingdao.aliyuncs.com\n"
-                                    "accessid = osscmd-id\naccesskey = osscmd-secret\nsts_token = tok\n")
+    write(
+        home / ".osscredentials",
+        "[OSSCredentials]\nhost = oss-cn-qingdao.aliyuncs.com\n"
+        "accessid = osscmd-id\naccesskey = osscmd-secret\nsts_token = tok\n",
+    )
     s = resolve({}, env_of(home))
     assert (s.endpoint, s.access_key_id, s.access_key_secret, s.security_token) == (
-        "oss-cn-qingdao.aliyuncs.com", "osscmd-id", "osscmd-secret", "tok")
+        "oss-cn-qingdao.aliyuncs.com",
+        "osscmd-id",
+        "osscmd-secret",
+        "tok",
+    )
     write(home / ".ossutilconfig", "[Credentials]\nendpoint = e1\naccessKeyID = v1-id\naccessKeySecret = v1-s\n")
-    assert resolve({}, env_of(home)).access_key_id == "v1-id"       # ossutil 1.0's only section
+    assert resolve({}, env_of(home)).access_key_id == "v1-id"  # ossutil 1.0's only section
 
 
-@pytest.mark.parametrize("text, message", [
-    ("accessKeyID = before-any-section\n", "line 1: a setting before any [section]"),
-    ("[default]\nendpoint = x\nSECRET-LIKE-LINE-WITHOUT-EQUALS\n", "line 3: not `key = value`"),
-    ("[default]\nsignVersion = v9\n", "signVersion must be one of v1, v4"),
-    ("[default]\naddressing-style = cname\n", "cname is not supported"),
-    ("[default]\nmode = RamRoleArn\n", "mode RamRoleArn is not supported"),
-    ("[default]\nregion = a\x1bb\n", "control character"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("accessKeyID = before-any-section\n", "line 1: a setting before any [section]"),
+        ("[default]\nendpoint = x\nSECRET-LIKE-LINE-WITHOUT-EQUALS\n", "line 3: not `key = value`"),
+        ("[default]\nsignVersion = v9\n", "signVersion must be one of v1, v4"),
+        ("[default]\naddressing-style = cname\n", "cname is not supported"),
+        ("[default]\nmode = RamRoleArn\n", "mode RamRoleArn is not supported"),
+        ("[default]\nregion = a\x1bb\n", "control character"),
+    ],
+)
 def test_bad_files_are_one_line_errors_without_their_content(home, text, message):
     write(home / ".ossutilconfig", text)
     with pytest.raises(ConfigError) as e:
@@ -184,15 +209,19 @@ def test_bad_files_are_one_line_errors_without_their_content(home, text, message
 
 
 def test_a_profile_ossh_cannot_use_does_not_stop_the_others(home):
-    write(home / ".ossutilconfig", "[default]\nregion = r\noutput-format = yaml\n"
-                                   "[profile role]\nmode = RamRoleArn\nroleArn = acs:ram::1:role/x\n")
+    write(
+        home / ".ossutilconfig",
+        "[default]\nregion = r\noutput-format = yaml\n[profile role]\nmode = RamRoleArn\nroleArn = acs:ram::1:role/x\n",
+    )
     assert (resolve({}, env_of(home)).region, resolve({}, env_of(home)).output_format) == ("r", "text")
     with pytest.raises(ConfigError, match=r"\[profile role\]: mode RamRoleArn is not supported"):
         resolve({"profile": "role"}, env_of(home))
 
 
 def test_buckets_sections_give_buckets_their_own_endpoint(home):
-    write(home / ".ossutilconfig", """\
+    write(
+        home / ".ossutilconfig",
+        """\
 [profile dev]
 region = cn-hangzhou
 endpoint = http://main:1
@@ -216,24 +245,28 @@ buckets = cnames
 [buckets cnames]
 b =
   addressing-style=cname
-""")
+""",
+    )
     s = resolve({"profile": "dev"}, env_of(home))
-    assert s.bucket_endpoints == {"near": ("http://other:2", "cn-hangzhou", "path"),
-                                  "far": ("oss-cn-beijing.aliyuncs.com", "cn-beijing", "path"),
-                                  "styled": ("http://main:1", "cn-hangzhou", "virtual"),
-                                  "inline": ("oss-eu-west-1.aliyuncs.com", "eu-west-1", "path")}
+    assert s.bucket_endpoints == {
+        "near": ("http://other:2", "cn-hangzhou", "path"),
+        "far": ("oss-cn-beijing.aliyuncs.com", "cn-beijing", "path"),
+        "styled": ("http://main:1", "cn-hangzhou", "virtual"),
+        "inline": ("oss-eu-west-1.aliyuncs.com", "eu-west-1", "path"),
+    }
     pinned = []
 
     class Client:
         def use_endpoint(self, *args):
             pinned.append(args)
+
     s.configure(Client())
     assert ("near", "http://other:2", "cn-hangzhou", "path") in pinned and len(pinned) == 4
     with pytest.raises(ConfigError, match=r"buckets = nowhere, but no \[buckets nowhere\] section"):
         resolve({"profile": "broken"}, env_of(home))
     with pytest.raises(ConfigError, match="cname is not supported"):
         resolve({"profile": "cname"}, env_of(home))
-    assert resolve({}, env_of(home)).bucket_endpoints == {}       # [default] names no buckets section
+    assert resolve({}, env_of(home)).bucket_endpoints == {}  # [default] names no buckets section
 
 
 def test_anonymous_mode_drops_credentials(home):
@@ -243,18 +276,21 @@ def test_anonymous_mode_drops_credentials(home):
 
 
 def test_writing_keeps_the_file_and_is_private(home):
-    target = write(home / "cfg" / "ossh" / "config",
-                   "# mine\n[default]\naccess-key-id = old  \nACCESS_KEY_ID = dup\nregion = r\n\n"
-                   "[buckets b]\nx =\n  region = y\n")
+    target = write(
+        home / "cfg" / "ossh" / "config",
+        "# mine\n[default]\naccess-key-id = old  \nACCESS_KEY_ID = dup\nregion = r\n\n[buckets b]\nx =\n  region = y\n",
+    )
     os.chmod(target, 0o644)
     os.chmod(target.parent, 0o755)
     set_values(target, "default", {"access_key_id": "new", "accessKeySecret": "sk-value"}, own_dir=True)
     set_values(target, "dev", {"region": "cn-beijing"}, own_dir=True)
     set_values(target, "default", {"region": None}, own_dir=True)
-    assert target.read_text() == ("# mine\n[default]\naccess-key-id = new\naccessKeySecret = sk-value\n\n"
-                                  "[buckets b]\nx =\n  region = y\n\n[profile dev]\nregion = cn-beijing\n")
+    assert target.read_text() == (
+        "# mine\n[default]\naccess-key-id = new\naccessKeySecret = sk-value\n\n"
+        "[buckets b]\nx =\n  region = y\n\n[profile dev]\nregion = cn-beijing\n"
+    )
     assert stat.S_IMODE(target.stat().st_mode) == 0o600 and stat.S_IMODE(target.parent.stat().st_mode) == 0o700
-    assert [p.name for p in target.parent.iterdir()] == ["config"]          # no temporary file left
+    assert [p.name for p in target.parent.iterdir()] == ["config"]  # no temporary file left
     with pytest.raises(ConfigError, match="control character"):
         set_values(target, "default", {"region": "a\nb"}, own_dir=True)
     with pytest.raises(ConfigError, match="signVersion must be one of v1, v4"):

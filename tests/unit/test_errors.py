@@ -1,4 +1,5 @@
 """Service errors parsed from OSS's XML body, and from x-oss-err when a HEAD has no body."""
+
 import base64
 
 from ossh.client import errors
@@ -12,8 +13,13 @@ BODY = b"""<?xml version="1.0" encoding="UTF-8"?>
 def test_body_is_parsed_into_the_right_class():
     err = errors.ServiceError.from_response(404, {"x-oss-request-id": "X"}, BODY)
     assert isinstance(err, errors.NoSuchBucket) and isinstance(err, errors.OssError)
-    assert (err.status, err.code, err.request_id, err.host_id, err.ec) == \
-        (404, "NoSuchBucket", "566B6C3D6086505A0CFF0F68", "b.example", "0015-00000101")
+    assert (err.status, err.code, err.request_id, err.host_id, err.ec) == (
+        404,
+        "NoSuchBucket",
+        "566B6C3D6086505A0CFF0F68",
+        "b.example",
+        "0015-00000101",
+    )
     assert err.details == {"BucketName": "b"}
     assert str(err) == "The specified bucket does not exist. (NoSuchBucket, request 566B6C3D6086505A0CFF0F68)"
 

@@ -1,4 +1,5 @@
 """The PostObject form reader and policy checks, fed byte streams cut at every awkward place."""
+
 import base64
 import json
 
@@ -14,8 +15,14 @@ def _form(fields: list[tuple[str, bytes]], file_data: bytes, after: list[tuple[s
     out = b"preamble to ignore\r\n"
     for name, value in fields:
         out += f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value + b"\r\n"
-    out += (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n'
-            "Content-Type: application/x-a\r\n\r\n").encode() + file_data + b"\r\n"
+    out += (
+        (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n'
+            "Content-Type: application/x-a\r\n\r\n"
+        ).encode()
+        + file_data
+        + b"\r\n"
+    )
     for name, value in after:
         out += f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value + b"\r\n"
     return out + f"--{BOUNDARY}--\r\n".encode()
@@ -28,9 +35,10 @@ def _reader(body: bytes, step: int):
     def readinto(view):
         nonlocal pos
         n = min(step, len(view), len(body) - pos)
-        view[:n] = body[pos:pos + n]
+        view[:n] = body[pos : pos + n]
         pos += n
         return n
+
     return readinto
 
 
@@ -86,27 +94,53 @@ def _encoded(doc) -> str:
 
 
 def test_policy_conditions():
-    policy = load_policy(_encoded({"expiration": "2099-01-01T00:00:00Z", "conditions": [
-        {"bucket": "b"}, ["eq", "$x-oss-meta-a", "1"], ["starts-with", "$key", "up/"],
-        ["in", "$content-type", ["text/plain", "text/html"]], ["not-in", "$x-oss-object-acl", ["public-read"]],
-        ["content-length-range", 2, 5]]}))
+    policy = load_policy(
+        _encoded(
+            {
+                "expiration": "2099-01-01T00:00:00Z",
+                "conditions": [
+                    {"bucket": "b"},
+                    ["eq", "$x-oss-meta-a", "1"],
+                    ["starts-with", "$key", "up/"],
+                    ["in", "$content-type", ["text/plain", "text/html"]],
+                    ["not-in", "$x-oss-object-acl", ["public-read"]],
+                    ["content-length-range", 2, 5],
+                ],
+            }
+        )
+    )
     good = {"bucket": "b", "x-oss-meta-a": "1", "key": "up/x", "content-type": "text/plain"}
     check_policy(policy, good, 3, 0)
-    check_policy(policy, good, None, 0)         # the length is checked once the file is in
-    for change, size in [({"bucket": "c"}, 3), ({"key": "down/x"}, 3), ({"content-type": "image/png"}, 3),
-                         ({"x-oss-object-acl": "public-read"}, 3), ({"x-oss-meta-a": "2"}, 3), ({}, 6), ({}, 1)]:
+    check_policy(policy, good, None, 0)  # the length is checked once the file is in
+    for change, size in [
+        ({"bucket": "c"}, 3),
+        ({"key": "down/x"}, 3),
+        ({"content-type": "image/png"}, 3),
+        ({"x-oss-object-acl": "public-read"}, 3),
+        ({"x-oss-meta-a": "2"}, 3),
+        ({}, 6),
+        ({}, 1),
+    ]:
         with pytest.raises(OssServerError) as err:
             check_policy(policy, {**good, **change}, size, 0)
         assert err.value.status in (400, 403)
     with pytest.raises(OssServerError) as err:
         check_policy(policy, good, 3, 4102444800 + 1)
     assert "expired" in err.value.message
-    for bad in ("not base64!", base64.b64encode(b"[1]").decode(), _encoded({"conditions": []}),
-                _encoded({"expiration": "tomorrow", "conditions": []})):
+    for bad in (
+        "not base64!",
+        base64.b64encode(b"[1]").decode(),
+        _encoded({"conditions": []}),
+        _encoded({"expiration": "tomorrow", "conditions": []}),
+    ):
         with pytest.raises(OssServerError) as err:
             check_policy(load_policy(bad), good, 3, 0)
         assert err.value.code == "InvalidPolicyDocument"
     with pytest.raises(OssServerError) as err:
-        check_policy(load_policy(_encoded({"expiration": "2099-01-01T00:00:00Z", "conditions": [
-            ["matches", "$key", "x"]]})), good, 3, 0)
+        check_policy(
+            load_policy(_encoded({"expiration": "2099-01-01T00:00:00Z", "conditions": [["matches", "$key", "x"]]})),
+            good,
+            3,
+            0,
+        )
     assert err.value.code == "InvalidPolicyDocument"

@@ -1,5 +1,6 @@
 """The server's HTTP/1.1 framing rules on their own: request heads, body lengths, bounded numbers, header
 values fit to be written."""
+
 import io
 
 import pytest
@@ -28,19 +29,30 @@ def refusal(raw: bytes, limits=HeadLimits()) -> OssServerError:
 
 
 def test_a_head_is_read_with_its_fields_joined_and_names_kept():
-    head = head_of(b"\r\nPUT /b/k?acl HTTP/1.1\r\nHost: h\r\nX-Oss-Meta-A: 1\r\nx-oss-meta-a: 2\nContent-Length: 0\r\n\r\n")
+    head = head_of(
+        b"\r\nPUT /b/k?acl HTTP/1.1\r\nHost: h\r\nX-Oss-Meta-A: 1\r\nx-oss-meta-a: 2\nContent-Length: 0\r\n\r\n"
+    )
     assert (head.method, head.target, head.version) == ("PUT", "/b/k?acl", (1, 1))
     assert head.headers == {"Host": "h", "X-Oss-Meta-A": "1, 2", "Content-Length": "0"}
     assert head.get("content-length") == "0" and head.keep_alive
 
 
 def test_utf8_header_values_are_text():
-    assert head_of("GET / HTTP/1.1\r\nHost: h\r\nx-oss-meta-city: 杭州\r\n\r\n".encode()).get("x-oss-meta-city") == "杭州"
+    assert (
+        head_of("GET / HTTP/1.1\r\nHost: h\r\nx-oss-meta-city: 杭州\r\n\r\n".encode()).get("x-oss-meta-city") == "杭州"
+    )
 
 
-@pytest.mark.parametrize("version,connection,keep", [
-    ("HTTP/1.1", None, True), ("HTTP/1.1", "close", False), ("HTTP/1.1", "Keep-Alive, Close", False),
-    ("HTTP/1.0", None, False), ("HTTP/1.0", "keep-alive", True)])
+@pytest.mark.parametrize(
+    "version,connection,keep",
+    [
+        ("HTTP/1.1", None, True),
+        ("HTTP/1.1", "close", False),
+        ("HTTP/1.1", "Keep-Alive, Close", False),
+        ("HTTP/1.0", None, False),
+        ("HTTP/1.0", "keep-alive", True),
+    ],
+)
 def test_keep_alive_follows_the_version_and_connection_header(version, connection, keep):
     extra = f"Connection: {connection}\r\n" if connection else ""
     assert head_of(f"GET / {version}\r\nHost: h\r\n{extra}\r\n".encode()).keep_alive is keep
@@ -60,16 +72,29 @@ def test_every_refusal_closes_the_connection():
         assert refusal(raw).close
 
 
-@pytest.mark.parametrize("headers,expected", [
-    ({}, (0, False)), ({"Content-Length": "007"}, (7, False)), ({"Transfer-Encoding": "Chunked"}, (None, True)),
-    ({"Transfer-Encoding": "chunked", "Content-Length": "5"}, (None, True))])
+@pytest.mark.parametrize(
+    "headers,expected",
+    [
+        ({}, (0, False)),
+        ({"Content-Length": "007"}, (7, False)),
+        ({"Transfer-Encoding": "Chunked"}, (None, True)),
+        ({"Transfer-Encoding": "chunked", "Content-Length": "5"}, (None, True)),
+    ],
+)
 def test_body_length(headers, expected):
     assert body_length(Head("GET", "/", (1, 1), headers)) == expected
 
 
-@pytest.mark.parametrize("method,headers,status", [
-    ("PUT", {}, 411), ("PUT", {"Content-Length": "0x5"}, 400), ("PUT", {"Content-Length": "1" * 40}, 413),
-    ("PUT", {"Transfer-Encoding": "gzip"}, 501), ("PUT", {"Transfer-Encoding": "chunked, chunked"}, 400)])
+@pytest.mark.parametrize(
+    "method,headers,status",
+    [
+        ("PUT", {}, 411),
+        ("PUT", {"Content-Length": "0x5"}, 400),
+        ("PUT", {"Content-Length": "1" * 40}, 413),
+        ("PUT", {"Transfer-Encoding": "gzip"}, 501),
+        ("PUT", {"Transfer-Encoding": "chunked, chunked"}, 400),
+    ],
+)
 def test_body_length_refusals(method, headers, status):
     with pytest.raises(OssServerError) as info:
         body_length(Head(method, "/", (1, 1), headers))
@@ -87,7 +112,8 @@ def test_header_values_with_controls_are_refused_and_shown_escaped():
     with pytest.raises(OssServerError) as info:
         check_value("response-content-type", "text/plain\r\nX-Injected: yes")
     assert info.value.code == "InvalidArgument" and info.value.details["ArgumentValue"] == (
-        "text/plain\\x0d\\x0aX-Injected: yes")
+        "text/plain\\x0d\\x0aX-Injected: yes"
+    )
     assert printable("a\x1b[31m\u2028") == "a\\x1b[31m\\u2028"
 
 

@@ -1,6 +1,7 @@
 """The server's floors stay honest: every module of ossh/server sits on a floor, and no import points up one.
 
 Read from the source with `ast`, so a lazy import inside a function counts as much as one at the top."""
+
 import ast
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def imports_in(source: str, module: str, is_package: bool = False) -> list[tuple
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package[:len(package) - node.level + 1] if node.level > 1 else package
+                base = package[: len(package) - node.level + 1] if node.level > 1 else package
                 target = [*base, *(node.module.split(".") if node.module else [])]
                 names = [target] if node.module else [[*target, alias.name] for alias in node.names]
             elif node.module and node.module.startswith("ossh.server"):
@@ -51,15 +52,21 @@ def imports_in(source: str, module: str, is_package: bool = False) -> list[tuple
                 continue
             found += [(node.lineno, ".".join(name)) for name in names if name]
         elif isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name.split(".", 2)[2]) for alias in node.names
-                      if alias.name.startswith("ossh.server.")]
+            found += [
+                (node.lineno, alias.name.split(".", 2)[2])
+                for alias in node.names
+                if alias.name.startswith("ossh.server.")
+            ]
     return found
 
 
 def upward_imports(module: str, imports: list[tuple[int, str]]) -> list[str]:
     own = floor_of(module)
-    return [f"{module}:{line} ({own}) imports {target} ({floor_of(target)})" for line, target in imports
-            if FLOORS.index(floor_of(target)) > FLOORS.index(own)]
+    return [
+        f"{module}:{line} ({own}) imports {target} ({floor_of(target)})"
+        for line, target in imports
+        if FLOORS.index(floor_of(target)) > FLOORS.index(own)
+    ]
 
 
 def test_every_server_module_is_on_a_floor_and_imports_only_down():
@@ -74,15 +81,21 @@ def test_the_server_takes_no_limits_from_the_client_transfer_code():
     for path in sorted(SERVER.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("ossh.client"):
-                assert node.module in ("ossh.client.auth", "ossh.client.crc", "ossh.client.xmlparse",
-                                       "ossh.client.headers"), f"{path.relative_to(SERVER)} imports {node.module}"
+                assert node.module in (
+                    "ossh.client.auth",
+                    "ossh.client.crc",
+                    "ossh.client.xmlparse",
+                    "ossh.client.headers",
+                ), f"{path.relative_to(SERVER)} imports {node.module}"
 
 
 def test_the_layer_check_catches_an_upward_import_however_it_is_spelled():
     assert floor_of(module_name(SERVER / "wire" / "records.py")) == "wire"
     assert floor_of(module_name(SERVER / "__init__.py")) == "entry"
-    source = ("from ..app import App\nfrom . import errors\nimport ossh.server.ops.buckets\n"
-              "def lazy():\n    from ossh.server.store import blobs\n")
+    source = (
+        "from ..app import App\nfrom . import errors\nimport ossh.server.ops.buckets\n"
+        "def lazy():\n    from ossh.server.store import blobs\n"
+    )
     found = imports_in(source, "wire.fake")
     assert found == [(1, "app"), (2, "wire.errors"), (3, "ops.buckets"), (5, "store")]
     upward = upward_imports("wire.fake", found)

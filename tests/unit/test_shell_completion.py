@@ -1,4 +1,5 @@
 """Completion logic as a pure function, with an in-memory listing source standing in for OSS."""
+
 import pytest
 
 from ossh.shell.completion import Listing, ListingCache, complete
@@ -60,7 +61,7 @@ def test_options_and_option_values(cache):
     assert texts("put --acl=d", st, cache) == ["--acl=default"]
     assert texts("acl cat.jpg p", st, cache) == ["private", "public-read", "public-read-write"]
     assert texts("set format j", st, cache) == ["json"]
-    assert "--upload_id" not in texts("mpu parts --", st, cache)       # osscmd spellings stay hidden
+    assert "--upload_id" not in texts("mpu parts --", st, cache)  # osscmd spellings stay hidden
 
 
 def test_buckets_at_the_root(cache):
@@ -76,7 +77,7 @@ def test_buckets_at_the_root(cache):
 def test_keys_and_prefixes_with_quoting(cache):
     st = ShellState("photos")
     assert texts("ls ", st, cache) == ["2023/", "2024/", "cat.jpg", "my\\ dog.jpg"]
-    assert texts("cd ", st, cache) == ["2023/", "2024/"]                  # cd: prefixes only
+    assert texts("cd ", st, cache) == ["2023/", "2024/"]  # cd: prefixes only
     assert texts("get 2024/f", st, cache) == ["2024/feb.png"]
     assert texts("ls oss://photos/2024/j", ShellState(), cache) == ["oss://photos/2024/jan/"]
     assert texts("rm 'my d", st, cache) == ["'my dog.jpg'"]
@@ -91,31 +92,31 @@ def test_listings_are_cached_and_invalidated(cache):
     texts("ls ", st, cache)
     texts("ls c", st, cache)
     assert lister.calls == [("photos", "")]
-    cache.invalidate(RemotePath("logs", "x"))               # another bucket: kept
+    cache.invalidate(RemotePath("logs", "x"))  # another bucket: kept
     texts("ls ", st, cache)
     assert len(lister.calls) == 1
     cache.invalidate(RemotePath("photos", "2024/new.png"))  # a change below: every level above is dropped
     texts("ls ", st, cache)
     assert len(lister.calls) == 2
     texts("cd oss://", st, cache)
-    cache.invalidate(RemotePath("newbucket"))               # a bucket created: the bucket list is dropped
+    cache.invalidate(RemotePath("newbucket"))  # a bucket created: the bucket list is dropped
     texts("cd oss://", st, cache)
     assert lister.calls.count(("buckets",)) == 2
 
 
 def test_fetch_budget_per_keystroke(cache):
     st = ShellState("photos")
-    assert texts("ls 2024/", st, cache, budget=0) == []      # nothing cached, nothing may be fetched
+    assert texts("ls 2024/", st, cache, budget=0) == []  # nothing cached, nothing may be fetched
     assert cache.lister.calls == []
     assert texts("ls 2024/", st, cache, budget=1) == ["2024/feb.png", "2024/jan/"]
-    assert texts("ls 2024/", st, cache, budget=0) == ["2024/feb.png", "2024/jan/"]   # now from the cache
+    assert texts("ls 2024/", st, cache, budget=0) == ["2024/feb.png", "2024/jan/"]  # now from the cache
 
 
 def test_upload_ids_for_mpu(cache):
     st = ShellState("photos")
     assert texts("mpu abort big.iso ", st, cache) == ["0AF1", "0B22"]
     assert texts("mpu parts big.iso 0B", st, cache) == ["0B22"]
-    assert texts("listpart big.iso ", st, cache) == ["0AF1", "0B22"]       # osscmd alias
+    assert texts("listpart big.iso ", st, cache) == ["0AF1", "0B22"]  # osscmd alias
     assert texts("mpu parts other ", st, cache) == []
 
 
@@ -131,26 +132,27 @@ def test_local_paths(cache, tmp_path):
     assert texts("put .", st, cache) == [".hidden"]
     assert texts(f"lls {tmp_path}/do", st, cache) == [f"{tmp_path}/docs/"]
     assert texts("put data.bin oss://l", st, cache) == ["oss://logs/"]
-    got = texts("get cat.jpg d", st, cache)                 # get's destination: local and remote
+    got = texts("get cat.jpg d", st, cache)  # get's destination: local and remote
     assert got == ["data.bin", "docs/"]
 
 
 UNICODE = {"photos": ["café/", "naïve file.txt", "lit[X]star", "it's.txt", "#tag"]}
 
 
-
-
-@pytest.mark.parametrize("line, completed", [
-    ("cd caf", "café/"),                          # non-ASCII letters need no quotes
-    ("ls naï", "naïve\\ file.txt"),               # a space is escaped, what was typed is kept
-    ("ls 'naïve f", "'naïve file.txt'"),          # an opened quote is continued and closed
-    ('ls "na', '"naïve file.txt"'),
-    ("ls naïve\\", "naïve\\ file.txt"),           # a trailing backslash escapes the next character
-    ("rm lit", "lit\\[X\\]star"),                 # a key's glob characters are literal
-    ("rm it", "it\\'s.txt"),
-    ("rm 'it", "'it'\\''s.txt'"),
-    ("ls \\#", "\\#tag"),                         # `#` would start a comment
-])
+@pytest.mark.parametrize(
+    "line, completed",
+    [
+        ("cd caf", "café/"),  # non-ASCII letters need no quotes
+        ("ls naï", "naïve\\ file.txt"),  # a space is escaped, what was typed is kept
+        ("ls 'naïve f", "'naïve file.txt'"),  # an opened quote is continued and closed
+        ('ls "na', '"naïve file.txt"'),
+        ("ls naïve\\", "naïve\\ file.txt"),  # a trailing backslash escapes the next character
+        ("rm lit", "lit\\[X\\]star"),  # a key's glob characters are literal
+        ("rm it", "it\\'s.txt"),
+        ("rm 'it", "'it'\\''s.txt'"),
+        ("ls \\#", "\\#tag"),  # `#` would start a comment
+    ],
+)
 def test_a_completion_keeps_what_was_typed_and_splits_back_to_the_name(line, completed, monkeypatch):
     import ossh.shell.words as words
 
@@ -158,7 +160,7 @@ def test_a_completion_keeps_what_was_typed_and_splits_back_to_the_name(line, com
     st = ShellState("photos")
     found = complete(line, st, ListingCache(TreeLister()))
     assert [s.text for s in found] == [completed]
-    typed = line[line.index(" ") + 1:]
+    typed = line[line.index(" ") + 1 :]
     assert completed.startswith(typed) and found[0].start == -len(typed)
     assert words.split_commands(f"ls {completed}") == [["ls", found[0].display]]
 
@@ -166,23 +168,29 @@ def test_a_completion_keeps_what_was_typed_and_splits_back_to_the_name(line, com
 def test_with_nothing_typed_names_come_escaped(monkeypatch):
     monkeypatch.setitem(TREE, "photos", UNICODE["photos"])
     assert texts("ls ", ShellState("photos"), ListingCache(TreeLister())) == [
-        "\\#tag", "café/", "it\\'s.txt", "lit\\[X\\]star", "naïve\\ file.txt"]
+        "\\#tag",
+        "café/",
+        "it\\'s.txt",
+        "lit\\[X\\]star",
+        "naïve\\ file.txt",
+    ]
 
 
 def test_quote_leaves_printable_non_ascii_alone():
     from ossh.shell.words import quote
 
     assert quote("café/") == "café/" and quote("日本語.txt") == "日本語.txt"
-    assert quote("a\u202eb") == "'a\u202eb'"      # an invisible direction override stays visible by quoting
-    assert quote("a\u3000b") == "'a\u3000b'"      # so does a wide space
+    assert quote("a\u202eb") == "'a\u202eb'"  # an invisible direction override stays visible by quoting
+    assert quote("a\u3000b") == "'a\u3000b'"  # so does a wide space
 
 
 def test_every_option_shows_its_help_in_the_menu(cache):
     from ossh.shell.commands import REGISTRY
     from ossh.shell.registry import HIDDEN
 
-    missing = [(n, o) for n, c in REGISTRY.commands.items() for o, a in c.options().items()
-               if a.help != HIDDEN and not a.help]
+    missing = [
+        (n, o) for n, c in REGISTRY.commands.items() for o, a in c.options().items() if a.help != HIDDEN and not a.help
+    ]
     assert missing == []
     found = {s.text: s.meta for s in complete("ls -", ShellState(), cache)}
     assert found["-l"] == REGISTRY.commands["ls"].options()["-l"].help
@@ -208,13 +216,13 @@ def test_listings_expire_after_the_ttl():
     texts("ls ", st, cache)
     clock.now += 29.9
     texts("ls ", st, cache)
-    assert cache.lister.calls == [("photos", "")]            # still fresh
+    assert cache.lister.calls == [("photos", "")]  # still fresh
     clock.now += 0.1
     texts("ls ", st, cache)
-    assert cache.lister.calls == [("photos", "")] * 2        # 30 s old: listed again
+    assert cache.lister.calls == [("photos", "")] * 2  # 30 s old: listed again
     clock.now += 10
     texts("ls ", st, cache)
-    assert len(cache.lister.calls) == 2                      # the new listing counts from its own fetch
+    assert len(cache.lister.calls) == 2  # the new listing counts from its own fetch
 
 
 def test_an_expired_listing_is_not_served_when_the_budget_is_spent():
@@ -223,7 +231,7 @@ def test_an_expired_listing_is_not_served_when_the_budget_is_spent():
     st = ShellState("photos")
     assert texts("ls c", st, cache) == ["cat.jpg"]
     clock.now += 31
-    assert texts("ls c", st, cache, budget=0) == []          # stale names are not offered
+    assert texts("ls c", st, cache, budget=0) == []  # stale names are not offered
 
 
 def test_clear_drops_every_listing(cache):

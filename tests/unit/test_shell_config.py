@@ -1,15 +1,26 @@
 """Where settings come from (flags over OSS_* variables) and the XDG directories ossh uses."""
+
 from pathlib import Path
 
 from ossh.config import data_dir, resolve, state_dir
 
 
 def test_flags_override_environment():
-    env = {"OSS_ENDPOINT": "http://env:1", "OSS_REGION": "cn-beijing", "OSS_ACCESS_KEY_ID": "env-id",
-           "OSS_ACCESS_KEY_SECRET": "env-secret", "OSS_SESSION_TOKEN": "tok"}
+    env = {
+        "OSS_ENDPOINT": "http://env:1",
+        "OSS_REGION": "cn-beijing",
+        "OSS_ACCESS_KEY_ID": "env-id",
+        "OSS_ACCESS_KEY_SECRET": "env-secret",
+        "OSS_SESSION_TOKEN": "tok",
+    }
     s = resolve({"endpoint": "http://flag:2", "access_key_id": None}, env)
     assert (s.endpoint, s.region, s.access_key_id, s.access_key_secret, s.security_token) == (
-        "http://flag:2", "cn-beijing", "env-id", "env-secret", "tok")
+        "http://flag:2",
+        "cn-beijing",
+        "env-id",
+        "env-secret",
+        "tok",
+    )
     assert not s.embedded
     assert "env-secret" not in repr(s) and "tok" not in repr(s)
 

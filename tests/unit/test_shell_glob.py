@@ -1,5 +1,6 @@
 """Quoting stops globbing: the tokenizer records which glob characters were typed bare, and only
 those glob (words.Arg), in the shell, in -c/-b/piped batches and in one-shot argv."""
+
 import pytest
 
 from ossh.shell.completion import Listing, ListingCache, complete
@@ -13,24 +14,27 @@ def one(line: str) -> Arg:
     return word
 
 
-@pytest.mark.parametrize("line, text, pattern", [
-    ("lit*star", "lit*star", "lit*star"),              # bare: globs
-    ("'lit*star'", "lit*star", None),                   # quoted: one exact key
-    ('"lit*star"', "lit*star", None),
-    ("lit\\*star", "lit*star", None),                   # backslash-escaped
-    ('"lit[X]star"', "lit[X]star", None),
-    ("lit\\[X]star", "lit[X]star", None),
-    ("lit[X]star", "lit[X]star", "lit[X]star"),
-    ("'lit?star'", "lit?star", None),
-    ("lit?star", "lit?star", "lit?star"),
-    ("'a b'*", "a b*", "a b*"),                         # quoted part literal, bare * globs
-    ("'*'*", "**", "[*]*"),                             # the quoted * escaped in the pattern
-    ("'['*", "[*", "[[]*"),
-    ("'?'?", "??", "[?]?"),
-    ("a[b", "a[b", None),                               # a [ no ] closes is an ordinary character
-    ("x]", "x]", None),
-    ("plain", "plain", None),
-])
+@pytest.mark.parametrize(
+    "line, text, pattern",
+    [
+        ("lit*star", "lit*star", "lit*star"),  # bare: globs
+        ("'lit*star'", "lit*star", None),  # quoted: one exact key
+        ('"lit*star"', "lit*star", None),
+        ("lit\\*star", "lit*star", None),  # backslash-escaped
+        ('"lit[X]star"', "lit[X]star", None),
+        ("lit\\[X]star", "lit[X]star", None),
+        ("lit[X]star", "lit[X]star", "lit[X]star"),
+        ("'lit?star'", "lit?star", None),
+        ("lit?star", "lit?star", "lit?star"),
+        ("'a b'*", "a b*", "a b*"),  # quoted part literal, bare * globs
+        ("'*'*", "**", "[*]*"),  # the quoted * escaped in the pattern
+        ("'['*", "[*", "[[]*"),
+        ("'?'?", "??", "[?]?"),
+        ("a[b", "a[b", None),  # a [ no ] closes is an ordinary character
+        ("x]", "x]", None),
+        ("plain", "plain", None),
+    ],
+)
 def test_bare_glob_characters_only_make_a_pattern(line, text, pattern):
     word = one(line)
     assert word == text and word.pattern == pattern
@@ -53,8 +57,10 @@ def test_escapes_survive_resolution_and_splitting():
     assert base == RemotePath("b", "p/") and last == "q*"
 
 
-@pytest.mark.parametrize("line", ["rm 'lit*star' lit*star \"x[1]\"?", "rm 'a b'* '#'* c\\ d'?'", "get '*' - ",
-                                  "rm [ab]'[c]'*", "ls 'it''s'*"])
+@pytest.mark.parametrize(
+    "line",
+    ["rm 'lit*star' lit*star \"x[1]\"?", "rm 'a b'* '#'* c\\ d'?'", "get '*' - ", "rm [ab]'[c]'*", "ls 'it''s'*"],
+)
 def test_join_round_trips_which_characters_glob(line):
     """`ossh -c` re-joins its commands into lines: the quoting of glob characters must survive."""
     words = split_commands(line)[0]
@@ -70,13 +76,14 @@ def test_quote_keeps_glob_characters_of_a_plain_string_literal():
 
 
 def test_argv_words_glob_where_bare_and_a_backslash_makes_glob_characters_literal():
-    bare, escaped, brackets, other = argv_words(["oss://b/lit*star", "oss://b/lit\\*star", "oss://b/lit\\[X]star",
-                                                 "oss://b/a\\b'c\"d"])
+    bare, escaped, brackets, other = argv_words(
+        ["oss://b/lit*star", "oss://b/lit\\*star", "oss://b/lit\\[X]star", "oss://b/a\\b'c\"d"]
+    )
     assert bare == "oss://b/lit*star" and bare.pattern == "oss://b/lit*star"
     assert escaped == "oss://b/lit*star" and escaped.pattern is None
     assert brackets == "oss://b/lit[X]star" and brackets.pattern is None
-    assert other == "oss://b/a\\b'c\"d" and other.pattern is None      # quotes and other backslashes: as given
-    assert argv_words(["a b*"]) == ["a b*"]                              # one argument, one word
+    assert other == "oss://b/a\\b'c\"d" and other.pattern is None  # quotes and other backslashes: as given
+    assert argv_words(["a b*"]) == ["a b*"]  # one argument, one word
 
 
 class _Lister:

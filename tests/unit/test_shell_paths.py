@@ -1,4 +1,5 @@
 """The remote path resolver and the shell word splitter: pure functions, no server."""
+
 import os
 
 import pytest
@@ -16,30 +17,33 @@ from ossh.shell.paths import (
 from ossh.shell.words import QuoteError, join, quote, split, split_commands
 
 
-@pytest.mark.parametrize("text, bucket, prefix, expected", [
-    ("oss://b/k", None, "", ("b", "k")),
-    ("oss://b", "x", "y/", ("b", "")),
-    ("oss://b/", None, "", ("b", "")),
-    ("oss://", "b", "p/", (None, "")),
-    ("oss://b/a/../c", None, "", ("b", "a/../c")),          # oss:// keys are literal
-    ("/b/k", "x", "y/", ("b", "k")),
-    ("/b/d/", "x", "", ("b", "d/")),
-    ("/", "b", "p/", (None, "")),
-    ("k", "b", "dir/", ("b", "dir/k")),
-    ("sub/", "b", "dir/", ("b", "dir/sub/")),
-    ("..", "b", "dir/", ("b", "")),
-    ("..", "b", "", (None, "")),
-    ("../..", "b", "a/", (None, "")),
-    ("../other/", "b", "dir/", ("b", "other/")),
-    (".", "b", "dir/", ("b", "dir/")),
-    ("", "b", "dir/", ("b", "dir/")),
-    ("", None, "", (None, "")),
-    ("photos", None, "", ("photos", "")),                    # at the root a name is a bucket
-    ("photos/2024/x.jpg", None, "", ("photos", "2024/x.jpg")),
-    ("./a//b", "b", "", ("b", "a/b")),
-    ("dir/..", "b", "", ("b", "")),
-    ("中文/文件.txt", "b", "", ("b", "中文/文件.txt")),
-])
+@pytest.mark.parametrize(
+    "text, bucket, prefix, expected",
+    [
+        ("oss://b/k", None, "", ("b", "k")),
+        ("oss://b", "x", "y/", ("b", "")),
+        ("oss://b/", None, "", ("b", "")),
+        ("oss://", "b", "p/", (None, "")),
+        ("oss://b/a/../c", None, "", ("b", "a/../c")),  # oss:// keys are literal
+        ("/b/k", "x", "y/", ("b", "k")),
+        ("/b/d/", "x", "", ("b", "d/")),
+        ("/", "b", "p/", (None, "")),
+        ("k", "b", "dir/", ("b", "dir/k")),
+        ("sub/", "b", "dir/", ("b", "dir/sub/")),
+        ("..", "b", "dir/", ("b", "")),
+        ("..", "b", "", (None, "")),
+        ("../..", "b", "a/", (None, "")),
+        ("../other/", "b", "dir/", ("b", "other/")),
+        (".", "b", "dir/", ("b", "dir/")),
+        ("", "b", "dir/", ("b", "dir/")),
+        ("", None, "", (None, "")),
+        ("photos", None, "", ("photos", "")),  # at the root a name is a bucket
+        ("photos/2024/x.jpg", None, "", ("photos", "2024/x.jpg")),
+        ("./a//b", "b", "", ("b", "a/b")),
+        ("dir/..", "b", "", ("b", "")),
+        ("中文/文件.txt", "b", "", ("b", "中文/文件.txt")),
+    ],
+)
 def test_resolve(text, bucket, prefix, expected):
     got = resolve(text, bucket, prefix)
     assert (got.bucket, got.key) == expected
@@ -60,7 +64,7 @@ def test_remote_path_properties():
 def test_globs():
     assert split_glob(RemotePath("b", "logs/2024-*.gz")) == (RemotePath("b", "logs/"), "2024-*.gz")
     assert split_glob(RemotePath("b", "*.txt")) == (RemotePath("b", ""), "*.txt")
-    assert split_glob(RemotePath("b", "lo[*]s/x*")) == (RemotePath("b", "lo*s/"), "x*")   # an escaped * is literal
+    assert split_glob(RemotePath("b", "lo[*]s/x*")) == (RemotePath("b", "lo*s/"), "x*")  # an escaped * is literal
     with pytest.raises(PathError):
         split_glob(RemotePath("b", "lo*/x.txt"))
     assert glob_match("a.txt", "*.txt") and glob_match("dir/", "d?r") and not glob_match("a.txt", "*.gz")
@@ -80,7 +84,7 @@ def test_bucket_names_and_local_paths(tmp_path, monkeypatch):
 
 
 def test_split_words_and_commands():
-    assert split_commands("put 'my file.txt' \"a \\\"b\\\"\" c\\ d") == [["put", "my file.txt", 'a "b"', "c d"]]
+    assert split_commands('put \'my file.txt\' "a \\"b\\"" c\\ d') == [["put", "my file.txt", 'a "b"', "c d"]]
     assert split_commands("cd oss://b; ls -l ;pwd") == [["cd", "oss://b"], ["ls", "-l"], ["pwd"]]
     assert split_commands("ls 'a;b' # comment") == [["ls", "a;b"]]
     assert split_commands("   # only a comment") == []
@@ -99,8 +103,9 @@ def test_split_partial_for_completion():
     assert split("ls ").trailing_space and split("ls x").commands[-1][-1].start == 3
 
 
-@pytest.mark.parametrize("word", ["plain", "with space", "it's", 'say "hi"', "中文 键", "$HOME", "a;b", "", "#x",
-                                  "back\\slash"])
+@pytest.mark.parametrize(
+    "word", ["plain", "with space", "it's", 'say "hi"', "中文 键", "$HOME", "a;b", "", "#x", "back\\slash"]
+)
 def test_quote_round_trips(word):
     assert split_commands(f"cmd {quote(word)}") == [["cmd", word]]
     assert split_commands(join(["cmd", word, "z"])) == [["cmd", word, "z"]]

@@ -1,4 +1,5 @@
 """Rendering of command results (tables, records, JSON lines, colour) and error lines, without a server."""
+
 import io
 import json
 from datetime import datetime, timezone
@@ -21,16 +22,25 @@ def render(result, fmt="text", color=False):
     return out.getvalue()
 
 
-@pytest.mark.parametrize("n, text", [(0, "0B"), (1023, "1023B"), (1024, "1.0K"), (1536, "1.5K"),
-                                     (10 * 1024, "10K"), (5 * 1024 ** 3, "5.0G"), (None, "-")])
+@pytest.mark.parametrize(
+    "n, text",
+    [
+        (0, "0B"),
+        (1023, "1023B"),
+        (1024, "1.0K"),
+        (1536, "1.5K"),
+        (10 * 1024, "10K"),
+        (5 * 1024**3, "5.0G"),
+        (None, "-"),
+    ],
+)
 def test_human_size(n, text):
     assert human_size(n) == text
 
 
 def test_table_aligns_columns():
     lines = render(Table(COLS, ROWS)).splitlines()
-    assert lines == ["        5  2024-05-06 07:08:09  a.txt",
-                     "123456789  2024-05-06 07:08:09  dir/"]
+    assert lines == ["        5  2024-05-06 07:08:09  a.txt", "123456789  2024-05-06 07:08:09  dir/"]
     human = render(Table(COLS, ROWS, human=True)).splitlines()
     assert human[1].startswith("118M  ") and human[0].startswith("  5B  ")
     with_header = render(Table(COLS, ROWS, header=True, title="oss://b/:")).splitlines()
@@ -44,18 +54,30 @@ def test_table_streams_from_a_generator():
 
 
 def test_json_lines():
-    results = [Table(COLS, ROWS), Message("done", {"count": 2}), Message("plain"), Record([("Size", 5), ("CRC-64", 7), ("Last-Modified", T)])]
+    results = [
+        Table(COLS, ROWS),
+        Message("done", {"count": 2}),
+        Message("plain"),
+        Record([("Size", 5), ("CRC-64", 7), ("Last-Modified", T)]),
+    ]
     out = render(results, "json")
     objs = [json.loads(line) for line in out.splitlines()]
     assert objs[0] == {"size": 5, "last_modified": "2024-05-06T07:08:09Z", "name": "a.txt"}
-    assert objs[2:] == [{"count": 2}, {"message": "plain"},
-                       {"size": 5, "crc64": 7, "last_modified": "2024-05-06T07:08:09Z"}]
+    assert objs[2:] == [
+        {"count": 2},
+        {"message": "plain"},
+        {"size": 5, "crc64": 7, "last_modified": "2024-05-06T07:08:09Z"},
+    ]
 
 
 def test_record_and_colour():
     out = render(Record([("Size", 5), ("ETag", "abc"), ("Metadata", {"a": "1"}), ("Last-Modified", T)]))
-    assert out.splitlines() == ["Size:          5", "ETag:          abc", "Metadata:      a=1",
-                                "Last-Modified: 2024-05-06 07:08:09"]
+    assert out.splitlines() == [
+        "Size:          5",
+        "ETag:          abc",
+        "Metadata:      a=1",
+        "Last-Modified: 2024-05-06 07:08:09",
+    ]
     assert "\x1b[1;34mdir/\x1b[0m" in render(Table(COLS, ROWS), color=True)
     assert "\x1b" not in render(Table(COLS, ROWS))
 
@@ -63,6 +85,7 @@ def test_record_and_colour():
 def test_stream_writes_bytes():
     class Out(io.StringIO):
         buffer = io.BytesIO()
+
     out = Out()
     Renderer(out).render(Stream(iter([b"\xe4\xb8\xad", b"\x00x"])))
     assert out.buffer.getvalue() == b"\xe4\xb8\xad\x00x"
@@ -71,6 +94,7 @@ def test_stream_writes_bytes():
 def _executor(**kw):
     def no_client():
         raise AssertionError("this command must not need a client")
+
     out, err = io.StringIO(), io.StringIO()
     ctx = Context(ShellState(local_cwd="/"), no_client)
     return Executor(ctx, out, err, **kw), out, err
@@ -86,17 +110,20 @@ def test_executor_runs_local_commands_without_a_client():
     assert ex.run(["exit"]) is Outcome.EXIT and err.getvalue() == ""
 
 
-@pytest.mark.parametrize("words, message, outcome", [
-    (["frobnicate"], "ossh: frobnicate: unknown command (try 'help')", Outcome.USAGE),
-    (["ls", "--bogus"], "ossh: ls: unrecognized arguments: --bogus", Outcome.USAGE),
-    (["set", "format", "xml"], "ossh: set: format must be one of text, json", Outcome.USAGE),
-    (["cd", "-"], "ossh: cd: no previous location", Outcome.FAILED),
-    (["mpu"], "ossh: mpu: missing subcommand (abort, complete, init, ls, parts, upload-part)", Outcome.USAGE),
-    (["mpu", "abort", "--older-than", "3d"], "ossh: mpu abort: --older-than goes with --all", Outcome.USAGE),
-    (["lcd", "/no/such/dir"], "ossh: lcd: /no/such/dir: not a local directory", Outcome.FAILED),
-    (["help", "nope"], "ossh: help: no such command: nope", Outcome.USAGE),
-    (["put", "x"], "ossh: put: .: not inside a bucket (cd into one or use oss://BUCKET/KEY)", Outcome.USAGE),
-])
+@pytest.mark.parametrize(
+    "words, message, outcome",
+    [
+        (["frobnicate"], "ossh: frobnicate: unknown command (try 'help')", Outcome.USAGE),
+        (["ls", "--bogus"], "ossh: ls: unrecognized arguments: --bogus", Outcome.USAGE),
+        (["set", "format", "xml"], "ossh: set: format must be one of text, json", Outcome.USAGE),
+        (["cd", "-"], "ossh: cd: no previous location", Outcome.FAILED),
+        (["mpu"], "ossh: mpu: missing subcommand (abort, complete, init, ls, parts, upload-part)", Outcome.USAGE),
+        (["mpu", "abort", "--older-than", "3d"], "ossh: mpu abort: --older-than goes with --all", Outcome.USAGE),
+        (["lcd", "/no/such/dir"], "ossh: lcd: /no/such/dir: not a local directory", Outcome.FAILED),
+        (["help", "nope"], "ossh: help: no such command: nope", Outcome.USAGE),
+        (["put", "x"], "ossh: put: .: not inside a bucket (cd into one or use oss://BUCKET/KEY)", Outcome.USAGE),
+    ],
+)
 def test_errors_are_one_line(words, message, outcome):
     """Bad arguments are a usage error (exit status 2), a command that cannot do its work a failure (1)."""
     ex, out, err = _executor()
@@ -107,6 +134,7 @@ def test_errors_are_one_line(words, message, outcome):
 def test_help_lists_every_command_with_usage_and_example():
     ex, out, err = _executor()
     from ossh.shell.commands import REGISTRY
+
     for name in REGISTRY.commands:
         assert ex.run(["help", *name.split()]) is Outcome.OK, err.getvalue()
     text = out.getvalue()

@@ -1,4 +1,5 @@
 """XML values are exact strings on both sides: the server's request reading and the client's answer parsing."""
+
 import time
 
 import pytest
@@ -7,8 +8,24 @@ from ossh.client import xmlbuild, xmlparse
 from ossh.server.wire.errors import OssServerError
 from ossh.server.wire.xmlio import parse
 
-KEYS = ["trail-space ", " lead", "tab\t", "cr\rx", "crlf\r\n", "\n", " ", "esc\x1b", "nul\x00",
-        "ctl" + "".join(map(chr, range(1, 32))), "\ufffe\uffff", "\ue000", "&#27;", "a&<>\"'b", "]]>", "中文\u3000"]
+KEYS = [
+    "trail-space ",
+    " lead",
+    "tab\t",
+    "cr\rx",
+    "crlf\r\n",
+    "\n",
+    " ",
+    "esc\x1b",
+    "nul\x00",
+    "ctl" + "".join(map(chr, range(1, 32))),
+    "\ufffe\uffff",
+    "\ue000",
+    "&#27;",
+    "a&<>\"'b",
+    "]]>",
+    "中文\u3000",
+]
 
 
 def _keys(doc: dict) -> list[str]:
@@ -27,8 +44,10 @@ def test_alibabacloud_oss_v2_escaping_reads_back_exactly():
     from alibabacloud_oss_v2.utils import escape_xml_value
 
     def body(keys):
-        return ("<Delete>" + "".join(f"<Object><Key>{escape_xml_value(k)}</Key></Object>" for k in keys)
-                + "</Delete>").encode()
+        return (
+            "<Delete>" + "".join(f"<Object><Key>{escape_xml_value(k)}</Key></Object>" for k in keys) + "</Delete>"
+        ).encode()
+
     plain = [k for k in KEYS if k != "\ufffe\uffff"]
     assert _keys(parse(body(plain), "Delete", force_list=("Object",))) == plain
     with pytest.raises(OssServerError):
@@ -36,20 +55,25 @@ def test_alibabacloud_oss_v2_escaping_reads_back_exactly():
 
 
 def test_layout_whitespace_goes_values_stay():
-    body = b"<?xml version='1.0'?>\r\n<Delete>\r\n  <Quiet> true </Quiet>\r\n  <Object>\r\n    <Key> k \r</Key>\r\n" \
-           b"  </Object>\r\n  <Object><Key><![CDATA[\r&#27;]]></Key></Object>\r\n  <Object>\r\n  </Object>\r\n" \
-           b"</Delete>\r\n"
+    body = (
+        b"<?xml version='1.0'?>\r\n<Delete>\r\n  <Quiet> true </Quiet>\r\n  <Object>\r\n    <Key> k \r</Key>\r\n"
+        b"  </Object>\r\n  <Object><Key><![CDATA[\r&#27;]]></Key></Object>\r\n  <Object>\r\n  </Object>\r\n"
+        b"</Delete>\r\n"
+    )
     doc = parse(body, "Delete", force_list=("Object",))
     assert doc == {"Quiet": " true ", "Object": [{"Key": " k \r"}, {"Key": "\r&#27;"}, "\r\n  "]}
 
 
-@pytest.mark.parametrize("body", [
-    b"<Delete><Object><Key>raw\x1bcontrol</Key></Object></Delete>",     # what oss2 writes for ESC
-    b"<Delete><Object><Key>&#xD800;</Key></Object></Delete>",           # no such character
-    b"<Delete><Object><Key>&#1114112;</Key></Object></Delete>",
-    b"&#27;<Delete/>",                                                   # references only inside an element
-    b"<Delete><![CDATA[\r",                                             # left open
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<Delete><Object><Key>raw\x1bcontrol</Key></Object></Delete>",  # what oss2 writes for ESC
+        b"<Delete><Object><Key>&#xD800;</Key></Object></Delete>",  # no such character
+        b"<Delete><Object><Key>&#1114112;</Key></Object></Delete>",
+        b"&#27;<Delete/>",  # references only inside an element
+        b"<Delete><![CDATA[\r",  # left open
+    ],
+)
 def test_what_xml_cannot_say_is_malformed(body):
     with pytest.raises(OssServerError) as err:
         parse(body, "Delete")
@@ -57,8 +81,12 @@ def test_what_xml_cannot_say_is_malformed(body):
 
 
 def test_hostile_documents_cost_linear_time():
-    for body in (b"<Delete>" + b"<a/>\r" * 100_000 + b"</Delete>", b"<Delete>\r" + b"<![CDATA[" * 100_000,
-                 b"<Delete>\r" + b"<!--" * 200_000, b"<D><K>" + b"&#27;" * 200_000 + b"</K></D>"):
+    for body in (
+        b"<Delete>" + b"<a/>\r" * 100_000 + b"</Delete>",
+        b"<Delete>\r" + b"<![CDATA[" * 100_000,
+        b"<Delete>\r" + b"<!--" * 200_000,
+        b"<D><K>" + b"&#27;" * 200_000 + b"</K></D>",
+    ):
         started = time.perf_counter()
         try:
             parse(body, "Delete")
@@ -94,8 +122,11 @@ def test_client_keeps_names_exact_and_trims_the_rest():
 
 def test_an_error_echoing_a_key_xml_cannot_carry_still_reads():
     from ossh.client.errors import NoSuchKey, ServiceError
-    body = (b"<?xml version='1.0'?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist."
-            b"</Message><RequestId>R1</RequestId><Key>es\x1bc </Key></Error>")
+
+    body = (
+        b"<?xml version='1.0'?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist."
+        b"</Message><RequestId>R1</RequestId><Key>es\x1bc </Key></Error>"
+    )
     err = ServiceError.from_response(404, {}, body)
     assert isinstance(err, NoSuchKey) and err.message == "The specified key does not exist."
     assert err.request_id == "R1" and err.details["Key"] == "es\ufffdc "

@@ -13,10 +13,10 @@ MD5), at any scale (both sides streamed in key order and merge-joined).
 See engine.Syncer for the run, walk for the order and the filters, names for the keys that cannot be
 local files.
 """
+
 from .acting import Cancelled
 from .engine import Syncer
 from .hashcache import HashCache
 from .model import Action, LocalDir, OssPrefix, Summary, SyncOptions, location
 
-__all__ = ["Syncer", "SyncOptions", "Action", "Summary", "LocalDir", "OssPrefix", "HashCache", "location",
-           "Cancelled"]
+__all__ = ["Syncer", "SyncOptions", "Action", "Summary", "LocalDir", "OssPrefix", "HashCache", "location", "Cancelled"]

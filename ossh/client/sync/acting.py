@@ -1,5 +1,6 @@
 """What sync does once it decided: uploads, downloads and server-side copies (each able to stop at its next
 block when the sync is stopping), and the deletions, carried out from the spool after the walks."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,7 +16,7 @@ from .hashcache import Hashes, identity
 from .model import Action, LocalFile, OssPrefix, RemoteObject, plain_md5
 from .names import make_parents, target
 
-SMALL_FILE = 4 << 20      # read whole: hashed (CRC-64 and MD5) and sent from one read
+SMALL_FILE = 4 << 20  # read whole: hashed (CRC-64 and MD5) and sent from one read
 
 
 class Cancelled(BaseException):
@@ -33,8 +34,9 @@ class Acting:
             return self._upload(s)
         if self.verb == "download":
             return self._download(s)
-        self.transfers.copy(self.src.bucket, s.key, self.dst.bucket, self.dst.key(s.rel), size=s.size,
-                            progress=self._progress_for())
+        self.transfers.copy(
+            self.src.bucket, s.key, self.dst.bucket, self.dst.key(s.rel), size=s.size, progress=self._progress_for()
+        )
         return s.size
 
     def _upload(self, local: LocalFile) -> int:
@@ -65,10 +67,11 @@ class Acting:
         root = self.dst.path
         path = target(root, obj.rel)
         make_parents(root, obj.rel)
-        meta: ObjectMeta = self.transfers.download_file(self.src.bucket, obj.key, path, size=obj.size,
-                                                        progress=self._progress_for())
+        meta: ObjectMeta = self.transfers.download_file(
+            self.src.bucket, obj.key, path, size=obj.size, progress=self._progress_for()
+        )
         when = meta.last_modified or obj.last_modified
-        if when is not None:     # as aws s3 sync: the file carries the object's time
+        if when is not None:  # as aws s3 sync: the file carries the object's time
             ns = int(when.timestamp()) * 1_000_000_000
             os.utime(path, ns=(ns, ns))
         st = os.stat(path)
@@ -94,6 +97,7 @@ class Acting:
                 done, total = self._done, self._total
             if self.progress is not None:
                 self.progress(done, max(done, total))
+
         return update
 
     def _file_done(self) -> None:
@@ -109,8 +113,13 @@ class Acting:
         if not self.options.delete:
             return
         if self._incomplete:
-            yield self._counted(Action("note", dst=self.dst.show(),
-                                       reason="nothing deleted: a listing failed, so the source was not seen whole"))
+            yield self._counted(
+                Action(
+                    "note",
+                    dst=self.dst.show(),
+                    reason="nothing deleted: a listing failed, so the source was not seen whole",
+                )
+            )
             return
         spool.seek(0)
         batch: list[tuple[str, int]] = []
@@ -137,8 +146,15 @@ class Acting:
                 deleted, failure = set(), reason_of(exc)
             for rel, size in batch:
                 ok = self.dst.key(rel) in deleted
-                yield self._counted(Action("delete" if ok else "failed", dst=self.dst.show(rel), size=size,
-                                           reason="" if ok else failure, op="delete"))
+                yield self._counted(
+                    Action(
+                        "delete" if ok else "failed",
+                        dst=self.dst.show(rel),
+                        size=size,
+                        reason="" if ok else failure,
+                        op="delete",
+                    )
+                )
             return
         for rel, size in batch:
             path = self.dst.show(rel)
@@ -147,8 +163,7 @@ class Acting:
                 _prune_empty(self.dst.path, os.path.dirname(path))
                 yield self._counted(Action("delete", dst=path, size=size))
             except OSError as exc:
-                yield self._counted(Action("failed", dst=path, size=size, reason=exc.strerror or str(exc),
-                                           op="delete"))
+                yield self._counted(Action("failed", dst=path, size=size, reason=exc.strerror or str(exc), op="delete"))
 
 
 def _prune_empty(root: str, directory: str) -> None:

@@ -6,6 +6,7 @@ worker threads, at most 2 x jobs of them queued, so memory does not grow with th
 spooled to a temporary file and carried out only after both walks finished without a listing error:
 a listing cut short must never make files look missing from the source.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,15 @@ class Syncer(Acting):
     included) and leaves the counts in `.summary`. Nothing is raised for one file's failure; arguments
     that cannot work (two local sides, overlapping prefixes, a missing source) raise before anything runs."""
 
-    def __init__(self, client, src: Side, dst: Side, options: SyncOptions | None = None,
-                 cache: HashCache | None = None, progress: Callable[[int, int], None] | None = None):
+    def __init__(
+        self,
+        client,
+        src: Side,
+        dst: Side,
+        options: SyncOptions | None = None,
+        cache: HashCache | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ):
         self.client, self.src, self.dst = client, src, dst
         self.options = options or SyncOptions()
         if self.options.rule not in RULES:
@@ -51,18 +59,22 @@ class Syncer(Acting):
         self.verb = VERBS.get((type(src), type(dst)))
         if self.verb is None:
             raise ClientError("one side must be an OSS prefix (oss://bucket/prefix/)")
-        if isinstance(src, OssPrefix) and isinstance(dst, OssPrefix) and src.bucket == dst.bucket and (
-                src.prefix.startswith(dst.prefix) or dst.prefix.startswith(src.prefix)):
+        if (
+            isinstance(src, OssPrefix)
+            and isinstance(dst, OssPrefix)
+            and src.bucket == dst.bucket
+            and (src.prefix.startswith(dst.prefix) or dst.prefix.startswith(src.prefix))
+        ):
             raise ClientError(f"{src.show()} and {dst.show()} overlap: one holds the other")
         self.cache = cache or HashCache(None)
         self.filters = Filters(self.options.filters, self.options.exclude_dirs)
         self.summary = Summary(dry_run=self.options.dry_run, verb=self.verb)
         self.stop = threading.Event()
-        self.progress = progress       # called with (bytes done, bytes planned) as transfers move and end
+        self.progress = progress  # called with (bytes done, bytes planned) as transfers move and end
         self._lock = threading.Lock()
         self._done = self._total = 0
         self._files_done = 0
-        self._incomplete = False       # a listing failed: the source was not seen whole, so nothing is deleted
+        self._incomplete = False  # a listing failed: the source was not seen whole, so nothing is deleted
 
     @property
     def files_done(self) -> int:
@@ -95,7 +107,7 @@ class Syncer(Acting):
                 yield from self._collect(pending)
             yield from self._deletes(spool)
         finally:
-            self.stop.set()     # on Ctrl-C or an abandoned generator: running transfers stop at their next block
+            self.stop.set()  # on Ctrl-C or an abandoned generator: running transfers stop at their next block
             pool.shutdown(wait=True, cancel_futures=True)
             spool.close()
             self.cache.close()
@@ -146,11 +158,11 @@ class Syncer(Acting):
                         return item
                     if item.kind == "failed":
                         self._incomplete = True
-                    if side is self.src or item.kind == "failed":   # the destination's own notes are not news
+                    if side is self.src or item.kind == "failed":  # the destination's own notes are not news
                         side_actions.append(item)
             except OssError as exc:
                 if not started:
-                    raise          # nothing done yet: the command fails with this one error
+                    raise  # nothing done yet: the command fails with this one error
                 raise _SideFailed(side, exc) from None
             return None
 
@@ -197,7 +209,7 @@ class Syncer(Acting):
             reason = self._known_content(s, d)
             if reason is None:
                 return Action("unchanged", src=src, dst=dst, size=s.size)
-            if reason is _UNKNOWN:        # a read or a HEAD settles it: on the pool
+            if reason is _UNKNOWN:  # a read or a HEAD settles it: on the pool
                 return lambda: self._guarded(s, src, dst, lambda: self._content_rule(s, d))
         else:
             reason = "new"
@@ -263,7 +275,7 @@ class Syncer(Acting):
         if remote.md5:
             if cached is not None and cached.md5:
                 return cached.md5 == remote.md5
-            if cached is None or local.size <= SMALL_FILE:   # reading beats a HEAD for a small file
+            if cached is None or local.size <= SMALL_FILE:  # reading beats a HEAD for a small file
                 return self._hash(local, md5=True).md5 == remote.md5
         if cached is None:
             cached = self._hash(local, md5=False)
@@ -283,5 +295,5 @@ class Syncer(Acting):
             self.summary.heads += 1
         try:
             return self.client.head_object(side.bucket, obj.key).crc64
-        except NoSuchKey:            # gone since the listing: certainly not the same
+        except NoSuchKey:  # gone since the listing: certainly not the same
             return None

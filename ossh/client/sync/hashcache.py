@@ -1,6 +1,7 @@
 """Hashes of local files (CRC-64 always, MD5 when one was needed), kept in a small SQLite file so an
 unchanged tree is not read again. An entry is valid only while the file keeps its size, mtime_ns,
 ctime_ns and inode: any write, rename over, or chmod changes one of them."""
+
 from __future__ import annotations
 
 import hashlib
@@ -63,7 +64,7 @@ class HashCache:
             os.chmod(directory, 0o700)
             try:
                 self._db = _connect(path)
-            except sqlite3.DatabaseError:   # a damaged cache: start a new one
+            except sqlite3.DatabaseError:  # a damaged cache: start a new one
                 os.unlink(path)
                 self._db = _connect(path)
         except (OSError, sqlite3.Error):
@@ -74,8 +75,9 @@ class HashCache:
             return None
         try:
             with self._lock:
-                row = self._db.execute("SELECT size, mtime_ns, ctime_ns, inode, crc64, md5 FROM hashes "
-                                       "WHERE path = ?", (_key(path),)).fetchone()
+                row = self._db.execute(
+                    "SELECT size, mtime_ns, ctime_ns, inode, crc64, md5 FROM hashes WHERE path = ?", (_key(path),)
+                ).fetchone()
         except sqlite3.Error:
             return None
         if row is None or tuple(row[:4]) != identity(st):
@@ -90,8 +92,10 @@ class HashCache:
             return
         try:
             with self._lock:
-                self._db.execute("INSERT OR REPLACE INTO hashes VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                 (_key(path), *identity(st), format(hashes.crc64, "016x"), hashes.md5))
+                self._db.execute(
+                    "INSERT OR REPLACE INTO hashes VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (_key(path), *identity(st), format(hashes.crc64, "016x"), hashes.md5),
+                )
                 self._pending += 1
                 if self._pending >= _COMMIT_EVERY:
                     self._db.commit()
@@ -115,8 +119,10 @@ def _connect(path: str) -> sqlite3.Connection:
     os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     os.chmod(path, 0o600)
     db = sqlite3.connect(path, check_same_thread=False)
-    db.execute("CREATE TABLE IF NOT EXISTS hashes (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, "
-               "ctime_ns INTEGER, inode INTEGER, crc64 TEXT, md5 TEXT)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS hashes (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, "
+        "ctime_ns INTEGER, inode INTEGER, crc64 TEXT, md5 TEXT)"
+    )
     db.commit()
     return db
 

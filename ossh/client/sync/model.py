@@ -1,5 +1,6 @@
 """What sync works with: the two sides (a local directory, an OSS prefix), the entries walked on each,
 the options, and what it reports (one Action per thing done or refused, and a Summary)."""
+
 from __future__ import annotations
 
 import os
@@ -24,7 +25,7 @@ class LocalDir:
 @dataclass(frozen=True)
 class OssPrefix:
     bucket: str
-    prefix: str = ""          # "" or ending in "/"
+    prefix: str = ""  # "" or ending in "/"
 
     def key(self, rel: str) -> str:
         return self.prefix + rel
@@ -39,7 +40,7 @@ Side = LocalDir | OssPrefix
 def location(text: str) -> Side:
     """`oss://bucket[/prefix]` (always taken as a prefix, as aws s3 sync does) or a local directory."""
     if text.startswith("oss://"):
-        bucket, _, prefix = text[len("oss://"):].partition("/")
+        bucket, _, prefix = text[len("oss://") :].partition("/")
         if not bucket:
             raise ClientError(f"no bucket in {text!r}")
         return OssPrefix(bucket, prefix if not prefix or prefix.endswith("/") else prefix + "/")
@@ -48,7 +49,7 @@ def location(text: str) -> Side:
 
 @dataclass
 class LocalFile:
-    rel: str                  # path under the root, `/`-separated: the key suffix it maps to
+    rel: str  # path under the root, `/`-separated: the key suffix it maps to
     path: str
     st: os.stat_result
 
@@ -88,21 +89,22 @@ def plain_md5(etag: str | None, object_type: str | None) -> str | None:
 
 @dataclass
 class SyncOptions:
-    rule: str = "content"                 # content | size-only | update | checksum
+    rule: str = "content"  # content | size-only | update | checksum
     delete: bool = False
     dry_run: bool = False
-    filters: list[tuple[str, str]] = field(default_factory=list)   # ("include"|"exclude", glob), in order
+    filters: list[tuple[str, str]] = field(default_factory=list)  # ("include"|"exclude", glob), in order
     exclude_dirs: list[str] = field(default_factory=list)
     follow_symlinks: bool = True
     jobs: int = 8
-    checkpoint_dir: str | None = None     # where big transfers keep what they need to resume
-    multipart_threshold: int = DEFAULT_THRESHOLD   # bigger files go in parallel parts (resumable with checkpoint_dir)
+    checkpoint_dir: str | None = None  # where big transfers keep what they need to resume
+    multipart_threshold: int = DEFAULT_THRESHOLD  # bigger files go in parallel parts (resumable with checkpoint_dir)
     part_size: int | None = None
 
     def transfer_config(self) -> TransferConfig:
         """How each file's transfer runs (checked: a bad value is a ClientError naming it)."""
-        return TransferConfig(threshold=self.multipart_threshold, part_size=self.part_size,
-                              checkpoint_dir=self.checkpoint_dir)
+        return TransferConfig(
+            threshold=self.multipart_threshold, part_size=self.part_size, checkpoint_dir=self.checkpoint_dir
+        )
 
 
 @dataclass
@@ -110,12 +112,13 @@ class Action:
     """One thing sync did, would do (dry run), refused or noted.
     kind: upload | download | copy | delete | unchanged | skip (a name that cannot be synced: counts as a
     failure) | note (nothing to do, worth saying: an empty directory, a symlink not followed) | failed."""
+
     kind: str
-    src: str = ""                         # what was read (a local path or oss:// URI)
-    dst: str = ""                         # what was written or deleted
+    src: str = ""  # what was read (a local path or oss:// URI)
+    dst: str = ""  # what was written or deleted
     size: int | None = None
-    reason: str = ""                      # why: new / size / content / newer; or what went wrong
-    op: str = ""                          # for failed: the operation that failed (upload, delete, list...)
+    reason: str = ""  # why: new / size / content / newer; or what went wrong
+    op: str = ""  # for failed: the operation that failed (upload, delete, list...)
 
 
 TRANSFERS = ("upload", "download", "copy")
@@ -124,7 +127,7 @@ TRANSFERS = ("upload", "download", "copy")
 @dataclass
 class Summary:
     dry_run: bool = False
-    verb: str = "upload"                  # what this direction's transfers are
+    verb: str = "upload"  # what this direction's transfers are
     transferred: int = 0
     transferred_bytes: int = 0
     unchanged: int = 0
@@ -133,9 +136,9 @@ class Summary:
     failed: int = 0
     skipped: int = 0
     notes: int = 0
-    hashed_files: int = 0                 # local files read to hash them (the cache spares the rest)
+    hashed_files: int = 0  # local files read to hash them (the cache spares the rest)
     hashed_bytes: int = 0
-    heads: int = 0                        # HEAD requests made to learn a CRC-64
+    heads: int = 0  # HEAD requests made to learn a CRC-64
 
     def count(self, action: Action) -> None:
         if action.kind in TRANSFERS:

@@ -4,11 +4,12 @@ A key is hostile input: `a/../b`, `..`, `/etc/passwd`, `a//b`, a NUL, a name lon
 takes, or a key ending in `/` (a directory marker, not a file) cannot be written as-is under a directory,
 so sync reports it and goes on instead of guessing a name.
 """
+
 from __future__ import annotations
 
 import os
 
-NAME_MAX = 255        # bytes per path component on Linux, macOS and Windows file systems
+NAME_MAX = 255  # bytes per path component on Linux, macOS and Windows file systems
 PATH_MAX = 4096
 
 

@@ -6,6 +6,7 @@ they stand for (a directory as `name/`), and a subdirectory is walked when its t
 order: the files come out in exactly the order OSS would list their keys, and memory holds the
 listings of the directories on the current path only, never the whole tree.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -47,7 +48,7 @@ class Filters:
         """For a listed key: every directory above it is checked too (a listing cannot be pruned)."""
         if self.exclude_dirs:
             parts = rel.split("/")[:-1]
-            if any(self.dir_excluded("/".join(parts[:i + 1])) for i in range(len(parts))):
+            if any(self.dir_excluded("/".join(parts[: i + 1])) for i in range(len(parts))):
                 return False
         return self.included(rel)
 
@@ -61,8 +62,9 @@ def walk_local(root: str, filters: Filters, follow_symlinks: bool = True) -> Ite
     yield from _walk_dir(root, root, "", filters, follow_symlinks, {(top.st_dev, top.st_ino)})
 
 
-def _walk_dir(root: str, path: str, rel_dir: str, filters: Filters, follow: bool,
-              ancestors: set) -> Iterator[LocalFile | Action]:
+def _walk_dir(
+    root: str, path: str, rel_dir: str, filters: Filters, follow: bool, ancestors: set
+) -> Iterator[LocalFile | Action]:
     try:
         with os.scandir(path) as it:
             entries = list(it)
@@ -83,7 +85,7 @@ def _walk_dir(root: str, path: str, rel_dir: str, filters: Filters, follow: bool
                 yield Action("note", src=e.path, reason="a symlink, not followed (--no-follow-symlinks)")
                 continue
             st = os.stat(e.path) if link else e.stat(follow_symlinks=False)
-        except OSError as exc:     # a failure, so that --delete does not remove its copy in DST
+        except OSError as exc:  # a failure, so that --delete does not remove its copy in DST
             yield Action("failed", src=e.path, reason=exc.strerror or str(exc), op="stat")
             continue
         if stat.S_ISDIR(st.st_mode):
@@ -117,9 +119,9 @@ def walk_remote(client, bucket: str, prefix: str, filters: Filters) -> Iterator[
             continue
         if not item.key.startswith(prefix):
             raise ListingError(f"the listing of oss://{bucket}/{prefix} returned a key outside it")
-        rel = item.key[len(prefix):]
+        rel = item.key[len(prefix) :]
         if not rel:
-            continue                      # the prefix's own directory marker
+            continue  # the prefix's own directory marker
         if last is not None and rel <= last:
             raise ListingError(f"the listing of oss://{bucket}/{prefix} is not in key order")
         last = rel

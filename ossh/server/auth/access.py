@@ -1,6 +1,7 @@
 """Authorisation: whether a request's account may do what an operation needs on a bucket or object — the owner
 always; others as the effective ACL grants (the object's, else the bucket's), unless the bucket blocks public
 access or its referer rules turn the request away. Every ACL decision of the server is made here."""
+
 from __future__ import annotations
 
 from ossh.protocol import Acl
@@ -40,14 +41,19 @@ class Access:
             if record is not None and record.attrs.acl != Acl.DEFAULT:
                 acl = record.attrs.acl
         if not grants(acl, permission):
-            raise OssServerError("AccessDenied", "You have no right to access this object because of bucket acl."
-                                 if acl == bucket.acl else "You have no right to access this object.")
+            raise OssServerError(
+                "AccessDenied",
+                "You have no right to access this object because of bucket acl."
+                if acl == bucket.acl
+                else "You have no right to access this object.",
+            )
 
     def check_public_acl(self, bucket: str, acl: str) -> None:
         """A public ACL cannot be set while the bucket blocks public access."""
         if acl in PUBLIC_ACLS and self.blocks_public_access(bucket):
-            raise OssServerError("AccessDenied", "Public access is blocked for this bucket: a public ACL cannot "
-                                 "be set.")
+            raise OssServerError(
+                "AccessDenied", "Public access is blocked for this bucket: a public ACL cannot be set."
+            )
 
     def _addressed(self, req, bucket: str, key: str):
         """The record whose ACL decides: the version the request names (when it names an existing version of

@@ -2,6 +2,7 @@
 an empty Referer passes when AllowEmptyReferer is true; otherwise the Referer must match the allow list and no
 entry of the black list (`*` and `?` wildcards, case-insensitive; with AllowTruncateQueryString the query
 string is left out before matching)."""
+
 from __future__ import annotations
 
 import re

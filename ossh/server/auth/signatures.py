@@ -1,5 +1,6 @@
 """Who sent a request: parse V1/V4/oss2-V2 Authorization headers and presigned parameters, and verify them
 with the same signing code the client uses (ossh.client.auth)."""
+
 from __future__ import annotations
 
 import calendar
@@ -23,7 +24,7 @@ class _Claim:
 
     access_key_id: str
     provided: str
-    compute: object          # callable(secret) -> (signature, string_to_sign, canonical_request or None)
+    compute: object  # callable(secret) -> (signature, string_to_sign, canonical_request or None)
     token: str | None
 
 
@@ -43,7 +44,8 @@ def authenticate(req: SignableRequest, accounts: dict[str, Account], region: str
             details["CanonicalRequest"] = canonical
         raise OssServerError("SignatureDoesNotMatch", OSSAccessKeyId=claim.access_key_id, **details)
     if (account.security_token is not None or claim.token) and not hmac.compare_digest(
-            (claim.token or "").encode(), (account.security_token or "").encode()):
+        (claim.token or "").encode(), (account.security_token or "").encode()
+    ):
         raise OssServerError("InvalidSecurityToken")
     return account
 
@@ -82,8 +84,7 @@ def _fields(text: str, sep: str) -> dict[str, str]:
 
 
 def _token(req: SignableRequest) -> str | None:
-    return (req.header(H_SECURITY_TOKEN) or req.params.get("security-token")
-            or req.params.get("x-oss-security-token"))
+    return req.header(H_SECURITY_TOKEN) or req.params.get("security-token") or req.params.get("x-oss-security-token")
 
 
 def _check_http_date(value: str, now: float) -> None:
@@ -105,8 +106,7 @@ def _check_skew(when: float, now: float) -> None:
 
 def _expired(expires: float, now: float) -> None:
     if expires < now:
-        raise OssServerError("AccessDenied", "Request has expired.",
-                             Expires=_utc(expires), ServerTime=_utc(now))
+        raise OssServerError("AccessDenied", "Request has expired.", Expires=_utc(expires), ServerTime=_utc(now))
 
 
 def _number(value: str | None, name: str) -> int:
@@ -120,6 +120,7 @@ def _v1_compute(req, date_line):
     def compute(secret):
         sts = SignerV1.string_to_sign(req, date_line)
         return SignerV1.signature(secret, sts), sts, None
+
     return compute
 
 
@@ -135,8 +136,9 @@ def _v1_header(req, rest, now) -> _Claim:
 def _v1_presigned(req, now) -> _Claim:
     expires = req.params.get("Expires", "")
     _expired(_number(expires, "Expires"), now)
-    return _Claim(req.params.get("OSSAccessKeyId", ""), req.params.get("Signature", ""),
-                  _v1_compute(req, expires), _token(req))
+    return _Claim(
+        req.params.get("OSSAccessKeyId", ""), req.params.get("Signature", ""), _v1_compute(req, expires), _token(req)
+    )
 
 
 def _v4(req, fields, region, now, presigned) -> _Claim:
@@ -176,6 +178,7 @@ def _v4(req, fields, region, now, presigned) -> _Claim:
         canonical = SignerV4.canonical_request(req, additional, payload)
         sts = SignerV4.string_to_sign(canonical, iso, scope)
         return SignerV4.signature(secret, day, region, sts), sts, canonical
+
     return _Claim(ak, provided, compute, _token(req))
 
 
@@ -196,4 +199,5 @@ def _v2(req, fields, now, presigned) -> _Claim:
     def compute(secret):
         sts = v2_string_to_sign(req, additional, date_line)
         return v2_signature(secret, sts), sts, None
+
     return _Claim(ak, provided, compute, _token(req))

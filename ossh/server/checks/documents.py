@@ -1,6 +1,7 @@
 """Reading configuration documents as parsed by xmlio.parse (dicts of text and lists): one child's text, a
 child element, repeated children, booleans and counts, with OSS's MalformedXML / InvalidArgument refusals; and
 the shape (root element, repeated elements) of each bucket configuration document."""
+
 from __future__ import annotations
 
 import re
@@ -46,7 +47,7 @@ def bool_value(node: dict, name: str, required: bool = False) -> bool | None:
     value = one(node, name, required)
     if value is None:
         return None
-    if value.lower() not in ("true", "false"):     # oss2 sends Python's True/False
+    if value.lower() not in ("true", "false"):  # oss2 sends Python's True/False
         raise invalid_argument(f"{name} must be true or false.", name, value)
     return value.lower() == "true"
 

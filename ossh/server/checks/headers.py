@@ -1,5 +1,6 @@
 """Request headers an object write or a request carries, checked as OSS checks them: user metadata, storage
 class, server-side encryption, Content-MD5, the traffic limit; and which headers an object keeps."""
+
 from __future__ import annotations
 
 import base64
@@ -11,19 +12,24 @@ from ossh.protocol import H_SSE, H_SSE_DATA, H_SSE_KEY_ID, H_TRAFFIC_LIMIT, MAX_
 
 from ..wire.errors import OssServerError, invalid_argument
 
-_META_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")   # an HTTP token (RFC 9110)
-SSE_PREFIX = "x-oss-server-side-"      # the algorithm, the KMS key id, the data algorithm
+_META_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # an HTTP token (RFC 9110)
+SSE_PREFIX = "x-oss-server-side-"  # the algorithm, the KMS key id, the data algorithm
 SSE_ALGORITHMS = ("AES256", "KMS", "SM4")
-TRAFFIC_RANGE = (819200, 838860800)     # bit/s: 100 KB/s to 100 MB/s
+TRAFFIC_RANGE = (819200, 838860800)  # bit/s: 100 KB/s to 100 MB/s
 # Headers a writer sets that the object keeps and sends back: stored name -> name sent.
-STORED_HEADERS = {"cache-control": "Cache-Control", "content-disposition": "Content-Disposition",
-                  "content-encoding": "Content-Encoding", "content-language": "Content-Language",
-                  "expires": "Expires", **{h: h for h in (H_SSE, H_SSE_KEY_ID, H_SSE_DATA)}}
+STORED_HEADERS = {
+    "cache-control": "Cache-Control",
+    "content-disposition": "Content-Disposition",
+    "content-encoding": "Content-Encoding",
+    "content-language": "Content-Language",
+    "expires": "Expires",
+    **{h: h for h in (H_SSE, H_SSE_KEY_ID, H_SSE_DATA)},
+}
 
 
 def user_meta(fields: dict[str, str]) -> dict[str, str]:
     """The x-oss-meta-* fields of `fields` (lowercased names) without the prefix, names and size checked."""
-    meta = {k[len(META_PREFIX):]: v for k, v in fields.items() if k.startswith(META_PREFIX)}
+    meta = {k[len(META_PREFIX) :]: v for k, v in fields.items() if k.startswith(META_PREFIX)}
     for name in meta:
         if not _META_NAME.match(name):
             raise invalid_argument("The user metadata name is not valid.", META_PREFIX + name, name)
@@ -53,7 +59,7 @@ def check_sse(headers: dict[str, str]) -> dict[str, str]:
     if data is not None and data != "SM4":
         raise invalid_argument("Only SM4 is a valid data encryption.", H_SSE_DATA, data)
     if algorithm == "KMS" and not headers.get(H_SSE_KEY_ID):
-        headers[H_SSE_KEY_ID] = hashlib.md5(b"ossh-kms-default").hexdigest()   # OSS's managed key stand-in
+        headers[H_SSE_KEY_ID] = hashlib.md5(b"ossh-kms-default").hexdigest()  # OSS's managed key stand-in
     return headers
 
 
@@ -93,7 +99,10 @@ def check_traffic_limit(req) -> None:
     if raw is None or raw == "":
         return
     if not raw.isdigit() or not TRAFFIC_RANGE[0] <= int(raw) <= TRAFFIC_RANGE[1]:
-        err = invalid_argument(f"The traffic limit must be an integer between {TRAFFIC_RANGE[0]} and "
-                               f"{TRAFFIC_RANGE[1]} (bit/s).", H_TRAFFIC_LIMIT, raw)
+        err = invalid_argument(
+            f"The traffic limit must be an integer between {TRAFFIC_RANGE[0]} and {TRAFFIC_RANGE[1]} (bit/s).",
+            H_TRAFFIC_LIMIT,
+            raw,
+        )
         err.ec = "0004-00000502"
         raise err

@@ -1,4 +1,5 @@
 """Names a request carries: bucket names, object keys, and how keys go back in an answer (encoding-type)."""
+
 from __future__ import annotations
 
 from ossh.client.auth import uri_encode
@@ -9,8 +10,9 @@ from ..wire.errors import OssServerError, invalid_argument
 
 def check_bucket_name(name: str) -> str:
     if not BUCKET_NAME_RE.match(name):
-        raise OssServerError("InvalidBucketName", f"The specified bucket is not valid: {BUCKET_NAME_RULE}.",
-                             BucketName=name)
+        raise OssServerError(
+            "InvalidBucketName", f"The specified bucket is not valid: {BUCKET_NAME_RULE}.", BucketName=name
+        )
     return name
 
 

@@ -4,6 +4,7 @@ Limits as OSS states them: an object has at most 10 tags, keys of 1-128 and valu
 drawn from letters, digits, space and `+ - = . _ : /`; a bucket has at most 20 tags, keys of 1-64 bytes not
 starting with `http://`, `https://` or `Aliyun`, values of up to 128 bytes (any characters).
 """
+
 from __future__ import annotations
 
 from urllib.parse import quote, unquote
@@ -36,8 +37,7 @@ def check_object_tags(tags: Tags) -> Tags:
         if len(value) > 256:
             raise _bad("A tag value must be at most 256 characters long.", TagKey=key)
         if not object_charset(key) or not object_charset(value):
-            raise _bad("Tag keys and values may hold only letters, digits, spaces and + - = . _ : /",
-                       TagKey=key)
+            raise _bad("Tag keys and values may hold only letters, digits, spaces and + - = . _ : /", TagKey=key)
     _no_duplicates(tags)
     return tags
 

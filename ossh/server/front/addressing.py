@@ -1,5 +1,6 @@
 """OSS addressing: which bucket a request names by its Host (virtual-hosted `bucket.<host>`), or none
 (path style, where the bucket is the first path segment)."""
+
 from __future__ import annotations
 
 import ipaddress

@@ -3,6 +3,7 @@ thread each) at a time; a keep-alive connection idle past `idle_timeout`, or a r
 `head_timeout` after its first byte (slowloris), is cut by one reaper thread. A connection over the limit
 takes the slot of the longest idle one, or of a head that has been trickling for `head_grace`; failing
 that it waits up to `queue_wait` for a slot, then is answered 503 SlowDown."""
+
 from __future__ import annotations
 
 import socket
@@ -16,11 +17,11 @@ IDLE, HEAD, BUSY = "idle", "head", "busy"
 @dataclass(frozen=True)
 class ConnectionLimits:
     max_connections: int = 128
-    idle_timeout: float = 60.0      # keep-alive: how long a connection may wait for its next request
-    head_timeout: float = 30.0      # from a request's first byte to the end of its head
-    head_grace: float = 2.0         # a head older than this may lose its slot to a new connection when full
-    io_timeout: float = 120.0       # any one read or write while a body moves
-    queue_wait: float = 1.0         # how long a new connection waits for a slot when none can be freed
+    idle_timeout: float = 60.0  # keep-alive: how long a connection may wait for its next request
+    head_timeout: float = 30.0  # from a request's first byte to the end of its head
+    head_grace: float = 2.0  # a head older than this may lose its slot to a new connection when full
+    io_timeout: float = 120.0  # any one read or write while a body moves
+    queue_wait: float = 1.0  # how long a new connection waits for a slot when none can be freed
 
 
 class _Conn:

@@ -1,5 +1,6 @@
 """The HTTP face of the embedded server: ThreadingHTTPServer with keep-alive, requests parsed from their
 framing and addressing, streamed bodies, sendfile for object bodies, OSS error documents."""
+
 from __future__ import annotations
 
 import base64
@@ -35,14 +36,18 @@ from .addressing import bucket_from_host
 from .connections import BUSY, HEAD, IDLE, ConnectionGuard, ConnectionLimits
 
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
-_METHODS = {"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"}   # OPTIONS: the CORS preflight
+_METHODS = {"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"}  # OPTIONS: the CORS preflight
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-DRAIN_LIMIT = 64 << 20   # after an early error, read at most this much of a body to keep the connection
+DRAIN_LIMIT = 64 << 20  # after an early error, read at most this much of a body to keep the connection
 
 
 def error_response(err: OssServerError, request_id: str, host: str, bucket: str | None) -> Response:
-    children = [("Code", err.code), ("Message", err.message), ("RequestId", request_id),
-                ("HostId", f"{bucket}.{host}" if bucket else host)]
+    children = [
+        ("Code", err.code),
+        ("Message", err.message),
+        ("RequestId", request_id),
+        ("HostId", f"{bucket}.{host}" if bucket else host),
+    ]
     # XML 1.0 cannot carry most control characters: a detail echoing one (a key, a value) shows it escaped
     children += [(k, _NOT_XML.sub(escape_char, str(v))) for k, v in err.details.items()]
     children += [("EC", err.ec), ("RecommendDoc", f"https://api.aliyun.com/troubleshoot?q={err.ec}")]
@@ -53,17 +58,19 @@ def error_response(err: OssServerError, request_id: str, host: str, bucket: str 
 class OssHTTPServer(ThreadingHTTPServer):
     """One thread per connection, at most `limits.max_connections` of them (see connections.py). The class
     attributes are the defaults of every server made without explicit limits."""
+
     daemon_threads = True
-    request_queue_size = 1024     # a burst of connects waits in the kernel instead of retrying SYNs a second later
+    request_queue_size = 1024  # a burst of connects waits in the kernel instead of retrying SYNs a second later
     connection_limits = ConnectionLimits()
     request_head_limits = HeadLimits()
 
-    def __init__(self, address, app: App, limits: ConnectionLimits | None = None,
-                 head_limits: HeadLimits | None = None):
+    def __init__(
+        self, address, app: App, limits: ConnectionLimits | None = None, head_limits: HeadLimits | None = None
+    ):
         self.app = app
         self.limits = limits or self.connection_limits
         self.head_limits = head_limits or self.request_head_limits
-        self.guard = ConnectionGuard(self.limits)   # before binding: a failed bind calls server_close()
+        self.guard = ConnectionGuard(self.limits)  # before binding: a failed bind calls server_close()
         super().__init__(address, OssRequestHandler)
 
     def process_request(self, request, client_address) -> None:
@@ -71,8 +78,12 @@ class OssHTTPServer(ThreadingHTTPServer):
             _refuse_busy(request, self.app)
             self.shutdown_request(request)
             return
-        threading.Thread(target=self.process_request_thread, args=(request, client_address),
-                         name=f"ossh-conn:{self.server_address[1]}", daemon=True).start()
+        threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            name=f"ossh-conn:{self.server_address[1]}",
+            daemon=True,
+        ).start()
 
     def process_request_thread(self, request, client_address) -> None:
         try:
@@ -82,7 +93,7 @@ class OssHTTPServer(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address) -> None:
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return   # the client went away (or was shut down by stop()): nothing to report
+            return  # the client went away (or was shut down by stop()): nothing to report
         super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
@@ -91,20 +102,27 @@ class OssHTTPServer(ThreadingHTTPServer):
 
     def server_close(self) -> None:
         super().server_close()
-        self.guard.close_all()       # and the reaper with them
+        self.guard.close_all()  # and the reaper with them
 
 
 def _refuse_busy(sock: socket.socket, app: App) -> None:
     """503 SlowDown on a connection that got no slot, written from the accepting thread without waiting."""
     rid = _request_id()
     resp = error_response(OssServerError("SlowDown"), rid, app.host, None)
-    head = [f"HTTP/1.1 {resp.status} Service Unavailable", f"Date: {email.utils.formatdate(app.clock(), usegmt=True)}",
-            "Server: AliyunOSS", f"x-oss-request-id: {rid}", f"Content-Length: {len(resp.body)}",
-            "Connection: close", "Retry-After: 1", *(f"{k}: {v}" for k, v in resp.headers.items())]
+    head = [
+        f"HTTP/1.1 {resp.status} Service Unavailable",
+        f"Date: {email.utils.formatdate(app.clock(), usegmt=True)}",
+        "Server: AliyunOSS",
+        f"x-oss-request-id: {rid}",
+        f"Content-Length: {len(resp.body)}",
+        "Connection: close",
+        "Retry-After: 1",
+        *(f"{k}: {v}" for k, v in resp.headers.items()),
+    ]
     try:
         sock.setblocking(False)
         with contextlib.suppress(BlockingIOError):
-            while sock.recv(65536):     # what the client already sent: closing on unread bytes would reset
+            while sock.recv(65536):  # what the client already sent: closing on unread bytes would reset
                 pass
         sock.send(("\r\n".join(head) + "\r\n\r\n").encode() + resp.body)
     except OSError:
@@ -115,7 +133,7 @@ class OssRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "AliyunOSS"
     sys_version = ""
-    disable_nagle_algorithm = True   # headers and body leave in separate writes: no 40 ms delayed-ACK stalls
+    disable_nagle_algorithm = True  # headers and body leave in separate writes: no 40 ms delayed-ACK stalls
     server: OssHTTPServer
 
     def setup(self):
@@ -145,13 +163,14 @@ class OssRequestHandler(BaseHTTPRequestHandler):
         guard.mark(sock, IDLE)
         try:
             if not self.rfile.peek(1):
-                return                      # closed between requests (by the client, or idle too long)
+                return  # closed between requests (by the client, or idle too long)
             guard.mark(sock, HEAD)
             head = read_head(self.rfile, self.server.head_limits)
         except OssServerError as err:
             late = guard.expired(sock)
-            self._answer_error(OssServerError("RequestTimeout", "The request head did not arrive in time.")
-                               if late else err)
+            self._answer_error(
+                OssServerError("RequestTimeout", "The request head did not arrive in time.") if late else err
+            )
             return
         except TimeoutError:
             self._answer_error(OssServerError("RequestTimeout", "The request head did not arrive in time."))
@@ -217,7 +236,7 @@ class OssRequestHandler(BaseHTTPRequestHandler):
         if expect and expect != "100-continue":
             raise refused("InvalidRequest", "Only Expect: 100-continue is supported.", status=417)
         target = head.target
-        if "://" in target.split("?", 1)[0]:      # absolute-form request target
+        if "://" in target.split("?", 1)[0]:  # absolute-form request target
             target = "/" + target.split("://", 1)[1].partition("/")[2]
         raw_path, _, query = target.partition("?")
         host_header = head.get("Host", app.host)
@@ -234,8 +253,9 @@ class OssRequestHandler(BaseHTTPRequestHandler):
                 req_key = unquote(raw_key, errors="strict")
             params = dict(parse_qsl(query, keep_blank_values=True, errors="strict"))
         except UnicodeDecodeError:
-            raise OssServerError("InvalidObjectName" if raw_key else "InvalidArgument",
-                                 "The request is not valid UTF-8.") from None
+            raise OssServerError(
+                "InvalidObjectName" if raw_key else "InvalidArgument", "The request is not valid UTF-8."
+            ) from None
         body = BodyReader(self.rfile, length, chunked, _signed_payload_hash(head.headers))
         if expect and head.version >= (1, 1):
             self.send_response_only(100)
@@ -248,8 +268,12 @@ class OssRequestHandler(BaseHTTPRequestHandler):
             # The last line of defence: a value that slipped past the checks where it entered is never written.
             if resp.stream is not None:
                 resp.stream.close()
-            err = refused("InvalidArgument", f"The value for {bad} cannot be sent in a header: it contains a "
-                          "control character.", close=False, ArgumentName=printable(bad))
+            err = refused(
+                "InvalidArgument",
+                f"The value for {bad} cannot be sent in a header: it contains a control character.",
+                close=False,
+                ArgumentName=printable(bad),
+            )
             resp = error_response(err, request_id, self.server.app.host, None)
         head = self.command == "HEAD"
         self.send_response(resp.status)
@@ -272,7 +296,7 @@ class OssRequestHandler(BaseHTTPRequestHandler):
             return
         self.end_headers()
         if not head and resp.status not in (204, 304) and hasattr(resp.stream, "chunks"):
-            for chunk in resp.stream.chunks():     # a body of unknown length (gzip): chunked framing
+            for chunk in resp.stream.chunks():  # a body of unknown length (gzip): chunked framing
                 if chunk:
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
             self.wfile.write(b"0\r\n\r\n")
@@ -287,8 +311,12 @@ def _signed_payload_hash(headers) -> str | None:
     if value == "UNSIGNED-PAYLOAD":
         return None
     if not _HEX64.match(value):
-        raise OssServerError("InvalidArgument", "x-oss-content-sha256 must be UNSIGNED-PAYLOAD or the hex SHA-256 "
-                             "of the body.", ArgumentName="x-oss-content-sha256", ArgumentValue=value)
+        raise OssServerError(
+            "InvalidArgument",
+            "x-oss-content-sha256 must be UNSIGNED-PAYLOAD or the hex SHA-256 of the body.",
+            ArgumentName="x-oss-content-sha256",
+            ArgumentValue=value,
+        )
     return value.lower()
 
 

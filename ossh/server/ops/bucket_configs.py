@@ -6,6 +6,7 @@ InvalidArgument (or the specific code OSS uses), naming the element and value wh
 Documents are stored normalized (re-serialized from the parsed tree), so what GET returns is well-formed
 whatever the client's declaration or layout; lifecycle rules without an ID get one, as on OSS.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,6 +30,7 @@ MAX_POLICY = 16 << 10
 
 # ---------------------------------------------------------------- CORS
 
+
 def _cors(app, req: Request, doc: dict) -> dict:
     for rule in rules(doc, "CORSRule", 10):
         origins, methods = texts(rule, "AllowedOrigin"), texts(rule, "AllowedMethod")
@@ -39,8 +41,7 @@ def _cors(app, req: Request, doc: dict) -> dict:
                 raise invalid_argument("An AllowedOrigin holds at most one *.", "AllowedOrigin", origin)
         for method in methods:
             if method not in CORS_METHODS:
-                raise invalid_argument("AllowedMethod is one of GET, PUT, DELETE, POST, HEAD.",
-                                       "AllowedMethod", method)
+                raise invalid_argument("AllowedMethod is one of GET, PUT, DELETE, POST, HEAD.", "AllowedMethod", method)
         for header in texts(rule, "AllowedHeader"):
             if header.count("*") > 1:
                 raise invalid_argument("An AllowedHeader holds at most one *.", "AllowedHeader", header)
@@ -51,10 +52,11 @@ def _cors(app, req: Request, doc: dict) -> dict:
         if max_age is not None:
             positive_int(max_age, "MaxAgeSeconds", low=0)
     bool_value(doc, "ResponseVary")
-    return {**doc, "ResponseVary": doc.get("ResponseVary") or "false"}   # stated either way, as OSS answers
+    return {**doc, "ResponseVary": doc.get("ResponseVary") or "false"}  # stated either way, as OSS answers
 
 
 # ---------------------------------------------------------------- referer, website, logging, small ones
+
 
 def _referer(app, req: Request, doc: dict) -> dict:
     bool_value(doc, "AllowEmptyReferer", required=True)
@@ -76,8 +78,7 @@ def _website(app, req: Request, doc: dict) -> dict:
     if index is not None:
         suffix = one(index, "Suffix", required=True)
         if not suffix or "/" in suffix:
-            raise invalid_argument("The index document suffix must be a non-empty name without /.",
-                                   "Suffix", suffix)
+            raise invalid_argument("The index document suffix must be a non-empty name without /.", "Suffix", suffix)
         bool_value(index, "SupportSubDir")
     if error is not None:
         one(error, "Key", required=True)
@@ -107,8 +108,11 @@ def encryption_from_headers(req: Request) -> dict | None:
 def default_encryption(app, bucket: str) -> dict[str, str]:
     """The x-oss-server-side-* fields the bucket's encryption rule gives an object written without any."""
     rule = (app.configs.document(bucket, "encryption") or {}).get("ApplyServerSideEncryptionByDefault") or {}
-    fields = {H_SSE: rule.get("SSEAlgorithm"), H_SSE_KEY_ID: rule.get("KMSMasterKeyID"),
-              H_SSE_DATA: rule.get("KMSDataEncryption")}
+    fields = {
+        H_SSE: rule.get("SSEAlgorithm"),
+        H_SSE_KEY_ID: rule.get("KMSMasterKeyID"),
+        H_SSE_DATA: rule.get("KMSDataEncryption"),
+    }
     return {k: v for k, v in fields.items() if v}
 
 
@@ -131,15 +135,20 @@ def _encryption(app, req: Request, doc: dict) -> dict:
         raise malformed("The element ApplyServerSideEncryptionByDefault is missing.")
     algorithm = one(rule, "SSEAlgorithm", required=True)
     if algorithm not in SSE_ALGORITHMS:
-        raise OssServerError("InvalidEncryptionAlgorithmError", "The encryption algorithm is AES256, KMS or SM4.",
-                             ArgumentName="SSEAlgorithm", ArgumentValue=algorithm)
+        raise OssServerError(
+            "InvalidEncryptionAlgorithmError",
+            "The encryption algorithm is AES256, KMS or SM4.",
+            ArgumentName="SSEAlgorithm",
+            ArgumentValue=algorithm,
+        )
     if one(rule, "KMSMasterKeyID") and algorithm != "KMS":
-        raise invalid_argument("KMSMasterKeyID is only for the KMS algorithm.", "KMSMasterKeyID",
-                               one(rule, "KMSMasterKeyID"))
+        raise invalid_argument(
+            "KMSMasterKeyID is only for the KMS algorithm.", "KMSMasterKeyID", one(rule, "KMSMasterKeyID")
+        )
     data = one(rule, "KMSDataEncryption")
     if data and algorithm == "KMS" and data != "SM4":
         raise invalid_argument("KMSDataEncryption is SM4.", "KMSDataEncryption", data)
-    if algorithm != "KMS":      # only KMS has a data encryption algorithm or a key; OSS drops them
+    if algorithm != "KMS":  # only KMS has a data encryption algorithm or a key; OSS drops them
         rule = {k: v for k, v in rule.items() if k not in ("KMSDataEncryption", "KMSMasterKeyID")}
     return {**doc, "ApplyServerSideEncryptionByDefault": rule}
 
@@ -147,12 +156,15 @@ def _encryption(app, req: Request, doc: dict) -> dict:
 def _logging(app, req: Request, doc: dict) -> dict | None:
     enabled = node(doc, "LoggingEnabled")
     if enabled is None:
-        return None       # an empty BucketLoggingStatus turns logging off
+        return None  # an empty BucketLoggingStatus turns logging off
     target = one(enabled, "TargetBucket", required=True)
     bucket = app.store.bucket(target) if target else None
     if bucket is None or bucket.owner != req.owner_id or bucket.location != req.bucket_row.location:
-        raise OssServerError("InvalidTargetBucketForLogging", "The target bucket for logging does not exist, is "
-                             "not yours or is in another region.", TargetBucket=target)
+        raise OssServerError(
+            "InvalidTargetBucketForLogging",
+            "The target bucket for logging does not exist, is not yours or is in another region.",
+            TargetBucket=target,
+        )
     prefix = one(enabled, "TargetPrefix") or ""
     if len(prefix) > 32:
         raise invalid_argument("TargetPrefix is at most 32 characters.", "TargetPrefix", prefix)
@@ -173,6 +185,7 @@ def _public_access_block(app, req: Request, doc: dict) -> dict:
 def check_policy(body: bytes) -> bytes:
     """A bucket policy: UTF-8 JSON with Version "1" and a list of statements, each with an Effect of Allow or
     Deny and Action and Resource lists (or strings). Stored exactly as sent."""
+
     def bad(message: str, ec: str = "0030-00000005") -> OssServerError:
         err = OssServerError("InvalidPolicyDocument", message)
         err.ec = ec
@@ -196,18 +209,20 @@ def check_policy(body: bytes) -> bytes:
             raise bad("Each statement needs an Effect of Allow or Deny.")
         for field in ("Action", "Resource"):
             value = statement.get(field)
-            if not (isinstance(value, str) or (isinstance(value, list) and value
-                                                and all(isinstance(v, str) for v in value))):
+            if not (
+                isinstance(value, str) or (isinstance(value, list) and value and all(isinstance(v, str) for v in value))
+            ):
                 raise bad(f"Each statement needs {field} as a string or a list of strings.")
     return body
 
 
 # ---------------------------------------------------------------- the table and the handlers
 
+
 @dataclass(frozen=True)
 class Kind:
-    check: Callable            # (app, req, parsed) -> document to store, None to remove
-    missing: str | None        # the 404 code when absent; None: `default` answers instead
+    check: Callable  # (app, req, parsed) -> document to store, None to remove
+    missing: str | None  # the 404 code when absent; None: `default` answers instead
     default: list | None = None
 
 
@@ -215,8 +230,9 @@ class Kind:
 KINDS = {
     "lifecycle": Kind(check_lifecycle, "NoSuchLifecycle"),
     "cors": Kind(_cors, "NoSuchCORSConfiguration"),
-    "referer": Kind(_referer, None, [("AllowEmptyReferer", True), ("AllowTruncateQueryString", True),
-                                     ("RefererList", None)]),
+    "referer": Kind(
+        _referer, None, [("AllowEmptyReferer", True), ("AllowTruncateQueryString", True), ("RefererList", None)]
+    ),
     "website": Kind(_website, "NoSuchWebsiteConfiguration"),
     "encryption": Kind(_encryption, "NoSuchServerSideEncryptionRule"),
     "logging": Kind(_logging, None, []),

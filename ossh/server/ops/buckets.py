@@ -1,4 +1,5 @@
 """Service and bucket operations: ListBuckets, Put/DeleteBucket, bucket info/location/stat/ACL, listings."""
+
 from __future__ import annotations
 
 import base64
@@ -24,9 +25,14 @@ def _endpoints(app) -> list[tuple[str, str]]:
 
 
 def _bucket_summary(app, bucket) -> list[tuple[str, object]]:
-    return [("CreationDate", iso_time(bucket.created)), *_endpoints(app), ("Location", bucket.location),
-            ("Name", bucket.name), ("Region", bucket.location.removeprefix("oss-")),
-            ("StorageClass", bucket.storage_class)]
+    return [
+        ("CreationDate", iso_time(bucket.created)),
+        *_endpoints(app),
+        ("Location", bucket.location),
+        ("Name", bucket.name),
+        ("Region", bucket.location.removeprefix("oss-")),
+        ("StorageClass", bucket.storage_class),
+    ]
 
 
 def list_buckets(app, req: Request) -> Response:
@@ -40,8 +46,7 @@ def list_buckets(app, req: Request) -> Response:
     children = [("Prefix", prefix), ("Marker", marker), ("MaxKeys", max_keys), ("IsTruncated", truncated)]
     if truncated:
         children.append(("NextMarker", buckets[-1].name))
-    children += [("Owner", owner(req.owner_id)),
-                 ("Buckets", [("Bucket", _bucket_summary(app, b)) for b in buckets])]
+    children += [("Owner", owner(req.owner_id)), ("Buckets", [("Bucket", _bucket_summary(app, b)) for b in buckets])]
     return Response.xml(document("ListAllMyBucketsResult", children))
 
 
@@ -100,15 +105,23 @@ def put_bucket_acl(app, req: Request) -> Response:
 
 def get_bucket_info(app, req: Request) -> Response:
     b = req.bucket_row
-    info = [*_bucket_summary(app, b), ("Owner", owner(b.owner)),
-            ("AccessControlList", [("Grant", b.acl)]), ("DataRedundancyType", "LRS"),
-            ("AccessMonitor", "Disabled"), ("TransferAcceleration", "Disabled"), ("CrossRegionReplication",
-                                                                                  "Disabled")]
+    info = [
+        *_bucket_summary(app, b),
+        ("Owner", owner(b.owner)),
+        ("AccessControlList", [("Grant", b.acl)]),
+        ("DataRedundancyType", "LRS"),
+        ("AccessMonitor", "Disabled"),
+        ("TransferAcceleration", "Disabled"),
+        ("CrossRegionReplication", "Disabled"),
+    ]
     versioning = app.configs.get(b.name, "versioning")
-    if versioning:    # no Versioning element for a bucket that never had versioning, as on OSS
+    if versioning:  # no Versioning element for a bucket that never had versioning, as on OSS
         info.append(("Versioning", versioning.decode()))
-    info += [("ServerSideEncryptionRule", _encryption_summary(app, b.name)), ("Comment", ""),
-             ("BlockPublicAccess", app.access.blocks_public_access(b.name))]
+    info += [
+        ("ServerSideEncryptionRule", _encryption_summary(app, b.name)),
+        ("Comment", ""),
+        ("BlockPublicAccess", app.access.blocks_public_access(b.name)),
+    ]
     return Response.xml(document("BucketInfo", [("Bucket", info)]))
 
 
@@ -135,14 +148,17 @@ def get_bucket_stat(app, req: Request) -> Response:
         if storage_class != STANDARD:
             children.append((prefix + "RealStorage", size))
         children.append((prefix + "ObjectCount", count))
-    children += [("MultipartPartCount", app.configs.part_count(req.bucket)),
-                 ("DeleteMarkerCount", versions.marker_count(app.store.db.conn(), req.bucket))]
+    children += [
+        ("MultipartPartCount", app.configs.part_count(req.bucket)),
+        ("DeleteMarkerCount", versions.marker_count(app.store.db.conn(), req.bucket)),
+    ]
     return Response.xml(document("BucketStat", children))
 
 
 # GetBucketStat's per-class element names: <prefix>Storage, <prefix>RealStorage, <prefix>ObjectCount.
-_STAT_NAMES = tuple(zip(STORAGE_CLASSES, ("Standard", "InfrequentAccess", "Archive", "ColdArchive",
-                                            "DeepColdArchive"), strict=True))
+_STAT_NAMES = tuple(
+    zip(STORAGE_CLASSES, ("Standard", "InfrequentAccess", "Archive", "ColdArchive", "DeepColdArchive"), strict=True)
+)
 
 
 def describe_regions(app, req: Request) -> Response:
@@ -150,14 +166,24 @@ def describe_regions(app, req: Request) -> Response:
     wanted = req.param("regions")
     if wanted and wanted.removeprefix("oss-") != app.region:
         raise OssServerError("NoSuchRegion", f"The region {wanted} does not exist.", status=404, Region=wanted)
-    info = [("Region", "oss-" + app.region), ("InternetEndpoint", app.host), ("InternalEndpoint", app.host),
-            ("AccelerateEndpoint", app.host)]
+    info = [
+        ("Region", "oss-" + app.region),
+        ("InternetEndpoint", app.host),
+        ("InternalEndpoint", app.host),
+        ("AccelerateEndpoint", app.host),
+    ]
     return Response.xml(document("RegionInfoList", [("RegionInfo", info)]))
 
 
 def _contents(obj, owner_id: str | None, enc, now: float) -> list[tuple[str, object]]:
-    entry = [("Key", enc(obj.key)), ("LastModified", iso_time(obj.mtime)), ("ETag", quoted_etag(obj.etag)),
-             ("Type", obj.type), ("Size", obj.size), ("StorageClass", obj.attrs.storage_class)]
+    entry = [
+        ("Key", enc(obj.key)),
+        ("LastModified", iso_time(obj.mtime)),
+        ("ETag", quoted_etag(obj.etag)),
+        ("Type", obj.type),
+        ("Size", obj.size),
+        ("StorageClass", obj.attrs.storage_class),
+    ]
     if restoring := restore_header(obj, now):
         entry.append(("RestoreInfo", restoring))
     if owner_id is not None:
@@ -211,11 +237,15 @@ def list_objects(app, req: Request) -> Response:
     return Response.xml(document("ListBucketResult", head))
 
 
-
 def list_live_channels(app, req: Request) -> Response:
     """RTMP live channels are another service; this server has none, and says so as OSS lists them (cleanup
     code such as oss2's lists them before deleting a bucket)."""
     max_keys = req.int_param("max-keys", 100, 1, MAX_LIST)
-    children = [("Prefix", req.param("prefix")), ("Marker", req.param("marker")), ("MaxKeys", max_keys),
-                ("IsTruncated", False), ("NextMarker", "")]
+    children = [
+        ("Prefix", req.param("prefix")),
+        ("Marker", req.param("marker")),
+        ("MaxKeys", max_keys),
+        ("IsTruncated", False),
+        ("NextMarker", ""),
+    ]
     return Response.xml(document("ListLiveChannelResult", children))

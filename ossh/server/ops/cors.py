@@ -2,6 +2,7 @@
 from the first rule that allows the origin, the method and every requested header, else 403 AccessForbidden),
 and the Access-Control-* headers added to the answer (error or not) of an ordinary request that carries a
 matching `Origin`."""
+
 from __future__ import annotations
 
 import re
@@ -10,9 +11,11 @@ from functools import lru_cache
 from ..wire.errors import OssServerError
 from ..wire.message import Request, Response
 
-_NOT_ALLOWED = ("CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, "
-                "request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not "
-                "whitelisted by the resource's CORS spec.")
+_NOT_ALLOWED = (
+    "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, "
+    "request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not "
+    "whitelisted by the resource's CORS spec."
+)
 
 
 @lru_cache(maxsize=256)
@@ -31,16 +34,21 @@ def _texts(rule: dict, name: str) -> list[str]:
 
 def _find_rule(config: dict, origin: str, method: str, headers: list[str]) -> dict | None:
     for rule in config.get("CORSRule") or []:
-        if (_matches(_texts(rule, "AllowedOrigin"), origin) and method in _texts(rule, "AllowedMethod")
-                and all(_matches(_texts(rule, "AllowedHeader"), h) for h in headers)):
+        if (
+            _matches(_texts(rule, "AllowedOrigin"), origin)
+            and method in _texts(rule, "AllowedMethod")
+            and all(_matches(_texts(rule, "AllowedHeader"), h) for h in headers)
+        ):
             return rule
     return None
 
 
 def _headers(config: dict, rule: dict, origin: str) -> dict[str, str]:
     allowed = "*" if "*" in _texts(rule, "AllowedOrigin") else origin
-    out = {"Access-Control-Allow-Origin": allowed,
-           "Access-Control-Allow-Methods": ", ".join(_texts(rule, "AllowedMethod"))}
+    out = {
+        "Access-Control-Allow-Origin": allowed,
+        "Access-Control-Allow-Methods": ", ".join(_texts(rule, "AllowedMethod")),
+    }
     expose = _texts(rule, "ExposeHeader")
     if expose:
         out["Access-Control-Expose-Headers"] = ", ".join(expose)

@@ -2,6 +2,7 @@
 action (days or a midnight date, not mixed within a rule), transitions to colder classes only, each colder
 class later than the warmer ones and all before the expiration, and tag filters in the object tag charset.
 Rules without an ID get one, as on OSS. (Applying the rules on a schedule is not done.)"""
+
 from __future__ import annotations
 
 import re
@@ -28,20 +29,22 @@ def _when(node: dict, where: str, names=("Days", "CreatedBeforeDate")) -> tuple[
     if name == "Days" or name == "NoncurrentDays":
         return name, positive_int(value, f"{where}.{name}")
     if name == "ExpiredObjectDeleteMarker":
-        if value.lower() not in ("true", "false"):      # any case, as OSS reads it (oss2 sends "True")
+        if value.lower() not in ("true", "false"):  # any case, as OSS reads it (oss2 sends "True")
             raise invalid_argument("ExpiredObjectDeleteMarker must be true or false.", name, value)
         return name, value.lower()
     if not _MIDNIGHT.match(value):
-        raise invalid_argument(f"{where}.{name} must be a date at midnight UTC, like 2016-12-25T00:00:00.000Z.",
-                               name, value)
+        raise invalid_argument(
+            f"{where}.{name} must be a date at midnight UTC, like 2016-12-25T00:00:00.000Z.", name, value
+        )
     return name, value
 
 
 def _transition_class(transition: dict) -> str:
     storage_class = one(transition, "StorageClass", required=True)
     if storage_class not in STORAGE_CLASSES[1:]:
-        raise invalid_argument("A transition goes to IA, Archive, ColdArchive or DeepColdArchive.",
-                               "StorageClass", storage_class)
+        raise invalid_argument(
+            "A transition goes to IA, Archive, ColdArchive or DeepColdArchive.", "StorageClass", storage_class
+        )
     return storage_class
 
 
@@ -61,26 +64,33 @@ def check_lifecycle(app, req: Request, doc: dict) -> dict:
         for tag in nodes(rule, "Tag"):
             key, value = one(tag, "Key", True), one(tag, "Value") or ""
             if not key or not object_charset(key) or not object_charset(value):
-                raise invalid_argument("A lifecycle Tag holds only letters, digits, spaces and + - = . _ : /",
-                                       "Tag", key)
+                raise invalid_argument(
+                    "A lifecycle Tag holds only letters, digits, spaces and + - = . _ : /", "Tag", key
+                )
         rest = {k: v for k, v in rule.items() if k not in ("ID", "Prefix")}
         normalized.append({"ID": rule_id, "Prefix": rule.get("Prefix") or "", **rest})
     return {**doc, "Rule": normalized}
 
 
 def _check_rule_actions(rule: dict) -> None:
-    actions = ("Expiration", "Transition", "AbortMultipartUpload", "NoncurrentVersionExpiration",
-               "NoncurrentVersionTransition")
+    actions = (
+        "Expiration",
+        "Transition",
+        "AbortMultipartUpload",
+        "NoncurrentVersionExpiration",
+        "NoncurrentVersionTransition",
+    )
     if not any(a in rule for a in actions):
         raise invalid_argument("A rule needs at least one action.", "Rule", one(rule, "ID") or "")
     expiration = node(rule, "Expiration")
     expire_days, kinds = None, set()
     if expiration is not None:
-        name, value = _when(expiration, "Expiration",
-                            ("Days", "CreatedBeforeDate", "Date", "ExpiredObjectDeleteMarker"))
+        name, value = _when(
+            expiration, "Expiration", ("Days", "CreatedBeforeDate", "Date", "ExpiredObjectDeleteMarker")
+        )
         expire_days = value if name == "Days" else None
         if name == "ExpiredObjectDeleteMarker":
-            expiration[name] = value            # kept as OSS answers it: lower case
+            expiration[name] = value  # kept as OSS answers it: lower case
         kinds.add(name)
     by_class: dict[str, int] = {}
     for transition in nodes(rule, "Transition"):
@@ -88,8 +98,10 @@ def _check_rule_actions(rule: dict) -> None:
         name, value = _when(transition, "Transition")
         kinds.add(name)
         if len(kinds & {"Days", "CreatedBeforeDate", "Date"}) > 1:
-            raise OssServerError("InvalidRequest", "The expiration and transitions of a rule must all use Days or "
-                                 "all use CreatedBeforeDate.")
+            raise OssServerError(
+                "InvalidRequest",
+                "The expiration and transitions of a rule must all use Days or all use CreatedBeforeDate.",
+            )
         if name == "Days":
             if expire_days is not None and value >= expire_days:
                 raise invalid_argument("A transition must come before the expiration.", "Days", str(value))
@@ -105,7 +117,7 @@ def _check_rule_actions(rule: dict) -> None:
     for transition in nodes(rule, "NoncurrentVersionTransition"):
         storage_class = _transition_class(transition)
         by_class[storage_class] = _when(transition, "NoncurrentVersionTransition", ("NoncurrentDays",))[1]
-    _colder_later(by_class, "NoncurrentDays")       # noncurrent versions move on the same order
+    _colder_later(by_class, "NoncurrentDays")  # noncurrent versions move on the same order
 
 
 def _colder_later(by_class: dict[str, int], name: str) -> None:
@@ -113,5 +125,6 @@ def _colder_later(by_class: dict[str, int], name: str) -> None:
     ordered = sorted(by_class.items(), key=lambda item: _CLASS_ORDER[item[0]])
     for (_, warmer), (colder_class, colder) in zip(ordered, ordered[1:], strict=False):
         if colder <= warmer:
-            raise invalid_argument(f"The transition to {colder_class} must come after warmer classes.",
-                                   name, str(colder))
+            raise invalid_argument(
+                f"The transition to {colder_class} must come after warmer classes.", name, str(colder)
+            )

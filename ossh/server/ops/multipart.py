@@ -1,4 +1,5 @@
 """Multipart operations: Initiate, UploadPart(Copy), Complete, Abort, ListParts, ListMultipartUploads."""
+
 from __future__ import annotations
 
 import base64
@@ -40,23 +41,29 @@ def _part_number(req: Request) -> int:
     raw = req.params.get("partNumber", "")
     number = uint(raw, MAX_PARTS)
     if not number:
-        raise invalid_argument("Part number must be an integer between 1 and 10000, inclusive.",
-                               "partNumber", raw[:64])
+        raise invalid_argument("Part number must be an integer between 1 and 10000, inclusive.", "partNumber", raw[:64])
     return number
 
 
 def upload_part(app, req: Request) -> Response:
     number = _part_number(req)
     upload_id = req.params["uploadId"]
-    upload = app.multipart.upload(req.bucket, req.key, upload_id)   # fail before receiving a body for nothing
+    upload = app.multipart.upload(req.bucket, req.key, upload_id)  # fail before receiving a body for nothing
     _no_encryption_headers(req)
     sse = encryption_of(json.loads(upload["headers"]))
     if req.header(H_COPY_SOURCE):
         return _upload_part_copy(app, req, upload_id, number)
     staged = receive(app, req)
     etag = app.multipart.put_part(req.bucket, req.key, upload_id, number, staged)
-    return Response(200, {"ETag": quoted_etag(etag), H_CRC64: str(staged.crc),
-                          "Content-MD5": base64.b64encode(staged.md5).decode(), **sse})
+    return Response(
+        200,
+        {
+            "ETag": quoted_etag(etag),
+            H_CRC64: str(staged.crc),
+            "Content-MD5": base64.b64encode(staged.md5).decode(),
+            **sse,
+        },
+    )
 
 
 def _no_encryption_headers(req: Request) -> None:
@@ -113,12 +120,17 @@ def complete(app, req: Request) -> Response:
     _no_encryption_headers(req)
     wanted = _listed_parts(req)
     forbid = req.header("x-oss-forbid-overwrite").lower() == "true"
-    acl = req.header(H_OBJECT_ACL)      # Complete may set the object's ACL too
+    acl = req.header(H_OBJECT_ACL)  # Complete may set the object's ACL too
     if acl:
         check_acl(acl, OBJECT_ACLS, H_OBJECT_ACL)
     record = app.multipart.complete(req.bucket, req.key, upload_id, wanted, forbid, acl or None)
-    children = [*encoding, ("Location", f"http://{req.bucket}.{req.host}/{enc(req.key)}"), ("Bucket", req.bucket),
-                ("Key", enc(req.key)), ("ETag", quoted_etag(record.etag))]
+    children = [
+        *encoding,
+        ("Location", f"http://{req.bucket}.{req.host}/{enc(req.key)}"),
+        ("Bucket", req.bucket),
+        ("Key", enc(req.key)),
+        ("ETag", quoted_etag(record.etag)),
+    ]
     return Response.xml(document("CompleteMultipartUploadResult", children), headers=write_headers(record))
 
 
@@ -134,13 +146,29 @@ def list_parts(app, req: Request) -> Response:
     marker = req.int_param("part-number-marker", 0, 0, MAX_PARTS)
     max_parts = req.int_param("max-parts", MAX_LIST, 1, MAX_LIST)
     parts, truncated = app.multipart.list_parts(upload_id, marker, max_parts)
-    children = [*encoding, ("Bucket", req.bucket), ("Key", enc(req.key)), ("UploadId", upload_id),
-                ("PartNumberMarker", marker),
-                ("NextPartNumberMarker", parts[-1]["part_number"] if parts else marker),
-                ("MaxParts", max_parts), ("IsTruncated", truncated)]
-    children += [("Part", [("PartNumber", p["part_number"]), ("LastModified", iso_time(p["mtime"])),
-                           ("ETag", quoted_etag(p["etag"])), ("HashCrc64ecma", p["crc64"]), ("Size", p["size"])])
-                 for p in parts]
+    children = [
+        *encoding,
+        ("Bucket", req.bucket),
+        ("Key", enc(req.key)),
+        ("UploadId", upload_id),
+        ("PartNumberMarker", marker),
+        ("NextPartNumberMarker", parts[-1]["part_number"] if parts else marker),
+        ("MaxParts", max_parts),
+        ("IsTruncated", truncated),
+    ]
+    children += [
+        (
+            "Part",
+            [
+                ("PartNumber", p["part_number"]),
+                ("LastModified", iso_time(p["mtime"])),
+                ("ETag", quoted_etag(p["etag"])),
+                ("HashCrc64ecma", p["crc64"]),
+                ("Size", p["size"]),
+            ],
+        )
+        for p in parts
+    ]
     return Response.xml(document("ListPartsResult", children))
 
 
@@ -152,12 +180,33 @@ def list_uploads(app, req: Request) -> Response:
     page = scan_uploads(app.store.db, req.bucket, prefix, key_marker, id_marker, delimiter, max_uploads)
     last = page.entries[-1] if page.entries else None
     next_key = page.next_marker if page.truncated else ""
-    next_id = last["upload_id"] if (page.truncated and last is not None
-                                    and bytes(last["key"]).decode() == page.next_marker) else ""
-    children = [*encoding, ("Bucket", req.bucket), ("KeyMarker", enc(key_marker)), ("UploadIdMarker", id_marker),
-                ("NextKeyMarker", enc(next_key)), ("NextUploadIdMarker", next_id), ("Delimiter", enc(delimiter)),
-                ("Prefix", enc(prefix)), ("MaxUploads", max_uploads), ("IsTruncated", page.truncated)]
-    children += [("Upload", [("Key", enc(bytes(u["key"]).decode())), ("UploadId", u["upload_id"]),
-                             ("Initiated", iso_time(u["initiated"]))]) for u in page.entries]
+    next_id = (
+        last["upload_id"]
+        if (page.truncated and last is not None and bytes(last["key"]).decode() == page.next_marker)
+        else ""
+    )
+    children = [
+        *encoding,
+        ("Bucket", req.bucket),
+        ("KeyMarker", enc(key_marker)),
+        ("UploadIdMarker", id_marker),
+        ("NextKeyMarker", enc(next_key)),
+        ("NextUploadIdMarker", next_id),
+        ("Delimiter", enc(delimiter)),
+        ("Prefix", enc(prefix)),
+        ("MaxUploads", max_uploads),
+        ("IsTruncated", page.truncated),
+    ]
+    children += [
+        (
+            "Upload",
+            [
+                ("Key", enc(bytes(u["key"]).decode())),
+                ("UploadId", u["upload_id"]),
+                ("Initiated", iso_time(u["initiated"])),
+            ],
+        )
+        for u in page.entries
+    ]
     children += [("CommonPrefixes", [("Prefix", enc(p))]) for p in page.prefixes]
     return Response.xml(document("ListMultipartUploadsResult", children))

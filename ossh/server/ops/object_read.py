@@ -1,5 +1,6 @@
 """Object reads: GetObject (OSS range rules, conditional headers, response-* overrides), HeadObject,
 GetObjectMeta. Bodies go out with sendfile straight from the body file."""
+
 from __future__ import annotations
 
 import re
@@ -28,17 +29,27 @@ from .restore import check_readable, restore_header, restore_priority
 from .tagging import count_header
 
 _RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
-_BEYOND = 1 << 62     # a range bound of more digits than any size: past the end of every object
-_OVERRIDES = {"response-content-type": "Content-Type", "response-content-language": "Content-Language",
-              "response-expires": "Expires", "response-cache-control": "Cache-Control",
-              "response-content-disposition": "Content-Disposition",
-              "response-content-encoding": "Content-Encoding"}
+_BEYOND = 1 << 62  # a range bound of more digits than any size: past the end of every object
+_OVERRIDES = {
+    "response-content-type": "Content-Type",
+    "response-content-language": "Content-Language",
+    "response-expires": "Expires",
+    "response-cache-control": "Cache-Control",
+    "response-content-disposition": "Content-Disposition",
+    "response-content-encoding": "Content-Encoding",
+}
 
 
 def object_headers(record, now: float | None = None) -> dict[str, str]:
-    headers = {"Content-Type": record.attrs.content_type, "ETag": quoted_etag(record.etag),
-               "Last-Modified": http_date(record.mtime), "Accept-Ranges": "bytes",
-               H_OBJECT_TYPE: record.type, H_STORAGE_CLASS: record.attrs.storage_class, H_CRC64: str(record.crc64)}
+    headers = {
+        "Content-Type": record.attrs.content_type,
+        "ETag": quoted_etag(record.etag),
+        "Last-Modified": http_date(record.mtime),
+        "Accept-Ranges": "bytes",
+        H_OBJECT_TYPE: record.type,
+        H_STORAGE_CLASS: record.attrs.storage_class,
+        H_CRC64: str(record.crc64),
+    }
     headers.update({STORED_HEADERS[k]: v for k, v in record.attrs.headers.items() if k in STORED_HEADERS})
     headers.update({META_PREFIX + k: v for k, v in record.attrs.meta.items()})
     if record.type == "Appendable":
@@ -65,7 +76,7 @@ def _etag_matches(header: str, etag: str) -> bool:
 
 def _since(value: str) -> float | None:
     when = http_time(value)
-    return None if when is None else when.timestamp()   # an unparsable date is ignored, as HTTP says
+    return None if when is None else when.timestamp()  # an unparsable date is ignored, as HTTP says
 
 
 def check_conditions(req: Request, record, prefix: str = "") -> None:
@@ -73,13 +84,17 @@ def check_conditions(req: Request, record, prefix: str = "") -> None:
     `prefix` "x-oss-copy-source-" applies the same rules to a copy's source, as OSS does."""
     mtime = int(record.mtime)
     if_match, if_none = req.header(prefix + "if-match"), req.header(prefix + "if-none-match")
-    unmodified, modified = _since(req.header(prefix + "if-unmodified-since")), _since(
-        req.header(prefix + "if-modified-since"))
+    unmodified, modified = (
+        _since(req.header(prefix + "if-unmodified-since")),
+        _since(req.header(prefix + "if-modified-since")),
+    )
     if (if_match and not _etag_matches(if_match, record.etag)) or (unmodified is not None and mtime > unmodified):
-        raise OssServerError("PreconditionFailed", Condition=prefix + ("If-Match" if if_match else
-                                                                        "If-Unmodified-Since"))
+        raise OssServerError(
+            "PreconditionFailed", Condition=prefix + ("If-Match" if if_match else "If-Unmodified-Since")
+        )
     if (if_none and _etag_matches(if_none, record.etag)) or (
-            not if_none and modified is not None and mtime <= modified):
+        not if_none and modified is not None and mtime <= modified
+    ):
         raise NotModified(record)
 
 
@@ -215,6 +230,13 @@ def head_object(app, req: Request) -> Response:
 
 def get_object_meta(app, req: Request) -> Response:
     record = versioning.require(app, req)
-    return Response(200, {"ETag": quoted_etag(record.etag), "Content-Length": str(record.size),
-                          "Last-Modified": http_date(record.mtime), H_CRC64: str(record.crc64),
-                          **versioning.version_header(app, record)})
+    return Response(
+        200,
+        {
+            "ETag": quoted_etag(record.etag),
+            "Content-Length": str(record.size),
+            "Last-Modified": http_date(record.mtime),
+            H_CRC64: str(record.crc64),
+            **versioning.version_header(app, record),
+        },
+    )

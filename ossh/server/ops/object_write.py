@@ -1,5 +1,6 @@
 """Object writes: PutObject, CopyObject, AppendObject, Delete(Multiple)Object, object ACLs; plus the request
 helpers (metadata headers, Content-MD5, copy sources) that multipart operations share."""
+
 from __future__ import annotations
 
 import base64
@@ -56,17 +57,17 @@ def attrs_from_headers(app, req: Request, tags_too: bool = True) -> ObjectAttrs:
     meta = user_meta(req.headers_with_prefix(""))
     acl = check_acl(req.header(H_OBJECT_ACL) or Acl.DEFAULT.value, OBJECT_ACLS, H_OBJECT_ACL)
     app.access.check_public_acl(req.bucket, acl)
-    storage_class = check_storage_class(req.header(H_STORAGE_CLASS) or req.bucket_row.storage_class,
-                                        H_STORAGE_CLASS)
+    storage_class = check_storage_class(req.header(H_STORAGE_CLASS) or req.bucket_row.storage_class, H_STORAGE_CLASS)
     headers = {k: v for k, v in req.headers_with_prefix("").items() if k in STORED_HEADERS}
     encoded = tags.from_header(req.header(H_TAGGING)) if tags_too else None
     if encoded:
         headers[TAGS_FIELD] = encoded
     if H_SSE not in headers:
-        headers.update(default_encryption(app, req.bucket))     # the bucket's rule, when it has one
+        headers.update(default_encryption(app, req.bucket))  # the bucket's rule, when it has one
     # OSS names the type after the key's extension when the writer gives none
-    return ObjectAttrs(req.header("content-type") or guess_content_type(req.key or ""), check_sse(headers),
-                       meta, acl, storage_class)
+    return ObjectAttrs(
+        req.header("content-type") or guess_content_type(req.key or ""), check_sse(headers), meta, acl, storage_class
+    )
 
 
 def receive(app, req: Request, limit: int = MAX_OBJECT_SIZE):
@@ -88,7 +89,7 @@ def forbid_overwrite(app, req: Request) -> bool:
 
 def write_headers(record) -> dict[str, str]:
     headers = {"ETag": quoted_etag(record.etag), "x-oss-hash-crc64ecma": str(record.crc64), **sse_headers(record)}
-    if record.version_id:       # written to a bucket that has versioning
+    if record.version_id:  # written to a bucket that has versioning
         headers[H_VERSION_ID] = record.version_id
     return headers
 
@@ -106,7 +107,7 @@ def copy_source(app, req: Request):
     bucket = app.store.require_bucket(src_bucket)
     app.access.authorize(req, Permission.READ, bucket, src_key)
     version = versioning.open_version(app, src_bucket, src_key, version_id) if version_id else None
-    held, _link = open_target(app, src_bucket, src_key, version)      # a symlink copies its target's bytes
+    held, _link = open_target(app, src_bucket, src_key, version)  # a symlink copies its target's bytes
     try:
         check_conditions(req, held.record, prefix="x-oss-copy-source-")
         check_readable(app, held.record)
@@ -164,21 +165,29 @@ def _copy(app, req: Request, src) -> Response:
 
 
 def append_object(app, req: Request) -> Response:
-    if "versionId" in req.params:       # appends go to the current version only, as on OSS
+    if "versionId" in req.params:  # appends go to the current version only, as on OSS
         raise invalid_argument("AppendObject does not take a versionId.", "versionId", req.params["versionId"])
     raw = req.params.get("position", "")
     position = uint(raw, MAX_OBJECT_SIZE)
     if position is None:
         raise invalid_argument("Position is not valid.", "position", raw[:64])
-    record = append(app.store, req.bucket, req.key, position, paced_readinto(req), req.body.length,
-                    MAX_OBJECT_SIZE, attrs_from_headers(app, req, tags_too=position == 0))
+    record = append(
+        app.store,
+        req.bucket,
+        req.key,
+        position,
+        paced_readinto(req),
+        req.body.length,
+        MAX_OBJECT_SIZE,
+        attrs_from_headers(app, req, tags_too=position == 0),
+    )
     headers = write_headers(record)
     headers[H_NEXT_APPEND_POSITION] = str(record.size)
     return Response(200, headers)
 
 
 def delete_object(app, req: Request) -> Response:
-    versioned = versioning.delete_object(app, req)     # a versioned bucket, or a versionId
+    versioned = versioning.delete_object(app, req)  # a versioned bucket, or a versionId
     if versioned is not None:
         return versioned
     app.store.delete(req.bucket, [req.key])
@@ -199,7 +208,7 @@ def delete_objects(app, req: Request) -> Response:
     objects = doc.get("Object") or []
     if len(objects) > MAX_DELETE_BATCH:
         raise OssServerError("MalformedXML", "At most 1000 objects can be deleted in one request.")
-    entries = []        # (key, version id or None)
+    entries = []  # (key, version id or None)
     for obj in objects:
         key = obj.get("Key") if isinstance(obj, dict) else None
         if not key or not isinstance(key, str):
@@ -219,8 +228,9 @@ def delete_objects(app, req: Request) -> Response:
 
 def get_object_acl(app, req: Request) -> Response:
     record = versioning.require(app, req)
-    return Response.xml(acl_policy(req.bucket_row.owner, record.attrs.acl),
-                        headers=versioning.version_header(app, record))
+    return Response.xml(
+        acl_policy(req.bucket_row.owner, record.attrs.acl), headers=versioning.version_header(app, record)
+    )
 
 
 def put_object_acl(app, req: Request) -> Response:
@@ -228,4 +238,3 @@ def put_object_acl(app, req: Request) -> Response:
     app.access.check_public_acl(req.bucket, acl)
     versioning.set_acl(app, req, acl)
     return Response(200)
-

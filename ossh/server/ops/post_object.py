@@ -6,6 +6,7 @@ HMAC-SHA256 with the V4 signing key), verified with the client's signing code as
 Without a signature the upload is anonymous and needs a public-read-write bucket. The form is read as a
 stream: fields before the file are kept (bounded), the file part goes straight into the blob store.
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,15 +30,18 @@ from ..wire.message import Request, Response
 from ..wire.records import ObjectAttrs
 from ..wire.xmlio import document, quoted_etag
 
-MAX_FIELDS = 1 << 20            # all fields before the file together
+MAX_FIELDS = 1 << 20  # all fields before the file together
 _CHUNK = 1 << 16
 _BOUNDARY = re.compile(r'boundary=(?:"([^"]+)"|([^;\s]+))', re.I)
 _DISPOSITION = re.compile(r'([A-Za-z*]+)="((?:[^"\\]|\\.)*)"|([A-Za-z*]+)=([^;\s]+)')
 
 
 def _form_error(message: str) -> OssServerError:
-    return OssServerError("MalformedPOSTRequest", f"The body of your POST request is not well-formed "
-                          f"multipart/form-data: {message}", status=400)
+    return OssServerError(
+        "MalformedPOSTRequest",
+        f"The body of your POST request is not well-formed multipart/form-data: {message}",
+        status=400,
+    )
 
 
 class FormReader:
@@ -46,7 +50,7 @@ class FormReader:
     def __init__(self, readinto, boundary: str):
         self._readinto = readinto
         self._delim = b"\r\n--" + boundary.encode("latin-1")
-        self._buf = bytearray(b"\r\n")        # so the first delimiter looks like every other one
+        self._buf = bytearray(b"\r\n")  # so the first delimiter looks like every other one
         self._eof = False
         self.finished = False
 
@@ -74,15 +78,15 @@ class FormReader:
         self._skip_preamble()
         while len(self._buf) < len(self._delim) + 2 and self._fill():
             pass
-        tail = bytes(self._buf[len(self._delim):len(self._delim) + 2])
+        tail = bytes(self._buf[len(self._delim) : len(self._delim) + 2])
         if tail == b"--":
             self.finished = True
             return None
         while (end := self._buf.find(b"\r\n\r\n")) < 0:
             if len(self._buf) > 16384 or not self._fill():
                 raise _form_error("a part's headers are not terminated")
-        head = bytes(self._buf[len(self._delim):end]).decode("utf-8", "replace")
-        del self._buf[:end + 4]
+        head = bytes(self._buf[len(self._delim) : end]).decode("utf-8", "replace")
+        del self._buf[: end + 4]
         headers = {}
         for line in head.split("\r\n"):
             name, sep, value = line.partition(":")
@@ -97,7 +101,7 @@ class FormReader:
             if i >= 0:
                 n = min(i, len(view))
             else:
-                n = min(len(self._buf) - len(self._delim), len(view))   # the tail may start a delimiter
+                n = min(len(self._buf) - len(self._delim), len(view))  # the tail may start a delimiter
             if n > 0:
                 view[:n] = self._buf[:n]
                 del self._buf[:n]
@@ -150,11 +154,13 @@ def read_form(req: Request) -> tuple[dict[str, str], str | None, FormReader]:
         value = form.read_value(budget)
         budget -= len(value)
         fields[name.lower()] = value.decode("utf-8", "replace")
-    raise OssServerError("InvalidArgument", "The form has no file field.", status=400,
-                         ArgumentName="file", ArgumentValue="")
+    raise OssServerError(
+        "InvalidArgument", "The form has no file field.", status=400, ArgumentName="file", ArgumentValue=""
+    )
 
 
 # ------------------------------------------------------------------ policy
+
 
 def _policy_fail(message: str) -> OssServerError:
     return OssServerError("AccessDenied", f"Invalid according to Policy: {message}")
@@ -166,20 +172,22 @@ def _iso_seconds(text: str) -> float:
             return calendar.timegm(time.strptime(text, fmt))
         except ValueError:
             continue
-    raise OssServerError("InvalidPolicyDocument", "Invalid Policy: Invalid Simple-Condition: expiration is not "
-                         "a valid ISO 8601 time.")
+    raise OssServerError(
+        "InvalidPolicyDocument", "Invalid Policy: Invalid Simple-Condition: expiration is not a valid ISO 8601 time."
+    )
 
 
 def load_policy(encoded: str) -> dict:
     try:
         policy = json.loads(base64.b64decode(encoded, validate=True))
     except (binascii.Error, ValueError):
-        raise OssServerError("InvalidPolicyDocument", "Invalid Policy: the policy is not base64-encoded JSON.") \
-            from None
-    if not isinstance(policy, dict) or "expiration" not in policy or not isinstance(
-            policy.get("conditions", []), list):
-        raise OssServerError("InvalidPolicyDocument", "Invalid Policy: it needs an expiration and a list of "
-                             "conditions.")
+        raise OssServerError(
+            "InvalidPolicyDocument", "Invalid Policy: the policy is not base64-encoded JSON."
+        ) from None
+    if not isinstance(policy, dict) or "expiration" not in policy or not isinstance(policy.get("conditions", []), list):
+        raise OssServerError(
+            "InvalidPolicyDocument", "Invalid Policy: it needs an expiration and a list of conditions."
+        )
     return policy
 
 
@@ -205,20 +213,25 @@ def _check_condition(item: tuple, fields: dict[str, str], size: int | None) -> N
             raise OssServerError("InvalidPolicyDocument", "Invalid Policy: content-length-range needs two numbers.")
         low, high = int(item[1]), int(item[2])
         if size is not None and not low <= size <= high:
-            raise OssServerError("EntityTooLarge" if size > high else "EntityTooSmall",
-                                 f"Your proposed upload size {size} is not between {low} and {high}.")
+            raise OssServerError(
+                "EntityTooLarge" if size > high else "EntityTooSmall",
+                f"Your proposed upload size {size} is not between {low} and {high}.",
+            )
         return
     if len(item) != 3 or not str(item[1]).startswith("$"):
         raise OssServerError("InvalidPolicyDocument", f"Invalid Policy: Invalid Simple-Condition: {list(item)!r}")
     name, want = str(item[1])[1:].lower(), item[2]
     have = fields.get(name, "")
-    held = {"eq": lambda: have == str(want), "starts-with": lambda: have.startswith(str(want)),
-            "in": lambda: isinstance(want, list) and have in [str(w) for w in want],
-            "not-in": lambda: isinstance(want, list) and have not in [str(w) for w in want]}.get(op)
+    held = {
+        "eq": lambda: have == str(want),
+        "starts-with": lambda: have.startswith(str(want)),
+        "in": lambda: isinstance(want, list) and have in [str(w) for w in want],
+        "not-in": lambda: isinstance(want, list) and have not in [str(w) for w in want],
+    }.get(op)
     if held is None:
         raise OssServerError("InvalidPolicyDocument", f"Invalid Policy: unknown condition {op!r}.")
     if not held():
-        raise _policy_fail(f"Policy Condition failed: [\"{op}\", \"${name}\", {json.dumps(want)}]")
+        raise _policy_fail(f'Policy Condition failed: ["{op}", "${name}", {json.dumps(want)}]')
 
 
 def authenticate_form(app, fields: dict[str, str]):
@@ -229,38 +242,49 @@ def authenticate_form(app, fields: dict[str, str]):
     if not policy and not ak:
         return None
     if not policy or not ak:
-        raise OssServerError("InvalidArgument", "A form upload needs both a policy and its signature.",
-                             status=400, ArgumentName="policy", ArgumentValue="")
+        raise OssServerError(
+            "InvalidArgument",
+            "A form upload needs both a policy and its signature.",
+            status=400,
+            ArgumentName="policy",
+            ArgumentValue="",
+        )
     account = app.accounts.get(ak)
     if account is None:
         raise OssServerError("InvalidAccessKeyId", OSSAccessKeyId=ak)
     if v4:
         parts = fields.get("x-oss-credential", "").split("/")
         if len(parts) != 5 or parts[2] != app.region or parts[3:] != ["oss", "aliyun_v4_request"]:
-            raise invalid_argument("Invalid credential in the form.", "x-oss-credential",
-                                   fields.get("x-oss-credential", ""))
+            raise invalid_argument(
+                "Invalid credential in the form.", "x-oss-credential", fields.get("x-oss-credential", "")
+            )
         expected = SignerV4.signature(account.access_key_secret, parts[1], parts[2], policy)
         provided = fields.get("x-oss-signature", "")
     else:
         expected = SignerV1.signature(account.access_key_secret, policy)
         provided = fields.get("signature", "")
     if not hmac.compare_digest(expected.encode(), provided.encode()):
-        raise OssServerError("SignatureDoesNotMatch", "The request signature we calculated does not match the "
-                             "signature you provided.", OSSAccessKeyId=ak, StringToSign=policy)
+        raise OssServerError(
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+            OSSAccessKeyId=ak,
+            StringToSign=policy,
+        )
     token = fields.get("x-oss-security-token")
-    if (account.security_token or token) and not hmac.compare_digest((token or "").encode(),
-                                                                      (account.security_token or "").encode()):
+    if (account.security_token or token) and not hmac.compare_digest(
+        (token or "").encode(), (account.security_token or "").encode()
+    ):
         raise OssServerError("InvalidSecurityToken")
     return account, load_policy(policy)
 
 
 # ------------------------------------------------------------------ the operation
 
+
 def _attrs(req: Request, fields: dict[str, str], key: str) -> ObjectAttrs:
     acl = check_acl(fields.get(H_OBJECT_ACL) or Acl.DEFAULT.value, OBJECT_ACLS, H_OBJECT_ACL)
-    storage_class = check_storage_class(fields.get(H_STORAGE_CLASS) or req.bucket_row.storage_class,
-                                        H_STORAGE_CLASS)
-    meta = {k[len("x-oss-meta-"):]: v for k, v in fields.items() if k.startswith("x-oss-meta-")}
+    storage_class = check_storage_class(fields.get(H_STORAGE_CLASS) or req.bucket_row.storage_class, H_STORAGE_CLASS)
+    meta = {k[len("x-oss-meta-") :]: v for k, v in fields.items() if k.startswith("x-oss-meta-")}
     headers = check_sse({k: v for k, v in fields.items() if k in STORED_HEADERS})
     return ObjectAttrs(fields.get("content-type") or guess_content_type(key), headers, meta, acl, storage_class)
 
@@ -285,25 +309,29 @@ def post_object(app, req: Request) -> Response:
     try:
         if policy is not None:
             check_policy(policy, {**fields, "bucket": req.bucket}, staged.size, app.clock())
-        while form.next_part() is not None:      # fields after the file are ignored, as OSS does
+        while form.next_part() is not None:  # fields after the file are ignored, as OSS does
             form.read_value(MAX_FIELDS)
     except BaseException:
         app.store.blobs.discard(staged)
         raise
     record = app.store.put_staged(req.bucket, key, staged, attrs, forbid)
     headers = {"ETag": quoted_etag(record.etag), H_CRC64: str(record.crc64)}
-    if record.version_id:       # written to a bucket that has versioning
+    if record.version_id:  # written to a bucket that has versioning
         headers[H_VERSION_ID] = record.version_id
     location = f"http://{req.bucket}.{req.host}/{quote(key, safe='/')}"
     redirect = fields.get("success_action_redirect")
     if redirect:
         sep = "&" if "?" in redirect else "?"
-        target = (f"{redirect}{sep}bucket={quote(req.bucket, safe='')}&key={quote(key, safe='')}"
-                  f"&etag={quote(quoted_etag(record.etag), safe='')}")
+        target = (
+            f"{redirect}{sep}bucket={quote(req.bucket, safe='')}&key={quote(key, safe='')}"
+            f"&etag={quote(quoted_etag(record.etag), safe='')}"
+        )
         return Response(303, {**headers, "Location": target})
     status = fields.get("success_action_status", "204")
     if status == "201":
-        body = document("PostResponse", [("Bucket", req.bucket), ("Location", location), ("Key", key),
-                                         ("ETag", quoted_etag(record.etag))])
+        body = document(
+            "PostResponse",
+            [("Bucket", req.bucket), ("Location", location), ("Key", key), ("ETag", quoted_etag(record.etag))],
+        )
         return Response.xml(body, 201, headers)
     return Response(200 if status == "200" else 204, headers)

@@ -6,6 +6,7 @@ machine driven by the app's clock: RestoreObject records when the copy will be r
 two instants and the clock, so nothing runs in the background and a test advances a fake clock instead of
 sleeping. The two instants live in the object's stored headers under an internal name that never goes out.
 """
+
 from __future__ import annotations
 
 from ossh.client.auth import http_date
@@ -15,9 +16,9 @@ from ..wire.errors import OssServerError, invalid_argument
 from ..wire.message import Request, Response
 from ..wire.xmlio import parse
 
-RESTORE_KEY = "x-ossh-restore"          # "<ready at> <readable until> [tier]", unix seconds
+RESTORE_KEY = "x-ossh-restore"  # "<ready at> <readable until> [tier]", unix seconds
 DAY = 86400
-DEFAULT_RESTORE_DELAY = 1.0             # seconds from RestoreObject until the copy is readable
+DEFAULT_RESTORE_DELAY = 1.0  # seconds from RestoreObject until the copy is readable
 
 FROZEN, ONGOING, RESTORED = "frozen", "ongoing", "restored"
 
@@ -56,8 +57,7 @@ def restore_priority(record, now: float) -> str | None:
 def check_readable(app, record) -> None:
     """GET and copy of a cold object need a restored copy: InvalidObjectState otherwise, as on OSS."""
     if record.attrs.storage_class in COLD_CLASSES and restore_state(record, app.clock())[0] != RESTORED:
-        raise OssServerError("InvalidObjectState", "The operation is not valid for the object's state.",
-                             Key=record.key)
+        raise OssServerError("InvalidObjectState", "The operation is not valid for the object's state.", Key=record.key)
 
 
 def _request(req: Request, storage_class: str) -> tuple[int, str | None]:
@@ -67,12 +67,13 @@ def _request(req: Request, storage_class: str) -> tuple[int, str | None]:
         return 1, None
     doc = parse(body, "RestoreRequest")
     job = doc.get("JobParameters")
-    if job is not None and storage_class not in RESTORE_TIERS:     # Archive has no tiers: OSS refuses the document
+    if job is not None and storage_class not in RESTORE_TIERS:  # Archive has no tiers: OSS refuses the document
         raise OssServerError("MalformedXML", "JobParameters applies to ColdArchive and DeepColdArchive objects.")
     raw_days = str(doc.get("Days") or "1").strip()
     if not raw_days.isdigit() or not 1 <= int(raw_days) <= RESTORE_MAX_DAYS[storage_class]:
-        raise invalid_argument(f"Days must be an integer between 1 and {RESTORE_MAX_DAYS[storage_class]}.", "Days",
-                               raw_days)
+        raise invalid_argument(
+            f"Days must be an integer between 1 and {RESTORE_MAX_DAYS[storage_class]}.", "Days", raw_days
+        )
     tier = str(job.get("Tier") or "").strip() if isinstance(job, dict) else None
     if tier and tier not in RESTORE_TIERS[storage_class]:
         raise invalid_argument("The restore tier is not valid for this storage class.", "Tier", tier)
@@ -83,11 +84,11 @@ def restore_object(app, req: Request) -> Response:
     """202 when a restore starts; 200 when the object is already restored (its expiry moves to now + Days);
     RestoreAlreadyInProgress while one runs; OperationNotSupported for objects that need none."""
     from . import versioning  # it builds on this module
+
     record = versioning.require(app, req)
     storage_class = record.attrs.storage_class
     if storage_class not in COLD_CLASSES:
-        raise OssServerError("OperationNotSupported", "The operation is not supported for this resource.",
-                             Key=req.key)
+        raise OssServerError("OperationNotSupported", "The operation is not supported for this resource.", Key=req.key)
     days, tier = _request(req, storage_class)
     now = app.clock()
     state, _ = restore_state(record, now)

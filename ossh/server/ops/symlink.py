@@ -1,5 +1,6 @@
 """Symlinks: PutSymlink and GetSymlink. A symlink is an object of type Symlink with an empty body whose
 stored headers name its target; GET and HEAD follow it (ops.object_read.open_target)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,7 +21,7 @@ def put_symlink(app, req: Request) -> Response:
     raw = req.header(H_SYMLINK_TARGET)
     if not raw:
         raise invalid_argument("The symlink target is missing.", H_SYMLINK_TARGET, "")
-    target = unquote(raw)       # oss2 sends it URL-encoded; a plain name decodes to itself
+    target = unquote(raw)  # oss2 sends it URL-encoded; a plain name decodes to itself
     try:
         check_key(target)
     except OssServerError:
@@ -29,8 +30,9 @@ def put_symlink(app, req: Request) -> Response:
     attrs.headers[H_SYMLINK_TARGET] = target
     forbid = forbid_overwrite(app, req)
     etag = hashlib.md5(target.encode("utf-8")).hexdigest().upper()
-    record = app.store.put_body(req.bucket, req.key, app.store.blobs.create_empty(), 0, etag, 0, "Symlink", attrs,
-                                forbid)
+    record = app.store.put_body(
+        req.bucket, req.key, app.store.blobs.create_empty(), 0, etag, 0, "Symlink", attrs, forbid
+    )
     versioned = {H_VERSION_ID: record.version_id} if record.version_id else {}
     return Response(200, {"ETag": quoted_etag(etag), **versioned})
 
@@ -40,6 +42,13 @@ def get_symlink(app, req: Request) -> Response:
     if record.type != "Symlink":
         raise OssServerError("NotSymlink", Key=req.key)
     target = record.attrs.headers.get(H_SYMLINK_TARGET, "")
-    return Response(200, {H_SYMLINK_TARGET: quote(target, safe=""), "ETag": quoted_etag(record.etag),
-                          "Last-Modified": http_date(record.mtime), "Content-Length": "0",
-                          **versioning.version_header(app, record)})
+    return Response(
+        200,
+        {
+            H_SYMLINK_TARGET: quote(target, safe=""),
+            "ETag": quoted_etag(record.etag),
+            "Last-Modified": http_date(record.mtime),
+            "Content-Length": "0",
+            **versioning.version_header(app, record),
+        },
+    )

@@ -1,5 +1,6 @@
 """Object and bucket tagging: Put/Get/DeleteObjectTagging and Put/Get/DeleteBucketTagging, and an object's tags
 as GET and HEAD report them (x-oss-tagging-count)."""
+
 from __future__ import annotations
 
 from ossh.protocol import H_TAGGING_COUNT
@@ -21,6 +22,7 @@ def count_header(record) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- operations
+
 
 def put_object_tagging(app, req: Request) -> Response:
     record = versioning.require(app, req)

@@ -4,6 +4,7 @@ names, the body it reads, the `x-oss-version-id` headers the answers carry).
 
 The store side (tables, moves between current and noncurrent, version ids) is store/versions.py.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,6 +34,7 @@ from .restore import restore_header
 
 # ---------------------------------------------------------------- bucket state
 
+
 def state(app, bucket: str) -> str | None:
     return versions.state(app.store.db.conn(), bucket)
 
@@ -55,9 +57,10 @@ def get_bucket_versioning(app, req: Request) -> Response:
 
 # ---------------------------------------------------------------- listing
 
+
 def _checked_length(req: Request, name: str) -> str:
     value = req.param(name)
-    if len(value.encode("utf-8")) > MAX_KEY_BYTES + 1:      # OSS: at most 1024 bytes
+    if len(value.encode("utf-8")) > MAX_KEY_BYTES + 1:  # OSS: at most 1024 bytes
         raise invalid_argument(f"The {name} is too long.", name, value[:64])
     return value
 
@@ -72,9 +75,15 @@ def list_object_versions(app, req: Request) -> Response:
         versions.check_version_id(version_marker, "version-id-marker")
     max_keys = req.int_param("max-keys", 100, 1, MAX_LIST)
     page = list_versions(app.store.db, req.bucket, prefix, key_marker, version_marker, delimiter, max_keys)
-    children = [("Name", req.bucket), ("Prefix", enc(prefix)), ("KeyMarker", enc(key_marker)),
-                ("VersionIdMarker", version_marker), ("MaxKeys", max_keys), ("Delimiter", enc(delimiter)),
-                ("IsTruncated", page.truncated)]
+    children = [
+        ("Name", req.bucket),
+        ("Prefix", enc(prefix)),
+        ("KeyMarker", enc(key_marker)),
+        ("VersionIdMarker", version_marker),
+        ("MaxKeys", max_keys),
+        ("Delimiter", enc(delimiter)),
+        ("IsTruncated", page.truncated),
+    ]
     if page.truncated:
         children += [("NextKeyMarker", enc(page.next_key)), ("NextVersionIdMarker", page.next_version)]
     children += encoding
@@ -82,13 +91,30 @@ def list_object_versions(app, req: Request) -> Response:
     for row, latest in page.entries:
         key, version_id = enc(bytes(row["key"]).decode("utf-8")), row["version_id"]
         if versions.is_marker(row):
-            children.append(("DeleteMarker", [("Key", key), ("VersionId", version_id), ("IsLatest", latest),
-                                              ("LastModified", iso_time(row["mtime"])), ("Owner", bucket_owner)]))
+            children.append(
+                (
+                    "DeleteMarker",
+                    [
+                        ("Key", key),
+                        ("VersionId", version_id),
+                        ("IsLatest", latest),
+                        ("LastModified", iso_time(row["mtime"])),
+                        ("Owner", bucket_owner),
+                    ],
+                )
+            )
             continue
         record = object_from_row(row)
-        entry = [("Key", key), ("VersionId", version_id), ("IsLatest", latest),
-                 ("LastModified", iso_time(record.mtime)), ("ETag", quoted_etag(record.etag)),
-                 ("Type", record.type), ("Size", record.size), ("StorageClass", record.attrs.storage_class)]
+        entry = [
+            ("Key", key),
+            ("VersionId", version_id),
+            ("IsLatest", latest),
+            ("LastModified", iso_time(record.mtime)),
+            ("ETag", quoted_etag(record.etag)),
+            ("Type", record.type),
+            ("Size", record.size),
+            ("StorageClass", record.attrs.storage_class),
+        ]
         if restoring := restore_header(record, now):
             entry.append(("RestoreInfo", restoring))
         children.append(("Version", entry + [("Owner", bucket_owner)]))
@@ -97,6 +123,7 @@ def list_object_versions(app, req: Request) -> Response:
 
 
 # ---------------------------------------------------------------- one version
+
 
 def requested(req: Request) -> str | None:
     """The request's versionId, checked; None when it names none."""
@@ -179,6 +206,7 @@ def set_tags(app, req: Request, encoded: str | None) -> None:
     def change(headers: dict) -> dict:
         headers.pop(TAGS_FIELD, None)
         return {**headers, TAGS_FIELD: encoded} if encoded else headers
+
     set_headers(app, req, version_id, change)
 
 
@@ -197,10 +225,12 @@ def _update(app, req: Request, version_id: str, column: str, value) -> None:
         if versions.is_marker(row):
             raise versions.delete_marker_refused(req.key, version_id)
         versions.update(conn, req.bucket, key, version_id, column, value(row[column]))
+
     app.store.db.commit(work)
 
 
 # ---------------------------------------------------------------- copy source
+
 
 def copy_source_version(raw: str) -> str | None:
     """The versionId of an x-oss-copy-source (`/bucket/key?versionId=...`), checked; None when absent."""
@@ -220,6 +250,7 @@ def copy_source_headers(app, req: Request, src: ObjectRecord) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- deletes
+
 
 def delete_object(app, req: Request) -> Response | None:
     """DeleteObject in a versioned bucket or of one version; None: a plain delete, the caller's to do."""
@@ -245,8 +276,9 @@ def _delete(app, bucket: str, entries: list[tuple[str, str | None]], status: str
                 marker_id, bodies = versions.delete_current(conn, bucket, raw, status, app.store.clock())
                 results.append((key, None, True, marker_id))
             elif version_id is None:
-                row = conn.execute("DELETE FROM objects WHERE bucket=? AND key=? RETURNING body",
-                                   (bucket, raw)).fetchone()
+                row = conn.execute(
+                    "DELETE FROM objects WHERE bucket=? AND key=? RETURNING body", (bucket, raw)
+                ).fetchone()
                 bodies = [body_ids(row["body"])] if row is not None else []
                 results.append((key, None, False, None))
             else:
@@ -254,6 +286,7 @@ def _delete(app, bucket: str, entries: list[tuple[str, str | None]], status: str
                 results.append((key, version_id, bool(was_marker), version_id if was_marker else None))
             freed += bodies
         return freed
+
     app.store.free(change)
     return list(results)
 

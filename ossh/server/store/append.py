@@ -1,5 +1,6 @@
 """AppendObject in the store: bytes written past an appendable body's recorded length, under a byte-range lock
 that excludes other appenders but never readers; the row grows only once the bytes are durable."""
+
 from __future__ import annotations
 
 import fcntl
@@ -15,11 +16,12 @@ from ..wire.records import ObjectAttrs, ObjectRecord
 from .pieces import decode_pieces
 from .store import Store, object_from_row
 
-APPEND_OPEN_ATTEMPTS = 3    # an appendable object replaced this many times in a row is a conflict
+APPEND_OPEN_ATTEMPTS = 3  # an appendable object replaced this many times in a row is a conflict
 
 
-def append(store: Store, bucket: str, key: str, position: int, readinto, length: int | None, limit: int,
-           attrs: ObjectAttrs) -> ObjectRecord:
+def append(
+    store: Store, bucket: str, key: str, position: int, readinto, length: int | None, limit: int, attrs: ObjectAttrs
+) -> ObjectRecord:
     """AppendObject: bytes land past the recorded length; the row grows only once they are durable, and
     only if it still names the same body and length (a Put or Delete meanwhile makes this a conflict)."""
     for _ in range(APPEND_OPEN_ATTEMPTS):
@@ -38,23 +40,35 @@ def append(store: Store, bucket: str, key: str, position: int, readinto, length:
     else:
         # Replaced by other writers on every attempt: answer the conflict they caused.
         now = store.get(bucket, key)
-        raise OssServerError("PositionNotEqualToLength", Key=key,
-                             headers={H_NEXT_APPEND_POSITION: str(now.size if now else 0)})
+        raise OssServerError(
+            "PositionNotEqualToLength", Key=key, headers={H_NEXT_APPEND_POSITION: str(now.size if now else 0)}
+        )
     try:
         _lock_for_append(fd)
         _check_same(store.get(bucket, key), record, position, key)
         size, crc = store.blobs.append(fd, position, readinto, length, limit - position)
         total_crc = crc64_combine(record.crc64, crc, size)
-        grown = ObjectRecord(bucket, key, record.body, position + size, _append_etag(total_crc, position + size),
-                             total_crc, record.type, record.attrs, store.clock(),
-                             decode_pieces(record.body, position + size),
-                             None if record.version_id == NULL_VERSION else record.version_id)
+        grown = ObjectRecord(
+            bucket,
+            key,
+            record.body,
+            position + size,
+            _append_etag(total_crc, position + size),
+            total_crc,
+            record.type,
+            record.attrs,
+            store.clock(),
+            decode_pieces(record.body, position + size),
+            None if record.version_id == NULL_VERSION else record.version_id,
+        )
 
         def change(conn):
-            return conn.execute("UPDATE objects SET size=?, crc64=?, etag=?, mtime=? "
-                                "WHERE bucket=? AND key=? AND body=? AND size=? AND type='Appendable'",
-                                (grown.size, str(grown.crc64), grown.etag, grown.mtime, bucket, key.encode(),
-                                 record.body, position)).rowcount
+            return conn.execute(
+                "UPDATE objects SET size=?, crc64=?, etag=?, mtime=? "
+                "WHERE bucket=? AND key=? AND body=? AND size=? AND type='Appendable'",
+                (grown.size, str(grown.crc64), grown.etag, grown.mtime, bucket, key.encode(), record.body, position),
+            ).rowcount
+
         if store.db.commit(change) == 0:
             os.ftruncate(fd, position)
             _check_same(store.get(bucket, key), record, position, key)
@@ -80,8 +94,18 @@ def _append_new(store: Store, bucket, key, readinto, length, limit, attrs) -> Ob
         if row is not None:
             _check_append(object_from_row(row), -1, key)
 
-    return store.put_body(bucket, key, body_id, size, _append_etag(crc, size), crc, "Appendable", attrs, False,
-                         before_commit=still_missing)
+    return store.put_body(
+        bucket,
+        key,
+        body_id,
+        size,
+        _append_etag(crc, size),
+        crc,
+        "Appendable",
+        attrs,
+        False,
+        before_commit=still_missing,
+    )
 
 
 def _lock_for_append(fd: int) -> None:
@@ -102,16 +126,16 @@ def _check_append(record: ObjectRecord | None, position: int, key: str) -> None:
         raise OssServerError("ObjectNotAppendable", Key=key)
     current = record.size if record else 0
     if position != current:
-        raise OssServerError("PositionNotEqualToLength", Key=key,
-                             headers={H_NEXT_APPEND_POSITION: str(current)})
+        raise OssServerError("PositionNotEqualToLength", Key=key, headers={H_NEXT_APPEND_POSITION: str(current)})
 
 
 def _check_same(now: ObjectRecord | None, then: ObjectRecord, position: int, key: str) -> None:
     """Raise the right conflict unless the object is still the one an append started on."""
     _check_append(now, position, key)
-    if now is None or now.body != then.body:    # replaced by a new appendable object of the same length
-        raise OssServerError("PositionNotEqualToLength", Key=key,
-                             headers={H_NEXT_APPEND_POSITION: str(now.size if now else 0)})
+    if now is None or now.body != then.body:  # replaced by a new appendable object of the same length
+        raise OssServerError(
+            "PositionNotEqualToLength", Key=key, headers={H_NEXT_APPEND_POSITION: str(now.size if now else 0)}
+        )
 
 
 def _append_etag(crc: int, size: int) -> str:

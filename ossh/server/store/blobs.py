@@ -25,6 +25,7 @@ only thing lost when a process dies is a removal, which leaves an orphan file fo
 (or `ossh serve --check --repair`) to delete. Appenders use a separate byte-range lock (append.py), so an
 append never waits for readers.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -60,11 +61,14 @@ class BlobStore:
         self.tmp = root / "tmp"
         self.faults = faults or Faults()
         self.durable = durable
-        made = [path for path in [self.tmp, self.data, *(self.data / f"{i:02x}" for i in range(256))]
-                if create and private_dir(path)]
-        for parent in {path.parent for path in made}:    # new directories are durable before any body is
+        made = [
+            path
+            for path in [self.tmp, self.data, *(self.data / f"{i:02x}" for i in range(256))]
+            if create and private_dir(path)
+        ]
+        for parent in {path.parent for path in made}:  # new directories are durable before any body is
             fsync_dir(parent)
-        self._pending: list[list[str]] = []       # bodies whose removal waits for their readers
+        self._pending: list[list[str]] = []  # bodies whose removal waits for their readers
         self._lock = threading.Lock()
 
     def path(self, body_id: str) -> Path:
@@ -140,7 +144,7 @@ class BlobStore:
             try:
                 if not self._try_remove(ids):
                     left.append(ids)
-            except OSError as exc:      # not removable now: an orphan for --repair, never a failed request
+            except OSError as exc:  # not removable now: an orphan for --repair, never a failed request
                 print(f"ossh server: cannot remove body {ids[0]}: {exc.strerror}", file=sys.stderr)
         with self._lock:
             self._pending += left
@@ -150,7 +154,7 @@ class BlobStore:
         try:
             fd = os.open(self.path(ids[0]), os.O_RDONLY)
         except FileNotFoundError:
-            fd = None                   # its first piece is gone already: a removal cut short
+            fd = None  # its first piece is gone already: a removal cut short
         try:
             if fd is not None:
                 try:
@@ -222,9 +226,10 @@ class BlobStore:
                     return 0
                 current["file"], skip, current["left"] = segment
                 current["file"].seek(skip)
-            n = current["file"].readinto(view[:current["left"]])
+            n = current["file"].readinto(view[: current["left"]])
             current["left"] -= n
             return n
+
         try:
             return self.receive(readinto, length, limit=length)
         finally:
@@ -298,7 +303,7 @@ class Held:
             try:
                 fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                return                  # another reader still holds it: the last one decides
+                return  # another reader still holds it: the last one decides
             if not still_named():
                 for body_id, _ in self.pieces:
                     self.blobs._unlink(self.blobs.path(body_id))

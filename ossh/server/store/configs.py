@@ -6,6 +6,7 @@ leaves the old document or the new one, and a configuration never outlives its b
 the rows in its own transaction).
 Object tags live in the object's row (its stored headers), so they are replaced and deleted with the object.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,7 @@ from ..wire.errors import OssServerError
 from ..wire.xmlio import parse
 from .db import Database
 
-TAGS_FIELD = H_TAGGING   # where an object's tags (a URL-encoded query string) sit in its stored headers
+TAGS_FIELD = H_TAGGING  # where an object's tags (a URL-encoded query string) sit in its stored headers
 
 
 class ConfigStore:
@@ -39,17 +40,18 @@ class ConfigStore:
                 raise OssServerError("NoSuchBucket", BucketName=bucket)
             conn.execute("INSERT OR REPLACE INTO bucket_config VALUES(?,?,?)", (bucket, name, value))
 
-        self.db.commit(change)      # durable before the answer, sharing the sync with concurrent writers
+        self.db.commit(change)  # durable before the answer, sharing the sync with concurrent writers
 
     def delete(self, bucket: str, name: str) -> None:
-        self.db.commit(lambda conn: conn.execute("DELETE FROM bucket_config WHERE bucket=? AND name=?",
-                                                 (bucket, name)))
+        self.db.commit(lambda conn: conn.execute("DELETE FROM bucket_config WHERE bucket=? AND name=?", (bucket, name)))
 
     def set_object_tags(self, bucket: str, key: str, encoded: str | None) -> None:
         """Replace an object's tags (None removes them) without touching its body or other attributes."""
+
         def change(conn):
-            row = conn.execute("SELECT headers FROM objects WHERE bucket=? AND key=?",
-                               (bucket, key.encode("utf-8"))).fetchone()
+            row = conn.execute(
+                "SELECT headers FROM objects WHERE bucket=? AND key=?", (bucket, key.encode("utf-8"))
+            ).fetchone()
             if row is None:
                 raise OssServerError("NoSuchKey", Key=key)
             headers = json.loads(row["headers"])
@@ -57,19 +59,25 @@ class ConfigStore:
                 headers[TAGS_FIELD] = encoded
             else:
                 headers.pop(TAGS_FIELD, None)
-            conn.execute("UPDATE objects SET headers=? WHERE bucket=? AND key=?",
-                         (json.dumps(headers), bucket, key.encode("utf-8")))
+            conn.execute(
+                "UPDATE objects SET headers=? WHERE bucket=? AND key=?",
+                (json.dumps(headers), bucket, key.encode("utf-8")),
+            )
 
         self.db.commit(change)
 
     def class_stat(self, bucket: str) -> tuple[dict[str, tuple[int, int]], int]:
         """GetBucketStat's extra figures: {storage class: (bytes, objects)} and the newest object's mtime."""
-        rows = self.db.query("SELECT storage_class, coalesce(sum(size),0) AS s, count(*) AS n, max(mtime) AS m "
-                             "FROM objects WHERE bucket=? GROUP BY storage_class", (bucket,))
+        rows = self.db.query(
+            "SELECT storage_class, coalesce(sum(size),0) AS s, count(*) AS n, max(mtime) AS m "
+            "FROM objects WHERE bucket=? GROUP BY storage_class",
+            (bucket,),
+        )
         newest = max((r["m"] for r in rows), default=0)
         return {r["storage_class"]: (r["s"], r["n"]) for r in rows}, int(newest)
 
     def part_count(self, bucket: str) -> int:
-        row = self.db.one("SELECT count(*) AS n FROM parts JOIN uploads USING(upload_id) WHERE uploads.bucket=?",
-                          (bucket,))
+        row = self.db.one(
+            "SELECT count(*) AS n FROM parts JOIN uploads USING(upload_id) WHERE uploads.bucket=?", (bucket,)
+        )
         return row["n"]

@@ -15,6 +15,7 @@ form the next batch, so the batch grows by itself under load and is a single cha
 Files are created 0600: meta.db is made before SQLite opens it, and SQLite gives its -wal and -shm files the
 database file's own mode, whatever the umask (which is process-wide, so it is never touched).
 """
+
 import os
 import sqlite3
 import threading
@@ -60,8 +61,6 @@ CREATE TABLE IF NOT EXISTS bucket_config(
 """
 
 
-
-
 def _add_version_column(conn: sqlite3.Connection) -> None:
     """A store made before versioning has no objects.version_id: add it (last, where a new store has it),
     under the write lock, so that two servers opening the same store do not both try."""
@@ -104,14 +103,14 @@ class Database:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._writer = threading.Lock()          # one writing transaction at a time in this process
+        self._writer = threading.Lock()  # one writing transaction at a time in this process
         self._queue: list[_Change] = []
         self._leading = False
         self._turn = threading.Condition()
         private_file(path)
         self.conn().executescript(SCHEMA)
         _add_version_column(self.conn())
-        self.batches = self.changes = 0           # group commit statistics
+        self.batches = self.changes = 0  # group commit statistics
 
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -120,7 +119,7 @@ class Database:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")    # commits are synced by sync() (see above)
+            conn.execute("PRAGMA synchronous=NORMAL")  # commits are synced by sync() (see above)
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -162,7 +161,7 @@ class Database:
                     for queued in lead:
                         queued.taken = True
                     break
-                self._turn.wait()       # for a leader to take it, or for its batch to be durable
+                self._turn.wait()  # for a leader to take it, or for its batch to be durable
         if lead is not None:
             self._lead(lead)
         if change.error is not None:
@@ -180,13 +179,13 @@ class Database:
                 with self._turn:
                     self._leading = False
                     self._turn.notify_all()
-        except BaseException as exc:               # noqa: B036 - the commit failed: nothing was written
+        except BaseException as exc:  # noqa: B036 - the commit failed: nothing was written
             for change in batch:
                 change.error = change.error or storage_error(exc) or exc
         else:
             try:
                 self.sync()
-            except OSError as exc:      # committed, but perhaps not durable: say so, and let the client retry
+            except OSError as exc:  # committed, but perhaps not durable: say so, and let the client retry
                 for change in batch:
                     change.error = change.error or NotDurable(exc, change.result)
         self.batches += 1
@@ -201,9 +200,9 @@ class Database:
         conn.execute("SAVEPOINT change")
         try:
             change.result = change.work(conn)
-        except BaseException as exc:    # noqa: B036 - handed to the writer, who raises it
+        except BaseException as exc:  # noqa: B036 - handed to the writer, who raises it
             if not conn.in_transaction:
-                raise                   # SQLite gave up the whole transaction (a full disk)
+                raise  # SQLite gave up the whole transaction (a full disk)
             conn.execute("ROLLBACK TO change")
             change.error = storage_error(exc) or exc
         conn.execute("RELEASE change")
@@ -216,7 +215,7 @@ class Database:
         try:
             fd = os.open(self.wal, os.O_RDONLY)
         except FileNotFoundError:
-            return                      # no WAL: every commit was checkpointed into the synced database
+            return  # no WAL: every commit was checkpointed into the synced database
         try:
             os.fdatasync(fd)
         finally:

@@ -1,5 +1,6 @@
 """Files of the store: private creation (directories 0700, files 0600, whatever the umask, which is
 process-wide and so never touched), directory syncs, and disk errors as the client should see them."""
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 A common prefix is emitted once and the scan then seeks straight past every key under it, so a listing
 touches about one row per entry it returns.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,10 +14,10 @@ from .store import object_from_row
 
 @dataclass
 class ListPage:
-    entries: list = field(default_factory=list)   # rows in key order (objects or uploads)
+    entries: list = field(default_factory=list)  # rows in key order (objects or uploads)
     prefixes: list[str] = field(default_factory=list)
     truncated: bool = False
-    next_marker: str = ""    # the last key or common prefix emitted
+    next_marker: str = ""  # the last key or common prefix emitted
     rows_read: int = 0
 
 
@@ -46,9 +47,9 @@ def _scan(first_cursor, fetch_from, prefix: bytes, after: bytes, delimiter: byte
             if delimiter:
                 cut = key.find(delimiter, len(prefix))
                 if cut >= 0:
-                    common = key[:cut + len(delimiter)]
+                    common = key[: cut + len(delimiter)]
             if common is not None and common <= after:
-                next_lower = successor(common)   # emitted on an earlier page
+                next_lower = successor(common)  # emitted on an earlier page
                 break
             if count == max_keys:
                 page.truncated = True
@@ -87,8 +88,9 @@ def list_objects(db: Database, bucket: str, prefix: str, after: str, delimiter: 
     return page
 
 
-def list_uploads(db: Database, bucket: str, prefix: str, key_marker: str, upload_id_marker: str,
-                 delimiter: str, max_uploads: int) -> ListPage:
+def list_uploads(
+    db: Database, bucket: str, prefix: str, key_marker: str, upload_id_marker: str, delimiter: str, max_uploads: int
+) -> ListPage:
     """Multipart uploads in (key, upload id) order; entries are rows of the uploads table."""
     p, k, d = prefix.encode(), key_marker.encode(), delimiter.encode()
     upper_sql, upper_args = _bounds(p)
@@ -99,8 +101,10 @@ def list_uploads(db: Database, bucket: str, prefix: str, key_marker: str, upload
         return db.cursor(cols + "AND key>=? " + order, (bucket, lower, *upper_args))
 
     if k and upload_id_marker:
-        first = db.cursor(cols + "AND (key>? OR (key=? AND upload_id>?)) AND key>=? " + order,
-                          (bucket, k, k, upload_id_marker, p, *upper_args))
+        first = db.cursor(
+            cols + "AND (key>? OR (key=? AND upload_id>?)) AND key>=? " + order,
+            (bucket, k, k, upload_id_marker, p, *upper_args),
+        )
     elif k and k >= p:
         first = db.cursor(cols + "AND key>? " + order, (bucket, k, *upper_args))
     else:

@@ -1,5 +1,6 @@
 """Multipart uploads in the store: parts as body files; Complete hands the listed parts' files to the object
 as its pieces, so it costs no copy whatever the object's size."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,16 +24,32 @@ class Multipart:
 
     def initiate(self, bucket: str, key: str, attrs: ObjectAttrs) -> str:
         upload_id = uuid.uuid4().hex.upper()
-        self.db.commit(lambda conn: conn.execute(
-            "INSERT INTO uploads VALUES(?,?,?,?,?,?,?,?,?)",
-            (upload_id, bucket, key.encode(), self.store.clock(), attrs.storage_class, attrs.acl, attrs.content_type,
-             json.dumps(attrs.headers), json.dumps(attrs.meta))))
+        self.db.commit(
+            lambda conn: conn.execute(
+                "INSERT INTO uploads VALUES(?,?,?,?,?,?,?,?,?)",
+                (
+                    upload_id,
+                    bucket,
+                    key.encode(),
+                    self.store.clock(),
+                    attrs.storage_class,
+                    attrs.acl,
+                    attrs.content_type,
+                    json.dumps(attrs.headers),
+                    json.dumps(attrs.meta),
+                ),
+            )
+        )
         return upload_id
 
     def upload(self, bucket: str, key: str, upload_id: str, conn=None):
-        row = (conn or self.db.conn()).execute(
-            "SELECT * FROM uploads WHERE upload_id=? AND bucket=? AND key=?",
-            (upload_id, bucket, key.encode())).fetchone()
+        row = (
+            (conn or self.db.conn())
+            .execute(
+                "SELECT * FROM uploads WHERE upload_id=? AND bucket=? AND key=?", (upload_id, bucket, key.encode())
+            )
+            .fetchone()
+        )
         if row is None:
             raise OssServerError("NoSuchUpload", UploadId=upload_id)
         return row
@@ -45,11 +62,15 @@ class Multipart:
 
         def change(conn):
             self.upload(bucket, key, upload_id, conn)
-            old = conn.execute("SELECT body FROM parts WHERE upload_id=? AND part_number=?",
-                               (upload_id, number)).fetchone()
-            conn.execute("INSERT OR REPLACE INTO parts VALUES(?,?,?,?,?,?,?)",
-                         (upload_id, number, body_id, staged.size, etag, str(staged.crc), self.store.clock()))
+            old = conn.execute(
+                "SELECT body FROM parts WHERE upload_id=? AND part_number=?", (upload_id, number)
+            ).fetchone()
+            conn.execute(
+                "INSERT OR REPLACE INTO parts VALUES(?,?,?,?,?,?,?)",
+                (upload_id, number, body_id, staged.size, etag, str(staged.crc), self.store.clock()),
+            )
             return old
+
         try:
             old = self.db.commit(change)
         except BaseException:
@@ -60,12 +81,21 @@ class Multipart:
         return etag
 
     def list_parts(self, upload_id: str, marker: int, max_parts: int) -> tuple[list, bool]:
-        rows = self.db.query("SELECT * FROM parts WHERE upload_id=? AND part_number>? ORDER BY part_number LIMIT ?",
-                             (upload_id, marker, max_parts + 1))
+        rows = self.db.query(
+            "SELECT * FROM parts WHERE upload_id=? AND part_number>? ORDER BY part_number LIMIT ?",
+            (upload_id, marker, max_parts + 1),
+        )
         return rows[:max_parts], len(rows) > max_parts
 
-    def complete(self, bucket: str, key: str, upload_id: str, wanted: list[tuple[int, str]] | None,
-                 forbid_overwrite: bool, acl: str | None = None) -> ObjectRecord:
+    def complete(
+        self,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        wanted: list[tuple[int, str]] | None,
+        forbid_overwrite: bool,
+        acl: str | None = None,
+    ) -> ObjectRecord:
         """`wanted` = [(part number, etag)] as the client listed them, or None for every part (complete-all)."""
         upload = self.upload(bucket, key, upload_id)
         stored = {r["part_number"]: r for r in self.db.query("SELECT * FROM parts WHERE upload_id=?", (upload_id,))}
@@ -82,8 +112,13 @@ class Multipart:
         for part in chosen:
             crc.combine(int(part["crc64"]), part["size"])
         digest = hashlib.md5(b"".join(bytes.fromhex(p["etag"]) for p in chosen)).hexdigest().upper()
-        attrs = ObjectAttrs(upload["content_type"], json.loads(upload["headers"]), json.loads(upload["meta"]),
-                            acl or upload["acl"], upload["storage_class"])
+        attrs = ObjectAttrs(
+            upload["content_type"],
+            json.loads(upload["headers"]),
+            json.loads(upload["meta"]),
+            acl or upload["acl"],
+            upload["storage_class"],
+        )
         pieces = [(p["body"], p["size"]) for p in chosen]
         kept = {p["body"] for p in chosen}
         leftovers: list[str] = []
@@ -99,8 +134,19 @@ class Multipart:
             conn.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
             leftovers.extend(now - kept)
 
-        record = self.store.put_body(bucket, key, pieces, crc.length, f"{digest}-{len(chosen)}", crc.value,
-                                     "Multipart", attrs, forbid_overwrite, before_commit=finish, fresh=False)
+        record = self.store.put_body(
+            bucket,
+            key,
+            pieces,
+            crc.length,
+            f"{digest}-{len(chosen)}",
+            crc.value,
+            "Multipart",
+            attrs,
+            forbid_overwrite,
+            before_commit=finish,
+            fresh=False,
+        )
         self.store.blobs.remove(*([body] for body in leftovers))
         return record
 
@@ -120,8 +166,10 @@ class Multipart:
     def abort(self, bucket: str, key: str, upload_id: str) -> None:
         def change(conn):
             self.upload(bucket, key, upload_id, conn)
-            bodies = [[r["body"]] for r in conn.execute("DELETE FROM parts WHERE upload_id=? RETURNING body",
-                                                          (upload_id,))]
+            bodies = [
+                [r["body"]] for r in conn.execute("DELETE FROM parts WHERE upload_id=? RETURNING body", (upload_id,))
+            ]
             conn.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
             return bodies
+
         self.store.free(change)

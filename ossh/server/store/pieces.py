@@ -1,4 +1,5 @@
 """The `body` column of an object or part row: one body file id, or the ids and sizes of several files in order."""
+
 from __future__ import annotations
 
 import json

@@ -9,6 +9,7 @@ WAL that has to grow on a full disk fails with "database or disk is full". The s
 reserve file (`reserve`, RESERVE bytes really allocated); a delete or an abort that fails for want of space
 releases it and tries again, and the reserve is remade once deletes have freed enough space.
 """
+
 from __future__ import annotations
 
 import errno
@@ -28,8 +29,11 @@ class StorageFull(OssServerError):
     """A write the store cannot make: no space left, or a read-only file system."""
 
     def __init__(self, cause: str):
-        super().__init__("InsufficientStorage", f"The server cannot store data: {cause}. Free space on the "
-                         "server or delete objects, then try again.", status=507)
+        super().__init__(
+            "InsufficientStorage",
+            f"The server cannot store data: {cause}. Free space on the server or delete objects, then try again.",
+            status=507,
+        )
         self.cause = cause
 
 
@@ -55,12 +59,12 @@ class Faults:
     a number of bytes makes every write the store makes take from it, and fail with ENOSPC (or, for a
     database commit, SQLite's SQLITE_FULL) when it is not there; removing files gives their size back."""
 
-    COMMIT_COST = 16 << 10   # the WAL frames of one commit
+    COMMIT_COST = 16 << 10  # the WAL frames of one commit
 
     def __init__(self):
         self.free: int | None = None
-        self.refused = 0         # writes refused for want of space
-        self.sync_errno: int | None = None     # set: the index's sync to disk fails with this error
+        self.refused = 0  # writes refused for want of space
+        self.sync_errno: int | None = None  # set: the index's sync to disk fails with this error
         self._lock = threading.Lock()
 
     def check_sync(self) -> None:
@@ -111,7 +115,7 @@ class Reserve:
                 taken = True
                 os.posix_fallocate(fd, 0, self.size)
                 os.fsync(fd)
-                os.link(tmp, self.path)     # whole or not at all; another process may have made it first
+                os.link(tmp, self.path)  # whole or not at all; another process may have made it first
                 made = True
             except OSError:
                 pass

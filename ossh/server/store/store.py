@@ -5,6 +5,7 @@ row committed and its WAL synced (group commit: see db.py), then the answer, the
 a crash or power loss anywhere leaves either the old object or the new one, plus at most an orphan file that
 the next start deletes, and nothing acknowledged is lost. The store is private: directories 0700, files 0600.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -46,11 +47,22 @@ class HeldBody:
 
 
 def object_from_row(row) -> ObjectRecord:
-    attrs = ObjectAttrs(row["content_type"], json.loads(row["headers"]), json.loads(row["meta"]), row["acl"],
-                        row["storage_class"])
-    return ObjectRecord(row["bucket"], bytes(row["key"]).decode("utf-8"), row["body"], row["size"], row["etag"],
-                        int(row["crc64"]), row["type"], attrs, row["mtime"], decode_pieces(row["body"], row["size"]),
-                        row["version_id"])
+    attrs = ObjectAttrs(
+        row["content_type"], json.loads(row["headers"]), json.loads(row["meta"]), row["acl"], row["storage_class"]
+    )
+    return ObjectRecord(
+        row["bucket"],
+        bytes(row["key"]).decode("utf-8"),
+        row["body"],
+        row["size"],
+        row["etag"],
+        int(row["crc64"]),
+        row["type"],
+        attrs,
+        row["mtime"],
+        decode_pieces(row["body"], row["size"]),
+        row["version_id"],
+    )
 
 
 def md5_etag(digest: bytes) -> str:
@@ -73,8 +85,9 @@ def unavailable(root: Path, exc: BaseException) -> StoreUnavailable:
 
 
 class Store:
-    def __init__(self, root: Path, durable: bool = True, faults: Faults | None = None,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self, root: Path, durable: bool = True, faults: Faults | None = None, clock: Callable[[], float] = time.time
+    ):
         """`clock`: what creation and modification times are read from (tests drive a fake one)."""
         self.root = root
         self.clock = clock
@@ -113,8 +126,9 @@ class Store:
             fcntl.flock(fd, fcntl.LOCK_SH)
 
     def referenced_bodies(self) -> set[str]:
-        rows = self.db.query("SELECT body FROM objects UNION SELECT body FROM parts "
-                             "UNION SELECT body FROM versions WHERE marker=0")
+        rows = self.db.query(
+            "SELECT body FROM objects UNION SELECT body FROM parts UNION SELECT body FROM versions WHERE marker=0"
+        )
         return {body_id for row in rows for body_id in body_ids(row[0])}
 
     def close(self) -> None:
@@ -139,7 +153,7 @@ class Store:
                 self.reserve.release()
                 self._reserve_spent = True
                 bodies = self.db.commit(change)
-        except NotDurable as done:      # it did happen: a delete that took effect is not reported as failed
+        except NotDurable as done:  # it did happen: a delete that took effect is not reported as failed
             print(f"ossh server: {done.message}", file=sys.stderr)
             bodies = done.result
         self.blobs.remove(*bodies)
@@ -162,8 +176,10 @@ class Store:
         with self.db.write() as conn:
             row = conn.execute("SELECT owner, storage_class FROM buckets WHERE name=?", (name,)).fetchone()
             if row is None:
-                conn.execute("INSERT INTO buckets VALUES(?,?,?,?,?,?)",
-                             (name, owner, acl or Acl.PRIVATE.value, storage_class, location, self.clock()))
+                conn.execute(
+                    "INSERT INTO buckets VALUES(?,?,?,?,?,?)",
+                    (name, owner, acl or Acl.PRIVATE.value, storage_class, location, self.clock()),
+                )
             elif row["owner"] != owner or row["storage_class"] != storage_class:
                 raise OssServerError("BucketAlreadyExists", BucketName=name)
             elif acl:
@@ -172,7 +188,8 @@ class Store:
     def list_buckets(self, owner: str, prefix: str, marker: str, max_keys: int) -> tuple[list[Bucket], bool]:
         rows = self.db.query(
             "SELECT * FROM buckets WHERE owner=? AND name>? AND substr(name,1,?)=? ORDER BY name LIMIT ?",
-            (owner, marker, len(prefix), prefix, max_keys + 1))
+            (owner, marker, len(prefix), prefix, max_keys + 1),
+        )
         buckets = [Bucket(**dict(r)) for r in rows]
         return buckets[:max_keys], len(buckets) > max_keys
 
@@ -182,7 +199,7 @@ class Store:
                 if conn.execute(f"SELECT 1 FROM {table} WHERE bucket=? LIMIT 1", (name,)).fetchone():
                     raise OssServerError("BucketNotEmpty", BucketName=name)
             conn.execute("DELETE FROM buckets WHERE name=?", (name,))
-            conn.execute("DELETE FROM bucket_config WHERE bucket=?", (name,))   # its configurations go with it
+            conn.execute("DELETE FROM bucket_config WHERE bucket=?", (name,))  # its configurations go with it
 
     def set_bucket_acl(self, name: str, acl: str) -> None:
         with self.db.write() as conn:
@@ -222,39 +239,70 @@ class Store:
                 return held
             held.close()
 
-    def put_staged(self, bucket: str, key: str, staged: Staged, attrs: ObjectAttrs,
-                   forbid_overwrite: bool = False) -> ObjectRecord:
+    def put_staged(
+        self, bucket: str, key: str, staged: Staged, attrs: ObjectAttrs, forbid_overwrite: bool = False
+    ) -> ObjectRecord:
         body_id = self.blobs.place(staged)
-        return self.put_body(bucket, key, body_id, staged.size, md5_etag(staged.md5), staged.crc,
-                             "Normal", attrs, forbid_overwrite)
+        return self.put_body(
+            bucket, key, body_id, staged.size, md5_etag(staged.md5), staged.crc, "Normal", attrs, forbid_overwrite
+        )
 
-    def put_body(self, bucket: str, key: str, body: str | list[tuple[str, int]], size: int, etag: str, crc: int,
-                 obj_type: str, attrs: ObjectAttrs, forbid_overwrite: bool, before_commit=None,
-                 fresh: bool = True) -> ObjectRecord:
+    def put_body(
+        self,
+        bucket: str,
+        key: str,
+        body: str | list[tuple[str, int]],
+        size: int,
+        etag: str,
+        crc: int,
+        obj_type: str,
+        attrs: ObjectAttrs,
+        forbid_overwrite: bool,
+        before_commit=None,
+        fresh: bool = True,
+    ) -> ObjectRecord:
         """Publish body files already in the store as `key` (a body id, or pieces in order);
         `before_commit(conn)` runs in the same transaction. `fresh`: the files were just named (they are
         removed if the change fails); False for files that already belong to a record (an upload's parts)."""
         body_id = body if isinstance(body, str) else encode_pieces(body)
-        record = ObjectRecord(bucket, key, body_id, size, etag, crc, obj_type, attrs, self.clock(),
-                              decode_pieces(body_id, size))
+        record = ObjectRecord(
+            bucket, key, body_id, size, etag, crc, obj_type, attrs, self.clock(), decode_pieces(body_id, size)
+        )
         ids = body_ids(body_id)
 
         def change(conn):
             if conn.execute("SELECT 1 FROM buckets WHERE name=?", (bucket,)).fetchone() is None:
                 raise OssServerError("NoSuchBucket", BucketName=bucket)
-            old = conn.execute("SELECT body FROM objects WHERE bucket=? AND key=?",
-                               (bucket, key.encode("utf-8"))).fetchone()
+            old = conn.execute(
+                "SELECT body FROM objects WHERE bucket=? AND key=?", (bucket, key.encode("utf-8"))
+            ).fetchone()
             if old is not None and forbid_overwrite:
                 raise OssServerError("FileAlreadyExists", Key=key)
             if before_commit is not None:
                 before_commit(conn)
             # versioning: keeps or drops the current version, names the new one
             record.version_id, freed = versions.make_room(conn, bucket, key.encode("utf-8"))
-            conn.execute("INSERT OR REPLACE INTO objects VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                         (bucket, key.encode("utf-8"), body_id, size, etag, str(crc), obj_type,
-                          attrs.storage_class, attrs.acl, attrs.content_type, json.dumps(attrs.headers),
-                          json.dumps(attrs.meta), record.mtime, record.version_id or NULL_VERSION))
+            conn.execute(
+                "INSERT OR REPLACE INTO objects VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    bucket,
+                    key.encode("utf-8"),
+                    body_id,
+                    size,
+                    etag,
+                    str(crc),
+                    obj_type,
+                    attrs.storage_class,
+                    attrs.acl,
+                    attrs.content_type,
+                    json.dumps(attrs.headers),
+                    json.dumps(attrs.meta),
+                    record.mtime,
+                    record.version_id or NULL_VERSION,
+                ),
+            )
             return freed
+
         try:
             freed = self.db.commit(change)
         except BaseException:
@@ -284,11 +332,13 @@ class Store:
         def change(conn):
             bodies = []
             for key in encoded:
-                row = conn.execute("DELETE FROM objects WHERE bucket=? AND key=? RETURNING body",
-                                   (bucket, key)).fetchone()
+                row = conn.execute(
+                    "DELETE FROM objects WHERE bucket=? AND key=? RETURNING body", (bucket, key)
+                ).fetchone()
                 if row is not None:
                     bodies.append(body_ids(row["body"]))
             return bodies
+
         self.free(change)
 
     def set_object_acl(self, bucket: str, key: str, acl: str) -> None:
@@ -296,22 +346,27 @@ class Store:
             cur = conn.execute("UPDATE objects SET acl=? WHERE bucket=? AND key=?", (acl, bucket, key.encode()))
             if cur.rowcount == 0:
                 raise OssServerError("NoSuchKey", Key=key)
+
         self.db.commit(change)
 
     def set_object_headers(self, bucket: str, key: str, body: str, headers: dict[str, str]) -> None:
         """Replace the stored headers of the object whose body is still `body` (else it changed meanwhile)."""
+
         def change(conn):
-            cur = conn.execute("UPDATE objects SET headers=? WHERE bucket=? AND key=? AND body=?",
-                               (json.dumps(headers), bucket, key.encode(), body))
+            cur = conn.execute(
+                "UPDATE objects SET headers=? WHERE bucket=? AND key=? AND body=?",
+                (json.dumps(headers), bucket, key.encode(), body),
+            )
             if cur.rowcount == 0:
                 raise OssServerError("NoSuchKey", "The object changed while it was being updated.", Key=key)
+
         self.db.commit(change)
 
     def names_body(self, bucket: str, key: str, body: str) -> bool:
         row = self.db.one("SELECT body FROM objects WHERE bucket=? AND key=?", (bucket, key.encode("utf-8")))
         if row is not None and row["body"] == body:
             return True
-        return versions.names_body(self.db.conn(), bucket, key.encode("utf-8"), body)   # a noncurrent version's
+        return versions.names_body(self.db.conn(), bucket, key.encode("utf-8"), body)  # a noncurrent version's
 
     def get_version(self, bucket: str, key: str, version_id: str) -> ObjectRecord | None:
         """One version of an object, current or not (None: no such version, or a delete marker)."""

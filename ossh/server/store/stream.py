@@ -1,5 +1,6 @@
 """Streaming a request body to a file: MD5 and CRC-64 on the fly (MD5 on its own thread for large bodies), and
 write-back as it goes, so the final fsync has little left to do and the page cache is not flooded."""
+
 from __future__ import annotations
 
 import ctypes
@@ -15,9 +16,9 @@ from ..wire.errors import OssServerError
 
 BLOCK = 1 << 20
 
-DEPTH = 4   # blocks in flight between the receiving thread and the MD5 thread
+DEPTH = 4  # blocks in flight between the receiving thread and the MD5 thread
 WRITEBACK_EVERY = 8 * BLOCK
-DROP_BEHIND = 32 * BLOCK   # how much of a body being written stays in the page cache
+DROP_BEHIND = 32 * BLOCK  # how much of a body being written stays in the page cache
 
 
 def _load_sync_file_range():
@@ -31,7 +32,7 @@ def _load_sync_file_range():
 
 
 _SYNC_FILE_RANGE = _load_sync_file_range()
-_START, _FINISH = 2, 1 | 2 | 4      # SYNC_FILE_RANGE_WRITE; WAIT_BEFORE | WRITE | WAIT_AFTER
+_START, _FINISH = 2, 1 | 2 | 4  # SYNC_FILE_RANGE_WRITE; WAIT_BEFORE | WRITE | WAIT_AFTER
 
 
 class _Writeback:

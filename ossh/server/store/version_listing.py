@@ -2,6 +2,7 @@
 merged in key order, newest first within a key, with prefix, delimiter, key and version-id markers and
 max-keys. Like listing.py, a common prefix is emitted once and both scans then seek past every key under it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ class _Entry:
 
 @dataclass
 class VersionPage:
-    entries: list = field(default_factory=list)     # (row, is latest); a versions row has `marker`
+    entries: list = field(default_factory=list)  # (row, is latest); a versions row has `marker`
     prefixes: list[str] = field(default_factory=list)
     truncated: bool = False
     next_key: str = ""
@@ -48,7 +49,7 @@ def _merged(db: Database, bucket: str, lower: bytes, inclusive: bool, upper: byt
                 cur = next(current, None)
             else:
                 key = bytes(old["key"])
-                yield _Entry(old, key != last)      # the newest of a key with no current version: a delete marker
+                yield _Entry(old, key != last)  # the newest of a key with no current version: a delete marker
                 last = key
                 old = next(older, None)
     finally:
@@ -59,14 +60,16 @@ def _merged(db: Database, bucket: str, lower: bytes, inclusive: bool, upper: byt
 def _rest_of_key(db: Database, bucket: str, key: bytes, version_id: str):
     """The versions of `key` older than `version_id` (none when that version is unknown)."""
     if db.one("SELECT 1 FROM objects WHERE bucket=? AND key=? AND version_id=?", (bucket, key, version_id)):
-        below = None            # the current version: every noncurrent one follows
+        below = None  # the current version: every noncurrent one follows
     else:
         mark = db.one("SELECT seq FROM versions WHERE bucket=? AND key=? AND version_id=?", (bucket, key, version_id))
         if mark is None:
             return
         below = mark["seq"]
-    rows = db.cursor("SELECT * FROM versions WHERE bucket=? AND key=? AND seq<? ORDER BY seq DESC",
-                     (bucket, key, below if below is not None else 1 << 62))
+    rows = db.cursor(
+        "SELECT * FROM versions WHERE bucket=? AND key=? AND seq<? ORDER BY seq DESC",
+        (bucket, key, below if below is not None else 1 << 62),
+    )
     try:
         for row in rows:
             yield _Entry(row, False)
@@ -74,8 +77,9 @@ def _rest_of_key(db: Database, bucket: str, key: bytes, version_id: str):
         rows.close()
 
 
-def list_versions(db: Database, bucket: str, prefix: str, key_marker: str, version_marker: str, delimiter: str,
-                  max_keys: int) -> VersionPage:
+def list_versions(
+    db: Database, bucket: str, prefix: str, key_marker: str, version_marker: str, delimiter: str, max_keys: int
+) -> VersionPage:
     p, k = prefix.encode(), key_marker.encode()
     upper = successor(p) if p else None
 
@@ -85,11 +89,12 @@ def list_versions(db: Database, bucket: str, prefix: str, key_marker: str, versi
         yield from _merged(db, bucket, k, False, upper) if k >= p else _merged(db, bucket, p, True, upper)
 
     scan = _scan(first(), lambda lower: _merged(db, bucket, lower, True, upper), p, k, delimiter.encode(), max_keys)
-    page = VersionPage(entries=[(e.row, e.latest) for e in scan.entries], prefixes=scan.prefixes,
-                       truncated=scan.truncated)
+    page = VersionPage(
+        entries=[(e.row, e.latest) for e in scan.entries], prefixes=scan.prefixes, truncated=scan.truncated
+    )
     if scan.truncated:
         last = scan.entries[-1] if scan.entries else None
-        page.next_key = scan.next_marker      # the last key or common prefix; a version id only after a key
+        page.next_key = scan.next_marker  # the last key or common prefix; a version id only after a key
         if last is not None and bytes(last["key"]) == scan.next_marker.encode():
             page.next_version = last["version_id"]
     return page

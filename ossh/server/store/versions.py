@@ -13,6 +13,7 @@ transaction (Database.commit), so a version moves between the tables atomically 
 and returns the bodies (lists of piece ids) that no version names any more: the caller removes them after the
 commit, as for any delete.
 """
+
 from __future__ import annotations
 
 import base64
@@ -26,7 +27,7 @@ from ossh.protocol import NULL_VERSION, VERSIONING_SUSPENDED
 from ..wire.errors import OssServerError, invalid_argument
 from .pieces import body_ids
 
-CONFIG_NAME = "versioning"       # the bucket_config row holding the state
+CONFIG_NAME = "versioning"  # the bucket_config row holding the state
 # The columns an objects row and a versions row share, in the objects table's order after bucket and key.
 COLUMNS = "body, size, etag, crc64, type, storage_class, acl, content_type, headers, meta, mtime"
 # Version ids look like OSS's: base64 of a small protobuf-like record, here one tag and 36 hex digits. Hex
@@ -54,14 +55,21 @@ def check_version_id(value: str | None, name: str = "versionId") -> str:
 
 
 def no_such_version(key: str, version_id: str) -> OssServerError:
-    return OssServerError("NoSuchVersion", "The specified version does not exist.", status=404, Key=key,
-                          VersionId=version_id)
+    return OssServerError(
+        "NoSuchVersion", "The specified version does not exist.", status=404, Key=key, VersionId=version_id
+    )
 
 
 def delete_marker_refused(key: str, version_id: str) -> OssServerError:
     """What OSS answers an operation other than DELETE aimed at a delete marker by its version id."""
-    return OssServerError("MethodNotAllowed", "The specified method is not allowed against this resource.",
-                          status=405, headers=marker_headers(version_id), Key=key, VersionId=version_id)
+    return OssServerError(
+        "MethodNotAllowed",
+        "The specified method is not allowed against this resource.",
+        status=405,
+        headers=marker_headers(version_id),
+        Key=key,
+        VersionId=version_id,
+    )
 
 
 def marker_headers(version_id: str) -> dict[str, str]:
@@ -69,6 +77,7 @@ def marker_headers(version_id: str) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- state
+
 
 def state(conn, bucket: str) -> str | None:
     """Enabled, Suspended, or None for a bucket that never had versioning."""
@@ -84,6 +93,7 @@ def set_state(conn, bucket: str, status: str) -> None:
 
 # ---------------------------------------------------------------- moves between the tables
 
+
 def _next_seq(conn, bucket: str, key: bytes) -> int:
     row = conn.execute("SELECT max(seq) FROM versions WHERE bucket=? AND key=?", (bucket, key)).fetchone()
     return (row[0] or 0) + 1
@@ -91,29 +101,36 @@ def _next_seq(conn, bucket: str, key: bytes) -> int:
 
 def _demote(conn, bucket: str, key: bytes) -> None:
     """The current version becomes the newest noncurrent one; the caller replaces or deletes the objects row."""
-    conn.execute(f"INSERT INTO versions(bucket, key, seq, version_id, marker, {COLUMNS}) "
-                 f"SELECT bucket, key, ?, version_id, 0, {COLUMNS} FROM objects WHERE bucket=? AND key=?",
-                 (_next_seq(conn, bucket, key), bucket, key))
+    conn.execute(
+        f"INSERT INTO versions(bucket, key, seq, version_id, marker, {COLUMNS}) "
+        f"SELECT bucket, key, ?, version_id, 0, {COLUMNS} FROM objects WHERE bucket=? AND key=?",
+        (_next_seq(conn, bucket, key), bucket, key),
+    )
 
 
 def _promote(conn, bucket: str, key: bytes) -> None:
     """With no current version, the newest noncurrent one becomes current, unless it is a delete marker."""
     if conn.execute("SELECT 1 FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone():
         return
-    row = conn.execute("SELECT seq, marker FROM versions WHERE bucket=? AND key=? ORDER BY seq DESC LIMIT 1",
-                       (bucket, key)).fetchone()
+    row = conn.execute(
+        "SELECT seq, marker FROM versions WHERE bucket=? AND key=? ORDER BY seq DESC LIMIT 1", (bucket, key)
+    ).fetchone()
     if row is None or row["marker"]:
         return
-    conn.execute(f"INSERT INTO objects(bucket, key, {COLUMNS}, version_id) "
-                 f"SELECT bucket, key, {COLUMNS}, version_id FROM versions WHERE bucket=? AND key=? AND seq=?",
-                 (bucket, key, row["seq"]))
+    conn.execute(
+        f"INSERT INTO objects(bucket, key, {COLUMNS}, version_id) "
+        f"SELECT bucket, key, {COLUMNS}, version_id FROM versions WHERE bucket=? AND key=? AND seq=?",
+        (bucket, key, row["seq"]),
+    )
     conn.execute("DELETE FROM versions WHERE bucket=? AND key=? AND seq=?", (bucket, key, row["seq"]))
 
 
 def _drop_noncurrent_null(conn, bucket: str, key: bytes) -> list[list[str]]:
     """Remove the noncurrent `null` version, if any (a suspended bucket keeps one null version per key)."""
-    row = conn.execute("DELETE FROM versions WHERE bucket=? AND key=? AND version_id=? RETURNING marker, body",
-                       (bucket, key, NULL_VERSION)).fetchone()
+    row = conn.execute(
+        "DELETE FROM versions WHERE bucket=? AND key=? AND version_id=? RETURNING marker, body",
+        (bucket, key, NULL_VERSION),
+    ).fetchone()
     return [body_ids(row["body"])] if row is not None and not row["marker"] else []
 
 
@@ -133,7 +150,7 @@ def make_room(conn, bucket: str, key: bytes) -> tuple[str | None, list[list[str]
     if status == VERSIONING_SUSPENDED:
         freed += _drop_noncurrent_null(conn, bucket, key)
         if current is not None and current["version_id"] == NULL_VERSION:
-            return NULL_VERSION, freed + [body_ids(current["body"])]      # replaced in place
+            return NULL_VERSION, freed + [body_ids(current["body"])]  # replaced in place
     if current is not None:
         _demote(conn, bucket, key)
     return (NULL_VERSION if status == VERSIONING_SUSPENDED else new_version_id()), freed
@@ -156,9 +173,11 @@ def delete_current(conn, bucket: str, key: bytes, status: str, now: float) -> tu
     if current is not None:
         _demote(conn, bucket, key)
         conn.execute("DELETE FROM objects WHERE bucket=? AND key=?", (bucket, key))
-    conn.execute(f"INSERT INTO versions(bucket, key, seq, version_id, marker, {COLUMNS}) "
-                 "VALUES(?,?,?,?,1,'',0,'','0','DeleteMarker','Standard','default','','{}','{}',?)",
-                 (bucket, key, _next_seq(conn, bucket, key), marker_id, now))
+    conn.execute(
+        f"INSERT INTO versions(bucket, key, seq, version_id, marker, {COLUMNS}) "
+        "VALUES(?,?,?,?,1,'',0,'','0','DeleteMarker','Standard','default','','{}','{}',?)",
+        (bucket, key, _next_seq(conn, bucket, key), marker_id, now),
+    )
     return marker_id, freed
 
 
@@ -170,8 +189,10 @@ def delete_version(conn, bucket: str, key: bytes, version_id: str) -> tuple[bool
         conn.execute("DELETE FROM objects WHERE bucket=? AND key=?", (bucket, key))
         _promote(conn, bucket, key)
         return False, [body_ids(current["body"])]
-    row = conn.execute("DELETE FROM versions WHERE bucket=? AND key=? AND version_id=? RETURNING marker, body",
-                       (bucket, key, version_id)).fetchone()
+    row = conn.execute(
+        "DELETE FROM versions WHERE bucket=? AND key=? AND version_id=? RETURNING marker, body",
+        (bucket, key, version_id),
+    ).fetchone()
     if row is None:
         return None, []
     _promote(conn, bucket, key)
@@ -180,14 +201,17 @@ def delete_version(conn, bucket: str, key: bytes, version_id: str) -> tuple[bool
 
 # ---------------------------------------------------------------- reads
 
+
 def find(conn, bucket: str, key: bytes, version_id: str) -> tuple[sqlite3.Row | None, bool]:
     """(row, is current) of one version; a versions row has `marker` set for a delete marker."""
-    row = conn.execute("SELECT * FROM objects WHERE bucket=? AND key=? AND version_id=?",
-                       (bucket, key, version_id)).fetchone()
+    row = conn.execute(
+        "SELECT * FROM objects WHERE bucket=? AND key=? AND version_id=?", (bucket, key, version_id)
+    ).fetchone()
     if row is not None:
         return row, True
-    row = conn.execute("SELECT * FROM versions WHERE bucket=? AND key=? AND version_id=?",
-                       (bucket, key, version_id)).fetchone()
+    row = conn.execute(
+        "SELECT * FROM versions WHERE bucket=? AND key=? AND version_id=?", (bucket, key, version_id)
+    ).fetchone()
     if row is None:
         return None, False
     newest = conn.execute("SELECT max(seq) FROM versions WHERE bucket=? AND key=?", (bucket, key)).fetchone()[0]
@@ -199,14 +223,15 @@ def is_marker(row: sqlite3.Row) -> bool:
     """Whether a row of find() is a delete marker (objects rows never are)."""
     try:
         return bool(row["marker"])
-    except IndexError:          # a row of the objects table has no such column
+    except IndexError:  # a row of the objects table has no such column
         return False
 
 
 def latest_marker(conn, bucket: str, key: bytes) -> str | None:
     """The version id of the delete marker that is the key's newest version, if it is one."""
-    row = conn.execute("SELECT version_id, marker FROM versions WHERE bucket=? AND key=? ORDER BY seq DESC "
-                       "LIMIT 1", (bucket, key)).fetchone()
+    row = conn.execute(
+        "SELECT version_id, marker FROM versions WHERE bucket=? AND key=? ORDER BY seq DESC LIMIT 1", (bucket, key)
+    ).fetchone()
     if row is None or not row["marker"] or _current(conn, bucket, key) is not None:
         return None
     return row["version_id"]
@@ -214,8 +239,12 @@ def latest_marker(conn, bucket: str, key: bytes) -> str | None:
 
 def names_body(conn, bucket: str, key: bytes, body: str) -> bool:
     """Whether a noncurrent version of `key` still names `body` (readers of old versions hold their body)."""
-    return conn.execute("SELECT 1 FROM versions WHERE bucket=? AND key=? AND body=? LIMIT 1",
-                        (bucket, key, body)).fetchone() is not None
+    return (
+        conn.execute(
+            "SELECT 1 FROM versions WHERE bucket=? AND key=? AND body=? LIMIT 1", (bucket, key, body)
+        ).fetchone()
+        is not None
+    )
 
 
 def update(conn, bucket: str, key: bytes, version_id: str, column: str, value) -> bool:
@@ -223,8 +252,10 @@ def update(conn, bucket: str, key: bytes, version_id: str, column: str, value) -
     version (a delete marker has none of these)."""
     assert column in ("acl", "headers")
     for table, extra in (("objects", ""), ("versions", " AND marker=0")):
-        cur = conn.execute(f"UPDATE {table} SET {column}=? WHERE bucket=? AND key=? AND version_id=?{extra}",
-                           (value, bucket, key, version_id))
+        cur = conn.execute(
+            f"UPDATE {table} SET {column}=? WHERE bucket=? AND key=? AND version_id=?{extra}",
+            (value, bucket, key, version_id),
+        )
         if cur.rowcount:
             return True
     return False

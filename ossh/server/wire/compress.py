@@ -2,6 +2,7 @@
 OSS's list of web text types go out gzip-compressed, chunked, without ETag, Content-Length or Accept-Ranges
 (and with `Vary: Accept-Encoding`). The body is compressed while it streams: memory does not grow with size.
 """
+
 from __future__ import annotations
 
 import os
@@ -11,9 +12,20 @@ from .message import Request, Response
 
 MIN_SIZE = 1024
 # The Content-Types OSS compresses (its "How do I compress objects ... in the GZIP format" page).
-COMPRESSIBLE = frozenset({"text/cache-manifest", "text/xml", "text/css", "text/html", "text/plain",
-                          "application/javascript", "application/x-javascript", "application/rss+xml",
-                          "application/json", "text/json"})
+COMPRESSIBLE = frozenset(
+    {
+        "text/cache-manifest",
+        "text/xml",
+        "text/css",
+        "text/html",
+        "text/plain",
+        "application/javascript",
+        "application/x-javascript",
+        "application/rss+xml",
+        "application/json",
+        "text/json",
+    }
+)
 _READ = 1 << 20
 
 
@@ -35,8 +47,12 @@ def accepts_gzip(header: str) -> bool:
 
 def wanted(req: Request, record, headers: dict[str, str]) -> bool:
     base = record.attrs.content_type.split(";", 1)[0].strip().lower()
-    return (record.size >= MIN_SIZE and base in COMPRESSIBLE and "Content-Encoding" not in headers
-            and accepts_gzip(req.header("accept-encoding")))
+    return (
+        record.size >= MIN_SIZE
+        and base in COMPRESSIBLE
+        and "Content-Encoding" not in headers
+        and accepts_gzip(req.header("accept-encoding"))
+    )
 
 
 class GzipBody:
@@ -46,7 +62,7 @@ class GzipBody:
         self.held = held
 
     def chunks(self):
-        packer = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)   # 16+: the gzip wrapper
+        packer = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # 16+: the gzip wrapper
         for f, offset, count in self.held.segments(0, self.held.record.size):
             while count > 0:
                 data = os.pread(f.fileno(), min(count, _READ), offset)

@@ -3,6 +3,7 @@ clients: the request line and header fields read within size and count limits, f
 checked, the body's length decided from Content-Length or chunked coding without guessing, and response
 header values checked before they are written. Everything refused raises an OssServerError whose status
 is the HTTP answer (400, 411, 413, 414, 431, 501); `close` on it says the connection cannot be reused."""
+
 from __future__ import annotations
 
 import re
@@ -11,22 +12,22 @@ from dataclasses import dataclass
 from .errors import OssServerError
 
 _TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-_TARGET = re.compile(rb"[\x21-\x7e]+")              # visible ASCII: a target is percent-encoded
-_FIELD_CTL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")   # controls but HTAB; a bare CR is one of them
+_TARGET = re.compile(rb"[\x21-\x7e]+")  # visible ASCII: a target is percent-encoded
+_FIELD_CTL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")  # controls but HTAB; a bare CR is one of them
 # Characters no header value may carry, as text: C0 and C1 controls but HTAB, DEL, and the Unicode line
 # separators some client libraries split lines on.
 _UNSAFE_TEXT = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 _TOKEN_TEXT = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _VERSIONS = {b"HTTP/1.1": (1, 1), b"HTTP/1.0": (1, 0)}
-MAX_LENGTH = 1 << 62     # a Content-Length beyond this is refused before anything else looks at it
-_SINGLE = {"host", "content-length"}   # a second line of these makes the request ambiguous
+MAX_LENGTH = 1 << 62  # a Content-Length beyond this is refused before anything else looks at it
+_SINGLE = {"host", "content-length"}  # a second line of these makes the request ambiguous
 
 
 @dataclass(frozen=True)
 class HeadLimits:
-    max_line: int = 16 << 10        # request line (414 beyond) and any one header line (431 beyond)
-    max_head: int = 64 << 10        # request line and header fields together (431 beyond)
-    max_fields: int = 100           # header field lines (431 beyond); http.client refuses more too
+    max_line: int = 16 << 10  # request line (414 beyond) and any one header line (431 beyond)
+    max_head: int = 64 << 10  # request line and header fields together (431 beyond)
+    max_fields: int = 100  # header field lines (431 beyond); http.client refuses more too
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Head:
     method: str
     target: str
     version: tuple[int, int]
-    headers: dict[str, str]         # names as first sent; repeated fields joined with ", " (RFC 9110 5.3)
+    headers: dict[str, str]  # names as first sent; repeated fields joined with ", " (RFC 9110 5.3)
 
     def get(self, name: str, default: str | None = None) -> str | None:
         name = name.lower()
@@ -65,7 +66,7 @@ def printable(text: str) -> str:
 def read_head(rfile, limits: HeadLimits) -> Head:
     """The request line and header fields. An EOF before the blank line ending them is InvalidRequest."""
     line = b""
-    for _ in range(4):       # RFC 9112 2.2: empty lines before a request line are ignored
+    for _ in range(4):  # RFC 9112 2.2: empty lines before a request line are ignored
         line = rfile.readline(limits.max_line + 1)
         if len(line) > limits.max_line:
             raise refused("RequestURITooLong", f"The request line is longer than {limits.max_line} bytes.")
@@ -74,21 +75,28 @@ def read_head(rfile, limits: HeadLimits) -> Head:
     used = len(line)
     method, target, version = _request_line(_chomp(line))
     headers: dict[str, str] = {}
-    names: dict[str, str] = {}      # lowercase -> as first sent
+    names: dict[str, str] = {}  # lowercase -> as first sent
     count = 0
     while True:
         line = rfile.readline(limits.max_line + 1)
         used += len(line)
         if len(line) > limits.max_line or used > limits.max_head:
-            raise refused("RequestHeaderFieldsTooLarge", f"The request head is larger than {limits.max_head} bytes "
-                          f"or a header line is longer than {limits.max_line} bytes.", status=431)
+            raise refused(
+                "RequestHeaderFieldsTooLarge",
+                f"The request head is larger than {limits.max_head} bytes "
+                f"or a header line is longer than {limits.max_line} bytes.",
+                status=431,
+            )
         line = _chomp(line)
         if not line:
             break
         count += 1
         if count > limits.max_fields:
-            raise refused("RequestHeaderFieldsTooLarge", f"The request has more than {limits.max_fields} header "
-                          "fields.", status=431)
+            raise refused(
+                "RequestHeaderFieldsTooLarge",
+                f"The request has more than {limits.max_fields} header fields.",
+                status=431,
+            )
         name, value = _field(line)
         low = name.lower()
         if low in names:
@@ -116,8 +124,9 @@ def _chomp(line: bytes) -> bytes:
 def _request_line(line: bytes) -> tuple[str, str, tuple[int, int]]:
     parts = line.split(b" ")
     if len(parts) != 3 or not _TOKEN.fullmatch(parts[0]) or not _TARGET.fullmatch(parts[1]):
-        raise refused("InvalidRequest", "The request line must be METHOD TARGET HTTP/1.1, with a percent-encoded "
-                      "target.")
+        raise refused(
+            "InvalidRequest", "The request line must be METHOD TARGET HTTP/1.1, with a percent-encoded target."
+        )
     if parts[2] not in _VERSIONS:
         raise refused("InvalidRequest", "Only HTTP/1.1 and HTTP/1.0 are supported.")
     return parts[0].decode("ascii"), parts[1].decode("ascii"), _VERSIONS[parts[2]]
@@ -132,8 +141,12 @@ def _field(line: bytes) -> tuple[str, str]:
     value = value.strip(b" \t")
     text_name = name.decode("ascii")
     if _FIELD_CTL.search(value):
-        raise refused("InvalidArgument", f"The {text_name} header contains a control character.",
-                      ArgumentName=text_name, ArgumentValue=printable(value.decode("latin-1")))
+        raise refused(
+            "InvalidArgument",
+            f"The {text_name} header contains a control character.",
+            ArgumentName=text_name,
+            ArgumentValue=printable(value.decode("latin-1")),
+        )
     return text_name, _utf8(value)
 
 
@@ -156,23 +169,30 @@ def body_length(head: Head) -> tuple[int | None, bool]:
         codings = [c.strip().lower() for c in te.split(",")]
         unknown = [c for c in codings if c != "chunked"]
         if unknown:
-            raise refused("NotImplemented", f"Transfer-Encoding {printable(unknown[0])!r} is not supported; "
-                          "send the body as it is, with Content-Length or chunked.", Header="Transfer-Encoding")
+            raise refused(
+                "NotImplemented",
+                f"Transfer-Encoding {printable(unknown[0])!r} is not supported; "
+                "send the body as it is, with Content-Length or chunked.",
+                Header="Transfer-Encoding",
+            )
         if len(codings) != 1:
             raise refused("InvalidRequest", "Transfer-Encoding must name chunked once.")
         return None, True
     if cl is None:
         if head.method in ("PUT", "POST"):
-            raise refused("MissingContentLength", "You must provide the Content-Length HTTP header (or send the "
-                          "body chunked).")
+            raise refused(
+                "MissingContentLength", "You must provide the Content-Length HTTP header (or send the body chunked)."
+            )
         return 0, False
     if not (cl.isascii() and cl.isdigit()):
-        raise refused("InvalidRequest", "Content-Length must be a decimal number of bytes.",
-                      ContentLength=printable(cl[:64]))
+        raise refused(
+            "InvalidRequest", "Content-Length must be a decimal number of bytes.", ContentLength=printable(cl[:64])
+        )
     length = uint(cl, MAX_LENGTH)
     if length is None:
-        raise refused("EntityTooLarge", "The Content-Length is larger than any request this server accepts.",
-                      status=413)
+        raise refused(
+            "EntityTooLarge", "The Content-Length is larger than any request this server accepts.", status=413
+        )
     return length, False
 
 
@@ -186,15 +206,20 @@ def uint(raw: str, high: int) -> int | None:
     int() runs, so thousands of digits cost nothing (and never reach int's own 4300-digit error)."""
     if not raw or not raw.isascii() or not raw.isdigit() or len(raw.lstrip("0")) > len(str(high)):
         return None
-    value = int(raw.lstrip("0") or "0")      # int() itself refuses over 4300 digits, leading zeros included
+    value = int(raw.lstrip("0") or "0")  # int() itself refuses over 4300 digits, leading zeros included
     return value if value <= high else None
 
 
 def check_value(name: str, value: str) -> str:
     """A value about to become a response header: control characters (CR, LF, ...) are InvalidArgument."""
     if _UNSAFE_TEXT.search(value):
-        raise refused("InvalidArgument", f"The value for {name} contains a control character.", close=False,
-                      ArgumentName=name, ArgumentValue=printable(value))
+        raise refused(
+            "InvalidArgument",
+            f"The value for {name} contains a control character.",
+            close=False,
+            ArgumentName=name,
+            ArgumentValue=printable(value),
+        )
     return value
 
 

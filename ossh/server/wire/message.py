@@ -1,4 +1,5 @@
 """The request and response objects that pass between the HTTP layer and the operation handlers."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,8 @@ from .framing import refused, uint
 from .records import Account, Bucket
 from .xmlio import MAX_XML
 
-_HEX_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")     # a chunk size: at most 16 hex digits (2**64)
-_MAX_CHUNK_LINE = 4096                             # a chunk-size line with extensions, or a trailer field
+_HEX_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")  # a chunk size: at most 16 hex digits (2**64)
+_MAX_CHUNK_LINE = 4096  # a chunk-size line with extensions, or a trailer field
 _MAX_TRAILERS = 100
 
 
@@ -33,15 +34,18 @@ class BodyReader:
         self._expected = sha256
         self._sha256 = hashlib.sha256() if sha256 else None
         self.done = False
-        self.broken = False              # the framing was lost: the connection cannot serve another request
+        self.broken = False  # the framing was lost: the connection cannot serve another request
         if not chunked and self._left == 0:
             self._finish()
 
     def _finish(self) -> None:
         self.done = True
         if self._sha256 is not None and self._sha256.hexdigest() != self._expected:
-            raise OssServerError("InvalidDigest", "The x-oss-content-sha256 you specified does not match the "
-                                 "request body.", **{"x-oss-content-sha256": self._expected})
+            raise OssServerError(
+                "InvalidDigest",
+                "The x-oss-content-sha256 you specified does not match the request body.",
+                **{"x-oss-content-sha256": self._expected},
+            )
 
     def readinto(self, view: memoryview) -> int:
         if self.done:
@@ -57,13 +61,13 @@ class BodyReader:
             self.broken = True
             raise ClientGone(str(exc)) from None
         except OssServerError as err:
-            self.broken = err.close     # a digest mismatch leaves the framing intact; a bad chunk does not
+            self.broken = err.close  # a digest mismatch leaves the framing intact; a bad chunk does not
             raise
 
     def _readinto(self, view: memoryview) -> int:
         if self._chunked and self._left == 0 and not self._next_chunk():
             return 0
-        n = self._rfile.readinto(view[:self._left])
+        n = self._rfile.readinto(view[: self._left])
         if not n:
             raise refused("IncompleteBody", "The connection ended before the request body did.")
         if self._sha256 is not None:
@@ -122,7 +126,7 @@ class BodyReader:
         if self.done:
             return True
         if self.broken or (self.length is not None and self._left > limit):
-            return False   # not worth reading: the client may not even be sending it
+            return False  # not worth reading: the client may not even be sending it
         buf = memoryview(bytearray(1 << 16))
         total = 0
         try:
@@ -142,12 +146,12 @@ class Request:
     bucket: str | None
     key: str | None
     params: dict[str, str]
-    headers: dict[str, str]          # as sent (names keep their case)
+    headers: dict[str, str]  # as sent (names keep their case)
     body: BodyReader
     request_id: str
-    host: str                        # the service host:port the client addressed, without a bucket label
+    host: str  # the service host:port the client addressed, without a bucket label
     account: Account | None = None
-    bucket_row: Bucket | None = None    # the addressed bucket, loaded once before the handler runs
+    bucket_row: Bucket | None = None  # the addressed bucket, loaded once before the handler runs
     _lower: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -185,7 +189,7 @@ class Response:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
-    stream: object = None            # a HeldBody whose segments go out with sendfile instead of `body`
+    stream: object = None  # a HeldBody whose segments go out with sendfile instead of `body`
     offset: int = 0
     length: int = 0
 

@@ -1,4 +1,5 @@
 """Plain records that pass between the floors: buckets, objects and their attributes, accounts. Data only."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ class ObjectAttrs:
 
     content_type: str = "application/octet-stream"
     headers: dict[str, str] = field(default_factory=dict)  # Cache-Control, Content-Disposition, ...
-    meta: dict[str, str] = field(default_factory=dict)     # x-oss-meta-* without the prefix
+    meta: dict[str, str] = field(default_factory=dict)  # x-oss-meta-* without the prefix
     acl: str = Acl.DEFAULT.value
     storage_class: str = STANDARD
 
@@ -31,15 +32,15 @@ class ObjectAttrs:
 class ObjectRecord:
     bucket: str
     key: str
-    body: str                 # the body column: one id, or pieces (see store.pieces)
+    body: str  # the body column: one id, or pieces (see store.pieces)
     size: int
     etag: str
     crc64: int
     type: str
     attrs: ObjectAttrs
     mtime: float
-    pieces: list[tuple[str, int]] = field(default_factory=list)   # the body's files and sizes, in order
-    version_id: str | None = NULL_VERSION   # None: written to a bucket that never had versioning
+    pieces: list[tuple[str, int]] = field(default_factory=list)  # the body's files and sizes, in order
+    version_id: str | None = NULL_VERSION  # None: written to a bucket that never had versioning
 
 
 @dataclass

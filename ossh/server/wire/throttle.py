@@ -3,6 +3,7 @@
 The pace is kept by sleeping until the bytes moved so far are due at that rate, in slices of a tenth of a
 second's worth, so a limited request never bursts far ahead of its rate and never falls behind it either.
 """
+
 from __future__ import annotations
 
 import time
@@ -39,10 +40,12 @@ class Pace:
 
     def readinto(self, readinto):
         """A readinto that takes at most a slice at a time, at the pace."""
+
         def paced(view: memoryview) -> int:
-            n = readinto(view[:self.slice])
+            n = readinto(view[: self.slice])
             self.account(n)
             return n
+
         return paced
 
 

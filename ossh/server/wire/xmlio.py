@@ -1,4 +1,5 @@
 """XML in and out for the embedded server: OSS-shaped response documents and bounded request parsing."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,8 @@ from ossh.client.xmlparse import NOT_XML_CHAR
 
 from .errors import OssServerError
 
-MAX_XML = 5 << 20   # 1000 keys of 1023 bytes or 10,000 parts fit well under this
-MAX_DEPTH = 32      # OSS request documents nest four or five levels deep
+MAX_XML = 5 << 20  # 1000 keys of 1023 bytes or 10,000 parts fit well under this
+MAX_DEPTH = 32  # OSS request documents nest four or five levels deep
 
 
 def iso_time(ts: float) -> str:
@@ -57,7 +58,7 @@ def parse(body: bytes, root: str, force_list: tuple[str, ...] = ()) -> dict:
     if len(body) > MAX_XML:
         raise OssServerError("MalformedXML", "The XML you provided is too large.")
     body, table = _stand_ins(body)
-    _screen(body)      # after the stand-ins: a reference to a control character is not an error there
+    _screen(body)  # after the stand-ins: a reference to a control character is not an error there
     try:
         doc = xmltodict.parse(body, force_list=force_list, disable_entities=True, strip_whitespace=False)
     except (ExpatError, ValueError) as exc:
@@ -100,7 +101,7 @@ def _stand_ins(body: bytes) -> tuple[bytes, dict[int, str]]:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        return body, {}       # the parser says what is wrong with it
+        return body, {}  # the parser says what is wrong with it
     refs = {ref: _ref_char(ref) for ref in set(_REF.findall(text))}
     needed = {c for c in refs.values() if c and NOT_XML_CHAR.match(c)} | ({"\r"} & set(text))
     if not needed:
@@ -117,16 +118,16 @@ def _stand_ins(body: bytes) -> tuple[bytes, dict[int, str]]:
         return swap[m.group(0)]
 
     cr = stand_in.get("\r", "\r")
-    parts = _MARKUP.split(text + _CLOSE_ALL)     # character data at even indices, markup at odd ones
+    parts = _MARKUP.split(text + _CLOSE_ALL)  # character data at even indices, markup at odd ones
     tags = [i for i in range(1, len(parts), 2) if parts[i][1:2] not in ("!", "?")]
     first, last = (tags[0], tags[-1]) if tags else (0, 0)
-    for i in range(first + 1, last):      # inside the root element, the only place character data can be
+    for i in range(first + 1, last):  # inside the root element, the only place character data can be
         part = parts[i]
         if i % 2 == 0:
             parts[i] = _REF.sub(swap_ref, part).replace("\r", cr) if "&#" in part else part.replace("\r", cr)
         elif part.startswith("<![CDATA["):
             parts[i] = part.replace("\r", cr)
-    out = "".join(parts)[:-len(_CLOSE_ALL)]
+    out = "".join(parts)[: -len(_CLOSE_ALL)]
     return out.encode("utf-8"), {ord(s): c for c, s in stand_in.items()}
 
 
@@ -170,6 +171,7 @@ def _screen(body: bytes) -> None:
     def end(_name):
         nonlocal depth
         depth -= 1
+
     parser.StartElementHandler, parser.EndElementHandler = start, end
     parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = parser.ExternalEntityRefHandler = _refuse
     try:
@@ -187,5 +189,4 @@ def owner(owner_id: str) -> list[tuple[str, str]]:
 
 
 def acl_policy(owner_id: str, grant: str) -> bytes:
-    return document("AccessControlPolicy", [
-        ("Owner", owner(owner_id)), ("AccessControlList", [("Grant", grant)])])
+    return document("AccessControlPolicy", [("Owner", owner(owner_id)), ("AccessControlList", [("Grant", grant)])])

@@ -4,6 +4,7 @@ or questions asked one by one) and `profile` (list profiles, or switch account w
 Secrets are asked for without echo, written only into files of mode 0600, and shown at most as their
 first and last two characters.
 """
+
 from __future__ import annotations
 
 from ossh.config import EMBEDDED, KEYS, ConfigError, key_named, mask
@@ -13,11 +14,26 @@ from ..registry import HIDDEN, UsageError, arg, command
 from ..results import Column, Message, Table
 
 ACTIONS = ("show", "get", "set", "list-profiles")
-_SHOWN = ("endpoint", "region", "access_key_id", "access_key_secret", "security_token", "sign_version",
-          "addressing_style", "connect_timeout", "read_timeout", "retry_times", "output_format")
-_QUESTIONS = (("access_key_id", "Access key id"), ("access_key_secret", "Access key secret"),
-              ("security_token", "STS token (temporary credentials only)"), ("region", "Region"),
-              ("endpoint", "Endpoint (none: the embedded server)"))
+_SHOWN = (
+    "endpoint",
+    "region",
+    "access_key_id",
+    "access_key_secret",
+    "security_token",
+    "sign_version",
+    "addressing_style",
+    "connect_timeout",
+    "read_timeout",
+    "retry_times",
+    "output_format",
+)
+_QUESTIONS = (
+    ("access_key_id", "Access key id"),
+    ("access_key_secret", "Access key secret"),
+    ("security_token", "STS token (temporary credentials only)"),
+    ("region", "Region"),
+    ("endpoint", "Endpoint (none: the embedded server)"),
+)
 
 
 def _accounts(ctx):
@@ -44,6 +60,7 @@ def _ask(env, key, question: str, current: str | None) -> str | None:
     prompt = f"{question}{hint}: "
     if secret and env.stdin_isatty:
         import getpass
+
         try:
             answer = getpass.getpass(prompt, stream=env.stderr)
         except EOFError:
@@ -54,7 +71,7 @@ def _ask(env, key, question: str, current: str | None) -> str | None:
         line = env.stdin.readline() if env.stdin is not None else ""
         answer = line.rstrip("\r\n") if line else None
         if secret or not line:
-            env.stderr.write("\n")      # nothing echoed the answer: end the prompt's line
+            env.stderr.write("\n")  # nothing echoed the answer: end the prompt's line
     if answer is None:
         raise UsageError("no answer (end of input)")
     return answer.strip() or None
@@ -74,9 +91,10 @@ def _write(ctx, profile: str, values: dict) -> Message:
     except ConfigError as e:
         raise _usage(e) from None
     names = ", ".join(key_named(n).spelling for n in values)
-    return Message(f"saved {names} in profile {profile} of {target}",
-                   {"action": "config", "profile": profile, "file": str(target),
-                    "keys": [key_named(n).spelling for n in values]})
+    return Message(
+        f"saved {names} in profile {profile} of {target}",
+        {"action": "config", "profile": profile, "file": str(target), "keys": [key_named(n).spelling for n in values]},
+    )
 
 
 def _interactive(ctx, a):
@@ -86,8 +104,10 @@ def _interactive(ctx, a):
     except ConfigError as e:
         raise _usage(e) from None
     current = dict(section.values) if section else {}
-    ctx.env.stderr.write(f"Configuring profile {profile} in {_accounts(ctx).sources.target} "
-                     "(Enter keeps the value shown in brackets, - removes it)\n")
+    ctx.env.stderr.write(
+        f"Configuring profile {profile} in {_accounts(ctx).sources.target} "
+        "(Enter keeps the value shown in brackets, - removes it)\n"
+    )
     answers = {}
     for field, question in _QUESTIONS:
         answer = _ask(ctx.env, key_named(field), question, current.get(field))
@@ -111,23 +131,39 @@ def _show(ctx, a):
         if value is None and field == "endpoint":
             value = EMBEDDED
         elif value is None and field not in ("region", "access_key_id", "access_key_secret"):
-            continue                                    # the optional keys show only when set
-        rows.append({"key": key.spelling, "value": _shown(key, value),
-                     "source": settings.origins.get(field, "default")})
+            continue  # the optional keys show only when set
+        rows.append(
+            {"key": key.spelling, "value": _shown(key, value), "source": settings.origins.get(field, "default")}
+        )
     for bucket, (endpoint, region, addressing) in settings.bucket_endpoints.items():
-        rows.append({"key": f"bucket {bucket}", "value": f"{endpoint} ({region or 'no region'}, {addressing})",
-                     "source": f"[buckets {settings.buckets}] of {settings.origins['buckets']}"})
+        rows.append(
+            {
+                "key": f"bucket {bucket}",
+                "value": f"{endpoint} ({region or 'no region'}, {addressing})",
+                "source": f"[buckets {settings.buckets}] of {settings.origins['buckets']}",
+            }
+        )
     profile_source = accounts.profile_origin(a.profile)
     rows.insert(0, {"key": "profile", "value": settings.profile, "source": profile_source})
-    files = [{"key": "file", "value": str(p), "source": "read" if p.is_file() else "absent"}
-             for p in accounts.sources.files]
+    files = [
+        {"key": "file", "value": str(p), "source": "read" if p.is_file() else "absent"} for p in accounts.sources.files
+    ]
     osscredentials = accounts.sources.osscredentials
     named = a.profile or accounts.current or accounts.sources.profile
-    files.append({"key": "file", "value": str(osscredentials),
-                  "source": "absent" if not osscredentials.is_file() else
-                  "not read (a profile is named)" if named else "read (last resort)"})
-    return Table([Column("key", "KEY"), Column("value", "VALUE"), Column("source", "SOURCE")],
-                 rows + files, header=True)
+    files.append(
+        {
+            "key": "file",
+            "value": str(osscredentials),
+            "source": "absent"
+            if not osscredentials.is_file()
+            else "not read (a profile is named)"
+            if named
+            else "read (last resort)",
+        }
+    )
+    return Table(
+        [Column("key", "KEY"), Column("value", "VALUE"), Column("source", "SOURCE")], rows + files, header=True
+    )
 
 
 def _get(ctx, a):
@@ -167,39 +203,51 @@ def profile_table(ctx, current: str | None = None) -> Table:
         profiles = _accounts(ctx).profiles()
     except ConfigError as e:
         raise _usage(e) from None
-    rows = [{"current": "*" if current and name == current else "", "name": name,
-             "file": str(profiles.get(name).path)} for name in profiles.names()]
+    rows = [
+        {"current": "*" if current and name == current else "", "name": name, "file": str(profiles.get(name).path)}
+        for name in profiles.names()
+    ]
     columns = [Column("name", "PROFILE"), Column("file", "FILE")]
     if current is not None:
         columns.insert(0, Column("current", ""))
     return Table(columns, rows)
 
 
-@command("config", "Write or show the account settings (osscmd: config --id=ID --key=KEY [--host=HOST]).",
-         "config --id=LTAI5t... --key=... --host=oss-cn-hangzhou.aliyuncs.com",
-         arg("action", nargs="?", choices=ACTIONS, metavar="show|get|set|list-profiles"),
-         arg("key", nargs="?", metavar="KEY"), arg("value", nargs="?", metavar="VALUE"),
-         arg("--profile", metavar="NAME", help="the profile to write or show (default: the current one)"),
-         arg("--id", "--accessid", "--access-key-id", dest="id", metavar="ID", help=HIDDEN),
-         arg("--key", "--accesskey", "--access-key-secret", dest="secret", metavar="KEY", help=HIDDEN),
-         arg("--host", "--endpoint", dest="host", metavar="HOST", help=HIDDEN),
-         arg("--sts_token", "--sts-token", dest="token", metavar="TOKEN", help=HIDDEN),
-         arg("--region", metavar="REGION", help=HIDDEN),
-         complete=(ACTIONS, tuple(k.spelling for k in KEYS)))
+@command(
+    "config",
+    "Write or show the account settings (osscmd: config --id=ID --key=KEY [--host=HOST]).",
+    "config --id=LTAI5t... --key=... --host=oss-cn-hangzhou.aliyuncs.com",
+    arg("action", nargs="?", choices=ACTIONS, metavar="show|get|set|list-profiles"),
+    arg("key", nargs="?", metavar="KEY"),
+    arg("value", nargs="?", metavar="VALUE"),
+    arg("--profile", metavar="NAME", help="the profile to write or show (default: the current one)"),
+    arg("--id", "--accessid", "--access-key-id", dest="id", metavar="ID", help=HIDDEN),
+    arg("--key", "--accesskey", "--access-key-secret", dest="secret", metavar="KEY", help=HIDDEN),
+    arg("--host", "--endpoint", dest="host", metavar="HOST", help=HIDDEN),
+    arg("--sts_token", "--sts-token", dest="token", metavar="TOKEN", help=HIDDEN),
+    arg("--region", metavar="REGION", help=HIDDEN),
+    complete=(ACTIONS, tuple(k.spelling for k in KEYS)),
+)
 def config(ctx, a):
     if a.profile:
         try:
             check_profile_name(a.profile)
         except ConfigError as e:
             raise _usage(e) from None
-    given = {"access_key_id": a.id, "access_key_secret": a.secret, "endpoint": a.host,
-             "security_token": a.token, "region": a.region}
-    given = {f: v or None for f, v in given.items() if v is not None}     # `--host=` removes the host
+    given = {
+        "access_key_id": a.id,
+        "access_key_secret": a.secret,
+        "endpoint": a.host,
+        "security_token": a.token,
+        "region": a.region,
+    }
+    given = {f: v or None for f, v in given.items() if v is not None}  # `--host=` removes the host
     if given:
         if a.action is not None:
             raise UsageError(f"--id/--key/--host/--sts_token/--region write settings; not with {a.action}")
         if bool(given.get("access_key_id")) != bool(given.get("access_key_secret")) and (
-                "access_key_id" in given or "access_key_secret" in given):
+            "access_key_id" in given or "access_key_secret" in given
+        ):
             raise UsageError("give --id and --key together")
         return _write(ctx, _profile_for(ctx, a), given)
     if a.action is None:
@@ -213,8 +261,12 @@ def config(ctx, a):
     return {"show": _show, "get": _get, "set": _set}[a.action](ctx, a)
 
 
-@command("profile", "List the profiles, or use another one (the location goes back to oss://).",
-         "profile dev", arg("name", nargs="?", metavar="NAME"))
+@command(
+    "profile",
+    "List the profiles, or use another one (the location goes back to oss://).",
+    "profile dev",
+    arg("name", nargs="?", metavar="NAME"),
+)
 def profile(ctx, a):
     accounts = _accounts(ctx)
     if a.name is None:
@@ -228,5 +280,7 @@ def profile(ctx, a):
     ctx.switch(settings)
     accounts.current = a.name
     where = settings.endpoint or EMBEDDED
-    return Message([f"using profile {a.name} ({where})", *settings.notes],
-                   {"action": "profile", "profile": a.name, "endpoint": settings.endpoint})
+    return Message(
+        [f"using profile {a.name} ({where})", *settings.notes],
+        {"action": "profile", "profile": a.name, "endpoint": settings.endpoint},
+    )

@@ -1,4 +1,5 @@
 """Creating and removing buckets: mkbucket, rmbucket."""
+
 from __future__ import annotations
 
 from ossh.protocol import BUCKET_ACLS, STORAGE_CLASSES
@@ -17,20 +18,30 @@ def _name(text: str) -> str:
         raise UsageError(str(e)) from None
 
 
-@command("mkbucket", "Create a bucket.", "mkbucket photos --acl public-read --storage-class IA",
-         arg("name", metavar="NAME"),
-         arg("--acl", choices=BUCKET_ACLS, metavar="ACL", help="who may read and write: " + ", ".join(BUCKET_ACLS)),
-         arg("--region", help="where the bucket lives (the endpoint's region by default)"),
-         arg("--location", dest="region", help=HIDDEN),
-         arg("--storage-class", choices=STORAGE_CLASSES, metavar="CLASS",
-             help="default class of its objects: " + ", ".join(STORAGE_CLASSES)), complete=("bucket",))
+@command(
+    "mkbucket",
+    "Create a bucket.",
+    "mkbucket photos --acl public-read --storage-class IA",
+    arg("name", metavar="NAME"),
+    arg("--acl", choices=BUCKET_ACLS, metavar="ACL", help="who may read and write: " + ", ".join(BUCKET_ACLS)),
+    arg("--region", help="where the bucket lives (the endpoint's region by default)"),
+    arg("--location", dest="region", help=HIDDEN),
+    arg(
+        "--storage-class",
+        choices=STORAGE_CLASSES,
+        metavar="CLASS",
+        help="default class of its objects: " + ", ".join(STORAGE_CLASSES),
+    ),
+    complete=("bucket",),
+)
 def mkbucket(ctx, a):
     name = _name(a.name)
     # OSS answers 200 to creating a bucket one already owns; one GetBucketInfo first tells the two apart.
     # Any failure (no such bucket, someone else's) leaves the answer to the create itself.
     if _owned(ctx, name):
-        return Message(f"oss://{name}/ already exists (left unchanged)",
-                       {"action": "mkbucket", "bucket": name, "existed": True})
+        return Message(
+            f"oss://{name}/ already exists (left unchanged)", {"action": "mkbucket", "bucket": name, "existed": True}
+        )
     ctx.client.create_bucket(name, acl=a.acl, storage_class=a.storage_class, region=a.region)
     ctx.changed(RemotePath(name))
     return Message(f"created oss://{name}/", {"action": "mkbucket", "bucket": name})
@@ -46,10 +57,14 @@ def _owned(ctx, name: str) -> bool:
         return False
 
 
-@command("rmbucket", "Remove a bucket (-f: delete its objects and abort its multipart uploads first).",
-         "rmbucket -f scratch",
-         arg("-f", action="store_true", help="empty the bucket first"),
-         arg("name", metavar="NAME"), complete=("bucket",))
+@command(
+    "rmbucket",
+    "Remove a bucket (-f: delete its objects and abort its multipart uploads first).",
+    "rmbucket -f scratch",
+    arg("-f", action="store_true", help="empty the bucket first"),
+    arg("name", metavar="NAME"),
+    complete=("bucket",),
+)
 def rmbucket(ctx, a):
     name = _name(a.name)
     if a.f:
@@ -59,8 +74,10 @@ def rmbucket(ctx, a):
             ctx.client.abort_multipart_upload(name, u.key, u.upload_id)
             aborted += 1
         if n or aborted:
-            yield Message(f"removed {plural(n, noun)}, aborted {plural(aborted, 'upload')}",
-                          {"action": "empty", "bucket": name, f"{noun}s": n, "uploads": aborted})
+            yield Message(
+                f"removed {plural(n, noun)}, aborted {plural(aborted, 'upload')}",
+                {"action": "empty", "bucket": name, f"{noun}s": n, "uploads": aborted},
+            )
     ctx.client.delete_bucket(name)
     ctx.changed(RemotePath(name))
     if ctx.state.bucket == name:

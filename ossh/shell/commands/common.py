@@ -4,6 +4,7 @@ A word globs only where its glob characters were typed bare (words.Arg.pattern):
 patterns call expand() (or objects()) first; remote() and in_bucket() take one exact path and refuse
 a word that would glob, so a command that does not glob says so instead of guessing.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,6 +19,7 @@ from ..state import Context
 @dataclass
 class Entry:
     """One listed thing: an object (summary set) or a prefix (summary None)."""
+
     path: RemotePath
     summary: object = None
 
@@ -41,8 +43,9 @@ def _resolve(ctx: Context, text: str) -> RemotePath:
 def exact(text: str) -> None:
     """Refuse a word that would glob where one exact path is wanted."""
     if pattern_of(text) is not None:
-        raise UsageError(f"{text}: one exact path wanted here, not a pattern "
-                         "(quote or escape *, ? and [ to use them literally)")
+        raise UsageError(
+            f"{text}: one exact path wanted here, not a pattern (quote or escape *, ? and [ to use them literally)"
+        )
 
 
 def remote(ctx: Context, text: str, glob: bool = False) -> RemotePath:
@@ -64,7 +67,7 @@ def children(ctx: Context, prefix: RemotePath, head: str = "") -> Iterator[Entry
     for item in ctx.client.iter_objects(prefix.bucket, prefix=prefix.key + head, delimiter="/"):
         if isinstance(item, str):
             yield Entry(RemotePath(prefix.bucket, item))
-        elif item.key != prefix.key:     # a "directory marker" object is the level itself, not an entry
+        elif item.key != prefix.key:  # a "directory marker" object is the level itself, not an entry
             yield Entry(RemotePath(prefix.bucket, item.key), item)
 
 
@@ -88,8 +91,7 @@ def expand(ctx: Context, text: str, nothing_ok: bool = False) -> list[Entry] | N
         base, last = split_glob(_resolve(ctx, pattern))
     except PathError as e:
         raise UsageError(str(e)) from None
-    matches = [e for e in children(ctx, base, literal_head(last))
-               if glob_match(e.path.key[len(base.key):], last)]
+    matches = [e for e in children(ctx, base, literal_head(last)) if glob_match(e.path.key[len(base.key) :], last)]
     if not matches:
         path = _resolve(ctx, text)
         if path.bucket is not None and not path.is_prefix and (meta := lookup(ctx, path)) is not None:

@@ -5,6 +5,7 @@ Configuration documents travel whole: `get` prints the document the server holds
 `set` it back); `set FILE` sends an XML file, or a JSON one (the policy is JSON; for the others a JSON object
 is turned into the XML document, with or without the root name, as ossutil 2.0 accepts them).
 """
+
 from __future__ import annotations
 
 import json
@@ -16,9 +17,17 @@ from ..results import Column, Message, Record, Stream, Table
 from .common import in_bucket
 
 # shell name -> sub-resource
-CONFIG_NAMES = {"cors": "cors", "lifecycle": "lifecycle", "policy": "policy", "website": "website",
-                "referer": "referer", "encryption": "encryption", "logging": "logging",
-                "request-payment": "requestPayment", "public-access-block": "publicAccessBlock"}
+CONFIG_NAMES = {
+    "cors": "cors",
+    "lifecycle": "lifecycle",
+    "policy": "policy",
+    "website": "website",
+    "referer": "referer",
+    "encryption": "encryption",
+    "logging": "logging",
+    "request-payment": "requestPayment",
+    "public-access-block": "publicAccessBlock",
+}
 ACTIONS = ("get", "set", "rm")
 
 
@@ -40,26 +49,46 @@ def parse_tags(pairs: list[str]) -> list[tuple[str, str]]:
     return tags
 
 
-@command("bucket info", "Show a bucket's information: region, endpoints, ACL, versioning, encryption, comment.",
-         "bucket info photos", arg("bucket", nargs="?", metavar="BUCKET"), complete=("bucket",))
+@command(
+    "bucket info",
+    "Show a bucket's information: region, endpoints, ACL, versioning, encryption, comment.",
+    "bucket info photos",
+    arg("bucket", nargs="?", metavar="BUCKET"),
+    complete=("bucket",),
+)
 def bucket_info(ctx, a):
     name = _bucket(ctx, a.bucket)
     info = ctx.client.get_bucket_info_fields(name)
     acl = info.get("AccessControlList") or {}
     sse = info.get("ServerSideEncryptionRule") or {}
     owner = info.get("Owner") or {}
-    return Record([("Bucket", info.get("Name")), ("Region", info.get("Region")), ("Location", info.get("Location")),
-                   ("Created", info.get("CreationDate")), ("Storage-Class", info.get("StorageClass")),
-                   ("Redundancy", info.get("DataRedundancyType")), ("ACL", acl.get("Grant")),
-                   ("Owner", owner.get("ID")), ("Versioning", info.get("Versioning") or "off"),
-                   ("Encryption", sse.get("SSEAlgorithm") or "None"),
-                   ("Block-Public-Access", info.get("BlockPublicAccess") or "false"),
-                   ("Extranet-Endpoint", info.get("ExtranetEndpoint")),
-                   ("Intranet-Endpoint", info.get("IntranetEndpoint")), ("Comment", info.get("Comment") or "")])
+    return Record(
+        [
+            ("Bucket", info.get("Name")),
+            ("Region", info.get("Region")),
+            ("Location", info.get("Location")),
+            ("Created", info.get("CreationDate")),
+            ("Storage-Class", info.get("StorageClass")),
+            ("Redundancy", info.get("DataRedundancyType")),
+            ("ACL", acl.get("Grant")),
+            ("Owner", owner.get("ID")),
+            ("Versioning", info.get("Versioning") or "off"),
+            ("Encryption", sse.get("SSEAlgorithm") or "None"),
+            ("Block-Public-Access", info.get("BlockPublicAccess") or "false"),
+            ("Extranet-Endpoint", info.get("ExtranetEndpoint")),
+            ("Intranet-Endpoint", info.get("IntranetEndpoint")),
+            ("Comment", info.get("Comment") or ""),
+        ]
+    )
 
 
-@command("bucket stat", "Show a bucket's storage and object counts, in total and by storage class.",
-         "bucket stat photos", arg("bucket", nargs="?", metavar="BUCKET"), complete=("bucket",))
+@command(
+    "bucket stat",
+    "Show a bucket's storage and object counts, in total and by storage class.",
+    "bucket stat photos",
+    arg("bucket", nargs="?", metavar="BUCKET"),
+    complete=("bucket",),
+)
 def bucket_stat(ctx, a):
     name = _bucket(ctx, a.bucket)
     stat = ctx.client.get_bucket_stat(name)
@@ -112,12 +141,15 @@ def _as_text(node):
 
 
 def _config_command(shell_name: str, sub: str) -> None:
-    @command(f"bucket {shell_name}",
-             f"Show (get, the default), replace (set FILE: XML or JSON) or remove (rm) a bucket's {shell_name} "
-             "configuration.",
-             f"bucket {shell_name} photos set {shell_name}.{'json' if sub == 'policy' else 'xml'}",
-             arg("words", nargs="*", metavar="WORD"), complete=("bucket", ACTIONS, "local"),
-             usage="[BUCKET] [get|set FILE|rm]")
+    @command(
+        f"bucket {shell_name}",
+        f"Show (get, the default), replace (set FILE: XML or JSON) or remove (rm) a bucket's {shell_name} "
+        "configuration.",
+        f"bucket {shell_name} photos set {shell_name}.{'json' if sub == 'policy' else 'xml'}",
+        arg("words", nargs="*", metavar="WORD"),
+        complete=("bucket", ACTIONS, "local"),
+        usage="[BUCKET] [get|set FILE|rm]",
+    )
     def run(ctx, a):
         words = list(a.words)
         bucket = None if not words or words[0] in ACTIONS else words.pop(0)
@@ -132,11 +164,15 @@ def _config_command(shell_name: str, sub: str) -> None:
             return Stream([_with_newline(ctx.client.get_bucket_config(name, sub))])
         if action == "rm":
             ctx.client.delete_bucket_config(name, sub)
-            return Message(f"removed the {shell_name} configuration of {uri}",
-                           {"action": "rm", "bucket": name, "config": shell_name})
+            return Message(
+                f"removed the {shell_name} configuration of {uri}",
+                {"action": "rm", "bucket": name, "config": shell_name},
+            )
         ctx.client.put_bucket_config(name, sub, _document(ctx, sub, words[0]))
-        return Message(f"set the {shell_name} configuration of {uri} from {words[0]}",
-                       {"action": "set", "bucket": name, "config": shell_name, "local": words[0]})
+        return Message(
+            f"set the {shell_name} configuration of {uri} from {words[0]}",
+            {"action": "set", "bucket": name, "config": shell_name, "local": words[0]},
+        )
 
 
 def _with_newline(doc: bytes) -> bytes:
@@ -147,10 +183,16 @@ for _shell_name, _sub in CONFIG_NAMES.items():
     _config_command(_shell_name, _sub)
 
 
-@command("tag", "Show (PATH alone), set (PATH KEY=VALUE...) or remove (--rm PATH) the tags of an object or "
-         "a bucket (oss://BUCKET/).", "tag report.pdf project=apollo stage=final",
-         arg("--rm", action="store_true", help="remove every tag"),
-         arg("path", metavar="PATH"), arg("tags", nargs="*", metavar="KEY=VALUE"), complete=("remote",))
+@command(
+    "tag",
+    "Show (PATH alone), set (PATH KEY=VALUE...) or remove (--rm PATH) the tags of an object or "
+    "a bucket (oss://BUCKET/).",
+    "tag report.pdf project=apollo stage=final",
+    arg("--rm", action="store_true", help="remove every tag"),
+    arg("path", metavar="PATH"),
+    arg("tags", nargs="*", metavar="KEY=VALUE"),
+    complete=("remote",),
+)
 def tag(ctx, a):
     path = in_bucket(ctx, a.path)
     if path.key and path.is_prefix:
@@ -168,7 +210,9 @@ def tag(ctx, a):
             c.put_bucket_tagging(path.bucket, tags)
         else:
             c.put_object_tagging(path.bucket, path.key, tags)
-        return Message(f"tagged {path.uri()}: " + ", ".join(f"{k}={v}" for k, v in tags),
-                       {"action": "tag", "uri": path.uri(), "tags": dict(tags)})
+        return Message(
+            f"tagged {path.uri()}: " + ", ".join(f"{k}={v}" for k, v in tags),
+            {"action": "tag", "uri": path.uri(), "tags": dict(tags)},
+        )
     tags = c.get_bucket_tagging(path.bucket) if on_bucket else c.get_object_tagging(path.bucket, path.key)
     return Table([Column("key", "KEY"), Column("value", "VALUE")], [{"key": k, "value": v} for k, v in tags])

@@ -1,4 +1,5 @@
 """The shell's own commands: help, set, exit."""
+
 from __future__ import annotations
 
 from ossh.config import HELP as ACCOUNTS_HELP
@@ -12,9 +13,12 @@ SETTINGS = {"format": FORMATS}
 
 def _describe(cmd) -> Record:
     aliases = sorted(a.name for a in REGISTRY.aliases.values() if a.target == cmd.name)
-    options = [f"{', '.join(a.option_strings)}{' ' + (a.metavar or a.dest.upper()) if a.nargs != 0 else ''}"
-               f"{'  ' + a.help if a.help else ''}"
-               for a in cmd.parser._actions if a.option_strings and a.help != "==SUPPRESS=="]
+    options = [
+        f"{', '.join(a.option_strings)}{' ' + (a.metavar or a.dest.upper()) if a.nargs != 0 else ''}"
+        f"{'  ' + a.help if a.help else ''}"
+        for a in cmd.parser._actions
+        if a.option_strings and a.help != "==SUPPRESS=="
+    ]
     fields = [("usage", cmd.usage), ("summary", cmd.summary), ("example", cmd.example)]
     if options:
         fields.append(("options", "; ".join(options)))
@@ -23,17 +27,29 @@ def _describe(cmd) -> Record:
     return Record(fields)
 
 
-@command("help", "List commands, or show one command's usage and an example.", "help ls",
-         arg("name", nargs="*", metavar="COMMAND"), complete=("command",))
+@command(
+    "help",
+    "List commands, or show one command's usage and an example.",
+    "help ls",
+    arg("name", nargs="*", metavar="COMMAND"),
+    complete=("command",),
+)
 def help_(ctx, a):
     if not a.name:
         rows = [{"command": n, "summary": c.summary} for n, c in sorted(REGISTRY.commands.items())]
         names = ", ".join(sorted(REGISTRY.aliases))
-        return [Table([Column("command", "COMMAND"), Column("summary", "SUMMARY")], rows),
-                Message(["", "Also (osscmd names and short forms; `help NAME` shows what each runs):", names],
-                        {"aliases": {n: f"{a.target} {' '.join(a.preset)}".rstrip()
-                                     for n, a in sorted(REGISTRY.aliases.items())}}),
-                Message(["", *ACCOUNTS_HELP.splitlines()], {"accounts": ACCOUNTS_HELP})]
+        return [
+            Table([Column("command", "COMMAND"), Column("summary", "SUMMARY")], rows),
+            Message(
+                ["", "Also (osscmd names and short forms; `help NAME` shows what each runs):", names],
+                {
+                    "aliases": {
+                        n: f"{a.target} {' '.join(a.preset)}".rstrip() for n, a in sorted(REGISTRY.aliases.items())
+                    }
+                },
+            ),
+            Message(["", *ACCOUNTS_HELP.splitlines()], {"accounts": ACCOUNTS_HELP}),
+        ]
     name = " ".join(a.name)
     if name in REGISTRY.groups():
         return [_describe(c) for n, c in sorted(REGISTRY.commands.items()) if n.startswith(name + " ")]
@@ -47,10 +63,14 @@ def help_(ctx, a):
     return record
 
 
-@command("set", "Show or change a setting (format text|json).", "set format json",
-         arg("name", nargs="?", choices=sorted(SETTINGS), metavar="NAME"),
-         arg("value", nargs="?", metavar="VALUE"),
-         complete=(tuple(SETTINGS), FORMATS))
+@command(
+    "set",
+    "Show or change a setting (format text|json).",
+    "set format json",
+    arg("name", nargs="?", choices=sorted(SETTINGS), metavar="NAME"),
+    arg("value", nargs="?", metavar="VALUE"),
+    complete=(tuple(SETTINGS), FORMATS),
+)
 def set_(ctx, a):
     st = ctx.state
     if a.name is None:
@@ -70,7 +90,12 @@ def exit_status(text: str) -> int:
     return int(text)
 
 
-@command("exit", "Leave the shell (with exit status STATUS, 0 to 255, when given).", "exit 3",
-         arg("status", nargs="?", metavar="STATUS"), aliases=("quit", "bye"))
+@command(
+    "exit",
+    "Leave the shell (with exit status STATUS, 0 to 255, when given).",
+    "exit 3",
+    arg("status", nargs="?", metavar="STATUS"),
+    aliases=("quit", "bye"),
+)
 def exit_(ctx, a):
     raise ExitShell(None if a.status is None else exit_status(a.status))

@@ -1,4 +1,5 @@
 """Multipart uploads: mpu ls, mpu parts, mpu abort, mpu init, mpu upload-part, mpu complete."""
+
 from __future__ import annotations
 
 import os
@@ -41,10 +42,15 @@ def _uploads(ctx, path):
             yield u
 
 
-@command("mpu ls", "List unfinished multipart uploads: age, bytes uploaded so far, upload id, key, and the "
-         "local file whose `put` would resume it.",
-         "mpu ls oss://backup/", arg("-h", action="store_true", help="human-readable sizes"),
-         arg("path", nargs="?", default="", metavar="PATH"), complete=("remote",))
+@command(
+    "mpu ls",
+    "List unfinished multipart uploads: age, bytes uploaded so far, upload id, key, and the "
+    "local file whose `put` would resume it.",
+    "mpu ls oss://backup/",
+    arg("-h", action="store_true", help="human-readable sizes"),
+    arg("path", nargs="?", default="", metavar="PATH"),
+    complete=("remote",),
+)
 def mpu_ls(ctx, a):
     from ossh.client.checkpoint import recorded_uploads  # the client is loaded by now; start-up stays light
 
@@ -55,15 +61,32 @@ def mpu_ls(ctx, a):
         parts = list(ctx.client.iter_parts(path.bucket, u.key, u.upload_id))
         mine = resumable.get(u.upload_id)
         local = mine["path"] if mine and (mine["bucket"], mine["key"]) == (path.bucket, u.key) else None
-        rows.append({"uri": f"oss://{path.bucket}/{u.key}", "key": u.key, "upload_id": u.upload_id,
-                     "initiated": u.initiated, "age": format_age(_age(u.initiated)),
-                     "parts": len(parts), "size": sum(p.size for p in parts), "local": local})
-    cols = [Column("age", "AGE"), Column("parts", "PARTS", "count"), Column("size", "BYTES", "size"),
-            Column("upload_id", "UPLOAD ID"), Column("key", "KEY"), Column("local", "RESUME FROM")]
+        rows.append(
+            {
+                "uri": f"oss://{path.bucket}/{u.key}",
+                "key": u.key,
+                "upload_id": u.upload_id,
+                "initiated": u.initiated,
+                "age": format_age(_age(u.initiated)),
+                "parts": len(parts),
+                "size": sum(p.size for p in parts),
+                "local": local,
+            }
+        )
+    cols = [
+        Column("age", "AGE"),
+        Column("parts", "PARTS", "count"),
+        Column("size", "BYTES", "size"),
+        Column("upload_id", "UPLOAD ID"),
+        Column("key", "KEY"),
+        Column("local", "RESUME FROM"),
+    ]
     hint = None
-    if rows:    # text only: what to do with a leftover
-        hint = (f"{plural(len(rows), 'unfinished upload')}: `put` of the file under RESUME FROM to the same key "
-                "resumes it; `mpu abort KEY UPLOAD_ID` (or `mpu abort --all --older-than 1d PATH`) discards it")
+    if rows:  # text only: what to do with a leftover
+        hint = (
+            f"{plural(len(rows), 'unfinished upload')}: `put` of the file under RESUME FROM to the same key "
+            "resumes it; `mpu abort KEY UPLOAD_ID` (or `mpu abort --all --older-than 1d PATH`) discards it"
+        )
     return Table(cols, rows, title=hint, header=bool(rows), human=a.h, empty="no uploads")
 
 
@@ -87,30 +110,46 @@ def _upload_id(a) -> str:
     return uid
 
 
-_ID_ARGS = (arg("key", metavar="KEY"), arg("upload_id", nargs="?", metavar="UPLOAD_ID"),
-            arg("--upload_id", "--upload-id", dest="upload_id_option", help=HIDDEN))
+_ID_ARGS = (
+    arg("key", metavar="KEY"),
+    arg("upload_id", nargs="?", metavar="UPLOAD_ID"),
+    arg("--upload_id", "--upload-id", dest="upload_id_option", help=HIDDEN),
+)
 
 
-@command("mpu parts", "List the parts an upload holds so far.",
-         "mpu parts big.iso 0004B9894A22E5B1888A1E29F823****",
-         *_ID_ARGS, complete=("remote", "upload_id"))
+@command(
+    "mpu parts",
+    "List the parts an upload holds so far.",
+    "mpu parts big.iso 0004B9894A22E5B1888A1E29F823****",
+    *_ID_ARGS,
+    complete=("remote", "upload_id"),
+)
 def mpu_parts(ctx, a):
     path = in_bucket(ctx, a.key)
     parts = ctx.client.iter_parts(path.bucket, path.key, _upload_id(a))
-    rows = ({"part_number": p.part_number, "size": p.size, "etag": p.etag, "last_modified": p.last_modified}
-            for p in parts)
-    cols = [Column("part_number", "PART", "count"), Column("size", "SIZE", "size"),
-            Column("last_modified", "MODIFIED", "time"), Column("etag", "ETAG")]
+    rows = (
+        {"part_number": p.part_number, "size": p.size, "etag": p.etag, "last_modified": p.last_modified} for p in parts
+    )
+    cols = [
+        Column("part_number", "PART", "count"),
+        Column("size", "SIZE", "size"),
+        Column("last_modified", "MODIFIED", "time"),
+        Column("etag", "ETAG"),
+    ]
     return Table(cols, rows, header=True)
 
 
-@command("mpu abort", "Abort one upload, or with --all every upload under a path (optionally older than AGE).",
-         "mpu abort --all --older-than 7d logs/",
-         arg("--all", action="store_true", help="abort every upload under PATH"),
-         arg("--older-than", metavar="AGE", help="with --all: only uploads older than AGE (90s, 15m, 2h, 7d)"),
-         arg("key", nargs="?", metavar="KEY|PATH"), arg("upload_id", nargs="?", metavar="UPLOAD_ID"),
-         arg("--upload_id", "--upload-id", dest="upload_id_option", help=HIDDEN),
-         complete=("remote", "upload_id"))
+@command(
+    "mpu abort",
+    "Abort one upload, or with --all every upload under a path (optionally older than AGE).",
+    "mpu abort --all --older-than 7d logs/",
+    arg("--all", action="store_true", help="abort every upload under PATH"),
+    arg("--older-than", metavar="AGE", help="with --all: only uploads older than AGE (90s, 15m, 2h, 7d)"),
+    arg("key", nargs="?", metavar="KEY|PATH"),
+    arg("upload_id", nargs="?", metavar="UPLOAD_ID"),
+    arg("--upload_id", "--upload-id", dest="upload_id_option", help=HIDDEN),
+    complete=("remote", "upload_id"),
+)
 def mpu_abort(ctx, a):
     if not a.all:
         if a.older_than:
@@ -133,8 +172,9 @@ def mpu_abort(ctx, a):
         ctx.client.abort_multipart_upload(path.bucket, u.key, u.upload_id)
         n += 1
     ctx.changed(path)
-    return Message(f"aborted {plural(n, 'upload')} under {path.uri()}",
-                   {"action": "abort", "uri": path.uri(), "count": n})
+    return Message(
+        f"aborted {plural(n, 'upload')} under {path.uri()}", {"action": "abort", "uri": path.uri(), "count": n}
+    )
 
 
 def upload_part(ctx, key_text: str, upload_id: str, number: int, data, size: int) -> Message:
@@ -144,17 +184,23 @@ def upload_part(ctx, key_text: str, upload_id: str, number: int, data, size: int
         raise UsageError(f"{key_text}: give a key, not a prefix")
     with ctx.progress(f"part {number}", size) as progress:
         part = ctx.client.upload_part(path.bucket, path.key, upload_id, number, data, progress=progress)
-    return Message(f"part {number} of {upload_id}: {size} bytes, ETag {part.etag}",
-                   {"uri": path.uri(), "upload_id": upload_id, "part_number": number, "etag": part.etag,
-                    "size": size})
+    return Message(
+        f"part {number} of {upload_id}: {size} bytes, ETag {part.etag}",
+        {"uri": path.uri(), "upload_id": upload_id, "part_number": number, "etag": part.etag, "size": size},
+    )
 
 
-@command("mpu upload-part", "Upload one part of an upload from a local file (or --data TEXT).",
-         "mpu upload-part big.iso 0004B9894A22E5B1888A1E29F823**** 1 big.iso.000",
-         arg("key", metavar="KEY"), arg("upload_id", metavar="UPLOAD_ID"),
-         arg("part_number", type=int, metavar="PART_NUMBER"), arg("local", nargs="?", metavar="LOCAL"),
-         arg("--data", metavar="TEXT", help="the part's bytes, given as text"),
-         complete=("remote", "upload_id", (), "local"))
+@command(
+    "mpu upload-part",
+    "Upload one part of an upload from a local file (or --data TEXT).",
+    "mpu upload-part big.iso 0004B9894A22E5B1888A1E29F823**** 1 big.iso.000",
+    arg("key", metavar="KEY"),
+    arg("upload_id", metavar="UPLOAD_ID"),
+    arg("part_number", type=int, metavar="PART_NUMBER"),
+    arg("local", nargs="?", metavar="LOCAL"),
+    arg("--data", metavar="TEXT", help="the part's bytes, given as text"),
+    complete=("remote", "upload_id", (), "local"),
+)
 def mpu_upload_part(ctx, a):
     return part_from(ctx, a.key, a.upload_id, a.part_number, a.local, a.data)
 
@@ -175,10 +221,16 @@ def part_from(ctx, key_text, upload_id, number, local, text):
         raise CommandError(f"{local}: no such local file") from None
 
 
-@command("mpu complete", "Complete an upload from the parts it holds.",
-         "mpu complete big.iso 0004B9894A22E5B1888A1E29F823****", *_ID_ARGS, complete=("remote", "upload_id"))
+@command(
+    "mpu complete",
+    "Complete an upload from the parts it holds.",
+    "mpu complete big.iso 0004B9894A22E5B1888A1E29F823****",
+    *_ID_ARGS,
+    complete=("remote", "upload_id"),
+)
 def mpu_complete(ctx, a):
     from ossh.client.models import PartResult  # the client is loaded by now; start-up stays light
+
     path = in_bucket(ctx, a.key)
     uid = _upload_id(a)
     parts = [PartResult(p.part_number, p.etag, p.size) for p in ctx.client.iter_parts(path.bucket, path.key, uid)]
@@ -186,12 +238,19 @@ def mpu_complete(ctx, a):
         raise CommandError(f"{uid}: the upload holds no parts yet")
     done = ctx.client.complete_multipart_upload(path.bucket, path.key, uid, parts)
     ctx.changed(path)
-    return Message(f"completed {path.uri()} ({plural(len(parts), 'part')}, ETag {done.etag})",
-                   {"uri": path.uri(), "upload_id": uid, "parts": len(parts), "etag": done.etag})
+    return Message(
+        f"completed {path.uri()} ({plural(len(parts), 'part')}, ETag {done.etag})",
+        {"uri": path.uri(), "upload_id": uid, "parts": len(parts), "etag": done.etag},
+    )
 
 
-@command("mpu init", "Start a multipart upload and print its id.", "mpu init big.iso",
-         arg("key", metavar="KEY"), complete=("remote",))
+@command(
+    "mpu init",
+    "Start a multipart upload and print its id.",
+    "mpu init big.iso",
+    arg("key", metavar="KEY"),
+    complete=("remote",),
+)
 def mpu_init(ctx, a):
     path = in_bucket(ctx, a.key)
     if path.is_prefix:

@@ -1,4 +1,5 @@
 """Moving around and looking: cd, pwd, ls (remote), lcd, lpwd, lls (local)."""
+
 from __future__ import annotations
 
 import itertools
@@ -12,15 +13,28 @@ from .common import Entry, children, expand, is_nonempty_prefix, local_matches, 
 from .special import head_or_link, with_links
 from .versions import list_versions
 
-_LONG = [Column("size", "SIZE", "size"), Column("last_modified", "MODIFIED", "time"),
-         Column("storage_class", "CLASS"), Column("name", "NAME")]
+_LONG = [
+    Column("size", "SIZE", "size"),
+    Column("last_modified", "MODIFIED", "time"),
+    Column("storage_class", "CLASS"),
+    Column("name", "NAME"),
+]
 _SHORT = [Column("name", "NAME")]
-_BUCKETS_LONG = [Column("region", "REGION"), Column("creation_date", "CREATED", "time"),
-                 Column("storage_class", "CLASS"), Column("name", "NAME")]
+_BUCKETS_LONG = [
+    Column("region", "REGION"),
+    Column("creation_date", "CREATED", "time"),
+    Column("storage_class", "CLASS"),
+    Column("name", "NAME"),
+]
 
 
-@command("cd", "Change the current bucket and prefix (no argument: the root; -: the previous place).",
-         "cd oss://photos/2024/", arg("path", nargs="?", metavar="PATH"), complete=("remote_dir",))
+@command(
+    "cd",
+    "Change the current bucket and prefix (no argument: the root; -: the previous place).",
+    "cd oss://photos/2024/",
+    arg("path", nargs="?", metavar="PATH"),
+    complete=("remote_dir",),
+)
 def cd(ctx, a):
     st = ctx.state
     if a.path is None:
@@ -36,7 +50,7 @@ def cd(ctx, a):
                 if not is_nonempty_prefix(ctx, target):
                     raise _no_such_prefix(a.path)
             else:
-                ctx.client.get_bucket_acl(target.bucket)   # NoSuchBucket when it does not exist
+                ctx.client.get_bucket_acl(target.bucket)  # NoSuchBucket when it does not exist
         st.go(target)
     return None
 
@@ -47,19 +61,33 @@ def pwd(ctx, a):
 
 
 def _object_row(e: Entry, base: RemotePath) -> dict:
-    name = e.path.key[len(base.key):]
+    name = e.path.key[len(base.key) :]
     if e.is_prefix:
         return {"name": name, "type": "prefix", "uri": e.path.uri(), "key": e.path.key}
     s = e.summary
-    return {"name": name, "type": "object", "uri": e.path.uri(), "key": s.key, "size": s.size,
-            "last_modified": s.last_modified, "storage_class": s.storage_class, "etag": s.etag,
-            "object_type": getattr(s, "type", None) or getattr(s, "object_type", None)}
+    return {
+        "name": name,
+        "type": "object",
+        "uri": e.path.uri(),
+        "key": s.key,
+        "size": s.size,
+        "last_modified": s.last_modified,
+        "storage_class": s.storage_class,
+        "etag": s.etag,
+        "object_type": getattr(s, "type", None) or getattr(s, "object_type", None),
+    }
 
 
 def _bucket_rows(ctx):
     for b in ctx.client.iter_buckets():
-        yield {"name": b.name, "type": "bucket", "region": b.region, "location": b.location,
-               "creation_date": b.creation_date, "storage_class": b.storage_class}
+        yield {
+            "name": b.name,
+            "type": "bucket",
+            "region": b.region,
+            "location": b.location,
+            "creation_date": b.creation_date,
+            "storage_class": b.storage_class,
+        }
 
 
 def _no_such_prefix(text: str) -> CommandError:
@@ -81,7 +109,7 @@ def _present(ctx, path: RemotePath, text: str, rows):
 def _listing(ctx, a, path: RemotePath, text: str, title):
     table = _list(ctx, a, path, text, title)
     if a.l and not path.is_root:
-        table.rows = with_links(ctx, table.rows)    # a symlink shows as `name -> target`
+        table.rows = with_links(ctx, table.rows)  # a symlink shows as `name -> target`
     return table
 
 
@@ -98,27 +126,33 @@ def _list(ctx, a, path: RemotePath, text: str, title):
         if is_nonempty_prefix(ctx, path) and not (a.d and ctx.client.object_exists(path.bucket, path.key)):
             path = path.as_prefix()
         else:
-            meta = head_or_link(ctx, path)   # ObjectMeta reads like a summary
+            meta = head_or_link(ctx, path)  # ObjectMeta reads like a summary
             return Table(columns, [_object_row(Entry(path, meta), path.parent)], title, human=a.h)
     if a.d:
-        return Table(columns, [{"name": path.uri(), "type": "prefix", "uri": path.uri(), "key": path.key}],
-                     title, human=a.h)
+        return Table(
+            columns, [{"name": path.uri(), "type": "prefix", "uri": path.uri(), "key": path.key}], title, human=a.h
+        )
     if a.r:
-        rows = (_object_row(Entry(RemotePath(path.bucket, s.key), s), path) for s in walk(ctx, path)
-                if s.key != path.key)
+        rows = (
+            _object_row(Entry(RemotePath(path.bucket, s.key), s), path) for s in walk(ctx, path) if s.key != path.key
+        )
     else:
         rows = (_object_row(e, path) for e in children(ctx, path))
     return Table(columns, _present(ctx, path, text, rows), title, human=a.h)
 
 
-@command("ls", "List buckets (at the root), or the objects and prefixes under a path.",
-         "ls -lh logs/2024-*",
-         arg("-l", action="store_true", help="long form: size, last modified, storage class, name"),
-         arg("-h", action="store_true", help="human-readable sizes"),
-         arg("-r", action="store_true", help="recursive: every object under the prefix"),
-         arg("-d", action="store_true", help="show prefixes themselves, not their contents"),
-         arg("-V", "--versions", action="store_true", help="every version and delete marker, with its version id"),
-         arg("paths", nargs="*", metavar="PATH"), complete=("remote",))
+@command(
+    "ls",
+    "List buckets (at the root), or the objects and prefixes under a path.",
+    "ls -lh logs/2024-*",
+    arg("-l", action="store_true", help="long form: size, last modified, storage class, name"),
+    arg("-h", action="store_true", help="human-readable sizes"),
+    arg("-r", action="store_true", help="recursive: every object under the prefix"),
+    arg("-d", action="store_true", help="show prefixes themselves, not their contents"),
+    arg("-V", "--versions", action="store_true", help="every version and delete marker, with its version id"),
+    arg("paths", nargs="*", metavar="PATH"),
+    complete=("remote",),
+)
 def ls(ctx, a):
     texts = a.paths or [""]
     for text in texts:
@@ -127,8 +161,13 @@ def ls(ctx, a):
         yield list_versions(ctx, a, path, title) if a.versions else _listing(ctx, a, path, text, title)
 
 
-@command("lcd", "Change the local directory.", "lcd ~/downloads",
-         arg("path", nargs="?", metavar="LOCAL_DIR"), complete=("local_dir",))
+@command(
+    "lcd",
+    "Change the local directory.",
+    "lcd ~/downloads",
+    arg("path", nargs="?", metavar="LOCAL_DIR"),
+    complete=("local_dir",),
+)
 def lcd(ctx, a):
     target = ctx.state.local(a.path or "~")
     if not os.path.isdir(target):
@@ -145,18 +184,27 @@ def lpwd(ctx, a):
 def _local_row(path: str, name: str) -> dict:
     st = os.stat(path)
     is_dir = os.path.isdir(path)
-    return {"name": name + ("/" if is_dir else ""), "type": "dir" if is_dir else "file",
-            "size": None if is_dir else st.st_size,
-            "last_modified": datetime.fromtimestamp(st.st_mtime, timezone.utc)}
+    return {
+        "name": name + ("/" if is_dir else ""),
+        "type": "dir" if is_dir else "file",
+        "size": None if is_dir else st.st_size,
+        "last_modified": datetime.fromtimestamp(st.st_mtime, timezone.utc),
+    }
 
 
-@command("lls", "List a local directory.", "lls -l ~/downloads",
-         arg("-l", action="store_true", help="long form"), arg("-h", action="store_true", help="human sizes"),
-         arg("path", nargs="?", metavar="LOCAL"), complete=("local",))
+@command(
+    "lls",
+    "List a local directory.",
+    "lls -l ~/downloads",
+    arg("-l", action="store_true", help="long form"),
+    arg("-h", action="store_true", help="human sizes"),
+    arg("path", nargs="?", metavar="LOCAL"),
+    complete=("local",),
+)
 def lls(ctx, a):
     target = ctx.state.local(a.path or ".")
     found = local_matches(ctx, a.path) if a.path else [target]
-    if found != [target]:        # a pattern's matches, named as typed (relative stays relative)
+    if found != [target]:  # a pattern's matches, named as typed (relative stays relative)
         shown = os.path.isabs(ctx.state.expand(a.path))
         rows = [_local_row(p, p if shown else os.path.relpath(p, ctx.state.local_cwd)) for p in found]
     elif os.path.isdir(target):

@@ -10,6 +10,7 @@ direction that --delete would make costly.
 Filters: --include/--exclude apply in the order given and the last one that matches a path decides
 (aws s3 sync); --exclude-dir drops whole directories. Without --delete nothing is removed from DST.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,33 +43,64 @@ def _jobs(text: str) -> int:
     return n
 
 
-@command("sync", "Make DST hold what SRC holds (local dir <-> oss://, or oss:// -> oss://), by content.",
-         "sync -n ~/photos oss://backup/photos/",
-         arg("--delete", action="store_true", help="remove from DST what SRC does not hold"),
-         arg("-n", "--dry-run", action="store_true", dest="dry_run", help="print what would be done, change nothing"),
-         arg("--include", action=_Rule, dest="rules", metavar="GLOB",
-             help="keep matching paths (repeatable; the last rule that matches wins)"),
-         arg("--exclude", action=_Rule, dest="rules", metavar="GLOB", help="leave out matching paths (repeatable)"),
-         arg("--exclude-dir", action="append", default=[], metavar="GLOB", help="leave out whole directories"),
-         arg("--size-only", action="store_const", dest="rule", const="size-only", help="compare sizes only"),
-         arg("--update", action="store_const", dest="rule", const="update",
-             help="copy when SRC is newer (or the same age and another size)"),
-         arg("--checksum", action="store_const", dest="rule", const="checksum",
-             help="re-read every local file, ignoring the hash cache"),
-         arg("--no-follow-symlinks", action="store_false", dest="follow_symlinks",
-             help="leave local symlinks out (followed by default)"),
-         arg("-j", type=_jobs, default=8, metavar="N", help="parallel transfers (default 8)"),
-         arg("src", metavar="SRC"), arg("dst", metavar="DST"), complete=("remote_or_local",),
-         usage="[--delete] [-n] [--include GLOB] [--exclude GLOB] [--exclude-dir GLOB] "
-               "[--size-only|--update|--checksum] [--no-follow-symlinks] [-j N] SRC DST")
+@command(
+    "sync",
+    "Make DST hold what SRC holds (local dir <-> oss://, or oss:// -> oss://), by content.",
+    "sync -n ~/photos oss://backup/photos/",
+    arg("--delete", action="store_true", help="remove from DST what SRC does not hold"),
+    arg("-n", "--dry-run", action="store_true", dest="dry_run", help="print what would be done, change nothing"),
+    arg(
+        "--include",
+        action=_Rule,
+        dest="rules",
+        metavar="GLOB",
+        help="keep matching paths (repeatable; the last rule that matches wins)",
+    ),
+    arg("--exclude", action=_Rule, dest="rules", metavar="GLOB", help="leave out matching paths (repeatable)"),
+    arg("--exclude-dir", action="append", default=[], metavar="GLOB", help="leave out whole directories"),
+    arg("--size-only", action="store_const", dest="rule", const="size-only", help="compare sizes only"),
+    arg(
+        "--update",
+        action="store_const",
+        dest="rule",
+        const="update",
+        help="copy when SRC is newer (or the same age and another size)",
+    ),
+    arg(
+        "--checksum",
+        action="store_const",
+        dest="rule",
+        const="checksum",
+        help="re-read every local file, ignoring the hash cache",
+    ),
+    arg(
+        "--no-follow-symlinks",
+        action="store_false",
+        dest="follow_symlinks",
+        help="leave local symlinks out (followed by default)",
+    ),
+    arg("-j", type=_jobs, default=8, metavar="N", help="parallel transfers (default 8)"),
+    arg("src", metavar="SRC"),
+    arg("dst", metavar="DST"),
+    complete=("remote_or_local",),
+    usage="[--delete] [-n] [--include GLOB] [--exclude GLOB] [--exclude-dir GLOB] "
+    "[--size-only|--update|--checksum] [--no-follow-symlinks] [-j N] SRC DST",
+)
 def sync(ctx, a):
     from ossh.client.sync import HashCache, OssPrefix, Syncer, SyncOptions
 
     src, dst = _sides(ctx, a.src, a.dst)
     cache = ctx.env.cache_dir
-    options = SyncOptions(rule=a.rule or "content", delete=a.delete, dry_run=a.dry_run, filters=a.rules or [],
-                          exclude_dirs=a.exclude_dir, follow_symlinks=a.follow_symlinks, jobs=a.j,
-                          checkpoint_dir=ctx.checkpoints)   # where put and get keep theirs (mpu ls shows them)
+    options = SyncOptions(
+        rule=a.rule or "content",
+        delete=a.delete,
+        dry_run=a.dry_run,
+        filters=a.rules or [],
+        exclude_dirs=a.exclude_dir,
+        follow_symlinks=a.follow_symlinks,
+        jobs=a.j,
+        checkpoint_dir=ctx.checkpoints,
+    )  # where put and get keep theirs (mpu ls shows them)
     syncer = Syncer(ctx.client, src, dst, options, HashCache(cache / "sync-hashes.sqlite"))
     # on a terminal one bar for the whole run, and the problems once it is gone; else a line per action
     bar = ctx.progress is not no_progress and not a.dry_run and ctx.state.format != "json"
@@ -121,7 +153,7 @@ def _sides(ctx, src: str, dst: str):
 def _looks_local(ctx, word: str) -> bool:
     if word.startswith("~"):
         return True
-    if word.split("/", 1)[0] in (".", ".."):      # the shell's own names for where it is
+    if word.split("/", 1)[0] in (".", ".."):  # the shell's own names for where it is
         return False
     return os.path.isdir(ctx.state.local(word))
 
@@ -145,7 +177,7 @@ def _local_side(ctx, text: str):
 def action_message(action, dry_run: bool) -> Message:
     from ..render import human_size
 
-    src, dst = action.src, action.dst        # the renderer escapes what a terminal must not see raw
+    src, dst = action.src, action.dst  # the renderer escapes what a terminal must not see raw
     kind = action.kind
     if kind in ("upload", "download", "copy"):
         text = f"{kind}: {src} -> {dst} ({human_size(action.size)})"
@@ -175,14 +207,27 @@ def _mib(n: int) -> str:
 
 def summary_message(s) -> Message:
     done = {"upload": "uploaded", "download": "downloaded", "copy": "copied"}[s.verb]
-    text = (f"{done} {s.transferred} ({_mib(s.transferred_bytes)}), unchanged {s.unchanged}, deleted {s.deleted}, "
-            f"failed {s.failed}")
+    text = (
+        f"{done} {s.transferred} ({_mib(s.transferred_bytes)}), unchanged {s.unchanged}, deleted {s.deleted}, "
+        f"failed {s.failed}"
+    )
     if s.skipped:
         text += f", skipped {s.skipped}"
     if s.dry_run:
         text = "(dry run) " + text
-    data = {"action": "summary", "dry_run": s.dry_run, done: s.transferred, f"{done}_bytes": s.transferred_bytes,
-            "unchanged": s.unchanged, "deleted": s.deleted, "deleted_bytes": s.deleted_bytes, "failed": s.failed,
-            "skipped": s.skipped, "notes": s.notes, "hashed_files": s.hashed_files, "hashed_bytes": s.hashed_bytes,
-            "heads": s.heads}
+    data = {
+        "action": "summary",
+        "dry_run": s.dry_run,
+        done: s.transferred,
+        f"{done}_bytes": s.transferred_bytes,
+        "unchanged": s.unchanged,
+        "deleted": s.deleted,
+        "deleted_bytes": s.deleted_bytes,
+        "failed": s.failed,
+        "skipped": s.skipped,
+        "notes": s.notes,
+        "hashed_files": s.hashed_files,
+        "hashed_bytes": s.hashed_bytes,
+        "heads": s.heads,
+    }
     return Message(text, data)

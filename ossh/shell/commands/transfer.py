@@ -8,6 +8,7 @@ current location when none is given), as sftp's `put -r dir` and `cp -r a b dir/
 destination already exists never changes where things land, so running a command twice gives the
 same result, and a trailing / on the source changes nothing.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,6 +43,7 @@ def apply_tags(ctx, a, dest: RemotePath) -> None:
     """`--tag KEY=VALUE` (put, cp, mv): the tags set on the object just written, replacing any it carried."""
     if getattr(a, "tag", None):
         from .config import parse_tags
+
         ctx.client.put_object_tagging(dest.bucket, dest.key, parse_tags(a.tag))
 
 
@@ -57,26 +59,37 @@ def _upload(ctx, a, local: str, dest: RemotePath):
 
     with ctx.progress(f"put {os.path.basename(local)}", size) as progress:
         try:
-            put = ctx.client.upload_file(dest.bucket, dest.key, local, progress=progress,
-                                         checkpoint_dir=ctx.checkpoints, **kwargs)
-        except OssError as exc:     # say where the parts already sent went, and how to use or drop them
+            put = ctx.client.upload_file(
+                dest.bucket, dest.key, local, progress=progress, checkpoint_dir=ctx.checkpoints, **kwargs
+            )
+        except OssError as exc:  # say where the parts already sent went, and how to use or drop them
             if upload_id := kept_upload(ctx, dest.bucket, dest.key, local):
                 exc.message += f"; upload {upload_id} is kept: the same put resumes it, `mpu abort` drops it"
             raise
     apply_tags(ctx, a, dest)
     ctx.changed(dest)
-    versioned = {"version_id": put.version_id} if put.version_id else {}    # in a versioned bucket
-    return Message(f"{local} -> {dest.uri()} ({human_size(size)})",
-                   {"action": "put", "local": local, "uri": dest.uri(), "size": size, **versioned})
+    versioned = {"version_id": put.version_id} if put.version_id else {}  # in a versioned bucket
+    return Message(
+        f"{local} -> {dest.uri()} ({human_size(size)})",
+        {"action": "put", "local": local, "uri": dest.uri(), "size": size, **versioned},
+    )
 
 
 def _put_stdin(ctx, a, dest: RemotePath) -> None:
     """Upload standard input of unknown length (the client keeps memory to a few parts and aborts a
     multipart upload that fails or is interrupted)."""
     with ctx.progress("put -", None) as progress:
-        ctx.client.upload_stream(dest.bucket, dest.key, ctx.binary_stdin(), content_type=a.content_type,
-                                 metadata=parse_meta(a.meta), acl=a.acl, multipart=a.multipart, progress=progress,
-                                 storage_class=a.storage_class)
+        ctx.client.upload_stream(
+            dest.bucket,
+            dest.key,
+            ctx.binary_stdin(),
+            content_type=a.content_type,
+            metadata=parse_meta(a.meta),
+            acl=a.acl,
+            multipart=a.multipart,
+            progress=progress,
+            storage_class=a.storage_class,
+        )
 
 
 def _put_tree(ctx, a, root: str, dest: RemotePath):
@@ -88,25 +101,34 @@ def _put_tree(ctx, a, root: str, dest: RemotePath):
             yield _upload(ctx, a, path, RemotePath(dest.bucket, dest.as_prefix().key + rel))
 
 
-@command("put", "Upload local files (-r: directories, -: standard input) to a key or prefix.",
-         "put -r photos/ oss://backup/2024/",
-         arg("-r", action="store_true", help="upload directories recursively"),
-         arg("--acl", choices=OBJECT_ACLS, metavar="ACL", help="the objects' ACL: " + ", ".join(OBJECT_ACLS)),
-         arg("--content-type", metavar="TYPE", help="Content-Type to store (default: guessed from the name)"),
-         arg("--storage-class", choices=STORAGE_CLASSES, metavar="CLASS",
-             help="the objects' storage class: " + ", ".join(STORAGE_CLASSES)),
-         arg("--meta", action="append", metavar="KEY=VALUE", help="user metadata (repeatable)"),
-         arg("--multipart", action="store_true", help="use the multipart API whatever the size"), TAG_ARG,
-         arg("paths", nargs="+", metavar="LOCAL"), complete=("put",),
-         usage="[-r] [--acl ACL] [--content-type TYPE] [--storage-class CLASS] [--meta KEY=VALUE] [--multipart] "
-               "[--tag KEY=VALUE] "
-               "LOCAL... [DEST]")
+@command(
+    "put",
+    "Upload local files (-r: directories, -: standard input) to a key or prefix.",
+    "put -r photos/ oss://backup/2024/",
+    arg("-r", action="store_true", help="upload directories recursively"),
+    arg("--acl", choices=OBJECT_ACLS, metavar="ACL", help="the objects' ACL: " + ", ".join(OBJECT_ACLS)),
+    arg("--content-type", metavar="TYPE", help="Content-Type to store (default: guessed from the name)"),
+    arg(
+        "--storage-class",
+        choices=STORAGE_CLASSES,
+        metavar="CLASS",
+        help="the objects' storage class: " + ", ".join(STORAGE_CLASSES),
+    ),
+    arg("--meta", action="append", metavar="KEY=VALUE", help="user metadata (repeatable)"),
+    arg("--multipart", action="store_true", help="use the multipart API whatever the size"),
+    TAG_ARG,
+    arg("paths", nargs="+", metavar="LOCAL"),
+    complete=("put",),
+    usage="[-r] [--acl ACL] [--content-type TYPE] [--storage-class CLASS] [--meta KEY=VALUE] [--multipart] "
+    "[--tag KEY=VALUE] "
+    "LOCAL... [DEST]",
+)
 def put(ctx, a):
     explicit = len(a.paths) > 1
     sources, dest_text = (a.paths[:-1], a.paths[-1]) if explicit else (a.paths, "")
     dest = in_bucket(ctx, dest_text)
     if dest_text not in ("", "-") and sources != ["-"]:
-        dest = settle(ctx, dest)     # an existing prefix named without its /: upload into it
+        dest = settle(ctx, dest)  # an existing prefix named without its /: upload into it
     globbed = any(pattern_of(src) is not None for src in sources)
     sources = [(src, local) for src in sources for local in ([None] if src == "-" else local_matches(ctx, src))]
     many = len(sources) > 1
@@ -140,12 +162,22 @@ def _download(ctx, src: RemotePath, local: str, size: int | None, meta=None, ver
             os.makedirs(parent)
         except OSError as exc:
             raise CommandError(f"cannot create directory {parent}: {exc.strerror or exc}") from None
-    check_target(local)     # name an unwritable destination before a progress bar appears
+    check_target(local)  # name an unwritable destination before a progress bar appears
     with ctx.progress(f"get {src.name}", size) as progress:
-        meta = ctx.client.download_file(src.bucket, src.key, local, progress=progress, size=size, meta=meta,
-                                        checkpoint_dir=ctx.checkpoints, version_id=version_id)
-    return Message(f"{src.uri()} -> {local} ({human_size(meta.size)})",
-                   {"action": "get", "uri": src.uri(), "local": local, "size": meta.size})
+        meta = ctx.client.download_file(
+            src.bucket,
+            src.key,
+            local,
+            progress=progress,
+            size=size,
+            meta=meta,
+            checkpoint_dir=ctx.checkpoints,
+            version_id=version_id,
+        )
+    return Message(
+        f"{src.uri()} -> {local} ({human_size(meta.size)})",
+        {"action": "get", "uri": src.uri(), "local": local, "size": meta.size},
+    )
 
 
 def _inside(root: str, rel: str) -> str:
@@ -158,7 +190,7 @@ def _inside(root: str, rel: str) -> str:
 
 def _get_tree(ctx, prefix: RemotePath, root: str):
     for s in walk(ctx, prefix):
-        rel = s.key[len(prefix.key):]
+        rel = s.key[len(prefix.key) :]
         if not rel:
             continue
         local = _inside(root, rel)
@@ -180,12 +212,16 @@ def _sources(ctx, texts: list[str]):
                 yield e.path, e.is_prefix, None if e.is_prefix else e.summary.size, None, True
 
 
-@command("get", "Download objects (-r: prefixes, - as LOCAL: standard output).",
-         "get -r logs/2024/ ~/logs",
-         arg("-r", action="store_true", help="download prefixes recursively"),
-         arg("--version-id", metavar="ID", help="a version of the object, not its current one"),
-         arg("paths", nargs="+", metavar="SRC"), complete=("remote", "remote_or_local"),
-         usage="[-r] SRC... [LOCAL]")
+@command(
+    "get",
+    "Download objects (-r: prefixes, - as LOCAL: standard output).",
+    "get -r logs/2024/ ~/logs",
+    arg("-r", action="store_true", help="download prefixes recursively"),
+    arg("--version-id", metavar="ID", help="a version of the object, not its current one"),
+    arg("paths", nargs="+", metavar="SRC"),
+    complete=("remote", "remote_or_local"),
+    usage="[-r] SRC... [LOCAL]",
+)
 def get(ctx, a):
     explicit = len(a.paths) > 1
     srcs, dest_text = (a.paths[:-1], a.paths[-1]) if explicit else (a.paths, ".")
@@ -233,12 +269,18 @@ def _cat(ctx, path: RemotePath, version_id: str | None = None) -> Stream:
     def chunks():
         with reader:
             yield from reader.iter_chunks()
+
     return Stream(chunks())
 
 
-@command("cat", "Write an object to standard output.", "cat notes/todo.txt",
-         arg("--version-id", metavar="ID", help="a version of the object, not its current one"),
-         arg("paths", nargs="+", metavar="KEY"), complete=("remote",))
+@command(
+    "cat",
+    "Write an object to standard output.",
+    "cat notes/todo.txt",
+    arg("--version-id", metavar="ID", help="a version of the object, not its current one"),
+    arg("paths", nargs="+", metavar="KEY"),
+    complete=("remote",),
+)
 def cat(ctx, a):
     if a.version_id is not None:
         from .versions import one_object  # versions builds on this module

@@ -1,6 +1,7 @@
 """Versioned buckets: `versioning` shows or sets a bucket's state, `revert` brings back an earlier version, and
 the helpers other commands call for their version options: `ls --versions`, `--version-id` on get, cat, stat,
 rm and cp, `rm --all-versions`, and `rmbucket -f` emptying a versioned bucket."""
+
 from __future__ import annotations
 
 import re
@@ -16,16 +17,26 @@ from .transfer import apply_tags
 VERSION_ID_ARG = arg("--version-id", metavar="ID", help="a version of the object, not its current one")
 _HEAD = re.compile(r"^HEAD~(\d+)$")
 _STATES = {state.lower(): state for state in VERSIONING_STATES}
-_COLUMNS = [Column("size", "SIZE", "size"), Column("last_modified", "MODIFIED", "time"),
-            Column("version_id", "VERSION"), Column("latest", "LATEST"), Column("name", "NAME")]
+_COLUMNS = [
+    Column("size", "SIZE", "size"),
+    Column("last_modified", "MODIFIED", "time"),
+    Column("version_id", "VERSION"),
+    Column("latest", "LATEST"),
+    Column("name", "NAME"),
+]
 
 
 # ---------------------------------------------------------------- versioning
 
-@command("versioning", "Show a bucket's versioning state, or set it (enabled or suspended; a bucket never goes "
-         "back to unversioned).", "versioning photos enabled",
-         arg("words", nargs="*", metavar="ARG"), complete=("bucket", ("enabled", "suspended")),
-         usage="[BUCKET] [enabled|suspended]")
+
+@command(
+    "versioning",
+    "Show a bucket's versioning state, or set it (enabled or suspended; a bucket never goes back to unversioned).",
+    "versioning photos enabled",
+    arg("words", nargs="*", metavar="ARG"),
+    complete=("bucket", ("enabled", "suspended")),
+    usage="[BUCKET] [enabled|suspended]",
+)
 def versioning(ctx, a):
     words = list(a.words)
     if len(words) > 2:
@@ -53,18 +64,32 @@ def _bucket(ctx, text: str) -> str:
 
 # ---------------------------------------------------------------- listing
 
+
 def _version_row(v, base: RemotePath) -> dict:
-    name = v.key[len(base.key):] + (" (delete marker)" if v.delete_marker else "")
-    return {"name": name, "type": "delete marker" if v.delete_marker else "version",
-            "uri": RemotePath(base.bucket, v.key).uri(), "key": v.key, "version_id": v.version_id,
-            "latest": "yes" if v.is_latest else "", "is_latest": v.is_latest, "delete_marker": v.delete_marker,
-            "size": None if v.delete_marker else v.size, "last_modified": v.last_modified,
-            "storage_class": v.storage_class, "etag": v.etag}
+    name = v.key[len(base.key) :] + (" (delete marker)" if v.delete_marker else "")
+    return {
+        "name": name,
+        "type": "delete marker" if v.delete_marker else "version",
+        "uri": RemotePath(base.bucket, v.key).uri(),
+        "key": v.key,
+        "version_id": v.version_id,
+        "latest": "yes" if v.is_latest else "",
+        "is_latest": v.is_latest,
+        "delete_marker": v.delete_marker,
+        "size": None if v.delete_marker else v.size,
+        "last_modified": v.last_modified,
+        "storage_class": v.storage_class,
+        "etag": v.etag,
+    }
 
 
 def _prefix_row(prefix: str, base: RemotePath) -> dict:
-    return {"name": prefix[len(base.key):], "type": "prefix", "uri": RemotePath(base.bucket, prefix).uri(),
-            "key": prefix}
+    return {
+        "name": prefix[len(base.key) :],
+        "type": "prefix",
+        "uri": RemotePath(base.bucket, prefix).uri(),
+        "key": prefix,
+    }
 
 
 def list_versions(ctx, a, path: RemotePath, title) -> Table:
@@ -73,7 +98,7 @@ def list_versions(ctx, a, path: RemotePath, title) -> Table:
         raise UsageError("ls --versions lists inside a bucket")
     single = not path.is_prefix and path.key
     if single and not _has_versions(ctx, path):
-        path, single = path.as_prefix(), False     # a prefix named without its /, as ls takes it
+        path, single = path.as_prefix(), False  # a prefix named without its /, as ls takes it
     base = path.parent if single else path
     delimiter = "" if a.r or single else "/"
 
@@ -83,6 +108,7 @@ def list_versions(ctx, a, path: RemotePath, title) -> Table:
                 yield _prefix_row(item, base)
             elif not single or item.key == path.key:
                 yield _version_row(item, base)
+
     return Table(_COLUMNS, rows(), title, header=True, human=a.h, empty=f"{path.uri()}: no versions")
 
 
@@ -93,6 +119,7 @@ def _has_versions(ctx, path: RemotePath) -> bool:
 
 
 # ---------------------------------------------------------------- one version
+
 
 def one_object(ctx, text: str) -> RemotePath:
     """The single object a --version-id applies to (no pattern, no prefix)."""
@@ -112,13 +139,21 @@ def cp_version(ctx, a):
     dst = settle(ctx, in_bucket(ctx, a.dst)) if a.dst is not None else in_bucket(ctx, "")
     if dst.is_prefix or not dst.key:
         dst = dst.as_prefix().child(src.name)
-    result = ctx.client.copy_object(src.bucket, src.key, dst.bucket, dst.key, source_version_id=a.version_id,
-                                    storage_class=a.storage_class)
+    result = ctx.client.copy_object(
+        src.bucket, src.key, dst.bucket, dst.key, source_version_id=a.version_id, storage_class=a.storage_class
+    )
     apply_tags(ctx, a, dst)
     ctx.changed(dst)
-    return Message(f"{src.uri()} ({a.version_id}) -> {dst.uri()}",
-                   {"action": "cp", "src": src.uri(), "source_version_id": a.version_id, "dst": dst.uri(),
-                    "version_id": result.version_id})
+    return Message(
+        f"{src.uri()} ({a.version_id}) -> {dst.uri()}",
+        {
+            "action": "cp",
+            "src": src.uri(),
+            "source_version_id": a.version_id,
+            "dst": dst.uri(),
+            "version_id": result.version_id,
+        },
+    )
 
 
 def rm_version(ctx, a):
@@ -129,9 +164,10 @@ def rm_version(ctx, a):
     result = ctx.client.delete_object(path.bucket, path.key, version_id=a.version_id)
     ctx.changed(path)
     what = "delete marker" if result.delete_marker else "version"
-    return Message(f"removed {what} {a.version_id} of {path.uri()}",
-                   {"action": "rm", "uri": path.uri(), "version_id": a.version_id,
-                    "delete_marker": result.delete_marker})
+    return Message(
+        f"removed {what} {a.version_id} of {path.uri()}",
+        {"action": "rm", "uri": path.uri(), "version_id": a.version_id, "delete_marker": result.delete_marker},
+    )
 
 
 def rm_all_versions(ctx, a):
@@ -143,15 +179,21 @@ def rm_all_versions(ctx, a):
         whole = path.is_prefix or not path.key
         if whole and not a.r:
             raise CommandError(f"{path.uri()}: is a prefix (use -r)")
-        if (whole and ctx.interactive and not a.f
-                and not ctx.confirm(f"remove every version of everything under {path.uri()}?")):
+        if (
+            whole
+            and ctx.interactive
+            and not a.f
+            and not ctx.confirm(f"remove every version of everything under {path.uri()}?")
+        ):
             yield Message(f"skipped {path.uri()}", {"action": "skip", "uri": path.uri()})
             continue
         n = delete_versions(ctx, path.bucket, path.key, exact=not whole)
         if n == 0 and not a.f:
             raise CommandError(f"{path.uri()}: no versions")
-        yield Message(f"removed {plural(n, 'version')} {'under' if whole else 'of'} {path.uri()}",
-                      {"action": "rm", "uri": path.uri(), "versions": n})
+        yield Message(
+            f"removed {plural(n, 'version')} {'under' if whole else 'of'} {path.uri()}",
+            {"action": "rm", "uri": path.uri(), "versions": n},
+        )
 
 
 def delete_versions(ctx, bucket: str, prefix: str, exact: bool = False, page_size: int = 1000) -> int:
@@ -180,11 +222,16 @@ def empty_bucket(ctx, bucket: str) -> tuple[int, str]:
 
 # ---------------------------------------------------------------- revert
 
-@command("revert", "Make an earlier version current: with nothing or HEAD~0, remove the delete markers above "
-         "the newest version; with HEAD~N (N > 0) or a version id, copy that version on top as the newest.",
-         "revert report.pdf HEAD~1",
-         arg("path", metavar="KEY"), arg("version", nargs="?", default="HEAD~0", metavar="HEAD~N|VERSION"),
-         complete=("remote", ("HEAD~0", "HEAD~1")))
+
+@command(
+    "revert",
+    "Make an earlier version current: with nothing or HEAD~0, remove the delete markers above "
+    "the newest version; with HEAD~N (N > 0) or a version id, copy that version on top as the newest.",
+    "revert report.pdf HEAD~1",
+    arg("path", metavar="KEY"),
+    arg("version", nargs="?", default="HEAD~0", metavar="HEAD~N|VERSION"),
+    complete=("remote", ("HEAD~0", "HEAD~1")),
+)
 def revert(ctx, a):
     path = one_object(ctx, a.path)
     history = [v for v in ctx.client.iter_object_versions(path.bucket, prefix=path.key) if v.key == path.key]
@@ -204,15 +251,21 @@ def revert(ctx, a):
             raise CommandError(f"{path.uri()}: only delete markers; no version to bring back")
         ctx.client.delete_object_versions(path.bucket, [(path.key, m.version_id) for m in markers])
         ctx.changed(path)
-        return Message(f"{path.uri()}: removed {plural(len(markers), 'delete marker')}; version "
-                       f"{real[0].version_id} is current",
-                       {"action": "revert", "uri": path.uri(), "version_id": real[0].version_id,
-                        "removed_markers": [m.version_id for m in markers]})
+        return Message(
+            f"{path.uri()}: removed {plural(len(markers), 'delete marker')}; version {real[0].version_id} is current",
+            {
+                "action": "revert",
+                "uri": path.uri(),
+                "version_id": real[0].version_id,
+                "removed_markers": [m.version_id for m in markers],
+            },
+        )
     if head:
         n = int(head.group(1))
         if n >= len(real):
-            raise CommandError(f"{path.uri()}: {a.version}: it has {plural(len(real), 'version')} (HEAD~0 to "
-                               f"HEAD~{len(real) - 1})")
+            raise CommandError(
+                f"{path.uri()}: {a.version}: it has {plural(len(real), 'version')} (HEAD~0 to HEAD~{len(real) - 1})"
+            )
         chosen = real[n]
     else:
         chosen = next((v for v in history if v.version_id == a.version), None)
@@ -222,6 +275,12 @@ def revert(ctx, a):
             raise CommandError(f"{path.uri()}: {a.version} is a delete marker; give a version of the object")
     result = ctx.client.copy_object(path.bucket, path.key, path.bucket, path.key, source_version_id=chosen.version_id)
     ctx.changed(path)
-    return Message(f"{path.uri()}: version {chosen.version_id} copied on top as {result.version_id}",
-                   {"action": "revert", "uri": path.uri(), "source_version_id": chosen.version_id,
-                    "version_id": result.version_id})
+    return Message(
+        f"{path.uri()}: version {chosen.version_id} copied on top as {result.version_id}",
+        {
+            "action": "revert",
+            "uri": path.uri(),
+            "source_version_id": chosen.version_id,
+            "version_id": result.version_id,
+        },
+    )
