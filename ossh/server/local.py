@@ -6,8 +6,10 @@ import json
 import os
 import secrets
 import string
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from ossh.protocol import DEFAULT_REGION
 
 from .app import App
 from .front import OssHTTPServer
+from .ops import lifecycle_run
 from .ops.restore import DEFAULT_RESTORE_DELAY
 from .store.files import private_dir
 from .store.space import Faults
@@ -111,11 +114,13 @@ class LocalServer:
         faults: Faults | None = None,
         clock: Callable[[], float] = time.time,
         restore_delay: float = DEFAULT_RESTORE_DELAY,
+        lifecycle_interval: float | None = None,
     ):
         """`durable` False acknowledges writes before their directory and index are synced (benchmarks
         only); `faults` injects a full disk in tests (store.space.Faults); `clock` is the server's time
         (Date and Last-Modified, signature dates and expiry, restores, upload times): tests drive a fake one;
-        `restore_delay` is the seconds from RestoreObject until a cold object is readable."""
+        `restore_delay` is the seconds from RestoreObject until a cold object is readable; every
+        `lifecycle_interval` seconds (None: never) the buckets' lifecycle rules are applied."""
         self.root = Path(root)
         self.host = host
         self.port = port
@@ -124,6 +129,9 @@ class LocalServer:
         self.faults = faults
         self.clock = clock
         self.restore_delay = restore_delay
+        self.lifecycle_interval = lifecycle_interval
+        self._sweeping = threading.Event()  # set: the lifecycle thread stops
+        self._sweeper: threading.Thread | None = None
         try:
             private_dir(self.root)
             self.accounts, self.stored_account, self.generated = resolve_accounts(self.root, credentials, accounts_file)
@@ -168,12 +176,28 @@ class LocalServer:
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="ossh-server", daemon=True
         )
         self._thread.start()
+        if self.lifecycle_interval:
+            self._sweeping.clear()
+            self._sweeper = threading.Thread(target=self._sweep, name="ossh-lifecycle", daemon=True)
+            self._sweeper.start()
         return self
+
+    def _sweep(self) -> None:
+        app = self._httpd.app
+        while not self._sweeping.wait(self.lifecycle_interval):
+            try:
+                lifecycle_run.run(app)
+            except Exception:  # a bad sweep must not end the server; the next one tries again
+                traceback.print_exc(file=sys.stderr)
 
     def stop(self, grace: float = 30.0) -> None:
         """Stop accepting, let requests in flight finish (up to `grace` seconds), then close the store."""
         if self._httpd is None:
             return
+        if self._sweeper is not None:
+            self._sweeping.set()
+            self._sweeper.join(grace)
+            self._sweeper = None
         self._httpd.shutdown()
         self._httpd.app.wait_idle(grace)
         self._httpd.close_connections()

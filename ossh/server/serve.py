@@ -45,6 +45,13 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
         help=f"seconds until a restored Archive object is readable (default {DEFAULT_RESTORE_DELAY:g})",
     )
     parser.add_argument(
+        "--lifecycle-interval",
+        type=cmdline.seconds,
+        default=3600,
+        metavar="SECONDS",
+        help="apply the buckets' lifecycle rules this often (default 3600; 0 never)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="check the store's consistency instead of serving (exit 0 clean, 1 findings)",
@@ -89,6 +96,7 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
             accounts_file=args.accounts,
             durable=not args.no_sync,
             restore_delay=args.restore_delay,
+            lifecycle_interval=args.lifecycle_interval or None,
         ).start()
     except StoreUnavailable as exc:  # says which store and why, in one line
         print(f"ossh: serve: {exc}", file=sys.stderr)

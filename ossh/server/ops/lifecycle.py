@@ -1,7 +1,7 @@
 """Lifecycle rules as OSS validates them: unique IDs, a status, at least one action, one time condition per
 action (days or a midnight date, not mixed within a rule), transitions to colder classes only, each colder
 class later than the warmer ones and all before the expiration, and tag filters in the object tag charset.
-Rules without an ID get one, as on OSS. (Applying the rules on a schedule is not done.)"""
+Rules without an ID get one, as on OSS. lifecycle_run.py applies them."""
 
 from __future__ import annotations
 

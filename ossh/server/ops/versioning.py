@@ -262,6 +262,12 @@ def delete_object(app, req: Request) -> Response | None:
     return Response(204, _delete_headers(result))
 
 
+def delete_keys(app, bucket: str, keys: list[str]) -> int:
+    """Delete current objects as DeleteObject without a versionId would (a delete marker when the bucket is
+    versioned); for lifecycle expiration. Returns how many were deleted."""
+    return len(_delete(app, bucket, [(key, None) for key in keys], state(app, bucket))) if keys else 0
+
+
 def _delete(app, bucket: str, entries: list[tuple[str, str | None]], status: str | None):
     """Delete each (key, version id or None) in one transaction; returns per entry (key, version id asked,
     marker flag, marker version id)."""
