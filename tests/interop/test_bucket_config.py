@@ -176,7 +176,16 @@ def test_oss2_referer_website_logging_payment(oss2_bucket, oss2_auth, server):
     assert (site.index_file, site.error_file) == ("index.html", "error.html")
     with pytest.raises(oss2.exceptions.InvalidArgument):
         oss2_bucket.put_bucket_website(m.BucketWebsite("dir/index.html", "e.html"))
+    # a missing "directory" reads the root index document (no SupportSubDir), as an OSS website does
+    oss2_bucket.put_object("index.html", b"<p>home</p>")
+    assert oss2_bucket.get_object("docs/").read() == b"<p>home</p>"
+    oss2_bucket.put_object("docs/", b"")
+    assert oss2_bucket.get_object("docs/").read() == b""  # an object of that name is itself
+    with pytest.raises(oss2.exceptions.NoSuchKey):
+        oss2_bucket.get_object("docs")  # only keys ending in /
     oss2_bucket.delete_bucket_website()
+    with pytest.raises(oss2.exceptions.NoSuchKey):
+        oss2_bucket.get_object("other/")
     with pytest.raises(oss2.exceptions.NoSuchWebsite):
         oss2_bucket.get_bucket_website()
     target = _other(oss2_bucket, oss2_auth, server, "logs")

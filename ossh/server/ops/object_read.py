@@ -184,12 +184,28 @@ def _through_link(headers: dict[str, str], link, target) -> dict[str, str]:
     return headers
 
 
+def _website_index(app, req: Request) -> str | None:
+    """The index document a missing "directory" key (one ending in /) reads in a bucket set up as a website,
+    as OSS serves it: the one under that directory with SupportSubDir, else the bucket's root one."""
+    if not req.key.endswith("/") or "versionId" in req.params:
+        return None
+    index = (app.configs.document(req.bucket, "website") or {}).get("IndexDocument")
+    suffix = index.get("Suffix") if isinstance(index, dict) else None
+    if not suffix:
+        return None
+    key = req.key + suffix if str(index.get("SupportSubDir")).lower() == "true" else suffix
+    return key if app.store.get(req.bucket, key) is not None else None
+
+
 def _read(app, req: Request, head: bool) -> Response:
     try:
         body, link = open_target(app, req.bucket, req.key, versioning.open_requested(app, req))
     except OssServerError as err:
-        versioning.add_marker_headers(app, req, err)
-        raise
+        index = _website_index(app, req) if err.code == "NoSuchKey" else None
+        if index is None:
+            versioning.add_marker_headers(app, req, err)
+            raise
+        body, link = open_target(app, req.bucket, index)
     record = body.record
     try:
         check_conditions(req, record)
