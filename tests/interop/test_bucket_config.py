@@ -554,3 +554,13 @@ def test_referer_and_public_access_block_apply_to_others(oss2_bucket, server):
     oss2_bucket.delete_bucket_public_access_block()
     oss2_bucket.put_object_acl("img", "public-read")
     assert requests.get(url).status_code == 200
+
+
+def test_oss2_storage_capacity(oss2_bucket):
+    assert oss2_bucket.get_bucket_storage_capacity().storage_capacity == -1  # no limit until one is set
+    oss2_bucket.set_bucket_storage_capacity(m.BucketUserQos(100))
+    assert oss2_bucket.get_bucket_storage_capacity().storage_capacity == 100
+    with pytest.raises(oss2.exceptions.InvalidArgument):
+        oss2_bucket.set_bucket_storage_capacity(m.BucketUserQos(-2))
+    oss2_bucket.set_bucket_storage_capacity(m.BucketUserQos(-1))
+    assert oss2_bucket.get_bucket_storage_capacity().storage_capacity == -1

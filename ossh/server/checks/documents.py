@@ -85,4 +85,5 @@ SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "logging": ("BucketLoggingStatus", ()),
     "requestPayment": ("RequestPaymentConfiguration", ()),
     "publicAccessBlock": ("PublicAccessBlockConfiguration", ()),
+    "qos": ("BucketUserQos", ()),
 }

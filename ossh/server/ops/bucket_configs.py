@@ -1,7 +1,8 @@
 """Bucket configuration sub-resources: ?lifecycle, ?cors, ?referer, ?website, ?policy, ?encryption, ?logging,
-?requestPayment and ?publicAccessBlock — each validated as OSS does, stored whole (see store/configs.py), and
-returned as stored. A structurally wrong document is MalformedXML; a well-formed one with a bad value is
-InvalidArgument (or the specific code OSS uses), naming the element and value where OSS does.
+?requestPayment, ?publicAccessBlock and ?qos (the storage capacity) — each validated as OSS does, stored
+whole (see store/configs.py), and returned as stored. A structurally wrong document is MalformedXML; a
+well-formed one with a bad value is InvalidArgument (or the specific code OSS uses), naming the element and
+value where OSS does.
 
 Documents are stored normalized (re-serialized from the parsed tree), so what GET returns is well-formed
 whatever the client's declaration or layout; lifecycle rules without an ID get one, as on OSS.
@@ -178,6 +179,14 @@ def _request_payment(app, req: Request, doc: dict) -> dict:
     return doc
 
 
+def _user_qos(app, req: Request, doc: dict) -> dict:
+    """StorageCapacity in GB: -1 (no limit, the default) or a positive number. Stored, not enforced."""
+    raw = one(doc, "StorageCapacity", required=True)
+    if raw != "-1":
+        positive_int(raw, "StorageCapacity")
+    return {"StorageCapacity": raw}
+
+
 def _public_access_block(app, req: Request, doc: dict) -> dict:
     return {**doc, "BlockPublicAccess": str(bool_value(doc, "BlockPublicAccess", required=True)).lower()}
 
@@ -238,6 +247,7 @@ KINDS = {
     "logging": Kind(_logging, None, []),
     "requestPayment": Kind(_request_payment, None, [("Payer", "BucketOwner")]),
     "publicAccessBlock": Kind(_public_access_block, None, [("BlockPublicAccess", False)]),
+    "qos": Kind(_user_qos, None, [("StorageCapacity", -1)]),
 }
 
 
