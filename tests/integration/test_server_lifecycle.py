@@ -115,3 +115,50 @@ def test_the_background_sweep_applies_rules_and_ends_with_the_server(tmp_path):
     finally:
         server.stop()
     assert not [t for t in threading.enumerate() if t.name == "ossh-lifecycle"]
+
+
+NONCURRENT = b"""<LifecycleConfiguration><Rule><ID>old</ID><Prefix>old/</Prefix><Status>Enabled</Status>
+  <Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>
+  <NoncurrentVersionTransition><NoncurrentDays>5</NoncurrentDays><StorageClass>IA</StorageClass>
+  </NoncurrentVersionTransition>
+  <NoncurrentVersionExpiration><NoncurrentDays>10</NoncurrentDays></NoncurrentVersionExpiration></Rule>
+</LifecycleConfiguration>"""
+
+
+def test_noncurrent_versions_move_and_expire_and_a_lone_delete_marker_goes(served):
+    server, client, clock = served
+    client.put_bucket_versioning("life", "Enabled")
+    client.put_bucket_config("life", "lifecycle", NONCURRENT)
+    client.put_object("life", "old/k", b"v1")
+    newest = client.put_object("life", "old/k", b"v2")
+    client.put_object("life", "old/gone", b"v1")
+    client.delete_object("life", "old/gone")
+
+    def versions():
+        clock.offset, saved = 0, clock.offset
+        try:
+            return [
+                (v.key, v.delete_marker, v.storage_class)
+                for v in client.iter_object_versions("life")
+                if not isinstance(v, str)
+            ]
+        finally:
+            clock.offset = saved
+
+    clock.offset = 4 * DAY
+    assert lifecycle_run.run(server.app).transitioned == 0
+    clock.offset = 6 * DAY
+    assert lifecycle_run.run(server.app).transitioned == 2  # both noncurrent versions, not the current one
+    assert versions() == [
+        ("old/gone", True, None),  # a delete marker has no class
+        ("old/gone", False, "IA"),
+        ("old/k", False, "Standard"),
+        ("old/k", False, "IA"),
+    ]
+    clock.offset = 11 * DAY
+    assert lifecycle_run.run(server.app).expired == 2
+    clock.offset = 12 * DAY
+    assert lifecycle_run.run(server.app).expired == 1  # the delete marker, alone now
+    assert versions() == [("old/k", False, "Standard")]
+    clock.offset = 0
+    assert client.head_object("life", "old/k").version_id == newest.version_id

@@ -6,8 +6,9 @@ A rule applies when Enabled, to keys under its Prefix whose tags include every T
 the object's last modification (or the upload's initiation); CreatedBeforeDate (and the older Date) take
 what was modified before that day. Of several transitions the coldest one due wins, and an object never
 moves to a warmer class. Expiring a current object in a versioned bucket leaves a delete marker, as
-DeleteObject does. Actions on noncurrent versions and ExpiredObjectDeleteMarker are validated and stored
-but not applied.
+DeleteObject does. NoncurrentDays count from when a version stopped being current (the next newer one's
+time): NoncurrentVersionExpiration deletes it for good, NoncurrentVersionTransition moves it to a colder
+class, and ExpiredObjectDeleteMarker removes a delete marker that no other version of its key is left under.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from ossh.protocol import STORAGE_CLASSES
 
 from ..checks.tags import decode
 from ..store.configs import TAGS_FIELD
-from ..store.sweep import buckets_with_config, objects_under, set_storage_class, uploads_before
+from ..store.sweep import (
+    buckets_with_config,
+    noncurrent_under,
+    objects_under,
+    set_storage_class,
+    set_version_class,
+    uploads_before,
+)
 from ..wire.errors import OssServerError
 from . import versioning
 
@@ -96,6 +104,7 @@ def _apply_rule(app, bucket: str, rule: dict, now: float, applied: Applied) -> N
                 applied.transitioned += set_storage_class(app.store, record, target)
         for start in range(0, len(expire), 1000):
             applied.expired += versioning.delete_keys(app, bucket, expire[start : start + 1000])
+    _apply_noncurrent(app, bucket, rule, now, applied)
     abort = next(iter(_listed(rule, "AbortMultipartUpload")), None)
     if abort is not None:
         cutoff = now - int(abort["Days"]) * DAY if "Days" in abort else _date(abort["CreatedBeforeDate"])
@@ -105,3 +114,33 @@ def _apply_rule(app, bucket: str, rule: dict, now: float, applied: Applied) -> N
                 applied.aborted += 1
             except OssServerError:  # completed or aborted meanwhile
                 pass
+
+
+def _noncurrent_due(action: dict, since: float, now: float) -> bool:
+    return since <= now - int(action["NoncurrentDays"]) * DAY
+
+
+def _apply_noncurrent(app, bucket: str, rule: dict, now: float, applied: Applied) -> None:
+    expiration = next(iter(_listed(rule, "NoncurrentVersionExpiration")), None)
+    transitions = _listed(rule, "NoncurrentVersionTransition")
+    current = next(iter(_listed(rule, "Expiration")), None) or {}
+    markers = str(current.get("ExpiredObjectDeleteMarker", "")).lower() == "true"
+    if expiration is None and not transitions and not markers:
+        return
+    remove, move = [], []
+    for version in noncurrent_under(app.store, bucket, rule.get("Prefix") or ""):
+        if version.marker:
+            if markers and version.alone:
+                remove.append((version.key, version.version_id))
+            continue
+        if expiration is not None and _noncurrent_due(expiration, version.since, now):
+            remove.append((version.key, version.version_id))
+            continue
+        due = [t["StorageClass"] for t in transitions if _noncurrent_due(t, version.since, now)]
+        target = max(due, key=_CLASS_ORDER.__getitem__, default=None)
+        if target is not None and _CLASS_ORDER[target] > _CLASS_ORDER.get(version.storage_class, 0):
+            move.append((version, target))
+    for version, target in move:
+        applied.transitioned += set_version_class(app.store, bucket, version.key, version.version_id, target)
+    for start in range(0, len(remove), 1000):
+        applied.expired += versioning.delete_versions(app, bucket, remove[start : start + 1000])

@@ -268,6 +268,11 @@ def delete_keys(app, bucket: str, keys: list[str]) -> int:
     return len(_delete(app, bucket, [(key, None) for key in keys], state(app, bucket))) if keys else 0
 
 
+def delete_versions(app, bucket: str, entries: list[tuple[str, str]]) -> int:
+    """Delete (key, version id) versions for good, as DeleteObject with a versionId would; for lifecycle."""
+    return len(_delete(app, bucket, entries, state(app, bucket))) if entries else 0
+
+
 def _delete(app, bucket: str, entries: list[tuple[str, str | None]], status: str | None):
     """Delete each (key, version id or None) in one transaction; returns per entry (key, version id asked,
     marker flag, marker version id)."""
