@@ -12,7 +12,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAUNCHER = os.path.join(ROOT, "ossh.py")
-HEAVY = ("requests", "prompt_toolkit", "xmltodict", "ossh.client", "ossh.server")
+# ossh.client itself is a lazy package (PEP 562): its client and errors modules are what would cost
+HEAVY = ("requests", "prompt_toolkit", "xmltodict", "ossh.client.client", "ossh.client.errors", "ossh.server")
 PROBE = f"""
 import runpy, sys
 sys.argv = [{LAUNCHER!r}, "-c", "pwd"]

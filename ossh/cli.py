@@ -8,6 +8,8 @@ import functools
 import os
 import sys
 
+import ossh.client as oss  # its parts load on first use: `ossh -c pwd` loads none of them
+
 from . import __version__, cmdline
 from .config import HELP as ACCOUNTS_HELP
 from .config import KEYS, Accounts, ConfigError, Settings
@@ -72,11 +74,10 @@ class ClientFactory:
         return self.settings.endpoint or f"embedded ({self.env.data_dir})"
 
     def __call__(self):
-        from ossh.client import OssClient
 
         s = self.settings
         if not s.embedded:
-            client = s.configure(OssClient(s.endpoint, s.access_key_id, s.access_key_secret, **s.client_options()))
+            client = s.configure(oss.OssClient(s.endpoint, s.access_key_id, s.access_key_secret, **s.client_options()))
             return self.stack.enter_context(client)  # its connections close when the run ends
         from ossh.server import LocalServer
 
@@ -87,7 +88,7 @@ class ClientFactory:
         if self.notice is not None:
             self.notice(f"no endpoint configured; started the embedded server at {srv.endpoint} (store {root})")
         return self.stack.enter_context(
-            OssClient(
+            oss.OssClient(
                 srv.endpoint, srv.access_key_id, srv.access_key_secret, region=getattr(srv, "region", DEFAULT_REGION)
             )
         )
@@ -103,12 +104,10 @@ _CHECKS = {
 
 
 def _endpoint(text: str) -> str:
-    from ossh.client.endpoint import Endpoint  # only when one is configured: `ossh -c pwd` stays light
-    from ossh.client.errors import ClientError
 
     try:
-        Endpoint.parse(text)
-    except ClientError as e:
+        oss.endpoint.Endpoint.parse(text)
+    except oss.ClientError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
     return text
 

@@ -2,7 +2,9 @@
 
 The names below load on first use (PEP 562), so `from ossh.client import OssError` or `import
 ossh.client.errors` costs no more than the errors module: requests comes in only with OssClient and the
-transfers. Where each name lives is the table `_HOMES`.
+transfers. Where each name lives is the table `_HOMES`. Submodules load on first use too: a module that
+does `import ossh.client as oss` at its top pays for `oss.errors` or `oss.checkpoint` only when it first
+touches them, which is what keeps the shell's start-up light.
 """
 
 from __future__ import annotations
@@ -41,7 +43,16 @@ if TYPE_CHECKING:  # what editors and type checkers see; at run time __getattr__
     from .transfer_config import TransferConfig
 
 
+# submodules reachable as attributes before anything imported them
+_SUBMODULES = frozenset(
+    "api_bucket api_config api_multipart api_object api_versions auth body checkpoint client crc download "
+    "endpoint errors headers models parts reader session sync tempfiles transfer transfer_config transport".split()
+)
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -75,3 +75,16 @@ def test_replace_checks_the_new_values_too():
     assert config.replace(concurrency=8) == TransferConfig(0, 200_000, 8, "/tmp/x", False)
     with pytest.raises(ClientError, match="concurrency"):
         config.replace(concurrency=-2)
+
+
+def test_submodules_load_on_first_use_and_the_shell_loads_none_at_start_up():
+    probe = (
+        "import sys; import ossh.cli, ossh.shell.commands, ossh.client as oss; "
+        "before = sorted(m for m in sys.modules if m.startswith('ossh.client.')); "
+        "oss.checkpoint.recorded_uploads; "
+        "print(before, 'ossh.client.checkpoint' in sys.modules, 'requests' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[] True False"
+    with pytest.raises(AttributeError):
+        getattr(ossh.client, "not_a_module")  # noqa: B009 -- the lookup itself is what is tested

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ossh.client as oss  # its parts load on first use: start-up stays light
 from ossh.protocol import BUCKET_ACLS, STORAGE_CLASSES
 
 from ..paths import PathError, RemotePath, bucket_name
@@ -48,12 +49,11 @@ def mkbucket(ctx, a):
 
 
 def _owned(ctx, name: str) -> bool:
-    from ossh.client import OssError  # the client is loaded by now
 
     try:
         ctx.client.get_bucket_info(name)
         return True
-    except OssError:
+    except oss.OssError:
         return False
 
 

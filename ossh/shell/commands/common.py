@@ -11,6 +11,8 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import ossh.client as oss  # its parts load on first use: start-up stays light
+
 from ..paths import PathError, RemotePath, glob_match, literal_head, split_glob
 from ..registry import CommandError, UsageError
 from ..state import Context
@@ -147,11 +149,10 @@ def is_nonempty_prefix(ctx: Context, path: RemotePath) -> bool:
 
 def lookup(ctx: Context, path: RemotePath):
     """The object's metadata (head_object), None when no object has that key."""
-    from ossh.client.errors import NoSuchKey  # the client is loaded by now
 
     try:
         return ctx.client.head_object(path.bucket, path.key)
-    except NoSuchKey:
+    except oss.errors.NoSuchKey:
         return None
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import re
 
+import ossh.client as oss  # its parts load on first use: start-up stays light
+
 from ..paths import RemotePath
 from ..registry import CommandError, UsageError, arg, command
 from ..results import Column, Message, Record, Stream, Table
@@ -112,9 +114,7 @@ def json_to_xml(name: str, data: bytes, path: str = "-") -> bytes:
     """A configuration written as JSON ({"CORSConfiguration": {...}} or just its content) as its XML document."""
     import xmltodict
 
-    from ossh.client.api_config import CONFIGS  # the client is loaded by now
-
-    root = CONFIGS[name]
+    root = oss.api_config.CONFIGS[name]
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:

@@ -6,6 +6,7 @@ import os
 import re
 from datetime import datetime, timezone
 
+import ossh.client as oss  # its parts load on first use: start-up stays light
 from ossh.protocol import MAX_PARTS
 
 from ..registry import HIDDEN, CommandError, UsageError, arg, command
@@ -52,10 +53,9 @@ def _uploads(ctx, path):
     complete=("remote",),
 )
 def mpu_ls(ctx, a):
-    from ossh.client.checkpoint import recorded_uploads  # the client is loaded by now; start-up stays light
 
     path = in_bucket(ctx, a.path)
-    resumable = recorded_uploads(ctx.checkpoints) if ctx.checkpoints else {}
+    resumable = oss.checkpoint.recorded_uploads(ctx.checkpoints) if ctx.checkpoints else {}
     rows = []
     for u in _uploads(ctx, path):
         parts = list(ctx.client.iter_parts(path.bucket, u.key, u.upload_id))
@@ -93,11 +93,10 @@ def mpu_ls(ctx, a):
 def kept_upload(ctx, bucket: str, key: str, local: str) -> str | None:
     """The id of the unfinished upload of `local` to bucket/key that a checkpoint keeps for resuming (a
     failed or interrupted `put` leaves one), or None."""
-    from ossh.client.checkpoint import recorded_uploads
 
     if not ctx.checkpoints:
         return None
-    for upload_id, rec in recorded_uploads(ctx.checkpoints).items():
+    for upload_id, rec in oss.checkpoint.recorded_uploads(ctx.checkpoints).items():
         if (rec["bucket"], rec["key"], rec["path"]) == (bucket, key, os.path.abspath(local)):
             return upload_id
     return None
@@ -229,11 +228,12 @@ def part_from(ctx, key_text, upload_id, number, local, text):
     complete=("remote", "upload_id"),
 )
 def mpu_complete(ctx, a):
-    from ossh.client.models import PartResult  # the client is loaded by now; start-up stays light
 
     path = in_bucket(ctx, a.key)
     uid = _upload_id(a)
-    parts = [PartResult(p.part_number, p.etag, p.size) for p in ctx.client.iter_parts(path.bucket, path.key, uid)]
+    parts = [
+        oss.models.PartResult(p.part_number, p.etag, p.size) for p in ctx.client.iter_parts(path.bucket, path.key, uid)
+    ]
     if not parts:
         raise CommandError(f"{uid}: the upload holds no parts yet")
     done = ctx.client.complete_multipart_upload(path.bucket, path.key, uid, parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ossh.client as oss  # its parts load on first use: start-up stays light
 from ossh.protocol import BUCKET_ACLS, COLD_CLASSES, OBJECT_ACLS, STORAGE_CLASSES
 
 from ..paths import RemotePath
@@ -385,11 +386,10 @@ def acl(ctx, a):
     complete=("remote",),
 )
 def presign(ctx, a):
-    from ossh.client.auth import presign_expires_problem  # the client is loaded with ctx.client anyway
 
     if a.expires <= 0:
         raise UsageError(f"--expires must be a positive number of seconds, not {a.expires}")
-    if problem := presign_expires_problem(ctx.client.signature_version, a.expires):
+    if problem := oss.auth.presign_expires_problem(ctx.client.signature_version, a.expires):
         raise UsageError(f"--expires {problem}")
     paths = objects(ctx, a.path)
     if paths[0].is_prefix:

@@ -3,6 +3,7 @@ helpers `ls -l` and `stat` use to show them."""
 
 from __future__ import annotations
 
+import ossh.client as oss  # its parts load on first use: start-up stays light
 from ossh.protocol import COLD_ARCHIVE, RESTORE_TIERS
 
 from ..paths import RemotePath
@@ -31,11 +32,10 @@ def restore_state(meta) -> str:
 
 def head_or_dangling(ctx, path: RemotePath, version_id: str | None = None):
     """head_object, or None for a symlink whose target does not exist (HEAD follows links)."""
-    from ossh.client.errors import SymlinkTargetNotExist  # the client is loaded by now
 
     try:
         return ctx.client.head_object(path.bucket, path.key, version_id=version_id)
-    except SymlinkTargetNotExist:
+    except oss.errors.SymlinkTargetNotExist:
         return None
 
 

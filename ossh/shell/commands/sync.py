@@ -17,6 +17,8 @@ import argparse
 import contextlib
 import os
 
+import ossh.client as oss  # its parts load on first use: start-up stays light
+
 from ..paths import RemotePath
 from ..progress import no_progress
 from ..registry import CommandError, UsageError, arg, command
@@ -87,11 +89,10 @@ def _jobs(text: str) -> int:
     "[--size-only|--update|--checksum] [--no-follow-symlinks] [-j N] SRC DST",
 )
 def sync(ctx, a):
-    from ossh.client.sync import HashCache, OssPrefix, Syncer, SyncOptions
 
     src, dst = _sides(ctx, a.src, a.dst)
     cache = ctx.env.cache_dir
-    options = SyncOptions(
+    options = oss.sync.SyncOptions(
         rule=a.rule or "content",
         delete=a.delete,
         dry_run=a.dry_run,
@@ -101,7 +102,7 @@ def sync(ctx, a):
         jobs=a.j,
         checkpoint_dir=ctx.checkpoints,
     )  # where put and get keep theirs (mpu ls shows them)
-    syncer = Syncer(ctx.client, src, dst, options, HashCache(cache / "sync-hashes.sqlite"))
+    syncer = oss.sync.Syncer(ctx.client, src, dst, options, oss.sync.HashCache(cache / "sync-hashes.sqlite"))
     # on a terminal one bar for the whole run, and the problems once it is gone; else a line per action
     bar = ctx.progress is not no_progress and not a.dry_run and ctx.state.format != "json"
     held, more = [], 0
@@ -120,7 +121,7 @@ def sync(ctx, a):
                 else:
                     more += 1
     finally:
-        if isinstance(dst, OssPrefix):
+        if isinstance(dst, oss.sync.OssPrefix):
             ctx.changed(RemotePath(dst.bucket, dst.prefix))
     yield from held
     if more:
@@ -159,19 +160,15 @@ def _looks_local(ctx, word: str) -> bool:
 
 
 def _remote_side(ctx, text: str):
-    from ossh.client.sync import OssPrefix
-
     path = remote(ctx, text)
     if path.bucket is None:
         raise UsageError(f"{text}: name a bucket (oss://BUCKET/PREFIX/)")
-    return OssPrefix(path.bucket, path.as_prefix().key if path.key else "")
+    return oss.sync.OssPrefix(path.bucket, path.as_prefix().key if path.key else "")
 
 
 def _local_side(ctx, text: str):
-    from ossh.client.sync import LocalDir
-
     exact(text)
-    return LocalDir(ctx.state.local(text))
+    return oss.sync.LocalDir(ctx.state.local(text))
 
 
 def action_message(action, dry_run: bool) -> Message:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+import ossh.client as oss  # its parts load on first use: start-up stays light
 from ossh.protocol import OBJECT_ACLS, STORAGE_CLASSES
 
 from ..paths import RemotePath
@@ -55,14 +56,13 @@ def _upload(ctx, a, local: str, dest: RemotePath):
     kwargs = dict(content_type=a.content_type, metadata=parse_meta(a.meta), acl=a.acl, storage_class=a.storage_class)
     if a.multipart:
         kwargs["threshold"] = 0
-    from ossh.client.errors import OssError  # the client is loaded by now
 
     with ctx.progress(f"put {os.path.basename(local)}", size) as progress:
         try:
             put = ctx.client.upload_file(
                 dest.bucket, dest.key, local, progress=progress, checkpoint_dir=ctx.checkpoints, **kwargs
             )
-        except OssError as exc:  # say where the parts already sent went, and how to use or drop them
+        except oss.OssError as exc:  # say where the parts already sent went, and how to use or drop them
             if upload_id := kept_upload(ctx, dest.bucket, dest.key, local):
                 exc.message += f"; upload {upload_id} is kept: the same put resumes it, `mpu abort` drops it"
             raise
@@ -154,7 +154,6 @@ def put(ctx, a):
 
 def _download(ctx, src: RemotePath, local: str, size: int | None, meta=None, version_id: str | None = None):
     """`size` (from a listing) or `meta` (from a HEAD), when known, spare download_file its own HEAD."""
-    from ossh.client.download import check_target  # the client is loaded by now
 
     parent = os.path.dirname(local)
     if parent and not os.path.lexists(parent):
@@ -162,7 +161,7 @@ def _download(ctx, src: RemotePath, local: str, size: int | None, meta=None, ver
             os.makedirs(parent)
         except OSError as exc:
             raise CommandError(f"cannot create directory {parent}: {exc.strerror or exc}") from None
-    check_target(local)  # name an unwritable destination before a progress bar appears
+    oss.tempfiles.check_target(local)  # name an unwritable destination before a progress bar appears
     with ctx.progress(f"get {src.name}", size) as progress:
         meta = ctx.client.download_file(
             src.bucket,
