@@ -162,3 +162,21 @@ def test_noncurrent_versions_move_and_expire_and_a_lone_delete_marker_goes(serve
     assert versions() == [("old/k", False, "Standard")]
     clock.offset = 0
     assert client.head_object("life", "old/k").version_id == newest.version_id
+
+
+def test_a_tag_filter_holds_for_noncurrent_versions_too(served):
+    server, client, clock = served
+    client.put_bucket_versioning("life", "Enabled")
+    rules = NONCURRENT.replace(
+        b"<Status>Enabled</Status>", b"<Status>Enabled</Status><Tag><Key>t</Key><Value>x</Value></Tag>"
+    )
+    client.put_bucket_config("life", "lifecycle", rules)
+    client.put_object("life", "old/tagged", b"1", headers={"x-oss-tagging": "t=x"})
+    client.put_object("life", "old/tagged", b"2")
+    client.put_object("life", "old/plain", b"1")
+    client.put_object("life", "old/plain", b"2")
+    clock.offset = 11 * DAY
+    assert lifecycle_run.run(server.app).expired == 1  # only the tagged noncurrent version
+    clock.offset = 0
+    keys = [v.key for v in client.iter_object_versions("life") if not isinstance(v, str)]
+    assert keys == ["old/plain", "old/plain", "old/tagged"]

@@ -2,13 +2,14 @@
 multipart uploads, by the server's clock, as OSS does once a day (the embedded server sweeps every
 `lifecycle_interval` seconds, and tests call `run` after moving the clock).
 
-A rule applies when Enabled, to keys under its Prefix whose tags include every Tag it names. Days count from
-the object's last modification (or the upload's initiation); CreatedBeforeDate (and the older Date) take
-what was modified before that day. Of several transitions the coldest one due wins, and an object never
-moves to a warmer class. Expiring a current object in a versioned bucket leaves a delete marker, as
-DeleteObject does. NoncurrentDays count from when a version stopped being current (the next newer one's
-time): NoncurrentVersionExpiration deletes it for good, NoncurrentVersionTransition moves it to a colder
-class, and ExpiredObjectDeleteMarker removes a delete marker that no other version of its key is left under.
+A rule applies when Enabled, to keys under its Prefix whose tags include every Tag it names (noncurrent
+versions included). Days count from the object's last modification (or the upload's initiation);
+CreatedBeforeDate (and the older Date) take what was modified before that day. Of several transitions
+the coldest one due wins, and an object never moves to a warmer class. Expiring a current object in a
+versioned bucket leaves a delete marker, as DeleteObject does. NoncurrentDays count from when a version
+stopped being current (the next newer one's time): NoncurrentVersionExpiration deletes it for good,
+NoncurrentVersionTransition moves it to a colder class, and ExpiredObjectDeleteMarker removes a delete
+marker that no other version of its key is left under.
 """
 
 from __future__ import annotations
@@ -62,12 +63,13 @@ def _listed(rule: dict, name: str) -> list[dict]:
     return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
 
 
-def _tags_match(rule: dict, record) -> bool:
+def _tags_match(rule: dict, headers: dict) -> bool:
+    """Whether an object (or version) whose stored headers are `headers` carries every Tag the rule names."""
     wanted = {(t.get("Key") or "", t.get("Value") or "") for t in _listed(rule, "Tag")}
     if not wanted:
         return True
     try:
-        have = set(decode(record.attrs.headers.get(TAGS_FIELD, "")))
+        have = set(decode(headers.get(TAGS_FIELD, "")))
     except OssServerError:
         return False
     return wanted <= have
@@ -92,7 +94,7 @@ def _apply_rule(app, bucket: str, rule: dict, now: float, applied: Applied) -> N
     if expiration is not None or transitions:
         expire = []
         for record in objects_under(app.store, bucket, prefix):
-            if not _tags_match(rule, record):
+            if not _tags_match(rule, record.attrs.headers):
                 continue
             if expiration is not None and _due(expiration, record.mtime, now):
                 expire.append(record.key)
@@ -130,8 +132,10 @@ def _apply_noncurrent(app, bucket: str, rule: dict, now: float, applied: Applied
     remove, move = [], []
     for version in noncurrent_under(app.store, bucket, rule.get("Prefix") or ""):
         if version.marker:
-            if markers and version.alone:
+            if markers and version.alone:  # a marker has no tags: tag filters do not hold it back
                 remove.append((version.key, version.version_id))
+            continue
+        if not _tags_match(rule, version.headers):
             continue
         if expiration is not None and _noncurrent_due(expiration, version.since, now):
             remove.append((version.key, version.version_id))

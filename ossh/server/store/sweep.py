@@ -4,6 +4,7 @@ class changed in place."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -71,6 +72,7 @@ class Noncurrent:
     storage_class: str
     since: float  # when it stopped being current: the next newer version's time
     alone: bool  # a delete marker with no other version of its key left (ExpiredObjectDeleteMarker)
+    headers: dict  # the version's stored headers (its tags among them)
 
 
 def noncurrent_under(store: Store, bucket: str, prefix: str) -> Iterator[Noncurrent]:
@@ -78,7 +80,7 @@ def noncurrent_under(store: Store, bucket: str, prefix: str) -> Iterator[Noncurr
     Read through a stepped cursor: callers collect what they will change and change it afterwards."""
     where, args = _range(prefix, "v.key")
     rows = store.db.cursor(
-        "SELECT v.key, v.version_id, v.marker, v.storage_class, v.mtime, o.mtime AS current, "
+        "SELECT v.key, v.version_id, v.marker, v.storage_class, v.mtime, v.headers, o.mtime AS current, "
         "(SELECT count(*) FROM versions w WHERE w.bucket=v.bucket AND w.key=v.key) AS versions "
         "FROM versions v LEFT JOIN objects o ON o.bucket=v.bucket AND o.key=v.key "
         f"WHERE v.bucket=? AND {where} ORDER BY v.key, v.seq DESC",
@@ -95,6 +97,7 @@ def noncurrent_under(store: Store, bucket: str, prefix: str) -> Iterator[Noncurr
             row["storage_class"],
             newer if newer is not None else row["mtime"],
             bool(row["marker"]) and row["current"] is None and row["versions"] == 1,
+            json.loads(row["headers"] or "{}"),
         )
         newer = row["mtime"]
 
