@@ -35,6 +35,7 @@ STANDARD, IA, ARCHIVE, COLD_ARCHIVE, DEEP_COLD_ARCHIVE = STORAGE_CLASSES = (
     "ColdArchive",
     "DeepColdArchive",
 )
+COLDNESS = {name: i for i, name in enumerate(STORAGE_CLASSES)}  # transitions only ever go up this order
 COLD_CLASSES = (ARCHIVE, COLD_ARCHIVE, DEEP_COLD_ARCHIVE)  # unreadable until restored
 RESTORE_MAX_DAYS = {ARCHIVE: 7, COLD_ARCHIVE: 365, DEEP_COLD_ARCHIVE: 365}
 RESTORE_TIERS = {COLD_ARCHIVE: ("Expedited", "Standard", "Bulk"), DEEP_COLD_ARCHIVE: ("Expedited", "Standard")}

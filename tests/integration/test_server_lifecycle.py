@@ -58,7 +58,7 @@ def test_rules_apply_when_due_by_the_servers_clock(served):
         client.put_object("life", key, b"x")
     client.put_object("life", "tmp/drop", b"x", headers={"x-oss-tagging": "keep=no"})
     client.put_object("life", "tmp/stay", b"x", headers={"x-oss-tagging": "keep=yes"})
-    upload = client.init_multipart_upload("life", "logs/big")
+    client.init_multipart_upload("life", "logs/big")
 
     def after(days):
         clock.offset = days * DAY
@@ -79,7 +79,6 @@ def test_rules_apply_when_due_by_the_servers_clock(served):
     clock.offset = 0
     assert sorted(o.key for o in client.iter_objects("life")) == ["keep/c", "tmp/stay"]  # the Disabled rule
     assert [u.upload_id for u in client.iter_uploads("life")] == []
-    assert upload  # the aborted upload's id was real
 
 
 def test_expiring_in_a_versioned_bucket_leaves_a_delete_marker(served):

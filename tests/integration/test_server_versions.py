@@ -9,6 +9,7 @@ from pathlib import Path
 
 import oss2
 import pytest
+from test_server_check import check
 
 from ossh.server import LocalServer
 from ossh.server.store.versions import new_version_id
@@ -32,18 +33,6 @@ def _body_files(root: Path) -> int:
     return sum(1 for sub in (root / "data").iterdir() for _ in sub.iterdir())
 
 
-def _check(root: Path) -> tuple[int, list[str]]:
-    run = subprocess.run(
-        [sys.executable, "ossh.py", "serve", "--check", "--root", str(root)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert "Traceback" not in run.stderr, run.stderr
-    return run.returncode, (run.stdout + run.stderr).splitlines()
-
-
 def test_noncurrent_bodies_live_until_their_version_is_deleted(tmp_path):
     with LocalServer(tmp_path, credentials={"ak": "sk"}) as srv:
         bucket = _bucket(srv)
@@ -56,7 +45,7 @@ def test_noncurrent_bodies_live_until_their_version_is_deleted(tmp_path):
         bucket.put_object("mp", b"over")  # the multipart body becomes noncurrent
         assert _body_files(tmp_path) == 5
         assert bucket.get_object("k", params={"versionId": ids[0]}).read() == b"v0"
-    assert _check(tmp_path) == (0, ["checked 5 object(s), 0 part(s), 5 file(s): the store is consistent"])
+    assert check(tmp_path) == (0, ["checked 5 object(s), 0 part(s), 5 file(s): the store is consistent"])
 
     with LocalServer(tmp_path, credentials={"ak": "sk"}) as srv:
         bucket = oss2.Bucket(oss2.Auth("ak", "sk"), srv.endpoint, "ver")
@@ -69,7 +58,7 @@ def test_noncurrent_bodies_live_until_their_version_is_deleted(tmp_path):
             bucket.delete_object(m.key, params={"versionId": m.versionid})
         assert _body_files(tmp_path) == 0
         bucket.delete_bucket()
-    assert _check(tmp_path)[0] == 0
+    assert check(tmp_path)[0] == 0
 
 
 def test_check_repairs_a_noncurrent_version_whose_body_is_gone(tmp_path):
@@ -80,7 +69,7 @@ def test_check_repairs_a_noncurrent_version_whose_body_is_gone(tmp_path):
         bucket.put_object("k", b"new")
         old_body = srv.store.db.one("SELECT body FROM versions")["body"]
         srv.store.blobs.path(old_body).unlink()
-    status, lines = _check(tmp_path)
+    status, lines = check(tmp_path)
     assert status == 1 and lines[0].startswith("missing body: oss://ver/k (version ")
     run = subprocess.run(
         [sys.executable, "ossh.py", "serve", "--check", "--repair", "--root", str(tmp_path)],
@@ -90,7 +79,7 @@ def test_check_repairs_a_noncurrent_version_whose_body_is_gone(tmp_path):
         timeout=60,
     )
     assert "repaired: removed the record of oss://ver/k" in run.stdout
-    assert _check(tmp_path)[0] == 0
+    assert check(tmp_path)[0] == 0
 
 
 def test_a_store_made_before_versioning_is_migrated(tmp_path):
@@ -101,7 +90,7 @@ def test_a_store_made_before_versioning_is_migrated(tmp_path):
     db.execute("ALTER TABLE objects DROP COLUMN version_id")
     db.commit()
     db.close()
-    assert _check(tmp_path)[0] == 0  # --check reads such a store as it is
+    assert check(tmp_path)[0] == 0  # --check reads such a store as it is
     with LocalServer(tmp_path, credentials={"ak": "sk"}) as srv:
         bucket = oss2.Bucket(oss2.Auth("ak", "sk"), srv.endpoint, "ver")
         assert bucket.get_object("old").read() == b"kept"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from ossh.protocol import STORAGE_CLASSES
+from ossh.protocol import COLDNESS, STORAGE_CLASSES
 
 from ..checks.documents import node, nodes, one, positive_int, rules
 from ..checks.tags import object_charset
@@ -16,7 +16,6 @@ from ..wire.errors import OssServerError, invalid_argument
 from ..wire.message import Request
 
 _MIDNIGHT = re.compile(r"^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$")
-_CLASS_ORDER = {name: i for i, name in enumerate(STORAGE_CLASSES)}
 
 
 def _when(node: dict, where: str, names=("Days", "CreatedBeforeDate")) -> tuple[str, int | str]:
@@ -122,7 +121,7 @@ def _check_rule_actions(rule: dict) -> None:
 
 def _colder_later(by_class: dict[str, int], name: str) -> None:
     """Each colder class's transition comes later than the warmer ones'."""
-    ordered = sorted(by_class.items(), key=lambda item: _CLASS_ORDER[item[0]])
+    ordered = sorted(by_class.items(), key=lambda item: COLDNESS[item[0]])
     for (_, warmer), (colder_class, colder) in zip(ordered, ordered[1:], strict=False):
         if colder <= warmer:
             raise invalid_argument(

@@ -18,7 +18,7 @@ import calendar
 import time
 from dataclasses import dataclass
 
-from ossh.protocol import STORAGE_CLASSES
+from ossh.protocol import COLDNESS
 
 from ..checks.tags import decode
 from ..store.configs import TAGS_FIELD
@@ -34,7 +34,6 @@ from ..wire.errors import OssServerError
 from . import versioning
 
 DAY = 86400
-_CLASS_ORDER = {name: i for i, name in enumerate(STORAGE_CLASSES)}
 
 
 @dataclass
@@ -56,6 +55,12 @@ def _due(action: dict, since: float, now: float) -> bool:
         if name in action:
             return since < _date(action[name])
     return False
+
+
+def _colder(due: list[str], current: str | None) -> str | None:
+    """The coldest class of the transitions due, if it is colder than where the object is now."""
+    target = max(due, key=COLDNESS.__getitem__, default=None)
+    return target if target is not None and COLDNESS[target] > COLDNESS.get(current, 0) else None
 
 
 def _listed(rule: dict, name: str) -> list[dict]:
@@ -100,9 +105,8 @@ def _apply_rule(app, bucket: str, rule: dict, now: float, applied: Applied) -> N
                 expire.append(record.key)
                 continue
             due = [t["StorageClass"] for t in transitions if _due(t, record.mtime, now)]
-            target = max(due, key=_CLASS_ORDER.__getitem__, default=None)
-            current = record.attrs.storage_class
-            if target is not None and _CLASS_ORDER[target] > _CLASS_ORDER.get(current, 0):
+            target = _colder(due, record.attrs.storage_class)
+            if target is not None:
                 applied.transitioned += set_storage_class(app.store, record, target)
         for start in range(0, len(expire), 1000):
             applied.expired += versioning.delete_keys(app, bucket, expire[start : start + 1000])
@@ -141,8 +145,8 @@ def _apply_noncurrent(app, bucket: str, rule: dict, now: float, applied: Applied
             remove.append((version.key, version.version_id))
             continue
         due = [t["StorageClass"] for t in transitions if _noncurrent_due(t, version.since, now)]
-        target = max(due, key=_CLASS_ORDER.__getitem__, default=None)
-        if target is not None and _CLASS_ORDER[target] > _CLASS_ORDER.get(version.storage_class, 0):
+        target = _colder(due, version.storage_class)
+        if target is not None:
             move.append((version, target))
     for version, target in move:
         applied.transitioned += set_version_class(app.store, bucket, version.key, version.version_id, target)
