@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 from ...protocol import MAX_DELETE_BATCH
 from ..crc import crc64
 from ..errors import LocalFileError, OssError
+from ..localpath import target, writable_target
 from ..models import ObjectMeta
 from .hashcache import Hashes, identity
 from .model import Action, LocalFile, OssPrefix, RemoteObject, plain_md5
-from .names import make_parents, target
 
 SMALL_FILE = 4 << 20  # read whole: hashed (CRC-64 and MD5) and sent from one read
 
@@ -64,11 +64,13 @@ class Acting:
         return after.st_size
 
     def _download(self, obj: RemoteObject) -> int:
-        root = self.dst.path
-        path = target(root, obj.rel)
-        make_parents(root, obj.rel)
+        path = target(self.dst.path, obj.rel)  # as the local walk names it: the hash cache's key
         meta: ObjectMeta = self.transfers.download_file(
-            self.src.bucket, obj.key, path, size=obj.size, progress=self._progress_for()
+            self.src.bucket,
+            obj.key,
+            writable_target(self.dst.path, obj.rel),
+            size=obj.size,
+            progress=self._progress_for(),
         )
         when = meta.last_modified or obj.last_modified
         if when is not None:  # as aws s3 sync: the file carries the object's time

@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from ..errors import ClientError, LocalFileError, NoSuchKey, OssError
+from ..localpath import UnsafeName, local_problem, target
 from ..transfer import TransferManager
 from .acting import SMALL_FILE, Acting, Cancelled, reason_of
 from .hashcache import FileChanged, HashCache, Hashes, hash_file
 from .model import Action, LocalDir, LocalFile, OssPrefix, RemoteObject, Side, Summary, SyncOptions
-from .names import UnsafeName, local_problem, target
 from .walk import Filters, walk_local, walk_remote
 
 RULES = ("content", "size-only", "update", "checksum")
@@ -200,7 +200,7 @@ class Syncer(Acting):
             except UnsafeName as exc:
                 if s.rel.endswith("/") and not s.size and local_problem(s.rel[:-1]) is None:
                     return Action("note", src=src, reason="a directory marker, no local file made for it")
-                return Action("skip", src=src, reason=f"the key cannot be a local file name: it {exc}")
+                return Action("skip", src=src, reason=str(exc))
         if d is not None and self.options.rule in ("size-only", "update"):
             reason = self._cheap_rule(s, d)
             if reason is None:

@@ -20,7 +20,18 @@ from ..paths import RemotePath
 from ..registry import CommandError, UsageError, arg, command
 from ..render import human_size
 from ..results import Message, Stream
-from .common import expand, in_bucket, local_matches, objects, parse_meta, pattern_of, settle, settled, walk
+from .common import (
+    expand,
+    in_bucket,
+    local_matches,
+    objects,
+    parse_meta,
+    pattern_of,
+    plural,
+    settle,
+    settled,
+    walk,
+)
 from .mpu import kept_upload
 
 
@@ -132,6 +143,13 @@ def put(ctx, a):
     globbed = any(pattern_of(src) is not None for src in sources)
     sources = [(src, local) for src in sources for local in ([None] if src == "-" else local_matches(ctx, src))]
     many = len(sources) > 1
+    keep = keeps_name(explicit, many or globbed)
+
+    def target(local: str) -> RemotePath:
+        base = os.path.basename(local.rstrip(os.sep))
+        return tree_root(dest, base, keep) if os.path.isdir(local) else _dest_key(dest, base, many)
+
+    one_target_each("put", ((target(local).uri(), local) for src, local in sources if src != "-"))
     for src, local in sources:
         if src == "-":
             if dest.is_prefix:
@@ -141,19 +159,19 @@ def put(ctx, a):
             ctx.changed(dest)
             yield Message(f"- -> {dest.uri()}", {"action": "put", "local": "-", "uri": dest.uri()})
             continue
-        base = os.path.basename(local.rstrip(os.sep))
         if os.path.isdir(local):
             if not a.r:
                 raise CommandError(f"{src}: is a directory (use -r)")
-            yield from _put_tree(ctx, a, local, tree_root(dest, base, keeps_name(explicit, many or globbed)))
+            yield from _put_tree(ctx, a, local, target(local))
         elif os.path.isfile(local):
-            yield _upload(ctx, a, local, _dest_key(dest, base, many))
+            yield _upload(ctx, a, local, target(local))
         else:
             raise CommandError(f"{src}: no such local file")
 
 
 def _download(ctx, src: RemotePath, local: str, size: int | None, meta=None, version_id: str | None = None):
-    """`size` (from a listing) or `meta` (from a HEAD), when known, spare download_file its own HEAD."""
+    """`local`: a path local_in decided, or the user's own destination for one object. `size` (from a
+    listing) or `meta` (from a HEAD), when known, spare download_file its own HEAD."""
 
     parent = os.path.dirname(local)
     if parent and not os.path.lexists(parent):
@@ -179,24 +197,56 @@ def _download(ctx, src: RemotePath, local: str, size: int | None, meta=None, ver
     )
 
 
-def _inside(root: str, rel: str) -> str:
-    """root/rel, refusing keys such as ../x that would land outside root."""
-    path = os.path.normpath(os.path.join(root, *rel.split("/")))
-    if os.path.commonpath([os.path.abspath(root), os.path.abspath(path)]) != os.path.abspath(root):
-        raise CommandError(f"refusing key {rel!r}: it would be written outside {root}")
-    return path
+def local_in(root: str, rel: str, directory: bool = False) -> str:
+    """Where the key `rel` (below the prefix copied, or one name) is written under the directory `root`:
+    the client's one decision (localpath.writable_target), a local failure as a one-line error. A key that
+    cannot be written there raises UnsafeName, for the caller to skip."""
+    place = oss.localpath.make_directory if directory else oss.localpath.writable_target
+    try:
+        return place(root, rel)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise CommandError(f"cannot write {os.path.join(root, rel)}: {where}{exc.strerror or exc}") from None
 
 
-def _get_tree(ctx, prefix: RemotePath, root: str):
+def skipped(src: RemotePath, exc: Exception) -> Message:
+    """The line naming a key that was not downloaded, and why (as sync's)."""
+    return Message(f"skip: {src.uri()}: {exc}", {"action": "skip", "src": src.uri(), "reason": str(exc)})
+
+
+class Skips:
+    """The keys a command left out (each reported as it happens); `check()` fails the command at its end."""
+
+    def __init__(self):
+        self.count = 0
+
+    def skip(self, src: RemotePath, exc: Exception) -> Message:
+        self.count += 1
+        return skipped(src, exc)
+
+    def check(self) -> None:
+        if self.count:
+            raise CommandError(f"{plural(self.count, 'key')} skipped (listed above)")
+
+
+def _get_tree(ctx, prefix: RemotePath, root: str, name: str | None, skips: Skips):
+    """The keys under `prefix` into the directory `root`, or into root/name when the prefix keeps its name:
+    checked from `root` on, so that a name meeting a symlink in `root` counts as any other component."""
     for s in walk(ctx, prefix):
         rel = s.key[len(prefix.key) :]
         if not rel:
             continue
-        local = _inside(root, rel)
-        if rel.endswith("/"):
-            os.makedirs(local, exist_ok=True)
+        if name is not None:
+            rel = f"{name}/{rel}"
+        src = RemotePath(prefix.bucket, s.key)
+        marker = rel.endswith("/") and not s.size  # a zero-byte directory marker: a directory
+        try:
+            local = local_in(root, rel, directory=marker)
+        except oss.localpath.UnsafeName as exc:
+            yield skips.skip(src, exc)
             continue
-        yield _download(ctx, RemotePath(prefix.bucket, s.key), local, s.size)
+        if not marker:
+            yield _download(ctx, src, local, s.size)
 
 
 def _sources(ctx, texts: list[str]):
@@ -209,6 +259,19 @@ def _sources(ctx, texts: list[str]):
         else:
             for e in matches:
                 yield e.path, e.is_prefix, None if e.is_prefix else e.summary.size, None, True
+
+
+def one_target_each(verb: str, targets) -> None:
+    """Refuse, before anything moves, sources that would land on the same name ((target, source) pairs):
+    the second would overwrite the first just written (GNU cp refuses it too)."""
+    seen: dict[str, str] = {}
+    for target, source in targets:
+        if target in seen:
+            raise CommandError(
+                f"will not overwrite just-created {target} with {source} ({seen[target]} goes there too); "
+                f"nothing transferred: {verb} them to different names"
+            )
+        seen[target] = source
 
 
 @command(
@@ -234,15 +297,26 @@ def get(ctx, a):
     dest = ctx.state.local(dest_text)
     sources = list(_sources(ctx, srcs))
     into = os.path.isdir(dest) or dest_text.endswith(("/", os.sep)) or len(sources) > 1
+    plan = []  # (source, its size, its HEAD, its name under dest: None for dest itself)
     for path, is_prefix, size, meta, globbed in sources:
-        if is_prefix:
-            if not a.r:
-                raise CommandError(f"{path.uri()}: is a prefix (use -r)")
-            keep = keeps_name(explicit, globbed or len(sources) > 1)
-            root = os.path.join(dest, path.name.rstrip("/") or path.bucket) if keep else dest
-            yield from _get_tree(ctx, path, root)
-        else:
-            yield _download(ctx, path, os.path.join(dest, path.name) if into else dest, size, meta)
+        if is_prefix and not a.r:
+            raise CommandError(f"{path.uri()}: is a prefix (use -r)")
+        keep = keeps_name(explicit, globbed or len(sources) > 1) if is_prefix else into
+        name = (path.name.rstrip("/") or path.bucket) if is_prefix else path.name
+        plan.append((path, size, meta, name if keep else None))
+    one_target_each("get", ((os.path.join(dest, name), p.uri()) for p, _, _, name in plan if name is not None))
+    skips = Skips()
+    for path, size, meta, name in plan:
+        if path.is_prefix:
+            yield from _get_tree(ctx, path, dest, name, skips)
+            continue
+        try:
+            local = dest if name is None else local_in(dest, name)
+        except oss.localpath.UnsafeName as exc:
+            yield skips.skip(path, exc)
+            continue
+        yield _download(ctx, path, local, size, meta)
+    skips.check()
 
 
 def _get_version(ctx, a, srcs: list[str], dest_text: str):
@@ -257,7 +331,11 @@ def _get_version(ctx, a, srcs: list[str], dest_text: str):
     dest = ctx.state.local(dest_text)
     into = os.path.isdir(dest) or dest_text.endswith(("/", os.sep))
     meta = ctx.client.head_object(path.bucket, path.key, version_id=a.version_id)
-    return _download(ctx, path, os.path.join(dest, path.name) if into else dest, meta.size, meta, a.version_id)
+    try:
+        local = local_in(dest, path.name) if into else dest
+    except oss.localpath.UnsafeName as exc:
+        raise CommandError(f"{path.uri()}: {exc}") from None
+    return _download(ctx, path, local, meta.size, meta, a.version_id)
 
 
 def _cat(ctx, path: RemotePath, version_id: str | None = None) -> Stream:
