@@ -98,10 +98,13 @@ def check_value(key: Key, value: str, where: str) -> str:
     return value
 
 
+HIDDEN_VALUE = "****"  # what is shown, or kept in the shell's history, instead of a secret
+
+
 def mask(value: str | None) -> str:
     """A secret as it may be shown: at most its first and last two characters."""
     if not value:
         return ""
     if len(value) < 12:  # too short to show any of it safely
-        return "****"
-    return f"{value[:2]}****{value[-2:]}"
+        return HIDDEN_VALUE
+    return f"{value[:2]}{HIDDEN_VALUE}{value[-2:]}"

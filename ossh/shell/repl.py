@@ -4,13 +4,11 @@ toolbar, Ctrl-C cancelling the line or the running command, Ctrl-D / exit leavin
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.completion import ThreadedCompleter
-from prompt_toolkit.history import FileHistory
 from prompt_toolkit.shortcuts import confirm
 
 from ossh.status import ExitStatus
@@ -18,6 +16,7 @@ from ossh.status import ExitStatus
 from .completer_adapter import ClientLister, EscapedInput, ShellCompleter
 from .completion import ListingCache
 from .executor import Executor, Outcome
+from .history import PrivateHistory
 from .render import printable
 from .words import QuoteError, split_commands
 
@@ -31,14 +30,13 @@ def _confirm(question: str) -> bool:
 
 def make_session(executor: Executor, history_path: Path, toolbar: bool, **io) -> PromptSession:
     ctx = executor.ctx
-    history_path.parent.mkdir(parents=True, exist_ok=True)
 
     def bottom_toolbar():
         last = ctx.state.last_result or "ready"
         return f" {ctx.endpoint_label}  profile: {ctx.profile}  last: {last}"
 
     return PromptSession(
-        history=FileHistory(os.fspath(history_path)),
+        history=PrivateHistory(history_path, executor.registry),
         auto_suggest=AutoSuggestFromHistory(),
         completer=ThreadedCompleter(ShellCompleter(ctx)),
         complete_while_typing=False,

@@ -8,6 +8,7 @@ first and last two characters.
 from __future__ import annotations
 
 from ossh.config import EMBEDDED, KEYS, ConfigError, key_named, mask
+from ossh.config.keys import HIDDEN_VALUE
 from ossh.config.write import check_profile_name, set_values
 
 from ..registry import HIDDEN, UsageError, arg, command
@@ -84,6 +85,9 @@ def _profile_for(ctx, a) -> str:
 
 
 def _write(ctx, profile: str, values: dict) -> Message:
+    for field, value in values.items():
+        if value == HIDDEN_VALUE and key_named(field).secret:  # recalled from the history, which masks them
+            raise UsageError(f"{HIDDEN_VALUE} is how the history keeps a secret: give the {field} itself")
     accounts = _accounts(ctx)
     target = accounts.sources.target
     try:
@@ -221,10 +225,11 @@ def profile_table(ctx, current: str | None = None) -> Table:
     arg("key", nargs="?", metavar="KEY"),
     arg("value", nargs="?", metavar="VALUE"),
     arg("--profile", metavar="NAME", help="the profile to write or show (default: the current one)"),
-    arg("--id", "--accessid", "--access-key-id", dest="id", metavar="ID", help=HIDDEN),
-    arg("--key", "--accesskey", "--access-key-secret", dest="secret", metavar="KEY", help=HIDDEN),
-    arg("--host", "--endpoint", dest="host", metavar="HOST", help=HIDDEN),
-    arg("--sts_token", "--sts-token", dest="token", metavar="TOKEN", help=HIDDEN),
+    # dests are the settings' fields: the history knows a secret option by its Key
+    arg("--id", "--accessid", "--access-key-id", dest="access_key_id", metavar="ID", help=HIDDEN),
+    arg("--key", "--accesskey", "--access-key-secret", dest="access_key_secret", metavar="KEY", help=HIDDEN),
+    arg("--host", "--endpoint", dest="endpoint", metavar="HOST", help=HIDDEN),
+    arg("--sts_token", "--sts-token", dest="security_token", metavar="TOKEN", help=HIDDEN),
     arg("--region", metavar="REGION", help=HIDDEN),
     complete=(ACTIONS, tuple(k.spelling for k in KEYS)),
 )
@@ -234,14 +239,8 @@ def config(ctx, a):
             check_profile_name(a.profile)
         except ConfigError as e:
             raise _usage(e) from None
-    given = {
-        "access_key_id": a.id,
-        "access_key_secret": a.secret,
-        "endpoint": a.host,
-        "security_token": a.token,
-        "region": a.region,
-    }
-    given = {f: v or None for f, v in given.items() if v is not None}  # `--host=` removes the host
+    fields = ("access_key_id", "access_key_secret", "endpoint", "security_token", "region")
+    given = {f: getattr(a, f) or None for f in fields if getattr(a, f) is not None}  # `--host=` removes the host
     if given:
         if a.action is not None:
             raise UsageError(f"--id/--key/--host/--sts_token/--region write settings; not with {a.action}")
