@@ -43,6 +43,20 @@ class OssError(Exception):
         extra = [x for x in (self.code, f"request {self.request_id}" if self.request_id else None) if x]
         return f"{self.message} ({', '.join(extra)})" if extra else self.message
 
+    def redact(self, *secrets: str | None) -> None:
+        """Replace each of `secrets` (the caller's key secret, its STS token) wherever the server's texts
+        in this error hold it (a server may echo a header it got): they are shown and logged."""
+        for secret in secrets:
+            if not secret or len(secret) < 4:  # a shorter one would garble the text and hides nothing
+                continue
+            self.message = self.message.replace(secret, "***")
+            self.args = (self.message,)
+            for name in ("code", "request_id", "host_id", "ec"):
+                value = getattr(self, name)
+                if isinstance(value, str):
+                    setattr(self, name, value.replace(secret, "***"))
+            self.details = {k: v.replace(secret, "***") if isinstance(v, str) else v for k, v in self.details.items()}
+
 
 class ClientError(OssError, ValueError):
     """Bad arguments, caught before anything is sent."""

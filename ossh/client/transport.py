@@ -193,12 +193,13 @@ class Transport:
             return resp
 
     def _scrub(self, err: ServiceError) -> None:
-        """Keep the token and the signature out of an error's details (a SignatureDoesNotMatch answer
-        echoes both: the V1 StringToSign holds x-oss-security-token)."""
-        token = self.credentials.security_token if self.credentials else None
-        for name, value in err.details.items():
-            if name == "SignatureProvided" or (token and token in value):
-                err.details[name] = "***" if name == "SignatureProvided" else value.replace(token, "***")
+        """Keep the secret, the token and the signature out of an error's message and details (a
+        SignatureDoesNotMatch answer echoes them: the V1 StringToSign holds x-oss-security-token)."""
+        creds = self.credentials
+        if creds is not None:
+            err.redact(creds.security_token, creds.access_key_secret)
+        if "SignatureProvided" in err.details:
+            err.details["SignatureProvided"] = "***"
 
     def _sleep(self, attempt: int, call: Call, why: str) -> None:
         delay = self.retry.delay(attempt)
