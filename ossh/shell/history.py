@@ -116,7 +116,7 @@ def _tighten(path: str) -> None:
     os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
     if stat.S_IMODE(os.stat(directory).st_mode) != DIR_MODE:
         os.chmod(directory, DIR_MODE)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), FILE_MODE))
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE))  # a symlink made by the user: its file
     if stat.S_IMODE(os.stat(path).st_mode) != FILE_MODE:
         os.chmod(path, FILE_MODE)
 
@@ -139,12 +139,13 @@ class PrivateHistory(FileHistory):
         masked = [self._masked(s) for s in strings]
         if masked == strings:
             return
-        tmp = f"{self.filename}.tmp"
+        real = os.path.realpath(self.filename)
+        tmp = f"{real}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
         with os.fdopen(fd, "wb") as f:
             for string in masked:
                 f.write(b"\n# \n" + "".join(f"+{line}\n" for line in string.split("\n")).encode("utf-8"))
-        os.replace(tmp, self.filename)
+        os.replace(tmp, real)
 
     def load_history_strings(self) -> Iterable[str]:
         return (self._masked(s) for s in super().load_history_strings())
@@ -153,5 +154,8 @@ class PrivateHistory(FileHistory):
         super().append_string(self._masked(string))  # memory too: suggestions and recall show no secret
 
     def store_string(self, string: str) -> None:
-        _tighten(self.filename)  # a file removed meanwhile comes back private
-        super().store_string(self._masked(string))
+        try:
+            _tighten(self.filename)  # a file removed meanwhile comes back private
+            super().store_string(self._masked(string))
+        except OSError:  # a full or read-only disk: the line is not kept, the shell goes on
+            pass

@@ -9,6 +9,7 @@ from pathlib import Path
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.completion import ThreadedCompleter
+from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.shortcuts import confirm
 
 from ossh.status import ExitStatus
@@ -35,8 +36,13 @@ def make_session(executor: Executor, history_path: Path, toolbar: bool, **io) ->
         last = ctx.state.last_result or "ready"
         return f" {ctx.endpoint_label}  profile: {ctx.profile}  last: {last}"
 
+    try:
+        history = PrivateHistory(history_path, executor.registry)
+    except OSError as exc:  # the shell still runs, remembering this session's lines only
+        executor.warn("history", f"not kept in {history_path}: {exc.strerror or exc}")
+        history = InMemoryHistory()
     return PromptSession(
-        history=PrivateHistory(history_path, executor.registry),
+        history=history,
         auto_suggest=AutoSuggestFromHistory(),
         completer=ThreadedCompleter(ShellCompleter(ctx)),
         complete_while_typing=False,

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from ossh.shell.commands import REGISTRY
-from ossh.shell.history import mask_secrets
+from ossh.shell.history import PrivateHistory, mask_secrets
 
 from .conftest import LAUNCHER
 
@@ -123,3 +123,12 @@ def test_a_new_history_is_private(shell_env, user_dirs, tmp_path):
 )
 def test_every_spelling_of_a_secret_is_masked(line, recorded):
     assert mask_secrets(line, REGISTRY) == recorded
+
+
+def test_recall_and_suggestions_see_only_the_masked_line(tmp_path):
+    """What up-arrow recalls and what suggestions offer come from memory: masked there too."""
+    history = PrivateHistory(tmp_path / "state" / "history", REGISTRY)
+    history.append_string("config set accessKeySecret S3CR3T-typed")
+    assert history.get_strings() == ["config set accessKeySecret ****"]
+    again = PrivateHistory(tmp_path / "state" / "history", REGISTRY)
+    assert list(again.load_history_strings()) == ["config set accessKeySecret ****"]
