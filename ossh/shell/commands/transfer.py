@@ -209,20 +209,16 @@ def local_in(root: str, rel: str, directory: bool = False) -> str:
         raise CommandError(f"cannot write {os.path.join(root, rel)}: {where}{exc.strerror or exc}") from None
 
 
-def skipped(src: RemotePath, exc: Exception) -> Message:
-    """The line naming a key that was not downloaded, and why (as sync's)."""
-    return Message(f"skip: {src.uri()}: {exc}", {"action": "skip", "src": src.uri(), "reason": str(exc)})
-
-
 class Skips:
-    """The keys a command left out (each reported as it happens); `check()` fails the command at its end."""
+    """The keys a command left out, each reported as it happens; `check()` fails the command at its end."""
 
     def __init__(self):
         self.count = 0
 
     def skip(self, src: RemotePath, exc: Exception) -> Message:
+        """The line naming a key that was not downloaded, and why (as sync's)."""
         self.count += 1
-        return skipped(src, exc)
+        return Message(f"skip: {src.uri()}: {exc}", {"action": "skip", "src": src.uri(), "reason": str(exc)})
 
     def check(self) -> None:
         if self.count:
