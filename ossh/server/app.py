@@ -36,7 +36,7 @@ from .wire.errors import OssServerError
 from .wire.message import Request, Response
 from .wire.records import Account
 
-# Short names for the table below: the permission each operation needs (checks.acl).
+# Short names for the table below: the permission each operation needs (checks.acl), beside its OSS action.
 ANY_ACCOUNT, OWNER, LIST, READ, WRITE, FORM = (
     Permission.ACCOUNT,
     Permission.OWNER,
@@ -61,61 +61,83 @@ _SERVICE_SELECTORS = {"regions"}
 @dataclass(frozen=True)
 class Op:
     handler: Callable
-    access: Permission
+    access: Permission  # what the requester needs: the owner, or what an ACL grants (auth.access decides)
+    action: str  # OSS's name for it in policies: a bucket policy's Deny of it refuses the request
 
 
 _ROUTES: dict[tuple[str, str, frozenset], Op] = {
-    ("GET", "service", frozenset()): Op(buckets.list_buckets, ANY_ACCOUNT),
-    ("PUT", "bucket", frozenset()): Op(buckets.create_bucket, ANY_ACCOUNT),
-    ("DELETE", "bucket", frozenset()): Op(buckets.delete_bucket, OWNER),
-    ("GET", "bucket", frozenset()): Op(buckets.list_objects, LIST),
-    ("HEAD", "bucket", frozenset()): Op(buckets.head_bucket, LIST),
-    ("GET", "bucket", frozenset({"acl"})): Op(buckets.get_bucket_acl, OWNER),
-    ("PUT", "bucket", frozenset({"acl"})): Op(buckets.put_bucket_acl, OWNER),
-    ("GET", "bucket", frozenset({"bucketInfo"})): Op(buckets.get_bucket_info, OWNER),
-    ("GET", "bucket", frozenset({"location"})): Op(buckets.get_bucket_location, OWNER),
-    ("GET", "bucket", frozenset({"stat"})): Op(buckets.get_bucket_stat, OWNER),
-    ("GET", "bucket", frozenset({"uploads"})): Op(multipart.list_uploads, LIST),
-    ("POST", "bucket", frozenset({"delete"})): Op(object_write.delete_objects, WRITE),
-    ("POST", "bucket", frozenset()): Op(post_object.post_object, FORM),
-    ("GET", "object", frozenset()): Op(object_read.get_object, READ),
-    ("HEAD", "object", frozenset()): Op(object_read.head_object, READ),
-    ("HEAD", "object", frozenset({"objectMeta"})): Op(object_read.get_object_meta, READ),
-    ("PUT", "object", frozenset()): Op(object_write.put_or_copy_object, WRITE),
-    ("DELETE", "object", frozenset()): Op(object_write.delete_object, WRITE),
-    ("DELETE", "object", frozenset({"symlink"})): Op(object_write.delete_object, WRITE),  # as OSS: a link is an object
-    ("POST", "object", frozenset({"append", "position"})): Op(object_write.append_object, WRITE),
-    ("POST", "object", frozenset({"append"})): Op(object_write.append_object, WRITE),
-    ("GET", "object", frozenset({"acl"})): Op(object_write.get_object_acl, OWNER),
-    ("PUT", "object", frozenset({"acl"})): Op(object_write.put_object_acl, OWNER),
-    ("PUT", "object", frozenset({"symlink"})): Op(symlink.put_symlink, WRITE),
-    ("GET", "object", frozenset({"symlink"})): Op(symlink.get_symlink, READ),
-    ("POST", "object", frozenset({"restore"})): Op(restore.restore_object, WRITE),
-    ("POST", "object", frozenset({"uploads"})): Op(multipart.initiate, WRITE),
-    ("PUT", "object", frozenset({"uploadId", "partNumber"})): Op(multipart.upload_part, WRITE),
-    ("POST", "object", frozenset({"uploadId"})): Op(multipart.complete, WRITE),
-    ("DELETE", "object", frozenset({"uploadId"})): Op(multipart.abort, WRITE),
-    ("GET", "object", frozenset({"uploadId"})): Op(multipart.list_parts, WRITE),
-    ("GET", "service", frozenset({"regions"})): Op(buckets.describe_regions, ANY_ACCOUNT),
-    ("GET", "bucket", frozenset({"live"})): Op(buckets.list_live_channels, OWNER),
-    ("GET", "service", frozenset({"regionList"})): Op(buckets.list_buckets, ANY_ACCOUNT),  # Region is always there
-    ("GET", "object", frozenset({"tagging"})): Op(tagging.get_object_tagging, OWNER),
-    ("PUT", "object", frozenset({"tagging"})): Op(tagging.put_object_tagging, OWNER),
-    ("DELETE", "object", frozenset({"tagging"})): Op(tagging.delete_object_tagging, OWNER),
-    ("GET", "bucket", frozenset({"tagging"})): Op(tagging.get_bucket_tagging, OWNER),
-    ("PUT", "bucket", frozenset({"tagging"})): Op(tagging.put_bucket_tagging, OWNER),
-    ("DELETE", "bucket", frozenset({"tagging"})): Op(tagging.delete_bucket_tagging, OWNER),
-    ("GET", "bucket", frozenset({"versioning"})): Op(versioning.get_bucket_versioning, OWNER),
-    ("PUT", "bucket", frozenset({"versioning"})): Op(versioning.put_bucket_versioning, OWNER),
-    ("GET", "bucket", frozenset({"versions"})): Op(versioning.list_object_versions, LIST),
+    ("GET", "service", frozenset()): Op(buckets.list_buckets, ANY_ACCOUNT, "oss:ListBuckets"),
+    ("PUT", "bucket", frozenset()): Op(buckets.create_bucket, ANY_ACCOUNT, "oss:PutBucket"),
+    ("DELETE", "bucket", frozenset()): Op(buckets.delete_bucket, OWNER, "oss:DeleteBucket"),
+    ("GET", "bucket", frozenset()): Op(buckets.list_objects, LIST, "oss:ListObjects"),
+    ("HEAD", "bucket", frozenset()): Op(buckets.head_bucket, LIST, "oss:GetBucketInfo"),
+    ("GET", "bucket", frozenset({"acl"})): Op(buckets.get_bucket_acl, OWNER, "oss:GetBucketAcl"),
+    ("PUT", "bucket", frozenset({"acl"})): Op(buckets.put_bucket_acl, OWNER, "oss:PutBucketAcl"),
+    ("GET", "bucket", frozenset({"bucketInfo"})): Op(buckets.get_bucket_info, OWNER, "oss:GetBucketInfo"),
+    ("GET", "bucket", frozenset({"location"})): Op(buckets.get_bucket_location, OWNER, "oss:GetBucketLocation"),
+    ("GET", "bucket", frozenset({"stat"})): Op(buckets.get_bucket_stat, OWNER, "oss:GetBucketStat"),
+    ("GET", "bucket", frozenset({"uploads"})): Op(multipart.list_uploads, LIST, "oss:ListMultipartUploads"),
+    ("POST", "bucket", frozenset({"delete"})): Op(object_write.delete_objects, WRITE, "oss:DeleteObject"),
+    ("POST", "bucket", frozenset()): Op(post_object.post_object, FORM, "oss:PutObject"),
+    ("GET", "object", frozenset()): Op(object_read.get_object, READ, "oss:GetObject"),
+    ("HEAD", "object", frozenset()): Op(object_read.head_object, READ, "oss:GetObject"),
+    ("HEAD", "object", frozenset({"objectMeta"})): Op(object_read.get_object_meta, READ, "oss:GetObject"),
+    ("PUT", "object", frozenset()): Op(object_write.put_or_copy_object, WRITE, "oss:PutObject"),
+    ("DELETE", "object", frozenset()): Op(object_write.delete_object, WRITE, "oss:DeleteObject"),
+    # as OSS: a link is an object
+    ("DELETE", "object", frozenset({"symlink"})): Op(object_write.delete_object, WRITE, "oss:DeleteObject"),
+    ("POST", "object", frozenset({"append", "position"})): Op(object_write.append_object, WRITE, "oss:PutObject"),
+    ("POST", "object", frozenset({"append"})): Op(object_write.append_object, WRITE, "oss:PutObject"),
+    ("GET", "object", frozenset({"acl"})): Op(object_write.get_object_acl, OWNER, "oss:GetObjectAcl"),
+    ("PUT", "object", frozenset({"acl"})): Op(object_write.put_object_acl, OWNER, "oss:PutObjectAcl"),
+    ("PUT", "object", frozenset({"symlink"})): Op(symlink.put_symlink, WRITE, "oss:PutObject"),
+    ("GET", "object", frozenset({"symlink"})): Op(symlink.get_symlink, READ, "oss:GetObject"),
+    ("POST", "object", frozenset({"restore"})): Op(restore.restore_object, WRITE, "oss:RestoreObject"),
+    ("POST", "object", frozenset({"uploads"})): Op(multipart.initiate, WRITE, "oss:PutObject"),
+    ("PUT", "object", frozenset({"uploadId", "partNumber"})): Op(multipart.upload_part, WRITE, "oss:PutObject"),
+    ("POST", "object", frozenset({"uploadId"})): Op(multipart.complete, WRITE, "oss:PutObject"),
+    ("DELETE", "object", frozenset({"uploadId"})): Op(multipart.abort, WRITE, "oss:AbortMultipartUpload"),
+    ("GET", "object", frozenset({"uploadId"})): Op(multipart.list_parts, WRITE, "oss:ListParts"),
+    ("GET", "service", frozenset({"regions"})): Op(buckets.describe_regions, ANY_ACCOUNT, "oss:DescribeRegions"),
+    ("GET", "bucket", frozenset({"live"})): Op(buckets.list_live_channels, OWNER, "oss:ListLiveChannel"),
+    # the Region of every listed bucket is always there
+    ("GET", "service", frozenset({"regionList"})): Op(buckets.list_buckets, ANY_ACCOUNT, "oss:ListBuckets"),
+    ("GET", "object", frozenset({"tagging"})): Op(tagging.get_object_tagging, OWNER, "oss:GetObjectTagging"),
+    ("PUT", "object", frozenset({"tagging"})): Op(tagging.put_object_tagging, OWNER, "oss:PutObjectTagging"),
+    ("DELETE", "object", frozenset({"tagging"})): Op(tagging.delete_object_tagging, OWNER, "oss:DeleteObjectTagging"),
+    ("GET", "bucket", frozenset({"tagging"})): Op(tagging.get_bucket_tagging, OWNER, "oss:GetBucketTagging"),
+    ("PUT", "bucket", frozenset({"tagging"})): Op(tagging.put_bucket_tagging, OWNER, "oss:PutBucketTagging"),
+    ("DELETE", "bucket", frozenset({"tagging"})): Op(tagging.delete_bucket_tagging, OWNER, "oss:DeleteBucketTagging"),
+    ("GET", "bucket", frozenset({"versioning"})): Op(
+        versioning.get_bucket_versioning, OWNER, "oss:GetBucketVersioning"
+    ),
+    ("PUT", "bucket", frozenset({"versioning"})): Op(
+        versioning.put_bucket_versioning, OWNER, "oss:PutBucketVersioning"
+    ),
+    ("GET", "bucket", frozenset({"versions"})): Op(versioning.list_object_versions, LIST, "oss:ListObjectVersions"),
 }
 # Bucket configurations: GET and PUT for each; DELETE where OSS has one (referer and requestPayment are reset by
-# a PUT instead).
+# a PUT instead). Their actions: oss:GetBucketCors, oss:PutBucketLifecycle, ...
+_CONFIG_ACTIONS = {
+    "lifecycle": "BucketLifecycle",
+    "cors": "BucketCors",
+    "referer": "BucketReferer",
+    "website": "BucketWebsite",
+    "encryption": "BucketEncryption",
+    "logging": "BucketLogging",
+    "requestPayment": "BucketRequestPayment",
+    "publicAccessBlock": "BucketPublicAccessBlock",
+    "qos": "BucketStorageCapacity",
+    "policy": "BucketPolicy",
+}
 for _name in (*bucket_configs.KINDS, "policy"):
-    _ROUTES[("GET", "bucket", frozenset({_name}))] = Op(bucket_configs.get_config, OWNER)
-    _ROUTES[("PUT", "bucket", frozenset({_name}))] = Op(bucket_configs.put_config, OWNER)
+    _action = _CONFIG_ACTIONS[_name]  # a new kind needs its action named above
+    _ROUTES[("GET", "bucket", frozenset({_name}))] = Op(bucket_configs.get_config, OWNER, "oss:Get" + _action)
+    _ROUTES[("PUT", "bucket", frozenset({_name}))] = Op(bucket_configs.put_config, OWNER, "oss:Put" + _action)
     if _name not in ("referer", "requestPayment"):
-        _ROUTES[("DELETE", "bucket", frozenset({_name}))] = Op(bucket_configs.delete_config, OWNER)
+        _ROUTES[("DELETE", "bucket", frozenset({_name}))] = Op(
+            bucket_configs.delete_config, OWNER, "oss:Delete" + _action
+        )
 
 
 def route(req: Request) -> Op:
@@ -151,7 +173,7 @@ class App:
         self.clock = clock
         self.multipart = Multipart(store)
         self.configs = ConfigStore(store.db)
-        self.access = Access(store, self.configs)
+        self.access = Access(store, self.configs, region)
         self.accounts = accounts
         self.region = region
         self.host = ""  # host:port, set once the socket is bound
@@ -189,7 +211,7 @@ class App:
             req.account = authenticate(req.signable(), self.accounts, self.region, self.clock())
             if bucket is None and req.bucket and op.access != ANY_ACCOUNT:
                 bucket = self.store.require_bucket(req.bucket)
-            self.access.authorize(req, op.access, bucket)
+            self.access.authorize(req, op.access, op.action, bucket)
             req.bucket_row = bucket
             try:
                 resp = op.handler(self, req)

@@ -1,7 +1,11 @@
 """Fixtures for hostile-client tests: a server of its own (so its store can be inspected), requests signed by
-the client's signers, and raw-socket exchanges that can send anything at all."""
+the client's signers, and raw-socket exchanges that can send anything at all; and a server with two accounts
+where requests come from the owner, another account or anyone."""
 
+import base64
 import http.client
+import itertools
+import json
 import socket
 import time
 from dataclasses import dataclass
@@ -137,3 +141,104 @@ def wait_until(predicate, timeout: float = 15.0) -> bool:
             return True
         time.sleep(0.02)
     return predicate()
+
+
+# ------------------------------------------------------------------ two accounts and anyone
+
+OWNER_AK, OWNER_SK = "owner-ak", "owner-sk"
+OTHER_AK, OTHER_SK = "other-ak", "other-sk"
+
+
+def error_code(resp: requests.Response) -> str | None:
+    """The OSS error code of an answer (a HEAD's travels base64-encoded in x-oss-err)."""
+    text = resp.text or (base64.b64decode(resp.headers["x-oss-err"]).decode() if "x-oss-err" in resp.headers else "")
+    return text.split("<Code>", 1)[1].split("</Code>", 1)[0] if "<Code>" in text else None
+
+
+class Actor:
+    """One identity against the server: an account signing V4, or anyone (no signature at all)."""
+
+    def __init__(self, server: LocalServer, creds: Credentials | None):
+        self.server, self.creds = server, creds
+        self.session = requests.Session()
+
+    def call(self, method, bucket=None, key=None, params=None, headers=None, data=None) -> requests.Response:
+        req = SignableRequest(method, bucket, key, dict(params or {}), dict(headers or {}))
+        if self.creds is not None:
+            SignerV4(REGION).sign(req, self.creds)
+        url = f"{self.server.endpoint}/" + (f"{bucket}/" if bucket else "") + (quote_key(key) if key else "")
+        return self.session.request(method, url, params=req.params, headers=req.headers, data=data)
+
+    def post_form(self, bucket: str, fields: dict[str, str], data: bytes = b"form bytes") -> requests.Response:
+        """A PostObject form; signed (a V4 policy naming the bucket) when the actor is an account."""
+        fields = dict(fields)
+        if self.creds is not None:
+            now = time.time()
+            day = time.strftime("%Y%m%d", time.gmtime(now))
+            expiration = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now + 600))
+            policy = base64.b64encode(
+                json.dumps({"expiration": expiration, "conditions": [{"bucket": bucket}]}).encode()
+            ).decode()
+            fields.update(
+                {
+                    "policy": policy,
+                    "x-oss-signature-version": "OSS4-HMAC-SHA256",
+                    "x-oss-credential": f"{self.creds.access_key_id}/{day}/{REGION}/oss/aliyun_v4_request",
+                    "x-oss-date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)),
+                    "x-oss-signature": SignerV4.signature(self.creds.access_key_secret, day, REGION, policy),
+                }
+            )
+        return self.session.post(
+            f"{self.server.endpoint}/{bucket}", data=fields, files={"file": ("local.txt", data, "text/plain")}
+        )
+
+    @property
+    def owner_id(self) -> str:
+        """The account's owner id, as the server names it (ListBuckets' Owner/ID)."""
+        text = self.call("GET").text
+        return text.split("<Owner><ID>", 1)[1].split("</ID>", 1)[0]
+
+
+class Accounts:
+    """A server with two accounts: `owner` makes the buckets, `other` is another account, `anon` is anyone."""
+
+    def __init__(self, server: LocalServer):
+        self.server = server
+        self.owner = Actor(server, Credentials(OWNER_AK, OWNER_SK))
+        self.other = Actor(server, Credentials(OTHER_AK, OTHER_SK))
+        self.anon = Actor(server, None)
+        self._numbers = itertools.count(1)
+
+    def bucket(self, acl: str = "private", versioned: bool = False, account: Actor | None = None) -> str:
+        name = f"access-{next(self._numbers)}"
+        assert (account or self.owner).call("PUT", name, headers={"x-oss-acl": acl}).status_code == 200
+        if versioned:
+            body = b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"
+            assert self.owner.call("PUT", name, params={"versioning": ""}, data=body).status_code == 200
+        return name
+
+    def put(self, bucket: str, key: str, data: bytes, acl: str | None = None) -> requests.Response:
+        resp = self.owner.call("PUT", bucket, key, headers={"x-oss-object-acl": acl} if acl else {}, data=data)
+        assert resp.status_code == 200, resp.text
+        return resp
+
+    def link(self, bucket: str, key: str, target: str, actor: Actor | None = None) -> requests.Response:
+        return (actor or self.owner).call(
+            "PUT", bucket, key, params={"symlink": ""}, headers={"x-oss-symlink-target": target}
+        )
+
+    def body(self, bucket: str, key: str) -> bytes | None:
+        """The object's bytes as its owner reads them (None: it does not exist)."""
+        resp = self.owner.call("GET", bucket, key)
+        return resp.content if resp.status_code == 200 else None
+
+    def acl(self, bucket: str, key: str) -> str:
+        text = self.owner.call("GET", bucket, key, params={"acl": ""}).text
+        return text.split("<Grant>", 1)[1].split("</Grant>", 1)[0]
+
+
+@pytest.fixture(scope="session")
+def accounts(tmp_path_factory):
+    root = tmp_path_factory.mktemp("accounts-root")
+    with LocalServer(root, credentials={OWNER_AK: OWNER_SK, OTHER_AK: OTHER_SK}) as server:
+        yield Accounts(server)

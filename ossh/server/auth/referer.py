@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..store.configs import ConfigStore
 from ..wire.errors import OssServerError
 
 
@@ -23,8 +22,8 @@ def _listed(config: dict, name: str, referer: str) -> bool:
     return any(_pattern(e or "").match(referer) for e in entries)
 
 
-def check(configs: ConfigStore, bucket: str, referer: str) -> None:
-    config = configs.document(bucket, "referer")
+def check(config: dict | None, referer: str) -> None:
+    """`config`: the bucket's parsed RefererConfiguration, None when it has none."""
     if config is None:
         return
     if not referer:

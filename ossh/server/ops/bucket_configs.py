@@ -193,7 +193,8 @@ def _public_access_block(app, req: Request, doc: dict) -> dict:
 
 def check_policy(body: bytes) -> bytes:
     """A bucket policy: UTF-8 JSON with Version "1" and a list of statements, each with an Effect of Allow or
-    Deny and Action and Resource lists (or strings). Stored exactly as sent."""
+    Deny, Action (or NotAction) and Resource (or NotResource) lists or strings, and Principal, when present, a
+    list or string. Stored exactly as sent."""
 
     def bad(message: str, ec: str = "0030-00000005") -> OssServerError:
         err = OssServerError("InvalidPolicyDocument", message)
@@ -217,12 +218,19 @@ def check_policy(body: bytes) -> bytes:
         if not isinstance(statement, dict) or statement.get("Effect") not in ("Allow", "Deny"):
             raise bad("Each statement needs an Effect of Allow or Deny.")
         for field in ("Action", "Resource"):
-            value = statement.get(field)
-            if not (
-                isinstance(value, str) or (isinstance(value, list) and value and all(isinstance(v, str) for v in value))
-            ):
-                raise bad(f"Each statement needs {field} as a string or a list of strings.")
+            named = [name for name in (field, "Not" + field) if name in statement]
+            if len(named) != 1 or not _strings(statement[named[0]]):
+                raise bad(f"Each statement needs {field} (or Not{field}, not both) as a string or a list of strings.")
+        if "Principal" in statement and not _strings(statement["Principal"], empty=True):
+            raise bad("A statement's Principal is a string or a list of strings.")
     return body
+
+
+def _strings(value, empty: bool = False) -> bool:
+    """A string, or a list of strings (non-empty unless `empty`)."""
+    return isinstance(value, str) or (
+        isinstance(value, list) and (empty or bool(value)) and all(isinstance(v, str) for v in value)
+    )
 
 
 # ---------------------------------------------------------------- the table and the handlers

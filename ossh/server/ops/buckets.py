@@ -70,6 +70,9 @@ def create_bucket(app, req: Request) -> Response:
     acl = req.header(H_ACL) or None
     if acl is not None:
         check_acl(acl)
+        existing = app.store.bucket(req.bucket)
+        if existing is not None and existing.owner == req.owner_id:  # PutBucket again sets the ACL: as PutBucketAcl
+            app.access.check_public_acl(req.bucket, acl)
     storage_class = STANDARD
     body = req.body.read_all()
     if body.strip():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 
 from ossh.protocol import (
@@ -123,7 +124,9 @@ def complete(app, req: Request) -> Response:
     acl = req.header(H_OBJECT_ACL)  # Complete may set the object's ACL too
     if acl:
         check_acl(acl, OBJECT_ACLS, H_OBJECT_ACL)
-    record = app.multipart.complete(req.bucket, req.key, upload_id, wanted, forbid, acl or None)
+    # whichever ACL the object gets (this one or the upload's), a public one waits for public access allowed
+    vet = functools.partial(app.access.check_public_acl, req.bucket)
+    record = app.multipart.complete(req.bucket, req.key, upload_id, wanted, forbid, acl or None, vet)
     children = [
         *encoding,
         ("Location", f"http://{req.bucket}.{req.host}/{enc(req.key)}"),

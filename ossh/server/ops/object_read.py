@@ -17,17 +17,20 @@ from ossh.protocol import (
     META_PREFIX,
 )
 
+from ..checks.acl import Permission
 from ..checks.headers import STORED_HEADERS, encryption_of
 from ..wire import compress
 from ..wire.errors import OssServerError, invalid_argument
 from ..wire.framing import check_value, uint
 from ..wire.message import Request, Response
+from ..wire.records import Bucket
 from ..wire.throttle import paced_stream
 from ..wire.xmlio import quoted_etag
 from . import versioning
 from .restore import check_readable, restore_header, restore_priority
 from .tagging import count_header
 
+READ_ACTION = "oss:GetObject"  # what reading an object's bytes is called in a bucket policy
 _RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
 _BEYOND = 1 << 62  # a range bound of more digits than any size: past the end of every object
 _OVERRIDES = {
@@ -152,25 +155,30 @@ def _bound(digits: str) -> str:
     return str(_BEYOND if value is None else value)
 
 
-def open_target(app, bucket: str, key: str, held=None):
-    """(held body, link) for reading `key`: a Symlink's target (SymlinkTargetNotExist when it is gone,
+def open_target(app, req: Request, bucket: Bucket, key: str, held=None):
+    """(held body, link) for reading `key` of `bucket` for `req`, whose access to the addressed record its caller
+    checked: a Symlink's target, authorised in its own right (SymlinkTargetNotExist when it is gone,
     InvalidTargetType when it is a symlink itself), otherwise the object itself and None. `held`: the body of
     the version to read, already open (the current one when None)."""
-    held = held if held is not None else app.store.open_body(bucket, key)
+    held = held if held is not None else app.store.open_body(bucket.name, key)
     if held.record.type != "Symlink":
         return held, None
     link = held.record
     held.close()
     target = link.attrs.headers.get(H_SYMLINK_TARGET, "")
     try:
-        held = app.store.open_body(bucket, target)
+        held = app.store.open_body(bucket.name, target)
     except OssServerError as err:
         if err.code == "NoSuchKey":
             raise OssServerError("SymlinkTargetNotExist", Key=key, SymlinkTarget=target) from None
         raise
-    if held.record.type == "Symlink":
+    try:
+        if held.record.type == "Symlink":
+            raise OssServerError("InvalidTargetType", Key=key, SymlinkTarget=target)
+        app.access.authorize_record(req, Permission.READ, READ_ACTION, bucket, held.record)  # a link is two reads
+    except BaseException:
         held.close()
-        raise OssServerError("InvalidTargetType", Key=key, SymlinkTarget=target)
+        raise
     return held, link
 
 
@@ -184,31 +192,48 @@ def _through_link(headers: dict[str, str], link, target) -> dict[str, str]:
     return headers
 
 
-def _website_index(app, req: Request) -> str | None:
-    """The index document a missing "directory" key (one ending in /) reads in a bucket set up as a website,
-    as OSS serves it: the one under that directory with SupportSubDir, else the bucket's root one."""
-    if not req.key.endswith("/") or "versionId" in req.params:
+def _website_page(app, req: Request, err: OssServerError):
+    """What a GET or HEAD of a missing key reads in a bucket set up as a website, as OSS serves it, and the
+    status to answer with: for a "directory" key (one ending in /), the index document under it with
+    SupportSubDir, else the bucket's root one; for any other missing key of a GET, the error document. Each is
+    read only as its own ACL allows: a private index document is refused, a private error document is not
+    shown (the plain error is). Returns (body, link, the error page's status or None), None when nothing
+    stands in."""
+    if err.code != "NoSuchKey" or "versionId" in req.params:
         return None
-    index = (app.configs.document(req.bucket, "website") or {}).get("IndexDocument")
+    site = app.configs.document(req.bucket, "website") or {}
+    index, error = site.get("IndexDocument"), site.get("ErrorDocument")
     suffix = index.get("Suffix") if isinstance(index, dict) else None
-    if not suffix:
+    if req.key.endswith("/") and suffix:
+        key = req.key + suffix if str(index.get("SupportSubDir")).lower() == "true" else suffix
+        if (record := app.store.get(req.bucket, key)) is not None:
+            app.access.authorize_record(req, Permission.READ, READ_ACTION, req.bucket_row, record)
+            return (*open_target(app, req, req.bucket_row, key), None)
+    page = error.get("Key") if isinstance(error, dict) and req.method == "GET" else None
+    if not page or (record := app.store.get(req.bucket, page)) is None:
         return None
-    key = req.key + suffix if str(index.get("SupportSubDir")).lower() == "true" else suffix
-    return key if app.store.get(req.bucket, key) is not None else None
+    try:
+        app.access.authorize_record(req, Permission.READ, READ_ACTION, req.bucket_row, record)
+        body, link = open_target(app, req, req.bucket_row, page)
+    except OssServerError:
+        return None
+    return body, link, 200 if str(error.get("HttpStatus")) == "200" else 404
 
 
 def _read(app, req: Request, head: bool) -> Response:
+    error_page = None  # the status of an error document sent in place of an error
     try:
-        body, link = open_target(app, req.bucket, req.key, versioning.open_requested(app, req))
+        body, link = open_target(app, req, req.bucket_row, req.key, versioning.open_requested(app, req))
     except OssServerError as err:
-        index = _website_index(app, req) if err.code == "NoSuchKey" else None
-        if index is None:
+        page = _website_page(app, req, err)
+        if page is None:
             versioning.add_marker_headers(app, req, err)
             raise
-        body, link = open_target(app, req.bucket, index)
+        body, link, error_page = page
     record = body.record
     try:
-        check_conditions(req, record)
+        if error_page is None:  # an error page is sent whole, whatever the request's conditions and range
+            check_conditions(req, record)
         if not head:
             check_readable(app, record)
         headers = object_headers(record, app.clock())
@@ -219,11 +244,12 @@ def _read(app, req: Request, head: bool) -> Response:
             if req.params.get(param):
                 headers[name] = check_value(param, req.params[param])
         standard = req.header("x-oss-range-behavior").lower() == "standard"
-        span = byte_range(req.header("range"), record.size, standard) if req.header("range") else None
+        ranged = error_page is None and req.header("range")
+        span = byte_range(req.header("range"), record.size, standard) if ranged else None
     except BaseException:
         body.close()
         raise
-    status, offset, length = 200, 0, record.size
+    status, offset, length = error_page or 200, 0, record.size
     if span is not None:
         status, offset, length = 206, span[0], span[1] - span[0] + 1
         headers["Content-Range"] = f"bytes {span[0]}-{span[1]}/{record.size}"

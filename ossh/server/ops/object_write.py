@@ -47,7 +47,7 @@ from ..wire.throttle import paced_readinto
 from ..wire.xmlio import acl_policy, document, iso_time, parse, quoted_etag
 from . import versioning
 from .bucket_configs import default_encryption
-from .object_read import check_conditions, open_target, sse_headers
+from .object_read import READ_ACTION, check_conditions, open_target, sse_headers
 from .restore import check_readable
 
 
@@ -105,9 +105,10 @@ def copy_source(app, req: Request):
     check_bucket_name(src_bucket)
     check_key(src_key)
     bucket = app.store.require_bucket(src_bucket)
-    app.access.authorize(req, Permission.READ, bucket, src_key)
+    # the version named, else the current object, then a link's target: each is read, so each is authorised
+    app.access.authorize_key(req, Permission.READ, READ_ACTION, bucket, src_key, version_id)
     version = versioning.open_version(app, src_bucket, src_key, version_id) if version_id else None
-    held, _link = open_target(app, src_bucket, src_key, version)  # a symlink copies its target's bytes
+    held, _link = open_target(app, req, bucket, src_key, version)  # a symlink copies its target's bytes
     try:
         check_conditions(req, held.record, prefix="x-oss-copy-source-")
         check_readable(app, held.record)
@@ -215,6 +216,8 @@ def delete_objects(app, req: Request) -> Response:
             raise OssServerError("MalformedXML", "An object key is missing or not valid.")
         entries.append((check_key(key), versioning.entry_version(obj)))
     quiet = str(doc.get("Quiet") or "false").strip().lower() == "true"
+    # each key as DeleteObject would authorise it; one refused key refuses the request, as OSS does
+    app.access.authorize_keys(req, Permission.WRITE, "oss:DeleteObject", req.bucket_row, entries)
     versioned = versioning.delete_entries(app, req, entries, quiet)
     if versioned is not None:
         return versioned

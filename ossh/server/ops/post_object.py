@@ -293,15 +293,17 @@ def post_object(app, req: Request) -> Response:
     fields, filename, form = read_form(req)
     signed = authenticate_form(app, fields)
     req.account, policy = signed if signed is not None else (None, None)
-    # the owner, or anyone a public-read-write bucket lets in
-    app.access.authorize(req, Permission.WRITE, req.bucket_row)
+    app.access.authorize_key(req, Permission.WRITE, "oss:PutObject", req.bucket_row, None)  # may write at all
     key = fields.get("key")
     if not key:
         raise invalid_argument("The form has no key field.", "key", "")
     key = check_key(key.replace("${filename}", filename or ""))
+    # the object the form would replace decides, as for PutObject: a private one is its owner's to overwrite
+    app.access.authorize_key(req, Permission.WRITE, "oss:PutObject", req.bucket_row, key)
     if policy is not None:
         check_policy(policy, {**fields, "bucket": req.bucket}, None, app.clock())
     attrs = _attrs(req, fields, key)
+    app.access.check_public_acl(req.bucket, attrs.acl)
     forbid = fields.get("x-oss-forbid-overwrite", "").lower() == "true"
     if forbid and app.store.get(req.bucket, key) is not None:
         raise OssServerError("FileAlreadyExists", Key=key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 
 from ossh.client.crc import Crc64
 from ossh.client.xmlparse import unquote_etag
@@ -95,9 +96,14 @@ class Multipart:
         wanted: list[tuple[int, str]] | None,
         forbid_overwrite: bool,
         acl: str | None = None,
+        vet_acl: Callable[[str], None] | None = None,
     ) -> ObjectRecord:
-        """`wanted` = [(part number, etag)] as the client listed them, or None for every part (complete-all)."""
+        """`wanted` = [(part number, etag)] as the client listed them, or None for every part (complete-all).
+        `acl` replaces the one the upload was initiated with; `vet_acl(acl)` may refuse the one the object
+        would get (it raises)."""
         upload = self.upload(bucket, key, upload_id)
+        if vet_acl is not None:
+            vet_acl(acl or upload["acl"])
         stored = {r["part_number"]: r for r in self.db.query("SELECT * FROM parts WHERE upload_id=?", (upload_id,))}
         if wanted is None:
             chosen = [stored[n] for n in sorted(stored)]
