@@ -3,6 +3,7 @@ the client's signers, and raw-socket exchanges that can send anything at all; an
 where requests come from the owner, another account or anyone."""
 
 import base64
+import hashlib
 import http.client
 import itertools
 import json
@@ -168,6 +169,39 @@ class Actor:
             SignerV4(REGION).sign(req, self.creds)
         url = f"{self.server.endpoint}/" + (f"{bucket}/" if bucket else "") + (quote_key(key) if key else "")
         return self.session.request(method, url, params=req.params, headers=req.headers, data=data)
+
+    def delete_objects(self, bucket: str, *entries: str | tuple[str, str]) -> requests.Response:
+        """DeleteMultipleObjects of keys, or of (key, version id) pairs."""
+        objects = "".join(
+            f"<Object><Key>{e}</Key></Object>"
+            if isinstance(e, str)
+            else f"<Object><Key>{e[0]}</Key><VersionId>{e[1]}</VersionId></Object>"
+            for e in entries
+        )
+        body = f"<Delete>{objects}</Delete>".encode()
+        headers = {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode()}
+        return self.call("POST", bucket, params={"delete": ""}, headers=headers, data=body)
+
+    def initiate(self, bucket: str, key: str, headers: dict[str, str] | None = None) -> str:
+        """A new multipart upload's id."""
+        started = self.call("POST", bucket, key, params={"uploads": ""}, headers=headers)
+        return started.text.split("<UploadId>", 1)[1].split("</UploadId>", 1)[0]
+
+    def complete(self, bucket: str, key: str, upload: str, etag: str, headers=None) -> requests.Response:
+        """CompleteMultipartUpload of the one part 1 whose ETag is `etag`."""
+        body = (
+            f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag></Part>"
+            "</CompleteMultipartUpload>"
+        ).encode()
+        md5 = {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode()}
+        return self.call(
+            "POST", bucket, key, params={"uploadId": upload}, headers={**md5, **(headers or {})}, data=body
+        )
+
+    def part_copy(self, bucket: str, key: str, source: str) -> requests.Response:
+        """UploadPartCopy of `source` (an x-oss-copy-source) as part 1 of a new upload of `key`."""
+        part = {"partNumber": "1", "uploadId": self.initiate(bucket, key)}
+        return self.call("PUT", bucket, key, params=part, headers={"x-oss-copy-source": source})
 
     def post_form(self, bucket: str, fields: dict[str, str], data: bytes = b"form bytes") -> requests.Response:
         """A PostObject form; signed (a V4 policy naming the bucket) when the actor is an account."""

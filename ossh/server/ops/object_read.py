@@ -199,12 +199,13 @@ def _website_page(app, req: Request, err: OssServerError):
     read only as its own ACL allows: a private index document is refused, a private error document is not
     shown (the plain error is). Returns (body, link, the error page's status or None), None when nothing
     stands in."""
-    if err.code != "NoSuchKey" or "versionId" in req.params:
+    directory = req.key.endswith("/")
+    if err.code != "NoSuchKey" or "versionId" in req.params or not (directory or req.method == "GET"):
         return None
     site = app.configs.document(req.bucket, "website") or {}
     index, error = site.get("IndexDocument"), site.get("ErrorDocument")
     suffix = index.get("Suffix") if isinstance(index, dict) else None
-    if req.key.endswith("/") and suffix:
+    if directory and suffix:
         key = req.key + suffix if str(index.get("SupportSubDir")).lower() == "true" else suffix
         if (record := app.store.get(req.bucket, key)) is not None:
             app.access.authorize_record(req, Permission.READ, READ_ACTION, req.bucket_row, record)

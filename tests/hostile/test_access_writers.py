@@ -1,0 +1,81 @@
+"""Every write and delete path honours the object's own ACL: in a public-read-write bucket a private object is
+its owner's to replace or remove, whether by PutObject, PostObject, DeleteObject, DeleteMultipleObjects, a
+copy, an append, a symlink or a multipart upload."""
+
+import pytest
+
+from .conftest import error_code
+
+PRIVATE = b"the owner's private bytes"
+
+
+@pytest.fixture
+def shared(accounts):
+    """A public-read-write bucket with a private object `mine` and a public-read-write object `loose`."""
+    bucket = accounts.bucket("public-read-write")
+    accounts.put(bucket, "mine", PRIVATE, acl="private")
+    accounts.put(bucket, "loose", b"anyone may change me", acl="public-read-write")
+    return bucket
+
+
+def _unchanged(accounts, bucket):
+    assert accounts.body(bucket, "mine") == PRIVATE and accounts.acl(bucket, "mine") == "private"
+
+
+@pytest.mark.parametrize("who", ["anon", "other"])
+def test_a_form_cannot_overwrite_a_private_object(accounts, shared, who):
+    actor = getattr(accounts, who)
+    resp = actor.post_form(shared, {"key": "mine"}, b"overwritten")
+    assert resp.status_code == 403 and error_code(resp) == "AccessDenied"
+    by_filename = actor.post_form(shared, {"key": "${filename}"}, b"overwritten")  # local.txt: not a private one
+    assert by_filename.status_code == 204
+    renamed = actor.session.post(
+        f"{accounts.server.endpoint}/{shared}", data={"key": "${filename}"}, files={"file": ("mine", b"x")}
+    )
+    assert error_code(renamed) == "AccessDenied"
+    _unchanged(accounts, shared)
+
+
+def test_a_form_still_writes_what_the_bucket_lets_anyone_write(accounts, shared):
+    assert accounts.anon.post_form(shared, {"key": "new-one"}, b"new").status_code == 204
+    assert accounts.anon.post_form(shared, {"key": "loose"}, b"changed").status_code == 204
+    assert accounts.body(shared, "loose") == b"changed"
+    assert accounts.owner.post_form(shared, {"key": "mine"}, b"the owner's own").status_code == 204
+
+
+@pytest.mark.parametrize("who", ["anon", "other"])
+def test_delete_multiple_objects_refuses_a_private_key(accounts, shared, who):
+    actor = getattr(accounts, who)
+    resp = actor.delete_objects(shared, "loose", "mine")
+    assert resp.status_code == 403 and error_code(resp) == "AccessDenied"
+    _unchanged(accounts, shared)
+    assert accounts.body(shared, "loose") is not None  # refused as a whole: nothing was deleted
+    ok = actor.delete_objects(shared, "loose", "never-was")
+    assert ok.status_code == 200 and accounts.body(shared, "loose") is None
+    assert accounts.owner.delete_objects(shared, "mine").status_code == 200
+
+
+def test_every_other_writer_refuses_a_private_object(accounts, shared):
+    anon = accounts.anon
+    source = f"/{shared}/loose"
+    refused = [
+        anon.call("PUT", shared, "mine", data=b"x"),
+        anon.call("DELETE", shared, "mine"),
+        anon.call("PUT", shared, "mine", headers={"x-oss-copy-source": source}),
+        anon.call("POST", shared, "mine", params={"append": "", "position": "0"}, data=b"x"),
+        anon.call("PUT", shared, "mine", params={"symlink": ""}, headers={"x-oss-symlink-target": "loose"}),
+        anon.call("POST", shared, "mine", params={"uploads": ""}),
+        anon.call("POST", shared, "mine", params={"restore": ""}),
+        anon.call("PUT", shared, "mine", params={"tagging": ""}, data=b"<Tagging><TagSet/></Tagging>"),
+        anon.call("PUT", shared, "mine", params={"acl": ""}, headers={"x-oss-object-acl": "public-read-write"}),
+    ]
+    assert [error_code(r) for r in refused] == ["AccessDenied"] * len(refused)
+    _unchanged(accounts, shared)
+
+
+def test_a_multipart_upload_cannot_complete_over_a_private_object(accounts, shared):
+    upload = accounts.anon.initiate(shared, "later")
+    part = accounts.anon.call("PUT", shared, "later", params={"partNumber": "1", "uploadId": upload}, data=b"p")
+    accounts.put(shared, "later", PRIVATE, acl="private")  # the owner writes the key meanwhile
+    resp = accounts.anon.complete(shared, "later", upload, part.headers["ETag"])
+    assert error_code(resp) == "AccessDenied" and accounts.body(shared, "later") == PRIVATE
