@@ -149,3 +149,14 @@ def test_a_policy_with_a_bad_principal_or_action_and_not_action_is_refused(accou
     both = {"Version": "1", "Statement": [{"Effect": "Deny", "Action": "*", "NotAction": "*", "Resource": "*"}]}
     resp = accounts.owner.call("PUT", public, params={"policy": ""}, data=json.dumps(both).encode())
     assert resp.status_code == 400 and error_code(resp) == "InvalidPolicyDocument"
+
+
+def test_a_resource_names_the_bucket_or_its_objects_and_its_owner(accounts, public):
+    _policy(accounts, public, {"Principal": ["*"], "Action": ["oss:*"], "Resource": [f"acs:oss:*:*:{public}"]})
+    assert error_code(accounts.anon.call("GET", public)) == "AccessDenied"  # ListObjects is on the bucket
+    assert accounts.anon.call("GET", public, "open/x.txt").status_code == 200
+    owner = accounts.owner.owner_id
+    _policy(accounts, public, {"Principal": ["*"], "Action": "oss:GetObject", "Resource": f"acs:oss:*:{owner}:*/*"})
+    assert error_code(accounts.anon.call("GET", public, "open/x.txt")) == "AccessDenied"
+    _policy(accounts, public, {"Principal": ["*"], "Action": "oss:GetObject", "Resource": "acs:oss:*:1234567890:*/*"})
+    assert accounts.anon.call("GET", public, "open/x.txt").status_code == 200
