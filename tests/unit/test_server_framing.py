@@ -7,9 +7,11 @@ import pytest
 
 from ossh.server.wire.errors import OssServerError
 from ossh.server.wire.framing import (
+    Fields,
     Head,
     HeadLimits,
     body_length,
+    check_repeats,
     check_value,
     printable,
     read_head,
@@ -28,13 +30,27 @@ def refusal(raw: bytes, limits=HeadLimits()) -> OssServerError:
     return info.value
 
 
-def test_a_head_is_read_with_its_fields_joined_and_names_kept():
-    head = head_of(
-        b"\r\nPUT /b/k?acl HTTP/1.1\r\nHost: h\r\nX-Oss-Meta-A: 1\r\nx-oss-meta-a: 2\nContent-Length: 0\r\n\r\n"
-    )
+def test_a_head_is_read_with_its_fields_joined_under_lowercased_names():
+    head = head_of(b"\r\nPUT /b/k?acl HTTP/1.1\r\nHost: h\r\nAccept: a\r\naccept: b\nContent-Length: 0\r\n\r\n")
     assert (head.method, head.target, head.version) == ("PUT", "/b/k?acl", (1, 1))
-    assert head.headers == {"Host": "h", "X-Oss-Meta-A": "1, 2", "Content-Length": "0"}
-    assert head.get("content-length") == "0" and head.keep_alive
+    assert head.headers == {"host": "h", "accept": "a, b", "content-length": "0"}
+    assert head.get("Content-Length") == "0" and head.headers["CONTENT-LENGTH"] == "0" and "HOST" in head.headers
+    assert head.keep_alive and head.repeated is None
+
+
+@pytest.mark.parametrize("name", ["X-Oss-Meta-A", "x-oss-content-sha256", "Authorization", "Content-MD5", "Range"])
+def test_a_one_value_field_given_twice_in_any_spelling_is_marked_and_refused(name):
+    head = head_of(f"PUT /b/k HTTP/1.1\r\nHost: h\r\n{name}: 1\r\n{name.upper()}: 2\r\n\r\n".encode())
+    assert head.repeated == name.upper() and head.get(name) == "1, 2"
+    with pytest.raises(OssServerError) as info:
+        check_repeats(head)
+    assert (info.value.status, info.value.code, info.value.close) == (400, "InvalidArgument", False)
+
+
+def test_fields_of_a_mixed_case_mapping_lowercase_its_names():
+    fields = Fields.of({"X-Oss-Date": "d", "Content-Type": "t"})
+    assert fields == {"x-oss-date": "d", "content-type": "t"}
+    assert fields.get("X-OSS-DATE") == "d" and fields["content-TYPE"] == "t" and fields.get("none", "-") == "-"
 
 
 def test_utf8_header_values_are_text():

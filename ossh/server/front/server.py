@@ -20,9 +20,11 @@ from ossh.protocol import H_CONTENT_SHA256, H_EC, H_REQUEST_ID
 from ..app import App
 from ..wire.errors import OssServerError
 from ..wire.framing import (
+    Fields,
     Head,
     HeadLimits,
     body_length,
+    check_repeats,
     escape_char,
     must_close,
     printable,
@@ -206,6 +208,7 @@ class OssRequestHandler(BaseHTTPRequestHandler):
         try:
             req = self._parse(head, request_id)
             bucket = req.bucket
+            check_repeats(head)  # once the body can be drained: the connection serves on after the answer
             resp = app.handle(req)
         except OssServerError as err:
             if err.close:
@@ -260,7 +263,7 @@ class OssRequestHandler(BaseHTTPRequestHandler):
         if expect and head.version >= (1, 1):
             self.send_response_only(100)
             self.end_headers()
-        return Request(head.method, bucket, req_key, params, dict(head.headers), body, request_id, service_host)
+        return Request(head.method, bucket, req_key, params, head.headers, body, request_id, service_host)
 
     def _send(self, resp: Response, request_id: str) -> None:
         bad = unsafe_header(resp.headers)
@@ -305,7 +308,7 @@ class OssRequestHandler(BaseHTTPRequestHandler):
                 self.connection.sendfile(f, offset, count)
 
 
-def _signed_payload_hash(headers) -> str | None:
+def _signed_payload_hash(headers: Fields) -> str | None:
     """The body's SHA-256 that a V4 client signed, None for UNSIGNED-PAYLOAD (what both SDKs send)."""
     value = headers.get(H_CONTENT_SHA256, "UNSIGNED-PAYLOAD").strip()
     if value == "UNSIGNED-PAYLOAD":

@@ -153,6 +153,8 @@ def read_form(req: Request) -> tuple[dict[str, str], str | None, FormReader]:
             return fields, disp.get("filename", ""), form
         value = form.read_value(budget)
         budget -= len(value)
+        if name.lower() in fields:  # names are case-insensitive: `key` and `Key` are one field, given twice
+            raise invalid_argument(f"The form field {name} appears more than once; send it once.", name.lower(), "")
         fields[name.lower()] = value.decode("utf-8", "replace")
     raise OssServerError(
         "InvalidArgument", "The form has no file field.", status=400, ArgumentName="file", ArgumentValue=""

@@ -20,7 +20,13 @@ _UNSAFE_TEXT = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 _TOKEN_TEXT = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _VERSIONS = {b"HTTP/1.1": (1, 1), b"HTTP/1.0": (1, 0)}
 MAX_LENGTH = 1 << 62  # a Content-Length beyond this is refused before anything else looks at it
-_SINGLE = {"host", "content-length"}  # a second line of these makes the request ambiguous
+_SINGLE = {"host", "content-length"}  # a second line of these makes the framing itself ambiguous
+# Fields that hold one value (RFC 9110 5.3: only list-valued fields may repeat): a second line, in whatever
+# spelling, would let one value be verified and the other acted on, so it is refused. Every x-oss-* is one.
+_ONE_VALUE = frozenset(
+    "authorization content-md5 content-type content-disposition date expires range if-range "
+    "if-modified-since if-unmodified-since origin referer".split()
+)
 
 
 @dataclass(frozen=True)
@@ -30,16 +36,46 @@ class HeadLimits:
     max_fields: int = 100  # header field lines (431 beyond); http.client refuses more too
 
 
+class Fields(dict):
+    """Header fields keyed by lowercased name, so a lookup in any spelling finds the one value there is.
+    `Fields(d)` takes d's names as lowercased already (the head parser's); `Fields.of(d)` lowercases them."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, headers: dict[str, str]) -> Fields:
+        fields = cls()
+        for name, value in headers.items():
+            fields[name] = value
+        return fields
+
+    def get(self, name: str, default=None):
+        return dict.get(self, name.lower(), default)
+
+    def __getitem__(self, name: str) -> str:
+        return dict.__getitem__(self, name.lower())
+
+    def __setitem__(self, name: str, value: str) -> None:
+        dict.__setitem__(self, name.lower(), value)
+
+    def __contains__(self, name) -> bool:
+        return dict.__contains__(self, name.lower())
+
+
 @dataclass
 class Head:
     method: str
     target: str
     version: tuple[int, int]
-    headers: dict[str, str]  # names as first sent; repeated fields joined with ", " (RFC 9110 5.3)
+    headers: Fields  # repeated fields joined with ", " (RFC 9110 5.3)
+    repeated: str | None = None  # a one-value field that came more than once (its second spelling)
+
+    def __post_init__(self):
+        if not isinstance(self.headers, Fields):
+            self.headers = Fields.of(self.headers)
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        name = name.lower()
-        return next((v for k, v in self.headers.items() if k.lower() == name), default)
+        return self.headers.get(name, default)
 
     @property
     def keep_alive(self) -> bool:
@@ -74,8 +110,8 @@ def read_head(rfile, limits: HeadLimits) -> Head:
             break
     used = len(line)
     method, target, version = _request_line(_chomp(line))
-    headers: dict[str, str] = {}
-    names: dict[str, str] = {}  # lowercase -> as first sent
+    headers: dict[str, str] = {}  # lowercased name -> value
+    repeated = None
     count = 0
     while True:
         line = rfile.readline(limits.max_line + 1)
@@ -99,14 +135,15 @@ def read_head(rfile, limits: HeadLimits) -> Head:
             )
         name, value = _field(line)
         low = name.lower()
-        if low in names:
+        if low in headers:
             if low in _SINGLE:
                 raise refused("InvalidRequest", f"The request has more than one {name} header.")
-            headers[names[low]] += ", " + value
+            if repeated is None and (low in _ONE_VALUE or low.startswith("x-oss-")):
+                repeated = name
+            headers[low] += ", " + value
         else:
-            names[low] = name
-            headers[name] = value
-    head = Head(method, target, version, headers)
+            headers[low] = value
+    head = Head(method, target, version, Fields(headers), repeated)
     if version >= (1, 1) and head.get("Host") is None:
         raise refused("InvalidRequest", "An HTTP/1.1 request must have a Host header.")
     return head
@@ -194,6 +231,18 @@ def body_length(head: Head) -> tuple[int | None, bool]:
             "EntityTooLarge", "The Content-Length is larger than any request this server accepts.", status=413
         )
     return length, False
+
+
+def check_repeats(head: Head) -> None:
+    """InvalidArgument when a one-value field came twice; the framing is intact, the connection serves on."""
+    if head.repeated is not None:
+        raise refused(
+            "InvalidArgument",
+            f"The request has more than one {head.repeated} header (names are case-insensitive); send it once.",
+            close=False,
+            ArgumentName=head.repeated.lower(),
+            ArgumentValue=printable(head.get(head.repeated) or ""),
+        )
 
 
 def must_close(head: Head) -> bool:

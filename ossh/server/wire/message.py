@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from ossh.client.auth import SignableRequest
 
 from .errors import OssServerError, invalid_argument
-from .framing import refused, uint
+from .framing import Fields, refused, uint
 from .records import Account, Bucket
 from .xmlio import MAX_XML
 
@@ -146,22 +146,20 @@ class Request:
     bucket: str | None
     key: str | None
     params: dict[str, str]
-    headers: dict[str, str]  # as sent (names keep their case)
+    headers: Fields  # one case-insensitive mapping, built by the head parser: no lookup can miss a spelling
     body: BodyReader
     request_id: str
     host: str  # the service host:port the client addressed, without a bucket label
     account: Account | None = None
     bucket_row: Bucket | None = None  # the addressed bucket, loaded once before the handler runs
-    _lower: dict[str, str] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self):
-        self._lower = {k.lower(): v for k, v in self.headers.items()}
 
     def header(self, name: str, default: str = "") -> str:
-        return self._lower.get(name.lower(), default)
+        return self.headers.get(name, default)
 
     def headers_with_prefix(self, prefix: str) -> dict[str, str]:
-        return {k: v for k, v in self._lower.items() if k.startswith(prefix)}
+        """The fields whose (lowercased) names start with `prefix`, by lowercased name."""
+        prefix = prefix.lower()
+        return {k: v for k, v in self.headers.items() if k.startswith(prefix)}
 
     def param(self, name: str) -> str:
         """A query value where empty means absent (oss2 sends `prefix=&marker=`)."""
