@@ -59,12 +59,43 @@ def _read_credentials(path: Path) -> Account:
     return Account(data["access_key_id"], data["access_key_secret"])
 
 
+class AccountsError(ValueError):
+    """An accounts file (or key set) that names its accounts' ids inconsistently."""
+
+
 def read_accounts_file(path: Path) -> list[Account]:
-    """`{"ak": "sk", ...}` or `[{"access_key_id": .., "access_key_secret": .., "security_token": ..}, ...]`."""
+    """`{"ak": "sk", ...}` or `[{"access_key_id": .., "access_key_secret": .., "security_token": ..,
+    "id": ..}, ...]`: `id`, the account's numeric owner id, is optional (derived from the key id when
+    absent); keys that give one id are one account."""
     data = json.loads(Path(path).read_text())
     if isinstance(data, dict):
         return [Account(k, v) for k, v in data.items()]
-    return [Account(d["access_key_id"], d["access_key_secret"], d.get("security_token")) for d in data]
+    return [Account(d["access_key_id"], d["access_key_secret"], d.get("security_token"), _owner_id(d)) for d in data]
+
+
+def _owner_id(entry: dict) -> str:
+    raw = entry.get("id")
+    if raw is None:
+        return ""
+    text = str(raw)
+    if isinstance(raw, bool) or not (text.isascii() and text.isdigit()) or len(text) > 32 or text[0] == "0":
+        raise AccountsError(
+            f"the id of {entry['access_key_id']!r} must be a numeric owner id (up to 32 digits, "
+            f"no leading zero), not {text[:40]!r}"
+        )
+    return text
+
+
+def _check_ids(accounts: list[Account]) -> None:
+    """An access key id that is also another account's owner id would make owners ambiguous."""
+    ids = {a.owner_id: a for a in accounts}
+    for account in accounts:
+        other = ids.get(account.access_key_id)
+        if other is not None and other.owner_id != account.owner_id:
+            raise AccountsError(
+                f"the access key id {account.access_key_id!r} is also the owner id of another account; "
+                "give that account another id"
+            )
 
 
 def resolve_accounts(
@@ -96,6 +127,7 @@ def resolve_accounts(
         unique.setdefault(account.access_key_id, account)
     if stored is not None and unique[stored.access_key_id] != stored:
         stored = None
+    _check_ids(list(unique.values()))
     return list(unique.values()), stored, generated
 
 
@@ -149,6 +181,11 @@ class LocalServer:
         return self.accounts[0].access_key_id
 
     @property
+    def owner_id(self) -> str:
+        """The primary account's owner id: what listings and ACLs show as its Owner/ID."""
+        return self.accounts[0].owner_id
+
+    @property
     def access_key_secret(self) -> str:
         return self.accounts[0].access_key_secret
 
@@ -162,7 +199,7 @@ class LocalServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> LocalServer:
-        self.store = Store(self.root, self.durable, self.faults, self.clock)
+        self.store = Store(self.root, self.durable, self.faults, self.clock, self.accounts)
         app = App(self.store, {a.access_key_id: a for a in self.accounts}, self.region, self.clock)
         app.restore_delay = self.restore_delay
         try:

@@ -12,7 +12,7 @@ from pathlib import Path
 from ossh import cmdline
 from ossh.protocol import DEFAULT_REGION
 
-from .local import LocalServer, read_accounts_file
+from .local import AccountsError, LocalServer, read_accounts_file
 from .ops.restore import DEFAULT_RESTORE_DELAY
 from .store.store import StoreUnavailable
 
@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
         "--accounts",
         type=cmdline.json_file,
         default=None,
-        help='JSON file of extra key pairs: {"AccessKeyId": "AccessKeySecret", ...}',
+        help='JSON file of extra key pairs: {"AccessKeyId": "AccessKeySecret", ...} or a list of '
+        '{"access_key_id": .., "access_key_secret": .., "id": OWNER_ID}',
     )
     parser.add_argument(
         "--restore-delay",
@@ -82,10 +83,12 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
     if args.accounts is not None:
         try:
             read_accounts_file(Path(args.accounts))
+        except AccountsError as exc:
+            parser.error(f"argument --accounts: {args.accounts}: {exc}")
         except (TypeError, KeyError, AttributeError, ValueError):
             parser.error(
                 f'argument --accounts: {args.accounts}: want {{"AccessKeyId": "AccessKeySecret", ...}} '
-                'or a list of {"access_key_id": ..., "access_key_secret": ...}'
+                'or a list of {"access_key_id": ..., "access_key_secret": ..., "id": optional owner id}'
             )
     try:
         server = LocalServer(

@@ -32,7 +32,11 @@ def test_bucket_lifecycle(server, oss2_auth):
     assert name in listed and listed[name].location == "oss-cn-hangzhou"
     assert listed[name].extranet_endpoint == server.endpoint.split("://")[1]
     info = bucket.get_bucket_info()
-    assert info.name == name and info.acl.grant == "public-read" and info.owner.id == server.access_key_id
+    assert (
+        info.name == name
+        and info.acl.grant == "public-read"
+        and info.owner.id == server.owner_id != server.access_key_id
+    )
     assert bucket.get_bucket_location().location == "oss-cn-hangzhou"
     bucket.put_bucket_acl(oss2.BUCKET_ACL_PRIVATE)
     assert bucket.get_bucket_acl().acl == "private"

@@ -13,17 +13,18 @@ import json
 import sqlite3
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ossh.protocol import NULL_VERSION, Acl
 
 from ..wire.errors import OssServerError
-from ..wire.records import Bucket, ObjectAttrs, ObjectRecord
+from ..wire.records import Account, Bucket, ObjectAttrs, ObjectRecord
 from . import versions
 from .blobs import BlobStore, Staged
 from .db import Database, NotDurable
 from .files import private_dir, private_file
+from .owners import adopt_accounts
 from .pieces import body_ids, decode_pieces, encode_pieces
 from .space import Faults, Reserve, StorageFull
 
@@ -86,9 +87,15 @@ def unavailable(root: Path, exc: BaseException) -> StoreUnavailable:
 
 class Store:
     def __init__(
-        self, root: Path, durable: bool = True, faults: Faults | None = None, clock: Callable[[], float] = time.time
+        self,
+        root: Path,
+        durable: bool = True,
+        faults: Faults | None = None,
+        clock: Callable[[], float] = time.time,
+        accounts: Iterable[Account] = (),
     ):
-        """`clock`: what creation and modification times are read from (tests drive a fake one)."""
+        """`clock`: what creation and modification times are read from (tests drive a fake one); `accounts`:
+        the accounts the server accepts, whose ids the buckets' owners are brought to (see owners.py)."""
         self.root = root
         self.clock = clock
         self.faults = faults or Faults()
@@ -97,6 +104,8 @@ class Store:
             private_dir(root)
             self.blobs = BlobStore(root, self.faults, durable=durable)
             self.db = Database(root / "meta.db", durable, self.faults)
+            if adopt_accounts(self.db.conn(), accounts):
+                self.db.sync()
             # files an earlier version made with the umask's mode
             for name in ("meta.db-wal", "meta.db-shm", "reserve", "credentials.json"):
                 if (root / name).exists():
