@@ -1,6 +1,7 @@
 """bucket info|stat, bucket <configuration> get|set|rm, tag, put/cp --tag: in-process and in batch mode."""
 
 import json
+import re
 
 from ossh.shell.commands import REGISTRY
 
@@ -16,13 +17,14 @@ LIFECYCLE_JSON = {
 POLICY = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["oss:GetObject"], "Resource": ["*"]}]}
 
 
-def test_bucket_info_and_stat(sh, client, bucket):
+def test_bucket_info_and_stat(sh, client, bucket, server):
     client.put_object(bucket, "a", b"12345")
     client.put_object(bucket, "b", b"12", storage_class="IA")
     sh.ok(f"cd {bucket}")
     info = sh.ok("bucket info")
     assert f"Bucket: {bucket}" in info.replace("  ", " ") or bucket in info
     assert "Versioning" in info and "off" in info and "Encryption" in info
+    assert re.search(rf"Owner:\s+{server.owner_id}\b", info) and server.access_key_id not in info
     stat = sh.ok(f"bucket stat {bucket}")
     for line in ("Object-Count", "Standard-Object-Count", "Infrequent-Access-Storage"):
         assert line in stat
