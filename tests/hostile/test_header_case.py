@@ -1,6 +1,7 @@
 """Header names are case-insensitive: whatever spelling a client uses for a header, the server verifies and
 acts on the same one value, and a header that must come once is refused when it comes twice in two
-spellings. Raw-socket requests, so the names reach the server exactly as written here."""
+spellings. Raw-socket requests, so the names reach the server exactly as written here. Some cases held
+before (lookups that lowercased already): they keep every lookup on the one mapping honest."""
 
 import base64
 import hashlib
