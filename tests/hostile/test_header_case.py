@@ -151,6 +151,7 @@ def test_an_authorization_sent_twice_is_refused(hostile):
     data = data.replace(b"\r\n\r\n", b"\r\n" + auth.replace(b"Authorization", b"AUTHORIZATION") + b"\r\n\r\n", 1)
     reply = hostile.raw(data)
     assert (reply.status, reply.code) == (400, "InvalidArgument"), reply.body
+    assert b"Signature=" not in reply.body, "the refusal does not echo the signatures"
 
 
 def test_headers_that_are_lists_may_still_repeat(hostile):

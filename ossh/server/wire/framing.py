@@ -234,14 +234,14 @@ def body_length(head: Head) -> tuple[int | None, bool]:
 
 
 def check_repeats(head: Head) -> None:
-    """InvalidArgument when a one-value field came twice; the framing is intact, the connection serves on."""
+    """InvalidArgument when a one-value field came twice; the framing is intact, the connection serves on.
+    The values are not echoed: one may be a signature or a security token."""
     if head.repeated is not None:
         raise refused(
             "InvalidArgument",
             f"The request has more than one {head.repeated} header (names are case-insensitive); send it once.",
             close=False,
             ArgumentName=head.repeated.lower(),
-            ArgumentValue=printable(head.get(head.repeated) or ""),
         )
 
 
