@@ -22,6 +22,8 @@ __all__ = [
     "TransportError",
     "IntegrityError",
     "LocalFileError",
+    "InvalidResponse",
+    "RedirectRefused",
 ]
 
 _HOMES = {
@@ -34,11 +36,22 @@ _HOMES = {
     "TransportError": "errors",
     "IntegrityError": "errors",
     "LocalFileError": "errors",
+    "InvalidResponse": "errors",
+    "RedirectRefused": "errors",
 }
 
 if TYPE_CHECKING:  # what editors and type checkers see; at run time __getattr__ loads them
     from .client import OssClient
-    from .errors import ClientError, IntegrityError, LocalFileError, OssError, ServiceError, TransportError
+    from .errors import (
+        ClientError,
+        IntegrityError,
+        InvalidResponse,
+        LocalFileError,
+        OssError,
+        RedirectRefused,
+        ServiceError,
+        TransportError,
+    )
     from .transfer import TransferManager
     from .transfer_config import TransferConfig
 

@@ -9,25 +9,66 @@ from typing import TypeVar
 from ..protocol import H_ACL, MAX_LIST
 from . import xmlbuild, xmlparse
 from .endpoint import check_bucket_name, nonempty
-from .errors import ClientError
+from .errors import ClientError, InvalidResponse
 from .models import BucketInfo, BucketPage, BucketSummary, ObjectPage, ObjectSummary
 from .session import Operations
 
 Page = TypeVar("Page")
 
 
-def paged(fetch: Callable[[object], Page], next_marker: Callable[[Page], object], first=""):
-    """Pages from `fetch(marker)`, starting at `first`, until one is not truncated. A truncated page
-    without a next marker also ends it: asking again from the same place would repeat that page forever."""
-    marker = first
+def paged(
+    fetch: Callable[[object], Page],
+    next_marker: Callable[[Page], object],
+    first="",
+    order: Callable[[object], object] | None = None,
+    position: Callable[[Page], object] | None = None,
+):
+    """Pages from `fetch(marker)`, starting at `first`, until one is not truncated. A listing that does not
+    advance is an InvalidResponse, not a loop: a truncated page without a next marker, a marker that came
+    before, one that goes back (`order` gives the comparable part of a marker; None for opaque tokens), or
+    a page whose last entry (`position`) is not past the previous page's."""
+    marker, seen, reached = first, {first}, None
+    pages = 0
     while True:
         page = fetch(marker)
+        pages += 1
         yield page
         if not page.is_truncated:
             return
-        marker = next_marker(page)
-        if not marker:
-            return
+        here = position(page) if position else None
+        if here is not None:
+            if reached is not None and here <= reached:
+                raise _stuck(page, pages, "its entries do not move on from the previous page's")
+            reached = here
+        following = next_marker(page)
+        if not following:
+            raise _stuck(page, pages, "a page says more follow but names no next marker")
+        if following in seen:
+            raise _stuck(page, pages, f"marker {_shown(following)} came back again")
+        if order is not None and order(following) < order(marker):
+            raise _stuck(page, pages, f"marker {_shown(following)} goes back from {_shown(marker)}")
+        seen.add(following)
+        marker = following
+
+
+def _stuck(page, pages: int, why: str) -> InvalidResponse:
+    return InvalidResponse(
+        f"the server's listing does not advance: {why} (stopped after {pages} pages)",
+        status=200,
+        code="InvalidListing",
+        request_id=getattr(page, "request_id", None),
+    )
+
+
+def _shown(marker) -> str:
+    """A marker for a message: markers come from the server, so cut short (the shell escapes the rest)."""
+    text = "/".join(str(m) for m in marker) if isinstance(marker, tuple) else str(marker)
+    return repr(text if len(text) <= 80 else text[:77] + "...")
+
+
+def key_order(marker) -> bytes:
+    """Keys (and the key of a (key, id) marker) in OSS's listing order: by their UTF-8 bytes."""
+    return (marker[0] if isinstance(marker, tuple) else marker).encode("utf-8", "surrogatepass")
 
 
 class BucketOps(Operations):
@@ -38,12 +79,13 @@ class BucketOps(Operations):
 
     def list_buckets(self, prefix: str = "", marker: str = "", max_keys: int = 100) -> BucketPage:
         params = nonempty({"prefix": prefix, "marker": marker, "max-keys": max_keys})
-        return xmlparse.bucket_page(self._session.request("GET", params=params).content)
+        return xmlparse.bucket_page(self._session.request("GET", params=params))
 
     def iter_buckets(self, prefix: str = "") -> Iterator[BucketSummary]:
         for page in paged(
             lambda marker: self.list_buckets(prefix=prefix, marker=marker, max_keys=MAX_LIST),
             lambda page: page.next_marker,
+            order=key_order,
         ):
             yield from page.buckets
 
@@ -72,13 +114,13 @@ class BucketOps(Operations):
         self._session.request("DELETE", bucket)
 
     def get_bucket_info(self, bucket: str) -> BucketInfo:
-        return xmlparse.bucket_info(self._session.request("GET", bucket, params={"bucketInfo": ""}).content)
+        return xmlparse.bucket_info(self._session.request("GET", bucket, params={"bucketInfo": ""}))
 
     def get_bucket_location(self, bucket: str) -> str:
-        return xmlparse.location(self._session.request("GET", bucket, params={"location": ""}).content)
+        return xmlparse.location(self._session.request("GET", bucket, params={"location": ""}))
 
     def get_bucket_acl(self, bucket: str) -> str:
-        return xmlparse.acl(self._session.request("GET", bucket, params={"acl": ""}).content)
+        return xmlparse.acl(self._session.request("GET", bucket, params={"acl": ""}))
 
     def put_bucket_acl(self, bucket: str, acl: str) -> None:
         self._session.request("PUT", bucket, params={"acl": ""}, headers={H_ACL: acl})
@@ -90,7 +132,7 @@ class BucketOps(Operations):
     ) -> ObjectPage:
         params = nonempty({"prefix": prefix, "marker": marker, "delimiter": delimiter, "max-keys": max_keys})
         params["encoding-type"] = "url"
-        return xmlparse.object_page(self._session.request("GET", bucket, params=params).content)
+        return xmlparse.object_page(self._session.request("GET", bucket, params=params))
 
     def list_objects_v2(
         self,
@@ -117,7 +159,7 @@ class BucketOps(Operations):
         }
         if fetch_owner:
             params["fetch-owner"] = "true"
-        return xmlparse.object_page(self._session.request("GET", bucket, params=params).content)
+        return xmlparse.object_page(self._session.request("GET", bucket, params=params))
 
     def iter_objects(
         self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "", page_size: int = MAX_LIST
@@ -133,8 +175,15 @@ class BucketOps(Operations):
                 max_keys=page_size,
             ),
             lambda page: page.next_continuation_token,
+            position=_last_entry,
         ):
             yield from _merge(page)
+
+
+def _last_entry(page: ObjectPage) -> bytes | None:
+    """The greatest key or prefix a page holds (None for an empty page)."""
+    names = [o.key for o in page.objects] + page.prefixes
+    return max(n.encode("utf-8", "surrogatepass") for n in names) if names else None
 
 
 def _merge(page: ObjectPage) -> list[ObjectSummary | str]:

@@ -9,9 +9,7 @@ import hashlib
 from collections.abc import Iterable
 from urllib.parse import quote
 
-import xmltodict
-
-from . import xmlbuild
+from . import xmlbuild, xmlparse
 from .api_versions import version_params
 from .errors import ClientError
 from .session import Operations
@@ -50,9 +48,8 @@ def _tagging_body(tags: Tags) -> bytes:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<Tagging><TagSet>{items}</TagSet></Tagging>'.encode()
 
 
-def _parse_tags(body: bytes) -> Tags:
-    doc = xmltodict.parse(body, force_list=("Tag",), disable_entities=True) or {}
-    tag_set = (doc.get("Tagging") or {}).get("TagSet") or {}
+def _parse_tags(answer) -> Tags:
+    tag_set = xmlparse.parse(answer, "Tagging", lists=("Tag",)).get("TagSet") or {}
     return [
         (str(t.get("Key") or ""), str(t.get("Value") or "")) for t in tag_set.get("Tag") or [] if isinstance(t, dict)
     ]
@@ -91,7 +88,7 @@ class ConfigOps(Operations):
 
     def get_object_tagging(self, bucket: str, key: str, version_id: str | None = None) -> Tags:
         params = version_params(version_id, {"tagging": ""})
-        return _parse_tags(self._session.request("GET", bucket, key, params=params).content)
+        return _parse_tags(self._session.request("GET", bucket, key, params=params))
 
     def put_object_tagging(self, bucket: str, key: str, tags: Tags, version_id: str | None = None) -> None:
         self._session.request(
@@ -102,7 +99,7 @@ class ConfigOps(Operations):
         self._session.request("DELETE", bucket, key, params=version_params(version_id, {"tagging": ""}))
 
     def get_bucket_tagging(self, bucket: str) -> Tags:
-        return _parse_tags(self._session.request("GET", bucket, params={"tagging": ""}).content)
+        return _parse_tags(self._session.request("GET", bucket, params={"tagging": ""}))
 
     def put_bucket_tagging(self, bucket: str, tags: Tags) -> None:
         self._session.request("PUT", bucket, params={"tagging": ""}, data=_tagging_body(list(tags)))
@@ -115,32 +112,15 @@ class ConfigOps(Operations):
     def get_bucket_info_fields(self, bucket: str) -> dict[str, object]:
         """Every element GetBucketInfo answers (nested ones as dicts), for display: comment, versioning,
         encryption and the rest that BucketInfo does not model."""
-        doc = (
-            xmltodict.parse(
-                self._session.request("GET", bucket, params={"bucketInfo": ""}).content, disable_entities=True
-            )
-            or {}
-        )
-        return dict((doc.get("BucketInfo") or {}).get("Bucket") or {})
+        answer = self._session.request("GET", bucket, params={"bucketInfo": ""})
+        return dict(xmlparse.parse(answer, "BucketInfo", lists=()).get("Bucket") or {})
 
     def get_bucket_stat(self, bucket: str) -> dict[str, int]:
         """GetBucketStat's figures by element name (Storage, ObjectCount, StandardStorage, ...)."""
-        doc = (
-            xmltodict.parse(self._session.request("GET", bucket, params={"stat": ""}).content, disable_entities=True)
-            or {}
-        )
-        stat = doc.get("BucketStat") or {}
+        stat = xmlparse.parse(self._session.request("GET", bucket, params={"stat": ""}), "BucketStat", lists=())
         return {k: int(v) for k, v in stat.items() if isinstance(v, str) and v.lstrip("-").isdigit()}
 
     def describe_regions(self, region: str = "") -> list[dict[str, str]]:
-        doc = (
-            xmltodict.parse(
-                self._session.request("GET", params={"regions": region}).content,
-                force_list=("RegionInfo",),
-                disable_entities=True,
-            )
-            or {}
-        )
-        return [
-            {k: v or "" for k, v in info.items()} for info in (doc.get("RegionInfoList") or {}).get("RegionInfo") or []
-        ]
+        answer = self._session.request("GET", params={"regions": region})
+        infos = xmlparse.parse(answer, "RegionInfoList", lists=("RegionInfo",)).get("RegionInfo") or []
+        return [{k: v or "" for k, v in info.items()} for info in infos if isinstance(info, dict)]

@@ -15,7 +15,7 @@ from ..protocol import (
     MAX_PARTS,
 )
 from . import xmlbuild, xmlparse
-from .api_bucket import paged
+from .api_bucket import key_order, paged
 from .api_object import copy_source, range_header, source_conditions
 from .body import Payload, Progress
 from .crc import Crc64
@@ -55,7 +55,7 @@ class MultipartOps(Operations):
     ) -> str:
         hdrs = object_headers(key, content_type, metadata, acl, storage_class, False, headers)
         return xmlparse.upload_id(
-            self._session.request("POST", bucket, key, params={"uploads": "", **_URL_NAMES}, headers=hdrs).content
+            self._session.request("POST", bucket, key, params={"uploads": "", **_URL_NAMES}, headers=hdrs)
         )
 
     def upload_part(
@@ -109,7 +109,7 @@ class MultipartOps(Operations):
         resp = self._session.request(
             "PUT", bucket, key, params={"partNumber": str(part_number), "uploadId": upload_id}, headers=headers
         )
-        etag = result_etag(xmlparse.parse(resp.content), resp.headers)
+        etag = result_etag(xmlparse.parse(resp, "CopyPartResult"), resp.headers)
         return PartResult(int(part_number), etag, size, crc_of(resp.headers))
 
     def complete_multipart_upload(
@@ -142,7 +142,7 @@ class MultipartOps(Operations):
                 headers={"Content-Type": "application/xml"},
                 data=body,
             )
-        root = xmlparse.parse(resp.content) if resp.content else {}
+        root = xmlparse.parse(resp, "CompleteMultipartUploadResult", empty_ok=True)
         return CompleteResult(
             result_etag(root, resp.headers),
             crc_of(resp.headers),
@@ -160,13 +160,14 @@ class MultipartOps(Operations):
         params = {"uploadId": upload_id, "max-parts": str(max_parts), **_URL_NAMES}
         if part_number_marker:
             params["part-number-marker"] = str(part_number_marker)
-        return xmlparse.part_page(self._session.request("GET", bucket, key, params=params).content)
+        return xmlparse.part_page(self._session.request("GET", bucket, key, params=params))
 
     def iter_parts(self, bucket: str, key: str, upload_id: str) -> Iterator[PartInfo]:
         for page in paged(
             lambda marker: self.list_parts(bucket, key, upload_id, part_number_marker=marker),
             lambda page: page.next_part_number_marker,
             first=0,
+            order=int,
         ):
             yield from page.parts
 
@@ -192,7 +193,7 @@ class MultipartOps(Operations):
                 }
             ),
         }
-        return xmlparse.upload_page(self._session.request("GET", bucket, params=params).content)
+        return xmlparse.upload_page(self._session.request("GET", bucket, params=params))
 
     def iter_uploads(self, bucket: str, prefix: str = "") -> Iterator[UploadInfo]:
         def next_markers(page: UploadPage) -> tuple[str, str] | None:
@@ -205,5 +206,6 @@ class MultipartOps(Operations):
             ),
             next_markers,
             first=("", ""),
+            order=key_order,
         ):
             yield from page.uploads

@@ -167,7 +167,7 @@ class ObjectOps(Operations):
         return deleted
 
     def _delete_batch(self, bucket: str, keys: list[str], quiet: bool) -> list[str]:
-        return xmlparse.deleted_keys(delete_request(self._session, bucket, keys, quiet).content)
+        return xmlparse.deleted_keys(delete_request(self._session, bucket, keys, quiet))
 
     def copy_object(
         self,
@@ -201,7 +201,7 @@ class ObjectOps(Operations):
         hdrs[H_COPY_SOURCE] = copy_source(src_bucket, src_key, version_params(source_version_id).get("versionId"))
         hdrs[H_METADATA_DIRECTIVE] = "REPLACE" if replace else "COPY"
         resp = self._session.request("PUT", dst_bucket, dst_key, headers=hdrs)
-        root = xmlparse.parse(resp.content)
+        root = xmlparse.parse(resp, "CopyObjectResult")
         return CopyResult(
             result_etag(root, resp.headers),
             crc_of(resp.headers),
@@ -245,7 +245,7 @@ class ObjectOps(Operations):
 
     def get_object_acl(self, bucket: str, key: str, version_id: str | None = None) -> str:
         params = version_params(version_id, {"acl": ""})
-        return xmlparse.acl(self._session.request("GET", bucket, key, params=params).content)
+        return xmlparse.acl(self._session.request("GET", bucket, key, params=params))
 
     def put_object_acl(self, bucket: str, key: str, acl: str, version_id: str | None = None) -> None:
         self._session.request(

@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 from ossh.protocol import MAX_DELETE_BATCH, VERSIONING_STATES
 
 from . import xmlbuild, xmlparse
+from .api_bucket import key_order, paged
 from .endpoint import nonempty
 from .errors import ClientError, ServiceError
 from .models import DeleteResult, ObjectVersion, VersionPage
@@ -43,12 +44,10 @@ def _child(node: ElementTree.Element, name: str) -> str:
     return (found.text or "") if found is not None else ""
 
 
-def version_page(body: bytes) -> VersionPage:
-    """A ListObjectVersions answer; versions and delete markers in the order the server listed them."""
-    try:
-        root = ElementTree.fromstring(body)
-    except ElementTree.ParseError as exc:
-        raise ClientError(f"the server's version listing is not XML: {exc}") from None
+def version_page(answer) -> VersionPage:
+    """A ListObjectVersions answer (a body or the Response); versions and delete markers in the order the
+    server listed them."""
+    root = xmlparse.element_tree(answer, "ListVersionsResult")
     encoded = _child(root, "EncodingType").lower() == "url"
 
     def dec(value: str) -> str:
@@ -81,6 +80,7 @@ def version_page(body: bytes) -> VersionPage:
         is_truncated=xmlparse.as_bool(_child(root, "IsTruncated")),
         next_key_marker=dec(_child(root, "NextKeyMarker")),
         next_version_id_marker=_child(root, "NextVersionIdMarker"),
+        request_id=xmlparse.request_id(answer),
     )
 
 
@@ -100,8 +100,8 @@ def delete_request(session, bucket: str, entries: list, quiet: bool):
         raise
 
 
-def deleted_versions(body: bytes) -> list[DeleteResult]:
-    root = xmlparse.parse(body)
+def deleted_versions(answer) -> list[DeleteResult]:
+    root = xmlparse.parse(answer, "DeleteResult", empty_ok=True)  # a quiet delete may answer with no body
     dec = xmlparse._decoder(root)
     return [
         DeleteResult(
@@ -135,7 +135,8 @@ class VersionOps(Operations):
 
     def get_bucket_versioning(self, bucket: str) -> str | None:
         """Enabled, Suspended, or None for a bucket that never had versioning."""
-        root = xmlparse.parse(self._session.request("GET", bucket, params={"versioning": ""}).content)
+        answer = self._session.request("GET", bucket, params={"versioning": ""})
+        root = xmlparse.parse(answer, "VersioningConfiguration")
         return xmlparse.text(root, "Status") or None
 
     def list_object_versions(
@@ -160,7 +161,7 @@ class VersionOps(Operations):
             ),
             "encoding-type": "url",
         }
-        return version_page(self._session.request("GET", bucket, params=params).content)
+        return version_page(self._session.request("GET", bucket, params=params))
 
     def iter_object_versions(
         self, bucket: str, prefix: str = "", delimiter: str = "", page_size: int = 1000
@@ -168,16 +169,16 @@ class VersionOps(Operations):
         """Every version and delete marker (and, as str, common prefixes) in listing order: keys in order,
         each key's versions newest first. Deleting what it yields while it runs can skip versions (the next
         page starts after a version that is gone): list first, or list again from the start."""
-        key_marker = version_marker = ""
-        while True:
-            page = self.list_object_versions(bucket, prefix, delimiter, key_marker, version_marker, page_size)
+        for page in paged(
+            lambda markers: self.list_object_versions(bucket, prefix, delimiter, *markers, page_size),
+            lambda page: (page.next_key_marker, page.next_version_id_marker) if page.next_key_marker else None,
+            first=("", ""),
+            order=key_order,
+        ):
             # a page's prefixes in key order among its versions (a stable sort: each key's newest first still)
             yield from sorted(
                 [*page.versions, *page.prefixes], key=lambda e: (e if isinstance(e, str) else e.key).encode("utf-8")
             )
-            if not page.is_truncated or not page.next_key_marker:
-                return
-            key_marker, version_marker = page.next_key_marker, page.next_version_id_marker
 
     def delete_object_versions(
         self, bucket: str, entries: Iterable[tuple[str, str | None]], quiet: bool = False
@@ -187,5 +188,5 @@ class VersionOps(Operations):
         results: list[DeleteResult] = []
         pending = iter(entries)
         while batch := list(itertools.islice(pending, MAX_DELETE_BATCH)):
-            results += deleted_versions(delete_request(self._session, bucket, batch, quiet).content)
+            results += deleted_versions(delete_request(self._session, bucket, batch, quiet))
         return results

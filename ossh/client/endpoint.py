@@ -8,25 +8,27 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from ..protocol import BUCKET_NAME_RE, BUCKET_NAME_RULE
-from .errors import ClientError, OssError
+from .errors import ClientError, RedirectRefused
 
-_REGION_RE = re.compile(r"^oss-(?!accelerate)([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$")
+_REGION_RE = re.compile(r"^oss-(?!accelerate)([a-z0-9-]+?)(?:-internal)?\.(?:aliyuncs\.com|localhost)$")
 _DUALSTACK_RE = re.compile(r"^([a-z]{2}-[a-z0-9-]+)\.oss\.aliyuncs\.com$")
 
 
 def is_ip_or_localhost(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost":
-        return True
+    return host.lower() == "localhost" or is_ip(host)
+
+
+def is_ip(host: str) -> bool:
     try:
-        ipaddress.ip_address(host)
+        ipaddress.ip_address(host.strip("[]"))
         return True
     except ValueError:
         return False
 
 
 def region_from_host(host: str) -> str | None:
-    """`cn-hangzhou` for oss-cn-hangzhou[-internal].aliyuncs.com or cn-hangzhou.oss.aliyuncs.com."""
+    """`cn-hangzhou` for oss-cn-hangzhou[-internal].aliyuncs.com or cn-hangzhou.oss.aliyuncs.com (and for
+    oss-cn-hangzhou.localhost, the embedded server's stand-in for the OSS domain)."""
     host = host.lower()
     m = _REGION_RE.match(host) or _DUALSTACK_RE.match(host)
     return m.group(1) if m else None
@@ -102,6 +104,27 @@ class Endpoint:
     def url(self) -> str:
         return f"{self.scheme}://{self.netloc}"
 
+    @property
+    def port(self) -> int:
+        try:
+            port = urlsplit("//" + self.netloc).port
+        except ValueError:
+            port = None
+        return port or (443 if self.scheme == "https" else 80)
+
+    def same_domain(self, other: Endpoint) -> bool:
+        """`other` is another endpoint of this one's OSS domain: the same scheme and port, and the same host
+        once the first label is taken off (oss-cn-shanghai.aliyuncs.com for oss-cn-hangzhou.aliyuncs.com,
+        x.localhost for y.localhost). An IP address has no domain: 127.0.0.2 is only another host."""
+        if (other.scheme, other.port) != (self.scheme, self.port) or "@" in other.netloc:
+            return False
+        mine, theirs = self.host.lower(), other.host.lower()
+        if is_ip(mine) or is_ip(theirs) or "." not in mine or "." not in theirs:
+            return False
+        domain = mine.split(".", 1)[1]
+        # a domain of one label is a top-level one (com), which anyone can hold a name under
+        return ("." in domain or domain == "localhost") and theirs.split(".", 1)[1] == domain
+
     def uses_path_style(self, bucket: str | None) -> bool:
         if self.addressing == "path" or (self.addressing == "auto" and is_ip_or_localhost(self.host)):
             return True
@@ -124,9 +147,15 @@ class Endpoint:
         """The endpoint a redirect URL or an `<Endpoint>` answer names; a bare host keeps this scheme.
         A virtual-hosted `bucket.host` loses its bucket label. A move from https to http is refused: it
         would send the signed request, and the data, in clear text."""
-        parts = urlsplit(location if "://" in location else f"{self.scheme}://{location}")
+        try:
+            parts = urlsplit(location if "://" in location else f"{self.scheme}://{location}")
+            _ = parts.port
+        except ValueError:
+            raise RedirectRefused(
+                f"refusing a redirect to {location[:200]!r}: not an endpoint", code="InvalidRedirect"
+            ) from None
         if self.scheme == "https" and parts.scheme != "https":
-            raise OssError(
+            raise RedirectRefused(
                 f"refusing a redirect from {self.url} to {parts.scheme}://{parts.netloc}: it would leave https",
                 code="InsecureRedirect",
             )

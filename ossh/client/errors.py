@@ -82,6 +82,23 @@ class IntegrityError(OssError):
     """The bytes that arrived are not the bytes that were sent (CRC-64 or MD5 mismatch)."""
 
 
+class InvalidResponse(OssError):
+    """The server's answer is not one OSS gives: not the XML document asked for, too large to hold, a listing
+    that does not advance. Carries the answer's status and request id."""
+
+    @classmethod
+    def of(cls, resp, reason: str, code: str = "InvalidResponse") -> InvalidResponse:
+        """For a requests.Response (or None): its status and request id."""
+        status = getattr(resp, "status_code", None)
+        request_id = _header(getattr(resp, "headers", None), H_REQUEST_ID)
+        return cls(reason, status=status, code=code, request_id=request_id)
+
+
+class RedirectRefused(OssError):
+    """The server sent the request to another host; credentials, signatures and bodies go only to the
+    configured endpoint (or a bucket's region endpoint of the same OSS domain), so it was not followed."""
+
+
 class ServiceError(OssError):
     """OSS answered with an error status."""
 

@@ -31,6 +31,7 @@ class BucketPage:
     prefix: str = ""
     marker: str = ""
     owner: Owner | None = None
+    request_id: str | None = None  # the answer's, for an error about the listing
 
 
 @dataclass
@@ -61,6 +62,7 @@ class ObjectPage:
     next_marker: str = ""
     next_continuation_token: str = ""
     key_count: int | None = None
+    request_id: str | None = None  # the answer's, for an error about the listing
 
 
 @dataclass
@@ -136,6 +138,7 @@ class PartPage:
     parts: list[PartInfo]
     is_truncated: bool = False
     next_part_number_marker: int = 0
+    request_id: str | None = None  # the answer's, for an error about the listing
 
 
 @dataclass
@@ -152,6 +155,7 @@ class UploadPage:
     is_truncated: bool = False
     next_key_marker: str = ""
     next_upload_id_marker: str = ""
+    request_id: str | None = None  # the answer's, for an error about the listing
 
 
 @dataclass
@@ -170,6 +174,7 @@ class VersionPage:
     is_truncated: bool = False
     next_key_marker: str = ""
     next_version_id_marker: str = ""
+    request_id: str | None = None  # the answer's, for an error about the listing
 
 
 @dataclass

@@ -1,18 +1,104 @@
-"""ObjectReader: a streaming GetObject body that counts a CRC-64 as it reads and checks it at the end."""
+"""Response bodies: documents (listings, configurations, errors) read whole but bounded, decoded size included;
+and ObjectReader, a streaming GetObject body that counts a CRC-64 as it reads and checks it at the end."""
 
 from __future__ import annotations
+
+import zlib
 
 import requests
 import urllib3
 
 from .body import Progress
 from .crc import Crc64
-from .errors import TransportError
+from .errors import InvalidResponse, TransportError
 from .failure import causes, why
 from .headers import check_crc
 from .models import ObjectMeta
 
 _READ_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
+
+# 1,000 URL-encoded keys of 1,023 bytes make a listing page of about 7 MB; an error document is a few hundred bytes.
+DOCUMENT_LIMIT = 32 << 20
+ERROR_LIMIT = 1 << 20
+_RAW_BLOCK = 64 << 10
+_DECODED_STEP = 1 << 20  # zlib output taken per call, so one small block of a bomb never expands at once
+
+
+def _decoder(resp: requests.Response):
+    """A zlib decompressor for the answer's Content-Encoding, None for identity. Decoded here, not by urllib3,
+    so that no single read expands without a bound; an encoding ossh never asks for otherwise is refused."""
+    encoding = (resp.headers.get("Content-Encoding") or "identity").strip().lower()
+    if encoding in ("identity", ""):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj(zlib.MAX_WBITS | 32)  # zlib or gzip framing, detected from the header
+    raise InvalidResponse.of(resp, f"the answer is encoded as {encoding[:40]!r}, which ossh does not decode")
+
+
+def read_document(resp: requests.Response, limit: int) -> bytes:
+    """The whole body of an answer held in memory (a listing, a configuration, an error document), stopped
+    with InvalidResponse past `limit` bytes raw or decoded: the connection is then closed, not returned to
+    the pool. Kept as resp.content; a failure while reading raises requests' exceptions (retried as a
+    connection failure is)."""
+    if resp._content_consumed:
+        return resp.content
+    decoder = _decoder(resp) if resp.request is None or resp.request.method != "HEAD" else None
+    chunks: list[bytes] = []
+    raw_total = decoded = 0
+    try:
+        while True:
+            block = _raw_read(resp, _RAW_BLOCK)
+            if not block:
+                break
+            raw_total += len(block)
+            if decoder is None:
+                decoded += len(block)
+                chunks.append(block)
+            while decoder is not None and block and decoded <= limit:
+                out = decoder.decompress(block, _DECODED_STEP)
+                block = decoder.unconsumed_tail
+                decoded += len(out)
+                chunks.append(out)
+                if decoder.eof:  # a gzip body may hold several members, one after the other
+                    block, decoder = decoder.unused_data, _decoder(resp)
+            if decoded > limit or raw_total > limit:
+                _abandon(resp)
+                raise InvalidResponse.of(
+                    resp,
+                    f"the server's answer ({resp.status_code}) is larger than {limit >> 20} MiB; stopped reading it",
+                    code="ResponseTooLarge",
+                )
+        if decoder is not None and not decoder.eof and raw_total:
+            chunks.append(decoder.flush())  # what a cut-off stream still holds: the XML parse finds it short
+    except zlib.error as exc:
+        _abandon(resp)
+        raise InvalidResponse.of(resp, f"the server's answer does not decode ({exc})") from None
+    body = b"".join(chunks)
+    resp._content = body
+    resp._content_consumed = True
+    resp.close()  # read to the end: the connection goes back to the pool
+    return body
+
+
+def _raw_read(resp: requests.Response, size: int) -> bytes:
+    """Up to `size` bytes as they came off the wire; urllib3's failures as the requests exceptions that
+    Response.content would raise."""
+    try:
+        return resp.raw.read(size, decode_content=False)
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ConnectionError(exc) from exc
+    except (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError, OSError) as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from exc
+
+
+def _abandon(resp: requests.Response) -> None:
+    """Close the connection under an answer left unread: the rest of it must never be taken for the next one."""
+    try:
+        resp.raw.close()
+    finally:
+        resp.close()
 
 
 class ObjectReader:

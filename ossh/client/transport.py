@@ -1,5 +1,6 @@
 """HTTP for the client: a pooled requests.Session with 1 MiB send blocks, signing, retries with backoff,
-redirects and per-bucket region switches, and debug logging that never shows a secret."""
+per-bucket region switches within the endpoint's OSS domain (no other redirect is followed), bounded
+answers, and debug logging that never shows a secret."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from ..protocol import DEFAULT_REGION, H_REQUEST_ID
 from .auth import Credentials, SignableRequest, SignerV1, SignerV4, make_signer
 from .body import Payload
 from .endpoint import Endpoint
-from .errors import ClientError, OssError, ServiceError, TransportError
+from .errors import ClientError, OssError, RedirectRefused, ServiceError, TransportError
 from .failure import describe
+from .reader import DOCUMENT_LIMIT, ERROR_LIMIT, read_document
 
 log = logging.getLogger("ossh.client")
 
@@ -109,7 +111,8 @@ class Transport:
         self.credentials = credentials
         self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()
-        self._moved: dict[str, Endpoint] = {}
+        self._pinned: dict[str, Endpoint] = {}  # a bucket's endpoint as configured
+        self._moved: dict[str, Endpoint] = {}  # a bucket's region endpoint, as its answers taught
         self._settings: dict[str, dict] = {}
         self._lock = threading.Lock()
         self.session = requests.Session()
@@ -123,12 +126,17 @@ class Transport:
         self.session.mount("https://", adapter)
 
     def pin(self, bucket: str, endpoint: Endpoint) -> None:
-        """Send this bucket's requests to its own endpoint (as if it had moved there)."""
+        """Send this bucket's requests to its own endpoint (configured, so trusted like the main one)."""
         with self._lock:
-            self._moved[bucket] = endpoint
+            self._pinned[bucket] = endpoint
+            self._moved.pop(bucket, None)
+
+    def home_for(self, bucket: str | None) -> Endpoint:
+        """The configured endpoint of a bucket's requests: what their credentials may be sent to."""
+        return self._pinned.get(bucket, self.endpoint) if bucket else self.endpoint
 
     def endpoint_for(self, bucket: str | None) -> Endpoint:
-        return self._moved.get(bucket, self.endpoint) if bucket else self.endpoint
+        return self._moved.get(bucket) or self.home_for(bucket) if bucket else self.endpoint
 
     def signer(self, endpoint: Endpoint) -> SignerV1 | SignerV4:
         return make_signer(self.signature_version, endpoint.region or self.endpoint.region or DEFAULT_REGION)
@@ -150,6 +158,7 @@ class Transport:
 
     def send(self, call: Call, stream: bool = False, raise_errors: bool = True) -> requests.Response:
         """The final response: 2xx, or (raise_errors=False) whatever error OSS gave after retries."""
+        home = self.home_for(call.bucket)
         endpoint = self.endpoint_for(call.bucket)
         attempt = hops = 0
         while True:
@@ -157,36 +166,32 @@ class Transport:
                 call.body.rewind()
             try:
                 resp = self._send_once(endpoint, call, stream)
+                if resp.status_code < 300:
+                    return resp
+                err = _error(resp)
             except requests.RequestException as exc:
                 if self.retry.should_retry(attempt, call.replayable):
                     self._sleep(attempt, call, f"{type(exc).__name__}")
                     attempt += 1
                     continue
                 raise TransportError(describe(exc, endpoint.netloc)) from None
-            if resp.status_code < 300:
-                return resp
-            # the error document is read (once) unless a redirect may be followed without it
-            err = None if _redirect_target(resp) else _error(resp, endpoint)
             try:
-                moved = self._moved_endpoint(endpoint, call, resp, err)
-            except OssError as refused:  # a redirect refused (https to http)
-                resp.close()
-                refused.request_id, refused.status = resp.headers.get(H_REQUEST_ID), resp.status_code
+                moved = self._region_move(home, endpoint, call, resp, err, hops)
+            except OssError as refused:
+                if not raise_errors:  # the answer as it came: nothing went anywhere else
+                    return resp
+                refused.request_id, refused.status = err.request_id, resp.status_code
+                refused.bucket, refused.key = call.bucket, call.key
                 raise
-            if moved is not None and hops < 3 and call.replayable:
-                resp.close()
+            if moved is not None and call.replayable:
                 hops += 1
                 endpoint = moved
                 continue
-            if err is None:
-                err = _error(resp, endpoint)
             if self.retry.should_retry(attempt, call.replayable, resp.status_code, err.code):
-                resp.close()  # the error document is read: the connection goes back to the pool
                 self._sleep(attempt, call, f"{resp.status_code} {err.code}")
                 attempt += 1
                 continue
             if raise_errors:
-                resp.close()
                 err.bucket, err.key = call.bucket, call.key
                 self._scrub(err)
                 raise err
@@ -213,30 +218,35 @@ class Transport:
         )
         time.sleep(delay)
 
-    def _moved_endpoint(
-        self, endpoint: Endpoint, call: Call, resp: requests.Response, err: ServiceError | None
+    def _region_move(
+        self, home: Endpoint, endpoint: Endpoint, call: Call, resp: requests.Response, err: ServiceError, hops: int
     ) -> Endpoint | None:
-        """Where a redirect or a wrong-region answer (`err`, the parsed error, set unless the answer is a
-        redirect) points. Permanent moves (301, the region answer) are remembered for the bucket; 302/307
-        hold for this request only."""
-        target = None
-        if location := _redirect_target(resp):
-            target = endpoint.moved_to(location, call.bucket)
-        elif resp.status_code in (301, 403) and call.bucket:
-            host = err.details.get("Endpoint")
-            if host:
-                target = endpoint.moved_to(host, call.bucket)
-        if target is None or target.netloc == endpoint.netloc:
+        """The bucket's own region endpoint that a redirect (a Location) or a wrong-endpoint answer (301
+        PermanentRedirect, 403 AccessDenied naming an <Endpoint>) points to, re-signed there; None when the
+        answer names no other place. Only a sibling of `home` in the same OSS domain (same scheme and port)
+        is followed, once per request: anything else raises RedirectRefused, and the request, its
+        signature and its body go nowhere else. A permanent move is remembered for the bucket."""
+        where = resp.headers.get("Location") if resp.status_code in _REDIRECTS else None
+        if where is None and resp.status_code in (301, 403) and call.bucket:
+            where = err.details.get("Endpoint")
+        if not where:
             return None
-        if call.bucket and resp.status_code in (301, 308, 403):
+        target = endpoint.moved_to(where, call.bucket)
+        if (target.scheme, target.netloc.lower()) == (endpoint.scheme, endpoint.netloc.lower()):
+            return None
+        if hops or not call.bucket or not home.same_domain(target):
+            code = err.code or ("PermanentRedirect" if resp.status_code in (301, 308) else "TemporaryRedirect")
+            place = shown_place(where, endpoint.scheme)
+            raise RedirectRefused(
+                f"refusing a redirect of {call.method} {_loggable(_what(call))} to {_loggable(place)}: "
+                f"requests go only to {home.url} and its bucket's region endpoints",
+                code=code,
+            )
+        if resp.status_code in (301, 308, 403):
             with self._lock:
                 self._moved[call.bucket] = target
         log.debug(
-            "%s %s moved to %s (%s)",
-            call.method,
-            _loggable(f"{call.bucket or ''}/{call.key or ''}"),
-            _loggable(target.netloc),
-            resp.status_code,
+            "%s %s moved to %s (%s)", call.method, _loggable(_what(call)), _loggable(target.netloc), resp.status_code
         )
         return target
 
@@ -293,8 +303,8 @@ class Transport:
                 _loggable(resp.headers.get(H_REQUEST_ID, "-")),
                 time.monotonic() - started,
             )
-        if not stream:
-            _ = resp.content  # a failure while reading the body is retried like a connection failure
+        if not stream:  # a failure while reading the body is retried like a connection failure
+            read_document(resp, ERROR_LIMIT if resp.status_code >= 300 else DOCUMENT_LIMIT)
         return resp
 
 
@@ -303,14 +313,17 @@ def _loggable(text: str) -> str:
     return text if text.isprintable() else repr(text)
 
 
-def _redirect_target(resp: requests.Response) -> str | None:
-    return resp.headers.get("Location") if resp.status_code in _REDIRECTS else None
+def _what(call: Call) -> str:
+    return f"{call.bucket or ''}/{call.key or ''}"
 
 
-def _error(resp: requests.Response, endpoint: Endpoint) -> ServiceError:
-    """The error answer parsed from its whole (small) body; a failure reading it is a transport failure."""
-    try:
-        body = resp.content
-    except requests.RequestException as exc:
-        raise TransportError(describe(exc, endpoint.netloc)) from None
-    return ServiceError.from_response(resp.status_code, resp.headers, body)
+def shown_place(where: str, scheme: str) -> str:
+    """scheme://host[:port] of a redirect's target (a bare host takes `scheme`), for a message: its path
+    and query are the server's."""
+    parts = urlsplit(where if "://" in where else f"{scheme}://{where}")
+    return f"{parts.scheme}://{parts.netloc or where}"[:200]
+
+
+def _error(resp: requests.Response) -> ServiceError:
+    """The error answer parsed from its whole (bounded) body; a failure reading it raises requests' exceptions."""
+    return ServiceError.from_response(resp.status_code, resp.headers, read_document(resp, ERROR_LIMIT))

@@ -9,9 +9,13 @@ import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import unquote
+from xml.etree import ElementTree
+from xml.parsers.expat import ExpatError
 
 import xmltodict
 
+from ..protocol import H_REQUEST_ID
+from .errors import InvalidResponse
 from .models import (
     BucketInfo,
     BucketPage,
@@ -59,11 +63,78 @@ def trim_values(path, key, value):
     return (key, value or None) if value or key != "#text" else None
 
 
-def parse(body: bytes | str) -> dict:
-    """The document's root element as a dict (empty elements are None)."""
-    doc = xmltodict.parse(body or b"<_/>", force_list=_LISTS, strip_whitespace=False, postprocessor=trim_values)
-    root = next(iter(doc.values()))
-    return root if isinstance(root, dict) else {}
+def parse(answer, root: str | None = None, empty_ok: bool = False, lists: tuple[str, ...] = _LISTS) -> dict:
+    """The document's root element as a dict (empty elements are None; elements named in `lists` always
+    lists). `answer` is a body or a requests.Response; a body that is not XML, empty (unless empty_ok), or
+    whose root element is not `root` raises InvalidResponse with the answer's status and request id."""
+    name, value = _root(answer, root, empty_ok, lists)
+    return value if isinstance(value, dict) else {}
+
+
+def _root(answer, root: str | None, empty_ok: bool = False, lists: tuple[str, ...] = _LISTS) -> tuple[str, object]:
+    resp, body = _parts(answer)
+    if not (body or b"").strip() and empty_ok:
+        return root or "", {}
+    _check_nonempty(resp, body, root)
+    try:
+        doc = xmltodict.parse(body, force_list=lists, strip_whitespace=False, postprocessor=trim_values)
+    except (ExpatError, ValueError) as exc:
+        raise _not_xml(resp, exc, root) from None
+    name, value = next(iter(doc.items()))
+    _check_root(resp, name.rsplit(":", 1)[-1], root)
+    return name, value
+
+
+def element_tree(answer, root: str) -> ElementTree.Element:
+    """The answer parsed by ElementTree (for documents whose order of mixed children counts), with parse's
+    checks."""
+    resp, body = _parts(answer)
+    _check_nonempty(resp, body, root)
+    try:
+        tree = ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
+        raise _not_xml(resp, exc, root) from None
+    _check_root(resp, tree.tag.rsplit("}", 1)[-1], root)
+    return tree
+
+
+def request_id(answer) -> str | None:
+    """The x-oss-request-id of an answer given as a Response (None for a bare body)."""
+    resp, _ = _parts(answer)
+    return resp.headers.get(H_REQUEST_ID) if resp is not None else None
+
+
+def _parts(answer) -> tuple[object, bytes | str]:
+    """(the Response or None, the body)"""
+    resp = answer if hasattr(answer, "status_code") else None
+    return resp, resp.content if resp is not None else answer
+
+
+def _wanted(root: str | None) -> str:
+    return f"an XML {root} document" if root else "an XML document"
+
+
+def _check_nonempty(resp, body, root: str | None) -> None:
+    if not (body or b"").strip():
+        raise _invalid(resp, f"is empty where {_wanted(root)} was expected")
+
+
+def _not_xml(resp, exc: Exception, root: str | None) -> InvalidResponse:
+    return _invalid(resp, f"is not XML ({str(exc)[:100]}) where {_wanted(root)} was expected")
+
+
+def _check_root(resp, name: str, root: str | None) -> None:
+    if root and name != root:
+        raise _invalid(resp, f"is a <{name[:40]}> document where {_wanted(root)} was expected")
+
+
+def _invalid(resp, what: str) -> InvalidResponse:
+    """ "the server's answer (200, text/html) is not XML ..." with the status and type when known."""
+    about = []
+    if resp is not None:
+        about = [str(resp.status_code), (resp.headers.get("Content-Type") or "").split(";")[0].strip()[:40]]
+    shown = f" ({', '.join(a for a in about if a)})" if about else ""
+    return InvalidResponse.of(resp, f"the server's answer{shown} {what}")
 
 
 def text(node: dict | None, name: str, default: str = "") -> str:
@@ -134,8 +205,8 @@ def _bucket_fields(b: dict) -> dict:
     )
 
 
-def bucket_page(body: bytes) -> BucketPage:
-    root = parse(body)
+def bucket_page(body) -> BucketPage:
+    root = parse(body, "ListAllMyBucketsResult")
     buckets = [BucketSummary(**_bucket_fields(b)) for b in ((root.get("Buckets") or {}).get("Bucket") or [])]
     return BucketPage(
         buckets=buckets,
@@ -144,30 +215,30 @@ def bucket_page(body: bytes) -> BucketPage:
         prefix=text(root, "Prefix"),
         marker=text(root, "Marker"),
         owner=_owner(root.get("Owner")),
+        request_id=request_id(body),
     )
 
 
-def acl(body: bytes) -> str:
-    grants = (parse(body).get("AccessControlList") or {}).get("Grant") or []
+def acl(body) -> str:
+    grants = (parse(body, "AccessControlPolicy").get("AccessControlList") or {}).get("Grant") or []
     return str(grants[0]) if grants else ""
 
 
-def bucket_info(body: bytes) -> BucketInfo:
-    b = parse(body).get("Bucket") or {}
+def bucket_info(body) -> BucketInfo:
+    b = parse(body, "BucketInfo").get("Bucket") or {}
     b = b[0] if isinstance(b, list) else b
     grants = (b.get("AccessControlList") or {}).get("Grant") or []
     owner = _owner(b.get("Owner"))
     return BucketInfo(**_bucket_fields(b), acl=str(grants[0]) if grants else None, owner_id=owner.id if owner else None)
 
 
-def location(body: bytes) -> str:
-    doc = xmltodict.parse(body)
-    value = next(iter(doc.values()))
-    return value.get("#text", "") if isinstance(value, dict) else (value or "")
+def location(body) -> str:
+    _, value = _root(body, "LocationConstraint")
+    return value.get("#text", "") or "" if isinstance(value, dict) else (value or "")
 
 
-def object_page(body: bytes) -> ObjectPage:
-    root = parse(body)
+def object_page(body) -> ObjectPage:
+    root = parse(body, "ListBucketResult")
     dec = _decoder(root)
     objects = []
     for c in root.get("Contents") or []:
@@ -191,6 +262,7 @@ def object_page(body: bytes) -> ObjectPage:
         next_marker=dec(text(root, "NextMarker")),
         next_continuation_token=dec(text(root, "NextContinuationToken")),
         key_count=as_int(text(root, "KeyCount")),
+        request_id=request_id(body),
     )
 
 
@@ -198,18 +270,18 @@ def _prefixes(root: dict, dec) -> list[str]:
     return [dec(text(p, "Prefix")) for p in root.get("CommonPrefixes") or [] if p]
 
 
-def deleted_keys(body: bytes) -> list[str]:
-    root = parse(body)
+def deleted_keys(body) -> list[str]:
+    root = parse(body, "DeleteResult", empty_ok=True)  # a quiet delete may answer with no body
     dec = _decoder(root)
     return [dec(text(d, "Key")) for d in root.get("Deleted") or [] if d]
 
 
-def upload_id(body: bytes) -> str:
-    return text(parse(body), "UploadId")
+def upload_id(body) -> str:
+    return text(parse(body, "InitiateMultipartUploadResult"), "UploadId")
 
 
-def part_page(body: bytes) -> PartPage:
-    root = parse(body)
+def part_page(body) -> PartPage:
+    root = parse(body, "ListPartsResult")
     parts = [
         PartInfo(
             part_number=as_int(text(p, "PartNumber"), 0),
@@ -223,11 +295,12 @@ def part_page(body: bytes) -> PartPage:
         parts=parts,
         is_truncated=as_bool(text(root, "IsTruncated")),
         next_part_number_marker=as_int(text(root, "NextPartNumberMarker"), 0),
+        request_id=request_id(body),
     )
 
 
-def upload_page(body: bytes) -> UploadPage:
-    root = parse(body)
+def upload_page(body) -> UploadPage:
+    root = parse(body, "ListMultipartUploadsResult")
     dec = _decoder(root)
     uploads = [
         UploadInfo(key=dec(text(u, "Key")), upload_id=text(u, "UploadId"), initiated=iso_time(text(u, "Initiated")))
@@ -239,4 +312,5 @@ def upload_page(body: bytes) -> UploadPage:
         is_truncated=as_bool(text(root, "IsTruncated")),
         next_key_marker=dec(text(root, "NextKeyMarker")),
         next_upload_id_marker=text(root, "NextUploadIdMarker"),
+        request_id=request_id(body),
     )

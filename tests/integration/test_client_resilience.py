@@ -1,5 +1,5 @@
-"""Retries, redirects and region switches: a small front HTTP server on loopback misbehaves in scripted
-ways (throttling, dropped connections, redirects, wrong-region answers) in front of the embedded server."""
+"""Retries and refused redirects: a small front HTTP server on loopback forwards to the embedded server and
+misbehaves in scripted ways (throttling, dropped connections, redirects, wrong-region answers, damage)."""
 
 import json
 import os
@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from ossh.client import IntegrityError, OssClient, TransportError
+from ossh.client import IntegrityError, InvalidResponse, OssClient, RedirectRefused, TransportError
 from ossh.client.checkpoint import UploadCheckpoint
 from ossh.client.crc import crc64
 from ossh.client.errors import AccessDenied, OssError, ServiceError
@@ -23,7 +23,7 @@ ERROR = (
 
 
 class Front:
-    """Answers each request with the next scripted action (a callable is run, then the request redirected;
+    """Answers each request with the next scripted action (a callable is run, then the request forwarded;
     bytes are answered as a 200 XML body); `seen` records (method, path) per request, `ranges` its
     (Range, If-Match) headers."""
 
@@ -45,13 +45,13 @@ class Front:
                 body = self.rfile.read(length) if length else b""
                 front.seen.append((self.command, self.path))
                 front.ranges.append((self.headers.get("Range"), self.headers.get("If-Match")))
-                action = front.script.pop(0) if front.script else "redirect"
+                action = front.script.pop(0) if front.script else "forward"
                 if callable(action):  # something happening on the server just before this request
                     action()
-                    action = "redirect"
+                    action = "forward"
                 if isinstance(action, bytes):
                     return self._reply(200, action, {"Content-Type": "application/xml"})
-                if action in ("corrupt", "wrong-crc", "lost-answer") or action.startswith("cut"):
+                if action in ("forward", "corrupt", "wrong-crc", "lost-answer") or action.startswith("cut"):
                     return self._forward(body, action)
                 if action == "drop":
                     self.close_connection = True
@@ -178,11 +178,17 @@ def via(front, server, **kw):
 
 
 @pytest.mark.parametrize("version", ["v1", "v4"])
-def test_redirect_is_followed_and_resigned(front, server, client, bucket, version):
+def test_redirect_to_another_address_is_refused(front, server, client, bucket, version):
     c = via(front, server, signature_version=version)
-    c.put_object(bucket, "k", b"through a redirect")
-    assert client.get_object(bucket, "k").read() == b"through a redirect"
-    assert front.seen == [("PUT", f"/{bucket}/k")]
+    front.script = ["redirect"]
+    with pytest.raises(RedirectRefused, match=f"to {server.endpoint}: requests go only to {front.endpoint}"):
+        c.put_object(bucket, "k", b"not through a redirect")
+    assert not client.object_exists(bucket, "k") and front.seen == [("PUT", f"/{bucket}/k")]
+
+
+def test_forwarded_requests_keep_their_signature(front, server, client, bucket):
+    via(front, server).put_object(bucket, "k", b"through the front")
+    assert client.get_object(bucket, "k").read() == b"through the front"
 
 
 def test_redirect_from_https_to_http_is_refused(front, server, client, bucket, tmp_path, monkeypatch):
@@ -201,15 +207,17 @@ def test_throttling_and_5xx_are_retried(front, server, client, bucket):
     assert len(front.seen) == 4
 
 
-def test_truncated_upload_listing_without_next_markers_ends(front, server, client, bucket):
+def test_truncated_upload_listing_without_next_markers_is_an_error(front, server, client, bucket):
     upload_id = client.init_multipart_upload(bucket, "big")
     page = (
         f"<ListMultipartUploadsResult><Bucket>{bucket}</Bucket><IsTruncated>true</IsTruncated>"
         f"<Upload><Key>big</Key><UploadId>{upload_id}</UploadId></Upload></ListMultipartUploadsResult>"
     )
     front.script = [page.encode()]
-    assert [u.upload_id for u in via(front, server).iter_uploads(bucket)] == [upload_id]
-    assert len(front.seen) == 1
+    seen = []
+    with pytest.raises(InvalidResponse, match="names no next marker"):
+        seen.extend(u.upload_id for u in via(front, server).iter_uploads(bucket))
+    assert seen == [upload_id] and len(front.seen) == 1
 
 
 def test_dropped_connections_are_retried(front, server, client, bucket):
@@ -248,14 +256,13 @@ def test_lasting_server_conditions_are_not_retried(front, server, bucket, answer
     assert exc.value.code == answer.split(":")[1] and len(front.seen) == 1
 
 
-def test_wrong_region_switches_endpoint_and_remembers_it(front, server, client, bucket):
+def test_wrong_endpoint_on_another_address_is_refused(front, server, client, bucket):
     front.script = ["wrong-region"]
-    c = via(front, server)
-    c.put_object(bucket, "moved", b"1")
-    assert c.get_object(bucket, "moved").read() == b"1"
-    assert len(front.seen) == 1  # the second request went straight to the bucket's endpoint
-    c.list_buckets()
-    assert len(front.seen) == 2  # other requests still use the configured endpoint
+    host = server.endpoint.split("://", 1)[1]
+    with pytest.raises(RedirectRefused, match=f"to http://{host}: requests go only to") as exc:
+        via(front, server).put_object(bucket, "moved", b"1")
+    assert exc.value.code == "AccessDenied" and exc.value.request_id == "0123456789ABCDEF01234567"
+    assert not client.object_exists(bucket, "moved") and len(front.seen) == 1
 
 
 def test_unreachable_endpoint_is_a_transport_error():
@@ -293,7 +300,7 @@ def test_corrupted_upload_is_an_integrity_error(front, server, bucket):
 def test_failed_part_aborts_the_upload(front, server, client, bucket, tmp_path):
     path = tmp_path / "f"
     path.write_bytes(b"x" * 300_000)
-    front.script = ["redirect", "400:InvalidArgument"]
+    front.script = ["forward", "400:InvalidArgument"]
     with pytest.raises(ServiceError) as exc:
         via(front, server).upload_file(bucket, "parts", path, part_size=100 * 1024, threshold=1, threads=1)
     assert exc.value.code == "InvalidArgument"
@@ -303,7 +310,7 @@ def test_failed_part_aborts_the_upload(front, server, client, bucket, tmp_path):
 
 def test_multipart_copy_that_fails_its_crc_check_is_removed(front, server, client, bucket):
     client.put_object(bucket, "src", os.urandom(300_000))
-    front.script = ["wrong-crc"]  # the source's HEAD announces another CRC-64; the rest is redirected
+    front.script = ["wrong-crc"]  # the source's HEAD announces another CRC-64; the rest is forwarded
     with pytest.raises(IntegrityError):
         via(front, server).copy(bucket, "src", bucket, "dst", threshold=100 * 1024, part_size=100 * 1024)
     assert not client.object_exists(bucket, "dst") and list(client.iter_uploads(bucket)) == []
@@ -313,7 +320,7 @@ def test_upload_whose_complete_fails_its_crc_check_is_removed(front, server, cli
     path = tmp_path / "f"
     path.write_bytes(os.urandom(300_000))
     # Initiate and three parts pass; the Complete answer announces another CRC-64 than the parts combine to.
-    front.script = ["redirect"] * 4 + ["wrong-crc"]
+    front.script = ["forward"] * 4 + ["wrong-crc"]
     with pytest.raises(IntegrityError) as exc:
         via(front, server).upload_file(bucket, "up", path, part_size=100 * 1024, threshold=1, threads=1)
     assert exc.value.code == "CrcMismatch"
@@ -323,7 +330,7 @@ def test_upload_whose_complete_fails_its_crc_check_is_removed(front, server, cli
 
 def test_multipart_copy_whose_complete_fails_its_crc_check_is_removed(front, server, client, bucket):
     client.put_object(bucket, "src", os.urandom(300_000))
-    front.script = ["redirect"] * 5 + ["wrong-crc"]  # HEAD, Initiate, three part copies, then Complete
+    front.script = ["forward"] * 5 + ["wrong-crc"]  # HEAD, Initiate, three part copies, then Complete
     with pytest.raises(IntegrityError):
         via(front, server).copy(bucket, "src", bucket, "dst", threshold=100 * 1024, part_size=100 * 1024, threads=1)
     assert [m for m, _ in front.seen][-3:] == ["POST", "HEAD", "DELETE"]
@@ -335,7 +342,7 @@ def test_object_replaced_after_a_failed_complete_is_kept(front, server, client, 
     path.write_bytes(os.urandom(300_000))
     newer = []
     # Between the bad Complete and the check of what it published, another writer replaces the object.
-    front.script = ["redirect"] * 4 + ["wrong-crc", lambda: newer.append(client.put_object(bucket, "up", b"n"))]
+    front.script = ["forward"] * 4 + ["wrong-crc", lambda: newer.append(client.put_object(bucket, "up", b"n"))]
     with pytest.raises(IntegrityError):
         via(front, server).upload_file(bucket, "up", path, part_size=100 * 1024, threshold=1, threads=1)
     assert [m for m, _ in front.seen][-2:] == ["POST", "HEAD"]
@@ -344,7 +351,7 @@ def test_object_replaced_after_a_failed_complete_is_kept(front, server, client, 
 
 def test_corrupted_range_fails_a_parallel_download(front, server, client, bucket, tmp_path):
     client.put_object(bucket, "big", b"z" * 300_000)
-    front.script = ["redirect", "corrupt"]  # the HEAD passes, the first ranged GET is damaged
+    front.script = ["forward", "corrupt"]  # the HEAD passes, the first ranged GET is damaged
     with pytest.raises(IntegrityError):
         via(front, server).download_file(bucket, "big", tmp_path / "big", threads=1, part_size=100_000, threshold=1)
     assert list(tmp_path.iterdir()) == []
@@ -356,11 +363,11 @@ def test_transfers_without_crc_verification_keep_what_they_moved(front, server, 
     unchecked = via(front, server, transfer_config=TransferConfig(verify_crc=False))
     path = tmp_path / "f"
     path.write_bytes(os.urandom(300_000))
-    front.script = ["redirect"] * 4 + ["wrong-crc"]  # the Complete announces another CRC-64: not compared
+    front.script = ["forward"] * 4 + ["wrong-crc"]  # the Complete announces another CRC-64: not compared
     unchecked.upload_file(bucket, "up", path, part_size=100 * 1024, threshold=1, threads=1)
     assert client.get_object(bucket, "up").read() == path.read_bytes()
     client.put_object(bucket, "big", b"z" * 300_000)
-    front.script = ["redirect", "corrupt"]  # the HEAD passes, the first ranged GET is damaged: kept as it came
+    front.script = ["forward", "corrupt"]  # the HEAD passes, the first ranged GET is damaged: kept as it came
     unchecked.download_file(bucket, "big", tmp_path / "big", threads=1, part_size=100_000, threshold=1)
     got = (tmp_path / "big").read_bytes()
     assert len(got) == 300_000 and got != b"z" * 300_000 and got.count(b"z") == 300_000 - 1
@@ -372,7 +379,7 @@ def test_interrupted_upload_resumes_from_its_checkpoint(front, server, client, b
     path.write_bytes(data)
     ckpt = tmp_path / "ckpt"
     opts = dict(part_size=100 * 1024, threshold=1, threads=1, checkpoint_dir=ckpt)
-    front.script = ["redirect", "redirect", "redirect", "400:InvalidArgument"]  # init, parts 1-2, part 3 fails
+    front.script = ["forward", "forward", "forward", "400:InvalidArgument"]  # init, parts 1-2, part 3 fails
     with pytest.raises(ServiceError):
         via(front, server).upload_file(bucket, "resumed", path, **opts)
     [record] = list(ckpt.iterdir())
@@ -405,7 +412,7 @@ def test_cut_part_is_continued_from_the_byte_reached(front, server, client, buck
     data = os.urandom(300_000)
     client.put_object(bucket, "big", data)
     etag = f'"{client.head_object(bucket, "big").etag}"'
-    front.script = ["redirect", "redirect", "cut:0.5"]  # HEAD, part 0, then part 1 breaks off half-way
+    front.script = ["forward", "forward", "cut:0.5"]  # HEAD, part 0, then part 1 breaks off half-way
     via(front, server).download_file(
         bucket, "big", tmp_path / "big", threads=1, part_size=100_000, threshold=1, checkpoint_dir=tmp_path / "ckpt"
     )
@@ -454,7 +461,7 @@ def test_complete_whose_answer_was_lost_is_a_success(front, server, client, buck
     path.write_bytes(data)
     # Initiate and three parts pass; the server completes the upload but its answer never arrives, so the
     # retried Complete finds no upload: the object holding exactly the parts' bytes makes it a success.
-    front.script = ["redirect"] * 4 + ["lost-answer"]
+    front.script = ["forward"] * 4 + ["lost-answer"]
     result = via(front, server).upload_file(bucket, "up", path, part_size=100 * 1024, threshold=1, threads=1)
     assert result.crc64 == crc64(data) and client.get_object(bucket, "up").read() == data
     assert [m for m, _ in front.seen][-3:] == ["POST", "POST", "HEAD"]
@@ -465,7 +472,7 @@ def test_corrupted_range_with_a_checkpoint_starts_over_with_a_clear_error(front,
     client.put_object(bucket, "big", data)
     target, ckpt = tmp_path / "big", tmp_path / "ckpt"
     opts = dict(threads=1, part_size=100_000, threshold=1, checkpoint_dir=ckpt)
-    front.script = ["redirect", "redirect", "corrupt"]  # part 1 arrives with a flipped byte
+    front.script = ["forward", "forward", "corrupt"]  # part 1 arrives with a flipped byte
     with pytest.raises(IntegrityError) as exc:
         via(front, server).download_file(bucket, "big", target, **opts)
     assert "every part is as it arrived" in str(exc.value) and "\n" not in str(exc.value)
