@@ -282,7 +282,8 @@ class Transport:
         prep.headers = CaseInsensitiveDict({k: v if v.isascii() else v.encode("utf-8") for k, v in headers.items()})
         prep.body = body if body is not None and body.length != 0 else (b"" if body is not None else None)
         started = time.monotonic()
-        # The adapter directly: Session.send would resolve redirects and cookies this transport handles itself.
+        # The adapter directly (urlopen with redirect=False): Session.send would follow redirects to any host
+        # with the body, and keep cookies; _region_move alone decides where a request may go.
         try:
             resp = self.session.get_adapter(url).send(
                 prep, stream=True, timeout=self.timeout, **self._environment(endpoint)

@@ -276,3 +276,13 @@ def accounts(tmp_path_factory):
     root = tmp_path_factory.mktemp("accounts-root")
     with LocalServer(root, credentials={OWNER_AK: OWNER_SK, OTHER_AK: OTHER_SK}) as server:
         yield Accounts(server)
+
+
+@pytest.fixture
+def evil():
+    """A misbehaving endpoint on 127.0.0.1 for client-side cases (see evil.py)."""
+    from .evil import Evil
+
+    server = Evil("127.0.0.1")
+    yield server
+    server.close()

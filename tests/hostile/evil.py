@@ -2,11 +2,14 @@
 by the test's own function, which may send anything (redirects, bombs, endless bodies, HTML)."""
 
 import base64
+import os
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 REQUEST_ID = "EVIL0123456789ABCDEF0123"
+AK, SK = "evil-ak", "evil-sk"
+BUCKET = "bkt"
 
 
 @dataclass
@@ -35,7 +38,7 @@ class Answer:
     def send(self, status: int, body: bytes = b"", headers: dict | None = None) -> None:
         h = self._h
         h.send_response(status)
-        headers = {"x-oss-request-id": REQUEST_ID, **(headers or {})}
+        headers = {"x-oss-request-id": REQUEST_ID, "Connection": "close", **(headers or {})}
         for k, v in headers.items():
             h.send_header(k, v)
         if not any(k.lower() in ("content-length", "transfer-encoding") for k in headers):
@@ -61,7 +64,8 @@ class Answer:
         h = self._h
         h.close_connection = True
         h.send_response(status)
-        for k, v in {"x-oss-request-id": REQUEST_ID, "Transfer-Encoding": "chunked", **(headers or {})}.items():
+        endless = {"x-oss-request-id": REQUEST_ID, "Transfer-Encoding": "chunked", "Connection": "close"}
+        for k, v in {**endless, **(headers or {})}.items():
             h.send_header(k, v)
         h.end_headers()
         chunk = f"{len(block):x}\r\n".encode() + block + b"\r\n"
@@ -122,3 +126,31 @@ class Evil:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def victim(target, **kw):
+    """An OssClient of the account the tests guard, pointed at an Evil (or an endpoint URL), without retries."""
+    from ossh.client import OssClient
+
+    kw.setdefault("region", "cn-hangzhou")
+    kw.setdefault("max_retries", 0)
+    return OssClient(getattr(target, "endpoint", target), AK, SK, **kw)
+
+
+def run_ossh(argv: list[str], endpoint: str, home):
+    """`ossh ARGV` in-process (cli.main) pointed at `endpoint`, HOME and XDG directories under `home`; returns
+    the CompletedProcess (text)."""
+    from tests.shell.conftest import run_in_process
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("OSS_", "OSSUTIL_"))}
+    environ.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_DATA_HOME=str(home / "data"),
+        OSS_ENDPOINT=endpoint,
+        OSS_REGION="cn-hangzhou",
+        OSS_ACCESS_KEY_ID=AK,
+        OSS_ACCESS_KEY_SECRET=SK,
+    )
+    return run_in_process(argv, environ, home)

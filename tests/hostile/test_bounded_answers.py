@@ -8,14 +8,12 @@ import tracemalloc
 
 import pytest
 
-from ossh.client import InvalidResponse, OssClient
+from ossh.client import InvalidResponse
 from ossh.oss_api import OssAPI
 
 from .conftest import wait_until
-from .evil import REQUEST_ID, Evil
+from .evil import AK, BUCKET, REQUEST_ID, SK, victim
 
-AK, SK = "evil-ak", "evil-sk"
-BUCKET = "bkt"
 MIB = 1 << 20
 
 
@@ -31,17 +29,6 @@ def listing_bomb():
     body = _bomb(b'<?xml version="1.0"?><ListBucketResult><Name>bkt</Name>', 1024 * MIB)
     assert len(body) < 1_200_000
     return body
-
-
-@pytest.fixture
-def evil():
-    server = Evil("127.0.0.1")
-    yield server
-    server.close()
-
-
-def victim(evil, **kw) -> OssClient:
-    return OssClient(evil.endpoint, AK, SK, region="cn-hangzhou", max_retries=0, **kw)
 
 
 def _peak_while(action) -> tuple[int, BaseException | None]:

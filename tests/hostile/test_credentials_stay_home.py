@@ -3,7 +3,6 @@ PermanentRedirect, 403 AccessDenied naming an <Endpoint>) to another host is ref
 it, and nothing - no signature, no body - reaches that host. Only a bucket's region endpoint of the same OSS
 domain (same scheme and port) is followed, re-signed for its region, one hop at most."""
 
-import os
 import re
 from urllib.parse import parse_qsl, urlsplit
 
@@ -13,17 +12,7 @@ from ossh.client import OssClient, RedirectRefused
 from ossh.client.endpoint import Endpoint
 from ossh.oss_api import OssAPI
 
-from .evil import REQUEST_ID, Evil, error_xml
-
-AK, SK = "evil-ak", "evil-sk"
-BUCKET = "bkt"
-
-
-@pytest.fixture
-def evil():
-    server = Evil("127.0.0.1")
-    yield server
-    server.close()
+from .evil import AK, BUCKET, REQUEST_ID, SK, Evil, error_xml, run_ossh, victim
 
 
 @pytest.fixture
@@ -35,11 +24,6 @@ def witnesses(evil):
     yield found
     for w in found:
         w.close()
-
-
-def victim(endpoint: str, **kw) -> OssClient:
-    kw.setdefault("region", "cn-hangzhou")
-    return OssClient(endpoint, AK, SK, max_retries=0, **kw)
 
 
 OPERATIONS = {
@@ -244,21 +228,8 @@ def test_same_oss_domain(home, other, same):
 
 
 def test_shell_prints_one_line_and_sends_nothing_elsewhere(evil, witnesses, tmp_path):
-    from tests.shell.conftest import run_in_process
-
     evil.answer = lambda a: a.send(301, error_xml("PermanentRedirect", "moved"), {"Location": witnesses[0].endpoint})
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("OSS_", "OSSUTIL_"))}
-    environ.update(
-        HOME=str(tmp_path),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_STATE_HOME=str(tmp_path / "state"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        OSS_ENDPOINT=evil.endpoint,
-        OSS_REGION="cn-hangzhou",
-        OSS_ACCESS_KEY_ID=AK,
-        OSS_ACCESS_KEY_SECRET=SK,
-    )
-    run = run_in_process(["ls", f"oss://{BUCKET}/"], environ, tmp_path)
+    run = run_ossh(["ls", f"oss://{BUCKET}/"], evil.endpoint, tmp_path)
     assert run.returncode == 1 and run.stdout == ""
     assert run.stderr.count("\n") == 1 and run.stderr.startswith("ossh: ls: ")
     assert "refusing a redirect" in run.stderr and witnesses[0].endpoint in run.stderr

@@ -1,0 +1,96 @@
+"""A non-XML answer is a clean error of the client's one exception tree, with the status, the request id and a
+short reason - at every place the client parses XML: HTML for a listing, an empty body, truncated XML, JSON,
+another document than the one asked for; an error document that is not XML still gives the status's error."""
+
+import pytest
+
+from ossh.client import InvalidResponse, OssError
+from ossh.client.models import PartResult
+
+from .evil import BUCKET, REQUEST_ID, run_ossh, victim
+
+HTML = b"<!DOCTYPE html>\n<html><head><meta charset=utf-8><title>Portal</title></head><body>Log in</body></html>"
+BODIES = {
+    "html": (HTML, "text/html"),
+    "xhtml": (b"<html><body><p>maintenance</p></body></html>", "text/html"),
+    "empty": (b"", "application/xml"),
+    "truncated": (b"<?xml version='1.0'?><ListBucketResult><Contents><Key>a</Ke", "application/xml"),
+    "json": (b'{"Buckets": [], "IsTruncated": false}', "application/json"),
+    "text": (b"OK\n", "text/plain"),
+    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00", "image/png"),
+}
+
+OPERATIONS = {
+    "list_buckets": lambda c: c.list_buckets(),
+    "iter_buckets": lambda c: list(c.iter_buckets()),
+    "list_objects": lambda c: c.list_objects(BUCKET),
+    "list_objects_v2": lambda c: c.list_objects_v2(BUCKET),
+    "iter_objects": lambda c: list(c.iter_objects(BUCKET)),
+    "get_bucket_acl": lambda c: c.get_bucket_acl(BUCKET),
+    "get_object_acl": lambda c: c.get_object_acl(BUCKET, "k"),
+    "get_bucket_info": lambda c: c.get_bucket_info(BUCKET),
+    "get_bucket_info_fields": lambda c: c.get_bucket_info_fields(BUCKET),
+    "get_bucket_location": lambda c: c.get_bucket_location(BUCKET),
+    "get_bucket_stat": lambda c: c.get_bucket_stat(BUCKET),
+    "describe_regions": lambda c: c.describe_regions(),
+    "get_bucket_versioning": lambda c: c.get_bucket_versioning(BUCKET),
+    "list_object_versions": lambda c: c.list_object_versions(BUCKET),
+    "iter_object_versions": lambda c: list(c.iter_object_versions(BUCKET)),
+    "get_object_tagging": lambda c: c.get_object_tagging(BUCKET, "k"),
+    "get_bucket_tagging": lambda c: c.get_bucket_tagging(BUCKET),
+    "init_multipart_upload": lambda c: c.init_multipart_upload(BUCKET, "k"),
+    "list_parts": lambda c: c.list_parts(BUCKET, "k", "u"),
+    "list_multipart_uploads": lambda c: c.list_multipart_uploads(BUCKET),
+    "upload_part_copy": lambda c: c.upload_part_copy(BUCKET, "k", "u", 1, BUCKET, "src"),
+    "copy_object": lambda c: c.copy_object(BUCKET, "src", BUCKET, "k"),
+    "complete_multipart_upload": lambda c: c.complete_multipart_upload(BUCKET, "k", "u", [PartResult(1, "e")]),
+    "delete_objects": lambda c: c.delete_objects(BUCKET, ["a", "b"]),
+    "delete_object_versions": lambda c: c.delete_object_versions(BUCKET, [("a", "v")]),
+}
+# Answers that may rightly be empty: a Complete that has nothing to add, a quiet or empty delete result.
+EMPTY_OK = {"complete_multipart_upload", "delete_objects", "delete_object_versions"}
+
+
+@pytest.mark.parametrize("body", sorted(BODIES))
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+def test_non_xml_success_answer_is_a_clean_error(evil, operation, body):
+    if body == "empty" and operation in EMPTY_OK:
+        pytest.skip("an empty answer is a valid one here")
+    data, ctype = BODIES[body]
+    evil.answer = lambda a: a.send(200, data, {"Content-Type": ctype, "ETag": '"e"'})
+    with pytest.raises(InvalidResponse) as exc:
+        OPERATIONS[operation](victim(evil))
+    err = exc.value
+    assert err.status == 200 and err.request_id == REQUEST_ID and err.code == "InvalidResponse"
+    text = str(err)
+    assert "\n" not in text and len(text) < 300 and text.startswith("the server's answer (200"), text
+    assert f"request {REQUEST_ID}" in text
+
+
+def test_another_document_is_named(evil):
+    evil.answer = lambda a: a.xml(b"<ListAllMyBucketsResult><Buckets/></ListAllMyBucketsResult>")
+    with pytest.raises(InvalidResponse, match="is a <ListAllMyBucketsResult> document where an XML ListBucketResult"):
+        victim(evil).list_objects(BUCKET)
+
+
+@pytest.mark.parametrize("status, cls", [(403, "AccessDenied"), (404, "NoSuchKey"), (400, "InvalidArgument")])
+@pytest.mark.parametrize("body", ["html", "text", "json", "truncated", "binary", "empty"])
+def test_non_xml_error_answer_is_the_status_error(evil, status, cls, body):
+    data, ctype = BODIES[body]
+    evil.answer = lambda a: a.send(status, data, {"Content-Type": ctype})
+    with pytest.raises(OssError) as exc:
+        victim(evil).get_object(BUCKET, "k")
+    err = exc.value
+    assert type(err).__name__ == cls and err.status == status and err.request_id == REQUEST_ID
+    assert "\n" not in str(err)
+
+
+@pytest.mark.parametrize("body", ["html", "empty", "truncated", "json"])
+def test_shell_ls_prints_one_line(evil, tmp_path, body):
+    data, ctype = BODIES[body]
+    evil.answer = lambda a: a.send(200, data, {"Content-Type": ctype})
+    for argv in (["ls", f"oss://{BUCKET}/"], ["ls"]):
+        run = run_ossh(argv, evil.endpoint, tmp_path)
+        assert run.returncode == 1 and run.stdout == "", run
+        assert run.stderr.count("\n") == 1 and run.stderr.startswith("ossh: ls: ") and "server's answer" in run.stderr
+        assert "internal error" not in run.stderr and "Traceback" not in run.stderr
