@@ -143,9 +143,11 @@ def _error_fields(headers, body: bytes | None) -> dict:
     except Exception:
         try:  # an error about a key XML cannot carry (ESC, say) echoes it raw: Code and Message still count
             doc = _parse_error(NOT_XML_CHAR.sub("\ufffd", text))
-        except Exception:  # not XML (a proxy's HTML page, say): keep the first line as the message
+        except Exception:  # not XML: a proxy's line of text is the message; markup or binary says nothing
             lines = text.strip().splitlines()
-            return {"Message": lines[0][:200]} if lines else {}
+            first = lines[0].strip()[:200] if lines else ""
+            plain = first.isprintable() and not first.startswith("<") and "\ufffd" not in first
+            return {"Message": first} if plain else {}
     err = doc.get("Error") if isinstance(doc, dict) else None
     if not isinstance(err, dict):
         return {}

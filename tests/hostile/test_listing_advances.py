@@ -186,3 +186,20 @@ def test_shell_ls_stops_with_one_line(evil, tmp_path):
     assert run.stderr.count("\n") == 1 and run.stderr.startswith("ossh: ls: ") and "does not advance" in run.stderr
     assert "internal error" not in run.stderr and "Traceback" not in run.stderr
     assert len(evil.seen) == 2
+
+
+def test_shell_removing_versions_that_never_go_stops(evil, tmp_path):
+    """rm --all-versions lists from the start after each batch: versions reported deleted yet listed again
+    would make it loop."""
+
+    def answer(a):
+        if a.seen.method == "POST":  # DeleteMultipleObjects: claims success
+            a.xml(b"<DeleteResult><Deleted><Key>k</Key><VersionId>v1</VersionId></Deleted></DeleteResult>")
+        else:
+            a.xml(versions(1, "k", "v1", len(evil.seen) < GIVE_UP).encode())
+
+    evil.answer = answer
+    run = run_ossh(["rm", "--all-versions", f"oss://{BUCKET}/k"], evil.endpoint, tmp_path)
+    assert run.returncode == 1, run
+    assert run.stderr.count("\n") == 1 and "lists again the versions it said it deleted" in run.stderr
+    assert [s.method for s in evil.seen] == ["GET", "POST", "GET"]
