@@ -28,7 +28,7 @@ def paged(
     before, one that goes back (`order` gives the comparable part of a marker; None for opaque tokens), or
     a page whose last entry (`position`) is not past the previous page's."""
     marker, seen, reached = first, {first}, None
-    pages = 0
+    pages = empty = 0
     while True:
         page = fetch(marker)
         pages += 1
@@ -39,7 +39,11 @@ def paged(
         if here is not None:
             if reached is not None and here <= reached:
                 raise _stuck(page, pages, "its entries do not move on from the previous page's")
-            reached = here
+            reached, empty = here, 0
+        elif position:
+            empty += 1
+            if empty > _EMPTY_PAGES:
+                raise _stuck(page, pages, f"{empty} pages in a row hold nothing but say more follow")
         following = next_marker(page)
         if not following:
             raise _stuck(page, pages, "a page says more follow but names no next marker")
@@ -49,6 +53,9 @@ def paged(
             raise _stuck(page, pages, f"marker {_shown(following)} goes back from {_shown(marker)}")
         seen.add(following)
         marker = following
+
+
+_EMPTY_PAGES = 100  # truncated pages without entries in a row; OSS may send a few, never this many
 
 
 def _stuck(page, pages: int, why: str) -> InvalidResponse:

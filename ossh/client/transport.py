@@ -19,7 +19,7 @@ from ..protocol import DEFAULT_REGION, H_REQUEST_ID
 from .auth import Credentials, SignableRequest, SignerV1, SignerV4, make_signer
 from .body import Payload
 from .endpoint import Endpoint
-from .errors import ClientError, OssError, RedirectRefused, ServiceError, TransportError
+from .errors import ClientError, InvalidResponse, OssError, RedirectRefused, ServiceError, TransportError
 from .failure import describe
 from .reader import DOCUMENT_LIMIT, ERROR_LIMIT, read_document
 
@@ -169,6 +169,9 @@ class Transport:
                 if resp.status_code < 300:
                     return resp
                 err = _error(resp)
+            except InvalidResponse as exc:  # an answer too large, or not decodable
+                exc.bucket, exc.key = call.bucket, call.key
+                raise
             except requests.RequestException as exc:
                 if self.retry.should_retry(attempt, call.replayable):
                     self._sleep(attempt, call, f"{type(exc).__name__}")

@@ -61,6 +61,13 @@ def test_fresh_tokens_over_the_same_entries(evil):
     _stuck(exc, evil, 2, "do not move on")
 
 
+def test_endless_empty_pages_with_fresh_tokens(evil):
+    serve_pages(evil, lambda n, q, more: v2(n, [], f"t{n}", True))
+    with pytest.raises(InvalidResponse) as exc:
+        list(victim(evil).iter_objects(BUCKET))
+    _stuck(exc, evil, 101, "101 pages in a row hold nothing")
+
+
 def test_truncated_v2_page_without_a_token(evil):
     serve_pages(evil, lambda n, q, more: v2(n, [f"k{n}"], None, more))
     with pytest.raises(InvalidResponse) as exc:
