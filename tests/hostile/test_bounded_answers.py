@@ -5,6 +5,7 @@ connection is closed, not reused. Object bodies are not documents: a gzip-encode
 import gzip
 import time
 import tracemalloc
+import zlib
 
 import pytest
 
@@ -67,6 +68,15 @@ def test_gzip_bomb_listing_stops_with_memory_bounded(evil, listing_bomb, operati
     peak, raised = _peak_while(lambda: operation(victim(evil)))
     _too_large(raised, 200)
     assert peak < 120 * MIB, f"{peak / MIB:.0f} MiB held"
+
+
+def test_deflate_bomb_listing_stops(evil):
+    packer = zlib.compressobj(9)
+    bomb = packer.compress(b"<ListBucketResult>" + b" " * (48 * MIB)) + packer.flush()
+    evil.answer = lambda a: a.send(200, bomb, {"Content-Encoding": "deflate"})
+    peak, raised = _peak_while(lambda: victim(evil).list_objects(BUCKET))
+    _too_large(raised, 200)
+    assert peak < 120 * MIB
 
 
 def test_gzip_bomb_listing_through_the_2013_facade(evil, listing_bomb):

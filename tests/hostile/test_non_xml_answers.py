@@ -18,6 +18,11 @@ BODIES = {
     "json": (b'{"Buckets": [], "IsTruncated": false}', "application/json"),
     "text": (b"OK\n", "text/plain"),
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00", "image/png"),
+    "entities": (
+        b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        b"<ListBucketResult><Name>&b;</Name></ListBucketResult>",
+        "application/xml",
+    ),
 }
 
 OPERATIONS = {
