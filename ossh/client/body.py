@@ -1,5 +1,6 @@
 """Request payloads streamed from bytes, str, files, file slices or iterators, with CRC-64 and progress
-counted as the bytes leave; memory stays at one chunk whatever the size."""
+counted as the bytes leave; memory stays at one chunk whatever the size, and a stopping transfer stops its
+body at the next chunk."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 import os
 from collections.abc import Callable, Iterable
 
+from . import cancel
 from .crc import Crc64
 from .errors import ClientError
 
@@ -27,6 +29,7 @@ class Payload:
         self.sent = 0
 
     def read(self, size: int = -1) -> bytes:
+        cancel.check()  # a stopping transfer ends its parts in flight here, one block at a time
         if self.length is not None:
             left = self.length - self.sent
             size = left if size is None or size < 0 else min(size, left)

@@ -48,6 +48,12 @@ class _Checkpoint:
             self._record["parts"][str(number)] = value
             self._save()
 
+    def recorded(self) -> tuple[int, int]:
+        """(parts, bytes) recorded as finished so far (every part's record holds its length second)."""
+        with self._lock:
+            parts = list(self._record.get("parts", {}).values())
+        return len(parts), sum(int(p[1]) for p in parts)
+
     def _save(self) -> None:
         tmp = f"{self.file}.{threading.get_ident()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)

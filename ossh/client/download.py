@@ -17,6 +17,7 @@ import re
 import time
 
 from ..protocol import H_RANGE_BEHAVIOR
+from . import cancel
 from .body import Progress
 from .checkpoint import DownloadCheckpoint
 from .crc import Crc64
@@ -68,6 +69,7 @@ def copy_range(
             out.seek(offset + crc.length)
             with reader:
                 for chunk in reader.iter_chunks():
+                    cancel.check()
                     chunk = chunk[: length - crc.length]  # never past the range, whatever is sent
                     out.write(chunk)
                     crc.update(chunk)
@@ -90,6 +92,7 @@ def copy_range(
                 code="IncompleteBody",
             ) from None
         time.sleep(retry.delay(stalls))
+        cancel.check()
 
 
 def resume_download(
@@ -125,6 +128,11 @@ def resume_download(
             except IntegrityError:  # every part as received, yet wrong: not worth resuming
                 unlink(tmp)
                 ckpt.remove()
+                raise
+            except (KeyboardInterrupt, cancel.Cancelled):
+                parts = -(-meta.size // part)
+                kept = cancel.Kept("download", bucket, key, path, *ckpt.recorded(), parts, meta.size, temp=tmp)
+                cancel.keep_or_drop(kept, lambda: (unlink(tmp), ckpt.remove()))
                 raise
             os.replace(tmp, path)
         finally:

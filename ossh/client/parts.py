@@ -10,6 +10,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
 from ..protocol import MAX_PARTS, MIN_PART_SIZE
+from . import cancel
 from .api_multipart import combined_crc
 from .body import Progress
 from .errors import ClientError, IntegrityError, NoSuchUpload, OssError
@@ -18,6 +19,7 @@ from .models import CompleteResult, PartResult
 from .transfer_config import DEFAULT_PART_SIZE
 
 T = TypeVar("T")
+STOP_GRACE = 1.0  # seconds the parts in flight get to stop at their next chunk once a transfer fails or stops
 
 
 def choose_part_size(size: int, wanted: int | None = None) -> int:
@@ -74,9 +76,12 @@ class SharedProgress:
 def run_bounded(jobs: Iterable[Callable[[], T]], threads: int, name: str) -> list[T]:
     """Each job called on a pool; the next job is taken from `jobs` only once fewer than `threads` run, so
     jobs that carry their data (parts of a stream) keep at most `threads` parts in memory. Results come in
-    job order; the first failure (or Ctrl-C in the caller) cancels what has not started and is raised."""
+    job order. The first failure (or Ctrl-C in the caller) is raised once what has not started is dropped
+    and the jobs in flight stopped: their bodies end at the next chunk (cancel.check), given at most
+    STOP_GRACE seconds before the caller goes on without them."""
     results: dict[int, T] = {}
     running: dict[Future, int] = {}
+    stop = threading.Event()
     pool = ThreadPoolExecutor(check_threads(threads), thread_name_prefix=name)
 
     def collect(done) -> None:
@@ -85,11 +90,15 @@ def run_bounded(jobs: Iterable[Callable[[], T]], threads: int, name: str) -> lis
 
     try:
         for index, job in enumerate(_lazily(jobs, running, threads, collect)):
-            running[pool.submit(job)] = index
+            running[cancel.submit(pool, stop, job)] = index
         while running:
             collect(wait(running, return_when=FIRST_COMPLETED)[0])
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        wait(running, timeout=STOP_GRACE)
+        raise
+    pool.shutdown(wait=True)
     return [results[i] for i in range(len(results))]
 
 
@@ -127,7 +136,7 @@ def run_upload(
             result = _completed_before(client, bucket, key, parts, gone)
     except BaseException:
         if not keep_on_failure:
-            _abort_quietly(client, bucket, key, upload_id)
+            abort_quietly(client, bucket, key, upload_id)
         raise
     if verify:
         verify_published(client, bucket, key, result, combined_crc(parts), f"complete {key}")
@@ -163,7 +172,7 @@ def verify_published(client, bucket: str, key: str, result: CompleteResult, expe
         raise
 
 
-def _abort_quietly(client, bucket: str, key: str, upload_id: str) -> None:
+def abort_quietly(client, bucket: str, key: str, upload_id: str) -> None:
     try:
         client.abort_multipart_upload(bucket, key, upload_id)
     except OssError:  # the original failure is what the caller needs to see

@@ -13,13 +13,22 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 
+from . import cancel
 from .body import Progress, as_reader, file_slice
 from .checkpoint import UploadCheckpoint
 from .download import copy_range, fetch_parts, resume_download
 from .errors import LocalFileError, NoSuchUpload
 from .headers import check_crc
 from .models import CopyResult, ObjectMeta, PartResult, PutResult
-from .parts import SharedProgress, check_threads, choose_part_size, part_jobs, run_upload, verify_published
+from .parts import (
+    SharedProgress,
+    abort_quietly,
+    check_threads,
+    choose_part_size,
+    part_jobs,
+    run_upload,
+    verify_published,
+)
 from .tempfiles import sweep, temp_beside
 from .transfer_config import DEFAULT_PART_SIZE, TransferConfig
 
@@ -108,17 +117,24 @@ class TransferManager:
                 ckpt.record(result)
             return result
 
-        jobs = part_jobs(range(1, -(-size // part) + 1), done, send)
-        result = run_upload(
-            client,
-            bucket,
-            key,
-            upload_id,
-            jobs,
-            threads,
-            keep_on_failure=ckpt is not None,
-            verify=self.config.verify_crc,
-        )
+        count = -(-size // part)
+        jobs = part_jobs(range(1, count + 1), done, send)
+        try:
+            result = run_upload(
+                client,
+                bucket,
+                key,
+                upload_id,
+                jobs,
+                threads,
+                keep_on_failure=ckpt is not None,
+                verify=self.config.verify_crc,
+            )
+        except (KeyboardInterrupt, cancel.Cancelled):
+            if ckpt:
+                kept = cancel.Kept("upload", bucket, key, path, *ckpt.recorded(), count, size, upload_id=upload_id)
+                cancel.keep_or_drop(kept, lambda: (abort_quietly(client, bucket, key, upload_id), ckpt.remove()))
+            raise
         if ckpt:
             ckpt.remove()
         return PutResult(result.etag, result.crc64, result.request_id, result.version_id)
@@ -286,6 +302,7 @@ class TransferManager:
                 if byte_range is not None or meta.etag is None or meta.size is None:
                     with reader:  # nothing to pin a continuation to: one stream, whole or failed
                         for chunk in reader.iter_chunks():
+                            cancel.check()
                             out.write(chunk)
                             if progress:
                                 progress(reader.bytes_read, meta.size)

@@ -11,7 +11,7 @@ from ossh.status import ExitStatus
 
 from .commands import REGISTRY
 from .registry import CommandError, ExitShell, Registry, UsageError
-from .render import Renderer, printable
+from .render import Renderer, human_size, printable
 from .state import Context
 
 
@@ -53,6 +53,23 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, (UsageError, CommandError)) or _is_oss_error(exc):
         return text[0] if text else type(exc).__name__
     return f"internal error: {type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def cancelled(stopped: KeyboardInterrupt, name: str) -> str:
+    """'cancelled', and what the stopped transfers keep for the same command to resume (Interrupted.kept)."""
+    kept = getattr(stopped, "kept", None)
+    if not kept:
+        return "cancelled"
+    again = f"run the same {name} again to continue"
+    if len(kept) > 1:
+        held = human_size(sum(k.bytes_done for k in kept))
+        return f"cancelled; {held} in finished parts of {len(kept)} files are kept for resuming: {again}"
+    k = kept[0]
+    done = f"{k.parts_done} of {k.parts} parts ({human_size(k.bytes_done)} of {human_size(k.size)})"
+    if k.direction == "download":
+        return f"cancelled; {done} are kept in {k.temp} for resuming: {again}, or delete it"
+    drop = f"`mpu abort oss://{k.bucket}/{k.key} {k.upload_id}`"
+    return f"cancelled; {done} are kept for resuming: {again}, or {drop} to drop them"
 
 
 def _error_fields(exc: BaseException | None) -> dict:
@@ -106,8 +123,8 @@ class Executor:
             return Outcome.EXIT
         except BrokenPipeError:
             raise  # the reader left (`| head`): the command line ends quietly
-        except KeyboardInterrupt:
-            self.report(where, name, "cancelled")
+        except KeyboardInterrupt as stopped:
+            self.report(where, name, printable(cancelled(stopped, name)))
             self.ctx.state.last_result = f"{name}: cancelled"
             return Outcome.CANCELLED
         except Exception as exc:  # every failure becomes one line; --debug adds the traceback

@@ -2,12 +2,15 @@
 
 A bar shows the label, the percentage, the bytes moved and the total in KiB/MiB/GiB, the rate and the
 time left. It is drawn only once the first byte has moved, and taken off the screen when the transfer
-fails or is cancelled, so an error line never sits under a stale bar.
+fails or is cancelled, so an error line never sits under a stale bar. The bar only draws: it never reads the
+keyboard nor changes the terminal's modes, so Ctrl-C stays the terminal's SIGINT for the main thread, which
+cancels the transfer (a prompt_toolkit application in raw mode would take it as a key, on its own thread).
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import threading
 import time
 
@@ -67,6 +70,35 @@ def _formatters():
     return [f.Label(), f.Text(" "), f.Percentage(), f.Text(" "), f.Bar(), f.Text(" "), Transfer()]
 
 
+def _untouched_terminal():
+    """The bar's input: it reads no key and leaves the terminal's modes alone (isig stays on); keys typed
+    while the bar runs wait for the next prompt."""
+    from prompt_toolkit.input import DummyInput
+
+    class Untouched(DummyInput):
+        @property
+        def closed(self) -> bool:  # a closed input would end the bar at once
+            return False
+
+        def attach(self, input_ready_callback):
+            return contextlib.nullcontext()
+
+    return Untouched()
+
+
+def _drawing_only(output):
+    """The session's output without cursor-position requests: their answers come back as input, which the
+    bar does not read, and would be left for whatever reads the terminal next."""
+    from prompt_toolkit.output.vt100 import Vt100_Output
+
+    if not isinstance(output, Vt100_Output):
+        return output
+    quiet = copy.copy(output)
+    quiet._buffer = []
+    quiet.enable_cpr = False
+    return quiet
+
+
 class _Bar:
     """One bar, started by the first byte moved (parts may report from any worker thread)."""
 
@@ -74,7 +106,7 @@ class _Bar:
         from prompt_toolkit.application.current import get_app_session
 
         session = get_app_session()  # taken here: worker threads do not see the caller's session
-        self.output, self.input = session.output, session.input
+        self.output = _drawing_only(session.output)
         self.label, self.total = label, total
         self.lock = threading.Lock()
         self.bar = self.counter = None
@@ -103,7 +135,7 @@ class _Bar:
 
         from prompt_toolkit.shortcuts import ProgressBar
 
-        self.bar = ProgressBar(formatters=_formatters(), output=self.output, input=self.input)
+        self.bar = ProgressBar(formatters=_formatters(), output=self.output, input=_untouched_terminal())
         self.bar.__enter__()
         self.counter = self.bar(label=self.label, total=self.total)
         # the rate counts from the transfer's start, not from the first byte

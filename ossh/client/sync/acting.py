@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Iterator
 
 from ...protocol import MAX_DELETE_BATCH
+from ..cancel import Cancelled
 from ..crc import crc64
 from ..errors import LocalFileError, OssError
 from ..localpath import target, writable_target
@@ -17,10 +18,6 @@ from .hashcache import Hashes, identity
 from .model import Action, LocalFile, OssPrefix, RemoteObject, plain_md5
 
 SMALL_FILE = 4 << 20  # read whole: hashed (CRC-64 and MD5) and sent from one read
-
-
-class Cancelled(BaseException):
-    """Raised inside a running transfer once the sync is stopping (Ctrl-C): not an error to retry."""
 
 
 class Acting:

@@ -16,6 +16,8 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
+from .. import cancel
+from ..cancel import Interrupted, Kept
 from ..errors import ClientError, LocalFileError, NoSuchKey, OssError
 from ..localpath import UnsafeName, local_problem, target
 from ..transfer import TransferManager
@@ -70,6 +72,7 @@ class Syncer(Acting):
         self.filters = Filters(self.options.filters, self.options.exclude_dirs)
         self.summary = Summary(dry_run=self.options.dry_run, verb=self.verb)
         self.stop = threading.Event()
+        self.kept: list[Kept] = []  # after a stopped run: the transfers whose finished parts are kept to resume
         self.progress = progress  # called with (bytes done, bytes planned) as transfers move and end
         self._lock = threading.Lock()
         self._done = self._total = 0
@@ -102,13 +105,16 @@ class Syncer(Acting):
                     continue
                 while len(pending) >= 2 * self.options.jobs:
                     yield from self._collect(pending)
-                pending.add(pool.submit(item))
+                pending.add(cancel.submit(pool, self.stop, item))
             while pending:
                 yield from self._collect(pending)
             yield from self._deletes(spool)
         finally:
             self.stop.set()  # on Ctrl-C or an abandoned generator: running transfers stop at their next block
             pool.shutdown(wait=True, cancel_futures=True)
+            for future in pending:  # what the stopped transfers keep for the next run
+                if not future.cancelled() and isinstance(future.exception(), Interrupted):
+                    self.kept += future.exception().kept
             spool.close()
             self.cache.close()
 
@@ -118,6 +124,9 @@ class Syncer(Acting):
             pending.discard(future)
             try:
                 action = future.result()
+            except Interrupted as stopped:
+                self.kept += stopped.kept
+                continue
             except Cancelled:
                 continue
             yield self._counted(action)

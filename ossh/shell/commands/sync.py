@@ -107,10 +107,13 @@ def sync(ctx, a):
     bar = ctx.progress is not no_progress and not a.dry_run and ctx.state.format != "json"
     held, more = [], 0
     try:
-        with ctx.progress("sync", None) if bar else contextlib.nullcontext() as progress:
+        with (
+            ctx.progress("sync", None) if bar else contextlib.nullcontext() as progress,
+            contextlib.closing(syncer.run()) as actions,  # Ctrl-C here too stops the transfers before it goes on
+        ):
             if progress is not None:
                 syncer.progress = lambda done, total: progress(done, total, label=_files_label(syncer))
-            for action in syncer.run():
+            for action in actions:
                 if action.kind == "unchanged" or bar and action.kind not in ("failed", "skip"):
                     continue
                 message = action_message(action, a.dry_run)
@@ -120,6 +123,10 @@ def sync(ctx, a):
                     held.append(message)
                 else:
                     more += 1
+    except KeyboardInterrupt:
+        if syncer.kept:  # the stopped transfers that keep finished parts for the next sync
+            raise oss.cancel.Interrupted(syncer.kept) from None
+        raise
     finally:
         if isinstance(dst, oss.sync.OssPrefix):
             ctx.changed(RemotePath(dst.bucket, dst.prefix))
