@@ -81,6 +81,21 @@ def _environ(user_dirs: dict, oss_env: dict, env: dict | None) -> dict:
     return full
 
 
+@pytest.fixture
+def slow(server):
+    """A proxy holding each connection to 8 MiB/s (set .rate = None to let the next run go at full speed)."""
+    from faultproxy import FaultProxy
+
+    with FaultProxy(server.endpoint, rate=8 << 20) as p:
+        yield p
+
+
+@pytest.fixture
+def slow_env(oss_env, user_dirs, slow):
+    """The variables of an ossh subprocess that reaches the test server through the `slow` proxy."""
+    return {**_environ(user_dirs, oss_env, None), "OSS_ENDPOINT": slow.endpoint}
+
+
 def _text(data: bytes) -> str:
     """Bytes decoded as subprocess.run(text=True) decodes a child's output (UTF-8, universal newlines)."""
     return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()

@@ -12,55 +12,36 @@ import subprocess
 import sys
 import time
 
-import pytest
-from faultproxy import FaultProxy
-
 from .conftest import LAUNCHER
 
 MIB = 1 << 20
 BIG = 70 * MIB + 12345  # above the 64 MiB threshold: 32 MiB parts, the last one 6 MiB
 
 
-@pytest.fixture
-def slow(server):
-    """A proxy holding each connection to 8 MiB/s (set .rate = None to let the next run go at full speed)."""
-    with FaultProxy(server.endpoint, rate=8 * MIB) as p:
-        yield p
+def checkpoints(slow_env):
+    return os.path.join(slow_env["XDG_STATE_HOME"], "ossh", "checkpoints")
 
 
-@pytest.fixture
-def env(oss_env, user_dirs, slow):
-    full = {k: v for k, v in os.environ.items() if not k.startswith("OSS_")}
-    full.update(user_dirs)
-    full.update(oss_env)
-    full["OSS_ENDPOINT"] = slow.endpoint
-    return full
-
-
-def checkpoints(env):
-    return os.path.join(env["XDG_STATE_HOME"], "ossh", "checkpoints")
-
-
-def records(env) -> list[dict]:
+def records(slow_env) -> list[dict]:
     found = []
     try:
-        names = os.listdir(checkpoints(env))
+        names = os.listdir(checkpoints(slow_env))
     except FileNotFoundError:
         return found
     for name in names:
         if name.endswith(".json"):
             try:
-                with open(os.path.join(checkpoints(env), name)) as f:
+                with open(os.path.join(checkpoints(slow_env), name)) as f:
                     found.append(json.load(f))
             except (OSError, ValueError):  # being replaced just now
                 pass
     return found
 
 
-def kill_when(args, env, cwd, ready, timeout=30):
+def kill_when(args, slow_env, cwd, ready, timeout=30):
     """Start `ossh ARGS`, kill -9 it once ready() holds; fails if it finished first."""
     proc = subprocess.Popen(
-        [sys.executable, LAUNCHER, *args], env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, LAUNCHER, *args], env=slow_env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     deadline = time.monotonic() + timeout
     try:
@@ -74,84 +55,87 @@ def kill_when(args, env, cwd, ready, timeout=30):
     assert proc.returncode == -signal.SIGKILL
 
 
-def run(args, env, cwd):
+def run(args, slow_env, cwd):
     done = subprocess.run(
-        [sys.executable, LAUNCHER, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60
+        [sys.executable, LAUNCHER, *args], env=slow_env, cwd=cwd, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
 
-def test_killed_put_resumes_and_mpu_ls_shows_the_leftover(env, slow, client, bucket, tmp_path, server_clock):
+def test_killed_put_resumes_and_mpu_ls_shows_the_leftover(slow_env, slow, client, bucket, tmp_path, server_clock):
     server_clock.advance(-5)  # the upload starts "5 s ago" on the server: mpu ls shows its age at once
     data = os.urandom(BIG)
     (tmp_path / "big.bin").write_bytes(data)
     put = ["put", "big.bin", f"oss://{bucket}/big.bin"]
 
     def one_part_sent():
-        return any(r.get("parts") for r in records(env))
+        return any(r.get("parts") for r in records(slow_env))
 
-    kill_when(put, env, tmp_path, one_part_sent)
+    kill_when(put, slow_env, tmp_path, one_part_sent)
     first = slow.stats.bytes_up
-    [record] = records(env)
-    assert stat.S_IMODE(os.stat(checkpoints(env)).st_mode) == 0o700
+    [record] = records(slow_env)
+    assert stat.S_IMODE(os.stat(checkpoints(slow_env)).st_mode) == 0o700
     assert all(
-        stat.S_IMODE(os.stat(os.path.join(checkpoints(env), n)).st_mode) == 0o600 for n in os.listdir(checkpoints(env))
+        stat.S_IMODE(os.stat(os.path.join(checkpoints(slow_env), n)).st_mode) == 0o600
+        for n in os.listdir(checkpoints(slow_env))
     )
     [upload] = list(client.iter_uploads(bucket))
     assert upload.upload_id == record["upload_id"] and not client.object_exists(bucket, "big.bin")
 
-    [row] = [json.loads(line) for line in run(["--json", "mpu", "ls", f"oss://{bucket}/"], env, tmp_path).splitlines()]
+    [row] = [
+        json.loads(line) for line in run(["--json", "mpu", "ls", f"oss://{bucket}/"], slow_env, tmp_path).splitlines()
+    ]
     assert row["upload_id"] == upload.upload_id and row["key"] == "big.bin" and row["parts"] >= 1
     assert row["age"].endswith("s") and int(row["age"][:-1]) >= 1
     assert row["local"] == str(tmp_path / "big.bin")
-    text = run(["mpu", "ls", f"oss://{bucket}/"], env, tmp_path)
+    text = run(["mpu", "ls", f"oss://{bucket}/"], slow_env, tmp_path)
     assert "1 unfinished upload: `put` of the file under RESUME FROM" in text and "mpu abort" in text
     assert str(tmp_path / "big.bin") in text
 
     slow.rate = None
     slow.wait_idle()  # what the killed run left in the buffers is its own
     before = slow.stats.bytes_up
-    run(put, env, tmp_path)
+    run(put, slow_env, tmp_path)
     second = slow.stats.bytes_up - before
     assert second <= BIG - 6 * MIB < BIG  # the recorded part was not sent again
     assert client.get_object(bucket, "big.bin").read() == data
-    assert list(client.iter_uploads(bucket)) == [] and records(env) == []
+    assert list(client.iter_uploads(bucket)) == [] and records(slow_env) == []
     print(
         f"\nput killed after {first / MIB:.1f} MiB sent; the resumed put sent {second / MIB:.1f} of {BIG / MIB:.1f} MiB"
     )
 
 
-def test_killed_get_resumes_from_its_recorded_parts(env, slow, client, bucket, tmp_path):
+def test_killed_get_resumes_from_its_recorded_parts(slow_env, slow, client, bucket, tmp_path):
     data = os.urandom(BIG)
     client.put_object(bucket, "big.bin", data)
     get = ["get", f"oss://{bucket}/big.bin", "out.bin"]
 
     def one_part_received():
-        return any(r.get("parts") for r in records(env))
+        return any(r.get("parts") for r in records(slow_env))
 
-    kill_when(get, env, tmp_path, one_part_received)
+    kill_when(get, slow_env, tmp_path, one_part_received)
     first = slow.stats.bytes_down
-    [record] = records(env)
+    [record] = records(slow_env)
     partial = os.path.basename(record["temp"])
     assert partial.startswith(".out.bin.") and (tmp_path / partial).exists() and not (tmp_path / "out.bin").exists()
 
     slow.rate = None
     slow.wait_idle()
     before = slow.stats.bytes_down
-    run(get, env, tmp_path)
+    run(get, slow_env, tmp_path)
     second = slow.stats.bytes_down - before
     assert second < BIG - 6 * MIB + MIB  # only the missing parts (and a HEAD) came again
     assert (tmp_path / "out.bin").read_bytes() == data
     assert [n for n in os.listdir(tmp_path) if n != "home"] == ["out.bin"]
-    assert records(env) == []
+    assert records(slow_env) == []
     print(
         f"\nget killed after {first / MIB:.1f} MiB received; the resumed get received {second / MIB:.1f} of "
         f"{BIG / MIB:.1f} MiB"
     )
 
 
-def test_killed_small_get_leaves_a_partial_file_the_next_get_removes(env, slow, client, bucket, tmp_path):
+def test_killed_small_get_leaves_a_partial_file_the_next_get_removes(slow_env, slow, client, bucket, tmp_path):
     data = os.urandom(20 * MIB)  # one GET: nothing to resume, only a leftover to clean up
     client.put_object(bucket, "mid.bin", data)
     slow.rate = 4 * MIB
@@ -164,11 +148,11 @@ def test_killed_small_get_leaves_a_partial_file_the_next_get_removes(env, slow, 
         found = partial()
         return found and os.path.getsize(tmp_path / found[0]) > 2 * MIB
 
-    kill_when(get, env, tmp_path, half_way)
+    kill_when(get, slow_env, tmp_path, half_way)
     assert len(partial()) == 1 and not (tmp_path / "mid.bin").exists()
 
     slow.rate = None
-    run(get, env, tmp_path)
+    run(get, slow_env, tmp_path)
     assert (tmp_path / "mid.bin").read_bytes() == data and partial() == []
 
 
