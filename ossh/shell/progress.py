@@ -110,12 +110,15 @@ class _Bar:
         self.label, self.total = label, total
         self.lock = threading.Lock()
         self.bar = self.counter = None
+        self.closed = False  # a part still reporting after the transfer ended draws nothing
         self.clock = clock
         self.started = clock()
 
     def update(self, done: int, new_total: int | None = None, label: str | None = None) -> None:
         """Bytes done (and the total, if it grew); `label` replaces the bar's label (sync counts files)."""
         with self.lock:  # parts finish out of order: the bar never moves backwards
+            if self.closed:
+                return
             if new_total:
                 self.total = new_total
             if label is not None:
@@ -135,14 +138,21 @@ class _Bar:
 
         from prompt_toolkit.shortcuts import ProgressBar
 
-        self.bar = ProgressBar(formatters=_formatters(), output=self.output, input=_untouched_terminal())
-        self.bar.__enter__()
-        self.counter = self.bar(label=self.label, total=self.total)
+        bar = ProgressBar(formatters=_formatters(), output=self.output, input=_untouched_terminal())
+        try:
+            bar.__enter__()
+            counter = bar(label=self.label, total=self.total)
+        except BaseException:  # Ctrl-C while the bar was being set up: neither it nor its thread stays
+            if bar._thread is not None:
+                bar.__exit__(None, None, None)
+            raise
         # the rate counts from the transfer's start, not from the first byte
-        self.counter.start_time -= datetime.timedelta(seconds=self.clock() - self.started)
+        counter.start_time -= datetime.timedelta(seconds=self.clock() - self.started)
+        self.bar, self.counter = bar, counter
 
     def close(self, ok: bool) -> None:
         with self.lock:
+            self.closed = True
             if self.bar is None:
                 return
             if ok:

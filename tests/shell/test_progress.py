@@ -130,3 +130,16 @@ def test_sync_on_a_terminal_shows_one_bar_counting_files_and_bytes(sh, client, b
     shown = visible(screen.getvalue())
     assert len(shown) == 1 and re.match(r"sync 3 files +100\.0% .* 3\.0 MiB/3\.0 MiB ", shown[0]), shown
     assert out.splitlines() == ["uploaded 3 (3.0 MiB), unchanged 0, deleted 0, failed 0"]
+
+
+def test_a_part_reporting_after_a_cancelled_transfer_draws_no_new_bar():
+    """A part still in flight when Ctrl-C ended the transfer may report once more: no bar comes back for it
+    (a bar drawn then would stay on the screen, its thread keeping the process alive)."""
+    before = set(threading.enumerate())
+    with terminal() as screen:
+        with pytest.raises(KeyboardInterrupt):
+            with terminal_progress("get big.iso", 4 * MIN_BAR_BYTES) as progress:
+                raise KeyboardInterrupt
+        _in_worker(progress, 2 * MIN_BAR_BYTES)
+    assert "big.iso" not in screen.getvalue()
+    assert [t for t in threading.enumerate() if t not in before and t.is_alive()] == []
