@@ -11,7 +11,8 @@ Faults, each decided per request so that they land on kept-alive connections as 
 - idle closes: after a complete exchange the connection is closed, as a server ending an idle kept-alive
   connection does; the client only learns it when it sends its next request on it.
 `rate` (bytes per second per connection, both directions) slows transfers down, for tests that must kill a
-client mid-way.
+client mid-way. `stall(method, target)`, when it says so, takes a request's body and never answers it (a
+server that stopped answering): the connection stays open until the client gives up.
 
 Deterministic: a request's fate comes from a random generator seeded by (seed, method, path without the
 upload id, Range, how many times this same request was seen), never by thread timing, so a failing run
@@ -51,6 +52,7 @@ class Stats:
     cuts_down: int = 0  # response streams broken (server -> client)
     busy: int = 0  # requests answered 503
     idle_closes: int = 0  # kept-alive connections closed after a complete exchange
+    stalled: int = 0  # requests taken and never answered
     bytes_up: int = 0
     bytes_down: int = 0
     events: list = field(default_factory=list)
@@ -70,6 +72,7 @@ class FaultProxy:
         busy: float = 0.0,
         idle_close: float = 0.0,
         rate: float | None = None,
+        stall=None,
     ):
         host, port = upstream.split("://", 1)[-1].rstrip("/").rsplit(":", 1)
         self.upstream = (host, int(port))
@@ -78,6 +81,7 @@ class FaultProxy:
         self.busy = busy
         self.idle_close = idle_close
         self.rate = rate
+        self.stall = stall
         self.stats = Stats()
         self._seen: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -148,6 +152,14 @@ class FaultProxy:
                     return
                 method, target, headers = _parse_request(head)
                 rng = self._fate(method, target, headers)
+                if self.stall is not None and self.stall(method, target):
+                    _skip_body(cin, headers)
+                    with self._lock:
+                        self.stats.stalled += 1
+                    self._event("stall", method, target)
+                    while cin.read1(BLOCK):  # until the client closes
+                        pass
+                    return
                 if rng.random() < self.busy:
                     _skip_body(cin, headers)
                     client.sendall(

@@ -29,12 +29,12 @@ class Payload:
         self.sent = 0
 
     def read(self, size: int = -1) -> bytes:
-        cancel.check()  # a stopping transfer ends its parts in flight here, one block at a time
         if self.length is not None:
             left = self.length - self.sent
             size = left if size is None or size < 0 else min(size, left)
             if size <= 0:
-                return b""
+                return b""  # all sent: the part may finish even when its transfer is stopping
+        cancel.check()  # a stopping transfer ends its parts in flight here, one block at a time
         data = self._source.read(size)
         if data:
             self.crc.update(data)

@@ -1,13 +1,15 @@
-"""Stopping transfers under way: the stop events of the pools a job runs under, checked by request bodies and
-download loops between chunks, so that parts in flight end within one chunk once their caller stops (Ctrl-C,
-a failed part); and Interrupted, the KeyboardInterrupt of a transfer that says what it kept for resuming."""
+"""Stopping transfers under way: the pool their jobs run on, whose stop event (and those of the pools its
+submitter runs under) request bodies and download loops check between chunks, so that parts in flight end
+within one chunk once their caller stops (Ctrl-C, a failed part); and Interrupted, the KeyboardInterrupt of
+a transfer that says what it kept for resuming."""
 
 from __future__ import annotations
 
 import contextvars
+import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 # the stop events of every pool the current job runs under (a sync's, then its transfer's parts')
@@ -26,11 +28,65 @@ def check() -> None:
             raise Cancelled()
 
 
-def submit(pool: ThreadPoolExecutor, stop: threading.Event, job) -> Future:
-    """pool.submit(job), the job seeing `stop` (and the stops of its submitter's pools) through check()."""
-    context = contextvars.copy_context()
-    context.run(_stops.set, (*_stops.get(), stop))
-    return pool.submit(context.run, job)
+class Pool:
+    """Up to `threads` worker threads running submitted jobs, each job seeing `stop` (and the stops of the
+    pools its submitter runs under) through check(). The workers are daemon threads: a job stuck in a
+    socket after its transfer was given up (a server that stopped answering) keeps neither the command nor
+    the process's exit waiting; a caller that wants the results waits for them."""
+
+    def __init__(self, threads: int, name: str, stop: threading.Event | None = None):
+        self.stop = stop or threading.Event()
+        self._threads, self._name = threads, name
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._workers: list[threading.Thread] = []
+        self._idle = threading.Semaphore(0)
+        self._lock = threading.Lock()
+
+    def submit(self, job: Callable) -> Future:
+        future: Future = Future()
+        context = contextvars.copy_context()
+        context.run(_stops.set, (*_stops.get(), self.stop))
+        self._queue.put((future, context, job))
+        if self._idle.acquire(blocking=False):  # a worker between jobs takes it (as ThreadPoolExecutor does)
+            return future
+        with self._lock:
+            if len(self._workers) < self._threads:
+                worker = threading.Thread(target=self._work, name=f"{self._name}_{len(self._workers)}", daemon=True)
+                self._workers.append(worker)
+                worker.start()
+        return future
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            future, context, job = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    result = context.run(job)
+                except BaseException as exc:  # Cancelled and Interrupted too: the submitter decides
+                    future.set_exception(exc)
+                else:
+                    future.set_result(result)
+            del item, future, context, job  # nothing of a finished job stays alive in an idle worker
+            self._idle.release()
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        """No more jobs: the queued ones cancelled first if `cancel_futures`; with `wait`, until the running
+        ones are done."""
+        if cancel_futures:
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item[0].cancel()
+        with self._lock:
+            workers = list(self._workers)
+        for _ in workers:
+            self._queue.put(None)
+        if wait:
+            for worker in workers:
+                worker.join()
 
 
 @dataclass(frozen=True)

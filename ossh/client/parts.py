@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import TypeVar
 
 from ..protocol import MAX_PARTS, MIN_PART_SIZE
@@ -81,8 +81,7 @@ def run_bounded(jobs: Iterable[Callable[[], T]], threads: int, name: str) -> lis
     STOP_GRACE seconds before the caller goes on without them."""
     results: dict[int, T] = {}
     running: dict[Future, int] = {}
-    stop = threading.Event()
-    pool = ThreadPoolExecutor(check_threads(threads), thread_name_prefix=name)
+    pool = cancel.Pool(check_threads(threads), name)
 
     def collect(done) -> None:
         for future in done:
@@ -90,11 +89,11 @@ def run_bounded(jobs: Iterable[Callable[[], T]], threads: int, name: str) -> lis
 
     try:
         for index, job in enumerate(_lazily(jobs, running, threads, collect)):
-            running[cancel.submit(pool, stop, job)] = index
+            running[pool.submit(job)] = index
         while running:
             collect(wait(running, return_when=FIRST_COMPLETED)[0])
     except BaseException:
-        stop.set()
+        pool.stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
         wait(running, timeout=STOP_GRACE)
         raise

@@ -61,6 +61,10 @@ def moving(slow, direction: str):
     return lambda: getattr(slow.stats, f"bytes_{direction}") > 64 * 1024
 
 
+def part_uploads(method: str, target: str) -> bool:
+    return method == "PUT" and "partNumber=" in target
+
+
 def sparse(path, size=SIZE):
     with open(path, "wb") as f:
         f.truncate(size)
@@ -131,3 +135,15 @@ def test_an_interrupted_download_without_a_checkpoint_leaves_nothing(slow, slow_
         download(slow_client, bucket, tmp_path / "out.bin")
     assert time.monotonic() - sent[0] < PATIENCE
     assert os.listdir(tmp_path) == []
+
+
+def test_parts_the_server_never_answers_hold_neither_the_call_nor_the_exit(server, client, bucket, tmp_path):
+    with FaultProxy(server.endpoint, stall=part_uploads) as stalling:
+        stuck = OssClient(stalling.endpoint, ACCESS_KEY_ID, ACCESS_KEY_SECRET, region=REGION)
+        sent = ctrl_c_when(lambda: stalling.stats.stalled == 3)
+        with pytest.raises(KeyboardInterrupt):
+            upload(stuck, bucket, sparse(tmp_path / "big.bin"))
+        assert time.monotonic() - sent[0] < PATIENCE
+        # the parts still wait for their answers, on daemon threads that the interpreter's exit does not join
+        assert [t for t in threading.enumerate() if not t.daemon and t is not threading.main_thread()] == []
+        assert list(client.iter_uploads(bucket)) == []

@@ -18,6 +18,7 @@ import threading
 import time
 
 import pytest
+from faultproxy import FaultProxy
 
 from .conftest import LAUNCHER
 from .test_crash_resume import checkpoints, records, run
@@ -310,3 +311,19 @@ def test_ctrl_c_in_the_shell_stops_a_sync(shell, slow_env, client, bucket, tmp_p
     assert not client.object_exists(bucket, "synced/big.bin")
     still_works(shell, tmp_path)
     assert os.path.isdir(checkpoints(slow_env))
+
+
+@pytest.fixture
+def stalling(server):
+    """A proxy that takes the body of every part and never answers it: a server that stopped answering."""
+    with FaultProxy(server.endpoint, stall=lambda method, target: method == "PUT" and "partNumber=" in target) as p:
+        yield p
+
+
+def test_ctrl_c_does_not_wait_for_parts_the_server_never_answers(terminal, stalling, client, bucket, tmp_path):
+    sparse(tmp_path / "big.bin")
+    t = terminal(["put", "big.bin", f"oss://{bucket}/big.bin"], tmp_path, OSS_ENDPOINT=stalling.endpoint)
+    pressed = ctrl_c(t, lambda: stalling.stats.stalled == 3)  # every part sent, none answered
+    assert ended(t, pressed) == 130  # neither the command nor the process's exit waits for them
+    assert cancelled_line(t, "put") == "ossh: put: cancelled"  # no part finished: nothing is kept
+    assert uploaded(client, bucket, "big.bin") == [] and not client.object_exists(bucket, "big.bin")

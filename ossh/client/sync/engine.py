@@ -14,12 +14,13 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 
 from .. import cancel
 from ..cancel import Interrupted, Kept
 from ..errors import ClientError, LocalFileError, NoSuchKey, OssError
 from ..localpath import UnsafeName, local_problem, target
+from ..parts import STOP_GRACE
 from ..transfer import TransferManager
 from .acting import SMALL_FILE, Acting, Cancelled, reason_of
 from .hashcache import FileChanged, HashCache, Hashes, hash_file
@@ -93,7 +94,7 @@ class Syncer(Acting):
         cache is closed at the end. Closing the generator early (Ctrl-C) stops the running transfers at
         their next block and leaves everything done so far in place; a new run carries on from there."""
         self._check_sides()
-        pool = ThreadPoolExecutor(self.options.jobs, thread_name_prefix="ossh-sync")
+        pool = cancel.Pool(self.options.jobs, "ossh-sync", self.stop)
         pending: set = set()
         spool = tempfile.TemporaryFile("w+", encoding="utf-8")
         try:
@@ -105,15 +106,16 @@ class Syncer(Acting):
                     continue
                 while len(pending) >= 2 * self.options.jobs:
                     yield from self._collect(pending)
-                pending.add(cancel.submit(pool, self.stop, item))
+                pending.add(pool.submit(item))
             while pending:
                 yield from self._collect(pending)
             yield from self._deletes(spool)
         finally:
             self.stop.set()  # on Ctrl-C or an abandoned generator: running transfers stop at their next block
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=False, cancel_futures=True)
+            wait(pending, timeout=STOP_GRACE)  # a transfer stuck in a socket is not waited for longer
             for future in pending:  # what the stopped transfers keep for the next run
-                if not future.cancelled() and isinstance(future.exception(), Interrupted):
+                if future.done() and not future.cancelled() and isinstance(future.exception(), Interrupted):
                     self.kept += future.exception().kept
             spool.close()
             self.cache.close()
