@@ -3,8 +3,9 @@
 A bar shows the label, the percentage, the bytes moved and the total in KiB/MiB/GiB, the rate and the
 time left. It is drawn only once the first byte has moved, and taken off the screen when the transfer
 fails or is cancelled, so an error line never sits under a stale bar. The bar only draws: it never reads the
-keyboard nor changes the terminal's modes, so Ctrl-C stays the terminal's SIGINT for the main thread, which
-cancels the transfer (a prompt_toolkit application in raw mode would take it as a key, on its own thread).
+keyboard nor puts the terminal in raw mode (only echo is off while it is drawn), so Ctrl-C stays the
+terminal's SIGINT for the main thread, which cancels the transfer (a prompt_toolkit application in raw mode
+would take it as a key, on its own thread).
 """
 
 from __future__ import annotations
@@ -70,12 +71,18 @@ def _formatters():
     return [f.Label(), f.Text(" "), f.Percentage(), f.Text(" "), f.Bar(), f.Text(" "), Transfer()]
 
 
-def _untouched_terminal():
-    """The bar's input: it reads no key and leaves the terminal's modes alone (isig stays on); keys typed
-    while the bar runs wait for the next prompt."""
+def _keyboard_left_alone(source):
+    """The bar's input: it reads no key, and of the terminal's modes (`source`'s, the session's input) it
+    turns off only echo while the bar runs, so typed keys do not draw over it; isig stays on, and the keys
+    wait for the next prompt."""
     from prompt_toolkit.input import DummyInput
 
-    class Untouched(DummyInput):
+    try:
+        fd = source.fileno()
+    except (AttributeError, NotImplementedError, OSError, ValueError):
+        fd = None
+
+    class LeftAlone(DummyInput):
         @property
         def closed(self) -> bool:  # a closed input would end the bar at once
             return False
@@ -83,7 +90,32 @@ def _untouched_terminal():
         def attach(self, input_ready_callback):
             return contextlib.nullcontext()
 
-    return Untouched()
+        def raw_mode(self):
+            return _without_echo(fd)
+
+    return LeftAlone()
+
+
+@contextlib.contextmanager
+def _without_echo(fd: int | None):
+    try:
+        import termios
+    except ImportError:  # no termios (Windows): the console's modes stay as they are
+        termios = None
+    try:
+        before = termios.tcgetattr(fd) if termios is not None and fd is not None else None
+    except (OSError, termios.error):  # not a terminal (a pipe in tests): nothing to change
+        before = None
+    if before is None:
+        yield
+        return
+    quiet = list(before)
+    quiet[3] &= ~termios.ECHO
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, before)
 
 
 def _drawing_only(output):
@@ -106,7 +138,7 @@ class _Bar:
         from prompt_toolkit.application.current import get_app_session
 
         session = get_app_session()  # taken here: worker threads do not see the caller's session
-        self.output = _drawing_only(session.output)
+        self.output, self.input = _drawing_only(session.output), session.input
         self.label, self.total = label, total
         self.lock = threading.Lock()
         self.bar = self.counter = None
@@ -138,7 +170,7 @@ class _Bar:
 
         from prompt_toolkit.shortcuts import ProgressBar
 
-        bar = ProgressBar(formatters=_formatters(), output=self.output, input=_untouched_terminal())
+        bar = ProgressBar(formatters=_formatters(), output=self.output, input=_keyboard_left_alone(self.input))
         try:
             bar.__enter__()
             counter = bar(label=self.label, total=self.total)

@@ -135,6 +135,7 @@ def ctrl_c(t: Terminal, when) -> float:
     t.wait_for("%")  # the bar is up: from here on the old bar had the terminal in raw mode
     t.wait_for(when)
     assert t.lflag() & termios.ISIG, "the terminal lost isig while the bar runs: ^C would be a mere key"
+    assert not t.lflag() & termios.ECHO  # keys typed meanwhile do not draw over the bar
     t.type(b"\x03")
     return time.monotonic()
 
