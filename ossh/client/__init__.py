@@ -58,8 +58,9 @@ if TYPE_CHECKING:  # what editors and type checkers see; at run time __getattr__
 
 # submodules reachable as attributes before anything imported them
 _SUBMODULES = frozenset(
-    "api_bucket api_config api_multipart api_object api_versions auth body cancel checkpoint client crc download localpath "
-    "endpoint errors headers models parts reader session sync tempfiles transfer transfer_config transport".split()
+    "api_bucket api_config api_multipart api_object api_versions auth body cancel checkpoint client crc download "
+    "endpoint errors headers localpath models parts reader session sync tempfiles transfer transfer_config "
+    "transport".split()
 )
 
 
