@@ -238,6 +238,7 @@ class LocalServer:
         self._httpd.shutdown()
         self._httpd.app.wait_idle(grace)
         self._httpd.close_connections()
+        self._httpd.wait_handlers(min(grace, 5.0))  # woken by close_connections: they end at once
         self._httpd.server_close()
         self._thread.join(grace)
         self.store.close()

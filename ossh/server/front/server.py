@@ -73,6 +73,8 @@ class OssHTTPServer(ThreadingHTTPServer):
         self.limits = limits or self.connection_limits
         self.head_limits = head_limits or self.request_head_limits
         self.guard = ConnectionGuard(self.limits)  # before binding: a failed bind calls server_close()
+        self._handlers = 0  # connection threads not yet ended (their database connection released)
+        self._ended = threading.Condition()
         super().__init__(address, OssRequestHandler)
 
     def process_request(self, request, client_address) -> None:
@@ -80,6 +82,8 @@ class OssHTTPServer(ThreadingHTTPServer):
             _refuse_busy(request, self.app)
             self.shutdown_request(request)
             return
+        with self._ended:
+            self._handlers += 1
         threading.Thread(
             target=self.process_request_thread,
             args=(request, client_address),
@@ -92,6 +96,14 @@ class OssHTTPServer(ThreadingHTTPServer):
             super().process_request_thread(request, client_address)
         finally:
             self.guard.release(request)
+            with self._ended:
+                self._handlers -= 1
+                self._ended.notify_all()
+
+    def wait_handlers(self, timeout: float) -> bool:
+        """Wait until every connection thread has ended, so none touches the store once it is closed."""
+        with self._ended:
+            return self._ended.wait_for(lambda: self._handlers == 0, timeout)
 
     def handle_error(self, request, client_address) -> None:
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
