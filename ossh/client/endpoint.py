@@ -12,6 +12,10 @@ from .errors import ClientError, RedirectRefused
 
 _REGION_RE = re.compile(r"^oss-(?!accelerate)([a-z0-9-]+?)(?:-internal)?\.(?:aliyuncs\.com|localhost)$")
 _DUALSTACK_RE = re.compile(r"^([a-z]{2}-[a-z0-9-]+)\.oss\.aliyuncs\.com$")
+# host[:port] as DNS and IP literals spell it. HTTP libraries split other text differently from urlsplit
+# (urllib3 ends the host at a backslash: `evil\\x.aliyuncs.com` would be sent to `evil`), and IDNA folds
+# lookalike dots: an answer naming such a host is not an endpoint.
+_NETLOC_RE = re.compile(r"^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
 
 
 def is_ip_or_localhost(host: str) -> bool:
@@ -143,22 +147,29 @@ class Endpoint:
         query = query_string(params)
         return f"{self.scheme}://{netloc}{path}" + (f"?{query}" if query else "")
 
-    def moved_to(self, location: str, bucket: str | None = None) -> Endpoint:
-        """The endpoint a redirect URL or an `<Endpoint>` answer names; a bare host keeps this scheme.
-        A virtual-hosted `bucket.host` loses its bucket label. A move from https to http is refused: it
-        would send the signed request, and the data, in clear text."""
+    def moved_to(self, location: str, bucket: str | None = None, bare: bool = False) -> Endpoint:
+        """The endpoint a redirect URL or (bare: no path) an `<Endpoint>` answer names; a bare host keeps
+        this scheme. A virtual-hosted `bucket.host` loses its bucket label. A move from https to http is
+        refused: it would send the signed request, and the data, in clear text."""
         try:
             parts = urlsplit(location if "://" in location else f"{self.scheme}://{location}")
             _ = parts.port
         except ValueError:
-            raise RedirectRefused(
-                f"refusing a redirect to {location[:200]!r}: not an endpoint", code="InvalidRedirect"
-            ) from None
-        if self.scheme == "https" and parts.scheme != "https":
+            parts = None
+        if parts is not None and self.scheme == "https" and parts.scheme != "https":
             raise RedirectRefused(
                 f"refusing a redirect from {self.url} to {parts.scheme}://{parts.netloc}: it would leave https",
                 code="InsecureRedirect",
             )
+        if (
+            parts is None
+            or not _NETLOC_RE.match(parts.netloc)
+            or parts.scheme not in ("http", "https")
+            or (bare and (parts.path not in ("", "/") or parts.query or parts.fragment))
+        ):
+            raise RedirectRefused(
+                f"refusing a redirect to {location[:200]!r}: not an endpoint", code="InvalidRedirect"
+            ) from None
         netloc = parts.netloc
         if bucket and netloc.lower().startswith(bucket.lower() + "."):
             netloc = netloc[len(bucket) + 1 :]

@@ -230,11 +230,12 @@ class Transport:
         is followed, once per request: anything else raises RedirectRefused, and the request, its
         signature and its body go nowhere else. A permanent move is remembered for the bucket."""
         where = resp.headers.get("Location") if resp.status_code in _REDIRECTS else None
-        if where is None and resp.status_code in (301, 403) and call.bucket:
+        bare = where is None
+        if bare and resp.status_code in (301, 403) and call.bucket:
             where = err.details.get("Endpoint")
         if not where:
             return None
-        target = endpoint.moved_to(where, call.bucket)
+        target = endpoint.moved_to(where, call.bucket, bare)
         if (target.scheme, target.netloc.lower()) == (endpoint.scheme, endpoint.netloc.lower()):
             return None
         if hops or not call.bucket or not home.same_domain(target):

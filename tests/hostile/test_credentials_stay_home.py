@@ -235,3 +235,32 @@ def test_shell_prints_one_line_and_sends_nothing_elsewhere(evil, witnesses, tmp_
     assert "refusing a redirect" in run.stderr and witnesses[0].endpoint in run.stderr
     assert "internal error" not in run.stderr and "Traceback" not in run.stderr
     _untouched(witnesses)
+
+
+@pytest.mark.parametrize(
+    "kind, named",
+    [
+        ("Location", "http://evil\\x.localhost:{port}/k"),  # urllib3 ends the host at the backslash
+        ("Location", "http://evil%2fx.localhost:{port}/k"),
+        ("Location", "http://évil.localhost:{port}/k"),  # IDNA would rewrite it
+        ("Endpoint", "evil\uff0elocalhost:{port}"),  # a fullwidth dot IDNA folds into `.`
+        ("Endpoint", "evil\\x.localhost:{port}"),
+        ("Endpoint", "oss-cn-shanghai.localhost:{port}/elsewhere"),  # an endpoint has no path
+        ("Endpoint", "oss-cn-shanghai.localhost:{port}?x=1"),
+    ],
+)
+def test_a_host_other_libraries_read_differently_is_refused(evil, oss_domain, kind, named):
+    """The host is checked as the HTTP library will read it: only plain DNS names and IP literals pass."""
+    named = named.format(port=evil.port)
+
+    def answer(a):
+        if kind == "Location":
+            a.send(307, b"", {"Location": named})
+        else:
+            a.error(301, "PermanentRedirect", "moved", f"<Endpoint>{named}</Endpoint>")
+
+    evil.answer = answer
+    with pytest.raises(RedirectRefused) as exc:
+        victim(f"http://{oss_domain('cn-hangzhou')}").put_object(BUCKET, "k", b"the secret body")
+    assert "\n" not in str(exc.value) and "not an endpoint" in str(exc.value)
+    assert [s.host for s in evil.seen] == [f"{BUCKET}.{oss_domain('cn-hangzhou')}"]
