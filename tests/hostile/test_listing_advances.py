@@ -210,3 +210,21 @@ def test_shell_removing_versions_that_never_go_stops(evil, tmp_path):
     assert run.returncode == 1, run
     assert run.stderr.count("\n") == 1 and "lists again the versions it said it deleted" in run.stderr
     assert [s.method for s in evil.seen] == ["GET", "POST", "GET"]
+
+
+def test_shell_removing_versions_that_come_back_in_turn_stops(evil, tmp_path):
+    """Versions deleted yet listed again in a later round, not the next one (v1, v2, v1, ...), loop too."""
+    lists = []
+
+    def answer(a):
+        if a.seen.method == "POST":
+            a.xml(b"<DeleteResult><Deleted><Key>k</Key><VersionId>v</VersionId></Deleted></DeleteResult>")
+        else:
+            lists.append(a.seen)
+            a.xml(versions(len(lists) % 2 + 1, "k", "v", len(evil.seen) < GIVE_UP).encode())
+
+    evil.answer = answer
+    run = run_ossh(["rm", "--all-versions", f"oss://{BUCKET}/k"], evil.endpoint, tmp_path)
+    assert run.returncode == 1, run
+    assert run.stderr.count("\n") == 1 and "lists again the versions it said it deleted" in run.stderr
+    assert [s.method for s in evil.seen] == ["GET", "POST", "GET", "POST", "GET"]

@@ -201,13 +201,13 @@ def delete_versions(ctx, bucket: str, prefix: str, exact: bool = False, page_siz
     Each round lists from the start again and deletes that page: paging on while deleting would continue
     from a version-id-marker that is gone, and skip the older versions of its key."""
     total = 0
-    previous = None
+    gone: set[tuple[str, str | None]] = set()
     while True:
         page = ctx.client.list_object_versions(bucket, prefix=prefix, max_keys=page_size)
         entries = [(v.key, v.version_id) for v in page.versions if not exact or v.key == prefix]
-        if entries and entries == previous:  # deleted, yet listed again: another round would be the same
+        if gone.intersection(entries):  # deleted, yet listed again: the rounds would never end
             raise CommandError(f"oss://{bucket}/{prefix}: the server lists again the versions it said it deleted")
-        previous = entries
+        gone.update(entries)
         deleted = len(ctx.client.delete_object_versions(bucket, entries)) if entries else 0
         total += deleted
         if not deleted or not page.is_truncated:
