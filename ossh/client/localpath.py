@@ -11,6 +11,8 @@ from __future__ import annotations
 import errno
 import os
 
+from .tempfiles import TEMP_OVERHEAD, is_temp_name
+
 NAME_MAX = 255  # bytes per path component on Linux, macOS and Windows file systems
 PATH_MAX = 4096
 
@@ -34,6 +36,8 @@ def local_problem(rel: str) -> str | None:
             return f"holds a {part!r} path component"
         if len(part.encode("utf-8", "surrogatepass")) > NAME_MAX:
             return f"has a name longer than {NAME_MAX} bytes"
+    if is_temp_name(part):  # downloads sweep such files beside their targets
+        return "is named as ossh's temporary files are"
     if os.sep != "/" and os.sep in rel or os.altsep and os.altsep != "/" and os.altsep in rel:
         return f"holds {os.sep!r}, a path separator here"
     return None
@@ -42,7 +46,7 @@ def local_problem(rel: str) -> str | None:
 def target(root: str, rel: str) -> str:
     """The local path of `rel` under `root`, touching nothing; UnsafeName when the key cannot be one."""
     problem = local_problem(rel)
-    if problem is None and len(os.fsencode(os.path.join(root, rel))) >= PATH_MAX:
+    if problem is None and len(os.fsencode(os.path.join(root, rel))) + TEMP_OVERHEAD >= PATH_MAX:
         problem = f"makes a path longer than {PATH_MAX} bytes"
     if problem:
         raise UnsafeName(f"the key cannot be a local file name: it {problem}")

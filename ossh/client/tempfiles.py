@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import secrets
@@ -22,6 +23,28 @@ except ImportError:  # no flock (Windows): leftovers are not swept
 from .errors import LocalFileError
 
 TEMP_SUFFIX = ".ossh-part"
+_NAME_MAX = 255  # bytes per file name
+_TEMP_RE = re.compile(r"\..*\.[0-9a-f]{8}" + re.escape(TEMP_SUFFIX), re.DOTALL)
+TEMP_OVERHEAD = len(f"..{'0' * 8}{TEMP_SUFFIX}")  # what a temporary file's name adds to its target's
+
+
+def is_temp_name(name: str) -> bool:
+    """Whether `name` is named as a temporary file (which sweep removes): no download may land there."""
+    return bool(_TEMP_RE.fullmatch(name))
+
+
+def _stem(path: str) -> str:
+    """`.NAME.`, the start of the temporary files' names for `path`; for a name too long to take the
+    additions (the longest names a file system holds), a shortened one made unique by a hash of it."""
+    base = os.path.basename(path)
+    raw = os.fsencode(base)
+    if len(raw) + TEMP_OVERHEAD <= _NAME_MAX:
+        return f".{base}."
+    digest = hashlib.sha256(raw).hexdigest()[:16]
+    cut = base[: _NAME_MAX - TEMP_OVERHEAD - len(digest) - 1]
+    while len(os.fsencode(cut)) + TEMP_OVERHEAD + len(digest) + 1 > _NAME_MAX:  # whole characters only
+        cut = cut[:-1]
+    return f".{cut}~{digest}."
 
 
 def holds(tmp: str, path: str, size: int) -> bool:
@@ -38,7 +61,7 @@ def _ours(tmp: str, path: str) -> bool:
     path = os.path.abspath(path)
     return (
         os.path.dirname(os.path.abspath(tmp)) == os.path.dirname(path)
-        and os.path.basename(tmp).startswith(f".{os.path.basename(path)}.")
+        and os.path.basename(tmp).startswith(_stem(path))
         and tmp.endswith(TEMP_SUFFIX)
     )
 
@@ -77,7 +100,7 @@ def sweep(path: str | os.PathLike, keep: str | None = None) -> None:
         return
     path = os.path.abspath(os.fspath(path))
     directory, base = os.path.split(path)
-    pattern = re.compile(re.escape(f".{base}.") + r"[0-9a-f]{8}" + re.escape(TEMP_SUFFIX))
+    pattern = re.compile(re.escape(_stem(base)) + r"[0-9a-f]{8}" + re.escape(TEMP_SUFFIX))
     for name in list(_leftovers(directory)):
         tmp = os.path.join(directory, name)
         if not pattern.fullmatch(name) or (keep is not None and os.path.abspath(keep) == tmp):
@@ -173,7 +196,7 @@ def create_beside(path: str, directory: str) -> tuple[int, str]:
     except OSError:
         mode = None
     while True:
-        tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+        tmp = os.path.join(directory, f"{_stem(path)}{secrets.token_hex(4)}{TEMP_SUFFIX}")
         try:
             fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
         except FileExistsError:

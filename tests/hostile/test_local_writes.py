@@ -73,3 +73,27 @@ def test_sync_leaves_a_symlink_it_would_land_on(client, planted, box, tmp_path):
     assert f"oss://{planted}/p/link/planted.txt" in failed
     assert (dest / "ok.txt").read_bytes() == b"evil"
     untouched(dest, outside)
+
+
+def test_names_as_long_as_a_file_system_takes_arrive_whole(client, bucket, tmp_path):
+    """A name of 255 bytes is a file name: its temporary file beside it must fit the file system too."""
+    keys = ["p/" + "L" * 255, "p/" + "é" * 127, "p/zz"]
+    for key in keys:
+        client.put_object(bucket, key, key.encode())
+    dest = tmp_path / "dest"
+    ok, out, err = Shell(client, tmp_path)(f"get -r oss://{bucket}/p/ {dest}")
+    assert ok, err
+    assert sorted(p.name for p in dest.iterdir()) == sorted(k[2:] for k in keys)
+    assert all((dest / k[2:]).read_bytes() == k.encode() for k in keys)
+
+
+def test_a_key_named_as_a_temporary_file_is_skipped(client, bucket, tmp_path):
+    """A download sweeps leftover temporary files beside its target: a key named as one would be swept."""
+    bait = "p/.a.0123abcd.ossh-part"
+    for key in (bait, "p/a"):
+        client.put_object(bucket, key, b"data")
+    dest = tmp_path / "dest"
+    ok, out, err = Shell(client, tmp_path)(f"get -r oss://{bucket}/p/ {dest}")
+    assert not ok and "1 key skipped" in err
+    assert f"skip: oss://{bucket}/{bait}: the key cannot be a local file name: it is named as " in out
+    assert sorted(p.name for p in dest.iterdir()) == ["a"]
