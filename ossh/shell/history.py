@@ -59,11 +59,18 @@ def _raw_end(text: str, i: int) -> int:
     return min(i, len(text))
 
 
-def _config_set_value(registry: Registry, words: list[Word]) -> Word | None:
-    """In `config [OPTIONS] set KEY VALUE`, the VALUE word when KEY is a secret setting."""
+def _secret_name(name: str) -> bool:
+    """Whether `name` names a secret setting, under any spelling or as its variable."""
+    key = key_named(name)
+    return (key is not None and key.secret) or name in _SECRET_VARIABLES
+
+
+def _config_set_values(registry: Registry, words: list[Word]) -> Iterable[tuple[Word, str]]:
+    """In `config [OPTIONS] set KEY VALUE`, the VALUE word when KEY names a secret setting; and any
+    `KEY=VALUE` word after `set` (a mistyped form that fails, yet carries the secret)."""
     cmd = registry.commands.get("config")
     if cmd is None or not words or words[0].value != "config":
-        return None
+        return
     options = cmd.options()
     positionals, i, rest = [], 1, False
     while i < len(words):
@@ -77,11 +84,14 @@ def _config_set_value(registry: Registry, words: list[Word]) -> Word | None:
             if action is not None and action.nargs != 0:
                 i += 1  # the option's own value
         i += 1
-    if len(positionals) >= 3 and positionals[0].value == "set":
-        key = key_named(positionals[1].value)
-        if key is not None and key.secret:
-            return positionals[2]
-    return None
+    if not positionals or positionals[0].value != "set":
+        return
+    for word in positionals[1:]:
+        name, eq, _ = word.value.partition("=")
+        if eq and _secret_name(name):
+            yield word, f"{name}={HIDDEN_VALUE}"
+    if len(positionals) >= 3 and _secret_name(positionals[1].value):
+        yield positionals[2], HIDDEN_VALUE
 
 
 def _secret_spans(registry: Registry, words: list[Word]) -> Iterable[tuple[Word, str]]:
@@ -93,9 +103,7 @@ def _secret_spans(registry: Registry, words: list[Word]) -> Iterable[tuple[Word,
             yield word, f"{name}={HIDDEN_VALUE}"
         elif word.value in flags and i + 1 < len(words):
             yield words[i + 1], HIDDEN_VALUE
-    value = _config_set_value(registry, words)
-    if value is not None:
-        yield value, HIDDEN_VALUE
+    yield from _config_set_values(registry, words)
 
 
 def mask_secrets(line: str, registry: Registry) -> str:

@@ -119,6 +119,12 @@ def test_a_new_history_is_private(shell_env, user_dirs, tmp_path):
         ("config set accessKeySecret 'unfinished", "config set accessKeySecret ****"),
         ("config set endpoint http://127.0.0.1:1", "config set endpoint http://127.0.0.1:1"),
         ("config set accessKeyId LTAIid", "config set accessKeyId LTAIid"),
+        # mistyped forms fail, yet their line still carries the secret
+        ("config set access_key_secret=SEC", "config set access_key_secret=****"),
+        ("config set stsToken='a b' region=x", "config set stsToken=**** region=x"),
+        ("config set OSS_ACCESS_KEY_SECRET SEC", "config set OSS_ACCESS_KEY_SECRET ****"),
+        ("config set --sts-token TOK", "config set --sts-token ****"),
+        ("config set region=cn-x", "config set region=cn-x"),
     ],
 )
 def test_every_spelling_of_a_secret_is_masked(line, recorded):
