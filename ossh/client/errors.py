@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from ..protocol import H_EC, H_ERR, H_REQUEST_ID
 
@@ -49,13 +50,18 @@ class OssError(Exception):
         for secret in secrets:
             if not secret or len(secret) < 4:  # a shorter one would garble the text and hides nothing
                 continue
-            self.message = self.message.replace(secret, "***")
+            self.message = masked(self.message, secret)
             self.args = (self.message,)
             for name in ("code", "request_id", "host_id", "ec"):
                 value = getattr(self, name)
                 if isinstance(value, str):
-                    setattr(self, name, value.replace(secret, "***"))
-            self.details = {k: v.replace(secret, "***") if isinstance(v, str) else v for k, v in self.details.items()}
+                    setattr(self, name, masked(value, secret))
+            self.details = {k: masked(v, secret) if isinstance(v, str) else v for k, v in self.details.items()}
+
+
+def masked(text: str, secret: str) -> str:
+    """`text` with `secret` replaced by *** in any letter case (a host name echoing it comes lower-cased)."""
+    return re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE) if secret.lower() in text.lower() else text
 
 
 class ClientError(OssError, ValueError):

@@ -19,7 +19,7 @@ from ..protocol import DEFAULT_REGION, H_REQUEST_ID
 from .auth import Credentials, SignableRequest, SignerV1, SignerV4, make_signer
 from .body import Payload
 from .endpoint import Endpoint
-from .errors import ClientError, InvalidResponse, OssError, RedirectRefused, ServiceError, TransportError
+from .errors import ClientError, InvalidResponse, OssError, RedirectRefused, ServiceError, TransportError, masked
 from .failure import describe
 from .reader import DOCUMENT_LIMIT, ERROR_LIMIT, read_document
 
@@ -169,8 +169,10 @@ class Transport:
                 if resp.status_code < 300:
                     return resp
                 err = _error(resp)
+                self._scrub(err)
             except InvalidResponse as exc:  # an answer too large, or not decodable
                 exc.bucket, exc.key = call.bucket, call.key
+                self._scrub(exc)
                 raise
             except requests.RequestException as exc:
                 if self.retry.should_retry(attempt, call.replayable):
@@ -185,6 +187,7 @@ class Transport:
                     return resp
                 refused.request_id, refused.status = err.request_id, resp.status_code
                 refused.bucket, refused.key = call.bucket, call.key
+                self._scrub(refused)  # the place named may echo the token
                 raise
             if moved is not None and call.replayable:
                 hops += 1
@@ -196,18 +199,28 @@ class Transport:
                 continue
             if raise_errors:
                 err.bucket, err.key = call.bucket, call.key
-                self._scrub(err)
                 raise err
             return resp
 
-    def _scrub(self, err: ServiceError) -> None:
+    def _secrets(self) -> tuple[str, ...]:
+        creds = self.credentials
+        found = (creds.security_token, creds.access_key_secret) if creds is not None else ()
+        return tuple(s for s in found if s and len(s) >= 4)
+
+    def _scrub(self, err: OssError) -> None:
         """Keep the secret, the token and the signature out of an error's message and details (a
         SignatureDoesNotMatch answer echoes them: the V1 StringToSign holds x-oss-security-token)."""
-        creds = self.credentials
-        if creds is not None:
-            err.redact(creds.security_token, creds.access_key_secret)
+        err.redact(*self._secrets())
         if "SignatureProvided" in err.details:
             err.details["SignatureProvided"] = "***"
+
+    def _scrub_headers(self, resp: requests.Response) -> None:
+        """The answer's headers with the secret and the token masked: a server echoing them in its
+        x-oss-request-id would have them shown in every error, result and log line naming the request."""
+        for secret in self._secrets():
+            for name, value in list(resp.headers.items()):
+                if secret.lower() in value.lower():
+                    resp.headers[name] = masked(value, secret)
 
     def _sleep(self, attempt: int, call: Call, why: str) -> None:
         delay = self.retry.delay(attempt)
@@ -299,6 +312,7 @@ class Transport:
                 f"{call.method} {call.key or call.bucket or '/'}: a header value holds a line "
                 "break or a character outside Latin-1"
             ) from None
+        self._scrub_headers(resp)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "%s %s -> %s request %s %.3fs",

@@ -137,9 +137,9 @@ def victim(target, **kw):
     return OssClient(getattr(target, "endpoint", target), AK, SK, **kw)
 
 
-def run_ossh(argv: list[str], endpoint: str, home):
-    """`ossh ARGV` in-process (cli.main) pointed at `endpoint`, HOME and XDG directories under `home`; returns
-    the CompletedProcess (text)."""
+def run_ossh(argv: list[str], endpoint: str, home, **variables: str):
+    """`ossh ARGV` in-process (cli.main) pointed at `endpoint`, HOME and XDG directories under `home`, and
+    `variables` set; returns the CompletedProcess (text)."""
     from tests.shell.conftest import run_in_process
 
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("OSS_", "OSSUTIL_"))}
@@ -152,5 +152,6 @@ def run_ossh(argv: list[str], endpoint: str, home):
         OSS_REGION="cn-hangzhou",
         OSS_ACCESS_KEY_ID=AK,
         OSS_ACCESS_KEY_SECRET=SK,
+        **variables,
     )
     return run_in_process(argv, environ, home)
