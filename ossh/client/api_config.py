@@ -68,8 +68,15 @@ class ConfigOps(Operations):
     # ---------------------------------------------------------------- configuration documents
 
     def get_bucket_config(self, bucket: str, name: str) -> bytes:
-        """The stored document of configuration `name` (XML, or JSON for the policy), as the server sends it."""
-        return self._session.request("GET", bucket, params={_check_name(name): ""}).content
+        """The stored document of configuration `name` (XML, or JSON for the policy), as the server sends it
+        once it is checked to be one: an answer that is not is an InvalidResponse, never shown as the document."""
+        resp = self._session.request("GET", bucket, params={_check_name(name): ""})
+        root = CONFIGS[name]
+        if root is None:
+            xmlparse.json_object(resp, "a JSON policy document")
+        else:
+            xmlparse.element_tree(resp, root)
+        return resp.content
 
     def put_bucket_config(self, bucket: str, name: str, document: bytes) -> None:
         headers = {

@@ -5,6 +5,7 @@ Names the server returns URL-encoded (encoding-type=url) are decoded here, so ca
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -100,6 +101,19 @@ def element_tree(answer, root: str) -> ElementTree.Element:
     return tree
 
 
+def json_object(answer, what: str) -> dict:
+    """The answer parsed as a JSON object (a bucket policy), or InvalidResponse as parse gives."""
+    resp, body = _parts(answer)
+    _check_nonempty(resp, body, None, what)
+    try:
+        doc = json.loads(body)
+    except ValueError as exc:  # UnicodeDecodeError included
+        raise _invalid(resp, f"is not JSON ({str(exc)[:100]}) where {what} was expected") from None
+    if not isinstance(doc, dict):
+        raise _invalid(resp, f"is a JSON {type(doc).__name__} where {what} was expected")
+    return doc
+
+
 def request_id(answer) -> str | None:
     """The x-oss-request-id of an answer given as a Response (None for a bare body)."""
     resp, _ = _parts(answer)
@@ -116,9 +130,9 @@ def _wanted(root: str | None) -> str:
     return f"an XML {root} document" if root else "an XML document"
 
 
-def _check_nonempty(resp, body, root: str | None) -> None:
+def _check_nonempty(resp, body, root: str | None, what: str | None = None) -> None:
     if not (body or b"").strip():
-        raise _invalid(resp, f"is empty where {_wanted(root)} was expected")
+        raise _invalid(resp, f"is empty where {what or _wanted(root)} was expected")
 
 
 def _not_xml(resp, exc: Exception, root: str | None) -> InvalidResponse:

@@ -51,6 +51,10 @@ OPERATIONS = {
     "complete_multipart_upload": lambda c: c.complete_multipart_upload(BUCKET, "k", "u", [PartResult(1, "e")]),
     "delete_objects": lambda c: c.delete_objects(BUCKET, ["a", "b"]),
     "delete_object_versions": lambda c: c.delete_object_versions(BUCKET, [("a", "v")]),
+    **{
+        f"get_bucket_config_{name}": lambda c, name=name: c.get_bucket_config(BUCKET, name)
+        for name in ("cors", "lifecycle", "website", "referer", "encryption", "logging", "publicAccessBlock")
+    },
 }
 # Answers that may rightly be empty: a Complete that has nothing to add, a quiet or empty delete result.
 EMPTY_OK = {"complete_multipart_upload", "delete_objects", "delete_object_versions"}
@@ -107,3 +111,27 @@ def test_shell_ls_prints_one_line(evil, tmp_path, body):
         assert run.returncode == 1 and run.stdout == "", run
         assert run.stderr.count("\n") == 1 and run.stderr.startswith("ossh: ls: ") and "server's answer" in run.stderr
         assert "internal error" not in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("body", ["html", "empty", "truncated", "text", "binary"])
+def test_a_policy_that_is_no_json_object_is_a_clean_error(evil, body):
+    data, ctype = BODIES[body]
+    evil.answer = lambda a: a.send(200, data, {"Content-Type": ctype})
+    with pytest.raises(InvalidResponse) as exc:
+        victim(evil).get_bucket_config(BUCKET, "policy")
+    assert exc.value.status == 200 and exc.value.request_id == REQUEST_ID and "\n" not in str(exc.value)
+
+
+def test_a_policy_document_is_given_as_stored(evil):
+    policy = b'{"Version": "1", "Statement": []}'
+    evil.answer = lambda a: a.send(200, policy, {"Content-Type": "application/json"})
+    assert victim(evil).get_bucket_config(BUCKET, "policy") == policy
+
+
+@pytest.mark.parametrize("body", ["html", "json"])
+def test_shell_bucket_config_get_prints_one_line(evil, tmp_path, body):
+    data, ctype = BODIES[body]
+    evil.answer = lambda a: a.send(200, data, {"Content-Type": ctype})
+    run = run_ossh(["bucket", "cors", BUCKET, "get"], evil.endpoint, tmp_path)
+    assert run.returncode == 1 and run.stdout == "", run
+    assert run.stderr.count("\n") == 1 and "server's answer" in run.stderr and "Traceback" not in run.stderr
