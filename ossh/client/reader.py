@@ -145,7 +145,10 @@ class ObjectReader:
             return b""
         try:
             if n is None or n < 0:
-                data = b"".join(self._resp.raw.stream(self._chunk_size, decode_content=False))
+                # read() in blocks, not raw.stream(): urllib3's own chunked reader takes a chunk-size
+                # line of any length into memory, where http.client's stops at 64 KiB
+                blocks = iter(lambda: self._resp.raw.read(self._chunk_size, decode_content=False), b"")
+                data = b"".join(blocks)
                 self._account(data)
                 self._finish()
                 return data

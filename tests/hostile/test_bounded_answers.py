@@ -163,3 +163,32 @@ def test_gzip_encoded_object_through_the_2013_facade(gzip_object, tmp_path):
     assert api.get_object(BUCKET, "k").read() == STORED
     api.get_object_to_file(BUCKET, "k", str(tmp_path / "k"))
     assert (tmp_path / "k").read_bytes() == STORED
+
+
+def _endless_chunk_size_line(a) -> None:
+    """A chunked answer whose first chunk-size line never ends: hex digits until the client hangs up."""
+    h = a._h
+    h.close_connection = True
+    h.send_response(200)
+    for k, v in {"x-oss-request-id": REQUEST_ID, "Transfer-Encoding": "chunked", "ETag": '"e"'}.items():
+        h.send_header(k, v)
+    h.end_headers()
+    block = b"f" * (1 << 16)
+    try:
+        while True:
+            h.wfile.write(block)
+    except OSError:
+        pass
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [lambda c: c.get_object(BUCKET, "k").read(), lambda c: c.get_object(BUCKET, "k").read(-1)],
+    ids=["read", "read-all"],
+)
+def test_an_endless_chunk_size_line_of_an_object_stops(evil, operation):
+    """Object bodies are streamed, but what frames them is not data: a chunk-size line is bounded too."""
+    evil.answer = _endless_chunk_size_line
+    peak, raised = _peak_while(lambda: operation(victim(evil)))
+    assert type(raised).__name__ == "TransportError" and "\n" not in str(raised), repr(raised)
+    assert peak < 8 * MIB, f"{peak / MIB:.0f} MiB held"
