@@ -93,6 +93,7 @@ class BucketOps(Operations):
             lambda marker: self.list_buckets(prefix=prefix, marker=marker, max_keys=MAX_LIST),
             lambda page: page.next_marker,
             order=key_order,
+            position=lambda page: max((key_order(b.name) for b in page.buckets), default=None),
         ):
             yield from page.buckets
 

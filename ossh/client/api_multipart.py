@@ -168,6 +168,7 @@ class MultipartOps(Operations):
             lambda page: page.next_part_number_marker,
             first=0,
             order=int,
+            position=lambda page: max((p.part_number for p in page.parts), default=None),
         ):
             yield from page.parts
 

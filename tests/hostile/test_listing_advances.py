@@ -228,3 +228,26 @@ def test_shell_removing_versions_that_come_back_in_turn_stops(evil, tmp_path):
     assert run.returncode == 1, run
     assert run.stderr.count("\n") == 1 and "lists again the versions it said it deleted" in run.stderr
     assert [s.method for s in evil.seen] == ["GET", "POST", "GET", "POST", "GET"]
+
+
+def test_fresh_bucket_markers_over_the_same_buckets(evil):
+    """Each page names a new marker, later than the one before, yet lists the same bucket again."""
+    serve_pages(evil, lambda n, q, more: buckets(1, f"m{n:03d}", more))
+    with pytest.raises(InvalidResponse) as exc:
+        list(victim(evil).iter_buckets())
+    _stuck(exc, evil, 2, "do not move on")
+
+
+def test_fresh_part_number_markers_over_the_same_part(evil):
+    serve_pages(evil, lambda n, q, more: parts(1, n + 1, more))
+    with pytest.raises(InvalidResponse) as exc:
+        list(victim(evil).iter_parts(BUCKET, "k", "u"))
+    _stuck(exc, evil, 2, "do not move on")
+
+
+def test_bucket_and_part_listings_that_advance_are_read_to_their_end(evil):
+    serve_pages(evil, lambda n, q, more: buckets(n, f"b{n}", more and n < 3))
+    assert [b.name for b in victim(evil).iter_buckets()] == ["b1", "b2", "b3"]
+    evil.seen.clear()
+    serve_pages(evil, lambda n, q, more: parts(n, n, more and n < 3))
+    assert [p.part_number for p in victim(evil).iter_parts(BUCKET, "k", "u")] == [1, 2, 3]
