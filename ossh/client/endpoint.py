@@ -157,8 +157,10 @@ class Endpoint:
         except ValueError:
             parts = None
         if parts is not None and self.scheme == "https" and parts.scheme != "https":
+            place = f"{parts.scheme}://{parts.netloc}"[:200]
             raise RedirectRefused(
-                f"refusing a redirect from {self.url} to {parts.scheme}://{parts.netloc}: it would leave https",
+                f"refusing a redirect from {self.url} to {place if place.isprintable() else repr(place)}: "
+                "it would leave https",
                 code="InsecureRedirect",
             )
         if (

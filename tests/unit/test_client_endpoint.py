@@ -107,3 +107,11 @@ def test_invalid_endpoints(bad):
 def test_invalid_addressing():
     with pytest.raises(ClientError):
         Endpoint.parse("localhost", addressing="cname")
+
+
+def test_a_refused_place_is_named_escaped():
+    ep = Endpoint.parse("https://oss-cn-hangzhou.aliyuncs.com")
+    for location in ("http://x\x1bc.evil/", "http://\x07.evil/", "https://\x1bc.evil/x", "\x1b[2J"):
+        with pytest.raises(OssError) as exc:
+            ep.moved_to(location, "bkt")
+        assert str(exc.value).isprintable(), str(exc.value)
