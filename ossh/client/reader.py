@@ -33,8 +33,26 @@ def _decoder(resp: requests.Response):
     if encoding in ("gzip", "x-gzip"):
         return zlib.decompressobj(16 + zlib.MAX_WBITS)
     if encoding == "deflate":
-        return zlib.decompressobj(zlib.MAX_WBITS | 32)  # zlib or gzip framing, detected from the header
+        return _Deflate()
     raise InvalidResponse.of(resp, f"the answer is encoded as {encoding[:40]!r}, which ossh does not decode")
+
+
+class _Deflate:
+    """A decompressor for `Content-Encoding: deflate`, which servers send zlib-framed (as HTTP says), as
+    gzip, or raw (as many do): the framing is told from the first bytes, as urllib3 does."""
+
+    def __init__(self):
+        self._inner = None
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        if self._inner is None:
+            zlib_header = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            framed = zlib_header or data[:2] == b"\x1f\x8b"
+            self._inner = zlib.decompressobj(zlib.MAX_WBITS | 32 if framed else -zlib.MAX_WBITS)
+        return self._inner.decompress(data, max_length)
+
+    def __getattr__(self, name: str):  # unconsumed_tail, unused_data, eof, flush
+        return getattr(self._inner or zlib.decompressobj(), name)
 
 
 def read_document(resp: requests.Response, limit: int) -> bytes:

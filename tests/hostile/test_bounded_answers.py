@@ -192,3 +192,25 @@ def test_an_endless_chunk_size_line_of_an_object_stops(evil, operation):
     peak, raised = _peak_while(lambda: operation(victim(evil)))
     assert type(raised).__name__ == "TransportError" and "\n" not in str(raised), repr(raised)
     assert peak < 8 * MIB, f"{peak / MIB:.0f} MiB held"
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
+
+
+def test_raw_deflate_bomb_listing_stops_as_too_large(evil):
+    """`deflate` sent without its zlib header (as many servers do) is bounded as the framed one is."""
+    bomb = _raw_deflate(b"<ListBucketResult>" + b" " * (48 * MIB))
+    evil.answer = lambda a: a.send(200, bomb, {"Content-Encoding": "deflate"})
+    peak, raised = _peak_while(lambda: victim(evil).list_objects(BUCKET))
+    _too_large(raised, 200)
+    assert peak < 120 * MIB
+
+
+@pytest.mark.parametrize("framing", ["raw", "zlib", "gzip"])
+def test_a_deflate_listing_is_read_whatever_its_framing(evil, framing):
+    doc = b"<ListBucketResult><Name>bkt</Name><Contents><Key>k</Key><Size>1</Size></Contents></ListBucketResult>"
+    body = {"raw": _raw_deflate, "zlib": zlib.compress, "gzip": gzip.compress}[framing](doc)
+    evil.answer = lambda a: a.send(200, body, {"Content-Encoding": "deflate"})
+    assert [o.key for o in victim(evil).list_objects(BUCKET).objects] == ["k"]
