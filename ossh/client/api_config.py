@@ -48,6 +48,7 @@ def _tagging_body(tags: Tags) -> bytes:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<Tagging><TagSet>{items}</TagSet></Tagging>'.encode()
 
 
+@xmlparse.document
 def _parse_tags(answer) -> Tags:
     tag_set = xmlparse.parse(answer, "Tagging", lists=("Tag",)).get("TagSet") or {}
     return [

@@ -44,6 +44,7 @@ def _child(node: ElementTree.Element, name: str) -> str:
     return (found.text or "") if found is not None else ""
 
 
+@xmlparse.document
 def version_page(answer) -> VersionPage:
     """A ListObjectVersions answer (a body or the Response); versions and delete markers in the order the
     server listed them."""
@@ -100,6 +101,7 @@ def delete_request(session, bucket: str, entries: list, quiet: bool):
         raise
 
 
+@xmlparse.document
 def deleted_versions(answer) -> list[DeleteResult]:
     root = xmlparse.parse(answer, "DeleteResult", empty_ok=True)  # a quiet delete may answer with no body
     dec = xmlparse._decoder(root)

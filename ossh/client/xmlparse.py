@@ -5,6 +5,7 @@ Names the server returns URL-encoded (encoding-type=url) are decoded here, so ca
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import datetime, timezone
@@ -16,7 +17,7 @@ from xml.parsers.expat import ExpatError
 import xmltodict
 
 from ..protocol import H_REQUEST_ID
-from .errors import InvalidResponse
+from .errors import InvalidResponse, OssError
 from .models import (
     BucketInfo,
     BucketPage,
@@ -153,6 +154,24 @@ def _invalid(resp, what: str) -> InvalidResponse:
     return InvalidResponse.of(resp, f"the server's answer{shown} {what}")
 
 
+def document(build):
+    """A builder from an answer whose parts may hold anything: an element where text belongs, a date or a
+    number that is none. What it cannot read is the answer's InvalidResponse, not a Python error."""
+
+    @functools.wraps(build)
+    def checked(answer, *args, **kwargs):
+        try:
+            return build(answer, *args, **kwargs)
+        except OssError:
+            raise
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+            resp, _ = _parts(answer)
+            why = f"{type(exc).__name__}: {str(exc)[:80]}"
+            raise _invalid(resp, f"holds what ossh cannot read as {build.__name__.replace('_', ' ')} ({why})") from None
+
+    return checked
+
+
 def text(node: dict | None, name: str, default: str = "") -> str:
     value = (node or {}).get(name)
     if value is None:
@@ -221,6 +240,7 @@ def _bucket_fields(b: dict) -> dict:
     )
 
 
+@document
 def bucket_page(body) -> BucketPage:
     root = parse(body, "ListAllMyBucketsResult")
     buckets = [BucketSummary(**_bucket_fields(b)) for b in ((root.get("Buckets") or {}).get("Bucket") or [])]
@@ -235,11 +255,13 @@ def bucket_page(body) -> BucketPage:
     )
 
 
+@document
 def acl(body) -> str:
     grants = (parse(body, "AccessControlPolicy").get("AccessControlList") or {}).get("Grant") or []
     return str(grants[0]) if grants else ""
 
 
+@document
 def bucket_info(body) -> BucketInfo:
     b = parse(body, "BucketInfo").get("Bucket") or {}
     b = b[0] if isinstance(b, list) else b
@@ -248,11 +270,13 @@ def bucket_info(body) -> BucketInfo:
     return BucketInfo(**_bucket_fields(b), acl=str(grants[0]) if grants else None, owner_id=owner.id if owner else None)
 
 
+@document
 def location(body) -> str:
     _, value = _root(body, "LocationConstraint")
     return value.get("#text", "") or "" if isinstance(value, dict) else (value or "")
 
 
+@document
 def object_page(body) -> ObjectPage:
     root = parse(body, "ListBucketResult")
     dec = _decoder(root)
@@ -286,16 +310,19 @@ def _prefixes(root: dict, dec) -> list[str]:
     return [dec(text(p, "Prefix")) for p in root.get("CommonPrefixes") or [] if p]
 
 
+@document
 def deleted_keys(body) -> list[str]:
     root = parse(body, "DeleteResult", empty_ok=True)  # a quiet delete may answer with no body
     dec = _decoder(root)
     return [dec(text(d, "Key")) for d in root.get("Deleted") or [] if d]
 
 
+@document
 def upload_id(body) -> str:
     return text(parse(body, "InitiateMultipartUploadResult"), "UploadId")
 
 
+@document
 def part_page(body) -> PartPage:
     root = parse(body, "ListPartsResult")
     parts = [
@@ -315,6 +342,7 @@ def part_page(body) -> PartPage:
     )
 
 
+@document
 def upload_page(body) -> UploadPage:
     root = parse(body, "ListMultipartUploadsResult")
     dec = _decoder(root)

@@ -135,3 +135,60 @@ def test_shell_bucket_config_get_prints_one_line(evil, tmp_path, body):
     run = run_ossh(["bucket", "cors", BUCKET, "get"], evil.endpoint, tmp_path)
     assert run.returncode == 1 and run.stdout == "", run
     assert run.stderr.count("\n") == 1 and "server's answer" in run.stderr and "Traceback" not in run.stderr
+
+
+# ---------------------------------------------------------------- XML whose values are not what they say
+
+MISREAD = {
+    "list_objects-date": (
+        lambda c: c.list_objects(BUCKET),
+        "<ListBucketResult><Contents><Key>k</Key><Size>1</Size><LastModified>zzz</LastModified></Contents>"
+        "</ListBucketResult>",
+    ),
+    "iter_objects-text-entry": (
+        lambda c: list(c.iter_objects(BUCKET)),
+        "<ListBucketResult><Contents>text</Contents></ListBucketResult>",
+    ),
+    "list_buckets-text-entry": (
+        lambda c: c.list_buckets(),
+        "<ListAllMyBucketsResult><Buckets><Bucket>text</Bucket></Buckets></ListAllMyBucketsResult>",
+    ),
+    "list_buckets-date": (
+        lambda c: c.list_buckets(),
+        "<ListAllMyBucketsResult><Buckets><Bucket><Name>b</Name><CreationDate>zzz</CreationDate></Bucket>"
+        "</Buckets></ListAllMyBucketsResult>",
+    ),
+    "versions-date": (
+        lambda c: c.list_object_versions(BUCKET),
+        "<ListVersionsResult><Version><Key>k</Key><VersionId>v</VersionId><LastModified>zzz</LastModified>"
+        "</Version></ListVersionsResult>",
+    ),
+    "uploads-text-entry": (
+        lambda c: c.list_multipart_uploads(BUCKET),
+        "<ListMultipartUploadsResult><Upload>text</Upload></ListMultipartUploadsResult>",
+    ),
+    "bucket_info-date": (
+        lambda c: c.get_bucket_info(BUCKET),
+        "<BucketInfo><Bucket><Name>b</Name><CreationDate>zzz</CreationDate></Bucket></BucketInfo>",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MISREAD))
+def test_xml_whose_values_cannot_be_read_is_a_clean_error(evil, case):
+    operation, doc = MISREAD[case]
+    evil.answer = lambda a: a.xml(doc.encode())
+    with pytest.raises(InvalidResponse) as exc:
+        operation(victim(evil))
+    err = exc.value
+    assert err.status == 200 and err.request_id == REQUEST_ID and "\n" not in str(err), str(err)
+    assert str(err).startswith("the server's answer (200, application/xml) ")
+
+
+@pytest.mark.parametrize("argv", [["ls", f"oss://{BUCKET}/"], ["ls"], ["du", f"oss://{BUCKET}/"]])
+def test_shell_prints_one_line_for_xml_it_cannot_read(evil, tmp_path, argv):
+    bad = {True: MISREAD["list_buckets-text-entry"][1], False: MISREAD["iter_objects-text-entry"][1]}
+    evil.answer = lambda a: a.xml(bad[a.seen.path.split("?")[0] == "/"].encode())
+    run = run_ossh(argv, evil.endpoint, tmp_path)
+    assert run.returncode == 1 and run.stderr.count("\n") == 1, run
+    assert "internal error" not in run.stderr and "server's answer" in run.stderr
