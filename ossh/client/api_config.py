@@ -49,6 +49,11 @@ def _tagging_body(tags: Tags) -> bytes:
 
 
 @xmlparse.document
+def _bucket_info_fields(answer) -> dict[str, object]:
+    return dict(xmlparse.parse(answer, "BucketInfo", lists=()).get("Bucket") or {})
+
+
+@xmlparse.document
 def _parse_tags(answer) -> Tags:
     tag_set = xmlparse.parse(answer, "Tagging", lists=("Tag",)).get("TagSet") or {}
     return [
@@ -120,8 +125,7 @@ class ConfigOps(Operations):
     def get_bucket_info_fields(self, bucket: str) -> dict[str, object]:
         """Every element GetBucketInfo answers (nested ones as dicts), for display: comment, versioning,
         encryption and the rest that BucketInfo does not model."""
-        answer = self._session.request("GET", bucket, params={"bucketInfo": ""})
-        return dict(xmlparse.parse(answer, "BucketInfo", lists=()).get("Bucket") or {})
+        return _bucket_info_fields(self._session.request("GET", bucket, params={"bucketInfo": ""}))
 
     def get_bucket_stat(self, bucket: str) -> dict[str, int]:
         """GetBucketStat's figures by element name (Storage, ObjectCount, StandardStorage, ...)."""

@@ -200,15 +200,7 @@ class ObjectOps(Operations):
         )
         hdrs[H_COPY_SOURCE] = copy_source(src_bucket, src_key, version_params(source_version_id).get("versionId"))
         hdrs[H_METADATA_DIRECTIVE] = "REPLACE" if replace else "COPY"
-        resp = self._session.request("PUT", dst_bucket, dst_key, headers=hdrs)
-        root = xmlparse.parse(resp, "CopyObjectResult")
-        return CopyResult(
-            result_etag(root, resp.headers),
-            crc_of(resp.headers),
-            xmlparse.iso_time(xmlparse.text(root, "LastModified")),
-            resp.headers.get(H_VERSION_ID),
-            resp.headers.get(H_COPY_SOURCE_VERSION_ID),
-        )
+        return copy_result(self._session.request("PUT", dst_bucket, dst_key, headers=hdrs))
 
     def append_object(
         self,
@@ -275,3 +267,16 @@ class ObjectOps(Operations):
         return self._session.request(
             "POST", bucket, key, params=version_params(version_id, {"restore": ""}), data=body
         ).status_code
+
+
+@xmlparse.document
+def copy_result(resp) -> CopyResult:
+    """A CopyObject answer."""
+    root = xmlparse.parse(resp, "CopyObjectResult")
+    return CopyResult(
+        result_etag(root, resp.headers),
+        crc_of(resp.headers),
+        xmlparse.iso_time(xmlparse.text(root, "LastModified")),
+        resp.headers.get(H_VERSION_ID),
+        resp.headers.get(H_COPY_SOURCE_VERSION_ID),
+    )

@@ -167,7 +167,9 @@ def document(build):
         except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
             resp, _ = _parts(answer)
             why = f"{type(exc).__name__}: {str(exc)[:80]}"
-            raise _invalid(resp, f"holds what ossh cannot read as {build.__name__.replace('_', ' ')} ({why})") from None
+            raise _invalid(
+                resp, f"holds what ossh cannot read as {build.__name__.strip('_').replace('_', ' ')} ({why})"
+            ) from None
 
     return checked
 

@@ -167,6 +167,18 @@ MISREAD = {
         lambda c: c.list_multipart_uploads(BUCKET),
         "<ListMultipartUploadsResult><Upload>text</Upload></ListMultipartUploadsResult>",
     ),
+    "copy_object-date": (
+        lambda c: c.copy_object(BUCKET, "src", BUCKET, "k"),
+        '<CopyObjectResult><LastModified>zzz</LastModified><ETag>"e"</ETag></CopyObjectResult>',
+    ),
+    "bucket_info_fields-text": (
+        lambda c: c.get_bucket_info_fields(BUCKET),
+        "<BucketInfo><Bucket>text</Bucket></BucketInfo>",
+    ),
+    "tagging-text": (
+        lambda c: c.get_object_tagging(BUCKET, "k"),
+        "<Tagging><TagSet>text</TagSet></Tagging>",
+    ),
     "bucket_info-date": (
         lambda c: c.get_bucket_info(BUCKET),
         "<BucketInfo><Bucket><Name>b</Name><CreationDate>zzz</CreationDate></Bucket></BucketInfo>",
