@@ -10,6 +10,7 @@ file beside the target (tempfiles.py), renamed into place only once complete and
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterator
 
@@ -287,11 +288,13 @@ class TransferManager:
         byte_range=None,
         progress: Progress | None = None,
         version_id: str | None = None,
+        size: int | None = None,
     ) -> ObjectMeta:
         """Streams the object (or a range) into a temporary file beside `path`, renamed into place only
         after the last byte arrived and the CRC-64 matched. A whole object whose body is cut is continued
         from the byte reached (pinned to the ETag the first answer gave); leftovers of killed downloads of
-        `path` are removed first."""
+        `path` are removed first. `size`, the object's size when known (a listing, a HEAD), bounds a body
+        that declares no length of its own."""
         sweep(path)
         with temp_beside(path) as (fd, _):
             with os.fdopen(fd, "wb", closefd=False) as out:
@@ -299,6 +302,8 @@ class TransferManager:
                 if not self.config.verify_crc:
                     reader.unverified()
                 meta = reader.meta
+                if meta.size is None and byte_range is None and size is not None:
+                    meta = dataclasses.replace(meta, size=size)  # an endless body stops at the object's end
                 if byte_range is not None or meta.etag is None or meta.size is None:
                     with reader:  # nothing to pin a continuation to: one stream, whole or failed
                         for chunk in reader.iter_chunks():
@@ -348,7 +353,8 @@ class TransferManager:
         if meta is None and (size is None or ranged(size)):
             meta = self._client.head_object(bucket, key, version_id=version_id)
         if meta is None or not ranged(meta.size):
-            return self.get_object_to_file(bucket, key, path, progress=progress, version_id=version_id)
+            known = meta.size if meta is not None else size
+            return self.get_object_to_file(bucket, key, path, progress=progress, version_id=version_id, size=known)
         if checkpoint_dir is not None:
             return resume_download(
                 self._client,

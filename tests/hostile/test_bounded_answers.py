@@ -214,3 +214,32 @@ def test_a_deflate_listing_is_read_whatever_its_framing(evil, framing):
     body = {"raw": _raw_deflate, "zlib": zlib.compress, "gzip": gzip.compress}[framing](doc)
     evil.answer = lambda a: a.send(200, body, {"Content-Encoding": "deflate"})
     assert [o.key for o in victim(evil).list_objects(BUCKET).objects] == ["k"]
+
+
+@pytest.fixture
+def endless_object(evil):
+    """HEAD and the listing say the object holds 10 bytes; its GET body declares no length and never ends."""
+
+    def answer(a):
+        if a.seen.method == "HEAD":
+            a.send(200, b"", {"Content-Length": "10", "ETag": '"e"', "Last-Modified": "Tue, 08 Dec 2026 00:00:00 GMT"})
+        elif "list-type" in a.seen.path:
+            a.xml(
+                b"<ListBucketResult><Name>bkt</Name><IsTruncated>false</IsTruncated>"
+                b"<Contents><Key>p/k</Key><Size>10</Size></Contents></ListBucketResult>"
+            )
+        else:
+            evil.written.append(a.endless(200, b"x" * 65536, {"ETag": '"e"'}))
+
+    evil.answer = answer
+    return evil
+
+
+@pytest.mark.parametrize("line", ["get oss://bkt/k {d}/k", "get -r oss://bkt/p/ {d}"])
+def test_an_endless_object_body_stops_at_the_object_size(endless_object, tmp_path, line):
+    from .evil import run_ossh
+
+    run = run_ossh(line.format(d=tmp_path / "d").split(), endless_object.endpoint, tmp_path)
+    assert run.returncode == 0, run
+    assert (tmp_path / "d" / "k").read_bytes() == b"x" * 10
+    assert wait_until(lambda: endless_object.written, timeout=10), "the endless answer's connection stayed open"
