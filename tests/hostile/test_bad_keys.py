@@ -71,3 +71,49 @@ def test_put_of_two_files_with_one_name_is_refused(client, bucket, tmp_path):
     assert "will not overwrite just-created" in sh.fails(f"put */a oss://{bucket}/dir/")
     assert "will not overwrite just-created" in sh.fails(f"put -r x other/x oss://{bucket}/dir/")
     assert list(client.iter_objects(bucket)) == []
+
+
+@pytest.fixture
+def one_gone(evil):
+    """A listing of p/k0, p/k1, p/k2 whose p/k1 answers its GET with an error about that one object."""
+    from .evil import BUCKET
+
+    def make(status, code):
+        def answer(a):
+            if "list-type" in a.seen.path:
+                entries = "".join(f"<Contents><Key>p/k{i}</Key><Size>1</Size></Contents>" for i in range(3))
+                a.xml(
+                    f"<ListBucketResult><Name>{BUCKET}</Name><IsTruncated>false</IsTruncated>{entries}"
+                    "</ListBucketResult>".encode()
+                )
+            elif a.seen.path.split("?")[0].endswith("/k1"):
+                a.error(status, code, "about this object")
+            else:
+                a.send(200, b"x", {"ETag": '"e"'})
+
+        evil.answer = answer
+        return evil
+
+    return make
+
+
+@pytest.mark.parametrize("status, code", [(404, "NoSuchKey"), (403, "AccessDenied"), (403, "InvalidObjectState")])
+@pytest.mark.parametrize("verb", ["get -r", "downloadtodir"])
+def test_an_object_that_cannot_be_read_is_skipped_the_rest_arrive(one_gone, tmp_path, status, code, verb):
+    """A key gone since the listing, not readable or archived concerns that key alone."""
+    from .evil import run_ossh
+
+    evil = one_gone(status, code)
+    run = run_ossh([*verb.split(), "oss://bkt/p/", str(tmp_path / "d")], evil.endpoint, tmp_path)
+    assert run.returncode == 1 and run.stderr == "ossh: get: 1 key skipped (listed above)\n", run
+    assert f"skip: oss://bkt/p/k1: about this object ({code}, request " in run.stdout
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["k0", "k2"]
+
+
+def test_a_failure_about_the_bucket_still_ends_the_download(one_gone, tmp_path):
+    from .evil import run_ossh
+
+    evil = one_gone(404, "NoSuchBucket")
+    run = run_ossh(["get", "-r", "oss://bkt/p/", str(tmp_path / "d")], evil.endpoint, tmp_path)
+    assert run.returncode == 1 and "NoSuchBucket" in run.stderr and "skip:" not in run.stdout
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["k0"]

@@ -224,6 +224,20 @@ class Skips:
         if self.count:
             raise CommandError(f"{plural(self.count, 'key')} skipped (listed above)")
 
+    def download(self, ctx, src: RemotePath, local: str, size: int | None, meta=None) -> Message:
+        """_download, with a failure that concerns this one object (gone since it was listed, not
+        readable, archived) reported as a skip: the other keys still come."""
+        try:
+            return _download(ctx, src, local, size, meta)
+        except oss.ServiceError as exc:
+            if exc.code not in _ONE_OBJECT:
+                raise
+            return self.skip(src, exc)
+
+
+# error codes about one object, not about the bucket, the account or the connection
+_ONE_OBJECT = frozenset({"NoSuchKey", "AccessDenied", "InvalidObjectState", "SymlinkTargetNotExist"})
+
 
 def _get_tree(ctx, prefix: RemotePath, root: str, name: str | None, skips: Skips):
     """The keys under `prefix` into the directory `root`, or into root/name when the prefix keeps its name:
@@ -242,7 +256,7 @@ def _get_tree(ctx, prefix: RemotePath, root: str, name: str | None, skips: Skips
             yield skips.skip(src, exc)
             continue
         if not marker:
-            yield _download(ctx, src, local, s.size)
+            yield skips.download(ctx, src, local, s.size)
 
 
 def _sources(ctx, texts: list[str]):
