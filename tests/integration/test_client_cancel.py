@@ -140,10 +140,11 @@ def test_an_interrupted_download_without_a_checkpoint_leaves_nothing(slow, slow_
 def test_parts_the_server_never_answers_hold_neither_the_call_nor_the_exit(server, client, bucket, tmp_path):
     with FaultProxy(server.endpoint, stall=part_uploads) as stalling:
         stuck = OssClient(stalling.endpoint, ACCESS_KEY_ID, ACCESS_KEY_SECRET, region=REGION)
+        before = set(threading.enumerate())  # other tests' threads are not this upload's
         sent = ctrl_c_when(lambda: stalling.stats.stalled == 3)
         with pytest.raises(KeyboardInterrupt):
             upload(stuck, bucket, sparse(tmp_path / "big.bin"))
         assert time.monotonic() - sent[0] < PATIENCE
         # the parts still wait for their answers, on daemon threads that the interpreter's exit does not join
-        assert [t for t in threading.enumerate() if not t.daemon and t is not threading.main_thread()] == []
+        assert [t for t in set(threading.enumerate()) - before if not t.daemon] == []
         assert list(client.iter_uploads(bucket)) == []
