@@ -79,3 +79,47 @@ def test_a_multipart_upload_cannot_complete_over_a_private_object(accounts, shar
     accounts.put(shared, "later", PRIVATE, acl="private")  # the owner writes the key meanwhile
     resp = accounts.anon.complete(shared, "later", upload, part.headers["ETag"])
     assert error_code(resp) == "AccessDenied" and accounts.body(shared, "later") == PRIVATE
+
+
+SUSPENDED = b"<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>"
+
+
+@pytest.fixture
+def suspended(accounts):
+    """A public-read-write bucket whose versioning was suspended, where `doc` has a private `null` version
+    (written before versioning) under a public-read-write current one: a suspended bucket's write or delete of
+    `doc` replaces its null version, so that version's own ACL decides too."""
+    bucket = accounts.bucket("public-read-write")
+    accounts.put(bucket, "doc", PRIVATE, acl="private")
+    accounts.put(bucket, "later", PRIVATE, acl="private")
+    body = SUSPENDED.replace(b"Suspended", b"Enabled")
+    assert accounts.owner.call("PUT", bucket, params={"versioning": ""}, data=body).status_code == 200
+    accounts.put(bucket, "doc", b"anyone may change me", acl="public-read-write")
+    assert accounts.owner.call("DELETE", bucket, "later").status_code == 204  # a delete marker over it
+    assert accounts.owner.call("PUT", bucket, params={"versioning": ""}, data=SUSPENDED).status_code == 200
+    accounts.put(bucket, "open", b"an open source", acl="public-read")
+    return bucket
+
+
+def _null_version(accounts, bucket, key):
+    return accounts.owner.call("GET", bucket, key, params={"versionId": "null"}).content
+
+
+@pytest.mark.parametrize("key", ["doc", "later"])
+@pytest.mark.parametrize("who", ["anon", "other"])
+def test_a_suspended_bucket_keeps_a_private_null_version_from_others(accounts, suspended, who, key):
+    actor = getattr(accounts, who)
+    refused = [
+        actor.call("PUT", suspended, key, data=b"x"),
+        actor.call("DELETE", suspended, key),
+        actor.delete_objects(suspended, key),
+        actor.post_form(suspended, {"key": key}, b"x"),
+        actor.call("PUT", suspended, key, headers={"x-oss-copy-source": f"/{suspended}/open"}),
+        actor.call("POST", suspended, key, params={"append": "", "position": "0"}, data=b"x"),
+        actor.call("PUT", suspended, key, params={"symlink": ""}, headers={"x-oss-symlink-target": "open"}),
+    ]
+    assert [error_code(r) for r in refused] == ["AccessDenied"] * len(refused)
+    assert _null_version(accounts, suspended, key) == PRIVATE
+    fresh = f"fresh-{who}-{key}"  # where nothing private is replaced, anyone still writes and deletes
+    assert [actor.call("PUT", suspended, fresh, data=b"x").status_code for _ in range(2)] == [200, 200]
+    assert actor.call("DELETE", suspended, fresh).status_code == 204

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ossh.protocol import Acl
+from ossh.protocol import NULL_VERSION, VERSIONING_SUSPENDED, Acl
 
 from ..checks.acl import PUBLIC_ACLS, Permission, grants
+from ..store import versions
 from ..store.configs import ConfigStore, parse_document
 from ..store.store import Store
 from ..wire.errors import OssServerError
@@ -31,6 +32,9 @@ VERSION_ACTIONS = {
     "oss:DeleteObjectTagging": "oss:DeleteObjectVersionTagging",
     "oss:RestoreObject": "oss:RestoreObjectVersion",
 }
+# The writes that replace or remove what a key holds: in a bucket whose versioning is suspended they replace the
+# key's `null` version too, current or not, so that version's own ACL is asked as well.
+REPLACING = ("oss:PutObject", "oss:DeleteObject")
 _RULES = ("policy", "publicAccessBlock", "referer")
 
 
@@ -77,8 +81,12 @@ class Access:
             return
         if permission is Permission.OWNER:
             raise OssServerError("AccessDenied", "You are forbidden to access this resource.")
-        record = self._lookup(bucket.name, key, version_id) if key is not None and permission in _BY_ACL else None
-        self._decide(req, permission, action, bucket, self._rules(bucket.name), key, record, version_id is not None)
+        rules = self._rules(bucket.name)
+        if key is None or permission not in _BY_ACL:
+            self._decide(req, permission, action, bucket, rules, key, None, version_id is not None)
+            return
+        for record in self._lookup(bucket.name, key, version_id, permission, action):
+            self._decide(req, permission, action, bucket, rules, key, record, version_id is not None)
 
     def authorize_keys(
         self, req, permission: Permission, action: str, bucket: Bucket, entries: list[tuple[str, str | None]]
@@ -89,8 +97,8 @@ class Access:
             return
         rules = self._rules(bucket.name)
         for key, version_id in entries:
-            record = self._lookup(bucket.name, key, version_id)
-            self._decide(req, permission, action, bucket, rules, key, record, version_id is not None)
+            for record in self._lookup(bucket.name, key, version_id, permission, action):
+                self._decide(req, permission, action, bucket, rules, key, record, version_id is not None)
 
     def authorize_record(self, req, permission: Permission, action: str, bucket: Bucket, record: ObjectRecord):
         """A record a handler resolved and is about to read or write (a symlink's target, an index document)."""
@@ -114,9 +122,18 @@ class Access:
     def _owns(req, bucket: Bucket) -> bool:
         return req.account is not None and req.account.owner_id == bucket.owner
 
-    def _lookup(self, bucket: str, key: str, version_id: str | None) -> ObjectRecord | None:
-        # a named version stands alone: never the current object's record in its place
-        return self.store.get_version(bucket, key, version_id) if version_id else self.store.get(bucket, key)
+    def _lookup(self, bucket: str, key: str, version_id: str | None, permission, action) -> list[ObjectRecord | None]:
+        """The records the operation reads or changes (None: no object, the bucket's ACL decides)."""
+        if version_id:  # a named version stands alone: never the current object's record in its place
+            return [self.store.get_version(bucket, key, version_id)]
+        found = [self.store.get(bucket, key)]
+        if permission is Permission.WRITE and action in REPLACING:
+            conn = self.store.db.conn()
+            if versions.state(conn, bucket) == VERSIONING_SUSPENDED:
+                null = self.store.get_version(bucket, key, NULL_VERSION)
+                if null is not None and (found[0] is None or found[0].version_id != NULL_VERSION):
+                    found.append(null)
+        return found
 
     def _rules(self, bucket: str) -> _Rules:
         found = self.configs.several(bucket, _RULES)
