@@ -2,9 +2,11 @@
 its owner's to replace or remove, whether by PutObject, PostObject, DeleteObject, DeleteMultipleObjects, a
 copy, an append, a symlink or a multipart upload."""
 
+import socket
+
 import pytest
 
-from .conftest import error_code
+from .conftest import error_code, wait_until
 
 PRIVATE = b"the owner's private bytes"
 
@@ -123,3 +125,54 @@ def test_a_suspended_bucket_keeps_a_private_null_version_from_others(accounts, s
     fresh = f"fresh-{who}-{key}"  # where nothing private is replaced, anyone still writes and deletes
     assert [actor.call("PUT", suspended, fresh, data=b"x").status_code for _ in range(2)] == [200, 200]
     assert actor.call("DELETE", suspended, fresh).status_code == 204
+
+
+def _slow_write(accounts, head: bytes, first: bytes, rest: bytes, meanwhile) -> bytes:
+    """Send a request's head and the start of its body, run `meanwhile` once the server is receiving the body
+    (its staging file exists: the request was authorised), then send the rest: the answer."""
+
+    def staging() -> set:
+        return set(accounts.server.root.glob("**/tmp/*.tmp"))
+
+    before = staging()
+    with socket.create_connection(("127.0.0.1", accounts.server.port), timeout=10) as sock:
+        sock.sendall(head + first)
+        assert wait_until(lambda: staging() - before)
+        meanwhile()
+        sock.sendall(rest)
+        answer = b""
+        while b"</Error>" not in answer and not answer.startswith(b"HTTP/1.1 2"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        return answer
+
+
+def test_a_write_that_took_its_time_does_not_replace_what_became_private_meanwhile(accounts, shared):
+    body = b"x" * 1000
+    head = (
+        f"PUT /{shared}/slow HTTP/1.1\r\nHost: 127.0.0.1:{accounts.server.port}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    answer = _slow_write(
+        accounts, head, body[:500], body[500:], lambda: accounts.put(shared, "slow", PRIVATE, "private")
+    )
+    assert b"403" in answer.split(b"\r\n", 1)[0] and b"<Code>AccessDenied</Code>" in answer, answer
+    assert accounts.body(shared, "slow") == PRIVATE
+
+
+def test_a_form_that_took_its_time_does_not_replace_what_became_private_meanwhile(accounts, shared):
+    form = (
+        b'--BOUNDARY\r\nContent-Disposition: form-data; name="key"\r\n\r\nslow-form\r\n'
+        b'--BOUNDARY\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\n'
+        + b"y" * (300 << 10)
+        + b"\r\n--BOUNDARY--\r\n"
+    )
+    head = (
+        f"POST /{shared} HTTP/1.1\r\nHost: 127.0.0.1:{accounts.server.port}\r\n"
+        f"Content-Type: multipart/form-data; boundary=BOUNDARY\r\nContent-Length: {len(form)}\r\n\r\n"
+    ).encode()
+    owner_writes = lambda: accounts.put(shared, "slow-form", PRIVATE, "private")  # noqa: E731
+    answer = _slow_write(accounts, head, form[: 100 << 10], form[100 << 10 :], owner_writes)
+    assert b"403" in answer.split(b"\r\n", 1)[0] and b"<Code>AccessDenied</Code>" in answer, answer
+    assert accounts.body(shared, "slow-form") == PRIVATE

@@ -50,6 +50,8 @@ from .bucket_configs import default_encryption
 from .object_read import READ_ACTION, check_conditions, open_target, sse_headers
 from .restore import check_readable
 
+WRITE_ACTION = "oss:PutObject"  # what writing an object's bytes is called in a bucket policy
+
 
 def attrs_from_headers(app, req: Request, tags_too: bool = True) -> ObjectAttrs:
     """The object attributes a write's headers ask for; `tags_too`: take x-oss-tagging too (an append to an
@@ -78,6 +80,17 @@ def receive(app, req: Request, limit: int = MAX_OBJECT_SIZE):
         app.store.blobs.discard(staged)
         raise OssServerError("InvalidDigest", ContentMD5=req.header("content-md5"))
     return staged
+
+
+def authorize_replacing(app, req: Request, key: str, staged) -> None:
+    """A write whose body has just arrived is authorised again, on what the key holds now: a slow body must
+    not replace an object that became private (or was written private) while it was on its way. A refusal
+    discards the staged body."""
+    try:
+        app.access.authorize_key(req, Permission.WRITE, WRITE_ACTION, req.bucket_row, key)
+    except BaseException:
+        app.store.blobs.discard(staged)
+        raise
 
 
 def forbid_overwrite(app, req: Request) -> bool:
@@ -124,6 +137,7 @@ def put_or_copy_object(app, req: Request) -> Response:
     attrs = attrs_from_headers(app, req)
     forbid = forbid_overwrite(app, req)
     staged = receive(app, req)
+    authorize_replacing(app, req, req.key, staged)
     record = app.store.put_staged(req.bucket, req.key, staged, attrs, forbid)
     headers = write_headers(record)
     headers["Content-MD5"] = base64.b64encode(staged.md5).decode()

@@ -29,6 +29,7 @@ from ..wire.errors import OssServerError, invalid_argument
 from ..wire.message import Request, Response
 from ..wire.records import ObjectAttrs
 from ..wire.xmlio import document, quoted_etag
+from .object_write import WRITE_ACTION, authorize_replacing
 
 MAX_FIELDS = 1 << 20  # all fields before the file together
 _CHUNK = 1 << 16
@@ -295,13 +296,13 @@ def post_object(app, req: Request) -> Response:
     fields, filename, form = read_form(req)
     signed = authenticate_form(app, fields)
     req.account, policy = signed if signed is not None else (None, None)
-    app.access.authorize_key(req, Permission.WRITE, "oss:PutObject", req.bucket_row, None)  # may write at all
+    app.access.authorize_key(req, Permission.WRITE, WRITE_ACTION, req.bucket_row, None)  # may write at all
     key = fields.get("key")
     if not key:
         raise invalid_argument("The form has no key field.", "key", "")
     key = check_key(key.replace("${filename}", filename or ""))
     # the object the form would replace decides, as for PutObject: a private one is its owner's to overwrite
-    app.access.authorize_key(req, Permission.WRITE, "oss:PutObject", req.bucket_row, key)
+    app.access.authorize_key(req, Permission.WRITE, WRITE_ACTION, req.bucket_row, key)
     if policy is not None:
         check_policy(policy, {**fields, "bucket": req.bucket}, None, app.clock())
     attrs = _attrs(req, fields, key)
@@ -318,6 +319,7 @@ def post_object(app, req: Request) -> Response:
     except BaseException:
         app.store.blobs.discard(staged)
         raise
+    authorize_replacing(app, req, key, staged)
     record = app.store.put_staged(req.bucket, key, staged, attrs, forbid)
     headers = {"ETag": quoted_etag(record.etag), H_CRC64: str(record.crc64)}
     if record.version_id:  # written to a bucket that has versioning
