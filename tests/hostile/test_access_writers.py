@@ -119,6 +119,7 @@ def test_a_suspended_bucket_keeps_a_private_null_version_from_others(accounts, s
         actor.call("PUT", suspended, key, headers={"x-oss-copy-source": f"/{suspended}/open"}),
         actor.call("POST", suspended, key, params={"append": "", "position": "0"}, data=b"x"),
         actor.call("PUT", suspended, key, params={"symlink": ""}, headers={"x-oss-symlink-target": "open"}),
+        actor.call("POST", suspended, key, params={"uploads": ""}),
     ]
     assert [error_code(r) for r in refused] == ["AccessDenied"] * len(refused)
     assert _null_version(accounts, suspended, key) == PRIVATE
