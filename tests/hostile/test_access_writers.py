@@ -177,3 +177,24 @@ def test_a_form_that_took_its_time_does_not_replace_what_became_private_meanwhil
     answer = _slow_write(accounts, head, form[: 100 << 10], form[100 << 10 :], owner_writes)
     assert b"403" in answer.split(b"\r\n", 1)[0] and b"<Code>AccessDenied</Code>" in answer, answer
     assert accounts.body(shared, "slow-form") == PRIVATE
+
+
+def test_a_completion_that_took_its_time_does_not_replace_what_became_private_meanwhile(accounts, shared):
+    upload = accounts.anon.initiate(shared, "slow-mp")
+    part = accounts.anon.call("PUT", shared, "slow-mp", params={"partNumber": "1", "uploadId": upload}, data=b"p")
+    body = (
+        f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{part.headers['ETag']}</ETag></Part>"
+        "</CompleteMultipartUpload>"
+    ).encode()
+    head = (
+        f"POST /{shared}/slow-mp?uploadId={upload} HTTP/1.1\r\nHost: 127.0.0.1:{accounts.server.port}\r\n"
+        f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", accounts.server.port), timeout=10) as sock:
+        sock.sendall(head)
+        assert sock.recv(64).startswith(b"HTTP/1.1 100")  # the request is in; its body is still to come
+        accounts.put(shared, "slow-mp", PRIVATE, acl="private")
+        sock.sendall(body)
+        answer = sock.recv(65536)
+    assert b"<Code>AccessDenied</Code>" in answer, answer
+    assert accounts.body(shared, "slow-mp") == PRIVATE

@@ -26,7 +26,7 @@ from ..wire.framing import uint
 from ..wire.message import Request, Response
 from ..wire.xmlio import document, iso_time, parse, quoted_etag
 from .object_read import byte_range
-from .object_write import attrs_from_headers, copy_source, receive, write_headers
+from .object_write import attrs_from_headers, authorize_replacing, copy_source, receive, write_headers
 
 
 def initiate(app, req: Request) -> Response:
@@ -120,6 +120,7 @@ def complete(app, req: Request) -> Response:
     upload_id = req.params["uploadId"]
     _no_encryption_headers(req)
     wanted = _listed_parts(req)
+    authorize_replacing(app, req, req.key)
     forbid = req.header("x-oss-forbid-overwrite").lower() == "true"
     acl = req.header(H_OBJECT_ACL)  # Complete may set the object's ACL too
     if acl:

@@ -82,14 +82,15 @@ def receive(app, req: Request, limit: int = MAX_OBJECT_SIZE):
     return staged
 
 
-def authorize_replacing(app, req: Request, key: str, staged) -> None:
-    """A write whose body has just arrived is authorised again, on what the key holds now: a slow body must
-    not replace an object that became private (or was written private) while it was on its way. A refusal
-    discards the staged body."""
+def authorize_replacing(app, req: Request, key: str, staged=None) -> None:
+    """A write whose body has just arrived (the object's bytes, or the parts list that completes an upload) is
+    authorised again, on what the key holds now: a slow body must not replace an object that became private (or
+    was written private) while it was on its way. A refusal discards the staged body, if any."""
     try:
         app.access.authorize_key(req, Permission.WRITE, WRITE_ACTION, req.bucket_row, key)
     except BaseException:
-        app.store.blobs.discard(staged)
+        if staged is not None:
+            app.store.blobs.discard(staged)
         raise
 
 
