@@ -2,6 +2,7 @@
 its owner's to replace or remove, whether by PutObject, PostObject, DeleteObject, DeleteMultipleObjects, a
 copy, an append, a symlink or a multipart upload."""
 
+import json
 import socket
 
 import pytest
@@ -160,6 +161,33 @@ def test_a_write_that_took_its_time_does_not_replace_what_became_private_meanwhi
     )
     assert b"403" in answer.split(b"\r\n", 1)[0] and b"<Code>AccessDenied</Code>" in answer, answer
     assert accounts.body(shared, "slow") == PRIVATE
+
+
+def _bucket_private(accounts, bucket):
+    assert accounts.owner.call("PUT", bucket, params={"acl": ""}, headers={"x-oss-acl": "private"}).ok
+
+
+def _deny_writes(accounts, bucket):
+    statement = {
+        "Effect": "Deny",
+        "Principal": ["*"],
+        "Action": ["oss:PutObject"],
+        "Resource": [f"acs:oss:*:*:{bucket}/*"],
+    }
+    document = json.dumps({"Version": "1", "Statement": [statement]}).encode()
+    assert accounts.owner.call("PUT", bucket, params={"policy": ""}, data=document).ok
+
+
+@pytest.mark.parametrize("meanwhile", [_bucket_private, _deny_writes])
+def test_a_write_that_took_its_time_is_refused_once_the_bucket_refuses_it(accounts, shared, meanwhile):
+    body = b"z" * 1000
+    head = (
+        f"PUT /{shared}/slow-new HTTP/1.1\r\nHost: 127.0.0.1:{accounts.server.port}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    answer = _slow_write(accounts, head, body[:500], body[500:], lambda: meanwhile(accounts, shared))
+    assert b"<Code>AccessDenied</Code>" in answer, answer
+    assert accounts.body(shared, "slow-new") is None
 
 
 def test_a_form_that_took_its_time_does_not_replace_what_became_private_meanwhile(accounts, shared):

@@ -84,10 +84,12 @@ def receive(app, req: Request, limit: int = MAX_OBJECT_SIZE):
 
 def authorize_replacing(app, req: Request, key: str, staged=None) -> None:
     """A write whose body has just arrived (the object's bytes, or the parts list that completes an upload) is
-    authorised again, on what the key holds now: a slow body must not replace an object that became private (or
-    was written private) while it was on its way. A refusal discards the staged body, if any."""
+    authorised again, on what the key and its bucket hold now: a slow body must not replace an object that became
+    private (or was written private) while it was on its way, nor land in a bucket that stopped letting anyone
+    write. A refusal discards the staged body, if any."""
     try:
-        app.access.authorize_key(req, Permission.WRITE, WRITE_ACTION, req.bucket_row, key)
+        bucket = app.store.require_bucket(req.bucket)  # its ACL as it is now, too
+        app.access.authorize_key(req, Permission.WRITE, WRITE_ACTION, bucket, key)
     except BaseException:
         if staged is not None:
             app.store.blobs.discard(staged)
