@@ -216,13 +216,52 @@ def test_a_completion_that_took_its_time_does_not_replace_what_became_private_me
     ).encode()
     head = (
         f"POST /{shared}/slow-mp?uploadId={upload} HTTP/1.1\r\nHost: 127.0.0.1:{accounts.server.port}\r\n"
-        f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
     ).encode()
-    with socket.create_connection(("127.0.0.1", accounts.server.port), timeout=10) as sock:
-        sock.sendall(head)
-        assert sock.recv(64).startswith(b"HTTP/1.1 100")  # the request is in; its body is still to come
-        accounts.put(shared, "slow-mp", PRIVATE, acl="private")
-        sock.sendall(body)
-        answer = sock.recv(65536)
+    answer = _withheld_body(accounts, head, body, lambda: accounts.put(shared, "slow-mp", PRIVATE, acl="private"))
     assert b"<Code>AccessDenied</Code>" in answer, answer
     assert accounts.body(shared, "slow-mp") == PRIVATE
+
+
+def _unread(server_port: int, client_port: int) -> int | None:
+    """The bytes the server has not yet read from the connection client_port -> server_port (Linux's
+    /proc/net/tcp receive queue of the server's end), None when the connection is not listed."""
+    local, remote = f"0100007F:{server_port:04X}", f"0100007F:{client_port:04X}"
+    for line in open("/proc/net/tcp").read().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == local and fields[2] == remote:
+            return int(fields[4].split(":")[1], 16)
+    return None
+
+
+def _withheld_body(accounts, head: bytes, body: bytes, meanwhile) -> bytes:
+    """Send a request head and the first bytes of its body, run `meanwhile` once the server has read them (only
+    the operation reads a body: the request was authorised), then send the rest: the answer."""
+    port = accounts.server.port
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        mine = sock.getsockname()[1]
+        for chunk in (head, body[:3]):
+            sock.sendall(chunk)
+            assert wait_until(lambda: _unread(port, mine) == 0)
+        meanwhile()
+        sock.sendall(body[3:])
+        return sock.recv(65536)
+
+
+def test_an_append_that_took_its_time_does_not_grow_what_became_private_meanwhile(accounts, shared):
+    first = accounts.anon.call("POST", shared, "log", params={"append": "", "position": "0"}, data=b"first;")
+    assert first.status_code == 200
+    head = (
+        f"POST /{shared}/log?append&position=6 HTTP/1.1\r\nHost: 127.0.0.1:{accounts.server.port}\r\n"
+        "Content-Length: 7\r\n\r\n"
+    ).encode()
+
+    def owner_locks_it():
+        lock = accounts.owner.call("PUT", shared, "log", params={"acl": ""}, headers={"x-oss-object-acl": "private"})
+        assert lock.status_code == 200
+
+    answer = _withheld_body(accounts, head, b"second;", owner_locks_it)
+    assert b"<Code>AccessDenied</Code>" in answer, answer
+    assert accounts.body(shared, "log") == b"first;"
+    more = accounts.owner.call("POST", shared, "log", params={"append": "", "position": "6"}, data=b"owner;")
+    assert more.status_code == 200 and accounts.body(shared, "log") == b"first;owner;"

@@ -83,10 +83,10 @@ def receive(app, req: Request, limit: int = MAX_OBJECT_SIZE):
 
 
 def authorize_replacing(app, req: Request, key: str, staged=None) -> None:
-    """A write whose body has just arrived (the object's bytes, or the parts list that completes an upload) is
-    authorised again, on what the key and its bucket hold now: a slow body must not replace an object that became
-    private (or was written private) while it was on its way, nor land in a bucket that stopped letting anyone
-    write. A refusal discards the staged body, if any."""
+    """A write whose body has just arrived (the object's bytes, appended bytes, or the parts list that completes
+    an upload) is authorised again, on what the key and its bucket hold now: a slow body must not replace an
+    object that became private (or was written private) while it was on its way, nor land in a bucket that
+    stopped letting anyone write. A refusal discards the staged body, if any."""
     try:
         bucket = app.store.require_bucket(req.bucket)  # its ACL as it is now, too
         app.access.authorize_key(req, Permission.WRITE, WRITE_ACTION, bucket, key)
@@ -198,6 +198,7 @@ def append_object(app, req: Request) -> Response:
         req.body.length,
         MAX_OBJECT_SIZE,
         attrs_from_headers(app, req, tags_too=position == 0),
+        lambda: authorize_replacing(app, req, req.key),
     )
     headers = write_headers(record)
     headers[H_NEXT_APPEND_POSITION] = str(record.size)

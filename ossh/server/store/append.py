@@ -7,6 +7,7 @@ import fcntl
 import hashlib
 import os
 import struct
+from collections.abc import Callable
 
 from ossh.client.crc import crc64_combine
 from ossh.protocol import H_NEXT_APPEND_POSITION, NULL_VERSION
@@ -20,15 +21,24 @@ APPEND_OPEN_ATTEMPTS = 3  # an appendable object replaced this many times in a r
 
 
 def append(
-    store: Store, bucket: str, key: str, position: int, readinto, length: int | None, limit: int, attrs: ObjectAttrs
+    store: Store,
+    bucket: str,
+    key: str,
+    position: int,
+    readinto,
+    length: int | None,
+    limit: int,
+    attrs: ObjectAttrs,
+    vet: Callable[[], None] | None = None,
 ) -> ObjectRecord:
     """AppendObject: bytes land past the recorded length; the row grows only once they are durable, and
-    only if it still names the same body and length (a Put or Delete meanwhile makes this a conflict)."""
+    only if it still names the same body and length (a Put or Delete meanwhile makes this a conflict).
+    `vet()`, once the bytes are in, may still refuse the append (they are then dropped)."""
     for _ in range(APPEND_OPEN_ATTEMPTS):
         record = store.get(bucket, key)
         _check_append(record, position, key)
         if record is None:
-            return _append_new(store, bucket, key, readinto, length, limit, attrs)
+            return _append_new(store, bucket, key, readinto, length, limit, attrs, vet)
         try:
             fd = os.open(store.blobs.path(record.body), os.O_WRONLY)
             break
@@ -47,6 +57,12 @@ def append(
         _lock_for_append(fd)
         _check_same(store.get(bucket, key), record, position, key)
         size, crc = store.blobs.append(fd, position, readinto, length, limit - position)
+        if vet is not None:
+            try:
+                vet()
+            except BaseException:
+                os.ftruncate(fd, position)
+                raise
         total_crc = crc64_combine(record.crc64, crc, size)
         grown = ObjectRecord(
             bucket,
@@ -77,12 +93,14 @@ def append(
         os.close(fd)
 
 
-def _append_new(store: Store, bucket, key, readinto, length, limit, attrs) -> ObjectRecord:
+def _append_new(store: Store, bucket, key, readinto, length, limit, attrs, vet) -> ObjectRecord:
     """Position 0 on a missing key: a new Appendable object, unless another writer created the key first."""
     body_id = store.blobs.create_empty()
     fd = os.open(store.blobs.path(body_id), os.O_WRONLY)
     try:
         size, crc = store.blobs.append(fd, 0, readinto, length, limit)
+        if vet is not None:
+            vet()
     except BaseException:
         store.blobs.remove([body_id])
         raise
