@@ -77,7 +77,7 @@ class Access:
         """An object by name (None: the bucket itself): the version `version_id` names, else the current one
         (a name with no object: the bucket's ACL decides). The object is looked up only for others than the
         owner."""
-        if self._owns(req, bucket):
+        if self.owns(req, bucket):
             return
         if permission is Permission.OWNER:
             raise OssServerError("AccessDenied", "You are forbidden to access this resource.")
@@ -93,7 +93,7 @@ class Access:
     ) -> None:
         """Every (key, version id or None) of a batch, as authorize_key would: one refused entry refuses the
         whole request, before anything is done."""
-        if self._owns(req, bucket):
+        if self.owns(req, bucket):
             return
         rules = self._rules(bucket.name)
         for key, version_id in entries:
@@ -102,7 +102,7 @@ class Access:
 
     def authorize_record(self, req, permission: Permission, action: str, bucket: Bucket, record: ObjectRecord):
         """A record a handler resolved and is about to read or write (a symlink's target, an index document)."""
-        if self._owns(req, bucket):
+        if self.owns(req, bucket):
             return
         self._decide(req, permission, action, bucket, self._rules(bucket.name), record.key, record, False)
 
@@ -119,7 +119,8 @@ class Access:
     # ------------------------------------------------------------------ how
 
     @staticmethod
-    def _owns(req, bucket: Bucket) -> bool:
+    def owns(req, bucket: Bucket) -> bool:
+        """Whether the request's account owns `bucket` (its owner may do anything there)."""
         return req.account is not None and req.account.owner_id == bucket.owner
 
     def _lookup(self, bucket: str, key: str, version_id: str | None, permission, action) -> list[ObjectRecord | None]:
