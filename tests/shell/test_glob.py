@@ -289,3 +289,20 @@ def test_interactive_shell_asks_with_the_count_and_completion_quotes_keys(cached
     assert term.run(script) == 0
     assert _keys(client, bucket) == {"litXstar"}
     assert "remove 1 object" not in term.screen.text()  # the exact key and the completed one: no question
+
+
+def test_bucket_commands_refuse_a_bare_glob_as_the_bucket(sh, client, bucket):
+    """A bucket is named by one exact word: `versioning photo*` or `rmbucket photo*` is a usage error
+    before any request, not the bucket name `photo*` sent to the server (or worse, a match)."""
+    prefix = bucket[:-1]
+    for line in (
+        f"versioning {prefix}*",
+        f"versioning {prefix}* enabled",
+        f"rmbucket {prefix}*",
+        f"rmbucket -f {prefix}?",
+        f"mkbucket {prefix}*",
+    ):
+        err = sh.fails(line)
+        assert "one exact path wanted here, not a pattern" in err and "request" not in err, line
+    assert client.get_bucket_versioning(bucket) is None  # nothing was set on the bucket the glob matches
+    assert sh.ok(f"versioning {bucket}").strip() == f"oss://{bucket}/  unversioned"

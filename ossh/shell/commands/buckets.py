@@ -5,18 +5,11 @@ from __future__ import annotations
 import ossh.client as oss  # its parts load on first use: start-up stays light
 from ossh.protocol import BUCKET_ACLS, STORAGE_CLASSES
 
-from ..paths import PathError, RemotePath, bucket_name
-from ..registry import HIDDEN, UsageError, arg, command
+from ..paths import RemotePath
+from ..registry import HIDDEN, arg, command
 from ..results import Message
-from .common import plural
+from .common import bucket_arg, plural
 from .versions import empty_bucket
-
-
-def _name(text: str) -> str:
-    try:
-        return bucket_name(text)
-    except PathError as e:
-        raise UsageError(str(e)) from None
 
 
 @command(
@@ -36,7 +29,7 @@ def _name(text: str) -> str:
     complete=("bucket",),
 )
 def mkbucket(ctx, a):
-    name = _name(a.name)
+    name = bucket_arg(a.name)
     # OSS answers 200 to creating a bucket one already owns; one GetBucketInfo first tells the two apart.
     # Any failure (no such bucket, someone else's) leaves the answer to the create itself.
     if _owned(ctx, name):
@@ -66,7 +59,7 @@ def _owned(ctx, name: str) -> bool:
     complete=("bucket",),
 )
 def rmbucket(ctx, a):
-    name = _name(a.name)
+    name = bucket_arg(a.name)
     if a.f:
         n, noun = empty_bucket(ctx, name)
         aborted = 0

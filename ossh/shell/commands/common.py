@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import ossh.client as oss  # its parts load on first use: start-up stays light
 
-from ..paths import PathError, RemotePath, glob_match, literal_head, split_glob
+from ..paths import PathError, RemotePath, bucket_name, glob_match, literal_head, split_glob
 from ..registry import CommandError, UsageError
 from ..state import Context
 
@@ -48,6 +48,15 @@ def exact(text: str) -> None:
         raise UsageError(
             f"{text}: one exact path wanted here, not a pattern (quote or escape *, ? and [ to use them literally)"
         )
+
+
+def bucket_arg(text: str) -> str:
+    """A bucket named as NAME, oss://NAME or oss://NAME/: one exact name, never a pattern."""
+    exact(text)
+    try:
+        return bucket_name(text)
+    except PathError as e:
+        raise UsageError(str(e)) from None
 
 
 def remote(ctx: Context, text: str, glob: bool = False) -> RemotePath:

@@ -11,7 +11,7 @@ from ossh.protocol import VERSIONING_STATES
 from ..paths import RemotePath
 from ..registry import CommandError, UsageError, arg, command
 from ..results import Column, Message, Table
-from .common import delete_under, in_bucket, pattern_of, plural, remote, settle
+from .common import bucket_arg, delete_under, in_bucket, pattern_of, plural, remote, settle
 from .transfer import apply_tags
 
 VERSION_ID_ARG = arg("--version-id", metavar="ID", help="a version of the object, not its current one")
@@ -56,7 +56,9 @@ def versioning(ctx, a):
 
 
 def _bucket(ctx, text: str) -> str:
-    path = remote(ctx, text if "/" in text or not text else f"oss://{text}")
+    if text and "/" not in text:
+        return bucket_arg(text)  # a bare word is a bucket's name, not a path below the current one
+    path = remote(ctx, text)
     if path.bucket is None:
         raise UsageError("not inside a bucket: name one (versioning BUCKET)")
     return path.bucket
